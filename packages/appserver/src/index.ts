@@ -1,0 +1,5 @@
+/**
+ * Public API of this package (filled in by its issue).
+ * @module
+ */
+export {};
