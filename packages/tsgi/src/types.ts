@@ -139,6 +139,12 @@ export interface TsgiContext {
   readonly scheme: 'http' | 'https';
   /** The wire protocol: `HTTP/1.0`, `HTTP/1.1` or `HTTP/2`. */
   readonly protocol: string;
+  /**
+   * The request's header fields exactly as received, in order, duplicates kept:
+   * `[name, value, name, value, ...]` (names as the client spelled them). `Request.headers`
+   * cannot keep order (fetch sorts it) or some duplicates (it joins them); this can.
+   */
+  readonly rawHeaders: readonly string[];
   /** Where the app is mounted (WSGI's SCRIPT_NAME): `''` at the root, else `/prefix` with no trailing slash. */
   readonly mountPath: string;
   /** A shallow copy of the state built by `startup`; `{}` when there is none. */
