@@ -1,0 +1,223 @@
+// The rows of `npm run bench`, as data: each names its group, its anchor and the processes it runs.
+// Apps live in bench/apps/. tsgi rows run the BUILT packages (dist/), as users do.
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+const apps = join(root, 'bench', 'apps');
+const appserverBin = join(root, 'packages', 'appserver', 'bin', 'tsgi-appserver.js');
+const webserverBin = join(root, 'packages', 'webserver', 'bin', 'tsgi-webserver.js');
+const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
+const gunicorn = ['/usr/bin/gunicorn', '/usr/local/bin/gunicorn'].find((p) => existsSync(p));
+
+const RAW = 'raw node:http';
+const NGINX_1K = 'nginx static 1 KiB';
+const NGINX_1M = 'nginx static 1 MiB';
+const NGINX_PROXY = 'nginx proxy (keepalive upstream)';
+
+const built = (pkg, file = 'index.js') => () =>
+  existsSync(join(root, 'packages', pkg, 'dist', file)) ? undefined : `packages/${pkg} not built or not there yet`;
+const needs = (path, what) => () => (path && existsSync(path) ? undefined : `${what} not installed`);
+
+/** A node process serving `app` on the row's main port. */
+const nodeApp = (app, env = {}) => (ctx) => [
+  { cmd: ctx.node, args: [join(apps, app)], env: { PORT: String(ctx.ports.main), ...env }, ready: ready(ctx) },
+];
+const ready = (ctx, path = '/', port = ctx.ports.main) => ({ url: `http://127.0.0.1:${port}${path}` });
+
+/** tsgi-appserver serving `target` (file:attribute) with `workers`. */
+const appserver = (target, workers, cores) => (ctx) => [
+  {
+    cmd: ctx.node,
+    args: [appserverBin, '-b', `127.0.0.1:${ctx.ports.main}`, '-w', String(workers), target],
+    cores,
+    ready: ready(ctx, readyPath(target)),
+  },
+];
+const readyPath = (target) => (target.includes('framework') ? '/api/hello/world/' : '/');
+
+const files = (ctx) => {
+  const dir = join(ctx.dir, 'www');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, '1k.bin'), randomBytes(1024));
+  writeFileSync(join(dir, '1m.bin'), randomBytes(1024 * 1024));
+  ctx.www = dir;
+};
+
+const nginxConf = (ctx, body) => {
+  const conf = join(ctx.dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `daemon off;\nmaster_process off;\nworker_processes 1;\npid ${ctx.dir}/nginx.pid;\nerror_log ${ctx.dir}/error.log;\n` +
+      `events { worker_connections 4096; }\nhttp {\n  access_log off;\n  sendfile on;\n  tcp_nopush on;\n  keepalive_requests 100000;\n` +
+      `  client_body_temp_path ${ctx.dir}; proxy_temp_path ${ctx.dir}; fastcgi_temp_path ${ctx.dir}; uwsgi_temp_path ${ctx.dir}; scgi_temp_path ${ctx.dir};\n${body}\n}\n`,
+  );
+  return conf;
+};
+const nginxProcess = (ctx, conf, path) => ({ cmd: nginx, args: ['-c', conf, '-p', ctx.dir, '-e', `${ctx.dir}/error.log`], ready: ready(ctx, path) });
+
+const staticRows = (size, label) => [
+  {
+    group: 'static',
+    name: `nginx static ${label}`,
+    path: `/${size}.bin`,
+    metric: 'bytes',
+    available: needs(nginx, 'nginx'),
+    setup: files,
+    processes: (ctx) => [
+      nginxProcess(ctx, nginxConf(ctx, `  server { listen 127.0.0.1:${ctx.ports.main}; root ${ctx.www}; }`), `/${size}.bin`),
+    ],
+  },
+  {
+    group: 'static',
+    name: `tsgi-webserver file-server ${label}`,
+    anchor: `nginx static ${label}`,
+    also: [`sirv ${label}`],
+    path: `/${size}.bin`,
+    metric: 'bytes',
+    available: built('webserver', 'cli.js'),
+    setup: files,
+    processes: (ctx) => [
+      {
+        cmd: ctx.node,
+        args: [webserverBin, 'file-server', '--listen', `127.0.0.1:${ctx.ports.main}`, '--root', ctx.www],
+        ready: ready(ctx, `/${size}.bin`),
+      },
+    ],
+  },
+  {
+    group: 'static',
+    name: `sirv ${label}`,
+    anchor: `nginx static ${label}`,
+    path: `/${size}.bin`,
+    metric: 'bytes',
+    setup: files,
+    processes: (ctx) => [
+      { cmd: ctx.node, args: [join(apps, 'sirv.mjs')], env: { PORT: String(ctx.ports.main), ROOT: ctx.www }, ready: ready(ctx, `/${size}.bin`) },
+    ],
+  },
+];
+
+/** Proxy rows: the upstream and the proxy share core 1; load on core 0 (as the issue's anchor was measured). */
+const upstream = (ctx) => ({
+  cmd: ctx.node,
+  args: [join(apps, 'raw-node.mjs')],
+  env: { PORT: String(ctx.ports.upstream) },
+  ready: ready(ctx, '/', ctx.ports.upstream),
+});
+
+export const rows = [
+  // 1. Gateway: hello world, one process.
+  { group: 'gateway', name: RAW, processes: nodeApp('raw-node.mjs'), node24: true },
+  { group: 'gateway', name: 'Fastify', anchor: RAW, processes: nodeApp('fastify.mjs') },
+  { group: 'gateway', name: '@hono/node-server (Hono)', anchor: RAW, processes: nodeApp('hono-node.mjs') },
+  { group: 'gateway', name: 'srvx (standard Response)', anchor: RAW, processes: nodeApp('srvx.mjs') },
+  { group: 'gateway', name: 'tsgi serve() FastResponse', anchor: RAW, available: built('tsgi'), processes: nodeApp('tsgi-fast.mjs', { SERVE: '1' }), node24: true },
+  { group: 'gateway', name: 'tsgi serve() standard Response', anchor: RAW, available: built('tsgi'), processes: nodeApp('tsgi-response.mjs', { SERVE: '1' }), node24: true },
+
+  // 2. App server.
+  { group: 'appserver', name: 'tsgi-appserver -w 1 FastResponse', anchor: RAW, available: built('appserver', 'cli.js'), processes: appserver(join(apps, 'tsgi-fast.mjs:application'), 1) },
+  { group: 'appserver', name: 'tsgi-appserver -w 1 standard Response', anchor: RAW, available: built('appserver', 'cli.js'), processes: appserver(join(apps, 'tsgi-response.mjs:application'), 1) },
+  { group: 'appserver', name: 'Express 5 listen()', anchor: RAW, processes: nodeApp('express.mjs', { LISTEN: '1' }) },
+  { group: 'appserver', name: 'Express 5 on tsgi-appserver -w 1', anchor: 'Express 5 listen()', available: built('appserver', 'cli.js'), processes: appserver(join(apps, 'express.mjs:app'), 1) },
+  {
+    group: 'appserver',
+    name: 'node:cluster -w 2 raw (both cores)',
+    anchor: RAW,
+    note: 'server unpinned and wrk on core 0: the load generator competes with the workers',
+    processes: (ctx) => [{ cmd: ctx.node, args: [join(apps, 'raw-cluster.mjs')], env: { PORT: String(ctx.ports.main), WORKERS: '2' }, cores: '', ready: ready(ctx) }],
+  },
+  {
+    group: 'appserver',
+    name: 'tsgi-appserver -w 2 FastResponse (both cores)',
+    anchor: 'node:cluster -w 2 raw (both cores)',
+    available: built('appserver', 'cli.js'),
+    processes: appserver(join(apps, 'tsgi-fast.mjs:application'), 2, ''),
+  },
+
+  // 3. Framework: GET /api/hello/world/ -> JSON, through each framework's default middleware.
+  { group: 'framework', name: 'Fastify JSON route', anchor: RAW, path: '/api/hello/world/', processes: nodeApp('fastify.mjs') },
+  { group: 'framework', name: 'Express 5 JSON route', anchor: 'Fastify JSON route', path: '/api/hello/world/', processes: nodeApp('express.mjs', { LISTEN: '1' }) },
+  { group: 'framework', name: 'Hono JSON route', anchor: 'Fastify JSON route', path: '/api/hello/world/', processes: nodeApp('hono-node.mjs') },
+  {
+    group: 'framework',
+    name: 'tsgi-framework JSON view on tsgi-appserver -w 1',
+    anchor: 'Fastify JSON route',
+    also: ['Express 5 JSON route', 'Gunicorn + Django 3.2, 1 sync worker'],
+    path: '/api/hello/world/',
+    available: () => built('framework')() ?? built('appserver', 'cli.js')(),
+    processes: appserver(join(apps, 'framework-app.mjs:application'), 1),
+  },
+  {
+    group: 'framework',
+    name: 'Gunicorn + Django 3.2, 1 sync worker',
+    anchor: 'Fastify JSON route',
+    path: '/api/hello/world/',
+    available: needs(gunicorn, 'gunicorn'),
+    processes: (ctx) => [
+      {
+        cmd: gunicorn,
+        args: ['-w', '1', '-b', `127.0.0.1:${ctx.ports.main}`, '--chdir', join(apps, 'django'), '--log-level', 'warning', 'benchsite.wsgi:application'],
+        ready: ready(ctx, '/api/hello/world/'),
+      },
+    ],
+  },
+
+  // 4. Static files.
+  ...staticRows('1k', '1 KiB'),
+  ...staticRows('1m', '1 MiB'),
+
+  // 5. Reverse proxy to a raw node:http hello world.
+  {
+    group: 'proxy',
+    name: NGINX_PROXY,
+    ports: ['main', 'upstream'],
+    available: needs(nginx, 'nginx'),
+    processes: (ctx) => [
+      upstream(ctx),
+      nginxProcess(
+        ctx,
+        nginxConf(
+          ctx,
+          `  upstream app { server 127.0.0.1:${ctx.ports.upstream}; keepalive 32; }\n` +
+            `  server { listen 127.0.0.1:${ctx.ports.main}; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
+        ),
+        '/',
+      ),
+    ],
+  },
+  {
+    group: 'proxy',
+    name: 'tsgi-webserver reverse-proxy',
+    anchor: NGINX_PROXY,
+    also: ['http-proxy'],
+    ports: ['main', 'upstream'],
+    available: built('webserver', 'cli.js'),
+    processes: (ctx) => [
+      upstream(ctx),
+      {
+        cmd: ctx.node,
+        args: [webserverBin, 'reverse-proxy', '--listen', `127.0.0.1:${ctx.ports.main}`, '--to', `127.0.0.1:${ctx.ports.upstream}`],
+        ready: ready(ctx),
+      },
+    ],
+  },
+  ...['http-proxy', 'http-proxy-3'].map((impl) => ({
+    group: 'proxy',
+    name: impl,
+    anchor: NGINX_PROXY,
+    ports: ['main', 'upstream'],
+    processes: (ctx) => [
+      upstream(ctx),
+      {
+        cmd: ctx.node,
+        args: [join(apps, 'http-proxy.mjs')],
+        env: { PORT: String(ctx.ports.main), UPSTREAM: `127.0.0.1:${ctx.ports.upstream}`, IMPL: impl },
+        ready: ready(ctx),
+      },
+    ],
+  })),
+];
+
+export { NGINX_1K, NGINX_1M };

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// `npm run bench`: tsgi and its anchors side by side in one run, printed as a table of ratios.
+// Each row's server runs pinned to one core, wrk on the other; see bench/README.md.
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import { rows } from './rows.mjs';
+import { runRow, loadTool } from './runner.mjs';
+import { printTable } from './report.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    duration: { type: 'string', default: process.env.BENCH_DURATION ?? '10' },
+    connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '50' },
+    warmup: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    node24: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (opts.help) {
+  console.log(`usage: npm run bench -- [--duration S] [--connections N] [--only REGEX] [--quick] [--node24] [--json FILE]
+  --duration S      seconds of load per row (default 10)
+  --connections N   concurrent connections (default 50)
+  --only REGEX      run only rows whose "group/name" matches
+  --quick           2 s per row, 1 s warm-up: a smoke run, not a measurement
+  --node24          also run the tsgi rows on Node 24 LTS (fetched with npx node@24)
+  --json FILE       where to write the results (default bench/results/<date>-node<version>.json)`);
+  process.exit(0);
+}
+
+const settings = {
+  duration: opts.quick ? 2 : Number(opts.duration),
+  warmup: opts.quick ? 1 : Number(opts.warmup),
+  connections: Number(opts.connections),
+  node24: opts.node24 ? resolveNode24() : undefined,
+};
+const only = opts.only ? new RegExp(opts.only) : undefined;
+const tool = loadTool();
+
+console.log(`tsgi bench: node ${process.version}${settings.node24 ? ` and ${settings.node24.version}` : ''}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}`);
+console.log(`load: ${tool.describe(settings)}; server pinned to core 1, load generator to core 0 (unless the row says otherwise)\n`);
+
+const results = [];
+for (const row of expandRows(rows, settings)) {
+  if (only && !only.test(`${row.group}/${row.name}`)) continue;
+  process.stdout.write(`  ${row.group} / ${row.name} ... `);
+  const result = await runRow(row, settings, tool);
+  results.push(result);
+  console.log(result.error ? `n/a (${result.error})` : `${Math.round(result.rps)} req/s`);
+}
+console.log('');
+printTable(results);
+
+const out = opts.json ?? join('bench', 'results', `${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}-node${process.versions.node}.json`);
+mkdirSync(join(out, '..'), { recursive: true });
+writeFileSync(out, JSON.stringify({ node: process.version, node24: settings.node24?.version, cpu: cpus()[0]?.model, settings: { ...settings, node24: undefined }, tool: tool.name, results }, null, 2));
+console.log(`\nwritten: ${out}`);
+
+/** Rows marked `node24` run a second time on Node 24 when asked. */
+function* expandRows(list, s) {
+  for (const row of list) {
+    yield row;
+    if (s.node24 && row.node24) yield { ...row, name: `${row.name} [node 24]`, anchor: row.anchor && `${row.anchor} [node 24]`, node: s.node24.path };
+  }
+}
+
+/** Finds a Node 24 binary through npx (it comes from the npm registry as a package). */
+function resolveNode24() {
+  const path = execFileSync('npx', ['-y', '-p', 'node@24', 'node', '-p', 'process.execPath'], { encoding: 'utf8' }).trim();
+  const version = execFileSync(path, ['--version'], { encoding: 'utf8' }).trim();
+  readFileSync(path); // fails loudly if the path is wrong
+  return { path, version };
+}

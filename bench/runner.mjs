@@ -1,0 +1,194 @@
+// Runs one bench row: start its processes (pinned), wait until they answer, warm up, measure, stop.
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+
+/** The load generator: wrk where installed (Debian `wrk`), autocannon otherwise. */
+export function loadTool() {
+  if (spawnSync('wrk', ['--version']).error === undefined) {
+    return {
+      name: 'wrk',
+      describe: (s) => `wrk -t1 -c${s.connections} -d${s.duration}s --latency`,
+      run: runWrk,
+    };
+  }
+  return {
+    name: 'autocannon',
+    describe: (s) => `autocannon -c ${s.connections} -d ${s.duration}`,
+    run: runAutocannon,
+  };
+}
+
+/** Runs one row and returns its measurement, or `{ error }` when the row cannot run here. */
+export async function runRow(row, settings, tool) {
+  const base = { group: row.group, name: row.name, anchor: row.anchor ?? null, also: row.also ?? [], metric: row.metric ?? 'rps', note: row.note ?? null };
+  const unavailable = row.available?.();
+  if (unavailable) return { ...base, error: unavailable };
+  const dir = mkdtempSync(join(tmpdir(), 'tsgi-bench-'));
+  const procs = [];
+  try {
+    const ctx = { dir, node: row.node ?? process.execPath, ports: {} };
+    for (const name of row.ports ?? ['main']) ctx.ports[name] = await freePort();
+    await row.setup?.(ctx);
+    for (const spec of row.processes(ctx)) {
+      const proc = start(spec, dir);
+      procs.push(proc);
+      await waitReady(proc, spec.ready);
+    }
+    const url = `http://127.0.0.1:${ctx.ports.main}${row.path ?? '/'}`;
+    await tool.run(url, { ...settings, duration: settings.warmup }, row.loadCores);
+    const m = await tool.run(url, settings, row.loadCores);
+    const rssMb = procs.reduce((sum, p) => sum + groupPeakRss(p.child.pid), 0) / 1024;
+    if (m.errors > 0 && m.errors >= m.requests * 0.01) return { ...base, error: `${m.errors} errors of ${m.requests} requests` };
+    return { ...base, ...m, rssMb: Math.round(rssMb) };
+  } catch (err) {
+    return { ...base, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    for (const p of procs.reverse()) await stop(p);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Starts a process in its own process group, pinned to `cores` when taskset exists. */
+function start(spec, dir) {
+  const cores = spec.cores === undefined ? '1' : spec.cores;
+  const [cmd, args] = hasTaskset && cores ? ['taskset', ['-c', cores, spec.cmd, ...spec.args]] : [spec.cmd, spec.args];
+  const child = spawn(cmd, args, {
+    cwd: spec.cwd ?? process.cwd(),
+    env: { ...process.env, NODE_ENV: 'production', ...spec.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  const proc = { child, stderr: '', exited: false, dir };
+  child.stderr.on('data', (d) => { proc.stderr = (proc.stderr + d).slice(-2000); });
+  child.on('exit', () => { proc.exited = true; });
+  return proc;
+}
+
+/** Polls until the process answers HTTP 2xx-4xx on `ready.url` (bounded: 30 s). */
+async function waitReady(proc, ready) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (proc.exited) throw new Error(`exited early: ${lastLine(proc.stderr) || 'no output'}`);
+    try {
+      const res = await fetch(ready.url, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`not ready within 30 s: ${lastLine(proc.stderr)}`);
+}
+
+function lastLine(text) {
+  return text.trim().split('\n').filter(Boolean).slice(-1)[0]?.slice(0, 160) ?? '';
+}
+
+/** Stops a process group: TERM, then KILL after 3 s. */
+async function stop(proc) {
+  if (proc.exited) return;
+  try { process.kill(-proc.child.pid, 'SIGTERM'); } catch { return; }
+  for (let i = 0; i < 30 && !proc.exited; i++) await sleep(100);
+  try { process.kill(-proc.child.pid, 'SIGKILL'); } catch { /* gone */ }
+}
+
+/** Peak resident memory (KiB) of every process in the group led by `pgid`. */
+function groupPeakRss(pgid) {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) !== pgid) continue;
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const hwm = /VmHWM:\s+(\d+)/.exec(status);
+      if (hwm) total += Number(hwm[1]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+/** A free TCP port on loopback. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function runWrk(url, s, cores = '0') {
+  const args = ['-t1', `-c${s.connections}`, `-d${s.duration}s`, '--latency', url];
+  const [cmd, full] = hasTaskset && cores ? ['taskset', ['-c', cores, 'wrk', ...args]] : ['wrk', args];
+  const out = await run(cmd, full, (s.duration + 30) * 1000);
+  return parseWrk(out);
+}
+
+/** Parses wrk's text output. */
+export function parseWrk(out) {
+  const num = (re) => { const m = re.exec(out); return m ? Number(m[1]) : NaN; };
+  const unit = { us: 0.001, ms: 1, s: 1000 };
+  const lat = (p) => { const m = new RegExp(`${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out); return m ? Number(m[1]) * unit[m[2]] : NaN; };
+  const bytes = /Transfer\/sec:\s+([\d.]+)(B|KB|MB|GB)/.exec(out);
+  const scale = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
+  const requests = num(/(\d+) requests in/);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const non2xx = num(/Non-2xx or 3xx responses: (\d+)/);
+  const errors = (socket ? Number(socket[1]) + Number(socket[2]) + Number(socket[3]) + Number(socket[4]) : 0) + (Number.isNaN(non2xx) ? 0 : non2xx);
+  if (Number.isNaN(requests)) throw new Error(`wrk gave no result: ${out.slice(0, 200)}`);
+  return {
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    bytesPerSec: bytes ? Number(bytes[1]) * scale[bytes[2]] : NaN,
+    p50ms: lat(50),
+    p99ms: lat(99),
+    requests,
+    errors,
+  };
+}
+
+async function runAutocannon(url, s, cores = '0') {
+  const bin = join(process.cwd(), 'node_modules', '.bin', 'autocannon');
+  const args = ['-j', '-c', String(s.connections), '-d', String(s.duration), url];
+  const [cmd, full] = hasTaskset && cores ? ['taskset', ['-c', cores, bin, ...args]] : [bin, args];
+  const r = JSON.parse(await run(cmd, full, (s.duration + 30) * 1000));
+  return {
+    rps: r.requests.average,
+    bytesPerSec: r.throughput.average,
+    p50ms: r.latency.p50,
+    p99ms: r.latency.p99,
+    requests: r.requests.total,
+    errors: r.errors + r.timeouts + (r.non2xx ?? 0),
+  };
+}
+
+function run(cmd, args, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} exited ${code}: ${(err || out).slice(0, 200)}`));
+    });
+  });
+}
+
+export { execFileSync };
