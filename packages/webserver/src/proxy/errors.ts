@@ -1,0 +1,34 @@
+/**
+ * The proxy's error catalogue: stable codes, and the one place that maps a failure to the status
+ * the client gets (a timeout is 504 Gateway Timeout, anything else 502 Bad Gateway, as nginx).
+ * @module
+ */
+
+/** Stable codes of failures the proxy itself detects. */
+export const ProxyErrorCode = {
+  CONNECT_TIMEOUT: 'ERR_PROXY_CONNECT_TIMEOUT',
+  SEND_TIMEOUT: 'ERR_PROXY_SEND_TIMEOUT',
+  READ_TIMEOUT: 'ERR_PROXY_READ_TIMEOUT',
+  NO_LIVE_UPSTREAMS: 'ERR_PROXY_NO_LIVE_UPSTREAMS',
+} as const;
+
+/** An error with a stable `code`. */
+export class ProxyError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'ProxyError';
+    this.code = code;
+  }
+}
+
+/** True for the timeouts that map to 504. */
+export function isTimeout(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === ProxyErrorCode.CONNECT_TIMEOUT || code === ProxyErrorCode.SEND_TIMEOUT || code === ProxyErrorCode.READ_TIMEOUT || code === 'ETIMEDOUT';
+}
+
+/** The status for a failure before any response byte went to the client. */
+export function statusFor(err: unknown): 502 | 504 {
+  return isTimeout(err) ? 504 : 502;
+}

@@ -1,0 +1,205 @@
+/**
+ * Header rewriting both ways. Hop-by-hop headers (RFC 9110 section 7.6.1: Connection and every
+ * header it names, plus Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade) are
+ * dropped; duplicates are forwarded from `rawHeaders` one by one, in order, never joined.
+ * @module
+ */
+import type { ProxyContext } from './types.js';
+
+/** Always hop-by-hop, whatever Connection says. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+]);
+
+/** Request headers the proxy rebuilds itself (dropped from the client's list, then set). */
+const REBUILT = new Set([
+  'host',
+  'content-length',
+  'expect',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-real-ip',
+  'forwarded',
+  'x-request-id',
+]);
+
+/** The names listed in Connection header values (RFC 9110 7.6.1), lower-cased. */
+function connectionNamed(raw: readonly string[]): Set<string> | undefined {
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
+      for (const token of raw[i + 1]!.split(',')) {
+        const t = token.trim().toLowerCase();
+        if (t) (named ??= new Set()).add(t);
+      }
+    }
+  }
+  return named;
+}
+
+/** A `setHeaders` value with `$variables`, compiled once per proxy. */
+export type HeaderTemplate = (ctx: ProxyContext, host: string) => string;
+
+const VARIABLE = /\$(host|remote_addr|remote_port|scheme|request_id|server_port|\$)/g;
+
+/** Compiles a `setHeaders` value: `$host`, `$remote_addr`, `$remote_port`, `$scheme`, `$request_id`, `$server_port` (`$$` is `$`). */
+export function compileTemplate(value: string): HeaderTemplate {
+  if (!value.includes('$')) return () => value;
+  return (ctx, host) =>
+    value.replace(VARIABLE, (_, name: string) => {
+      switch (name) {
+        case 'host':
+          return host;
+        case 'remote_addr':
+          return ctx.remoteAddress;
+        case 'remote_port':
+          return String(ctx.remotePort ?? '');
+        case 'scheme':
+          return ctx.scheme;
+        case 'request_id':
+          return ctx.requestId ?? '';
+        case 'server_port':
+          return String(ctx.serverPort);
+        default:
+          return '$';
+      }
+    });
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** RFC 7239 section 6: IPv6 nodes are bracketed and quoted; unknown left as `unknown`. */
+export function forwardedNode(address: string): string {
+  if (!address) return 'unknown';
+  if (address.startsWith('::ffff:') && address.includes('.')) return address.slice(7);
+  return address.includes(':') ? `"[${address}]"` : address;
+}
+
+function forwardedValue(v: string): string {
+  return TOKEN.test(v) ? v : `"${v.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** What {@link buildRequestHeaders} needs besides the request. */
+export interface RequestHeaderInput {
+  readonly ctx: ProxyContext;
+  /** The peer is a trusted proxy: its X-Forwarded-* and Forwarded are extended, not replaced. */
+  readonly trusted: boolean;
+  /** The request body framing to send: its length, `chunked`, or none. */
+  readonly body: number | 'chunked' | undefined;
+  /** `setHeaders`, lower-cased names to compiled values (`undefined` value: remove). */
+  readonly set: ReadonlyMap<string, { name: string; value: HeaderTemplate | undefined }>;
+  /** For upgrades: the protocol to ask the upstream for (re-added after hop-by-hop stripping). */
+  readonly upgrade?: string;
+}
+
+/**
+ * The header list for the upstream request, flat (`[name, value, name, value, ...]`) as
+ * `http.request` takes it, keeping the client's order, case and duplicates.
+ */
+export function buildRequestHeaders(raw: readonly string[], input: RequestHeaderInput): string[] {
+  const named = connectionNamed(raw);
+  const { ctx, trusted, set } = input;
+  const out: string[] = [];
+  let host: string | undefined;
+  let xff: string | undefined;
+  let xfProto: string | undefined;
+  let xfHost: string | undefined;
+  let xRealIp: string | undefined;
+  let forwarded: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    if (name.charCodeAt(0) === 58 /* ':' HTTP/2 pseudo-header */) continue;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
+    if (REBUILT.has(lower)) {
+      switch (lower) {
+        case 'host':
+          host ??= value;
+          break;
+        case 'x-forwarded-for':
+          xff = xff === undefined ? value : `${xff}, ${value}`;
+          break;
+        case 'x-forwarded-proto':
+          xfProto ??= value;
+          break;
+        case 'x-forwarded-host':
+          xfHost ??= value;
+          break;
+        case 'x-real-ip':
+          xRealIp ??= value;
+          break;
+        case 'forwarded':
+          forwarded = forwarded === undefined ? value : `${forwarded}, ${value}`;
+          break;
+      }
+      continue;
+    }
+    if (set.has(lower)) continue;
+    out.push(name, value);
+  }
+  const clientHost = host ?? ctx.host;
+  const addr = ctx.remoteAddress;
+  const head: string[] = ['Host', clientHost];
+  head.push('X-Forwarded-For', trusted && xff ? `${xff}, ${addr}` : addr);
+  head.push('X-Forwarded-Proto', trusted && xfProto ? xfProto : ctx.scheme);
+  head.push('X-Forwarded-Host', trusted && xfHost ? xfHost : clientHost);
+  head.push('X-Real-IP', trusted && xRealIp ? xRealIp : addr);
+  const element = `for=${forwardedNode(addr)};host=${forwardedValue(clientHost)};proto=${ctx.scheme}`;
+  head.push('Forwarded', trusted && forwarded ? `${forwarded}, ${element}` : element);
+  if (ctx.requestId) head.push('X-Request-Id', ctx.requestId);
+  if (input.upgrade) head.push('Connection', 'Upgrade', 'Upgrade', input.upgrade);
+  if (typeof input.body === 'number') head.push('Content-Length', String(input.body));
+  else if (input.body === 'chunked') head.push('Transfer-Encoding', 'chunked');
+  // setHeaders last: they replace the defaults above of the same name, or remove them (empty value).
+  if (set.size === 0) return head.concat(out);
+  const all = head.concat(out);
+  const result: string[] = [];
+  for (let i = 0; i < all.length; i += 2) if (!set.has(all[i]!.toLowerCase())) result.push(all[i]!, all[i + 1]!);
+  for (const { name, value } of set.values()) {
+    if (value === undefined) continue;
+    const v = value(ctx, clientHost);
+    if (v !== '') result.push(name, v);
+  }
+  return result;
+}
+
+/** The upstream response's headers for the client, and what the proxy learned from them. */
+export interface ResponseHeaders {
+  readonly headers: string[];
+  /** `X-Accel-Buffering: no` from the app: stream this response per chunk. */
+  readonly noBuffering: boolean;
+}
+
+/** Filters the upstream's raw response headers for the client (hop-by-hop and `X-Accel-*` dropped). */
+export function filterResponseHeaders(raw: readonly string[], keepUpgrade = false): ResponseHeaders {
+  const named = keepUpgrade ? undefined : connectionNamed(raw);
+  const headers: string[] = [];
+  let noBuffering = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (keepUpgrade && (lower === 'connection' || lower === 'upgrade')) {
+      headers.push(name, raw[i + 1]!);
+      continue;
+    }
+    if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
+    if (lower.startsWith('x-accel-')) {
+      // nginx reads and hides X-Accel-*; only X-Accel-Buffering means something here.
+      if (lower === 'x-accel-buffering') noBuffering = raw[i + 1]!.trim().toLowerCase() === 'no';
+      continue;
+    }
+    headers.push(name, raw[i + 1]!);
+  }
+  return { headers, noBuffering };
+}

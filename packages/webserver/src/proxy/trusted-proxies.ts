@@ -1,0 +1,32 @@
+/**
+ * CIDR matching for `trustedProxies`: the peers whose X-Forwarded-*, Forwarded and X-Request-Id
+ * headers the proxy keeps instead of replacing.
+ * @module
+ */
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+
+/** Tells whether a peer address is a trusted proxy. */
+export class TrustedProxies {
+  readonly #list = new BlockList();
+  readonly #empty: boolean;
+
+  /** @param cidrs e.g. `['127.0.0.1/8', '::1', '10.0.0.0/8']` */
+  constructor(cidrs: readonly string[]) {
+    for (const c of cidrs) {
+      const [addr, bits] = c.split('/') as [string, string | undefined];
+      const type = isIPv6(addr) ? 'ipv6' : 'ipv4';
+      if (!isIPv4(addr) && !isIPv6(addr)) throw new TypeError(`trustedProxies: "${c}" is not an IP address or CIDR`);
+      if (bits === undefined) this.#list.addAddress(addr, type);
+      else this.#list.addSubnet(addr, Number(bits), type);
+    }
+    this.#empty = cidrs.length === 0;
+  }
+
+  has(address: string): boolean {
+    if (this.#empty || !address) return false;
+    if (address.startsWith('::ffff:') && isIPv4(address.slice(7))) {
+      return this.#list.check(address.slice(7), 'ipv4') || this.#list.check(address, 'ipv6');
+    }
+    return this.#list.check(address, isIPv6(address) ? 'ipv6' : 'ipv4');
+  }
+}
