@@ -4,3 +4,12 @@
  * @module
  */
 export * from './types.js';
+export { toNodeListener, type TsgiNodeListener } from './node-adapter.js';
+export type { NodeAdapterOptions } from './adapter-config.js';
+export { serve, type ServeOptions, type TsgiServer } from './serve.js';
+export { resolveApp, runStartup, runShutdown, type ResolvedApp } from './lifespan.js';
+export { FastResponse } from './fast-response.js';
+export { DEFAULT_LIMITS, resolveLimits } from './limits.js';
+export { createConsoleLogger, type LogLevel } from './console-logger.js';
+export { BodyTooLargeError } from './body-stream.js';
+export { CidrSet, normalizeIp } from './ip-address.js';

@@ -1,0 +1,96 @@
+/**
+ * `toNodeListener` options, and the resolved configuration one listener shares by all requests.
+ * @module
+ */
+import { CidrSet } from './ip-address.js';
+import { createConsoleLogger } from './console-logger.js';
+import { resolveLimits } from './limits.js';
+import { InFlightTracker } from './in-flight.js';
+import { TSGI_VERSION } from './types.js';
+import type { ResolvedApp } from './lifespan.js';
+import type { TsgiContext, TsgiLimits, TsgiLogger, TsgiServerInfo, TsgiState, TsgiWorker } from './types.js';
+
+/** Options of {@link toNodeListener} (and of `serve()`, which passes them through). */
+export interface NodeAdapterOptions {
+  /**
+   * Peers whose `Forwarded` / `X-Forwarded-For/-Proto/-Host` headers are believed: IPs or CIDRs,
+   * IPv4 or IPv6. Default: loopback (`['127.0.0.1/8', '::1']`). `[]` trusts nobody.
+   */
+  trustedProxies?: readonly string[];
+  /** Where the app is mounted (WSGI's SCRIPT_NAME), e.g. `/api`; requests outside it get 404. Default `''`. */
+  mountPath?: string;
+  /** Limits enforced before the app runs; unspecified ones take `DEFAULT_LIMITS`. */
+  limits?: Partial<TsgiLimits>;
+  /** State from `startup`; each request gets a shallow copy as `context.state`. Default `{}`. */
+  state?: TsgiState;
+  /** Which worker this is. Default `{ id: 1, pid: process.pid }`. */
+  worker?: TsgiWorker;
+  /**
+   * The server's declaration shared by every request. Default: `software` `tsgi/<version>`,
+   * the `tsgi.file` extension, and the resolved `limits`.
+   */
+  server?: TsgiServerInfo;
+  /** Where the server and the app log (`context.log`). Default: warnings and errors to stderr. */
+  log?: TsgiLogger;
+  /**
+   * Called when the app throws, rejects or returns a non-Response, after the error is logged.
+   * Return a Response to send it instead of the plain `500 Internal Server Error`.
+   */
+  onError?: (error: unknown, request: Request, context: TsgiContext) => Response | void | Promise<Response | void>;
+}
+
+/** The package version reported in `server.software`. */
+export const TSGI_PACKAGE_VERSION = '0.1.0';
+
+/** Unread request body bytes read and discarded after a response to keep the connection alive. */
+export const DRAIN_LIMIT_BYTES = 64 * 1024;
+
+/** What every request of one listener shares. Internal. */
+export interface AdapterConfig {
+  readonly app: ResolvedApp;
+  readonly trusted: CidrSet;
+  readonly mountPath: string;
+  readonly limits: TsgiLimits;
+  readonly state: TsgiState | undefined;
+  readonly worker: TsgiWorker;
+  readonly server: TsgiServerInfo;
+  readonly log: TsgiLogger;
+  readonly onError: NodeAdapterOptions['onError'];
+  readonly tracker: InFlightTracker;
+}
+
+/** Normalises a mount path: `''` or `/prefix` without a trailing slash. */
+export function normalizeMountPath(mountPath: string | undefined): string {
+  if (mountPath === undefined || mountPath === '' || mountPath === '/') return '';
+  if (typeof mountPath !== 'string' || !mountPath.startsWith('/') || /[?#\s]/.test(mountPath)) {
+    throw new TypeError(`tsgi: mountPath must be '' or start with '/' (no query, fragment or spaces), got ${JSON.stringify(mountPath)}`);
+  }
+  return mountPath.replace(/\/+$/, '');
+}
+
+/** Resolves options into the shared configuration. */
+export function resolveAdapterConfig(app: ResolvedApp, options: NodeAdapterOptions): AdapterConfig {
+  const finalLimits =
+    options.limits !== undefined ? resolveLimits(options.limits) : (options.server?.limits ?? resolveLimits(undefined));
+  const log = options.log ?? createConsoleLogger('warn');
+  const server: TsgiServerInfo =
+    options.server ??
+    Object.freeze({
+      software: `tsgi/${TSGI_PACKAGE_VERSION}`,
+      tsgiVersion: TSGI_VERSION,
+      extensions: Object.freeze({}),
+      limits: finalLimits,
+    });
+  return {
+    app,
+    trusted: new CidrSet(options.trustedProxies ?? ['127.0.0.1/8', '::1']),
+    mountPath: normalizeMountPath(options.mountPath),
+    limits: finalLimits,
+    state: options.state,
+    worker: options.worker ?? Object.freeze({ id: 1, pid: process.pid }),
+    server,
+    log,
+    onError: options.onError,
+    tracker: new InFlightTracker(log),
+  };
+}

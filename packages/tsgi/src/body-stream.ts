@@ -1,0 +1,123 @@
+/**
+ * The request body as a ReadableStream: pulled from node's IncomingMessage with backpressure
+ * (the socket is paused while the app is not reading), limited to `maxBodyBytes`, and sending
+ * `100 Continue` only when the app first reads (RFC 9110 section 10.1.1).
+ * @module
+ */
+import { DRAIN_LIMIT_BYTES } from './adapter-config.js';
+import type { Exchange } from './exchange.js';
+
+/** Thrown into the body stream when the body exceeds `limits.maxBodyBytes`. */
+export class BodyTooLargeError extends Error {
+  readonly code = 'TSGI_E_BODY_TOO_LARGE';
+  readonly status = 413;
+  constructor(limit: number) {
+    super(`tsgi: the request body exceeds the limit of ${limit} bytes (limits.maxBodyBytes)`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+/** Per-exchange body bookkeeping the response writer consults. Internal. */
+export interface BodyState {
+  /** Bytes received through the stream so far. */
+  received: number;
+  /** True once the app read (pulled) at least once. */
+  started: boolean;
+  /** True once the stream closed, errored or was cancelled: later chunks are discarded. */
+  done: boolean;
+}
+
+/**
+ * Creates the body stream of `ex`'s request. `onTooLarge` runs when the limit is crossed
+ * (before the stream errors) so the server can answer 413 if nothing was sent yet.
+ */
+export function createBodyStream(ex: Exchange, state: BodyState, onTooLarge: (error: BodyTooLargeError) => void): ReadableStream<Uint8Array> {
+  const { req } = ex;
+  const limit = ex.config.limits.maxBodyBytes;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+
+  const finish = () => {
+    state.done = true;
+    req.off('end', onEnd);
+    req.off('error', onError);
+  };
+  const onData = (chunk: Buffer) => {
+    if (state.done) return; // discarded: the app cancelled or the response drains the rest
+    state.received += chunk.length;
+    if (limit > 0 && state.received > limit) {
+      const error = new BodyTooLargeError(limit);
+      finish();
+      req.pause();
+      onTooLarge(error);
+      controller.error(error);
+      return;
+    }
+    controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    // Backpressure: stop the socket while the app has not asked for more.
+    if ((controller.desiredSize ?? 0) <= 0) req.pause();
+  };
+  const onEnd = () => {
+    if (state.done) return;
+    finish();
+    controller.close();
+  };
+  const onError = (error: Error) => {
+    if (state.done) return;
+    finish();
+    controller.error(error);
+  };
+
+  return new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+        ex.onAbort = () => {
+          if (state.done) return;
+          finish();
+          controller.error(new DOMException('The client closed the connection before the request body was complete', 'AbortError'));
+        };
+        req.on('data', onData);
+        req.on('end', onEnd);
+        req.on('error', onError);
+        // Nothing flows until the app reads: 'data' would otherwise start the flow.
+        req.pause();
+      },
+      pull() {
+        if (!state.started) {
+          state.started = true;
+          if (ex.needsContinue) {
+            ex.needsContinue = false;
+            if (!ex.res.headersSent) ex.res.writeContinue();
+          }
+        }
+        req.resume();
+      },
+      cancel() {
+        finish();
+        req.pause();
+      },
+    },
+    // No read-ahead of our own: pull() runs only when the app reads, which is what tells us the
+    // app wants the body (100-continue). node's buffer (16 KiB) and the kernel's do the rest.
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * After the response: read and discard what is left of an unread body, up to
+ * {@link DRAIN_LIMIT_BYTES}, so a keep-alive connection can carry the next request; beyond that
+ * the connection is closed (never reading the rest would desynchronise the stream).
+ */
+export function drainRequestBody(ex: Exchange, state: BodyState | undefined): void {
+  const { req } = ex;
+  if (state !== undefined) state.done = true;
+  if (req.readableEnded || req.destroyed) return;
+  if (!req.complete) {
+    let discarded = 0;
+    req.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > DRAIN_LIMIT_BYTES) req.socket.destroy();
+    });
+  }
+  req.resume();
+}

@@ -1,0 +1,165 @@
+/**
+ * `toNodeListener`: the one place a node:http request becomes a TSGI call and the Response is
+ * written back. Order of one request (the lifecycle, kept in this order in the code):
+ * limits and mount path (answered by the server, app not called) -> Exchange, lazy Request and
+ * context -> app.fetch -> the Response written (write-response.ts) -> on 'close': signal,
+ * completed, in-flight count.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolveAdapterConfig, type AdapterConfig, type NodeAdapterOptions } from './adapter-config.js';
+import type { BodyTooLargeError } from './body-stream.js';
+import { Exchange, NodeContext } from './exchange.js';
+import { resolveApp } from './lifespan.js';
+import { TsgiRequest } from './lazy-request.js';
+import { isValidHost, splitAbsoluteTarget } from './request-url.js';
+import { respondPlain, sendError, sendResponse, type FileSender } from './write-response.js';
+import type { TsgiApp } from './types.js';
+
+/** A node `request` listener, plus what servers built on it need. */
+export interface TsgiNodeListener {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /**
+   * The `checkContinue` listener: register it (`server.on('checkContinue', listener.checkContinue)`)
+   * so `100 Continue` is sent only when the app reads the body, after limits are checked.
+   * Without it node answers 100 itself before the app runs.
+   */
+  readonly checkContinue: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Resolves once no request is in flight and every `waitUntil` promise has settled. */
+  idle(): Promise<void>;
+  /** Requests in flight and unsettled `waitUntil` promises, for a server's drain logic and metrics. */
+  readonly inFlight: { readonly requests: number; readonly waitUntil: number };
+}
+
+const NO_BODY_METHODS = new Set(['GET', 'HEAD']);
+
+/** Adapter internals that the reference server extends (the `tsgi.file` sender). Internal. */
+export interface ListenerInternals {
+  sendFile?: FileSender;
+}
+
+/**
+ * Turns a TSGI app into a node:http `request` listener for any node http/https server.
+ * Requests reach the app as a lazy `Request` (`instanceof Request`; url, headers, signal and body
+ * built on first read) with a {@link TsgiContext}; the Response is written back with
+ * FastResponse's simple bodies sent in one write, and streams with backpressure.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { toNodeListener } from 'tsgi';
+ * const listener = toNodeListener((request) => new Response(`you asked for ${request.url}`));
+ * const server = createServer(listener);
+ * server.on('checkContinue', listener.checkContinue);
+ * server.listen(8000);
+ * ```
+ */
+export function toNodeListener(app: TsgiApp, options: NodeAdapterOptions = {}, internals: ListenerInternals = {}): TsgiNodeListener {
+  const config = resolveAdapterConfig(resolveApp(app), options);
+  const sendFile = internals.sendFile;
+  const listener = ((req: IncomingMessage, res: ServerResponse) => handle(config, sendFile, req, res, false)) as TsgiNodeListener;
+  Object.defineProperties(listener, {
+    checkContinue: { value: (req: IncomingMessage, res: ServerResponse) => handle(config, sendFile, req, res, true) },
+    idle: { value: () => config.tracker.idle() },
+    inFlight: {
+      get: () => ({ requests: config.tracker.requests, waitUntil: config.tracker.pending }),
+    },
+  });
+  return listener;
+}
+
+/** Answers without calling the app (a limit or the mount path), and lets the connection go when asked. */
+function reject(res: ServerResponse, status: number, text: string, close: boolean): void {
+  if (close) res.shouldKeepAlive = false;
+  res.writeHead(status, ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(text))]);
+  res.end(text);
+}
+
+function handle(config: AdapterConfig, sendFile: FileSender | undefined, req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
+  const limits = config.limits;
+  const method = req.method ?? 'GET';
+  let target = req.url ?? '/';
+
+  // 1. Limits node:http does not enforce by name (RFC 9112 section 3: 414 for a long target;
+  //    RFC 6585 section 5: 431 for header fields).
+  if (limits.maxRequestLineBytes > 0 && method.length + target.length + 10 > limits.maxRequestLineBytes) {
+    return reject(res, 414, 'URI Too Long', true);
+  }
+  const raw = req.rawHeaders;
+  if (limits.maxHeaderCount > 0 && raw.length > limits.maxHeaderCount * 2) {
+    return reject(res, 431, 'Request Header Fields Too Large', true);
+  }
+  if (limits.maxHeaderFieldBytes > 0) {
+    const max = limits.maxHeaderFieldBytes;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i]!.length + raw[i + 1]!.length + 2 > max) return reject(res, 431, 'Request Header Fields Too Large', true);
+    }
+  }
+
+  // 2. The target: absolute-form names its own host (RFC 9112 section 3.2.2).
+  let targetHost: string | undefined;
+  if (target.charCodeAt(0) !== 47 /* / */) {
+    const abs = splitAbsoluteTarget(target);
+    if (abs !== undefined) {
+      targetHost = abs.host;
+      target = abs.path;
+    } else if (target !== '*') {
+      return reject(res, 400, 'Bad Request', true);
+    }
+  }
+  const host = targetHost ?? req.headers.host;
+  if (host !== undefined && !isValidHost(host)) return reject(res, 400, 'Bad Request', true);
+
+  // 3. Mount path (WSGI's SCRIPT_NAME): outside it the app is not asked.
+  const mount = config.mountPath;
+  if (mount !== '' && !(target.startsWith(mount) && (target.length === mount.length || target.charCodeAt(mount.length) === 47 || target.charCodeAt(mount.length) === 63))) {
+    return reject(res, 404, 'Not Found', false);
+  }
+
+  // 4. The body: present unless GET/HEAD or no framing says so; over the limit -> 413 before the app.
+  let hasBody = false;
+  if (!NO_BODY_METHODS.has(method)) {
+    const cl = req.headers['content-length'];
+    if (req.headers['transfer-encoding'] !== undefined) hasBody = true;
+    else if (cl !== undefined && cl !== '0') {
+      hasBody = true;
+      if (limits.maxBodyBytes > 0 && Number(cl) > limits.maxBodyBytes) {
+        // Close: the client may send the body anyway, and we will not read it (RFC 9110 section 15.5.14).
+        return reject(res, 413, 'Content Too Large', true);
+      }
+    }
+  }
+
+  const ex = new Exchange(config, req, res, target, targetHost, expectsContinue && hasBody);
+  ex.hasBody = hasBody;
+  config.tracker.requests++;
+  res.once('close', () => ex.close());
+
+  const onTooLarge = (error: BodyTooLargeError) => {
+    config.log.info(`tsgi: ${error.message}`);
+    if (!res.headersSent && !ex.responded) respondPlain(ex, 413, 'Content Too Large', true);
+  };
+  const request = new TsgiRequest(ex, hasBody, onTooLarge) as unknown as Request;
+  const context = new NodeContext(ex);
+  ex.context = context;
+  ex.request = request;
+
+  let result: Response | Promise<Response>;
+  try {
+    result = config.app.fetch(request, context);
+  } catch (error) {
+    sendError(ex, error);
+    return;
+  }
+  // Hot path: a synchronous Response is written now, without a microtask hop.
+  if (result instanceof Response) {
+    sendResponse(ex, result, sendFile);
+  } else if (result !== null && typeof result === 'object' && typeof (result as Promise<Response>).then === 'function') {
+    (result as Promise<Response>).then(
+      (response) => sendResponse(ex, response, sendFile),
+      (error: unknown) => sendError(ex, error),
+    );
+  } else {
+    sendResponse(ex, result, sendFile);
+  }
+}

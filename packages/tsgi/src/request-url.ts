@@ -1,0 +1,78 @@
+/**
+ * Building `request.url`: scheme, host and the request target as received (RFC 9112 section 3.2).
+ * @module
+ */
+
+/** Host header grammar (RFC 3986 section 3.2.2 plus port): a reg-name, IPv4 or `[IPv6]`. */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::\d{0,5})?$/;
+
+/** True when `host` is a syntactically valid Host header value. */
+export function isValidHost(host: string): boolean {
+  return host.length <= 255 && HOST.test(host);
+}
+
+/**
+ * Characters and dot segments the WHATWG URL parser would rewrite. When the target has none of
+ * them, `scheme://host` + target is already what `new URL()` would produce, so the hot path
+ * concatenates instead of parsing (and the lazy Request's url equals the real Request's).
+ */
+const NEEDS_PARSE = /[^\x21-\x7e]|["<>\\^`{|}]|\/\.\.?(?:[/?#]|$)|%2e/i;
+
+/**
+ * Splits the request target into the host it names (absolute-form, RFC 9112 section 3.2.2) and
+ * its path+query, or returns undefined when the target is not absolute.
+ */
+export function splitAbsoluteTarget(target: string): { host: string; path: string } | undefined {
+  const c = target.charCodeAt(0);
+  if (c === 47 /* / */ || c === 42 /* * */) return undefined;
+  const m = /^https?:\/\/([^/?#]*)(.*)$/i.exec(target);
+  if (m === null) return undefined;
+  const path = m[2]!;
+  return { host: m[1]!, path: path === '' || path.charCodeAt(0) !== 47 ? `/${path}` : path };
+}
+
+/**
+ * `scheme://host` + path, as a Request's url would read. The target is not decoded; only the
+ * rewrites the URL standard itself makes (dot segments, percent-encoding of spaces and the like)
+ * are applied, and only when such characters are present.
+ *
+ * @example
+ * ```ts
+ * buildUrl('http', 'example.com', '/a?b=1'); // 'http://example.com/a?b=1'
+ * ```
+ */
+export function buildUrl(scheme: string, host: string, path: string): string {
+  // OPTIONS * (asterisk-form) has no path; the URL names the server itself.
+  const target = path === '*' ? '/' : path;
+  const url = `${scheme}://${host}${target}`;
+  if (!NEEDS_PARSE.test(target) && isCanonicalHost(scheme, host)) return url;
+  return new URL(url).href;
+}
+
+/**
+ * Hosts the URL parser leaves as they are: lower-case names whose last label is not numeric,
+ * canonical dotted quads, and a port that is not the scheme's default. Anything else (upper
+ * case, IPv6, `127.1`, `:80` on http) goes through `new URL()`. Memoised for the last host,
+ * because one server sees the same few hosts over and over.
+ */
+const CANONICAL_HOST =
+  /^(?:(?:[a-z0-9-]+\.)*[a-z_-][a-z0-9_-]*|(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))(?::[1-9]\d{0,4})?$/;
+let lastHost = '';
+let lastScheme = '';
+let lastCanonical = false;
+
+function isCanonicalHost(scheme: string, host: string): boolean {
+  if (host === lastHost && scheme === lastScheme) return lastCanonical;
+  let ok = CANONICAL_HOST.test(host);
+  if (ok) {
+    const colon = host.lastIndexOf(':');
+    if (colon !== -1) {
+      const port = Number(host.slice(colon + 1));
+      ok = port <= 65535 && !((scheme === 'http' && port === 80) || (scheme === 'https' && port === 443));
+    }
+  }
+  lastHost = host;
+  lastScheme = scheme;
+  lastCanonical = ok;
+  return ok;
+}

@@ -1,0 +1,151 @@
+/**
+ * `serve()`: the reference single-process server (wsgiref.simple_server's role). Lifespan
+ * order (ASGI): startup, then listen; on close: stop accepting, drain in-flight requests and
+ * `waitUntil` promises (bounded), close what is left, then shutdown.
+ * @module
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TSGI_PACKAGE_VERSION, type NodeAdapterOptions } from './adapter-config.js';
+import { createConsoleLogger } from './console-logger.js';
+import { resolveLimits } from './limits.js';
+import { resolveApp, runShutdown, runStartup } from './lifespan.js';
+import { toNodeListener, type ListenerInternals } from './node-adapter.js';
+import { TSGI_VERSION } from './types.js';
+import type { TsgiApp, TsgiServerInfo, TsgiStartupContext } from './types.js';
+
+/** Options of {@link serve}: where to listen, plus every {@link NodeAdapterOptions}. */
+export interface ServeOptions extends NodeAdapterOptions {
+  /** Interface to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Alias of `host` (srvx and Bun spell it so). */
+  hostname?: string;
+  /** TCP port; `0` picks a free one. Default `8000`. */
+  port?: number;
+  /** Aborting it closes the server (as `close()` does). */
+  signal?: AbortSignal;
+  /** Longest wait for in-flight requests and `waitUntil` promises on close, in ms. Default 30000. */
+  shutdownTimeoutMs?: number;
+}
+
+/** A running {@link serve} server. */
+export interface TsgiServer {
+  /** Where it listens, e.g. `http://127.0.0.1:8000` (a wildcard host is shown as loopback). */
+  readonly url: string;
+  /** The bound address. */
+  readonly address: AddressInfo;
+  /** Stops accepting, drains (bounded by `shutdownTimeoutMs`), runs `shutdown`. Idempotent. */
+  close(): Promise<void>;
+  /** The node:http server underneath. */
+  readonly node: Server;
+}
+
+/** Extensions the reference server supports, merged into `server.extensions`. Internal hook for file-response. */
+export const serverExtensions: { internals: ListenerInternals; names: Record<string, unknown> } = { internals: {}, names: {} };
+
+/**
+ * Runs `app` on a node:http server: `startup` first (a failure rejects and nothing listens),
+ * then listens; `close()` drains and runs `shutdown`.
+ *
+ * @example
+ * ```ts
+ * import { serve, FastResponse } from 'tsgi';
+ * const server = await serve(() => new FastResponse('Hello, World!'), { port: 0 });
+ * console.log(server.url);
+ * await server.close();
+ * ```
+ */
+export async function serve(app: TsgiApp, options: ServeOptions = {}): Promise<TsgiServer> {
+  const resolved = resolveApp(app);
+  const limits = options.limits !== undefined ? resolveLimits(options.limits) : (options.server?.limits ?? resolveLimits(undefined));
+  const log = options.log ?? createConsoleLogger('warn');
+  const worker = options.worker ?? Object.freeze({ id: 1, pid: process.pid });
+  const server: TsgiServerInfo =
+    options.server ??
+    Object.freeze({
+      software: `tsgi/${TSGI_PACKAGE_VERSION}`,
+      tsgiVersion: TSGI_VERSION,
+      extensions: Object.freeze({ ...serverExtensions.names }),
+      limits,
+    });
+  const host = options.host ?? options.hostname ?? '127.0.0.1';
+  const port = options.port ?? 8000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`tsgi: port must be an integer 0-65535, got ${String(port)}`);
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 30_000;
+
+  const lifespan: TsgiStartupContext = { server, worker, log, state: { ...options.state } };
+  const state = await runStartup(resolved, lifespan);
+
+  const listener = toNodeListener(resolved, { ...options, limits, log, worker, server, state }, serverExtensions.internals);
+  const node = createServer({
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    // Timeouts are inactivity-based (SPEC): no whole-request deadline.
+    requestTimeout: 0,
+    // node's total header budget; the per-field and count limits are checked by name in the adapter.
+    maxHeaderSize: Math.max(16384, limits.maxRequestLineBytes + 2 * limits.maxHeaderFieldBytes),
+  });
+  // One more than the limit so the adapter sees the excess and answers 431 (node would truncate silently).
+  node.maxHeadersCount = limits.maxHeaderCount > 0 ? limits.maxHeaderCount + 1 : 0;
+  node.on('request', listener);
+  node.on('checkContinue', listener.checkContinue);
+  node.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // node answers 400/431 itself for malformed requests; a client that hangs up is routine.
+    log.debug(`tsgi: client error ${error.code ?? ''}: ${error.message}`);
+    if (!socket.destroyed && socket.writable && error.code !== 'ECONNRESET') {
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    } else socket.destroy();
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      node.once('error', reject);
+      node.listen(port, host, () => {
+        node.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await runShutdown(resolved, lifespan).catch((e: unknown) => log.error('tsgi: shutdown failed', e));
+    throw error;
+  }
+  node.on('error', (error) => log.error('tsgi: server error', error));
+
+  const address = node.address() as AddressInfo;
+  const shown = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  const url = `http://${shown.includes(':') ? `[${shown}]` : shown}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      // Requests still arriving on kept-alive connections are served, then the connection closes.
+      node.off('request', listener);
+      node.on('request', (req: IncomingMessage, res: ServerResponse) => {
+        res.shouldKeepAlive = false;
+        listener(req, res);
+      });
+      const closed = new Promise<void>((resolve) => node.close(() => resolve()));
+      node.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        listener.idle().then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), shutdownTimeoutMs))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        const { requests, waitUntil } = listener.inFlight;
+        log.warn(`tsgi: shutdown timeout (${shutdownTimeoutMs} ms): ${requests} request(s) and ${waitUntil} waitUntil promise(s) abandoned`);
+      }
+      node.closeAllConnections();
+      await closed;
+      await runShutdown(resolved, lifespan);
+    })();
+    return closing;
+  };
+  if (options.signal !== undefined) {
+    if (options.signal.aborted) await close();
+    else options.signal.addEventListener('abort', () => void close().catch((e: unknown) => log.error('tsgi: close failed', e)), { once: true });
+  }
+  return { url, address, close, node };
+}

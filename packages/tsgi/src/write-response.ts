@@ -1,0 +1,414 @@
+/**
+ * Writing the app's Response to node's ServerResponse: status and headers checked, hop-by-hop
+ * headers removed (RFC 9110 section 7.6.1), Content-Length added or enforced, HEAD/204/304
+ * without body (RFC 9110 sections 9.3.2, 15.3.5, 15.4.5), streams with backpressure.
+ *
+ * Two paths. FastResponse with a simple body (string, Uint8Array, ArrayBuffer, null) and plain
+ * headers: one `writeHead(status, flatHeaders)` and one `end(body)`, no Headers, no stream.
+ * Everything else: the standard Response's headers iterated once and its body read from
+ * `response.body`; a body that arrives in one chunk is sent with a Content-Length.
+ * @module
+ */
+import { DRAIN_LIMIT_BYTES } from './adapter-config.js';
+import { drainRequestBody } from './body-stream.js';
+import type { Exchange } from './exchange.js';
+import { FastResponse, fastBody, fastInit, fastReal } from './fast-response.js';
+import { TSGI_FILE } from './types.js';
+import type { TsgiFileBody } from './types.js';
+
+/** Connection-specific fields an app must not set; the server owns framing (RFC 9110 section 7.6.1). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
+const encoder = new TextEncoder();
+
+/** Sends a file region for the `tsgi.file` extension; set by the adapter when it supports it. */
+export type FileSender = (ex: Exchange, status: number, statusText: string, headers: string[], file: TsgiFileBody, response: Response) => void;
+
+/** What scanning the app's headers found. */
+interface HeaderScan {
+  contentLength: number; // -1 when absent
+  hasContentType: boolean;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
+  return typeof value;
+}
+
+/** Appends one app header to `out` unless it is hop-by-hop; records Content-Length/-Type. */
+function addHeader(ex: Exchange, out: string[], scan: HeaderScan, name: string, value: string): void {
+  const lower = name.toLowerCase();
+  if (HOP_BY_HOP.has(lower)) {
+    ex.config.log.warn(`tsgi: removed hop-by-hop header "${name}" set by the app (${requestLine(ex)}); the server owns connection framing`);
+    return;
+  }
+  if (lower === 'content-length') {
+    const n = /^\d{1,15}$/.test(value.trim()) ? Number(value.trim()) : NaN;
+    if (Number.isNaN(n)) throw new TypeError(`tsgi: invalid Content-Length ${JSON.stringify(value)} from the app`);
+    if (scan.contentLength !== -1 && scan.contentLength !== n) throw new TypeError('tsgi: conflicting Content-Length values from the app');
+    if (scan.contentLength !== -1) return;
+    scan.contentLength = n;
+  } else if (lower === 'content-type') {
+    scan.hasContentType = true;
+  }
+  out.push(name, value);
+}
+
+/** Flattens a FastResponse's HeadersInit as given (object, array of pairs or Headers). */
+function collectInitHeaders(ex: Exchange, init: HeadersInit | undefined, out: string[], scan: HeaderScan): void {
+  if (init == null) return;
+  if (Array.isArray(init)) {
+    for (const pair of init as unknown[]) {
+      if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError('Headers constructor: expected name/value pair to be length 2, found ' + (Array.isArray(pair) ? pair.length : describe(pair)));
+      addHeader(ex, out, scan, String(pair[0]), String(pair[1]));
+    }
+  } else if (init instanceof Headers) {
+    for (const [name, value] of init) addHeader(ex, out, scan, name, value);
+  } else {
+    const record = init as Record<string, unknown>;
+    for (const name in record) {
+      // Hot path: a plain object literal, written as given (no Headers built).
+      const value = record[name];
+      addHeader(ex, out, scan, name, typeof value === 'string' ? value : String(value));
+    }
+  }
+}
+
+/** The request line for log messages. */
+export function requestLine(ex: Exchange): string {
+  return `"${ex.req.method} ${ex.req.url} HTTP/${ex.req.httpVersion}"`;
+}
+
+/**
+ * Decides, at the commit point, what happens to a request body the app did not read: drained
+ * after the response when at most {@link DRAIN_LIMIT_BYTES} remain, else `Connection: close`.
+ */
+function settleRequestBody(ex: Exchange): void {
+  const { req, res } = ex;
+  if (req.complete || !ex.hasBody) {
+    if (ex.bodyState !== undefined && !ex.bodyState.done) res.once('finish', () => drainRequestBody(ex, ex.bodyState));
+    return;
+  }
+  const state = ex.bodyState;
+  if (state === undefined || !state.started) {
+    const cl = req.headers['content-length'];
+    const remaining = cl === undefined ? Infinity : Number(cl) - (state?.received ?? 0) - req.readableLength;
+    if (remaining > DRAIN_LIMIT_BYTES) res.shouldKeepAlive = false;
+  }
+  res.once('finish', () => drainRequestBody(ex, ex.bodyState));
+}
+
+/** Writes status and headers (the commit point). Returns false when node refused them. */
+function commit(ex: Exchange, status: number, statusText: string | undefined, headers: string[]): boolean {
+  const { res } = ex;
+  ex.responded = true;
+  settleRequestBody(ex);
+  try {
+    if (statusText) res.writeHead(status, statusText, headers);
+    else res.writeHead(status, headers);
+  } catch (error) {
+    // node validates names and values (no CR/LF/NUL, token names): the app's fault, a 500.
+    ex.responded = false;
+    sendError(ex, error);
+    return false;
+  }
+  ex.status = status;
+  return true;
+}
+
+/** Ends the exchange by closing the connection after what was written (a Content-Length mismatch). */
+function endByClosing(ex: Exchange): void {
+  const socket = ex.res.socket;
+  if (socket) socket.end();
+  else ex.res.destroy();
+}
+
+function checkStatus(ex: Exchange, status: number): boolean {
+  if (Number.isInteger(status) && status >= 200 && status <= 599) return true;
+  sendError(ex, new RangeError(`tsgi: the app's response status ${status} is outside 200-599`));
+  return false;
+}
+
+/**
+ * Writes `response` (whatever the app returned) for `ex`. Never throws; errors become a 500 or,
+ * once committed, a destroyed connection.
+ */
+export function sendResponse(ex: Exchange, response: unknown, sendFile: FileSender | undefined): void {
+  if (ex.responded || ex.closed) {
+    // The server already answered (413) or the client is gone: the app's body is not wanted.
+    if (response instanceof Response) cancelBody(response);
+    return;
+  }
+  if (!(response instanceof Response)) {
+    sendError(ex, new TypeError(`tsgi: the app must return a Response (or a Promise of one), returned ${describe(response)}`));
+    return;
+  }
+  try {
+    if (response instanceof FastResponse && fastReal(response) === undefined && writeFast(ex, response)) return;
+    if (sendFile !== undefined) {
+      const file = (response as { [TSGI_FILE]?: TsgiFileBody })[TSGI_FILE];
+      if (file !== undefined) {
+        const status = response.status;
+        if (!checkStatus(ex, status)) return;
+        const scan: HeaderScan = { contentLength: -1, hasContentType: false };
+        const headers: string[] = [];
+        for (const [name, value] of response.headers) addHeader(ex, headers, scan, name, value);
+        sendFile(ex, status, response.statusText, headers, file, response);
+        return;
+      }
+    }
+    writeStandard(ex, response).catch((error: unknown) => failMidway(ex, error));
+  } catch (error) {
+    failMidway(ex, error);
+  }
+}
+
+function failMidway(ex: Exchange, error: unknown): void {
+  if (!ex.res.headersSent) {
+    ex.responded = false;
+    sendError(ex, error);
+    return;
+  }
+  ex.config.log.error(`tsgi: ${requestLine(ex)} failed after the response was committed; closing the connection`, error);
+  ex.res.destroy();
+}
+
+function cancelBody(response: Response): void {
+  if (response instanceof FastResponse && fastReal(response) === undefined) return;
+  const body = response.body;
+  if (body !== null && !body.locked) body.cancel().catch(() => {});
+}
+
+/** The fast path. Returns false when the body is not simple (the caller takes the standard path). */
+function writeFast(ex: Exchange, response: FastResponse): boolean {
+  let body = fastBody(response);
+  let length: number;
+  if (typeof body === 'string') length = Buffer.byteLength(body);
+  else if (body === null) length = 0;
+  else if (body instanceof Uint8Array) length = body.byteLength;
+  else if (body instanceof ArrayBuffer) {
+    body = new Uint8Array(body);
+    length = body.byteLength;
+  } else return false;
+
+  const init = fastInit(response);
+  const status = init?.status ?? 200;
+  if (!checkStatus(ex, status)) return true;
+  const headers: string[] = [];
+  const scan: HeaderScan = { contentLength: -1, hasContentType: false };
+  if (init !== undefined) collectInitHeaders(ex, init.headers, headers, scan);
+  // As `new Response(string)` would (Fetch "extract a body"): text/plain;charset=UTF-8.
+  if (typeof body === 'string' && !scan.hasContentType) headers.push('content-type', 'text/plain;charset=UTF-8');
+  finishKnown(ex, status, init?.statusText, headers, scan, body as string | Uint8Array | null, length);
+  return true;
+}
+
+/** Writes a response whose whole body is known: Content-Length added, or enforced when given. */
+function finishKnown(ex: Exchange, status: number, statusText: string | undefined, headers: string[], scan: HeaderScan, body: string | Uint8Array | null, length: number): void {
+  const { res } = ex;
+  const bodiless = status === 204 || status === 304;
+  if (status === 204 && scan.contentLength !== -1) {
+    // RFC 9110 section 8.6: no Content-Length in a 204.
+    const at = headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'content-length');
+    headers.splice(at, 2);
+    scan.contentLength = -1;
+  }
+  if (scan.contentLength === -1 && !bodiless) headers.push('content-length', String(length));
+  if (!commit(ex, status, statusText, headers)) return;
+  if (bodiless || ex.req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  if (scan.contentLength === -1 || scan.contentLength === length) {
+    ex.bytesWritten = length;
+    res.end(body);
+    return;
+  }
+  // The app's Content-Length disagrees with its body: send what the header promises at most,
+  // then close, so the client sees a truncated message rather than a corrupt keep-alive stream.
+  const bytes = typeof body === 'string' ? encoder.encode(body) : (body ?? new Uint8Array(0));
+  const sent = Math.min(scan.contentLength, bytes.byteLength);
+  ex.config.log.error(`tsgi: ${requestLine(ex)}: the app's Content-Length ${scan.contentLength} does not match its ${bytes.byteLength}-byte body; sent ${sent} bytes and closed the connection`);
+  ex.bytesWritten = sent;
+  if (sent > 0) res.write(bytes.subarray(0, sent));
+  endByClosing(ex);
+}
+
+/** Resolves on 'drain' or 'close', whichever comes first. */
+function drained(ex: Exchange): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      ex.res.off('drain', done);
+      ex.res.off('close', done);
+      resolve();
+    };
+    ex.res.on('drain', done);
+    ex.res.on('close', done);
+  });
+}
+
+function asChunk(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  throw new TypeError(`tsgi: response body chunks must be Uint8Array, got ${describe(value)}`);
+}
+
+/** The standard path: any Response (including a FastResponse whose real Response exists). */
+async function writeStandard(ex: Exchange, response: Response): Promise<void> {
+  const status = response.status;
+  if (!checkStatus(ex, status)) return;
+  const headers: string[] = [];
+  const scan: HeaderScan = { contentLength: -1, hasContentType: false };
+  for (const [name, value] of response.headers) addHeader(ex, headers, scan, name, value);
+  const statusText = response.statusText;
+  const body = response.body;
+  const bodiless = status === 204 || status === 304 || ex.req.method === 'HEAD';
+  if (body === null || (bodiless && scan.contentLength !== -1) || status === 204 || status === 304) {
+    if (body !== null) body.cancel().catch(() => {});
+    finishKnown(ex, status, statusText, headers, scan, null, 0);
+    return;
+  }
+  const reader = body.getReader();
+  ex.bodyReader = reader;
+  const first = await reader.read();
+  if (ex.closed) return;
+  if (first.done) {
+    ex.bodyReader = undefined;
+    finishKnown(ex, status, statusText, headers, scan, null, 0);
+    return;
+  }
+  const firstChunk = asChunk(first.value);
+  // A body that arrives in one chunk (a string, bytes, JSON) is sent with a Content-Length,
+  // as if it were known up front; it costs one more read.
+  const second = await reader.read();
+  if (ex.closed) return;
+  if (second.done) {
+    ex.bodyReader = undefined;
+    if (bodiless) {
+      // HEAD: the headers GET would have had, no body.
+      finishKnown(ex, status, statusText, headers, scan, null, firstChunk.byteLength);
+      return;
+    }
+    finishKnown(ex, status, statusText, headers, scan, firstChunk, firstChunk.byteLength);
+    return;
+  }
+  if (bodiless) {
+    // HEAD with a streamed body: the length is unknown without reading it all; stop here.
+    ex.bodyReader = undefined;
+    reader.cancel().catch(() => {});
+    if (!commit(ex, status, statusText, headers)) return;
+    ex.res.end();
+    return;
+  }
+  if (!commit(ex, status, statusText, headers)) {
+    reader.cancel().catch(() => {});
+    return;
+  }
+  await streamRest(ex, reader, scan.contentLength, [firstChunk, asChunk(second.value)]);
+}
+
+/** Writes chunks with backpressure, enforcing the app's Content-Length when it gave one. */
+async function streamRest(ex: Exchange, reader: ReadableStreamDefaultReader<Uint8Array>, limit: number, pending: Uint8Array[]): Promise<void> {
+  const { res } = ex;
+  let written = 0;
+  const write = (chunk: Uint8Array): boolean => {
+    if (limit !== -1 && written + chunk.byteLength > limit) {
+      const rest = limit - written;
+      if (rest > 0) res.write(chunk.subarray(0, rest));
+      written = limit;
+      ex.bytesWritten = written;
+      ex.config.log.error(`tsgi: ${requestLine(ex)}: the app's body is longer than its Content-Length ${limit}; cut there and closed the connection`);
+      ex.bodyReader = undefined;
+      reader.cancel().catch(() => {});
+      endByClosing(ex);
+      return false;
+    }
+    written += chunk.byteLength;
+    ex.bytesWritten = written;
+    res.write(chunk); // backpressure is honoured before the next read (writableNeedDrain)
+    return true;
+  };
+  for (const chunk of pending) if (!write(chunk)) return;
+  for (;;) {
+    if (res.writableNeedDrain) await drained(ex);
+    if (ex.closed) return;
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = await reader.read();
+    } catch (error) {
+      ex.bodyReader = undefined;
+      if (ex.closed) return;
+      throw error;
+    }
+    if (ex.closed) return;
+    if (result.done) break;
+    if (!write(asChunk(result.value))) return;
+  }
+  ex.bodyReader = undefined;
+  if (limit !== -1 && written < limit) {
+    ex.config.log.error(`tsgi: ${requestLine(ex)}: the app's body (${written} bytes) is shorter than its Content-Length ${limit}; closed the connection`);
+    endByClosing(ex);
+    return;
+  }
+  res.end();
+}
+
+/** The fixed 500 body. */
+const ERROR_BODY = 'Internal Server Error';
+
+/**
+ * Answers with a plain-text status of the server's own (4xx/500) if nothing was sent yet, else
+ * destroys the connection so the client sees a truncated message.
+ */
+export function respondPlain(ex: Exchange, status: number, text: string, close: boolean): void {
+  const { res } = ex;
+  if (res.headersSent || ex.closed) {
+    res.destroy();
+    return;
+  }
+  ex.responded = true;
+  ex.status = status;
+  if (close) res.shouldKeepAlive = false;
+  settleRequestBody(ex);
+  const bytes = Buffer.byteLength(text);
+  res.writeHead(status, ['content-type', 'text/plain; charset=utf-8', 'content-length', String(bytes)]);
+  ex.bytesWritten = ex.req.method === 'HEAD' ? 0 : bytes;
+  res.end(text);
+}
+
+/**
+ * The app failed (threw, rejected, returned a non-Response, or its response was invalid): log it
+ * with the request line, then 500 (or `onError`'s Response) if nothing was sent yet, else
+ * destroy the connection.
+ */
+export function sendError(ex: Exchange, error: unknown): void {
+  const request = ex.request;
+  ex.config.log.error(`tsgi: ${requestLine(ex)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  if (ex.responded || ex.closed) return;
+  if (ex.res.headersSent) {
+    ex.res.destroy();
+    return;
+  }
+  const onError = ex.config.onError;
+  if (onError !== undefined && request !== undefined && ex.context !== undefined && !ex.onErrorUsed) {
+    ex.onErrorUsed = true;
+    let custom: Response | void | Promise<Response | void>;
+    try {
+      custom = onError(error, request, ex.context);
+    } catch (inner) {
+      ex.config.log.error('tsgi: onError threw', inner);
+      respondPlain(ex, 500, ERROR_BODY, false);
+      return;
+    }
+    Promise.resolve(custom).then(
+      (r) => (r instanceof Response ? sendResponse(ex, r, undefined) : respondPlain(ex, 500, ERROR_BODY, false)),
+      (inner: unknown) => {
+        ex.config.log.error('tsgi: onError rejected', inner);
+        respondPlain(ex, 500, ERROR_BODY, false);
+      },
+    );
+    return;
+  }
+  respondPlain(ex, 500, ERROR_BODY, false);
+}
