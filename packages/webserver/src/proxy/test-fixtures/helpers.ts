@@ -1,0 +1,187 @@
+/**
+ * Shared helpers of the proxy's tests: option objects with the contract's defaults, a front
+ * server on port 0, upstream child processes, raw-socket exchanges.
+ * @module
+ */
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { ProxyPassOptions, UpstreamOptions, UpstreamServerOptions } from '../options.js';
+import type { Proxy, ProxyContext } from '../types.js';
+
+export const UPSTREAM_SCRIPT = fileURLToPath(new URL('./upstream.mjs', import.meta.url));
+
+/** One `server` line with nginx's defaults. */
+export function serverOptions(name: string, target: number | string, over: Partial<UpstreamServerOptions> = {}): UpstreamServerOptions {
+  return {
+    name,
+    address: typeof target === 'number' ? { kind: 'tcp', host: '127.0.0.1', port: target } : { kind: 'unix', path: target },
+    weight: 1,
+    maxFails: 1,
+    failTimeoutMs: 10_000,
+    backup: false,
+    down: false,
+    maxConns: 0,
+    ...over,
+  };
+}
+
+/** A `proxy_pass` with the contract's defaults. */
+export function passOptions(
+  servers: UpstreamServerOptions[],
+  over: Partial<ProxyPassOptions> = {},
+  upstream: Partial<UpstreamOptions> = {},
+): ProxyPassOptions {
+  return {
+    upstream: { name: 'app', servers, balance: 'round_robin', keepalive: 32, keepaliveTimeoutMs: 60_000, ...upstream },
+    setHeaders: {},
+    connectTimeoutMs: 5_000,
+    readTimeoutMs: 60_000,
+    sendTimeoutMs: 60_000,
+    requestBuffering: true,
+    buffering: true,
+    bufferSize: 64 * 1024,
+    maxTempFileSize: 1024 * 1024 * 1024,
+    tempPath: tmpdir(),
+    nextUpstreamTries: 0,
+    retryNonIdempotent: false,
+    websocket: true,
+    trustedProxies: ['127.0.0.0/8', '::1'],
+    ...over,
+  };
+}
+
+/** A front server on 127.0.0.1:0 handing everything to `proxy` (requests and upgrades). */
+export async function startFront(
+  proxy: Proxy,
+  ctxOver: Partial<ProxyContext> = {},
+  onCtx?: (ctx: ProxyContext) => void,
+): Promise<{ port: number; server: Server; close: () => Promise<void> }> {
+  const ctxFor = (req: { socket: { remoteAddress?: string; remotePort?: number }; headers: IncomingHttpHeaders }): ProxyContext => {
+    const ctx: ProxyContext = {
+      remoteAddress: req.socket.remoteAddress ?? '',
+      remotePort: req.socket.remotePort,
+      scheme: 'http',
+      host: req.headers.host ?? '',
+      serverPort: port,
+      locationPrefix: '/',
+      ...ctxOver,
+    };
+    onCtx?.(ctx);
+    return ctx;
+  };
+  const server = createServer((req, res) => proxy.handle(req, res, ctxFor(req)));
+  server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket, head, ctxFor(req)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    server,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** An upstream child process (test-fixtures/upstream.mjs). */
+export interface UpstreamProcess {
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** kill -9, resolves when it is gone. */
+  kill(): Promise<void>;
+}
+
+export async function spawnUpstream(name: string, extra: string[] = []): Promise<UpstreamProcess> {
+  const child = spawn(process.execPath, [UPSTREAM_SCRIPT, '--name', name, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const t = setTimeout(() => reject(new Error(`upstream ${name} did not start`)), 20_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(t);
+        const info = JSON.parse(out.slice(0, nl)) as { port?: number };
+        resolve(info.port ?? 0);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`upstream ${name} exited with ${code}`)));
+  });
+  return {
+    port,
+    child,
+    kill: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
+
+/** A finished HTTP exchange. */
+export interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  rawHeaders: string[];
+  body: Buffer;
+}
+
+/** One request over a fresh connection (no pooling surprises in tests). */
+export function fetchRaw(
+  port: number,
+  path: string,
+  opts: { method?: string; headers?: Record<string, string> | string[]; body?: Buffer | string; timeoutMs?: number } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.setTimeout(opts.timeoutMs ?? 30_000, () => req.destroy(new Error('test request timed out')));
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+/** Sends raw bytes and returns everything read until the server closes (or `timeoutMs`). */
+export function rawExchange(port: number, bytes: string | Buffer, timeoutMs = 5_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const t = setTimeout(() => {
+      sock.destroy();
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    }, timeoutMs);
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    sock.on('error', (err) => {
+      clearTimeout(t);
+      if (chunks.length > 0) resolve(Buffer.concat(chunks).toString('latin1'));
+      else reject(err);
+    });
+    sock.on('close', () => {
+      clearTimeout(t);
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
+    sock.write(bytes);
+  });
+}
+
+/** Polls `fn` until it returns true (bounded). */
+export async function waitFor(fn: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
