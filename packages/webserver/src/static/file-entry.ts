@@ -1,0 +1,132 @@
+/**
+ * One file as the handler knows it: identity (device, inode, size, mtime), validators in nginx's
+ * format, its media type, and either its bytes (small files) or a shared open descriptor (large
+ * files, read with positional reads by any number of concurrent streams).
+ *
+ * A descriptor is reference-counted: eviction or a change on disk "retires" it and the last
+ * stream to finish closes it, so a response in flight keeps reading the file it started with.
+ * @module
+ */
+import type { Stats } from 'node:fs';
+import { constants } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { formatHttpDate } from './http-date.js';
+
+/** A descriptor shared by the streams of one cached file. */
+export class SharedHandle {
+  #refs = 1; // the cache's own reference
+  #retired = false;
+  constructor(readonly handle: FileHandle) {}
+
+  get fd(): number {
+    return this.handle.fd;
+  }
+
+  /** Takes a reference for one stream; false when the handle is retired (open a fresh one). */
+  acquire(): boolean {
+    if (this.#retired) return false;
+    this.#refs++;
+    return true;
+  }
+
+  release(): void {
+    if (--this.#refs === 0) void this.handle.close().catch(() => {});
+  }
+
+  /** Drops the cache's reference: closed now, or when the last stream ends. */
+  retire(): void {
+    if (this.#retired) return;
+    this.#retired = true;
+    this.release();
+  }
+}
+
+/** A file ready to be served. */
+export interface FileEntry {
+  /** The path that was opened. */
+  readonly fsPath: string;
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** Whole seconds, as Last-Modified and the ETag carry them. */
+  readonly mtime: number;
+  /** nginx's strong ETag: `"<mtime hex>-<size hex>"`. */
+  readonly etag: string;
+  readonly lastModified: string;
+  /** The bytes, for files up to `memoryMaxFileSize` (while the memory budget allows). */
+  readonly body: Buffer | undefined;
+  /** A shared descriptor for larger files (while the descriptor budget allows). */
+  readonly shared: SharedHandle | undefined;
+}
+
+/** nginx's ETag format (`ngx_http_set_etag`), so caches keep validating across a migration. */
+export function nginxEtag(mtime: number, size: number): string {
+  return `"${mtime.toString(16)}-${size.toString(16)}"`;
+}
+
+/** True when `stats` still describes the file behind `entry`. */
+export function sameFile(entry: FileEntry, stats: Stats): boolean {
+  return entry.ino === stats.ino && entry.dev === stats.dev && entry.size === stats.size && entry.mtimeMs === stats.mtimeMs;
+}
+
+/** Budgets shared by every entry of one handler. */
+export interface EntryBudget {
+  memoryMaxFileSize: number;
+  memoryBytesLeft: number;
+  descriptorsLeft: number;
+}
+
+// O_NONBLOCK: opening a FIFO swapped in after stat() returns at once instead of blocking a thread.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * Opens and reads (small) or keeps open (large) the file at `fsPath`. Returns undefined when it
+ * is no longer a regular file. The fstat of the opened descriptor is the truth: the bytes served
+ * and the headers describe the same file.
+ */
+export async function loadFileEntry(fsPath: string, budget: EntryBudget): Promise<FileEntry | undefined> {
+  const fh = await open(fsPath, OPEN_FLAGS);
+  let keep = false;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return undefined;
+    let body: Buffer | undefined;
+    let shared: SharedHandle | undefined;
+    let size = st.size;
+    if (size <= budget.memoryMaxFileSize && size <= budget.memoryBytesLeft) {
+      body = await fh.readFile();
+      size = body.length; // a file written as we read: serve what was read, consistently
+      budget.memoryBytesLeft -= size;
+    } else if (budget.descriptorsLeft > 0) {
+      budget.descriptorsLeft--;
+      shared = new SharedHandle(fh);
+      keep = true;
+    }
+    const mtime = Math.floor(st.mtimeMs / 1000);
+    return {
+      fsPath,
+      dev: st.dev,
+      ino: st.ino,
+      size,
+      mtimeMs: st.mtimeMs,
+      mtime,
+      etag: nginxEtag(mtime, size),
+      lastModified: formatHttpDate(mtime),
+      body,
+      shared,
+    };
+  } finally {
+    if (!keep) await fh.close().catch(() => {});
+  }
+}
+
+/** Gives an entry's memory and descriptor back to the budget. */
+export function releaseFileEntry(entry: FileEntry, budget: EntryBudget): void {
+  if (entry.body !== undefined) budget.memoryBytesLeft += entry.body.length;
+  if (entry.shared !== undefined) {
+    budget.descriptorsLeft++;
+    entry.shared.retire();
+  }
+}
