@@ -7,7 +7,7 @@
 import { DRAIN_LIMIT_BYTES } from './adapter-config.js';
 import type { Exchange } from './exchange.js';
 
-/** Thrown into the body stream when the body exceeds `limits.maxBodyBytes`. */
+/** Thrown into the body stream when the body exceeds `limits.maxBodyBytes` (the server answers 413). */
 export class BodyTooLargeError extends Error {
   readonly code = 'TSGI_E_BODY_TOO_LARGE';
   readonly status = 413;
@@ -16,6 +16,19 @@ export class BodyTooLargeError extends Error {
     this.name = 'BodyTooLargeError';
   }
 }
+
+/** Thrown into the body stream when the client sends nothing for `limits.bodyTimeoutMs` (the server answers 408). */
+export class BodyTimeoutError extends Error {
+  readonly code = 'TSGI_E_BODY_TIMEOUT';
+  readonly status = 408;
+  constructor(ms: number) {
+    super(`tsgi: no request body bytes received for ${ms} ms (limits.bodyTimeoutMs)`);
+    this.name = 'BodyTimeoutError';
+  }
+}
+
+/** A body error the server answers itself (413, 408). */
+export type BodyLimitError = BodyTooLargeError | BodyTimeoutError;
 
 /** Per-exchange body bookkeeping the response writer consults. Internal. */
 export interface BodyState {
@@ -28,16 +41,42 @@ export interface BodyState {
 }
 
 /**
- * Creates the body stream of `ex`'s request. `onTooLarge` runs when the limit is crossed
- * (before the stream errors) so the server can answer 413 if nothing was sent yet.
+ * Creates the body stream of `ex`'s request. `onLimit` runs when a limit is crossed (before the
+ * stream errors) so the server can answer 413/408 if nothing was sent yet.
  */
-export function createBodyStream(ex: Exchange, state: BodyState, onTooLarge: (error: BodyTooLargeError) => void): ReadableStream<Uint8Array> {
+export function createBodyStream(ex: Exchange, state: BodyState, onLimit: (error: BodyLimitError) => void): ReadableStream<Uint8Array> {
   const { req } = ex;
   const limit = ex.config.limits.maxBodyBytes;
+  const timeoutMs = ex.config.limits.bodyTimeoutMs;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
+  // Inactivity timer (SPEC 8.4): armed only while the app waits for bytes, refreshed per chunk,
+  // so a slow but steady upload never times out and an app that stops reading is not blamed
+  // on the client.
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    if (timeoutMs <= 0) return;
+    if (timer === undefined) timer = setTimeout(onTimeout, timeoutMs);
+    else timer.refresh();
+  };
+  const disarm = () => {
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+  };
+  const onTimeout = () => {
+    timer = undefined;
+    if (state.done) return;
+    const error = new BodyTimeoutError(timeoutMs);
+    finish();
+    req.pause();
+    onLimit(error);
+    controller.error(error);
+  };
 
   const finish = () => {
     state.done = true;
+    disarm();
     req.off('end', onEnd);
     req.off('error', onError);
   };
@@ -48,13 +87,16 @@ export function createBodyStream(ex: Exchange, state: BodyState, onTooLarge: (er
       const error = new BodyTooLargeError(limit);
       finish();
       req.pause();
-      onTooLarge(error);
+      onLimit(error);
       controller.error(error);
       return;
     }
     controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     // Backpressure: stop the socket while the app has not asked for more.
-    if ((controller.desiredSize ?? 0) <= 0) req.pause();
+    if ((controller.desiredSize ?? 0) <= 0) {
+      req.pause();
+      disarm();
+    } else arm();
   };
   const onEnd = () => {
     if (state.done) return;
@@ -90,6 +132,7 @@ export function createBodyStream(ex: Exchange, state: BodyState, onTooLarge: (er
             if (!ex.res.headersSent) ex.res.writeContinue();
           }
         }
+        arm();
         req.resume();
       },
       cancel() {

@@ -9,6 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import type { AdapterConfig } from './adapter-config.js';
 import type { BodyState } from './body-stream.js';
 import { normalizeIp } from './ip-address.js';
+import { buildUrl } from './request-url.js';
 import { resolveForwarded, type ForwardedInfo } from './trusted-proxy.js';
 import type {
   TsgiClient,
@@ -104,6 +105,13 @@ export class Exchange {
     return `${addr.includes(':') ? `[${addr}]` : addr}:${this.req.socket.localPort ?? 0}`;
   }
 
+  #url: string | undefined = undefined;
+
+  /** `request.url`, built once (lazily: most handlers that read it read nothing else). */
+  get url(): string {
+    return (this.#url ??= buildUrl(this.scheme, this.host, this.path));
+  }
+
   /** The signal given to the app; aborts only when the client goes away before the response ends. */
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
@@ -185,10 +193,9 @@ export class NodeContext implements TsgiContext {
     return this.#ex.req.socket.localPort ?? 0;
   }
   get serverName(): string {
-    const host = this.#ex.host;
-    if (host.startsWith('[')) return host.slice(1, host.indexOf(']'));
-    const colon = host.lastIndexOf(':');
-    return (colon === -1 ? host : host.slice(0, colon)).toLowerCase();
+    // SPEC 4.0.3: exactly `new URL(request.url).hostname` (IPv6 keeps its brackets). Parsing is
+    // fine here: it is read rarely, and the URL parser's host rules are the ones to match.
+    return new URL(this.#ex.url).hostname;
   }
   get encrypted(): boolean {
     return this.#ex.encrypted;

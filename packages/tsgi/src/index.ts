@@ -11,5 +11,5 @@ export { resolveApp, runStartup, runShutdown, type ResolvedApp } from './lifespa
 export { FastResponse } from './fast-response.js';
 export { DEFAULT_LIMITS, resolveLimits } from './limits.js';
 export { createConsoleLogger, type LogLevel } from './console-logger.js';
-export { BodyTooLargeError } from './body-stream.js';
+export { BodyTimeoutError, BodyTooLargeError } from './body-stream.js';
 export { CidrSet, normalizeIp } from './ip-address.js';

@@ -56,13 +56,14 @@ function parseIpv6(address: string): Bytes | undefined {
   if (text.indexOf('.', lastColon) !== -1) {
     if (!parseIpv4Into(text.slice(lastColon + 1), out, 12)) return undefined;
     text = text.slice(0, lastColon + 1) + '0';
-    words = 7;
+    words = 6; // the quad is two words
+
   }
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
   const head = halves[0] === '' ? [] : halves[0]!.split(':');
   const tail = halves.length === 2 ? (halves[1] === '' ? [] : halves[1]!.split(':')) : [];
-  if (words === 7) {
+  if (words === 6) {
     // the '0' placeholder stands for the dotted quad; drop it
     if (halves.length === 2) tail.pop();
     else head.pop();

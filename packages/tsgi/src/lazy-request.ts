@@ -9,9 +9,8 @@
  * @module
  */
 import { createBodyStream, type BodyState } from './body-stream.js';
-import type { BodyTooLargeError } from './body-stream.js';
+import type { BodyLimitError } from './body-stream.js';
 import type { Exchange } from './exchange.js';
-import { buildUrl } from './request-url.js';
 
 /** Builds fetch Headers from node's rawHeaders, so duplicates join in arrival order (cookie with "; "). */
 function headersFrom(raw: readonly string[]): Headers {
@@ -41,18 +40,17 @@ function headersFrom(raw: readonly string[]): Headers {
 export class TsgiRequest {
   readonly #ex: Exchange;
   readonly #hasBody: boolean;
-  readonly #onTooLarge: (error: BodyTooLargeError) => void;
-  #url: string | undefined = undefined;
+  readonly #onLimit: (error: BodyLimitError) => void;
   #headers: Headers | undefined = undefined;
   #body: Request['body'] | undefined = undefined;
   #bodyState: BodyState | undefined = undefined;
   #real: Request | undefined = undefined;
 
   /** @internal Built by the adapter. */
-  constructor(ex: Exchange, hasBody: boolean, onTooLarge: (error: BodyTooLargeError) => void) {
+  constructor(ex: Exchange, hasBody: boolean, onLimit: (error: BodyLimitError) => void) {
     this.#ex = ex;
     this.#hasBody = hasBody;
-    this.#onTooLarge = onTooLarge;
+    this.#onLimit = onLimit;
   }
 
   /** @internal The body bookkeeping, when a body stream was made. */
@@ -82,7 +80,7 @@ export class TsgiRequest {
     return this.#ex.req.method ?? 'GET';
   }
   get url(): string {
-    return (this.#url ??= buildUrl(this.#ex.scheme, this.#ex.host, this.#ex.path));
+    return this.#ex.url;
   }
   get headers(): Headers {
     if (this.#real !== undefined) return this.#real.headers;
@@ -99,7 +97,7 @@ export class TsgiRequest {
       else {
         this.#bodyState = { received: 0, started: false, done: false };
         this.#ex.bodyState = this.#bodyState;
-        this.#body = createBodyStream(this.#ex, this.#bodyState, this.#onTooLarge) as Request['body'];
+        this.#body = createBodyStream(this.#ex, this.#bodyState, this.#onLimit) as Request['body'];
       }
     }
     return this.#body;

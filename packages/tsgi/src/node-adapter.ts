@@ -8,12 +8,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveAdapterConfig, type AdapterConfig, type NodeAdapterOptions } from './adapter-config.js';
-import type { BodyTooLargeError } from './body-stream.js';
+import type { BodyLimitError } from './body-stream.js';
 import { Exchange, NodeContext } from './exchange.js';
 import { resolveApp } from './lifespan.js';
 import { TsgiRequest } from './lazy-request.js';
 import { isValidHost, splitAbsoluteTarget } from './request-url.js';
-import { respondPlain, sendError, sendResponse, type FileSender } from './write-response.js';
+import { requestLine, respondPlain, sendError, sendResponse, type FileSender } from './write-response.js';
 import type { TsgiApp } from './types.js';
 
 /** A node `request` listener, plus what servers built on it need. */
@@ -135,11 +135,16 @@ function handle(config: AdapterConfig, sendFile: FileSender | undefined, req: In
   config.tracker.requests++;
   res.once('close', () => ex.close());
 
-  const onTooLarge = (error: BodyTooLargeError) => {
-    config.log.info(`tsgi: ${error.message}`);
-    if (!res.headersSent && !ex.responded) respondPlain(ex, 413, 'Content Too Large', true);
+  // SPEC 8.2: the server's limit wins over whatever the app makes of the stream's error.
+  const onLimit = (error: BodyLimitError) => {
+    config.log.info(`tsgi: ${requestLine(ex)}: ${error.message}`);
+    if (!res.headersSent && !ex.responded) {
+      respondPlain(ex, error.status, error.status === 413 ? 'Content Too Large' : 'Request Timeout', true);
+    } else if (error.status === 408) {
+      res.destroy(); // committed: a stalled upload ends the exchange (SPEC 8.1)
+    }
   };
-  const request = new TsgiRequest(ex, hasBody, onTooLarge) as unknown as Request;
+  const request = new TsgiRequest(ex, hasBody, onLimit) as unknown as Request;
   const context = new NodeContext(ex);
   ex.context = context;
   ex.request = request;

@@ -42,8 +42,8 @@ export function splitAbsoluteTarget(target: string): { host: string; path: strin
  * ```
  */
 export function buildUrl(scheme: string, host: string, path: string): string {
-  // OPTIONS * (asterisk-form) has no path; the URL names the server itself.
-  const target = path === '*' ? '/' : path;
+  // OPTIONS * (asterisk-form, RFC 9112 section 3.2.4) has no path; SPEC 3.1.4 spells it `/*`.
+  const target = path === '*' ? '/*' : path;
   const url = `${scheme}://${host}${target}`;
   if (!NEEDS_PARSE.test(target) && isCanonicalHost(scheme, host)) return url;
   return new URL(url).href;

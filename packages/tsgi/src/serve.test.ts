@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { request as httpRequest } from 'node:http';
-import { FastResponse, serve, type TsgiAppObject, type TsgiLogger } from './index.js';
-
-/** A logger that records, so tests can assert what was logged (and keep stderr quiet). */
-function recordingLogger(): TsgiLogger & { lines: string[] } {
-  const lines: string[] = [];
-  const rec = (level: string) => (message: string, ...details: unknown[]) => {
-    lines.push(`${level}: ${message} ${details.map((d) => (d instanceof Error ? d.message : String(d))).join(' ')}`);
-  };
-  return { lines, debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error') };
-}
+import { FastResponse, serve, type TsgiAppObject } from './index.js';
+import { recordingLogger } from './raw-socket.test.util.js';
 
 test('serve() answers a FastResponse and a standard Response over a real socket', async () => {
   const server = await serve(
