@@ -1,0 +1,120 @@
+// Failover with real processes: two upstream children behind the proxy, one killed -9 under load.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Agent, request } from 'node:http';
+import { createProxy } from './index.js';
+import { fetchRaw, passOptions, serverOptions, spawnUpstream, startFront } from './test-fixtures/helpers.js';
+
+/** GET `path` through a keep-alive agent; resolves the status (0 on a network error). */
+function get(agent: Agent, port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', () => resolve({ status: 0, body }));
+    });
+    req.setTimeout(20_000, () => req.destroy());
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.end();
+  });
+}
+
+test('kill -9 of one upstream under load: zero failed requests; both stopped: 502 before the connect timeout', async () => {
+  const a = await spawnUpstream('a');
+  const b = await spawnUpstream('b');
+  const proxy = createProxy(passOptions([serverOptions('a', a.port), serverOptions('b', b.port)], { connectTimeoutMs: 3_000 }));
+  const front = await startFront(proxy);
+  const agent = new Agent({ keepAlive: true, maxSockets: 20 });
+  try {
+    const total = 2_000;
+    const concurrency = 20;
+    let sent = 0;
+    let killed = false;
+    const statuses = new Map<number, number>();
+    const by = new Map<string, number>();
+    const worker = async (): Promise<void> => {
+      while (sent < total) {
+        sent++;
+        if (!killed && sent >= total / 4) {
+          killed = true;
+          void a.kill();
+        }
+        const r = await get(agent, front.port, '/hello');
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        by.set(r.body.trim(), (by.get(r.body.trim()) ?? 0) + 1);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    assert.deepEqual([...statuses], [[200, total]], `every request answered 200 (${JSON.stringify([...by])})`);
+    assert.ok((by.get('hello from a') ?? 0) > 0 && (by.get('hello from b') ?? 0) > total / 2, JSON.stringify([...by]));
+    const st = proxy.stats();
+    assert.equal(st.upstream.servers[0]!.state, 'failed', 'the killed server is marked failed (max_fails 1)');
+    await b.kill();
+    const t0 = Date.now();
+    const r = await fetchRaw(front.port, '/hello');
+    assert.equal(r.status, 502);
+    assert.ok(Date.now() - t0 < 3_000, 'refused connections answer 502 before the connect timeout');
+  } finally {
+    agent.destroy();
+    await front.close();
+    await proxy.close();
+    await a.kill();
+    await b.kill();
+  }
+});
+
+test('passive health: a failed server is skipped for fail_timeout, then tried again', async () => {
+  const b = await spawnUpstream('b');
+  const a = await spawnUpstream('a');
+  const aPort = a.port;
+  await a.kill();
+  const proxy = createProxy(passOptions([serverOptions('a', aPort, { failTimeoutMs: 800 }), serverOptions('b', b.port)]));
+  const front = await startFront(proxy);
+  try {
+    for (let i = 0; i < 6; i++) {
+      const r = await fetchRaw(front.port, '/hello');
+      assert.equal(r.status, 200);
+      assert.equal(r.body.toString(), 'hello from b\n');
+    }
+    const s = proxy.stats().upstream.servers[0]!;
+    assert.equal(s.failures, 1, 'a was tried once, then skipped while failed');
+    assert.equal(s.state, 'failed');
+    await new Promise((r) => setTimeout(r, 900));
+    assert.equal(proxy.stats().upstream.servers[0]!.state, 'up', 'back after fail_timeout');
+    for (let i = 0; i < 2; i++) assert.equal((await fetchRaw(front.port, '/hello')).status, 200);
+    assert.equal(proxy.stats().upstream.servers[0]!.failures, 2, 'tried again after fail_timeout');
+  } finally {
+    await front.close();
+    await proxy.close();
+    await b.kill();
+  }
+});
+
+test('active health checks take a server out after `fall` failures and back after `rise` passes', async () => {
+  const a = await spawnUpstream('a');
+  const b = await spawnUpstream('b');
+  const proxy = createProxy(
+    passOptions([serverOptions('a', a.port), serverOptions('b', b.port)], {}, {
+      healthCheck: { intervalMs: 100, timeoutMs: 500, path: '/status?code=200', expectStatus: [200], rise: 2, fall: 2 },
+    }),
+  );
+  const front = await startFront(proxy);
+  try {
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(proxy.stats().upstream.servers.map((s) => s.state), ['up', 'up']);
+    await a.kill();
+    const end = Date.now() + 10_000;
+    while (proxy.stats().upstream.servers[0]!.state !== 'unhealthy' && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(proxy.stats().upstream.servers[0]!.state, 'unhealthy');
+    const failuresBefore = proxy.stats().upstream.servers[0]!.failures;
+    for (let i = 0; i < 4; i++) assert.equal((await fetchRaw(front.port, '/hello')).body.toString(), 'hello from b\n');
+    assert.equal(proxy.stats().upstream.servers[0]!.failures, failuresBefore, 'no request is sent to an unhealthy server');
+  } finally {
+    await front.close();
+    await proxy.close();
+    await a.kill();
+    await b.kill();
+  }
+});
