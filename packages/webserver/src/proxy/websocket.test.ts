@@ -1,0 +1,143 @@
+// Upgrades: WebSocket tunnelled both ways, pipelined bytes after the handshake delivered, refusals
+// passed back, h2c never forwarded, idle tunnels closed at the read timeout.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { createProxy } from './index.js';
+import { passOptions, rawExchange, serverOptions, startFront, waitFor } from './test-fixtures/helpers.js';
+
+let upstream: Server;
+let wss: WebSocketServer;
+let upPort = 0;
+const upgradeHeaders: IncomingMessage['headers'][] = [];
+const plainRequests: IncomingMessage['headers'][] = [];
+
+before(async () => {
+  upstream = createServer((req, res) => {
+    plainRequests.push(req.headers);
+    res.end('plain answer\n');
+  });
+  wss = new WebSocketServer({ noServer: true });
+  upstream.on('upgrade', (req, socket, head) => {
+    upgradeHeaders.push(req.headers);
+    if (req.url === '/refuse') {
+      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 7\r\nConnection: close\r\n\r\nno way\n');
+      return;
+    }
+    if (req.url === '/raw') {
+      // A non-WebSocket upgrade: echo every byte back after the 101.
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
+      if (head.length > 0) socket.write(head);
+      socket.pipe(socket);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('message', (data, isBinary) => ws.send(isBinary ? data : `echo: ${data.toString()}`));
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  upPort = (upstream.address() as AddressInfo).port;
+});
+after(async () => {
+  wss.close();
+  upstream.closeAllConnections();
+  await new Promise<void>((r) => upstream.close(() => r()));
+});
+
+test('a WebSocket is tunnelled both ways, with X-Forwarded-For added to the handshake', async () => {
+  const proxy = createProxy(passOptions([serverOptions('a', upPort)]));
+  const front = await startFront(proxy);
+  const ws = new WebSocket(`ws://127.0.0.1:${front.port}/chat`);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const replies: string[] = [];
+    ws.on('message', (d) => replies.push(d.toString()));
+    ws.send('one');
+    ws.send('two');
+    const big = Buffer.alloc(300_000, 7);
+    ws.send(big);
+    await waitFor(() => replies.length === 3, 10_000, 'three replies');
+    assert.deepEqual(replies.slice(0, 2), ['echo: one', 'echo: two']);
+    assert.equal(replies[2]!.length, big.length);
+    const h = upgradeHeaders.at(-1)!;
+    assert.equal(h['x-forwarded-for'], '127.0.0.1');
+    assert.equal(h.upgrade, 'websocket');
+    assert.equal(proxy.stats().upgrades, 1);
+    assert.equal(proxy.stats().upstream.servers[0]!.active, 1, 'the tunnel counts as a connection');
+    ws.close();
+    await waitFor(() => proxy.stats().upstream.servers[0]!.active === 0, 5_000, 'the tunnel to close');
+  } finally {
+    ws.terminate();
+    await front.close();
+    await proxy.close();
+  }
+});
+
+test('bytes pipelined after the handshake reach the upstream; a refusal is passed back', async () => {
+  const proxy = createProxy(passOptions([serverOptions('a', upPort)]));
+  const front = await startFront(proxy);
+  try {
+    const answer = await rawExchange(front.port, 'GET /raw HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nPIPELINED-BYTES', 1_000);
+    assert.match(answer, /^HTTP\/1\.1 101 /);
+    assert.match(answer, /\r\nUpgrade: echo\r\n/i);
+    assert.ok(answer.endsWith('\r\n\r\nPIPELINED-BYTES'), JSON.stringify(answer));
+    const refused = await rawExchange(front.port, 'GET /refuse HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', 2_000);
+    assert.match(refused, /^HTTP\/1\.1 403 /);
+    assert.match(refused, /no way/);
+  } finally {
+    await front.close();
+    await proxy.close();
+  }
+});
+
+test('Upgrade: h2c is never forwarded: the request goes up as plain HTTP/1.1', async () => {
+  const proxy = createProxy(passOptions([serverOptions('a', upPort)]));
+  const front = await startFront(proxy);
+  try {
+    const before = upgradeHeaders.length;
+    const answer = await rawExchange(front.port, 'GET /plain HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n', 2_000);
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    assert.match(answer, /plain answer/);
+    assert.equal(upgradeHeaders.length, before, 'no upgrade reached the upstream');
+    const h = plainRequests.at(-1)!;
+    assert.equal(h.upgrade, undefined);
+    assert.equal(h['http2-settings'], undefined);
+  } finally {
+    await front.close();
+    await proxy.close();
+  }
+});
+
+test('an idle tunnel is closed after readTimeoutMs; no upstream gives 502', async () => {
+  const proxy = createProxy(passOptions([serverOptions('a', upPort)], { readTimeoutMs: 300 }));
+  const front = await startFront(proxy);
+  try {
+    const t0 = Date.now();
+    const answer = await rawExchange(front.port, 'GET /raw HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n', 5_000);
+    assert.match(answer, /^HTTP\/1\.1 101 /);
+    const took = Date.now() - t0;
+    assert.ok(took >= 250 && took < 4_000, `closed after the idle timeout (${took} ms)`);
+  } finally {
+    await front.close();
+    await proxy.close();
+  }
+  const dead = createServer();
+  await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
+  const deadPort = (dead.address() as AddressInfo).port;
+  await new Promise<void>((r) => dead.close(() => r()));
+  const p2 = createProxy(passOptions([serverOptions('dead', deadPort)]));
+  const f2 = await startFront(p2);
+  try {
+    const answer = await rawExchange(f2.port, 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n', 3_000);
+    assert.match(answer, /^HTTP\/1\.1 502 /);
+  } finally {
+    await f2.close();
+    await p2.close();
+  }
+});
