@@ -1,0 +1,338 @@
+/**
+ * The arbiter (Gunicorn's arbiter.py): the master process. It binds the sockets, forks the
+ * workers, hands each the bound handles, replaces workers that die, and stops the whole server
+ * when a worker cannot even start (the app fails to load or its startup throws): no respawn
+ * loop. Signal handlers only queue the signal; the main loop dispatches `handle<Signal>`.
+ *
+ *   TERM, INT, QUIT  graceful stop: workers finish in-flight requests (--graceful-timeout), run shutdown, exit
+ *   HUP              reload: start a fresh set of workers (re-importing the app), then stop the old ones
+ *   TTIN / TTOU      one worker more / one fewer
+ * @module
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { ERROR_CODES, type AppserverErrorCode } from './errors.js';
+import type { ArbiterHookContext } from './hooks.js';
+import { isMessage, type BootErrorMessage, type BootMessage, type ListenMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
+import { bindAll, closeAll, systemdListenFds, type BoundListener } from './listeners.js';
+import type { ServerLogger } from './logger.js';
+import type { AppserverSettings } from './settings.js';
+import { VERSION } from './version.js';
+
+/** The signals the master handles, and the handler each one is dispatched to. */
+const SIGNALS = ['SIGHUP', 'SIGQUIT', 'SIGINT', 'SIGTERM', 'SIGTTIN', 'SIGTTOU'] as const;
+type HandledSignal = (typeof SIGNALS)[number];
+
+/** At most this many signals wait in the queue (Gunicorn keeps 5); more are dropped. */
+const SIGNAL_QUEUE_MAX = 5;
+
+/** How often the main loop wakes without a signal to check the workers. */
+const LOOP_INTERVAL_MS = 1000;
+
+interface WorkerRecord {
+  readonly id: number;
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Sent `ready`: it loaded the app, ran startup and accepts connections. */
+  ready: boolean;
+  /** Told to stop (TERM sent): its exit is expected. */
+  stopping: boolean;
+  /** From a reload: the old generation, stopped once the new one is ready. */
+  generation: number;
+  bootError: BootErrorMessage | undefined;
+}
+
+/** Where the worker program is: next to this file (src/*.ts under tsx, dist/*.js when built). */
+function workerEntry(): string {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./worker-main${ext}`, import.meta.url).pathname;
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal !== null ? `signal ${signal}` : `code ${code ?? 'unknown'}`;
+}
+
+/**
+ * The master process.
+ *
+ * @example
+ * ```ts
+ * const exitCode = await new Arbiter(settings, log).run();
+ * ```
+ */
+export class Arbiter {
+  readonly #settings: AppserverSettings;
+  readonly #log: ServerLogger;
+  #listeners: BoundListener[] = [];
+  readonly #workers = new Map<number, WorkerRecord>();
+  #nextId = 1;
+  #numWorkers: number;
+  #generation = 1;
+  readonly #queue: HandledSignal[] = [];
+  #wake: (() => void) | undefined;
+  #halt: { exitCode: number; reason: string | undefined } | undefined;
+  #announcedReady = false;
+  #announcedInterface = false;
+  #reloading = false;
+  readonly #signalListeners = new Map<HandledSignal, () => void>();
+
+  constructor(settings: AppserverSettings, log: ServerLogger) {
+    this.#settings = settings;
+    this.#log = log;
+    this.#numWorkers = settings.workers;
+  }
+
+  /** Runs until stopped; resolves with the exit status. */
+  async run(): Promise<number> {
+    try {
+      await this.#start();
+    } catch (err) {
+      await this.#cleanup();
+      throw err;
+    }
+    this.#initSignals();
+    try {
+      this.#manageWorkers();
+      while (this.#halt === undefined) {
+        const signal = this.#queue.shift();
+        if (signal === undefined) {
+          await this.#sleep(LOOP_INTERVAL_MS);
+          if (this.#halt === undefined) this.#manageWorkers();
+          continue;
+        }
+        this.#log.info('Handling signal: %s', signal.slice(3).toLowerCase());
+        await this.#dispatch(signal);
+      }
+    } catch (err) {
+      this.#log.critical('Unhandled error in the master loop: %s', err instanceof Error ? (err.stack ?? err.message) : String(err));
+      this.#halt = { exitCode: 1, reason: 'master error' };
+    }
+    await this.#stopWorkers();
+    this.#removeSignals();
+    await this.#cleanup();
+    const halt = this.#halt;
+    this.#log.info('Shutting down: Master');
+    if (halt.reason !== undefined) this.#log.info('Reason: %s', halt.reason);
+    return halt.exitCode;
+  }
+
+  /** A context for the config file's server hooks. */
+  #hookContext(): ArbiterHookContext {
+    return { settings: this.#settings, pid: process.pid, log: this.#log, listeners: this.#listeners.map((l) => l.label) };
+  }
+
+  async #start(): Promise<void> {
+    this.#log.info('Starting tsgi-appserver %s', VERSION);
+    if (this.#settings.pidfile !== null) writeFileSync(this.#settings.pidfile, `${process.pid}\n`);
+    await this.#settings.onStarting?.(this.#hookContext());
+    const inheritedFds = systemdListenFds();
+    if (inheritedFds.length > 0) this.#log.info('Using %d socket(s) from systemd (LISTEN_FDS); --bind is ignored', inheritedFds.length);
+    this.#listeners = await bindAll(this.#settings.bind, {
+      umask: this.#settings.umask,
+      scheme: this.#settings.certfile !== null ? 'https' : 'http',
+      inheritedFds,
+    });
+    this.#log.info('Listening at: %s (%d)', this.#listeners.map((l) => l.label).join(','), process.pid);
+  }
+
+  async #cleanup(): Promise<void> {
+    closeAll(this.#listeners);
+    this.#listeners = [];
+    if (this.#settings.pidfile !== null) rmSync(this.#settings.pidfile, { force: true });
+    try {
+      await this.#settings.onExit?.(this.#hookContext());
+    } catch (err) {
+      this.#log.error('onExit hook failed: %s', err instanceof Error ? (err.stack ?? err.message) : String(err));
+    }
+  }
+
+  #initSignals(): void {
+    for (const signal of SIGNALS) {
+      const listener = () => {
+        if (this.#queue.length < SIGNAL_QUEUE_MAX) this.#queue.push(signal);
+        this.#wakeup();
+      };
+      this.#signalListeners.set(signal, listener);
+      process.on(signal, listener);
+    }
+  }
+
+  #removeSignals(): void {
+    for (const [signal, listener] of this.#signalListeners) process.off(signal, listener);
+    this.#signalListeners.clear();
+  }
+
+  #wakeup(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  async #dispatch(signal: HandledSignal): Promise<void> {
+    switch (signal) {
+      case 'SIGTERM':
+      case 'SIGINT':
+      case 'SIGQUIT':
+        return this.#handleStop();
+      case 'SIGHUP':
+        return this.#handleHup();
+      case 'SIGTTIN':
+        return this.#handleTtin();
+      case 'SIGTTOU':
+        return this.#handleTtou();
+    }
+  }
+
+  #handleStop(): void {
+    this.#halt ??= { exitCode: 0, reason: undefined };
+  }
+
+  /** Reload: a new generation of workers re-imports the app; the old one stops once it is ready. */
+  #handleHup(): void {
+    if (this.#reloading) return;
+    this.#reloading = true;
+    this.#generation++;
+    this.#log.info('Reloading: starting %d new worker(s)', this.#numWorkers);
+    for (let i = 0; i < this.#numWorkers; i++) this.#spawnWorker();
+  }
+
+  #handleTtin(): void {
+    this.#numWorkers++;
+    this.#manageWorkers();
+  }
+
+  #handleTtou(): void {
+    if (this.#numWorkers <= 1) return;
+    this.#numWorkers--;
+    this.#manageWorkers();
+  }
+
+  /** Keeps the number of live workers of the current generation at the target. */
+  #manageWorkers(): void {
+    if (this.#halt !== undefined) return;
+    const live = [...this.#workers.values()].filter((w) => !w.stopping && w.generation === this.#generation);
+    for (let i = live.length; i < this.#numWorkers; i++) this.#spawnWorker();
+    if (live.length > this.#numWorkers) {
+      // Stop the oldest first, as Gunicorn does.
+      for (const w of live.sort((a, b) => a.id - b.id).slice(0, live.length - this.#numWorkers)) this.#stopWorker(w);
+    }
+  }
+
+  #spawnWorker(): void {
+    const id = this.#nextId++;
+    const child = fork(workerEntry(), [], {
+      execArgv: process.execArgv,
+      serialization: 'json',
+      env: { ...process.env, TSGI_APPSERVER_WORKER_ID: String(id) },
+    });
+    const record: WorkerRecord = { id, child, pid: child.pid ?? 0, ready: false, stopping: false, generation: this.#generation, bootError: undefined };
+    this.#workers.set(id, record);
+    this.#log.info('Booting worker %d with pid: %d', id, record.pid);
+    child.on('message', (message: unknown) => this.#onWorkerMessage(record, message));
+    child.on('error', (err) => this.#log.error('Worker %d (pid: %d): %s', id, record.pid, err.message));
+    child.on('exit', (code, signal) => this.#onWorkerExit(record, code, signal));
+    const { onStarting: _a, whenReady: _b, onExit: _c, ...settings } = this.#settings;
+    const boot: BootMessage = { type: 'boot', id, settings: settings satisfies WorkerSettings, listeners: this.#listeners.length };
+    child.send(boot);
+    this.#listeners.forEach((l, index) => {
+      const message: ListenMessage = { type: 'listen', index, label: l.label, kind: l.address.kind };
+      child.send(message, l.handle as never);
+    });
+  }
+
+  #stopWorker(w: WorkerRecord, signal: NodeJS.Signals = 'SIGTERM'): void {
+    w.stopping = true;
+    try {
+      w.child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  #onWorkerMessage(w: WorkerRecord, message: unknown): void {
+    if (isMessage<ReadyMessage>(message, 'ready')) {
+      w.ready = true;
+      this.#log.info('Worker %d (pid: %d) ready', w.id, w.pid);
+      if (!this.#announcedInterface) {
+        this.#announcedInterface = true;
+        this.#log.info('Serving %s as a %s app: %s', message.app, message.interface === 'tsgi' ? 'TSGI' : 'Node (req, res)', message.reason);
+      }
+      this.#checkAllReady();
+    } else if (isMessage<BootErrorMessage>(message, 'boot-error')) {
+      w.bootError = message;
+    }
+  }
+
+  #checkAllReady(): void {
+    const current = [...this.#workers.values()].filter((w) => w.generation === this.#generation && !w.stopping);
+    if (current.length < this.#numWorkers || !current.every((w) => w.ready)) return;
+    if (this.#reloading) {
+      this.#reloading = false;
+      const old = [...this.#workers.values()].filter((w) => w.generation !== this.#generation && !w.stopping);
+      this.#log.info('Reload done: stopping %d old worker(s)', old.length);
+      for (const w of old) this.#stopWorker(w);
+    }
+    if (!this.#announcedReady) {
+      this.#announcedReady = true;
+      this.#log.info('Ready: %d worker(s) accepting connections', current.length);
+      Promise.resolve(this.#settings.whenReady?.(this.#hookContext())).catch((err: unknown) =>
+        this.#log.error('whenReady hook failed: %s', err instanceof Error ? (err.stack ?? err.message) : String(err)),
+      );
+    }
+  }
+
+  #onWorkerExit(w: WorkerRecord, code: number | null, signal: NodeJS.Signals | null): void {
+    this.#workers.delete(w.id);
+    if (w.stopping || this.#halt !== undefined) {
+      this.#log.debug('Worker %d (pid: %d) exited (%s)', w.id, w.pid, describeExit(code, signal));
+    } else if (!w.ready) {
+      // A worker that never became ready cannot load or start the app: starting another would
+      // fail the same way, so the whole server stops with the worker's error (no respawn loop).
+      const err = w.bootError;
+      const codeName: AppserverErrorCode = err?.code ?? 'TSGI_APPSERVER_E_WORKER_BOOT';
+      const message = err?.message ?? `worker ${w.id} (pid: ${w.pid}) exited with ${describeExit(code, signal)} before it was ready`;
+      if (this.#reloading && w.generation === this.#generation) {
+        this.#log.error('Reload failed, keeping the running workers: %s', message);
+        this.#abortReload();
+      } else {
+        this.#log.critical('Worker %d failed to boot: %s', w.id, message);
+        this.#halt = { exitCode: ERROR_CODES[codeName], reason: codeName === 'TSGI_APPSERVER_E_APP_LOAD' ? 'App failed to load.' : 'Worker failed to boot.' };
+      }
+    } else {
+      this.#log.error('Worker %d (pid: %d) died unexpectedly (%s); starting a replacement', w.id, w.pid, describeExit(code, signal));
+    }
+    this.#wakeup();
+  }
+
+  #abortReload(): void {
+    for (const w of this.#workers.values()) if (w.generation === this.#generation) this.#stopWorker(w);
+    this.#generation--;
+    this.#reloading = false;
+  }
+
+  /** TERM every worker, wait up to --graceful-timeout for them to exit, then KILL the rest. */
+  async #stopWorkers(): Promise<void> {
+    for (const w of this.#workers.values()) this.#stopWorker(w);
+    const deadline = Date.now() + this.#settings.gracefulTimeout * 1000;
+    while (this.#workers.size > 0 && Date.now() < deadline) await this.#sleep(Math.min(100, Math.max(1, deadline - Date.now())));
+    for (const w of this.#workers.values()) {
+      this.#log.warn('Worker %d (pid: %d) did not stop within --graceful-timeout; killing it', w.id, w.pid);
+      this.#stopWorker(w, 'SIGKILL');
+    }
+    const killDeadline = Date.now() + 5000;
+    while (this.#workers.size > 0 && Date.now() < killDeadline) await this.#sleep(50);
+  }
+}

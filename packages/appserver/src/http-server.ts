@@ -1,0 +1,252 @@
+/**
+ * One worker's node:http (or https) server: the limits node:http enforces itself (header size,
+ * header timeout, keep-alive), the answers for requests llhttp rejects (400/408/414/431), the
+ * body inactivity timeout, the access log and the PROXY protocol front. Request-level TSGI
+ * behaviour (URL, context, named limits, 413, 500s) is `toNodeListener`'s, not this file's.
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { CidrSet, type TsgiLimits } from 'tsgi';
+import { compileAccessFormat, jsonAccessLine, type AccessRecord } from './access-log.js';
+import { AppserverError } from './errors.js';
+import { openLogStream, type ServerLogger } from './logger.js';
+import { readProxyHeader } from './proxy-protocol.js';
+
+/** A request listener with the optional `checkContinue` companion toNodeListener provides. */
+export interface RequestHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  readonly checkContinue?: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/** What shapes every server of one worker. */
+export interface HttpServerOptions {
+  readonly limits: TsgiLimits;
+  readonly log: ServerLogger;
+  readonly workerId: number;
+  readonly tls: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  /** Access log target (`-` = stdout) or null for none. */
+  readonly accessLogfile: string | null;
+  readonly accessLogformat: string;
+  readonly accessLogJson: boolean;
+  /** Peers allowed to send a PROXY header, or null when the PROXY protocol is off. */
+  readonly proxyAllowFrom: readonly string[] | null;
+}
+
+/** `*` means every address (CidrSet takes CIDRs only). */
+export function cidrList(items: readonly string[]): string[] {
+  return items.flatMap((i) => (i === '*' ? ['0.0.0.0/0', '::/0'] : [i]));
+}
+
+/** Reads the TLS files, with errors that name them. */
+export function readTls(certfile: string | null, keyfile: string | null): HttpServerOptions['tls'] {
+  if (certfile === null || keyfile === null) return undefined;
+  const read = (flag: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new AppserverError('TSGI_APPSERVER_E_WORKER_BOOT', `${flag}: cannot read ${path}: ${(err as Error).message}`);
+    }
+  };
+  return { cert: read('--certfile', certfile), key: read('--keyfile', keyfile) };
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  414: 'URI Too Long',
+  431: 'Request Header Fields Too Large',
+};
+
+function answerAndClose(socket: Duplex, status: number): void {
+  const text = STATUS_TEXT[status] ?? 'Bad Request';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+}
+
+/**
+ * Requests llhttp refuses before node:http makes them a request: answered here with the
+ * status the named limit promises, the connection closed; the app never sees them.
+ */
+function onClientError(log: ServerLogger) {
+  return (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
+    const code = error.code ?? '';
+    if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable) {
+      // A client that hangs up is routine, not an error.
+      log.debug('client went away: %s', code || error.message);
+      socket.destroy();
+      return;
+    }
+    let status = 400;
+    if (code === 'HPE_HEADER_OVERFLOW') {
+      // llhttp counts the request line and the headers together. If no line end arrived, the
+      // request line itself is what overflowed: 414 (RFC 9112 section 3), else 431 (RFC 6585 section 5).
+      status = error.rawPacket !== undefined && error.rawPacket.indexOf(10) < 0 ? 414 : 431;
+    } else if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'HPE_HEADER_TIMEOUT') {
+      status = 408;
+    }
+    log.debug('rejected a request before the app: %s %s -> %d', code, error.message, status);
+    answerAndClose(socket, status);
+  };
+}
+
+function armBodyTimeout(req: IncomingMessage, res: ServerResponse, ms: number, log: ServerLogger): void {
+  if (req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0') return;
+  // Inactivity while the body arrives (TsgiLimits.bodyTimeoutMs): 408 if nothing was sent yet.
+  const socket = req.socket;
+  const onTimeout = () => {
+    log.info('request body timeout (%d ms without data): %s %s', ms, req.method, req.url);
+    if (!res.headersSent) {
+      res.shouldKeepAlive = false;
+      res.writeHead(408, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '15', connection: 'close' });
+      res.end('Request Timeout');
+    }
+    socket.destroySoon();
+  };
+  socket.setTimeout(ms, onTimeout);
+  const clear = () => socket.setTimeout(0);
+  req.once('end', clear);
+  res.once('close', clear);
+}
+
+/**
+ * Adds what the worker observes around each request: keep-alive off when --keep-alive is 0,
+ * the access log, and for node-interface apps (toNodeListener does both for TSGI apps) the
+ * in-flight count and the body inactivity timeout. The handler is returned as is when none of
+ * them is on (hot path).
+ */
+export function instrument(handler: RequestHandler, options: HttpServerOptions, nodeApp: { tracker: InFlight } | undefined): RequestHandler {
+  const { limits, log } = options;
+  const tracker = nodeApp?.tracker;
+  let line: ((r: AccessRecord) => string) | undefined;
+  let stream: NodeJS.WritableStream | undefined;
+  if (options.accessLogfile !== null) {
+    line = options.accessLogJson ? jsonAccessLine : compileAccessFormat(options.accessLogformat);
+    stream = openLogStream(options.accessLogfile, 'stdout');
+  }
+  const bodyTimeout = nodeApp !== undefined ? limits.bodyTimeoutMs : 0;
+  const keepAlive = limits.keepAliveTimeoutMs > 0;
+  const lean = line === undefined && tracker === undefined && keepAlive;
+  if (lean && bodyTimeout === 0) return handler;
+
+  const wrap = (inner: (req: IncomingMessage, res: ServerResponse) => void): ((req: IncomingMessage, res: ServerResponse) => void) => {
+    if (lean) {
+      return (req, res) => {
+        if (req.method !== 'GET' && req.method !== 'HEAD') armBodyTimeout(req, res, bodyTimeout, log);
+        inner(req, res);
+      };
+    }
+    return (req, res) => {
+      if (tracker !== undefined) tracker.requests++;
+      if (!keepAlive) res.shouldKeepAlive = false;
+      if (bodyTimeout > 0 && req.method !== 'GET' && req.method !== 'HEAD') armBodyTimeout(req, res, bodyTimeout, log);
+      let bytes = 0;
+      const start = line !== undefined ? process.hrtime.bigint() : 0n;
+      if (line !== undefined) {
+        const write = res.write;
+        const end = res.end;
+        const count = (chunk: unknown, encoding: unknown) => {
+          if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+          else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
+        };
+        res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+          count(chunk, rest[0]);
+          return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+        } as ServerResponse['write'];
+        res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+          if (typeof chunk !== 'function') count(chunk, rest[0]);
+          return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
+        } as ServerResponse['end'];
+      }
+      res.once('close', () => {
+        tracker?.done();
+        if (!res.writableFinished) log.debug('client closed the connection before the response was complete: %s %s', req.method, req.url);
+        if (line !== undefined) {
+          const record: AccessRecord = { req, res, bytes, start, status: res.headersSent ? res.statusCode : 0, workerId: options.workerId };
+          stream!.write(`${line(record)}\n`);
+        }
+      });
+      inner(req, res);
+    };
+  };
+  const wrapped = wrap(handler) as RequestHandler;
+  const cc = handler.checkContinue;
+  if (cc !== undefined) Object.defineProperty(wrapped, 'checkContinue', { value: wrap(cc) });
+  return wrapped;
+}
+
+/** Counts requests in flight so a stopping worker knows when it has drained. */
+export class InFlight {
+  requests = 0;
+  #waiters: Array<() => void> = [];
+
+  done(): void {
+    this.requests--;
+    if (this.requests === 0) for (const w of this.#waiters.splice(0)) w();
+  }
+
+  idle(): Promise<void> {
+    return this.requests === 0 ? Promise.resolve() : new Promise((resolve) => this.#waiters.push(resolve));
+  }
+}
+
+/** A server of one worker, listening on one inherited handle. */
+export interface WorkerServer {
+  readonly http: Server;
+  /** The server that owns the handle: `http` itself, or the PROXY protocol front. */
+  readonly listening: Server | NetServer;
+}
+
+/**
+ * Creates the http(s) server for one socket, with limits and error answers, and starts
+ * listening on the handle the master passed.
+ */
+export function createWorkerServer(handler: RequestHandler, options: HttpServerOptions, listen: (server: Server | NetServer) => Promise<void>): Promise<WorkerServer> {
+  const { limits, log } = options;
+  const serverOptions = {
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    // Timeouts are inactivity-based: no deadline for a whole request (a long upload is fine while data flows).
+    requestTimeout: 0,
+    // How often node checks headersTimeout: often enough that 408 arrives close to the limit.
+    connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(limits.headersTimeoutMs / 4) || 30_000)),
+    // node's budget for the request line plus all headers; the per-field, count and line limits are checked by name.
+    maxHeaderSize: Math.max(16384, limits.maxRequestLineBytes + 2 * limits.maxHeaderFieldBytes),
+  };
+  const http: Server = options.tls !== undefined ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }) : createHttpServer(serverOptions);
+  // One more than the limit so the adapter sees the excess and answers 431 (node would drop extra fields silently).
+  http.maxHeadersCount = limits.maxHeaderCount > 0 ? limits.maxHeaderCount + 1 : 0;
+  http.on('request', handler);
+  if (handler.checkContinue !== undefined) http.on('checkContinue', handler.checkContinue);
+  http.on('clientError', onClientError(log));
+  if (options.tls !== undefined) {
+    http.on('tlsClientError', (err: Error) => log.debug('TLS handshake failed: %s', err.message));
+  }
+  http.on('error', (err) => log.error('server error: %s', err.message));
+
+  if (options.proxyAllowFrom === null) return listen(http).then(() => ({ http, listening: http }));
+  const allowed = new CidrSet(cidrList(options.proxyAllowFrom));
+  const front = createNetServer({ pauseOnConnect: true }, (socket: Socket) => {
+    const peer = socket.remoteAddress ?? '';
+    // Only allowed peers may speak for someone else; others are served as they are (a PROXY
+    // line from them is then just an invalid request: 400).
+    if (peer === '' || !allowed.has(peer)) {
+      socket.resume();
+      http.emit('connection', socket);
+      return;
+    }
+    readProxyHeader(
+      socket,
+      limits.headersTimeoutMs || 60_000,
+      () => {
+        http.emit('connection', socket);
+        socket.resume();
+      },
+      (reason) => log.info('closed a connection from %s: %s', peer, reason),
+    );
+  });
+  front.on('error', (err) => log.error('server error: %s', err.message));
+  return listen(front).then(() => ({ http, listening: front }));
+}

@@ -1,0 +1,52 @@
+/**
+ * The messages between the master and its workers over the IPC channel of child_process.fork.
+ * Sockets travel as handles attached to `listen` messages; everything else is plain JSON.
+ * @module
+ */
+import type { AppserverErrorCode } from './errors.js';
+import type { AppserverSettings } from './settings.js';
+
+/** Settings a worker needs (the JSON-safe ones; hooks stay in the master). */
+export type WorkerSettings = Omit<AppserverSettings, 'onStarting' | 'whenReady' | 'onExit'>;
+
+/** Master -> worker: who you are and what to serve. Sent first. */
+export interface BootMessage {
+  readonly type: 'boot';
+  readonly id: number;
+  readonly settings: WorkerSettings;
+  /** How many `listen` messages follow. */
+  readonly listeners: number;
+}
+
+/** Master -> worker: one bound socket (the handle rides along). */
+export interface ListenMessage {
+  readonly type: 'listen';
+  readonly index: number;
+  readonly label: string;
+  readonly kind: 'tcp' | 'unix' | 'fd';
+}
+
+/** Worker -> master: accepting connections. */
+export interface ReadyMessage {
+  readonly type: 'ready';
+  readonly interface: 'tsgi' | 'node';
+  readonly reason: string;
+  readonly app: string;
+}
+
+/** Worker -> master: it cannot serve; the master stops the whole server with this error. */
+export interface BootErrorMessage {
+  readonly type: 'boot-error';
+  readonly code: AppserverErrorCode;
+  readonly message: string;
+}
+
+/** Any message the master sends. */
+export type ToWorker = BootMessage | ListenMessage;
+/** Any message a worker sends. */
+export type FromWorker = ReadyMessage | BootErrorMessage;
+
+/** Narrowing for messages arriving from the other side. */
+export function isMessage<T extends { type: string }>(value: unknown, type: T['type']): value is T {
+  return value !== null && typeof value === 'object' && (value as { type?: unknown }).type === type;
+}

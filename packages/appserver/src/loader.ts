@@ -1,0 +1,213 @@
+/**
+ * The loader: `path/to/file.ts:attribute` -> the app object, and which interface it speaks.
+ * TypeScript loads through tsx (registered once per worker), so users need no build step.
+ * @module
+ */
+import { existsSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { resolveApp, type TsgiApp } from 'tsgi';
+import { AppserverError } from './errors.js';
+
+/** A Node request listener, as `http.createServer` takes. */
+export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** What `--interface` accepts. */
+export type InterfaceChoice = 'auto' | 'tsgi' | 'node';
+
+/** An app ready to serve. */
+export type LoadedApp =
+  | { readonly interface: 'tsgi'; readonly app: TsgiApp; readonly reason: string; readonly file: string; readonly attribute: string }
+  | { readonly interface: 'node'; readonly app: NodeListener; readonly reason: string; readonly file: string; readonly attribute: string };
+
+/** `file[:attribute]` split; `attribute` may end in `()` to call a factory. */
+export interface AppSpec {
+  readonly file: string;
+  readonly attribute: string | undefined;
+}
+
+const ATTRIBUTE = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*(\(\))?$/;
+const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
+const TRY_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
+
+/**
+ * Splits an APP argument at its last colon when what follows is an attribute name.
+ *
+ * @example
+ * ```ts
+ * parseAppSpec('src/app.ts:application'); // { file: 'src/app.ts', attribute: 'application' }
+ * parseAppSpec('src/app.ts'); // { file: 'src/app.ts', attribute: undefined }
+ * ```
+ */
+export function parseAppSpec(spec: string): AppSpec {
+  const colon = spec.lastIndexOf(':');
+  if (colon > 0) {
+    const attribute = spec.slice(colon + 1);
+    if (ATTRIBUTE.test(attribute)) return { file: spec.slice(0, colon), attribute };
+  }
+  return { file: spec, attribute: undefined };
+}
+
+/** Finds the file: as given, else with a known extension added, else `index.*` inside a directory. */
+export function resolveAppFile(file: string, cwd: string): string {
+  const path = resolve(cwd, file);
+  if (existsSync(path) && statSync(path).isFile()) return path;
+  const candidates = [
+    ...TRY_EXTENSIONS.map((ext) => path + ext),
+    ...TRY_EXTENSIONS.map((ext) => resolve(path, `index${ext}`)),
+  ];
+  const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+  if (found !== undefined) return found;
+  throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `cannot find the app file ${file} (looked in ${cwd}; also tried ${TRY_EXTENSIONS.join(', ')} and index.*)`);
+}
+
+let tsxRegistered = false;
+
+/** Registers tsx's ESM loader once, unless the process already runs under tsx. */
+async function ensureTypeScript(): Promise<void> {
+  if (tsxRegistered) return;
+  tsxRegistered = true;
+  const underTsx = process.execArgv.some((a, i, all) => /(^|[/\\])tsx([/\\]|$)/.test(a) || (all[i - 1] === '--import' && a === 'tsx'));
+  if (underTsx) return;
+  const { register } = await import('tsx/esm/api');
+  register();
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return `a function of ${value.length} parameter(s)`;
+  if (typeof value !== 'object') return `${typeof value} ${JSON.stringify(value)}`;
+  const name = (value as object).constructor?.name ?? 'Object';
+  return `an object (${name}) with keys [${Object.keys(value).slice(0, 8).join(', ')}]`;
+}
+
+/** The first two parameter names of a function, read from its source text. */
+function parameterNames(fn: (...args: never[]) => unknown): string[] {
+  const text = Function.prototype.toString.call(fn);
+  const m = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([^)]*)\)/.exec(text) ?? /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(text);
+  if (m === null) return [];
+  return m[1]!.split(',').map((p) => p.trim().replace(/[:=].*$/, '').trim());
+}
+
+/**
+ * Decides how to call `value`: as a TSGI app or as a Node listener, and why.
+ * Koa app objects (with `callback()`) become their callback; Express and connect apps are
+ * functions carrying `handle` and `use`.
+ *
+ * @example
+ * ```ts
+ * detectInterface({ fetch: () => new Response('hi') }, 'auto').interface; // 'tsgi'
+ * ```
+ */
+export function detectInterface(value: unknown, choice: InterfaceChoice): { interface: 'tsgi'; app: TsgiApp; reason: string } | { interface: 'node'; app: NodeListener; reason: string } {
+  const asNode = (app: NodeListener, reason: string) => ({ interface: 'node' as const, app, reason });
+  const asTsgi = (app: TsgiApp, reason: string) => ({ interface: 'tsgi' as const, app: resolveApp(app) as unknown as TsgiApp, reason });
+  const obj = value as { fetch?: unknown; callback?: unknown; handle?: unknown; use?: unknown } | null;
+  const isObject = value !== null && typeof value === 'object';
+
+  if (choice === 'tsgi') return asTsgi(value as TsgiApp, '--interface tsgi');
+  if (choice === 'node') {
+    if (isObject && typeof obj!.callback === 'function') return asNode((obj!.callback as () => NodeListener)(), '--interface node (a Koa-style app: using its callback())');
+    if (typeof value !== 'function') {
+      throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `--interface node expects a (req, res) listener function or an object with callback(); found ${describe(value)}`);
+    }
+    return asNode(value as NodeListener, '--interface node');
+  }
+
+  if (isObject && typeof obj!.fetch === 'function') return asTsgi(value as TsgiApp, 'it is an object with a fetch() method (TSGI app object, Hono, srvx style)');
+  if (isObject && typeof obj!.callback === 'function') return asNode((obj!.callback as () => NodeListener)(), 'it is an object with callback() (a Koa app): serving its callback() as a Node listener');
+  if (typeof value === 'function') {
+    const fn = value as (...args: never[]) => unknown;
+    if (typeof obj!.handle === 'function' && typeof obj!.use === 'function') {
+      return asNode(fn as unknown as NodeListener, 'it is a function with handle() and use() (an Express or connect app)');
+    }
+    if (fn.length >= 3) return asNode(fn as unknown as NodeListener, `it is a function of ${fn.length} parameters (req, res, next)`);
+    const [first, second] = parameterNames(fn);
+    if (/^(req|request|incoming|msg)$/i.test(first ?? '') && /^(res|response|resp|out)$/i.test(second ?? '')) {
+      return asNode(fn as unknown as NodeListener, `it is a function whose parameters are named (${first}, ${second})`);
+    }
+    return asTsgi(
+      fn as TsgiApp,
+      `it is a function of ${fn.length} parameter(s)${first ? ` (${[first, second].filter(Boolean).join(', ')})` : ''}, taken as a TSGI fetch(request, context); pass --interface node for a (req, res) listener`,
+    );
+  }
+  throw new AppserverError(
+    'TSGI_APPSERVER_E_APP_LOAD',
+    `expected a TSGI app (a fetch(request, context) function or an object with fetch) or a Node listener ((req, res) function, Express/connect app, Koa app); found ${describe(value)}`,
+  );
+}
+
+function pick(mod: Record<string, unknown>, attribute: string, file: string): unknown {
+  let value: unknown = mod;
+  for (const part of attribute.split('.')) {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function') || !(part in (value as object))) {
+      const exports = Object.keys(mod).join(', ') || 'none';
+      throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `${file} has no export "${attribute}" (its exports: ${exports})`);
+    }
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/**
+ * Imports the app named by `spec` (relative to `cwd`) and detects its interface.
+ * Attribute lookup: the one given (`name()` calls a factory, which may be async), else
+ * `application`, else the default export.
+ *
+ * @example
+ * ```ts
+ * const loaded = await loadApp('examples/hello/app.ts:application', process.cwd(), 'auto');
+ * ```
+ */
+export async function loadApp(spec: string, cwd: string, choice: InterfaceChoice): Promise<LoadedApp> {
+  const { file, attribute } = parseAppSpec(spec);
+  const path = resolveAppFile(file, cwd);
+  if (TS_EXTENSIONS.has(extname(path))) await ensureTypeScript();
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `cannot import ${file}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, { cause: err });
+  }
+  let name: string;
+  let value: unknown;
+  if (attribute !== undefined) {
+    const call = attribute.endsWith('()');
+    name = call ? attribute.slice(0, -2) : attribute;
+    value = pick(mod, name, file);
+    if (call) {
+      if (typeof value !== 'function') throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `${file}: "${name}" is not a function, so ${attribute} cannot call it`);
+      try {
+        value = await (value as () => unknown)();
+      } catch (err) {
+        throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `${file}: ${attribute} threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, { cause: err });
+      }
+    }
+    name = attribute;
+  } else if (mod.application !== undefined) {
+    name = 'application';
+    value = mod.application;
+  } else if (mod.default !== undefined) {
+    name = 'default';
+    value = mod.default;
+    // A CommonJS module.exports = { application } arrives as default.application.
+    const inner = value as { application?: unknown } | null;
+    if (inner !== null && typeof inner === 'object' && inner.application !== undefined && typeof (inner as { fetch?: unknown }).fetch !== 'function') {
+      name = 'default.application';
+      value = inner.application;
+    }
+  } else {
+    const exports = Object.keys(mod).join(', ') || 'none';
+    throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `${file} exports neither "application" nor a default export (its exports: ${exports}); name one with ${file}:NAME`);
+  }
+  let detected;
+  try {
+    detected = detectInterface(value, choice);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `${file}:${name}: ${message}`, { cause: err });
+  }
+  return { ...detected, file: path, attribute: name } as LoadedApp;
+}

@@ -1,0 +1,396 @@
+/**
+ * Every setting of tsgi-appserver, declared once as data (Gunicorn's config.py idea): its config
+ * key, command-line flags, kind (parser and validator), default, one-line help and section.
+ * `--help`, `--print-config`, config-file validation, the `AppserverConfig` type and the
+ * README's option list are all generated from this table; nothing else lists settings.
+ * @module
+ */
+import { isIP } from 'node:net';
+import { compileAccessFormat } from './access-log.js';
+import { parseBind } from './bind-address.js';
+import {
+  bool,
+  bytes,
+  hook,
+  int,
+  list,
+  octal,
+  oneOf,
+  optionalString,
+  seconds,
+  string,
+  type SettingKind,
+} from './setting-kinds.js';
+import type { ArbiterHookContext } from './hooks.js';
+
+/** The sections settings are grouped in, in display order. */
+export const SECTIONS = ['Config', 'Application', 'Server socket', 'Worker processes', 'Limits', 'Proxies', 'TLS', 'Logging', 'Server hooks'] as const;
+
+/** A section of the option list. */
+export type SettingSection = (typeof SECTIONS)[number];
+
+/** One declared setting. */
+export interface SettingSpec<T> {
+  /** Command-line flags, long last (`['-b', '--bind']`); empty for the positional APP and config-only settings. */
+  readonly flags: readonly string[];
+  /** Placeholder shown in help: `ADDRESS`, `INT`. */
+  readonly meta?: string;
+  readonly kind: SettingKind<T>;
+  readonly default: NoInfer<T>;
+  /** How the default is shown when it is computed (e.g. from the environment). */
+  readonly defaultText?: string;
+  /** One sentence: what it does. */
+  readonly help: string;
+  readonly section: SettingSection;
+  /** Not allowed in a config file (the options that choose or act on the config itself). */
+  readonly cliOnly?: boolean;
+}
+
+function setting<T>(spec: SettingSpec<T>): SettingSpec<T> {
+  return spec;
+}
+
+function ipOrCidr(item: string): string | undefined {
+  if (item === '*') return undefined;
+  const slash = item.indexOf('/');
+  const ip = slash < 0 ? item : item.slice(0, slash);
+  const family = isIP(ip);
+  if (family === 0) return 'expected an IP address, a CIDR such as 10.0.0.0/8, or *';
+  if (slash >= 0) {
+    const bits = item.slice(slash + 1);
+    const max = family === 4 ? 32 : 128;
+    if (!/^\d{1,3}$/.test(bits) || Number(bits) > max) return `the prefix length must be 0 to ${max}`;
+  }
+  return undefined;
+}
+
+function mountPath(value: string): string | undefined {
+  if (value === '') return undefined;
+  if (!value.startsWith('/')) return 'a path starting with / (e.g. /api), or "" for the root';
+  if (value.endsWith('/')) return 'a path without a trailing slash (e.g. /api)';
+  if (/[?#\s]/.test(value)) return 'a path without ?, # or spaces';
+  return undefined;
+}
+
+function formatProblem(format: string): string | undefined {
+  try {
+    compileAccessFormat(format);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+function appSpec(value: string): string | undefined {
+  if (value === '') return 'an app such as path/to/app.ts:application';
+  return undefined;
+}
+
+const LOOPBACK = ['127.0.0.1', '::1'];
+const MAX_SECONDS = 86_400;
+
+function defaultWorkers(): number {
+  // WEB_CONCURRENCY is the convention Heroku-style platforms use to size worker pools (Gunicorn honours it too).
+  const env = process.env.WEB_CONCURRENCY;
+  return env !== undefined && /^\d+$/.test(env) && Number(env) >= 1 && Number(env) <= 1024 ? Number(env) : 1;
+}
+
+/** Gunicorn's default access log format (Apache combined, without the bytes' "-" difference). */
+export const DEFAULT_ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"';
+
+/**
+ * The settings table. Keys are the config-file keys (camelCase); flags are Gunicorn's where one
+ * exists. Order here is the order of `--help`, `--print-config` and the docs within a section.
+ */
+export const SETTINGS = {
+  config: setting<string | null>({
+    flags: ['-c', '--config'],
+    meta: 'FILE',
+    kind: optionalString('a path to a config file (.ts, .mts, .js, .mjs)'),
+    default: null,
+    defaultText: 'tsgi.config.ts when present',
+    help: 'Config file written with defineConfig(); loaded through tsx, so TypeScript needs no build step.',
+    section: 'Config',
+    cliOnly: true,
+  }),
+  checkConfig: setting({
+    flags: ['--check-config'],
+    kind: bool(),
+    default: false,
+    help: 'Load the config and import the app (without binding or running its startup), then exit: 0 when both are fine.',
+    section: 'Config',
+    cliOnly: true,
+  }),
+  printConfig: setting({
+    flags: ['--print-config'],
+    kind: bool(),
+    default: false,
+    help: 'Print every effective setting and exit.',
+    section: 'Config',
+    cliOnly: true,
+  }),
+  app: setting<string | null>({
+    flags: [],
+    meta: 'APP',
+    kind: optionalString('an app such as path/to/app.ts:application', appSpec),
+    default: null,
+    help: 'The app to serve, as the positional argument: path/to/file.ts[:attribute] (.ts, .mts, .js, .mjs; attribute defaults to `application`, then the default export).',
+    section: 'Application',
+  }),
+  interface: setting({
+    flags: ['--interface'],
+    meta: 'NAME',
+    kind: oneOf(['auto', 'tsgi', 'node']),
+    default: 'auto',
+    help: 'How to call the app: tsgi (a fetch function or an object with fetch), node (a (req, res) listener such as Express, connect or Koa\'s callback()), or auto to detect it and say why at startup.',
+    section: 'Application',
+  }),
+  mount: setting({
+    flags: ['--mount'],
+    meta: 'PREFIX',
+    kind: string('a path such as /api, or "" for the root', mountPath),
+    default: '',
+    help: 'Serve the app under this path prefix (WSGI\'s SCRIPT_NAME): requests outside it get 404; the app sees it as context.mountPath.',
+    section: 'Application',
+  }),
+  bind: setting({
+    flags: ['-b', '--bind'],
+    meta: 'ADDRESS',
+    kind: list('HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N', (s) => {
+      const parsed = parseBind(s);
+      return typeof parsed === 'string' ? parsed : undefined;
+    }, false),
+    default: ['127.0.0.1:8000'],
+    help: 'A socket to listen on, repeatable: HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N. Sockets passed by systemd (LISTEN_FDS) are used instead when present.',
+    section: 'Server socket',
+  }),
+  backlog: setting({
+    flags: ['--backlog'],
+    meta: 'INT',
+    kind: int(1, 65535),
+    default: 2048,
+    help: 'The most pending connections the kernel queues per socket.',
+    section: 'Server socket',
+  }),
+  umask: setting<number | null>({
+    flags: ['-m', '--umask'],
+    meta: 'MODE',
+    kind: octal(0o777),
+    default: null,
+    defaultText: 'the process umask',
+    help: 'The umask applied while creating unix sockets (e.g. 007 gives rw for owner and group): sets their permissions.',
+    section: 'Server socket',
+  }),
+  workers: setting({
+    flags: ['-w', '--workers'],
+    meta: 'INT',
+    kind: int(1, 1024),
+    default: defaultWorkers(),
+    defaultText: '$WEB_CONCURRENCY or 1',
+    help: 'How many worker processes serve requests; each loads the app and runs its startup hook.',
+    section: 'Worker processes',
+  }),
+  gracefulTimeout: setting({
+    flags: ['--graceful-timeout'],
+    meta: 'SECONDS',
+    kind: seconds(MAX_SECONDS),
+    default: 30,
+    help: 'On SIGTERM/SIGINT/SIGQUIT, how long workers may finish in-flight requests and run shutdown before they are killed.',
+    section: 'Worker processes',
+  }),
+  pidfile: setting<string | null>({
+    flags: ['-p', '--pid'],
+    meta: 'FILE',
+    kind: optionalString('a file path'),
+    default: null,
+    help: 'Write the master process id to this file (removed on exit).',
+    section: 'Worker processes',
+  }),
+  keepAlive: setting({
+    flags: ['--keep-alive'],
+    meta: 'SECONDS',
+    kind: seconds(MAX_SECONDS),
+    default: 5,
+    help: 'How long an idle keep-alive connection stays open; keep it above the idle timeout of a proxy in front (0 closes after each response).',
+    section: 'Limits',
+  }),
+  limitRequestLine: setting({
+    flags: ['--limit-request-line'],
+    meta: 'BYTES',
+    kind: int(0, 65536),
+    default: 8190,
+    help: 'Longest request line (method, target, version) accepted; beyond it: 414 URI Too Long (0 = up to the header limit).',
+    section: 'Limits',
+  }),
+  limitRequestFields: setting({
+    flags: ['--limit-request-fields'],
+    meta: 'INT',
+    kind: int(1, 32768),
+    default: 100,
+    help: 'Most header fields accepted in a request; beyond it: 431 Request Header Fields Too Large.',
+    section: 'Limits',
+  }),
+  limitRequestFieldSize: setting({
+    flags: ['--limit-request-field-size'],
+    meta: 'BYTES',
+    kind: int(0, 65536),
+    default: 8190,
+    help: 'Largest header field (name and value) accepted; beyond it: 431 Request Header Fields Too Large (0 = up to the header limit).',
+    section: 'Limits',
+  }),
+  limitRequestBody: setting({
+    flags: ['--limit-request-body'],
+    meta: 'BYTES',
+    kind: bytes(2 ** 50),
+    default: 100 * 1024 * 1024,
+    help: 'Largest request body accepted (k, m, g suffixes); beyond it: 413 Content Too Large, before the app runs when Content-Length says so (0 = no limit).',
+    section: 'Limits',
+  }),
+  headerTimeout: setting({
+    flags: ['--header-timeout'],
+    meta: 'SECONDS',
+    kind: seconds(MAX_SECONDS),
+    default: 60,
+    help: 'Time allowed to receive a request\'s complete header section; beyond it: 408 Request Timeout and close (slowloris protection).',
+    section: 'Limits',
+  }),
+  bodyTimeout: setting({
+    flags: ['--body-timeout'],
+    meta: 'SECONDS',
+    kind: seconds(MAX_SECONDS),
+    default: 60,
+    help: 'Longest silence while a request body is being received; beyond it: 408 Request Timeout (0 = none).',
+    section: 'Limits',
+  }),
+  forwardedAllowIps: setting({
+    flags: ['--forwarded-allow-ips'],
+    meta: 'IPS',
+    kind: list('IP addresses or CIDRs, or *', ipOrCidr, true),
+    default: LOOPBACK,
+    help: 'Peers trusted to set X-Forwarded-For/-Proto/-Host and Forwarded (comma-separated IPs or CIDRs; * trusts everyone); other peers\' headers are ignored.',
+    section: 'Proxies',
+  }),
+  proxyProtocol: setting({
+    flags: ['--proxy-protocol'],
+    kind: bool(),
+    default: false,
+    help: 'Expect a PROXY protocol header (v1 or v2, as HAProxy and cloud load balancers send) at the start of each connection from --proxy-allow-from peers; it sets the client address.',
+    section: 'Proxies',
+  }),
+  proxyAllowFrom: setting({
+    flags: ['--proxy-allow-from'],
+    meta: 'IPS',
+    kind: list('IP addresses or CIDRs, or *', ipOrCidr, true),
+    default: LOOPBACK,
+    help: 'Peers allowed to send a PROXY protocol header (comma-separated IPs or CIDRs, or *); connections from others are served without one.',
+    section: 'Proxies',
+  }),
+  certfile: setting<string | null>({
+    flags: ['--certfile'],
+    meta: 'FILE',
+    kind: optionalString('a path to a PEM certificate (chain)'),
+    default: null,
+    help: 'TLS certificate (PEM, chain allowed): serve HTTPS on every TCP bind. Needs --keyfile.',
+    section: 'TLS',
+  }),
+  keyfile: setting<string | null>({
+    flags: ['--keyfile'],
+    meta: 'FILE',
+    kind: optionalString('a path to a PEM private key'),
+    default: null,
+    help: 'TLS private key (PEM) for --certfile.',
+    section: 'TLS',
+  }),
+  accessLogfile: setting<string | null>({
+    flags: ['--access-logfile'],
+    meta: 'FILE',
+    kind: optionalString('a file path, or - for stdout'),
+    default: null,
+    defaultText: 'none',
+    help: 'Write an access log line per request to this file (- = stdout).',
+    section: 'Logging',
+  }),
+  accessLogformat: setting({
+    flags: ['--access-logformat'],
+    meta: 'FORMAT',
+    kind: string('a format with Gunicorn atoms such as %(h)s', formatProblem),
+    default: DEFAULT_ACCESS_LOG_FORMAT,
+    help: 'Access log format with Gunicorn\'s atoms: h l u t r m U q H s b B f a T M D L p, plus w (worker id), {header}i, {header}o, {VAR}e.',
+    section: 'Logging',
+  }),
+  accessLogJson: setting({
+    flags: ['--access-log-json'],
+    kind: bool(),
+    default: false,
+    help: 'Write access log lines as JSON objects (one per line) instead of --access-logformat.',
+    section: 'Logging',
+  }),
+  errorLogfile: setting({
+    flags: ['--error-logfile', '--log-file'],
+    meta: 'FILE',
+    kind: string('a file path, or - for stderr'),
+    default: '-',
+    help: 'Where the error log goes (- = stderr): server events and what apps write to context.log.',
+    section: 'Logging',
+  }),
+  logLevel: setting({
+    flags: ['--log-level'],
+    meta: 'LEVEL',
+    kind: oneOf(['debug', 'info', 'warning', 'error', 'critical'], { warn: 'warning' }),
+    default: 'info',
+    help: 'The least severe error log messages written: debug, info, warning, error or critical.',
+    section: 'Logging',
+  }),
+  onStarting: setting<((ctx: ArbiterHookContext) => unknown) | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the master before the sockets are bound (may be async).',
+    section: 'Server hooks',
+  }),
+  whenReady: setting<((ctx: ArbiterHookContext) => unknown) | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the master once every worker has started and is accepting connections.',
+    section: 'Server hooks',
+  }),
+  onExit: setting<((ctx: ArbiterHookContext) => unknown) | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the master just before it exits.',
+    section: 'Server hooks',
+  }),
+} as const;
+
+/** The name of a setting: its config-file key. */
+export type SettingName = keyof typeof SETTINGS;
+
+/** The effective value of every setting (what the server runs with). */
+export type AppserverSettings = {
+  -readonly [K in SettingName]: (typeof SETTINGS)[K] extends SettingSpec<infer T> ? T : never;
+};
+
+/** What a config file may set: any setting except the command-line-only ones, all optional. */
+export type AppserverConfig = {
+  [K in SettingName as (typeof SETTINGS)[K] extends { cliOnly: true } ? never : K]?: AppserverSettings[K];
+};
+
+/** The settings in table order. */
+export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
+
+/** The declaration of one setting (untyped view for generic code). */
+export function settingSpec(name: SettingName): SettingSpec<unknown> {
+  return SETTINGS[name] as SettingSpec<unknown>;
+}
+
+/** Every default, as a fresh object. */
+export function defaultSettings(): AppserverSettings {
+  const out: Record<string, unknown> = {};
+  for (const name of SETTING_NAMES) {
+    const value = SETTINGS[name].default;
+    out[name] = Array.isArray(value) ? [...value] : value;
+  }
+  return out as AppserverSettings;
+}
