@@ -1,5 +1,113 @@
 /**
- * Public API of this package (filled in by its issue).
+ * tsgi-framework: Django's core in TypeScript, as a TSGI application.
+ *
+ * @example
+ * ```ts
+ * import { defineSettings, getTsgiApplication, path, JsonResponse } from 'tsgi-framework';
+ * const settings = defineSettings({
+ *   DEBUG: true,
+ *   SECRET_KEY: 'change-me',
+ *   ROOT_URLCONF: [path('hello/<str:name>/', (request) => new JsonResponse({ hello: request.params.name }))],
+ * });
+ * export const application = getTsgiApplication(settings);
+ * ```
  * @module
  */
-export {};
+
+// Settings and the application.
+export {
+  defineSettings,
+  installedApps,
+  SETTING_DEFINITIONS,
+  DEFAULT_MIDDLEWARE,
+  HIDDEN_SETTINGS,
+  type Settings,
+  type SettingsInput,
+  type ResolvedSettings,
+  type SettingDefinition,
+  type AppConfig,
+  type ResolvedApp,
+  type TemplateSettings,
+  type LoggingSettings,
+  type LogLevel,
+  type SameSite,
+  type BuiltinMiddlewareName,
+  type ErrorView,
+} from './conf/settings.js';
+export { getTsgiApplication, type TsgiApplication } from './core/handler.js';
+export type { View, ViewAttributes, GetResponse, Middleware, MiddlewareHandler, ResponseLike, RouteParams } from './core/types.js';
+
+// Errors.
+export {
+  FrameworkError,
+  ImproperlyConfigured,
+  Http404,
+  Resolver404,
+  PermissionDenied,
+  BadRequest,
+  SuspiciousOperation,
+  DisallowedHost,
+  DisallowedRedirect,
+  TooManyFieldsSent,
+  TooManyFilesSent,
+  SuspiciousMultipartForm,
+  RequestDataTooBig,
+  SuspiciousSession,
+  MethodNotAllowed,
+  NoReverseMatch,
+  RawPostDataException,
+  EXCEPTION_STATUS,
+  statusForError,
+  type TriedPattern,
+} from './core/exceptions.js';
+export { TimestampSigner, BadSignature, SignatureExpired } from './core/signing.js';
+
+// Request.
+export { HttpRequest, SAFE_METHODS } from './http/request.js';
+export { MultiValueDict, QueryDict } from './http/multi-value-dict.js';
+export { UploadedFile } from './http/multipart.js';
+export { parseContentType } from './http/content-type.js';
+export { splitDomainPort, validateHost } from './http/host.js';
+
+// Responses.
+export {
+  HttpResponseBase,
+  HttpResponse,
+  JsonResponse,
+  HttpResponseRedirect,
+  HttpResponsePermanentRedirect,
+  HttpResponseNotModified,
+  HttpResponseBadRequest,
+  HttpResponseForbidden,
+  HttpResponseNotFound,
+  HttpResponseNotAllowed,
+  HttpResponseGone,
+  HttpResponseServerError,
+  StreamingHttpResponse,
+  WrappedResponse,
+  type ResponseInit,
+  type JsonResponseInit,
+  type Content,
+  type StreamingContent,
+} from './http/response.js';
+export { ResponseHeaders, patchVaryHeaders } from './http/response-headers.js';
+export { serializeCookie, parseCookies, type CookieOptions } from './http/cookies.js';
+
+// URLs.
+export { path, rePath, include, type PathOptions, type PathParams, type Included } from './urls/conf.js';
+export { reverse, type ReverseOptions } from './urls/reverse.js';
+export { registerConverter, type Converter, type ConverterTypes } from './urls/converters.js';
+export { Resolver, URLPattern, URLResolver, type ResolverMatch, type UrlConf } from './urls/resolver.js';
+
+// Middleware and sessions.
+export { SecurityMiddleware } from './middleware/security.js';
+export { CommonMiddleware } from './middleware/common.js';
+export { CsrfViewMiddleware, csrfExempt, getToken, rotateToken, csrfInput, CSRF_REASONS } from './middleware/csrf.js';
+export { SessionMiddleware } from './middleware/session.js';
+export { XFrameOptionsMiddleware, xframeOptionsExempt } from './middleware/clickjacking.js';
+export { BUILTIN_MIDDLEWARE } from './middleware/builtin.js';
+export { Session } from './sessions/session.js';
+
+// Views.
+export { pageNotFound, badRequest, permissionDenied, serverError } from './views/defaults.js';
+export { escapeHtml } from './utils/html.js';

@@ -1,0 +1,196 @@
+/**
+ * `getTsgiApplication()`: settings -> middleware onion (built ONCE) -> URL resolver -> view
+ * (Django's `BaseHandler` + `WSGIHandler`). The result is a TSGI app object that runs unchanged
+ * on tsgi's `serve()`, tsgi-appserver, or any TSGI server.
+ *
+ * Per request, in order:
+ * 1. the Host header is checked against ALLOWED_HOSTS (400 + a security log line; the view
+ *    never runs);
+ * 2. the middleware chain runs, outermost first; each layer is wrapped so its throw becomes a
+ *    response at that layer;
+ * 3. innermost: the URL is resolved (404 / 405), `processView` hooks run, the view runs
+ *    (`processException` hooks may answer its throw);
+ * 4. the response becomes a fetch Response (a FastResponse) for the server.
+ * @module
+ */
+import type { TsgiAppObject, TsgiContext, TsgiStartupContext } from 'tsgi';
+import { defineSettings, installedApps, type ResolvedSettings, type SettingsInput } from '../conf/settings.js';
+import { HttpRequest } from '../http/request.js';
+import { HostCache, effectiveAllowedHosts } from '../http/host.js';
+import { ImproperlyConfigured } from './exceptions.js';
+import type { GetResponse, Middleware, MiddlewareHandler, ResponseLike, View } from './types.js';
+import {
+  convertExceptionToResponse,
+  errorViewsFrom,
+  responseForException,
+  toHttpResponse,
+  type ErrorViews,
+} from './exception-handler.js';
+import { Resolver, urlpatternsOf, type UrlConf } from '../urls/resolver.js';
+import { setDefaultResolver, setScriptPrefix } from '../urls/reverse.js';
+import { BUILTIN_MIDDLEWARE } from '../middleware/builtin.js';
+import type { HttpResponseBase } from '../http/response.js';
+
+/** The application object `getTsgiApplication()` returns. */
+export interface TsgiApplication extends TsgiAppObject {
+  /** Answers one request (TSGI). */
+  fetch(request: Request, context: TsgiContext): Promise<Response>;
+  /** Loads the URLconf (when given as a loader), checks settings, runs the apps' ready hooks. */
+  startup(context: TsgiStartupContext): Promise<void>;
+  /** Nothing to release today; kept so servers can call it. */
+  shutdown(context: TsgiStartupContext): Promise<void>;
+  /** The settings in effect (defaults filled). */
+  readonly settings: ResolvedSettings;
+  /** The root URL resolver (throws before the URLconf is loaded). */
+  readonly resolver: Resolver;
+  /**
+   * Runs one request through the middleware and view and returns the framework response
+   * before it becomes a fetch Response (used by the test client).
+   */
+  handle(request: HttpRequest): Promise<HttpResponseBase>;
+}
+
+/**
+ * Builds the application: the middleware onion is built here, once; the URLconf is loaded
+ * here when given directly, or in `startup` (first request at the latest) when given as a loader.
+ *
+ * @example
+ * ```ts
+ * // mysite/tsgi.ts
+ * import { getTsgiApplication } from 'tsgi-framework';
+ * import { settings } from './settings.js';
+ * export const application = getTsgiApplication(settings);
+ * ```
+ */
+export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
+  const settings = defineSettings(input);
+  let resolver: Resolver | null = null;
+  let urlconfModule: Record<string, unknown> | null = null;
+  let errorViews: ErrorViews = errorViewsFrom(settings, null);
+  let loading: Promise<void> | null = null;
+  let mountPath: string | null = null;
+  const hosts = new HostCache(effectiveAllowedHosts(settings.ALLOWED_HOSTS, settings.DEBUG));
+
+  const useConf = (conf: UrlConf) => {
+    resolver = new Resolver(urlpatternsOf(conf));
+    urlconfModule = Array.isArray(conf) ? null : (conf as Record<string, unknown>);
+    errorViews = errorViewsFrom(settings, urlconfModule);
+    setDefaultResolver(resolver);
+  };
+  const rootConf = settings.ROOT_URLCONF;
+  if (rootConf === null) useConf([]);
+  else if (typeof rootConf !== 'function') useConf(rootConf);
+
+  const ensureLoaded = (): Promise<void> | null => {
+    if (resolver !== null) return null;
+    loading ??= (async () => {
+      const conf = await (rootConf as () => UrlConf | Promise<UrlConf>)();
+      if (!Array.isArray(conf) && !Array.isArray((conf as { urlpatterns?: unknown })?.urlpatterns)) {
+        throw new ImproperlyConfigured('ROOT_URLCONF loader must return a urlpatterns array or a module exporting `urlpatterns`.', 'ROOT_URLCONF');
+      }
+      useConf(conf);
+    })();
+    return loading;
+  };
+
+  // The innermost layer: resolve, processView hooks, the view, processException hooks.
+  const viewHooks: NonNullable<MiddlewareHandler['processView']>[] = [];
+  const exceptionHooks: NonNullable<MiddlewareHandler['processException']>[] = [];
+  const innerGetResponse = async (request: HttpRequest): Promise<ResponseLike> => {
+    const match = (resolver as Resolver).resolve(request.pathInfo, request.method);
+    request.resolverMatch = match;
+    request.params = match.params;
+    const view: View = match.view;
+    for (const hook of viewHooks) {
+      const early = await hook(request, view, match.params);
+      if (early) return early;
+    }
+    try {
+      return toHttpResponse(await view(request, match.params), `view ${view.viewName ?? (view.name || 'anonymous')}`);
+    } catch (error) {
+      // Django's process_exception: the innermost middleware gets the first chance.
+      for (const hook of exceptionHooks) {
+        const answer = await hook(request, error);
+        if (answer) return answer;
+      }
+      throw error;
+    }
+  };
+
+  // Build the onion from the inside out, once.
+  const getErrorViews = () => errorViews;
+  let handler: GetResponse = convertExceptionToResponse(innerGetResponse, getErrorViews);
+  const names = settings.MIDDLEWARE;
+  for (let i = names.length - 1; i >= 0; i--) {
+    const entry = names[i] as Middleware | string;
+    const factory: Middleware | undefined = typeof entry === 'function' ? entry : BUILTIN_MIDDLEWARE[entry];
+    if (!factory) {
+      throw new ImproperlyConfigured(
+        `MIDDLEWARE[${i}]: unknown middleware ${JSON.stringify(entry)} (built-in: ${Object.keys(BUILTIN_MIDDLEWARE).join(', ')}; or pass a factory function).`,
+        'MIDDLEWARE',
+      );
+    }
+    const layer = factory(handler, settings);
+    if (typeof layer !== 'function') {
+      throw new ImproperlyConfigured(`MIDDLEWARE[${i}] (${factory.name || 'anonymous'}) must return a function (request) => response; it returned ${typeof layer}.`, 'MIDDLEWARE');
+    }
+    if (layer.processView) viewHooks.unshift(layer.processView);
+    if (layer.processException) exceptionHooks.push(layer.processException);
+    handler = convertExceptionToResponse(layer, getErrorViews);
+  }
+  const chain = handler;
+
+  const handle = async (request: HttpRequest): Promise<HttpResponseBase> => {
+    const pending = ensureLoaded();
+    if (pending) await pending;
+    request.resolver = resolver;
+    // A bad Host never reaches middleware or view: Host poisoning defence (see http/host.ts).
+    if (!hosts.check(request.rawHost())) {
+      try {
+        request.getHost();
+      } catch (error) {
+        return responseForException(request, error, errorViews);
+      }
+    }
+    return chain(request);
+  };
+
+  return {
+    settings,
+    get resolver(): Resolver {
+      if (resolver === null) throw new ImproperlyConfigured('The URLconf is not loaded yet (it loads in startup).', 'ROOT_URLCONF');
+      return resolver;
+    },
+    handle,
+    async fetch(raw: Request, context: TsgiContext): Promise<Response> {
+      if (context.mountPath !== mountPath) {
+        mountPath = context.mountPath;
+        setScriptPrefix(mountPath);
+      }
+      const request = new HttpRequest(raw, context, settings);
+      const response = await handle(request);
+      return response.toResponse();
+    },
+    async startup(context: TsgiStartupContext): Promise<void> {
+      const pending = ensureLoaded();
+      if (pending) await pending;
+      checkSettings(settings);
+      for (const app of installedApps(settings)) {
+        if (app.config?.ready) await app.config.ready(settings);
+      }
+      context.log.debug(`tsgi-framework: ${settings.MIDDLEWARE.length} middleware, DEBUG=${settings.DEBUG}`);
+    },
+    async shutdown(): Promise<void> {},
+  };
+}
+
+/** Errors that make serving pointless, raised at startup (warnings belong to `tsgi-admin check`). */
+function checkSettings(settings: ResolvedSettings): void {
+  const uses = (name: string) => settings.MIDDLEWARE.includes(name as never);
+  if (!settings.SECRET_KEY && uses('SessionMiddleware')) {
+    throw new ImproperlyConfigured('The SECRET_KEY setting must not be empty: SessionMiddleware signs session cookies with it.', 'SECRET_KEY');
+  }
+  if (!settings.DEBUG && settings.ALLOWED_HOSTS.length === 0) {
+    throw new ImproperlyConfigured('ALLOWED_HOSTS is empty and DEBUG is false: every request would be refused. List the host names this site serves.', 'ALLOWED_HOSTS');
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Host header validation (Django's `validate_host` / `split_domain_port`). A request whose Host
+ * is malformed or not in ALLOWED_HOSTS is refused with 400 before any middleware or view runs:
+ * Host poisoning turns into password-reset links to an attacker's domain.
+ * @module
+ */
+
+// RFC 3986 section 3.2.2 reg-name (restricted to DNS characters) or an IPv6 literal, optional port.
+const HOST_VALIDATION = /^([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(:[0-9]+)?$/;
+
+/**
+ * Splits `host[:port]` into a lower-case domain (trailing dot removed) and port; `['', '']`
+ * when the host is malformed.
+ *
+ * @example
+ * ```ts
+ * splitDomainPort('Example.com:8000'); // ['example.com', '8000']
+ * splitDomainPort('[::1]:80'); // ['[::1]', '80']
+ * ```
+ */
+export function splitDomainPort(host: string): [string, string] {
+  const lower = host.toLowerCase();
+  const match = HOST_VALIDATION.exec(lower);
+  if (!match) return ['', ''];
+  const domain = match[1] as string;
+  const port = match[2] ? match[2].slice(1) : '';
+  return [domain.endsWith('.') ? domain.slice(0, -1) : domain, port];
+}
+
+/**
+ * True when `domain` (already split from its port) matches a pattern of `allowedHosts`:
+ * exact, `.example.com` for the domain and its subdomains, or `*`.
+ *
+ * @example
+ * ```ts
+ * validateHost('www.example.com', ['.example.com']); // true
+ * ```
+ */
+export function validateHost(domain: string, allowedHosts: readonly string[]): boolean {
+  if (domain === '') return false;
+  for (const raw of allowedHosts) {
+    const pattern = raw.toLowerCase();
+    if (pattern === '*') return true;
+    if (pattern.startsWith('.')) {
+      if (domain === pattern.slice(1) || domain.endsWith(pattern)) return true;
+    } else if (domain === pattern) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The allowed hosts in effect: with DEBUG and none configured, local names only (Django's rule). */
+export function effectiveAllowedHosts(allowed: readonly string[], debug: boolean): readonly string[] {
+  return debug && allowed.length === 0 ? ['.localhost', '127.0.0.1', '[::1]'] : allowed;
+}
+
+/**
+ * Remembers hosts already validated, so the check is a Map lookup on the hot path. Only
+ * accepted hosts are cached, bounded, so junk Host headers cannot grow it.
+ */
+export class HostCache {
+  readonly #ok = new Set<string>();
+  readonly #allowed: readonly string[];
+
+  constructor(allowed: readonly string[]) {
+    this.#allowed = allowed;
+  }
+
+  /** Whether `host` (a raw Host value with port) is acceptable. */
+  check(host: string): boolean {
+    if (this.#ok.has(host)) return true;
+    const [domain] = splitDomainPort(host);
+    const ok = validateHost(domain, this.#allowed);
+    if (ok && this.#ok.size < 1024) this.#ok.add(host);
+    return ok;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * A response's header fields: case-insensitive like fetch's `Headers`, but a plain Map
+ * underneath (no validation pass, no sorting), because middleware touches them on every request
+ * and the result goes to the server as a flat list it writes as given.
+ * @module
+ */
+
+/** Header field names (RFC 9110 section 5.1: a token). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Field values must not carry CR, LF or NUL (RFC 9110 section 5.5): header injection. */
+const BAD_VALUE = /[\r\n\0]/;
+
+/**
+ * Case-insensitive response headers. `set-cookie` is kept apart by the response (see
+ * `HttpResponseBase.setCookie`), every other name holds one value.
+ *
+ * @example
+ * ```ts
+ * response.headers.set('Cache-Control', 'no-store');
+ * response.headers.get('cache-control'); // 'no-store'
+ * ```
+ */
+export class ResponseHeaders implements Iterable<[string, string]> {
+  // lower-case name -> [name as first set, value]
+  readonly #map = new Map<string, [string, string]>();
+
+  constructor(init?: Record<string, string> | Iterable<readonly [string, string]> | Headers) {
+    if (!init) return;
+    if (init instanceof Headers) {
+      for (const [k, v] of init) if (k !== 'set-cookie') this.set(k, v);
+    } else if (Symbol.iterator in init) {
+      for (const [k, v] of init as Iterable<readonly [string, string]>) this.append(k, v);
+    } else {
+      for (const k of Object.keys(init)) this.set(k, (init as Record<string, string>)[k] as string);
+    }
+  }
+
+  /** The value, or null (like `Headers.get`). */
+  get(name: string): string | null {
+    const entry = this.#map.get(name.toLowerCase());
+    return entry ? entry[1] : null;
+  }
+
+  has(name: string): boolean {
+    return this.#map.has(name.toLowerCase());
+  }
+
+  /** Sets (replaces) a field. Throws TypeError on an invalid name or a value with CR/LF/NUL. */
+  set(name: string, value: string | number): this {
+    const v = String(value);
+    if (!TOKEN.test(name)) throw new TypeError(`Invalid header name: ${JSON.stringify(name)}`);
+    if (BAD_VALUE.test(v)) throw new TypeError(`Header ${name} has a value with CR, LF or NUL (header injection?)`);
+    this.#map.set(name.toLowerCase(), [name, v]);
+    return this;
+  }
+
+  /** Appends to a field as a comma-separated list (RFC 9110 section 5.3). */
+  append(name: string, value: string | number): this {
+    const existing = this.get(name);
+    return this.set(name, existing === null ? String(value) : `${existing}, ${value}`);
+  }
+
+  /** Sets the field only when absent (Django's `setdefault`). */
+  setDefault(name: string, value: string | number): this {
+    if (!this.has(name)) this.set(name, value);
+    return this;
+  }
+
+  delete(name: string): boolean {
+    return this.#map.delete(name.toLowerCase());
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** `[name, value]` pairs, names as first set. */
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    for (const entry of this.#map.values()) yield [entry[0], entry[1]];
+  }
+
+  /** Pushes `[name, value]` pairs onto `out` (the server-bound list). */
+  pushTo(out: [string, string][]): void {
+    for (const entry of this.#map.values()) out.push([entry[0], entry[1]]);
+  }
+}
+
+/**
+ * Adds names to the `Vary` header without duplicates (Django's `patch_vary_headers`); `*` wins.
+ *
+ * @example
+ * ```ts
+ * patchVaryHeaders(response.headers, ['Cookie']); // Vary: Cookie
+ * ```
+ */
+export function patchVaryHeaders(headers: ResponseHeaders, names: readonly string[]): void {
+  const current = headers.get('Vary');
+  const list = current ? current.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  if (list.includes('*')) return;
+  const lower = new Set(list.map((s) => s.toLowerCase()));
+  for (const name of names) {
+    if (!lower.has(name.toLowerCase())) {
+      list.push(name);
+      lower.add(name.toLowerCase());
+    }
+  }
+  headers.set('Vary', list.includes('*') ? '*' : list.join(', '));
+}

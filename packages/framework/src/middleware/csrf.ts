@@ -1,0 +1,239 @@
+/**
+ * CsrfViewMiddleware (Django's `django.middleware.csrf`): cross-site request forgery
+ * protection with a secret in a cookie and a masked copy in each form or header.
+ *
+ * Unsafe methods (RFC 9110 section 9.2.1) must pass, in order: the Origin check (the request's
+ * own origin or CSRF_TRUSTED_ORIGINS), for https without Origin the Referer check (same host or
+ * trusted, https only), then the token check (form field `csrfmiddlewaretoken` or the
+ * CSRF_HEADER_NAME header, unmasked and compared in constant time with the cookie's secret).
+ * Failures are 403 with the reason (Django's REASON_* texts) and a warning in the log.
+ * @module
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Middleware, View } from '../core/types.js';
+import type { HttpRequest } from '../http/request.js';
+import { HttpResponseForbidden, type HttpResponseBase } from '../http/response.js';
+import { patchVaryHeaders } from '../http/response-headers.js';
+import { splitDomainPort, validateHost } from '../http/host.js';
+import { logAt } from '../core/log.js';
+import { toHttpResponse } from '../core/exception-handler.js';
+import { escapeHtml } from '../utils/html.js';
+
+const CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const SECRET_LENGTH = 32;
+const TOKEN_LENGTH = 64;
+const VALID = /^[a-zA-Z0-9]+$/;
+
+/** Failure reasons (Django's texts, so its documentation applies). */
+export const CSRF_REASONS = {
+  NO_REFERER: 'Referer checking failed - no Referer.',
+  BAD_REFERER: 'Referer checking failed - %s does not match any trusted origins.',
+  NO_CSRF_COOKIE: 'CSRF cookie not set.',
+  CSRF_TOKEN_MISSING: 'CSRF token missing.',
+  CSRF_TOKEN_INCORRECT: 'CSRF token incorrect.',
+  MALFORMED_REFERER: 'Referer checking failed - Referer is malformed.',
+  INSECURE_REFERER: 'Referer checking failed - Referer is insecure while host is secure.',
+  BAD_ORIGIN: 'Origin checking failed - %s does not match any trusted origins.',
+} as const;
+
+const COOKIE_SECRET = Symbol.for('tsgi-framework.csrf.secret');
+const COOKIE_NEEDS_UPDATE = Symbol.for('tsgi-framework.csrf.update');
+const PROCESSING_DONE = Symbol.for('tsgi-framework.csrf.done');
+
+function randomString(length: number): string {
+  const bytes = randomBytes(length);
+  let out = '';
+  // 62 symbols: the bias of `% 62` on a byte is tiny and Django accepts it too (get_random_string).
+  for (let i = 0; i < length; i++) out += CHARS[(bytes[i] as number) % CHARS.length];
+  return out;
+}
+
+/** Masks the secret with a fresh random mask (BREACH mitigation: the token changes every response). */
+function mask(secret: string): string {
+  const m = randomString(SECRET_LENGTH);
+  let cipher = '';
+  for (let i = 0; i < SECRET_LENGTH; i++) {
+    cipher += CHARS[(CHARS.indexOf(secret[i] as string) + CHARS.indexOf(m[i] as string)) % CHARS.length];
+  }
+  return m + cipher;
+}
+
+function unmask(token: string): string {
+  const m = token.slice(0, SECRET_LENGTH);
+  const cipher = token.slice(SECRET_LENGTH);
+  let secret = '';
+  for (let i = 0; i < SECRET_LENGTH; i++) {
+    const x = CHARS.indexOf(cipher[i] as string) - CHARS.indexOf(m[i] as string);
+    secret += CHARS[(x + CHARS.length) % CHARS.length];
+  }
+  return secret;
+}
+
+function checkFormat(token: string): boolean {
+  return (token.length === SECRET_LENGTH || token.length === TOKEN_LENGTH) && VALID.test(token);
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * The masked CSRF token for forms and JS (Django's `get_token`); makes sure the response sets
+ * the cookie. Put it in a hidden `csrfmiddlewaretoken` field or the `X-CSRFToken` header.
+ *
+ * @example
+ * ```ts
+ * const token = getToken(request);
+ * return new HttpResponse(`<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="${token}">...`);
+ * ```
+ */
+export function getToken(request: HttpRequest): string {
+  let secret = request.meta[COOKIE_SECRET] as string | undefined;
+  if (!secret) {
+    secret = randomString(SECRET_LENGTH);
+    request.meta[COOKIE_SECRET] = secret;
+  }
+  request.meta[COOKIE_NEEDS_UPDATE] = true;
+  return mask(secret);
+}
+
+/** A new secret (call at login, Django's `rotate_token`). */
+export function rotateToken(request: HttpRequest): void {
+  request.meta[COOKIE_SECRET] = randomString(SECRET_LENGTH);
+  request.meta[COOKIE_NEEDS_UPDATE] = true;
+}
+
+/** The hidden form field carrying the token, for templates. */
+export function csrfInput(request: HttpRequest): string {
+  return `<input type="hidden" name="csrfmiddlewaretoken" value="${escapeHtml(getToken(request))}">`;
+}
+
+/**
+ * Exempts a view from CSRF checks (webhooks authenticated otherwise).
+ *
+ * @example
+ * ```ts
+ * path('hooks/github/', csrfExempt(githubWebhook));
+ * ```
+ */
+export function csrfExempt<V extends View>(view: V): V {
+  view.csrfExempt = true;
+  return view;
+}
+
+/** Parses a trusted-origin setting entry into scheme and host pattern (`https://*.example.com`). */
+function parseTrusted(origin: string): { origin: string; scheme: string; host: string } | null {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(.+)$/i.exec(origin);
+  if (!m) return null;
+  return { origin: origin.toLowerCase(), scheme: (m[1] as string).toLowerCase(), host: (m[2] as string).toLowerCase() };
+}
+
+/**
+ * @example
+ * ```ts
+ * defineSettings({ MIDDLEWARE: [..., 'CsrfViewMiddleware'], CSRF_TRUSTED_ORIGINS: ['https://*.example.com'] });
+ * ```
+ */
+export const CsrfViewMiddleware: Middleware = (getResponse, settings) => {
+  const trusted = settings.CSRF_TRUSTED_ORIGINS.map(parseTrusted).filter((t) => t !== null);
+  const exactOrigins = new Set(trusted.filter((t) => !t.host.includes('*')).map((t) => t.origin));
+  const wildcardOrigins = trusted.filter((t) => t.host.startsWith('*.')).map((t) => ({ scheme: t.scheme, suffix: t.host.slice(1) }));
+  const trustedHosts = trusted.map((t) => (t.host.startsWith('*') ? t.host.slice(1) : t.host));
+  const cookieName = settings.CSRF_COOKIE_NAME;
+  const headerName = settings.CSRF_HEADER_NAME.toLowerCase();
+
+  const reject = async (request: HttpRequest, reason: string): Promise<HttpResponseBase> => {
+    logAt(request, 'warn', `Forbidden (${reason}): ${request.path}`);
+    if (settings.CSRF_FAILURE_VIEW) return toHttpResponse(await settings.CSRF_FAILURE_VIEW(request, reason), 'CSRF_FAILURE_VIEW');
+    const detail = settings.DEBUG
+      ? `<p>Reason given for failure: ${escapeHtml(reason)}</p><p>Send the token from the <code>${escapeHtml(cookieName)}</code> cookie back as the <code>csrfmiddlewaretoken</code> form field or the <code>${escapeHtml(settings.CSRF_HEADER_NAME)}</code> header (see getToken()).</p>`
+      : '';
+    return new HttpResponseForbidden(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>403 Forbidden</title></head><body><h1>Forbidden <small>(403)</small></h1><p>CSRF verification failed. Request aborted.</p>${detail}</body></html>\n`,
+    );
+  };
+
+  const originVerified = (request: HttpRequest, origin: string): boolean => {
+    const good = `${request.scheme}://${request.getHost()}`.toLowerCase();
+    const lower = origin.toLowerCase();
+    if (lower === good || exactOrigins.has(lower)) return true;
+    const m = /^([a-z][a-z0-9+.-]*):\/\/([^/]+)$/.exec(lower);
+    if (!m) return false;
+    const [host] = splitDomainPort(m[2] as string);
+    return wildcardOrigins.some((w) => w.scheme === m[1] && (host.endsWith(w.suffix) || `.${host}` === w.suffix));
+  };
+
+  const refererReason = (request: HttpRequest): string | null => {
+    const referer = request.header('referer');
+    if (referer === null) return CSRF_REASONS.NO_REFERER;
+    let url: URL;
+    try {
+      url = new URL(referer);
+    } catch {
+      return CSRF_REASONS.MALFORMED_REFERER;
+    }
+    if (!url.host) return CSRF_REASONS.MALFORMED_REFERER;
+    if (url.protocol !== 'https:') return CSRF_REASONS.INSECURE_REFERER;
+    const goodHosts = [...trustedHosts];
+    // Same host (with port when it is not the default), as Django builds good_referer.
+    goodHosts.push(request.getHost().toLowerCase());
+    if (settings.CSRF_COOKIE_DOMAIN) goodHosts.push(settings.CSRF_COOKIE_DOMAIN);
+    const refererHost = url.host.toLowerCase();
+    const [refererDomain] = splitDomainPort(refererHost);
+    const ok = goodHosts.some((h) => h === refererHost || (h.startsWith('.') && validateHost(refererDomain, [h])));
+    return ok ? null : CSRF_REASONS.BAD_REFERER.replace('%s', referer);
+  };
+
+  const handler = async function csrfViewMiddleware(request: HttpRequest): Promise<HttpResponseBase> {
+    const cookie = request.COOKIES[cookieName];
+    if (cookie !== undefined && checkFormat(cookie)) {
+      request.meta[COOKIE_SECRET] = cookie.length === TOKEN_LENGTH ? unmask(cookie) : cookie;
+    } else if (cookie !== undefined) {
+      request.meta[COOKIE_NEEDS_UPDATE] = true; // a malformed cookie is replaced
+    }
+    const response = await getResponse(request);
+    if (request.meta[COOKIE_NEEDS_UPDATE] && request.meta[COOKIE_SECRET] && !response.cookies.has(cookieName)) {
+      response.setCookie(cookieName, request.meta[COOKIE_SECRET] as string, {
+        maxAge: settings.CSRF_COOKIE_AGE ?? undefined,
+        domain: settings.CSRF_COOKIE_DOMAIN ?? undefined,
+        path: settings.CSRF_COOKIE_PATH,
+        secure: settings.CSRF_COOKIE_SECURE,
+        httpOnly: settings.CSRF_COOKIE_HTTPONLY,
+        sameSite: settings.CSRF_COOKIE_SAMESITE,
+      });
+      // The page holds a per-user token: caches must key on the cookie.
+      patchVaryHeaders(response.headers, ['Cookie']);
+    }
+    return response;
+  };
+
+  handler.processView = async (request: HttpRequest, view: View): Promise<HttpResponseBase | null> => {
+    if (request.meta[PROCESSING_DONE]) return null;
+    request.meta[PROCESSING_DONE] = true;
+    if (view.csrfExempt || request.isSafeMethod()) return null;
+    const origin = request.header('origin');
+    if (origin !== null) {
+      if (!originVerified(request, origin)) return reject(request, CSRF_REASONS.BAD_ORIGIN.replace('%s', origin));
+    } else if (request.isSecure()) {
+      const reason = refererReason(request);
+      if (reason !== null) return reject(request, reason);
+    }
+    const secret = request.meta[COOKIE_SECRET] as string | undefined;
+    if (!secret) return reject(request, CSRF_REASONS.NO_CSRF_COOKIE);
+    let token = '';
+    if (request.method === 'POST' && (request.contentType === 'application/x-www-form-urlencoded' || request.contentType === 'multipart/form-data')) {
+      await request.load();
+      token = request.POST.get('csrfmiddlewaretoken') ?? '';
+    }
+    if (!token) token = request.header(headerName) ?? '';
+    if (!token) return reject(request, CSRF_REASONS.CSRF_TOKEN_MISSING);
+    if (!checkFormat(token)) return reject(request, CSRF_REASONS.CSRF_TOKEN_INCORRECT);
+    const given = token.length === TOKEN_LENGTH ? unmask(token) : token;
+    if (!constantTimeEqual(given, secret)) return reject(request, CSRF_REASONS.CSRF_TOKEN_INCORRECT);
+    return null;
+  };
+
+  return handler;
+};
