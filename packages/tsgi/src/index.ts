@@ -13,3 +13,15 @@ export { DEFAULT_LIMITS, resolveLimits } from './limits.js';
 export { createConsoleLogger, type LogLevel } from './console-logger.js';
 export { BodyTimeoutError, BodyTooLargeError } from './body-stream.js';
 export { CidrSet, normalizeIp } from './ip-address.js';
+export { validate, type ValidateOptions } from './validate.js';
+export {
+  TSGI_VIOLATIONS,
+  TsgiValidationError,
+  type TsgiViolation,
+  type TsgiViolationCode,
+  type TsgiViolationSeverity,
+  type TsgiViolationSide,
+} from './validate-codes.js';
+export { checkContext, checkRequest, checkServerInfo } from './validate-server.js';
+export { checkResponse } from './validate-response.js';
+export { HOP_BY_HOP_HEADERS } from './validate-headers.js';

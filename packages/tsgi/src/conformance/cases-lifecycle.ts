@@ -1,0 +1,128 @@
+/**
+ * Cases about the life of a request after the app returns: completed, request.signal,
+ * waitUntil, and application errors (SPEC.md 3.7, 4.5, 4.6, 5.8, 6).
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { RawConnection } from './raw-http.js';
+import { rawRequest, send, type Kit } from './kit.js';
+
+/** Registers the lifecycle and error cases. */
+export function registerLifecycleCases(kit: Kit): void {
+  kit.test('S-COMPLETED', 'completed settles with { aborted: false, bytesWritten, status } (R4.5.1 R4.5.2 R4.5.3 R4.5.4)', async () => {
+    const id = kit.id('done');
+    const response = await send(kit.root(), 'GET', `/completed?id=${id}`);
+    assert.equal(response.body.toString(), 'done');
+    const completion = await kit.observation(`${id}.completed`, 'context.completed of a normal response');
+    assert.deepEqual(completion, { aborted: false, bytesWritten: 4, status: 200 });
+  });
+
+  kit.test('S-CLIENT-GONE', 'a client leaving mid-response aborts the signal, cancels the body, settles completed aborted (R3.7.1 R5.10.1 R4.5.2)', async () => {
+    const base = kit.root();
+    const id = kit.id('gone');
+    const conn = await RawConnection.open(base);
+    try {
+      await conn.write(rawRequest(base, 'GET', `/hold?id=${id}`));
+      assert.ok(await conn.waitFor(() => conn.pending.includes('first\n'), 10_000), 'the first chunk never came');
+    } finally {
+      conn.destroy();
+    }
+    const [signal, cancel, completion] = await Promise.all([
+      kit.observation(`${id}.signal`, 'request.signal after the client left'),
+      kit.observation(`${id}.cancel`, 'the response body stream after the client left'),
+      kit.observation(`${id}.completed`, 'context.completed after the client left'),
+    ]);
+    assert.equal(signal.aborted, true);
+    assert.equal(cancel.cancelled, true);
+    assert.equal(completion.aborted, true);
+    assert.equal(completion.status, 200);
+  });
+
+  kit.test('S-SIGNAL-NORMAL', 'request.signal never aborts on normal completion (R3.7.2)', async () => {
+    const id = kit.id('sig');
+    const response = await send(kit.root(), 'GET', `/signal?id=${id}`);
+    assert.equal(response.status, 200);
+    const observed = await kit.observation(`${id}.signal`, 'request.signal after a normal completion');
+    assert.equal(observed.aborted, false, 'request.signal was aborted after the response completed normally');
+    assert.equal(observed.abortEvent, false, "request.signal fired 'abort' after the response completed normally");
+  });
+
+  kit.test('S-WAITUNTIL', 'a waitUntil promise runs to its end after the response (R4.6.1)', async () => {
+    const id = kit.id('wait');
+    const response = await send(kit.root(), 'GET', `/waituntil?id=${id}&ms=300`);
+    assert.equal(response.body.toString(), 'waiting');
+    const observed = await kit.observation(`${id}.waituntil`, 'the waitUntil promise');
+    assert.equal(observed.done, true);
+  });
+
+  kit.test('S-WAITUNTIL-LATE', 'waitUntil works after completed settled (R4.6.3)', async () => {
+    const id = kit.id('late');
+    await send(kit.root(), 'GET', `/waituntil-late?id=${id}`);
+    const observed = await kit.observation(`${id}.waituntil`, 'waitUntil called after completion');
+    assert.deepEqual(observed, { done: true });
+  });
+
+  kit.test('S-WAITUNTIL-REJECT', 'a rejected waitUntil promise does not hurt the server (R4.6.2 R6.3)', async () => {
+    const base = kit.root();
+    assert.equal((await send(base, 'GET', '/waituntil-reject')).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal((await send(base, 'GET', '/text?size=1')).status, 200, 'the server stopped serving after a waitUntil rejection');
+  });
+
+  for (const [tag, path, what] of [
+    ['S-ERR-THROW', '/error', 'a throw'],
+    ['S-ERR-REJECT', '/reject', 'a rejection'],
+    ['S-ERR-NOT-RESPONSE', '/not-a-response', 'a non-Response'],
+  ] as const) {
+    kit.test(tag, `${what} becomes a 500 text/plain without details, and the server serves on (R6.1 R6.3 R2.1.4)`, async () => {
+      const base = kit.root();
+      const conn = await RawConnection.open(base);
+      try {
+        await conn.write(rawRequest(base, 'GET', path, { close: false }));
+        const response = await conn.readFinal();
+        assert.equal(response.status, 500);
+        assert.match(response.header('content-type') ?? '', /^text\/plain/);
+        assert.ok(!response.body.toString().includes('probe:'), 'the 500 body leaks the error message; it belongs in the log');
+        if (!conn.ended) {
+          await conn.write(rawRequest(base, 'GET', '/text?size=1'));
+          assert.equal((await conn.readFinal()).status, 200);
+        }
+      } finally {
+        conn.destroy();
+      }
+      assert.equal((await send(base, 'GET', '/text?size=1')).status, 200, 'the server stopped serving');
+    });
+  }
+
+  kit.test('S-ERR-AFTER-COMMIT', 'a body error after commit truncates the message and closes (R5.8.1)', async () => {
+    const base = kit.root();
+    const conn = await RawConnection.open(base);
+    try {
+      await conn.write(rawRequest(base, 'GET', '/error-after-commit', { close: false }));
+      const response = await conn.readFinal();
+      assert.equal(response.status, 200, 'the response was committed with 200 before the body failed');
+      assert.equal(response.complete, false, 'the client got a complete-looking message although the body failed');
+      assert.equal(response.body.toString(), 'partial');
+      assert.ok(conn.ended);
+    } finally {
+      conn.destroy();
+    }
+    assert.equal((await send(base, 'GET', '/text?size=1')).status, 200, 'the server stopped serving');
+  });
+
+  kit.test('S-RESET', 'clients resetting mid-request and mid-response never crash the server (R6.3)', async () => {
+    const base = kit.root();
+    for (const bytes of [
+      'POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\nabc',
+      'GET /stream?chunks=1000&size=65536 HTTP/1.1\r\nHost: a\r\n\r\n',
+      'GET /ec',
+    ]) {
+      const conn = await RawConnection.open(base);
+      await conn.write(bytes);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      conn.destroy();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal((await send(base, 'GET', '/text?size=1')).status, 200);
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * Cases about the request and context a server builds (SPEC.md sections 3 and 4).
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { RawConnection } from './raw-http.js';
+import { echoReport, hostOf, rawRequest, type Kit } from './kit.js';
+
+/** Registers the request and context cases. */
+export function registerRequestCases(kit: Kit): void {
+  kit.test('S-CTX', 'every context field is present, typed, and describes this connection (R4.0.1 R4.0.2 R4.0.3 R4.3.2 R4.3.3 R4.9.1 R3.8.1)', async () => {
+    const base = kit.root();
+    const conn = await RawConnection.open(base);
+    try {
+      await conn.write(rawRequest(base, 'GET', '/echo', { headers: [['X-Probe', 'ctx']] }));
+      const report = echoReport(await conn.readFinal());
+      assert.deepEqual(report.violations, []);
+      const c = report.context;
+      assert.equal(c.remoteAddress, '127.0.0.1');
+      assert.equal(c.remotePort, conn.localPort, 'remotePort is the client socket port');
+      assert.equal(c.localAddress, '127.0.0.1');
+      assert.equal(c.localPort, Number(new URL(base).port), 'localPort is the port the server listens on');
+      assert.equal(c.serverName, '127.0.0.1');
+      assert.equal(c.encrypted, false);
+      assert.equal(c.scheme, 'http');
+      assert.equal(c.protocol, 'HTTP/1.1');
+      assert.equal(c.mountPath, '');
+      assert.deepEqual(c.client, { address: '127.0.0.1', port: conn.localPort });
+      assert.ok(Number.isInteger(c.worker.id) && c.worker.id >= 1);
+      assert.match(c.server.tsgiVersion, /^1\.\d+$/);
+      assert.equal(report.signalAborted, false);
+    } finally {
+      conn.destroy();
+    }
+  });
+
+  kit.test('S-CTX-SERVER-ONCE', 'context.server is the same object for every request of a worker (R4.3.1)', async () => {
+    const base = kit.root();
+    const conn = await RawConnection.open(base);
+    try {
+      for (let i = 0; i < 2; i++) await conn.write(rawRequest(base, 'GET', `/echo?n=${i}`, { close: false }));
+      echoReport(await conn.readFinal());
+      const second = echoReport(await conn.readFinal());
+      assert.equal(second.sameServerAsPrevious, true, 'two requests on one connection saw different context.server objects');
+    } finally {
+      conn.destroy();
+    }
+  });
+
+  kit.test('S-RAWHEADERS', 'rawHeaders keeps order, case and duplicates (R3.4.3)', async () => {
+    const base = kit.root();
+    const conn = await RawConnection.open(base);
+    try {
+      await conn.write(`GET /echo HTTP/1.1\r\nhOsT: ${hostOf(base)}\r\nX-B: 2\r\nx-a: 1\r\nX-B: 3\r\nConnection: close\r\n\r\n`);
+      const report = echoReport(await conn.readFinal());
+      assert.deepEqual(report.context.rawHeaders, ['hOsT', hostOf(base), 'X-B', '2', 'x-a', '1', 'X-B', '3', 'Connection', 'close']);
+    } finally {
+      conn.destroy();
+    }
+  });
+
+  kit.test('S-BODY-100MB', 'a 100 MB body streams through intact, with backpressure (R3.5.2 R3.5.3)', async () => {
+    const base = kit.root();
+    const total = 100_000_000;
+    const block = Buffer.alloc(1 << 20);
+    for (let i = 0; i < block.length; i++) block[i] = (i * 31) & 0xff;
+    const hash = createHash('sha256');
+    const conn = await RawConnection.open(base);
+    try {
+      await conn.write(rawRequest(base, 'POST', '/echo', { headers: [['Content-Length', String(total)], ['Content-Type', 'application/octet-stream']] }));
+      let sent = 0;
+      while (sent < total) {
+        const piece = block.subarray(0, Math.min(block.length, total - sent));
+        hash.update(piece);
+        await conn.write(piece);
+        sent += piece.length;
+      }
+      const report = echoReport(await conn.readFinal({ timeoutMs: 120_000 }));
+      assert.equal(report.bodyLength, total);
+      assert.equal(report.bodySha256, hash.digest('hex'));
+      assert.ok(report.bodyChunks > 1, 'the body arrived as one chunk: it was buffered whole before the app ran');
+    } finally {
+      conn.destroy();
+    }
+  }, 180_000);
+
+  kit.test('S-BODY-CUT', 'a body cut short by the client errors the stream instead of ending it (R3.5.4 R6.3)', async () => {
+    const base = kit.root();
+    const id = kit.id('cut');
+    const conn = await RawConnection.open(base);
+    await conn.write(rawRequest(base, 'POST', `/echo?id=${id}`, { headers: [['Content-Length', '100000']], close: false }));
+    await conn.write('only a few bytes');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    conn.destroy();
+    const observed = await kit.observation(`${id}.bodyerror`, 'the app reading a body the client abandoned');
+    assert.equal(typeof observed.error, 'string');
+    const again = await RawConnection.open(base);
+    try {
+      await again.write(rawRequest(base, 'GET', '/echo'));
+      assert.equal((await again.readFinal()).status, 200, 'the server still serves after a client abandoned a body');
+    } finally {
+      again.destroy();
+    }
+  });
+
+  kit.test('S-CONTINUE-READ', '100 Continue is sent when the app reads the body, then the body arrives (R3.6.2)', async () => {
+    const base = kit.root();
+    const conn = await RawConnection.open(base);
+    try {
+      await conn.write(rawRequest(base, 'POST', '/echo', { headers: [['Content-Length', '5'], ['Expect', '100-continue']] }));
+      const interim = await conn.readResponse();
+      assert.equal(interim.status, 100, 'the server did not send 100 Continue while the app waited for the body');
+      await conn.write('hello');
+      const report = echoReport(await conn.readFinal());
+      assert.equal(report.bodyLength, 5);
+      assert.equal(report.bodySha256, createHash('sha256').update('hello').digest('hex'));
+    } finally {
+      conn.destroy();
+    }
+  });
+
+  kit.test('S-CONTINUE-NOREAD', 'no 100 Continue when the app answers without reading (R3.6.2b)', async () => {
+    const base = kit.root();
+    const conn = await RawConnection.open(base);
+    try {
+      await conn.write(rawRequest(base, 'POST', '/no-read', { headers: [['Content-Length', '5'], ['Expect', '100-continue']] }));
+      const response = await conn.readFinal();
+      assert.equal(response.status, 200);
+      assert.deepEqual(response.interim.map((r) => r.status), [], 'the server sent 100 Continue although the app never read the body');
+    } finally {
+      conn.destroy();
+    }
+  });
+
+  kit.test('S-PIPELINE', 'pipelined requests are answered in order (R2.2.3)', async () => {
+    const base = kit.root();
+    const conn = await RawConnection.open(base);
+    try {
+      const batch = [
+        rawRequest(base, 'GET', '/echo?n=1', { close: false }),
+        rawRequest(base, 'POST', '/echo?n=2', { close: false, body: 'two' }),
+        rawRequest(base, 'GET', '/text?size=3', { close: false }),
+        rawRequest(base, 'GET', '/echo?n=4'),
+      ].join('');
+      await conn.write(batch);
+      const first = echoReport(await conn.readFinal());
+      const second = echoReport(await conn.readFinal());
+      const third = await conn.readFinal();
+      const fourth = echoReport(await conn.readFinal());
+      assert.match(first.url, /\/echo\?n=1$/);
+      assert.match(second.url, /\/echo\?n=2$/);
+      assert.equal(second.bodyLength, 3);
+      assert.equal(third.body.toString(), 'xxx');
+      assert.match(fourth.url, /\/echo\?n=4$/);
+    } finally {
+      conn.destroy();
+    }
+  });
+
+  kit.test('S-KEEPALIVE', 'one connection serves several requests in turn (RFC 9112 9.3)', async () => {
+    const base = kit.root();
+    const conn = await RawConnection.open(base);
+    try {
+      for (let i = 0; i < 5; i++) {
+        await conn.write(rawRequest(base, i % 2 === 0 ? 'GET' : 'POST', `/echo?n=${i}`, { close: false, ...(i % 2 === 0 ? {} : { body: 'x'.repeat(i) }) }));
+        const report = echoReport(await conn.readFinal());
+        assert.match(report.url, new RegExp(`/echo\\?n=${i}$`));
+        assert.equal(report.context.remotePort, conn.localPort);
+      }
+      assert.equal(conn.ended, false, 'the server closed a keep-alive connection');
+    } finally {
+      conn.destroy();
+    }
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * The shared machinery of the server suite: the started servers, the observation directory,
+ * case registration with tags (skip/todo from the harness), and request helpers.
+ * @module
+ */
+import { it } from 'node:test';
+import type { ProbeApp, ServerHarness, StartedServer } from './harness.js';
+import { exchange, type RawResponse } from './raw-http.js';
+import { waitForObservation } from './observations.js';
+
+/** What every case module gets. */
+export interface Kit {
+  readonly harness: ServerHarness;
+  readonly probe: ProbeApp;
+  /** The observation directory (`$TSGI_PROBE_DIR`). */
+  dir(): string;
+  /** Base URL of the root server: everything trusted on loopback, mounted at '', default limits. */
+  root(): string;
+  /** Base URL of the restricted server: no trusted proxy, mounted at /mnt, small limits. */
+  restricted(): string;
+  /** A unique id for observations and `seen` markers. */
+  id(prefix: string): string;
+  /** Registers one case: `[TAG] title`, honouring the harness's skip and todo lists. */
+  test(tag: string, title: string, fn: () => Promise<void>, timeoutMs?: number): void;
+  /** Waits for an observation the probe writes; fails with `what` if it never comes. */
+  observation(name: string, what: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+/** The limits of the restricted server; cases derive their oversize inputs from them. */
+export const RESTRICTED_LIMITS = {
+  maxBodyBytes: 64 * 1024,
+  maxRequestLineBytes: 1024,
+  maxHeaderCount: 30,
+  maxHeaderFieldBytes: 2048,
+} as const;
+
+/** The mount path of the restricted server. */
+export const RESTRICTED_MOUNT = '/mnt';
+
+let counter = 0;
+
+/** Builds the kit for one `describeServerConformance` call. */
+export function createKit(harness: ServerHarness, probe: ProbeApp, servers: { root?: StartedServer; restricted?: StartedServer; dir?: string }): Kit {
+  return {
+    harness,
+    probe,
+    dir() {
+      if (servers.dir === undefined) throw new Error('the conformance kit has no observation directory (before() failed?)');
+      return servers.dir;
+    },
+    root() {
+      if (servers.root === undefined) throw new Error('the root server did not start; see the first failure');
+      return servers.root.url;
+    },
+    restricted() {
+      if (servers.restricted === undefined) throw new Error('the restricted server did not start; see the first failure');
+      return servers.restricted.url;
+    },
+    id(prefix) {
+      counter += 1;
+      return `${prefix}-${process.pid}-${counter}`;
+    },
+    test(tag, title, fn, timeoutMs = 30_000) {
+      const skip = harness.skip?.[tag];
+      const todo = harness.todo?.[tag];
+      it(`[${tag}] ${title}`, { timeout: timeoutMs, ...(skip !== undefined ? { skip } : {}), ...(todo !== undefined ? { todo } : {}) }, fn);
+    },
+    async observation(name, what, timeoutMs = 10_000) {
+      const value = await waitForObservation(this.dir(), name, timeoutMs);
+      if (value === undefined || value === null || typeof value !== 'object') {
+        throw new Error(`${what}: the probe never recorded "${name}" within ${timeoutMs} ms`);
+      }
+      return value as Record<string, unknown>;
+    },
+  };
+}
+
+/** `host:port` of a base URL, for Host header fields. */
+export function hostOf(url: string): string {
+  return new URL(url).host;
+}
+
+/** Builds a request's bytes: request line, Host, the given fields, and the body (with Content-Length when given a body). */
+export function rawRequest(
+  base: string,
+  method: string,
+  target: string,
+  options: { headers?: ReadonlyArray<readonly [string, string]>; body?: string; close?: boolean; version?: string } = {},
+): string {
+  const lines = [`${method} ${target} ${options.version ?? 'HTTP/1.1'}`, `Host: ${hostOf(base)}`];
+  for (const [name, value] of options.headers ?? []) lines.push(`${name}: ${value}`);
+  if (options.body !== undefined) lines.push(`Content-Length: ${Buffer.byteLength(options.body, 'latin1')}`);
+  if (options.close !== false) lines.push('Connection: close');
+  return `${lines.join('\r\n')}\r\n\r\n${options.body ?? ''}`;
+}
+
+/** Sends one request on a fresh connection and returns the final response. */
+export function send(base: string, method: string, target: string, options: Parameters<typeof rawRequest>[3] = {}): Promise<RawResponse & { closed: boolean }> {
+  return exchange(base, rawRequest(base, method, target, options), { head: method === 'HEAD' });
+}
+
+/** The probe's /echo report, parsed. */
+export interface EchoReport {
+  method: string;
+  url: string;
+  headers: Array<[string, string]>;
+  setCookie: string[];
+  bodyNull: boolean;
+  bodyLength: number;
+  bodySha256: string;
+  bodyChunks: number;
+  signalAborted: boolean;
+  violations: string[];
+  sameServerAsPrevious: boolean | null;
+  context: Record<string, unknown> & {
+    remoteAddress: string;
+    remotePort: number;
+    client: { address: string; port: number | null };
+    localAddress: string;
+    localPort: number;
+    serverName: string;
+    scheme: string;
+    protocol: string;
+    rawHeaders: string[];
+    mountPath: string;
+    state: Record<string, unknown>;
+    worker: { id: number; pid: number };
+    server: { software: string; tsgiVersion: string; extensions: string[]; limits: Record<string, number> };
+  };
+}
+
+/** Parses a response from /echo, failing with the status and body when it is not a 200 JSON report. */
+export function echoReport(response: RawResponse): EchoReport {
+  if (response.status !== 200) throw new Error(`/echo answered ${response.status}: ${response.body.toString('utf8').slice(0, 500)}`);
+  return JSON.parse(response.body.toString('utf8')) as EchoReport;
+}

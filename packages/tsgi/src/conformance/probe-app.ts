@@ -1,0 +1,339 @@
+/**
+ * The probe app: a TSGI app whose routes report back what the server gave them (as JSON), or
+ * misbehave on purpose (throw, return a non-Response, set hop-by-hop headers, lie about
+ * Content-Length) so the kit can watch the server cope. Cross-request facts (completion,
+ * cancellation, waitUntil) are written to `$TSGI_PROBE_DIR` (see observations.ts), so the probe
+ * works the same in one process or in many workers.
+ *
+ * Routes (relative to `context.mountPath`): /echo, /no-read, /text, /stream, /hold, /backpressure,
+ * /completed, /signal, /waituntil, /waituntil-late, /waituntil-reject, /error, /reject,
+ * /not-a-response, /error-after-commit, /hop-by-hop, /date, /cl-long, /cl-short, /status,
+ * /set-cookies, /file, /state.
+ *
+ * @example Serve it by hand to poke at a server:
+ * ```sh
+ * TSGI_PROBE_DIR=/tmp/probe tsgi-appserver packages/tsgi/src/conformance/probe-app.ts:application
+ * curl -s localhost:8000/echo | jq .
+ * ```
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { TSGI_FILE, type TsgiAppObject, type TsgiContext, type TsgiStartupContext } from '../types.js';
+import { checkContext, checkRequest } from '../validate-server.js';
+import { observe } from './observations.js';
+
+const encoder = new TextEncoder();
+/** The file /file sends: this module itself, so the kit can read the same bytes. */
+const PROBE_FILE = fileURLToPath(import.meta.url);
+let lastServer: unknown;
+
+function json(value: unknown, status = 200): Response {
+  return new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function intParam(url: URL, name: string, fallback: number, max: number): number {
+  const value = Number(url.searchParams.get(name) ?? fallback);
+  return Number.isSafeInteger(value) && value >= 0 ? Math.min(value, max) : fallback;
+}
+
+/** The observation id a route writes under: letters, digits, dash and underscore only. */
+function idParam(url: URL): string {
+  const id = url.searchParams.get('id') ?? 'anonymous';
+  return /^[A-Za-z0-9_-]{1,80}$/.test(id) ? id : 'invalid-id';
+}
+
+async function readBody(request: Request): Promise<{ length: number; sha256: string; chunks: number; error?: string }> {
+  const hash = createHash('sha256');
+  let length = 0;
+  let chunks = 0;
+  if (request.body === null) return { length, sha256: hash.digest('hex'), chunks };
+  const reader = request.body.getReader();
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    hash.update(value);
+    length += value.byteLength;
+    chunks += 1;
+  }
+  return { length, sha256: hash.digest('hex'), chunks };
+}
+
+/** What the app saw, as /echo reports it. */
+async function echo(request: Request, context: TsgiContext): Promise<Response> {
+  const violations = [...checkRequest(request), ...checkContext(context, request)].map((v) => v.message);
+  const sameServerAsPrevious = lastServer === undefined ? null : lastServer === context.server;
+  lastServer = context.server;
+  const bodyNull = request.body === null;
+  let body: Awaited<ReturnType<typeof readBody>>;
+  try {
+    body = await readBody(request);
+  } catch (error) {
+    // Recorded for the kit (SPEC 3.5.4: a body cut short must error), then rethrown so the server answers.
+    const id = new URL(request.url).searchParams.get('id');
+    if (id !== null && /^[A-Za-z0-9_-]{1,80}$/.test(id)) observe(`${id}.bodyerror`, { error: String(error) });
+    throw error;
+  }
+  const { server } = context;
+  return json({
+    method: request.method,
+    url: request.url,
+    headers: [...request.headers],
+    setCookie: request.headers.getSetCookie(),
+    bodyNull,
+    bodyLength: body.length,
+    bodySha256: body.sha256,
+    bodyChunks: body.chunks,
+    signalAborted: request.signal.aborted,
+    violations,
+    sameServerAsPrevious,
+    context: {
+      remoteAddress: context.remoteAddress,
+      remotePort: context.remotePort,
+      client: { address: context.client.address, port: context.client.port ?? null },
+      localAddress: context.localAddress,
+      localPort: context.localPort,
+      serverName: context.serverName,
+      encrypted: context.encrypted,
+      scheme: context.scheme,
+      protocol: context.protocol,
+      rawHeaders: context.rawHeaders,
+      mountPath: context.mountPath,
+      state: context.state,
+      worker: { id: context.worker.id, pid: context.worker.pid },
+      server: { software: server.software, tsgiVersion: server.tsgiVersion, extensions: Object.keys(server.extensions), limits: server.limits },
+    },
+  });
+}
+
+/** A body that sends one line, then waits until the server cancels it (or 30 s pass). */
+function hold(request: Request, context: TsgiContext, url: URL): Response {
+  const id = idParam(url);
+  request.signal.addEventListener('abort', () => observe(`${id}.signal`, { aborted: true }));
+  void context.completed.then((completion) => observe(`${id}.completed`, completion));
+  let timer: NodeJS.Timeout | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode('first\n'));
+    },
+    pull(controller) {
+      return new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          controller.enqueue(encoder.encode('last\n'));
+          controller.close();
+          resolve();
+        }, 30_000);
+      });
+    },
+    cancel(reason) {
+      clearTimeout(timer);
+      observe(`${id}.cancel`, { cancelled: true, reason: String(reason) });
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'text/plain' } });
+}
+
+const BLOCK = new Uint8Array(64 * 1024).fill(0x61);
+/** At most this many 64 KiB blocks (256 MiB): a server without backpressure stops here, and fails the case. */
+const MAX_BLOCKS = 4096;
+
+/** An endless pull-based body: counts how far the server pulled while the client did not read. */
+function backpressure(url: URL): Response {
+  const id = idParam(url);
+  let pulls = 0;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        pulls += 1;
+        if (pulls > MAX_BLOCKS) {
+          observe(`${id}.backpressure`, { pulls, cancelled: false, exhausted: true });
+          controller.close();
+          return;
+        }
+        controller.enqueue(BLOCK);
+      },
+      cancel() {
+        observe(`${id}.backpressure`, { pulls, cancelled: true });
+      },
+    },
+    { highWaterMark: 1 },
+  );
+  return new Response(body, { headers: { 'content-type': 'application/octet-stream' } });
+}
+
+function stream(url: URL): Response {
+  const chunks = intParam(url, 'chunks', 4, 10_000);
+  const size = intParam(url, 'size', 16, 1 << 20);
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent === chunks) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(new Uint8Array(size).fill(sent % 256));
+      sent += 1;
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'application/octet-stream' } });
+}
+
+function fileRegion(url: URL): Response {
+  const size = statSync(PROBE_FILE).size;
+  const offset = intParam(url, 'offset', 0, size);
+  const length = intParam(url, 'length', size - offset, size - offset);
+  const nodeStream = length === 0 ? Readable.from([]) : createReadStream(PROBE_FILE, { start: offset, end: offset + length - 1 });
+  const response = new Response(Readable.toWeb(nodeStream) as ReadableStream<Uint8Array>, {
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(length) },
+  });
+  Object.defineProperty(response, TSGI_FILE, { value: { path: PROBE_FILE, offset, length }, enumerable: false });
+  return response;
+}
+
+async function route(request: Request, context: TsgiContext): Promise<Response> {
+  const url = new URL(request.url);
+  const seen = url.searchParams.get('seen');
+  if (seen !== null) observe(`seen-${seen.replace(/[^A-Za-z0-9_-]/g, '_')}`, { method: request.method, url: request.url });
+  const path = url.pathname.slice(context.mountPath.length) || '/';
+  // /echo/anything echoes too, so fixtures can test paths.
+  if (path.startsWith('/echo/')) return echo(request, context);
+  switch (path) {
+    case '/':
+    case '/echo':
+      return echo(request, context);
+    case '/no-read':
+      return new Response('ignored the body\n');
+    case '/text':
+      return new Response('x'.repeat(intParam(url, 'size', 100, 1 << 24)), { headers: { 'content-type': 'text/plain', 'x-probe': 'text' } });
+    case '/stream':
+      return stream(url);
+    case '/hold':
+      return hold(request, context, url);
+    case '/backpressure':
+      return backpressure(url);
+    case '/completed': {
+      const id = idParam(url);
+      void context.completed.then((completion) => observe(`${id}.completed`, completion), (error: unknown) => observe(`${id}.completed`, { rejected: String(error) }));
+      return new Response('done');
+    }
+    case '/signal': {
+      const id = idParam(url);
+      const signal = request.signal;
+      let abortEvent = false;
+      signal.addEventListener('abort', () => (abortEvent = true));
+      void context.completed.then(async (completion) => {
+        await sleep(200);
+        observe(`${id}.signal`, { aborted: signal.aborted, abortEvent, completion });
+      });
+      return new Response('signal watched');
+    }
+    case '/waituntil': {
+      const id = idParam(url);
+      const ms = intParam(url, 'ms', 100, 20_000);
+      context.waitUntil(sleep(ms).then(() => observe(`${id}.waituntil`, { done: true, ms })));
+      return new Response('waiting');
+    }
+    case '/waituntil-late': {
+      const id = idParam(url);
+      void context.completed.then(() => {
+        try {
+          context.waitUntil(sleep(50).then(() => observe(`${id}.waituntil`, { done: true })));
+        } catch (error) {
+          observe(`${id}.waituntil`, { done: false, error: String(error) });
+        }
+      });
+      return new Response('will wait later');
+    }
+    case '/waituntil-reject':
+      context.waitUntil(Promise.reject(new Error('probe: a waitUntil promise rejected on purpose')));
+      return new Response('rejecting later');
+    case '/error':
+      throw new Error('probe: fetch threw on purpose');
+    case '/reject':
+      return Promise.reject(new Error('probe: fetch rejected on purpose'));
+    case '/not-a-response':
+      return { status: 200, body: 'not a Response' } as unknown as Response;
+    case '/error-after-commit': {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(encoder.encode('partial'));
+        },
+        async pull(controller) {
+          await sleep(300);
+          controller.error(new Error('probe: the body failed after the response was committed, on purpose'));
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/plain' } });
+    }
+    case '/hop-by-hop':
+      return new Response('hop', {
+        headers: {
+          connection: 'x-probe-hop',
+          'keep-alive': 'timeout=99',
+          'proxy-connection': 'keep-alive',
+          'transfer-encoding': 'chunked',
+          upgrade: 'probe/1',
+          te: 'trailers',
+          trailer: 'x-probe-trailer',
+          'x-probe-hop': 'kept',
+        },
+      });
+    case '/date':
+      return new Response('dated', { headers: { date: 'Tue, 01 Jan 2030 00:00:00 GMT' } });
+    case '/cl-long':
+      return new Response('abcdefghij', { headers: { 'content-length': '5' } });
+    case '/cl-short':
+      return new Response('abc', { headers: { 'content-length': '20' } });
+    case '/status': {
+      const code = intParam(url, 'code', 200, 599);
+      return new Response(null, { status: code, headers: code === 304 ? { etag: '"probe"' } : {} });
+    }
+    case '/set-cookies': {
+      const headers = new Headers();
+      headers.append('set-cookie', 'a=1; Path=/');
+      headers.append('set-cookie', 'b=2; Path=/; HttpOnly');
+      return new Response('cookies', { headers });
+    }
+    case '/file':
+      return fileRegion(url);
+    case '/state': {
+      const seenState = { ...context.state };
+      (context.state as Record<string, unknown>).mutatedByRequest = true;
+      return json({ state: seenState });
+    }
+    default:
+      return new Response(`probe: no route ${path}\n`, { status: 404 });
+  }
+}
+
+/**
+ * The probe application the server suite serves. `startup` puts `probe: 'started'` into the
+ * state and returns `{ startedBy: 'probe' }`; `shutdown` writes the `shutdown` observation.
+ */
+export const application: TsgiAppObject = {
+  fetch: route,
+  startup(context: TsgiStartupContext) {
+    (context.state as Record<string, unknown>).probe = 'started';
+    return { startedBy: 'probe' };
+  },
+  shutdown(context: TsgiStartupContext) {
+    observe(`shutdown-${process.pid}`, { at: Date.now(), pid: process.pid, worker: context.worker.id, state: Object.keys(context.state) });
+  },
+};
+
+/** An app whose startup fails: a server must refuse to start with it (SPEC.md 2.3.3). */
+export const failingStartupApplication: TsgiAppObject = {
+  fetch: () => new Response('must never be served', { status: 500 }),
+  startup() {
+    throw new Error('probe: startup failed on purpose');
+  },
+};
+
+/** Absolute path of this module, for harnesses that load the probe from a file. */
+export const PROBE_MODULE = PROBE_FILE;

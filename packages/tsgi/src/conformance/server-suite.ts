@@ -1,0 +1,68 @@
+/**
+ * `describeServerConformance(name, harness)`: registers the server suite with node:test. It
+ * starts the harness's server twice with the probe app (a root configuration and a restricted
+ * one), sends raw bytes over sockets, and checks what the app saw and what the client got.
+ * @module
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe } from 'node:test';
+import { application, PROBE_MODULE } from './probe-app.js';
+import { PROBE_DIR_ENV, type ProbeApp, type ServerHarness, type StartedServer } from './harness.js';
+import { LOOPBACK_TRUST } from './loopback.js';
+import { createKit, RESTRICTED_LIMITS, RESTRICTED_MOUNT } from './kit.js';
+import { registerFixtureCases } from './cases-fixtures.js';
+import { registerRequestCases } from './cases-request.js';
+import { registerResponseCases } from './cases-response.js';
+import { registerLifecycleCases } from './cases-lifecycle.js';
+import { registerRestrictedCases } from './cases-restricted.js';
+import { registerLifespanCases } from './cases-lifespan.js';
+
+
+/**
+ * Registers the TSGI server conformance suite for one server.
+ *
+ * @example
+ * ```ts
+ * import { describeServerConformance } from 'tsgi/conformance';
+ * import { serve } from 'tsgi';
+ * describeServerConformance('serve()', {
+ *   async start(probe, config) {
+ *     const server = await serve(probe.app, { port: 0, ...config });
+ *     return { url: server.url, close: () => server.close() };
+ *   },
+ * });
+ * ```
+ */
+export function describeServerConformance(name: string, harness: ServerHarness): void {
+  const probe: ProbeApp = { app: application, module: PROBE_MODULE, exportName: 'application' };
+  const servers: { root?: StartedServer; restricted?: StartedServer; dir?: string } = {};
+  const kit = createKit(harness, probe, servers);
+  let previousDir: string | undefined;
+
+  describe(`TSGI ${'1.0'} server conformance: ${name}`, () => {
+    before(async () => {
+      servers.dir = mkdtempSync(join(tmpdir(), 'tsgi-probe-'));
+      previousDir = process.env[PROBE_DIR_ENV];
+      process.env[PROBE_DIR_ENV] = servers.dir;
+      servers.root = await harness.start(probe, { trustedProxies: [...LOOPBACK_TRUST], mountPath: '', limits: {} });
+      servers.restricted = await harness.start(probe, { trustedProxies: [], mountPath: RESTRICTED_MOUNT, limits: { ...RESTRICTED_LIMITS } });
+    });
+
+    after(async () => {
+      const closing = [servers.root, servers.restricted].filter((s) => s !== undefined).map((s) => s.close());
+      await Promise.allSettled(closing);
+      if (previousDir === undefined) delete process.env[PROBE_DIR_ENV];
+      else process.env[PROBE_DIR_ENV] = previousDir;
+      if (servers.dir !== undefined) rmSync(servers.dir, { recursive: true, force: true });
+    });
+
+    describe('request fixtures', () => registerFixtureCases(kit));
+    describe('the request', () => registerRequestCases(kit));
+    describe('the response', () => registerResponseCases(kit));
+    describe('completion, signal, waitUntil and errors', () => registerLifecycleCases(kit));
+    describe('trusted proxies, mount path and limits', () => registerRestrictedCases(kit));
+    describe('lifespan', () => registerLifespanCases(kit));
+  });
+}
