@@ -1,0 +1,159 @@
+/**
+ * The `tsgi-webserver` command.
+ *
+ * ```
+ * tsgi-webserver [-c FILE]             serve FILE (default ./tsgi-webserver.toml)
+ * tsgi-webserver -t [-c FILE]          check FILE and exit, as nginx -t
+ * tsgi-webserver -s reload|reopen|quit|stop [-c FILE]   signal the running master (pid file)
+ * tsgi-webserver file-server --listen ADDR --root DIR [--browse] [--workers N]
+ * tsgi-webserver reverse-proxy --listen ADDR --to HOST:PORT [--to ...] [--static /p/=DIR]
+ * tsgi-webserver --help-config         every config key, generated from the settings table
+ * ```
+ * @module
+ */
+import cluster from 'node:cluster';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ConfigError } from './config/errors.js';
+import { loadConfig, loadConfigText } from './config/load.js';
+import { renderSettingsDocs } from './config/settings.js';
+import type { Config } from './config/types.js';
+import { runMaster } from './master/master.js';
+import { WORKER_ENV } from './master/messages.js';
+import { runWorker } from './master/worker.js';
+import { fileServerConfig, reverseProxyConfig, UsageError } from './quick-forms.js';
+import { WebServer } from './server/web-server.js';
+
+const USAGE = `usage:
+  tsgi-webserver [-c FILE]                      serve FILE (default ./tsgi-webserver.toml)
+  tsgi-webserver -t [-c FILE]                   test the configuration and exit (like nginx -t)
+  tsgi-webserver -s reload|reopen|quit|stop [-c FILE]
+                                                signal the running master through its pid file
+  tsgi-webserver file-server [--listen 127.0.0.1:8080] --root DIR [--browse] [--precompressed]
+                             [--compress] [--workers N|auto] [--access-log PATH|stdout|off]
+  tsgi-webserver reverse-proxy [--listen 127.0.0.1:8080] --to HOST:PORT [--to HOST:PORT ...]
+                             [--static /PREFIX/=DIR ...] [--workers N|auto] [--access-log ...]
+  tsgi-webserver --help-config                  list every config key
+  tsgi-webserver --version
+
+signals to the master: HUP reload, USR1 reopen logs, QUIT graceful stop, TERM/INT fast stop`;
+
+const SIGNALS: Record<string, NodeJS.Signals> = { reload: 'SIGHUP', reopen: 'SIGUSR1', quit: 'SIGQUIT', stop: 'SIGTERM' };
+
+/**
+ * Runs the command; resolves with the exit code.
+ * @example
+ * ```ts
+ * process.exitCode = await main(['-t', '-c', 'site.toml']);
+ * ```
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  if (cluster.isWorker && process.env[WORKER_ENV]) return runWorker();
+  try {
+    return await run(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`tsgi-webserver: ${err.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tsgi-webserver: [emerg] ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`tsgi-webserver: [emerg] ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+async function run(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === 'file-server') return serve(await loadConfigText(fileServerConfig(rest), '<file-server>'), fileServerConfig(rest));
+  if (first === 'reverse-proxy') return serve(await loadConfigText(reverseProxyConfig(rest), '<reverse-proxy>'), reverseProxyConfig(rest));
+
+  let file = 'tsgi-webserver.toml';
+  let test = false;
+  let signal: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-h' || a === '--help') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (a === '-v' || a === '--version') {
+      const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+      process.stdout.write(`tsgi-webserver ${pkg.version}\n`);
+      return 0;
+    }
+    if (a === '--help-config') {
+      process.stdout.write(renderSettingsDocs());
+      return 0;
+    }
+    if (a === '-t' || a === '--test-config') test = true;
+    else if (a === '-c' || a === '--config') {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a file`);
+      file = v;
+    } else if (a.startsWith('--config=')) file = a.slice(9);
+    else if (a === '-s' || a === '--signal') {
+      signal = argv[++i];
+      if (signal === undefined || !(signal in SIGNALS)) throw new UsageError(`-s takes one of ${Object.keys(SIGNALS).join(', ')}`);
+    } else throw new UsageError(`unknown argument ${JSON.stringify(a)}`);
+  }
+  const path = resolve(file);
+  if (test) {
+    try {
+      const config = await loadConfig(path);
+      for (const w of config.warnings) process.stderr.write(`tsgi-webserver: [warn] ${w}\n`);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`tsgi-webserver: [emerg] ${err.message}\ntsgi-webserver: configuration file ${path} test failed\n`);
+        return 1;
+      }
+      throw err;
+    }
+    process.stderr.write(`tsgi-webserver: the configuration file ${path} syntax is ok\ntsgi-webserver: configuration file ${path} test is successful\n`);
+    return 0;
+  }
+  const config = await loadConfig(path);
+  if (signal !== undefined) return sendSignal(config, signal);
+  for (const w of config.warnings) process.stderr.write(`tsgi-webserver: [warn] ${w}\n`);
+  return serve(config, await readFile(path, 'utf8'));
+}
+
+async function sendSignal(config: Config, name: string): Promise<number> {
+  if (!config.pid) throw new UsageError('-s needs `pid = "/path/file.pid"` in the config file');
+  const text = await readFile(config.pid, 'utf8').catch(() => undefined);
+  const pid = Number(text?.trim());
+  if (!Number.isInteger(pid) || pid <= 0) {
+    process.stderr.write(`tsgi-webserver: [error] no valid pid in ${config.pid}; is the server running?\n`);
+    return 1;
+  }
+  process.kill(pid, SIGNALS[name]);
+  return 0;
+}
+
+/** Serves a config: through a master and workers, or in this process (`master_process = false`). */
+async function serve(config: Config, text: string): Promise<number> {
+  const announce = (addresses: ReadonlyArray<{ key: string; port?: number; host?: string; path?: string; ssl: boolean }>) => {
+    for (const a of addresses) {
+      const where = a.path !== undefined ? `unix:${a.path}` : `${a.ssl ? 'https' : 'http'}://${a.host?.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+      process.stderr.write(`tsgi-webserver: listening on ${where}\n`);
+    }
+  };
+  if (config.masterProcess) return runMaster(config, text, { onReady: announce });
+  const server = await WebServer.start(config);
+  announce(server.addresses());
+  return new Promise((resolveExit) => {
+    let done = false;
+    const stop = (graceful: boolean) => {
+      if (done) return;
+      done = true;
+      for (const s of ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1'] as const) process.removeAllListeners(s);
+      void (graceful ? server.drain(config.shutdownTimeoutMs) : server.close()).then(() => resolveExit(0));
+    };
+    process.on('SIGQUIT', () => stop(true));
+    process.on('SIGTERM', () => stop(false));
+    process.on('SIGINT', () => stop(false));
+    process.on('SIGUSR1', () => server.reopenLogs());
+  });
+}

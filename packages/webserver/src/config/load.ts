@@ -1,0 +1,443 @@
+/**
+ * Reads, parses and validates a config file into a {@link Config}. Every mistake becomes a
+ * {@link ConfigError} naming file, line and key, and saying what is allowed.
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
+import { parse, TomlError } from 'smol-toml';
+import { ConfigError, ValueError, closest } from './errors.js';
+import { parseListen } from './listen.js';
+import { settingsFor } from './settings.js';
+import type { Scope } from './settings.js';
+import { SourceLines } from './source-lines.js';
+import type { Config, Limits, ListenConfig, LocationConfig, LocationMatch, LogLevel, ReturnConfig, ServerConfig } from './types.js';
+import { parseProxyPass, parseUpstreamServer, resolveProxyTarget } from './upstream.js';
+import type { HealthCheckOptions, ProxyPassOptions, UpstreamOptions } from '../proxy/options.js';
+import type { StaticOptions } from '../static/options.js';
+
+type Values = ReadonlyMap<string, unknown>;
+
+const SCOPE_TITLES: Record<Scope, string> = { main: 'the top level', server: '[[server]]', location: '[[server.location]]', upstream: '[[upstream]]', health_check: 'health_check' };
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Reads and validates a config file.
+ * @example
+ * ```ts
+ * const config = await loadConfig('/etc/tsgi-webserver.toml');
+ * config.servers[0].listen[0].key; // '0.0.0.0:80'
+ * ```
+ */
+export async function loadConfig(file: string): Promise<Config> {
+  const abs = resolvePath(file);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (e) {
+    throw new ConfigError('WS_CONFIG_READ', abs, undefined, undefined, `cannot read the config file: ${(e as Error).message}`);
+  }
+  return loadConfigText(text, abs);
+}
+
+/** Validates config text; `file` names it in errors. Certificate files are checked for readability. */
+export async function loadConfigText(text: string, file: string): Promise<Config> {
+  const config = parseConfigText(text, file);
+  for (const s of config.servers) {
+    if (!s.tls) continue;
+    for (const [key, p] of [['ssl_certificate', s.tls.certFile], ['ssl_certificate_key', s.tls.keyFile]] as const) {
+      try {
+        await readFile(p);
+      } catch (e) {
+        throw new ConfigError('WS_CONFIG_READ', file, s.line, key, `cannot read ${p}: ${(e as Error).message}`);
+      }
+    }
+  }
+  return config;
+}
+
+/** Parses and validates config text without touching the file system. */
+export function parseConfigText(text: string, file: string): Config {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(text) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof TomlError) {
+      const first = e.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
+      throw new ConfigError('WS_CONFIG_SYNTAX', file, e.line, undefined, `TOML syntax error: ${first} (column ${e.column})\n${e.codeblock}`);
+    }
+    throw e;
+  }
+  return new Validator(text, file).run(doc);
+}
+
+class Validator {
+  readonly #lines: SourceLines;
+  readonly #file: string;
+  readonly #text: string;
+  readonly #warnings: string[] = [];
+
+  constructor(text: string, file: string) {
+    this.#lines = new SourceLines(text);
+    this.#file = file;
+    this.#text = text;
+  }
+
+  fail(code: ConfigError['code'], path: string, key: string | undefined, message: string): never {
+    throw new ConfigError(code, this.#file, this.#lines.lineOf(path), key, message);
+  }
+
+  /** Checks every key of a table against its scope and parses the values. */
+  values(table: Record<string, unknown>, scope: Scope, path: string, blocks: readonly string[] = []): Map<string, unknown> {
+    const allowed = settingsFor(scope);
+    const out = new Map<string, unknown>();
+    for (const [key, value] of Object.entries(table)) {
+      const keyPath = path ? `${path}.${key}` : key;
+      if (blocks.includes(key)) continue;
+      const setting = allowed.get(key);
+      if (!setting) {
+        const names = [...allowed.keys(), ...blocks];
+        const hint = closest(key, names);
+        this.fail('WS_CONFIG_UNKNOWN_KEY', keyPath, key, `unknown key in ${SCOPE_TITLES[scope]}${hint ? `; did you mean "${hint}"?` : ''} Allowed here: ${names.join(', ')}`);
+      }
+      try {
+        out.set(key, setting.parse(value));
+      } catch (e) {
+        if (e instanceof ValueError) this.fail('WS_CONFIG_BAD_VALUE', keyPath, key, `${e.message} (${setting.type})`);
+        throw e;
+      }
+    }
+    return out;
+  }
+
+  tables(value: unknown, path: string, key: string, title: string): Array<Record<string, unknown>> {
+    if (value === undefined) return [];
+    const list = Array.isArray(value) ? value : [value];
+    for (const t of list) {
+      if (typeof t !== 'object' || t === null || Array.isArray(t)) this.fail('WS_CONFIG_BAD_VALUE', path, key, `expected ${title} tables`);
+    }
+    return list as Array<Record<string, unknown>>;
+  }
+
+  run(doc: Record<string, unknown>): Config {
+    const main = this.values(doc, 'main', '', ['server', 'upstream']);
+    const upstreams = new Map<string, UpstreamOptions>();
+    this.tables(doc.upstream, 'upstream', 'upstream', '[[upstream]]').forEach((t, i) => {
+      const up = this.upstream(t, `upstream[${i}]`);
+      if (upstreams.has(up.name)) this.fail('WS_CONFIG_CONFLICT', `upstream[${i}].name`, 'name', `duplicate upstream "${up.name}"`);
+      upstreams.set(up.name, up);
+    });
+    const implicit = new Map<string, UpstreamOptions>();
+    const serverTables = this.tables(doc.server, 'server', 'server', '[[server]]');
+    if (serverTables.length === 0) this.fail('WS_CONFIG_MISSING', '', 'server', 'no [[server]] block: add at least one, e.g.\n[[server]]\nlisten = "8080"\nroot = "/srv/www"');
+    const servers = serverTables.map((t, i) => this.server(t, i, main, upstreams, implicit));
+    this.checkSockets(servers);
+
+    const hb = (main.get('large_client_header_buffers') as { count: number; size: number } | undefined) ?? { count: 4, size: 8192 };
+    const limits: Limits = {
+      maxConnections: num(main, 'max_connections', 1024),
+      headerBufferSize: hb.size,
+      headerBuffersTotal: hb.count * hb.size,
+      headerTimeoutMs: num(main, 'client_header_timeout', 60_000),
+      bodyTimeoutMs: num(main, 'client_body_timeout', 60_000),
+      sendTimeoutMs: num(main, 'send_timeout', 60_000),
+      keepaliveTimeoutMs: num(main, 'keepalive_timeout', 75_000),
+      keepaliveRequests: num(main, 'keepalive_requests', 1000),
+      http2MaxConcurrentStreams: num(main, 'http2_max_concurrent_streams', 128),
+    };
+    const workers = main.get('workers') ?? 1;
+    const pid = main.get('pid') as string | undefined;
+    return {
+      file: this.#file,
+      workers: workers === 'auto' ? availableParallelism() : (workers as number),
+      masterProcess: (main.get('master_process') as boolean | undefined) ?? true,
+      ...(pid === undefined ? {} : { pid: resolvePath(pid) }),
+      errorLog: (main.get('error_log') as string | undefined) ?? 'stderr',
+      errorLogLevel: (main.get('error_log_level') as LogLevel | undefined) ?? 'notice',
+      accessLog: (main.get('access_log') as string | undefined) ?? 'off',
+      accessLogFormat: (main.get('access_log_format') as 'combined' | 'json' | undefined) ?? 'combined',
+      shutdownTimeoutMs: num(main, 'worker_shutdown_timeout', 30_000),
+      serverTokens: (main.get('server_tokens') as boolean | undefined) ?? true,
+      limits,
+      servers,
+      upstreams,
+      warnings: this.#warnings,
+    };
+  }
+
+  upstream(t: Record<string, unknown>, path: string): UpstreamOptions {
+    const v = this.values(t, 'upstream', path);
+    const name = v.get('name') as string | undefined;
+    if (name === undefined) this.fail('WS_CONFIG_MISSING', path, 'name', 'an [[upstream]] needs name = "..." (proxy_pass = "http://NAME" refers to it)');
+    const entries = v.get('server') as unknown[] | undefined;
+    if (!entries) this.fail('WS_CONFIG_MISSING', path, 'server', 'an [[upstream]] needs server = ["host:port", ...]');
+    const servers = entries.map((e) => {
+      try {
+        return parseUpstreamServer(e);
+      } catch (err) {
+        if (err instanceof ValueError) this.fail('WS_CONFIG_BAD_VALUE', `${path}.server`, 'server', err.message);
+        throw err;
+      }
+    });
+    if (servers.every((s) => s.backup || s.down)) this.fail('WS_CONFIG_BAD_VALUE', `${path}.server`, 'server', 'at least one server must be neither backup nor down');
+    const balance = (v.get('balance') as UpstreamOptions['balance'] | undefined) ?? 'round_robin';
+    const hashKey = v.get('hash_key') as string | undefined;
+    if (balance === 'hash' && hashKey === undefined) this.fail('WS_CONFIG_MISSING', `${path}.balance`, 'hash_key', 'balance = "hash" needs hash_key, e.g. "$request_uri"');
+    if (balance !== 'hash' && hashKey !== undefined) this.fail('WS_CONFIG_CONFLICT', `${path}.hash_key`, 'hash_key', 'hash_key is used only with balance = "hash"');
+    if ((balance === 'hash' || balance === 'ip_hash') && servers.some((s) => s.backup)) {
+      this.fail('WS_CONFIG_CONFLICT', `${path}.server`, 'server', `backup servers cannot be used with balance = "${balance}" (as in nginx)`);
+    }
+    let healthCheck: HealthCheckOptions | undefined;
+    const hc = v.get('health_check') as Record<string, unknown> | undefined;
+    if (hc) {
+      const h = this.values(hc, 'health_check', `${path}.health_check`);
+      healthCheck = {
+        intervalMs: num(h, 'interval', 5000),
+        timeoutMs: num(h, 'timeout', 2000),
+        path: (h.get('path') as string | undefined) ?? '/',
+        expectStatus: (h.get('expect_status') as number[] | undefined) ?? range(200, 399),
+        rise: num(h, 'rise', 2),
+        fall: num(h, 'fall', 3),
+      };
+    }
+    return {
+      name,
+      servers,
+      balance,
+      ...(hashKey === undefined ? {} : { hashKey }),
+      keepalive: num(v, 'keepalive', 32),
+      keepaliveTimeoutMs: num(v, 'keepalive_timeout', 60_000),
+      ...(healthCheck ? { healthCheck } : {}),
+    };
+  }
+
+  server(t: Record<string, unknown>, i: number, main: Values, upstreams: ReadonlyMap<string, UpstreamOptions>, implicit: Map<string, UpstreamOptions>): ServerConfig {
+    const path = `server[${i}]`;
+    const v = this.values(t, 'server', path, ['location']);
+    const listen: ListenConfig[] = ((v.get('listen') as string[] | undefined) ?? ['80']).map((text) => {
+      try {
+        return parseListen(text);
+      } catch (e) {
+        if (e instanceof ValueError) this.fail('WS_CONFIG_BAD_VALUE', `${path}.listen`, 'listen', e.message);
+        throw e;
+      }
+    });
+    const names = (v.get('server_name') as string[] | undefined) ?? [];
+    for (const n of names) {
+      if (n.startsWith('~')) {
+        try {
+          new RegExp(n.slice(1), 'i');
+        } catch (e) {
+          this.fail('WS_CONFIG_BAD_VALUE', `${path}.server_name`, 'server_name', `bad regex ${JSON.stringify(n)}: ${(e as Error).message}`);
+        }
+      } else if (n !== '_' && !/^(\*\.|\.)?[A-Za-z0-9_.-]*(\.\*)?$/.test(n)) {
+        this.fail('WS_CONFIG_BAD_VALUE', `${path}.server_name`, 'server_name', `${JSON.stringify(n)} is not a host name, "*.example.com", "example.*", ".example.com", "~regex" or "_"`);
+      }
+    }
+    let tls: ServerConfig['tls'];
+    const cert = v.get('ssl_certificate') as string | undefined;
+    const key = v.get('ssl_certificate_key') as string | undefined;
+    if (listen.some((l) => l.ssl)) {
+      if (cert === undefined || key === undefined) {
+        this.fail('WS_CONFIG_MISSING', `${path}.listen`, cert === undefined ? 'ssl_certificate' : 'ssl_certificate_key', 'a server with an ssl listener needs ssl_certificate and ssl_certificate_key (PEM files)');
+      }
+      tls = { certFile: resolvePath(cert), keyFile: resolvePath(key) };
+    } else if (cert !== undefined || key !== undefined) {
+      this.#warnings.push(`${this.#file}:${this.#lines.lineOf(`${path}.ssl_certificate`) ?? '?'}: ssl_certificate is set but no listen entry of this server has the ssl flag`);
+    }
+    const chain = [v, main];
+    const seen = new Set<string>();
+    const locations = this.tables(t.location, `${path}.location`, 'location', '[[server.location]]').map((lt, j) => {
+      const lpath = `${path}.location[${j}]`;
+      const lv = this.values(lt, 'location', lpath);
+      const loc = this.location(lv, chain, lpath, upstreams, implicit);
+      if (seen.has(`${loc.match} ${loc.path}`)) this.fail('WS_CONFIG_CONFLICT', `${lpath}.path`, 'path', `duplicate location "${loc.name}"`);
+      seen.add(`${loc.match} ${loc.path}`);
+      return loc;
+    });
+    const fallback = this.location(new Map([['path', '/']]), chain, path, upstreams, implicit, true);
+    return { index: i, line: this.#lines.lineOf(path), listen, names, ...(tls ? { tls } : {}), locations, fallback };
+  }
+
+  location(v: Values, parents: readonly Values[], path: string, upstreams: ReadonlyMap<string, UpstreamOptions>, implicit: Map<string, UpstreamOptions>, isFallback = false): LocationConfig {
+    const get = <T>(key: string): T | undefined => {
+      for (const m of [v, ...parents]) if (m.has(key)) return m.get(key) as T;
+      return undefined;
+    };
+    const spec = v.get('path') as string | undefined;
+    if (spec === undefined) this.fail('WS_CONFIG_MISSING', path, 'path', 'a location needs path = "/prefix/" (or "= /exact", "^~ /prefix/", "~ regex", "~* regex")');
+    const m = /^(=|\^~|~\*|~)\s*(.*)$/.exec(spec);
+    const modifier = m ? m[1]! : '';
+    const target = (m ? m[2]! : spec).trim();
+    let match: LocationMatch = 'prefix';
+    let regex: RegExp | undefined;
+    if (modifier === '=') match = 'exact';
+    else if (modifier === '^~') match = 'prefix-stop';
+    else if (modifier === '~' || modifier === '~*') {
+      match = 'regex';
+      try {
+        regex = new RegExp(target, modifier === '~*' ? 'i' : '');
+      } catch (e) {
+        this.fail('WS_CONFIG_BAD_VALUE', `${path}.path`, 'path', `bad regex ${JSON.stringify(target)}: ${(e as Error).message}`);
+      }
+    }
+    if (match !== 'regex' && !target.startsWith('/')) this.fail('WS_CONFIG_BAD_VALUE', `${path}.path`, 'path', `${JSON.stringify(spec)}: a prefix or exact location starts with "/"`);
+
+    const root = get<string>('root');
+    const alias = v.get('alias') as string | undefined;
+    if (alias !== undefined && v.has('root')) this.fail('WS_CONFIG_CONFLICT', `${path}.alias`, 'alias', 'give either root or alias, not both');
+    if (alias !== undefined && match === 'regex') this.fail('WS_CONFIG_CONFLICT', `${path}.alias`, 'alias', 'alias is not supported in regex locations; use root');
+    for (const [k, p] of [['root', alias === undefined ? root : undefined], ['alias', alias]] as const) {
+      if (p !== undefined && !p.startsWith('/')) this.fail('WS_CONFIG_BAD_VALUE', `${path}.${k}`, k, `${JSON.stringify(p)}: must be an absolute path`);
+    }
+
+    let ret: ReturnConfig | undefined;
+    const rv = get<number | string>('return');
+    if (rv !== undefined) ret = this.parseReturn(rv, `${path}.return`);
+
+    let proxy: ProxyPassOptions | undefined;
+    const pp = v.get('proxy_pass') as string | undefined;
+    if (pp !== undefined) {
+      try {
+        const { target: t, uri } = parseProxyPass(pp);
+        if (uri !== undefined && match === 'regex') throw new ValueError('proxy_pass cannot have a URI part in a regex location (as in nginx)');
+        proxy = {
+          upstream: resolveProxyTarget(t, upstreams, implicit),
+          ...(uri === undefined ? {} : { uri }),
+          setHeaders: Object.fromEntries(get<Array<[string, string]>>('proxy_set_header') ?? []),
+          connectTimeoutMs: get<number>('proxy_connect_timeout') ?? 60_000,
+          readTimeoutMs: get<number>('proxy_read_timeout') ?? 60_000,
+          sendTimeoutMs: get<number>('proxy_send_timeout') ?? 60_000,
+          requestBuffering: get<boolean>('proxy_request_buffering') ?? true,
+          buffering: get<boolean>('proxy_buffering') ?? true,
+          bufferSize: get<number>('proxy_buffer_size') ?? 64 * 1024,
+          maxTempFileSize: get<number>('proxy_max_temp_file_size') ?? 1024 ** 3,
+          tempPath: get<string>('proxy_temp_path') ?? '',
+          nextUpstreamTries: get<number>('proxy_next_upstream_tries') ?? 0,
+          retryNonIdempotent: get<boolean>('proxy_next_upstream_non_idempotent') ?? false,
+          websocket: get<boolean>('proxy_websocket') ?? true,
+          trustedProxies: get<string[]>('proxy_trusted_proxies') ?? ['127.0.0.0/8', '::1'],
+        };
+      } catch (e) {
+        if (e instanceof ValueError) this.fail('WS_CONFIG_BAD_VALUE', `${path}.proxy_pass`, 'proxy_pass', e.message);
+        throw e;
+      }
+    }
+    const tryFiles = get<string[]>('try_files');
+    if (tryFiles !== undefined && proxy) this.fail('WS_CONFIG_CONFLICT', `${path}.try_files`, 'try_files', 'try_files and proxy_pass in one location: let the last try_files entry be a URI that a proxy_pass location matches');
+    if (tryFiles !== undefined && tryFiles.length < 2 && !isFallback) {
+      this.fail('WS_CONFIG_BAD_VALUE', `${path}.try_files`, 'try_files', 'needs at least two entries, the last a fallback: ["$uri", "$uri/", "=404"] or ["$uri", "/index.html"]');
+    }
+    if (tryFiles !== undefined) {
+      const last = tryFiles[tryFiles.length - 1]!;
+      if (last.startsWith('=') && !/^=[1-5]\d\d$/.test(last)) this.fail('WS_CONFIG_BAD_VALUE', `${path}.try_files`, 'try_files', `the fallback ${JSON.stringify(last)} must be =CODE (=404) or a URI (/index.html)`);
+      if (!last.startsWith('=') && !last.startsWith('/') && !last.startsWith('$')) this.fail('WS_CONFIG_BAD_VALUE', `${path}.try_files`, 'try_files', `the fallback ${JSON.stringify(last)} must be =CODE or a URI starting with "/"`);
+    }
+
+    let staticOptions: StaticOptions | undefined;
+    if (root !== undefined || alias !== undefined) {
+      const expires = get<number | 'max' | 'epoch' | 'off'>('expires');
+      const gzip = get<boolean>('gzip') ?? false;
+      const brotli = get<boolean>('brotli') ?? false;
+      const cacheControl = get<string>('cache_control');
+      const encodings: Array<'br' | 'gzip'> = [...(brotli ? ['br' as const] : []), ...(gzip ? ['gzip' as const] : [])];
+      const gzipMin = get<number>('gzip_min_length');
+      const ofcMax = get<number>('open_file_cache');
+      const ofcValid = get<number>('open_file_cache_valid');
+      staticOptions = {
+        ...(alias !== undefined ? { alias, aliasPrefix: target } : { root: root! }),
+        index: get<string[]>('index') ?? ['index.html'],
+        autoindex: get<'off' | 'html' | 'json'>('autoindex') ?? 'off',
+        dotfiles: get<'deny' | 'allow'>('dotfiles') ?? 'deny',
+        symlinks: get<'within-root' | 'follow' | 'deny'>('symlinks') ?? 'within-root',
+        ...(expires === undefined ? {} : { expires }),
+        ...(cacheControl === undefined ? {} : { cacheControl }),
+        immutable: get<boolean>('immutable') ?? false,
+        precompressed: get<boolean>('precompressed') ?? false,
+        ...(encodings.length ? { compress: gzipMin === undefined ? { encodings } : { encodings, minLength: gzipMin } } : {}),
+        etag: get<boolean>('etag') ?? true,
+        charset: get<boolean>('charset') ?? true,
+        maxRanges: get<number>('max_ranges') ?? 16,
+        ...(ofcMax === undefined && ofcValid === undefined ? {} : { openFileCache: { ...(ofcMax === undefined ? {} : { max: ofcMax }), ...(ofcValid === undefined ? {} : { validMs: ofcValid }) } }),
+      };
+      if (v.has('index')) {
+        for (const n of staticOptions.index!) {
+          if (n.includes('/') || n === '.' || n === '..') this.fail('WS_CONFIG_BAD_VALUE', `${path}.index`, 'index', `${JSON.stringify(n)}: index entries are plain file names`);
+        }
+      }
+    }
+    const status = v.get('status') as 'stub' | 'prometheus' | undefined;
+    return {
+      name: isFallback ? '(server)' : spec,
+      match,
+      path: target,
+      ...(regex ? { regex } : {}),
+      line: this.#lines.lineOf(path),
+      ...(tryFiles ? { tryFiles } : {}),
+      addHeader: get<Array<[string, string]>>('add_header') ?? [],
+      addHeaderAlways: get<Array<[string, string]>>('add_header_always') ?? [],
+      ...(ret ? { return: ret } : {}),
+      ...(staticOptions ? { static: staticOptions } : {}),
+      ...(proxy ? { proxy } : {}),
+      ...(status ? { status } : {}),
+      clientMaxBodySize: get<number>('client_max_body_size') ?? 1024 * 1024,
+    };
+  }
+
+  parseReturn(value: number | string, path: string): ReturnConfig {
+    if (typeof value === 'number') return { status: value };
+    const m = /^(\d{3})(?:\s+([\s\S]*))?$/.exec(value);
+    if (!m) {
+      // nginx: `return URL` alone is a 302.
+      if (/^(https?:\/\/|\$scheme)/.test(value)) return { status: 302, url: value };
+      this.fail('WS_CONFIG_BAD_VALUE', path, 'return', `expected "CODE", "CODE URL" or "CODE text" (e.g. "301 https://$host$request_uri"), got ${JSON.stringify(value)}`);
+    }
+    const status = Number(m[1]);
+    if (status < 100 || status > 599) this.fail('WS_CONFIG_BAD_VALUE', path, 'return', `status ${status} is not 100-599`);
+    const rest = m[2];
+    if (rest === undefined || rest === '') {
+      if (REDIRECTS.has(status)) this.fail('WS_CONFIG_BAD_VALUE', path, 'return', `a ${status} redirect needs a URL: "${status} https://$host$request_uri"`);
+      return { status };
+    }
+    return REDIRECTS.has(status) ? { status, url: rest } : { status, text: rest };
+  }
+
+  /** Servers sharing a socket must agree on its TLS; names are warned about when two servers claim one. */
+  checkSockets(servers: readonly ServerConfig[]): void {
+    const byKey = new Map<string, Array<{ server: ServerConfig; listen: ListenConfig }>>();
+    for (const s of servers) {
+      for (const l of s.listen) {
+        const list = byKey.get(l.key) ?? [];
+        list.push({ server: s, listen: l });
+        byKey.set(l.key, list);
+      }
+    }
+    for (const [key, list] of byKey) {
+      const ssl = list[0]!.listen.ssl;
+      for (const { server, listen } of list) {
+        if (listen.ssl !== ssl) this.fail('WS_CONFIG_CONFLICT', `server[${server.index}].listen`, 'listen', `${key} is listed with ssl in one server and without it in another; a socket is either TLS or not`);
+      }
+      const defaults = list.filter((x) => x.listen.defaultServer);
+      if (defaults.length > 1) this.fail('WS_CONFIG_CONFLICT', `server[${defaults[1]!.server.index}].listen`, 'listen', `a duplicate default_server for ${key} (the first is server #${defaults[0]!.server.index + 1})`);
+      const names = new Map<string, number>();
+      for (const { server } of list) {
+        for (const n of server.names) {
+          const lower = n.toLowerCase();
+          if (names.has(lower) && names.get(lower) !== server.index) {
+            this.#warnings.push(`${this.#file}:${server.line ?? '?'}: conflicting server name "${n}" on ${key}, ignored`);
+          } else names.set(lower, server.index);
+        }
+      }
+    }
+    void this.#text;
+  }
+}
+
+function num(v: Values, key: string, def: number): number {
+  return (v.get(key) as number | undefined) ?? def;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}

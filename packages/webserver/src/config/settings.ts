@@ -1,0 +1,212 @@
+/**
+ * Every configuration key, declared once as data: where it may appear, its type, default and
+ * help. Validation (unknown keys, bad values) and the reference docs (`tsgi-webserver
+ * --help-config`) are both generated from this table, as Gunicorn does with its settings.
+ * @module
+ */
+import { ValueError } from './errors.js';
+import { parseDuration, parseSize } from './units.js';
+
+/** The blocks of a config file. `main` is the top level. */
+export type Scope = 'main' | 'server' | 'location' | 'upstream' | 'health_check';
+
+/** One key. `parse` turns the TOML value into the typed one, or throws a {@link ValueError}. */
+export interface Setting {
+  readonly name: string;
+  readonly scopes: readonly Scope[];
+  /** The allowed values, for docs and error messages ("a size such as 1m"). */
+  readonly type: string;
+  /** The default as one would write it in the file; undefined: unset. */
+  readonly default?: string;
+  readonly help: string;
+  readonly parse: (value: unknown) => unknown;
+}
+
+const describe = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'a table' : String(v));
+
+const bool = (v: unknown): boolean => {
+  if (typeof v !== 'boolean') throw new ValueError(`expected true or false, got ${describe(v)}`);
+  return v;
+};
+const str = (v: unknown): string => {
+  if (typeof v !== 'string' || v === '') throw new ValueError(`expected a non-empty string, got ${describe(v)}`);
+  if (/[\0\r\n]/.test(v)) throw new ValueError('must not contain NUL, CR or LF');
+  return v;
+};
+const path = (v: unknown): string => str(v);
+const int = (min: number, max: number) => (v: unknown): number => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ValueError(`expected an integer from ${min} to ${max}, got ${describe(v)}`);
+  return v;
+};
+const size = (v: unknown): number => {
+  const n = parseSize(v);
+  if (n === undefined) throw new ValueError(`expected a size such as 512, "8k", "1m" or "1g", got ${describe(v)}`);
+  return n;
+};
+const duration = (v: unknown): number => {
+  const n = parseDuration(v);
+  if (n === undefined) throw new ValueError(`expected a duration such as 30 (seconds), "500ms", "60s", "5m", "1h" or "1d", got ${describe(v)}`);
+  return n;
+};
+const oneOf = <T extends string>(...values: T[]) => (v: unknown): T => {
+  if (typeof v !== 'string' || !values.includes(v as T)) throw new ValueError(`expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}, got ${describe(v)}`);
+  return v as T;
+};
+const strList = (v: unknown): string[] => {
+  const list = typeof v === 'string' ? [v] : v;
+  if (!Array.isArray(list) || list.length === 0) throw new ValueError(`expected a string or a non-empty array of strings, got ${describe(v)}`);
+  return list.map((x) => str(x));
+};
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A table of header names to values, e.g. `{ "X-Frame-Options" = "DENY" }`. */
+const headerTable = (v: unknown): Array<[string, string]> => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValueError(`expected a table of header names to values, e.g. { "X-Frame-Options" = "DENY" }, got ${describe(v)}`);
+  return Object.entries(v).map(([name, value]) => {
+    if (!TOKEN.test(name)) throw new ValueError(`${JSON.stringify(name)} is not a valid header name (RFC 9110 5.1)`);
+    if (typeof value !== 'string' || /[\0\r\n]/.test(value)) throw new ValueError(`the value of ${name} must be a string without NUL, CR or LF`);
+    return [name, value];
+  });
+};
+const sizeOrOff = (v: unknown): number => (v === 'off' || v === false ? 0 : size(v));
+const expires = (v: unknown): number | 'max' | 'epoch' | 'off' => {
+  if (v === 'max' || v === 'epoch' || v === 'off') return v;
+  if (v === false) return 'off';
+  const ms = parseDuration(v);
+  if (ms === undefined) throw new ValueError(`expected a duration such as "30d", or "max", "epoch" or "off", got ${describe(v)}`);
+  return Math.round(ms / 1000);
+};
+const workers = (v: unknown): number | 'auto' => (v === 'auto' ? 'auto' : int(1, 512)(v));
+/** nginx's `large_client_header_buffers NUMBER SIZE`: the request line and each header line fit one buffer; all headers fit all of them. */
+const headerBuffers = (v: unknown): { count: number; size: number } => {
+  const m = typeof v === 'string' ? /^\s*(\d+)\s+(\S+)\s*$/.exec(v) : null;
+  const count = m ? Number(m[1]) : NaN;
+  const bytes = m ? parseSize(m[2]) : undefined;
+  if (!m || !(count >= 1 && count <= 64) || bytes === undefined || bytes < 1024 || bytes > 1024 * 1024) {
+    throw new ValueError(`expected "NUMBER SIZE" such as "4 8k" (1-64 buffers of 1k-1m), got ${describe(v)}`);
+  }
+  return { count, size: bytes };
+};
+const statusCodes = (v: unknown): number[] => {
+  const list = Array.isArray(v) ? v : [v];
+  return list.map((x) => int(100, 599)(x));
+};
+const table = (v: unknown): Record<string, unknown> => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValueError(`expected a table, got ${describe(v)}`);
+  return v as Record<string, unknown>;
+};
+const trusted = (v: unknown): string[] => {
+  const list = strList(v);
+  for (const c of list) {
+    if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(c)) throw new ValueError(`${JSON.stringify(c)} is not an IP address or CIDR such as "10.0.0.0/8"`);
+  }
+  return list;
+};
+
+const LOC: Scope[] = ['server', 'location'];
+const ALL_HTTP: Scope[] = ['main', 'server', 'location'];
+
+/** The settings, in the order the docs list them. */
+export const SETTINGS: readonly Setting[] = [
+  // ---- main: processes and logs
+  { name: 'workers', scopes: ['main'], type: 'integer 1-512 or "auto"', default: '1', help: 'Worker processes; "auto" starts one per CPU core (nginx worker_processes).', parse: workers },
+  { name: 'master_process', scopes: ['main'], type: 'boolean', default: 'true', help: 'Run a master that forks the workers, reloads on HUP and restarts crashed workers; false serves from one process (for debugging).', parse: bool },
+  { name: 'pid', scopes: ['main'], type: 'path', help: 'File the master writes its process id to (removed on exit).', parse: path },
+  { name: 'error_log', scopes: ['main'], type: 'path, "stderr" or "stdout"', default: '"stderr"', help: 'Where errors and notices go.', parse: path },
+  { name: 'error_log_level', scopes: ['main'], type: '"debug", "info", "notice", "warn", "error" or "crit"', default: '"notice"', help: 'The least severe level written.', parse: oneOf('debug', 'info', 'notice', 'warn', 'error', 'crit') },
+  { name: 'access_log', scopes: ['main'], type: 'path, "stdout", "stderr" or "off"', default: '"off"', help: 'Where one line per request goes; reopened on USR1 for log rotation.', parse: path },
+  { name: 'access_log_format', scopes: ['main'], type: '"combined" or "json"', default: '"combined"', help: "nginx's combined format, or one JSON object per line.", parse: oneOf('combined', 'json') },
+  { name: 'worker_shutdown_timeout', scopes: ['main'], type: 'duration', default: '"30s"', help: 'On reload or graceful stop, how long old workers may finish their requests before they are killed.', parse: duration },
+  // ---- main: limits (nginx names and defaults)
+  { name: 'max_connections', scopes: ['main'], type: 'integer', default: '1024', help: 'Open client connections per worker; more are closed at once (nginx worker_connections).', parse: int(1, 1_000_000) },
+  { name: 'large_client_header_buffers', scopes: ['main'], type: '"NUMBER SIZE"', default: '"4 8k"', help: 'A request line longer than SIZE gets 414, a header line longer than SIZE or headers longer than NUMBER*SIZE get 431.', parse: headerBuffers },
+  { name: 'client_header_timeout', scopes: ['main'], type: 'duration', default: '"60s"', help: 'Time to receive the whole request head; a slower client gets 408.', parse: duration },
+  { name: 'client_body_timeout', scopes: ['main'], type: 'duration', default: '"60s"', help: 'Longest silence between two reads of the request body; then 408.', parse: duration },
+  { name: 'send_timeout', scopes: ['main'], type: 'duration', default: '"60s"', help: 'Longest silence between two writes to a client that does not read; then the connection is closed.', parse: duration },
+  { name: 'keepalive_timeout', scopes: ['main'], type: 'duration', default: '"75s"', help: 'How long an idle keep-alive connection stays open (0 disables keep-alive).', parse: duration },
+  { name: 'keepalive_requests', scopes: ['main'], type: 'integer', default: '1000', help: 'Requests served on one connection before it is closed.', parse: int(1, 1_000_000) },
+  { name: 'http2_max_concurrent_streams', scopes: ['main'], type: 'integer', default: '128', help: 'Concurrent HTTP/2 streams per connection.', parse: int(1, 65535) },
+  { name: 'client_max_body_size', scopes: ALL_HTTP, type: 'size or "off"', default: '"1m"', help: 'Largest request body; a larger one gets 413, before any 100 Continue ("off" or 0: no limit).', parse: sizeOrOff },
+  { name: 'server_tokens', scopes: ['main'], type: 'boolean', default: 'true', help: 'Send `Server: tsgi-webserver` (false: no Server header).', parse: bool },
+  // ---- server
+  { name: 'listen', scopes: ['server'], type: 'string or array: "8080", "127.0.0.1:8080", "[::1]:8080", "unix:/run/web.sock", each optionally followed by ssl, http2, default_server', default: '"80"', help: 'Addresses this server answers on.', parse: strList },
+  { name: 'server_name', scopes: ['server'], type: 'string or array: "example.com", "*.example.com", ".example.com", "~^regex$", "_"', help: 'Host names this server answers for; exact names first, then the longest leading wildcard, then trailing wildcard, then regexes in order (nginx).', parse: strList },
+  { name: 'ssl_certificate', scopes: ['server'], type: 'path (PEM)', help: 'Certificate chain for this server\'s names, chosen by SNI.', parse: path },
+  { name: 'ssl_certificate_key', scopes: ['server'], type: 'path (PEM)', help: 'Private key of ssl_certificate.', parse: path },
+  { name: 'location', scopes: ['server'], type: 'array of tables [[server.location]]', help: 'Locations of this server.', parse: (v) => v },
+  // ---- server and location
+  { name: 'path', scopes: ['location'], type: '"/prefix", "= /exact", "^~ /prefix", "~ regex", "~* regex"', help: 'What the location matches, with nginx\'s modifiers and precedence.', parse: str },
+  { name: 'root', scopes: LOC, type: 'absolute path', help: 'Files are looked up at root + URI.', parse: path },
+  { name: 'alias', scopes: ['location'], type: 'absolute path', help: 'Files are looked up at alias + (URI without the location prefix).', parse: path },
+  { name: 'index', scopes: LOC, type: 'string or array', default: '["index.html"]', help: 'Files tried for a URI ending in /.', parse: strList },
+  { name: 'try_files', scopes: LOC, type: 'array, last entry "=CODE" or a URI', help: 'Candidates ($uri, $uri/, /index.html) tried in order; the last is a status (=404) or a URI served by an internal redirect.', parse: strList },
+  { name: 'return', scopes: LOC, type: 'integer, or "CODE URL" / "CODE text"', help: 'Answer at once: 301/302/303/307/308 with a URL (Location), or any code with a text body. Variables: $scheme $host $request_uri $uri $args $server_port $remote_addr.', parse: (v) => (typeof v === 'number' ? int(100, 599)(v) : str(v)) },
+  { name: 'add_header', scopes: ALL_HTTP, type: 'table', help: 'Headers added to 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308 responses (nginx add_header).', parse: headerTable },
+  { name: 'add_header_always', scopes: ALL_HTTP, type: 'table', help: 'Headers added to every response, errors included (nginx add_header ... always).', parse: headerTable },
+  { name: 'expires', scopes: LOC, type: 'duration, "max", "epoch" or "off"', default: '"off"', help: 'Cache-Control max-age and Expires for static files.', parse: expires },
+  { name: 'cache_control', scopes: LOC, type: 'string', help: 'A literal Cache-Control for static files; overrides expires.', parse: str },
+  { name: 'immutable', scopes: LOC, type: 'boolean', default: 'false', help: 'Hashed file names (app.3f9a1c2b.js) get a year of immutable caching.', parse: bool },
+  { name: 'autoindex', scopes: LOC, type: '"off", "html" or "json" (true = "html")', default: '"off"', help: 'Directory listings.', parse: (v) => (v === true ? 'html' : v === false ? 'off' : oneOf('off', 'html', 'json')(v)) },
+  { name: 'dotfiles', scopes: LOC, type: '"deny" or "allow"', default: '"deny"', help: 'Whether path segments starting with a dot are served (/.well-known/ always is).', parse: oneOf('deny', 'allow') },
+  { name: 'symlinks', scopes: LOC, type: '"within-root", "follow" or "deny"', default: '"within-root"', help: 'Symbolic links under the root: followed only inside the root, always, or never.', parse: oneOf('within-root', 'follow', 'deny') },
+  { name: 'precompressed', scopes: LOC, type: 'boolean', default: 'false', help: 'Serve file.br / file.gz siblings to clients that accept them (nginx gzip_static).', parse: bool },
+  { name: 'gzip', scopes: LOC, type: 'boolean', default: 'false', help: 'Compress text types on the fly with gzip.', parse: bool },
+  { name: 'brotli', scopes: LOC, type: 'boolean', default: 'false', help: 'Compress text types on the fly with Brotli.', parse: bool },
+  { name: 'gzip_min_length', scopes: LOC, type: 'size', default: '1024', help: 'Smaller files are never compressed on the fly.', parse: size },
+  { name: 'etag', scopes: LOC, type: 'boolean', default: 'true', help: 'Strong ETag on static files.', parse: bool },
+  { name: 'charset', scopes: LOC, type: 'boolean', default: 'true', help: 'Add ; charset=utf-8 to text types.', parse: bool },
+  { name: 'max_ranges', scopes: LOC, type: 'integer', default: '16', help: 'Most byte ranges honoured in one request (0 disables ranges).', parse: int(0, 1024) },
+  { name: 'open_file_cache', scopes: LOC, type: 'integer', default: '4096', help: 'Files whose metadata (and small bodies) are cached; 0 disables.', parse: int(0, 10_000_000) },
+  { name: 'open_file_cache_valid', scopes: LOC, type: 'duration', default: '"1s"', help: 'How long cached file metadata is trusted.', parse: duration },
+  { name: 'status', scopes: ['location'], type: '"stub" or "prometheus"', help: 'Answer with the server status (nginx stub_status) or Prometheus metrics, aggregated over workers.', parse: oneOf('stub', 'prometheus') },
+  // ---- proxy (location)
+  { name: 'proxy_pass', scopes: ['location'], type: '"http://UPSTREAM_NAME[/uri]", "http://host:port[/uri]" or "http://unix:/path:[/uri]"', help: 'Forward requests to an upstream block or an address.', parse: str },
+  { name: 'proxy_set_header', scopes: LOC, type: 'table', help: 'Headers set on the upstream request ("" removes one); values may use $host $remote_addr $scheme $request_id.', parse: (v) => headerTable(v) },
+  { name: 'proxy_connect_timeout', scopes: ALL_HTTP, type: 'duration', default: '"60s"', help: 'Time to connect to an upstream server.', parse: duration },
+  { name: 'proxy_read_timeout', scopes: ALL_HTTP, type: 'duration', default: '"60s"', help: 'Longest silence while reading the upstream response (then 504).', parse: duration },
+  { name: 'proxy_send_timeout', scopes: ALL_HTTP, type: 'duration', default: '"60s"', help: 'Longest silence while sending the request upstream.', parse: duration },
+  { name: 'proxy_request_buffering', scopes: ALL_HTTP, type: 'boolean', default: 'true', help: 'Read the whole request body before choosing an upstream.', parse: bool },
+  { name: 'proxy_buffering', scopes: ALL_HTTP, type: 'boolean', default: 'true', help: 'Read the response as fast as the upstream sends it, spilling to disk.', parse: bool },
+  { name: 'proxy_buffer_size', scopes: ALL_HTTP, type: 'size', default: '"64k"', help: 'In-memory part of each buffer before it spills to a temp file.', parse: size },
+  { name: 'proxy_max_temp_file_size', scopes: ALL_HTTP, type: 'size', default: '"1g"', help: 'Largest response spilled to disk; beyond it the proxy streams with backpressure.', parse: size },
+  { name: 'proxy_temp_path', scopes: ALL_HTTP, type: 'path', help: 'Directory for spilled bodies (default: the OS temp dir).', parse: path },
+  { name: 'proxy_next_upstream_tries', scopes: ALL_HTTP, type: 'integer', default: '0', help: 'Servers tried for one request (0: every server once).', parse: int(0, 100) },
+  { name: 'proxy_next_upstream_non_idempotent', scopes: ALL_HTTP, type: 'boolean', default: 'false', help: 'Also retry POST, PATCH and LOCK requests on another server.', parse: bool },
+  { name: 'proxy_websocket', scopes: ALL_HTTP, type: 'boolean', default: 'true', help: 'Tunnel WebSocket and other Upgrade requests.', parse: bool },
+  { name: 'proxy_trusted_proxies', scopes: ALL_HTTP, type: 'array of IPs or CIDRs', default: '["127.0.0.1/8", "::1"]', help: 'Peers whose X-Forwarded-* and X-Request-Id headers are kept.', parse: trusted },
+  // ---- upstream
+  { name: 'name', scopes: ['upstream'], type: 'string', help: 'The name proxy_pass uses (http://NAME).', parse: (v) => { const s = str(v); if (!/^[A-Za-z0-9_.-]+$/.test(s)) throw new ValueError('expected letters, digits, "_", "." or "-"'); return s; } },
+  { name: 'server', scopes: ['upstream'], type: 'array of "host:port [weight=N] [max_fails=N] [fail_timeout=T] [backup] [down] [max_conns=N]" or "unix:/path ..."', help: 'The servers of the upstream, with nginx\'s parameters.', parse: (v) => { if (!Array.isArray(v) || v.length === 0) throw new ValueError('expected a non-empty array of server strings'); return v; } },
+  { name: 'balance', scopes: ['upstream'], type: '"round_robin", "least_conn", "ip_hash" or "hash"', default: '"round_robin"', help: 'How a server is chosen.', parse: oneOf('round_robin', 'least_conn', 'ip_hash', 'hash') },
+  { name: 'hash_key', scopes: ['upstream'], type: 'string', help: 'With balance = "hash": the key, e.g. "$request_uri" (consistent hashing).', parse: str },
+  { name: 'keepalive', scopes: ['upstream'], type: 'integer', default: '32', help: 'Idle connections kept to each server, per worker.', parse: int(0, 100_000) },
+  { name: 'keepalive_timeout', scopes: ['upstream'], type: 'duration', default: '"60s"', help: 'How long an idle upstream connection is kept.', parse: duration },
+  { name: 'health_check', scopes: ['upstream'], type: 'table', help: 'Active health checks: { interval, timeout, path, expect_status, rise, fall }.', parse: table },
+  { name: 'interval', scopes: ['health_check'], type: 'duration', default: '"5s"', help: 'Time between checks.', parse: duration },
+  { name: 'timeout', scopes: ['health_check'], type: 'duration', default: '"2s"', help: 'A check slower than this fails.', parse: duration },
+  { name: 'path', scopes: ['health_check'], type: 'string', default: '"/"', help: 'Path requested by the check.', parse: (v) => { const s = str(v); if (!s.startsWith('/')) throw new ValueError('must start with "/"'); return s; } },
+  { name: 'expect_status', scopes: ['health_check'], type: 'integer or array', default: '200-399', help: 'Statuses counted as healthy.', parse: statusCodes },
+  { name: 'rise', scopes: ['health_check'], type: 'integer', default: '2', help: 'Consecutive passes that bring a server back.', parse: int(1, 100) },
+  { name: 'fall', scopes: ['health_check'], type: 'integer', default: '3', help: 'Consecutive failures that take a server out.', parse: int(1, 100) },
+];
+
+/** The settings allowed in one block, by name. */
+export function settingsFor(scope: Scope): ReadonlyMap<string, Setting> {
+  const map = new Map<string, Setting>();
+  for (const s of SETTINGS) if (s.scopes.includes(scope)) map.set(s.name, s);
+  return map;
+}
+
+/** The reference docs, generated from {@link SETTINGS} (Markdown). */
+export function renderSettingsDocs(): string {
+  const titles: Record<Scope, string> = { main: 'Top level', server: '[[server]]', location: '[[server.location]]', upstream: '[[upstream]]', health_check: '[upstream.health_check]' };
+  const out: string[] = [];
+  for (const scope of Object.keys(titles) as Scope[]) {
+    out.push(`### ${titles[scope]}`, '', '| key | value | default | meaning |', '|---|---|---|---|');
+    for (const s of SETTINGS) {
+      if (!s.scopes.includes(scope)) continue;
+      out.push(`| \`${s.name}\` | ${s.type.replace(/\|/g, '\\|')} | ${s.default === undefined ? '' : `\`${s.default}\``} | ${s.help.replace(/\|/g, '\\|')} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}

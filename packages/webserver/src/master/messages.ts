@@ -1,0 +1,25 @@
+/**
+ * The messages between the master and its workers (node:cluster IPC).
+ * @module
+ */
+import type { CounterSnapshot } from '../status/counters.js';
+import type { BoundAddress } from '../server/web-server.js';
+
+/** Master -> worker. */
+export type ToWorker =
+  | { readonly type: 'start'; readonly file: string; readonly text: string; readonly worker: number }
+  | { readonly type: 'drain' }
+  | { readonly type: 'stop' }
+  | { readonly type: 'reopen' }
+  | { readonly type: 'collect'; readonly id: number }
+  | { readonly type: 'status'; readonly id: number; readonly snapshot: CounterSnapshot; readonly workers: number };
+
+/** Worker -> master. */
+export type ToMaster =
+  | { readonly type: 'ready'; readonly addresses: readonly BoundAddress[] }
+  | { readonly type: 'failed'; readonly error: string }
+  | { readonly type: 'status?'; readonly id: number }
+  | { readonly type: 'counters'; readonly id: number; readonly snapshot: CounterSnapshot };
+
+/** Env var set on forked workers: run as a worker of this master. */
+export const WORKER_ENV = 'TSGI_WEBSERVER_WORKER';

@@ -1,0 +1,124 @@
+/**
+ * Request-body limits enforced where the bytes arrive: `client_max_body_size` for bodies without
+ * a Content-Length (chunked), and `client_body_timeout` (the longest silence between two reads,
+ * nginx's meaning). Plus `send_timeout`: a client that stops reading while the server has bytes
+ * queued for it is cut off. One sweep per second walks the requests in progress, so no timer is
+ * made per request.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+
+type Req = IncomingMessage | Http2ServerRequest;
+type Res = ServerResponse | Http2ServerResponse;
+
+interface BodyEntry {
+  readonly req: Req;
+  readonly res: Res;
+  bytes: number;
+  last: number;
+}
+
+interface SendEntry {
+  readonly res: ServerResponse;
+  written: number;
+  last: number;
+}
+
+/** Callbacks fired by the watch; the server answers and logs. */
+export interface BodyWatchEvents {
+  tooLarge(req: Req, res: Res): void;
+  bodyTimeout(req: Req, res: Res): void;
+  sendTimeout(res: ServerResponse): void;
+}
+
+/** The limits of one worker. */
+export class BodyWatch {
+  readonly #bodies = new Set<BodyEntry>();
+  readonly #sends = new Set<SendEntry>();
+  readonly #bodyTimeoutMs: number;
+  readonly #sendTimeoutMs: number;
+  readonly #events: BodyWatchEvents;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(bodyTimeoutMs: number, sendTimeoutMs: number, events: BodyWatchEvents, sweepMs = 1000) {
+    this.#bodyTimeoutMs = bodyTimeoutMs;
+    this.#sendTimeoutMs = sendTimeoutMs;
+    this.#events = events;
+    this.#timer = setInterval(() => this.sweep(Date.now()), Math.max(50, Math.min(sweepMs, bodyTimeoutMs / 2, sendTimeoutMs / 2)));
+    this.#timer.unref();
+  }
+
+  /**
+   * Watches a request that has a body: counts its bytes (413 beyond `limit`, 0 = none) and the
+   * time since the last one arrived. The count hooks `push`, the one method node's parser (and
+   * the HTTP/2 compat layer) calls for every body chunk, so whoever reads the body still gets
+   * every byte and no extra listener changes the stream's flow.
+   */
+  watchBody(req: Req, res: Res, limit: number): void {
+    const entry: BodyEntry = { req, res, bytes: 0, last: Date.now() };
+    const push = req.push;
+    const events = this.#events;
+    const bodies = this.#bodies;
+    req.push = function (this: Req, chunk: unknown, encoding?: BufferEncoding): boolean {
+      if (chunk !== null && chunk !== undefined) {
+        entry.bytes += (chunk as Buffer).length;
+        entry.last = Date.now();
+        if (limit > 0 && entry.bytes > limit) {
+          bodies.delete(entry);
+          req.push = push;
+          events.tooLarge(req, res);
+          return false;
+        }
+      } else {
+        bodies.delete(entry);
+      }
+      return push.call(this, chunk, encoding);
+    } as typeof req.push;
+    this.#bodies.add(entry);
+    res.once('close', () => this.#bodies.delete(entry));
+  }
+
+  /** Watches an HTTP/1 response for a client that stops reading. */
+  watchSend(res: ServerResponse): void {
+    const entry: SendEntry = { res, written: 0, last: Date.now() };
+    this.#sends.add(entry);
+    res.once('close', () => this.#sends.delete(entry));
+  }
+
+  sweep(now: number): void {
+    for (const e of this.#bodies) {
+      if (e.req.complete || e.req.destroyed) {
+        this.#bodies.delete(e);
+        continue;
+      }
+      // Silence that is ours (the reader applies backpressure, the buffer is full) does not count.
+      if (e.req.readableLength >= e.req.readableHighWaterMark || e.req.readableFlowing === false) e.last = now;
+      else if (now - e.last >= this.#bodyTimeoutMs) {
+        this.#bodies.delete(e);
+        this.#events.bodyTimeout(e.req, e.res);
+      }
+    }
+    for (const e of this.#sends) {
+      const socket = e.res.socket;
+      if (!socket || socket.destroyed) {
+        this.#sends.delete(e);
+        continue;
+      }
+      const written = socket.bytesWritten;
+      if (written !== e.written || !(e.res.writableNeedDrain || socket.writableNeedDrain)) {
+        e.written = written;
+        e.last = now;
+      } else if (now - e.last >= this.#sendTimeoutMs) {
+        this.#sends.delete(e);
+        this.#events.sendTimeout(e.res);
+      }
+    }
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#bodies.clear();
+    this.#sends.clear();
+  }
+}

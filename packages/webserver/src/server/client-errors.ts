@@ -1,0 +1,63 @@
+/**
+ * Answers for requests node:http's parser (llhttp) refuses before a request object exists:
+ * an over-long request line (414), over-long headers (431), a head that arrives too slowly (408,
+ * node's headersTimeout), and malformed requests (400). The connection is closed after each.
+ * @module
+ */
+import type { Duplex } from 'node:stream';
+import { rawErrorResponse } from './error-page.js';
+
+interface ParserError extends Error {
+  code?: string;
+  rawPacket?: Buffer;
+  bytesParsed?: number;
+}
+
+/** The status for a parser error code. */
+export function statusForClientError(err: ParserError): number | undefined {
+  switch (err.code) {
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return undefined;
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return 408;
+    case 'HPE_HEADER_OVERFLOW':
+      return requestLineOverflow(err) ? 414 : 431;
+    case 'HPE_INVALID_METHOD':
+    case 'HPE_INVALID_URL':
+    default:
+      return 400;
+  }
+}
+
+/**
+ * llhttp reports one overflow for the whole head. When the packet holding the overflow has no
+ * line break after the start of the current request, the request line itself is too long: 414,
+ * as nginx answers, rather than 431.
+ */
+function requestLineOverflow(err: ParserError): boolean {
+  const raw = err.rawPacket;
+  if (!raw) return false;
+  const end = Math.min(raw.length, err.bytesParsed ?? raw.length);
+  const previous = raw.lastIndexOf('\r\n\r\n', end);
+  const start = previous === -1 ? 0 : previous + 4;
+  return raw.indexOf('\n', start) === -1;
+}
+
+/**
+ * The server's `clientError` listener.
+ * @param onError called with the status sent (for logs and counters)
+ */
+export function clientErrorHandler(onError: (status: number, err: Error, socket: Duplex) => void): (err: Error, socket: Duplex) => void {
+  return (err, socket) => {
+    const status = statusForClientError(err as ParserError);
+    if (status === undefined || !socket.writable || (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    onError(status, err, socket);
+    socket.end(rawErrorResponse(status));
+    // A client that never reads must not keep the socket: destroy after a short grace period.
+    setTimeout(() => socket.destroy(), 5000).unref();
+  };
+}

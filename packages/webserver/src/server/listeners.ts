@@ -1,0 +1,101 @@
+/**
+ * One node server per socket: node:http for plain HTTP/1.1, node:https for TLS, and
+ * node:http2's secure server with `allowHTTP1` for TLS with HTTP/2, so one port speaks h2 and
+ * HTTP/1.1 chosen by ALPN (RFC 7301). Certificates are chosen per server name by SNI.
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
+import type { Server as HttpServer, ServerOptions as HttpServerOptions } from 'node:http';
+import { createSecureServer } from 'node:http2';
+import type { Http2SecureServer } from 'node:http2';
+import { createServer as createHttpsServer } from 'node:https';
+import { createSecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
+import type { Limits } from '../config/types.js';
+import type { SiteRuntime, SocketGroup } from './sites.js';
+
+/** A listening server of either kind. */
+export type AnyServer = HttpServer | Http2SecureServer;
+
+/** TLS contexts of every server with certificates, keyed by the server config. */
+export async function loadSecureContexts(sites: readonly SiteRuntime[]): Promise<Map<SiteRuntime, SecureContext>> {
+  const map = new Map<SiteRuntime, SecureContext>();
+  const byFiles = new Map<string, SecureContext>();
+  for (const site of sites) {
+    const tls = site.config.tls;
+    if (!tls) continue;
+    const id = `${tls.certFile}\0${tls.keyFile}`;
+    let ctx = byFiles.get(id);
+    if (!ctx) {
+      const [cert, key] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile)]);
+      try {
+        ctx = createSecureContext({ cert, key });
+      } catch (e) {
+        throw new Error(`cannot load the certificate ${tls.certFile} with key ${tls.keyFile}: ${(e as Error).message}`);
+      }
+      byFiles.set(id, ctx);
+    }
+    map.set(site, ctx);
+  }
+  return map;
+}
+
+/**
+ * Makes (does not bind) the server for one socket group with the limits applied.
+ * @example
+ * ```ts
+ * const server = await createGroupServer(group, config.limits, contexts);
+ * server.on('request', (req, res) => handler.handle(req, res, group));
+ * ```
+ */
+export async function createGroupServer(group: SocketGroup, limits: Limits, contexts: ReadonlyMap<SiteRuntime, SecureContext>): Promise<AnyServer> {
+  const http1: HttpServerOptions = {
+    // llhttp counts the request line and every header against one total (nginx: NUMBER*SIZE).
+    maxHeaderSize: limits.headerBuffersTotal,
+    headersTimeout: limits.headerTimeoutMs,
+    // The body has its own idle timeout (client_body_timeout); no limit on a whole slow upload.
+    requestTimeout: 0,
+    keepAliveTimeout: limits.keepaliveTimeoutMs,
+    connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(limits.headerTimeoutMs / 4))),
+    requireHostHeader: true,
+    joinDuplicateHeaders: false,
+  };
+  let server: AnyServer;
+  if (!group.ssl) {
+    server = createHttpServer(http1);
+  } else {
+    const defaultSite = group.names.defaultServer;
+    const defaultTls = defaultSite.config.tls!;
+    const [cert, key] = await Promise.all([readFile(defaultTls.certFile), readFile(defaultTls.keyFile)]);
+    const SNICallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void): void => {
+      const site = group.names.find(servername);
+      cb(null, contexts.get(site) ?? contexts.get(defaultSite));
+    };
+    const tlsOptions = { cert, key, SNICallback, handshakeTimeout: limits.headerTimeoutMs, minVersion: 'TLSv1.2' as const };
+    if (group.http2) {
+      server = createSecureServer({
+        ...tlsOptions,
+        ...http1,
+        allowHTTP1: true,
+        settings: { maxConcurrentStreams: limits.http2MaxConcurrentStreams, maxHeaderListSize: limits.headerBuffersTotal },
+        maxSessionMemory: 20,
+      });
+      applyHttp1Limits(server, limits, http1);
+    } else {
+      server = createHttpsServer({ ...tlsOptions, ...http1 });
+    }
+  }
+  if ('maxRequestsPerSocket' in server) server.maxRequestsPerSocket = limits.keepaliveRequests;
+  server.maxConnections = limits.maxConnections;
+  return server;
+}
+
+/** The HTTP/1.1 fallback of an h2 server reads these from the server object. */
+function applyHttp1Limits(server: Http2SecureServer, limits: Limits, opts: HttpServerOptions): void {
+  const s = server as unknown as Record<string, unknown>;
+  s.maxHeaderSize ??= opts.maxHeaderSize;
+  s.headersTimeout = opts.headersTimeout;
+  s.keepAliveTimeout = limits.keepaliveTimeoutMs;
+  s.requestTimeout = 0;
+}

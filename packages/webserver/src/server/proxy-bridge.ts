@@ -1,0 +1,34 @@
+/**
+ * The proxies of one worker: one per `proxy_pass` location, sharing upstream state (pools,
+ * health, balancer position) through one registry, so two locations passing to the same
+ * upstream block share its connections.
+ * @module
+ */
+import { createProxy, UpstreamRegistry } from '../proxy/index.js';
+import type { Proxy, ProxyContext, ProxyLogLevel } from '../proxy/index.js';
+import type { ProxyPassOptions } from '../proxy/options.js';
+
+export type LocationProxy = Proxy;
+export type ProxyCallContext = ProxyContext;
+
+/** Makes the proxies of one worker. */
+export interface ProxyFactory {
+  create(pass: ProxyPassOptions): LocationProxy;
+  /** Closes the shared upstream state (after every proxy is closed). */
+  close(): void;
+}
+
+/**
+ * @example
+ * ```ts
+ * const factory = createProxyFactory((level, msg) => console.log(level, msg));
+ * const proxy = factory.create(location.proxy);
+ * ```
+ */
+export function createProxyFactory(log: (level: ProxyLogLevel, message: string, fields?: Record<string, unknown>) => void): ProxyFactory {
+  const registry = new UpstreamRegistry();
+  return {
+    create: (pass) => createProxy(pass, { registry, log }),
+    close: () => registry.close(),
+  };
+}

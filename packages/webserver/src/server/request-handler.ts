@@ -1,0 +1,420 @@
+/**
+ * The path of one request, in order:
+ * 1. limits the parser cannot see (request line 414, one header line 431);
+ * 2. the server block by Host among the servers on the socket, then the location by URI;
+ * 3. the body limit (413, before any `100 Continue`);
+ * 4. `return`, `status`, `try_files`, `proxy_pass`, static files, or 404;
+ * 5. `add_header`, then the access log when the response is done.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Duplex } from 'node:stream';
+import type { Config } from '../config/types.js';
+import type { AccessLog } from '../log/access-log.js';
+import type { ErrorLog } from '../log/error-log.js';
+import { normalizeUri } from '../match/locations.js';
+import { normalizeHost } from '../match/server-names.js';
+import type { Counters, CounterSnapshot } from '../status/counters.js';
+import { renderPrometheus, renderStub } from '../status/render.js';
+import type { BodyWatch } from './body-watch.js';
+import { errorBody, sendError } from './error-page.js';
+import type { ProxyCallContext } from './proxy-bridge.js';
+import type { LocationRuntime, SiteRuntime, SocketGroup } from './sites.js';
+import { expand } from './variables.js';
+import type { VariableSource } from './variables.js';
+
+export type Req = IncomingMessage | Http2ServerRequest;
+export type Res = ServerResponse | Http2ServerResponse;
+
+/** nginx's add_header (without `always`) applies to these statuses only. */
+const ADD_HEADER_STATUSES = new Set([200, 201, 204, 206, 301, 302, 303, 304, 307, 308]);
+const MAX_INTERNAL_REDIRECTS = 10;
+
+/** What the handler needs from its worker. */
+export interface HandlerEnv {
+  readonly config: Config;
+  readonly counters: Counters;
+  readonly accessLog: AccessLog;
+  readonly errorLog: ErrorLog;
+  readonly bodyWatch: BodyWatch;
+  /** The counters of every worker, summed (the master asks them), and how many answered. */
+  readonly status: () => Promise<{ snapshot: CounterSnapshot; workers: number }>;
+  /** True while this worker drains (reload, graceful stop): responses close their connection. */
+  readonly draining: () => boolean;
+}
+
+/** Per-request state shared by the steps. */
+interface Exchange {
+  readonly req: Req;
+  readonly res: Res;
+  readonly group: SocketGroup;
+  readonly site: SiteRuntime;
+  readonly scheme: 'http' | 'https';
+  /** Host header or :authority as sent (port included). */
+  readonly hostHeader: string;
+  readonly vars: VariableSource;
+  /** Percent-encoded path being served (changes on internal redirects). */
+  pathname: string;
+  location: LocationRuntime | undefined;
+  redirects: number;
+  proxyCtx?: ProxyCallContext;
+  readonly expectContinue: boolean;
+}
+
+/**
+ * Serves requests for every socket of a worker.
+ * @example
+ * ```ts
+ * const handler = new RequestHandler(env);
+ * server.on('request', (req, res) => handler.handle(req, res, group));
+ * ```
+ */
+export class RequestHandler {
+  readonly #env: HandlerEnv;
+  readonly #serverHeader: string | undefined;
+
+  constructor(env: HandlerEnv) {
+    this.#env = env;
+    this.#serverHeader = env.config.serverTokens ? 'tsgi-webserver' : undefined;
+  }
+
+  /** The `request` (and `checkContinue`) listener body. Never throws. */
+  handle(req: Req, res: Res, group: SocketGroup, expectContinue = false): void {
+    const started = Date.now();
+    const env = this.#env;
+    const conn: object = 'stream' in req ? req.stream.session ?? req.stream : req.socket;
+    const done = env.counters.requestStarted(conn, (cb) => (conn as NodeJS.EventEmitter).once('close', cb));
+    res.once('close', done);
+    if (this.#serverHeader) res.setHeader('server', this.#serverHeader);
+    if (!('stream' in res)) {
+      env.bodyWatch.watchSend(res);
+      if (env.draining()) {
+        res.shouldKeepAlive = false;
+      }
+    }
+    let ex: Exchange | undefined;
+    if (env.accessLog.enabled) this.#logWhenDone(req, res, started, () => ex);
+    try {
+      ex = this.#route(req, res, group, expectContinue);
+      if (ex) this.#dispatch(ex);
+    } catch (err) {
+      this.#fail(req, res, err);
+    }
+  }
+
+  /** Upgrade requests (WebSocket): tunnelled by a proxy location, else answered as a normal request. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, group: SocketGroup, respond: (req: IncomingMessage) => void): void {
+    const host = req.headers.host ?? '';
+    const site = group.names.find(host);
+    const q = (req.url ?? '/').indexOf('?');
+    const uri = normalizeUri(q === -1 ? (req.url ?? '/') : req.url!.slice(0, q));
+    const loc = uri === undefined ? undefined : site.matcher.find(uri);
+    const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
+    if (loc?.proxy && loc.config.proxy?.websocket && upgrade !== 'h2c') {
+      this.#env.counters.requests++;
+      loc.proxy.upgrade(req, socket, head, this.#proxyContext(req, group, host, loc));
+      return;
+    }
+    respond(req);
+  }
+
+  #route(req: Req, res: Res, group: SocketGroup, expectContinue: boolean): Exchange | undefined {
+    const limits = this.#env.config.limits;
+    const method = req.method ?? 'GET';
+    let url = req.url ?? '/';
+    // nginx answers 414 when the request line does not fit one large_client_header_buffers buffer.
+    if (url.length + method.length + 10 > limits.headerBufferSize) {
+      sendError(res, method, 414, undefined, true);
+      return undefined;
+    }
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i]!.length + raw[i + 1]!.length + 4 > limits.headerBufferSize) {
+        sendError(res, method, 431, undefined, true);
+        return undefined;
+      }
+    }
+    let hostHeader = (('authority' in req ? req.authority : undefined) || req.headers.host) ?? '';
+    if (url.charCodeAt(0) !== 47 /* / */) {
+      // RFC 9112 3.2.2: absolute-form; its authority replaces Host.
+      let parsed: URL | undefined;
+      try {
+        parsed = /^https?:\/\//i.test(url) ? new URL(url) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed) {
+        sendError(res, method, 400, undefined, true);
+        return undefined;
+      }
+      hostHeader = parsed.host;
+      url = parsed.pathname + parsed.search;
+    }
+    const site = group.names.find(hostHeader);
+    const q = url.indexOf('?');
+    const pathname = q === -1 ? url : url.slice(0, q);
+    const uri = normalizeUri(pathname);
+    if (uri === undefined) {
+      sendError(res, method, 400);
+      return undefined;
+    }
+    const scheme = group.ssl ? 'https' : 'http';
+    const addr = group.listen.address;
+    const serverPort = addr.kind === 'tcp' ? ('socket' in req && req.socket?.localPort) || addr.port : 0;
+    const host = hostHeader ? normalizeHost(hostHeader) : (site.config.names.find((n) => !n.startsWith('~') && !n.includes('*')) ?? '');
+    const vars: VariableSource = {
+      scheme,
+      host,
+      requestUri: req.url ?? '/',
+      uri,
+      args: q === -1 ? '' : url.slice(q + 1),
+      serverPort,
+      serverName: site.config.names[0] ?? '',
+      remoteAddr: req.socket?.remoteAddress ?? '',
+      method,
+      headers: req.headers,
+    };
+    return { req, res, group, site, scheme, hostHeader, vars, pathname, location: undefined, redirects: 0, expectContinue };
+  }
+
+  #dispatch(ex: Exchange): void {
+    const { req, res } = ex;
+    const method = req.method ?? 'GET';
+    const first = ex.location === undefined;
+    const loc = ex.site.matcher.find(ex.vars.uri);
+    ex.location = loc;
+    const c = loc.config;
+    if (first) {
+      this.#hookHeaders(ex);
+      if (!this.#checkBody(ex, c.clientMaxBodySize)) return;
+    }
+    if (c.return) {
+      this.#return(ex);
+      return;
+    }
+    if (c.status) {
+      this.#status(ex, c.status);
+      return;
+    }
+    if (c.tryFiles) {
+      void this.#tryFiles(ex, c.tryFiles).catch((err: unknown) => this.#fail(req, res, err));
+      return;
+    }
+    if (c.proxy) {
+      if (!loc.proxy) {
+        this.#env.errorLog.log('error', 'proxy_pass is configured but the proxy module is not available in this build', { location: c.name });
+        sendError(res, method, 502);
+        return;
+      }
+      if (ex.expectContinue) res.writeContinue();
+      const ctx = this.#proxyContext(req, ex.group, ex.hostHeader, loc);
+      ex.proxyCtx = ctx;
+      loc.proxy.handle(req as IncomingMessage, res as ServerResponse, ctx);
+      return;
+    }
+    if (loc.static) {
+      if (ex.expectContinue && method !== 'GET' && method !== 'HEAD') res.writeContinue();
+      const handler = loc.static;
+      handler(req, res, ex.pathname).then(
+        (handled) => {
+          if (!handled) sendError(res, method, 404);
+        },
+        (err: unknown) => this.#fail(req, res, err),
+      );
+      return;
+    }
+    sendError(res, method, 404);
+  }
+
+  /** 413 at once when Content-Length says too much; otherwise count the bytes as they come. */
+  #checkBody(ex: Exchange, limit: number): boolean {
+    const { req, res } = ex;
+    const cl = req.headers['content-length'];
+    const chunked = req.headers['transfer-encoding'] !== undefined;
+    if (cl !== undefined && limit > 0 && Number(cl) > limit) {
+      this.#env.errorLog.log('info', 'client intended to send too large body', { bytes: cl, limit, client: ex.vars.remoteAddr });
+      sendError(res, req.method ?? 'GET', 413, undefined, true);
+      return false;
+    }
+    const hasBody = chunked || (cl !== undefined && cl !== '0') || ('stream' in req && !req.stream.readableEnded && req.method !== 'GET' && req.method !== 'HEAD');
+    if (hasBody) this.#env.bodyWatch.watchBody(req, res, cl === undefined ? limit : 0);
+    return true;
+  }
+
+  #hookHeaders(ex: Exchange): void {
+    const res = ex.res;
+    const draining = this.#env.draining;
+    const writeHead = res.writeHead;
+    // Wrapping writeHead catches every way a response starts: node calls it for implicit headers too.
+    (res as { writeHead: unknown }).writeHead = function (this: Res, status: number, ...rest: unknown[]) {
+      const c = ex.location?.config;
+      if (c && !res.headersSent) {
+        for (const [k, v] of c.addHeaderAlways) res.setHeader(k, expand(v, ex.vars));
+        if (ADD_HEADER_STATUSES.has(status)) for (const [k, v] of c.addHeader) res.setHeader(k, expand(v, ex.vars));
+      }
+      if (draining() && !('stream' in res) && !res.headersSent) res.setHeader('connection', 'close');
+      return (writeHead as (...a: unknown[]) => unknown).call(this, status, ...rest);
+    };
+  }
+
+  #return(ex: Exchange): void {
+    const { req, res } = ex;
+    const r = ex.location!.config.return!;
+    const method = req.method ?? 'GET';
+    if (r.url !== undefined) {
+      const location = expand(r.url, ex.vars);
+      const body = errorBody(r.status);
+      res.writeHead(r.status, { location, 'content-type': 'text/html', 'content-length': body.length });
+      endBody(res, method, body);
+      return;
+    }
+    if (r.text !== undefined) {
+      const body = Buffer.from(expand(r.text, ex.vars));
+      res.writeHead(r.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length });
+      endBody(res, method, body);
+      return;
+    }
+    if (r.status >= 400 || r.status === 204) sendError(res, method, r.status);
+    else res.writeHead(r.status, { 'content-length': 0 }).end();
+  }
+
+  #status(ex: Exchange, format: 'stub' | 'prometheus'): void {
+    const { req, res } = ex;
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD') {
+      sendError(res, method, 405, { allow: 'GET, HEAD' });
+      return;
+    }
+    this.#env.status().then(
+      ({ snapshot, workers }) => {
+        const body = Buffer.from(format === 'stub' ? renderStub(snapshot) : renderPrometheus(snapshot, workers));
+        res.writeHead(200, {
+          'content-type': format === 'stub' ? 'text/plain' : 'text/plain; version=0.0.4; charset=utf-8',
+          'content-length': body.length,
+          'cache-control': 'no-store',
+        });
+        endBody(res, method, body);
+      },
+      (err: unknown) => this.#fail(req, res, err),
+    );
+  }
+
+  /**
+   * nginx's try_files: each entry but the last is a path checked under the location's root
+   * (`$uri/` checks a directory); the first that exists is served. The last entry is `=CODE`,
+   * or a URI served by an internal redirect (location matching starts again).
+   */
+  async #tryFiles(ex: Exchange, entries: readonly string[]): Promise<void> {
+    const { req, res } = ex;
+    const method = req.method ?? 'GET';
+    const handler = ex.location!.static;
+    if (handler) {
+      for (let i = 0; i < entries.length - 1; i++) {
+        const candidate = expand(entries[i]!, ex.vars);
+        const wantDir = candidate.endsWith('/');
+        const encoded = encodePath(candidate);
+        const found = await handler.resolve(encoded);
+        if (found.kind === 'bad-request') {
+          sendError(res, method, 400);
+          return;
+        }
+        if ((found.kind === 'file' && !wantDir) || (found.kind === 'directory' && wantDir)) {
+          if (!(await handler(req, res, encoded))) sendError(res, method, 404);
+          return;
+        }
+      }
+    }
+    const last = expand(entries[entries.length - 1]!, ex.vars);
+    if (last.startsWith('=')) {
+      sendError(res, method, Number(last.slice(1)));
+      return;
+    }
+    this.#internalRedirect(ex, last);
+  }
+
+  #internalRedirect(ex: Exchange, target: string): void {
+    if (++ex.redirects > MAX_INTERNAL_REDIRECTS) {
+      this.#env.errorLog.log('error', 'rewrite or internal redirection cycle', { uri: ex.vars.requestUri });
+      sendError(ex.res, ex.req.method ?? 'GET', 500);
+      return;
+    }
+    const q = target.indexOf('?');
+    const path = q === -1 ? target : target.slice(0, q);
+    const uri = normalizeUri(path);
+    if (uri === undefined) {
+      sendError(ex.res, ex.req.method ?? 'GET', 500);
+      return;
+    }
+    ex.pathname = encodePath(uri);
+    (ex as { vars: VariableSource }).vars = { ...ex.vars, uri, ...(q === -1 ? {} : { args: target.slice(q + 1) }) };
+    this.#dispatch(ex);
+  }
+
+  #proxyContext(req: Req, group: SocketGroup, host: string, loc: LocationRuntime): ProxyCallContext {
+    const socket = req.socket;
+    const addr = group.listen.address;
+    return {
+      remoteAddress: socket?.remoteAddress ?? '',
+      ...(socket?.remotePort === undefined ? {} : { remotePort: socket.remotePort }),
+      scheme: group.ssl ? 'https' : 'http',
+      host,
+      serverPort: addr.kind === 'tcp' ? (socket?.localPort ?? addr.port) : 0,
+      locationPrefix: loc.match === 'regex' ? '/' : loc.path,
+    };
+  }
+
+  #fail(req: Req, res: Res, err: unknown): void {
+    this.#env.errorLog.log('error', `request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, { uri: req.url });
+    sendError(res, req.method ?? 'GET', 500);
+  }
+
+  #logWhenDone(req: Req, res: Res, started: number, exchange: () => Exchange | undefined): void {
+    let bytes = 0;
+    const write = res.write;
+    const end = res.end;
+    const count = (chunk: unknown): void => {
+      if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk);
+      else if (chunk && typeof chunk === 'object' && 'length' in chunk) bytes += (chunk as Uint8Array).length;
+    };
+    (res as { write: unknown }).write = function (this: Res, chunk: unknown, ...rest: unknown[]) {
+      count(chunk);
+      return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    };
+    (res as { end: unknown }).end = function (this: Res, chunk: unknown, ...rest: unknown[]) {
+      if (typeof chunk !== 'function') count(chunk);
+      return (end as (...a: unknown[]) => unknown).call(this, chunk, ...rest);
+    };
+    res.once('close', () => {
+      const ex = exchange();
+      const headers = req.headers;
+      this.#env.accessLog.write({
+        remoteAddr: req.socket?.remoteAddress ?? '-',
+        method: req.method ?? '-',
+        url: req.url ?? '-',
+        httpVersion: req.httpVersion,
+        // A response cut before its head was sent is logged as nginx does: 499 (client closed).
+        status: res.headersSent ? res.statusCode : 499,
+        bodyBytes: req.method === 'HEAD' ? 0 : bytes,
+        referer: headers.referer,
+        userAgent: headers['user-agent'],
+        host: ex?.hostHeader ?? headers.host,
+        startedAt: started,
+        requestTimeMs: Date.now() - started,
+        upstreamAddr: ex?.proxyCtx?.upstreamAddr,
+        upstreamStatus: ex?.proxyCtx?.upstreamStatus,
+        requestId: ex?.proxyCtx?.requestId,
+      });
+    });
+  }
+}
+
+/** Percent-encodes a decoded path for the static handler, segment by segment. */
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+function endBody(res: Res, method: string, body: Buffer): void {
+  if (method === 'HEAD') res.end();
+  else res.end(body);
+}

@@ -1,0 +1,255 @@
+/**
+ * One serving process: binds (or, under the master, shares) a socket per listen address, routes
+ * requests, counts them, and drains gracefully. The master (src/master) runs one per worker;
+ * `master_process = false` and tests run one directly.
+ * @module
+ */
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Http2Session } from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../config/types.js';
+import { AccessLog } from '../log/access-log.js';
+import { ErrorLog } from '../log/error-log.js';
+import { Counters } from '../status/counters.js';
+import type { CounterSnapshot } from '../status/counters.js';
+import { BodyWatch } from './body-watch.js';
+import { clientErrorHandler } from './client-errors.js';
+import { destroyResponse, sendError } from './error-page.js';
+import { createGroupServer, loadSecureContexts } from './listeners.js';
+import type { AnyServer } from './listeners.js';
+import { createProxyFactory } from './proxy-bridge.js';
+import { RequestHandler } from './request-handler.js';
+import type { Req, Res } from './request-handler.js';
+import { buildRuntime } from './sites.js';
+import type { Runtime, SocketGroup } from './sites.js';
+import { ServerResponse as NodeServerResponse } from 'node:http';
+
+/** Options of {@link WebServer.start}. */
+export interface WebServerOptions {
+  /** Worker number for log lines (0 in single-process mode). */
+  readonly worker?: number;
+  /** Summed counters of every worker (the master's answer); default: this process's own. */
+  readonly status?: (local: CounterSnapshot) => Promise<{ snapshot: CounterSnapshot; workers: number }>;
+  readonly errorLog?: ErrorLog;
+  readonly accessLog?: AccessLog;
+}
+
+/** A bound address: `{ key, port, host }` for TCP, `{ key, path }` for unix sockets. */
+export interface BoundAddress {
+  readonly key: string;
+  readonly ssl: boolean;
+  readonly http2: boolean;
+  readonly port?: number;
+  readonly host?: string;
+  readonly path?: string;
+}
+
+/**
+ * A running server.
+ * @example
+ * ```ts
+ * const server = await WebServer.start(await loadConfig('site.toml'));
+ * console.log(server.addresses());
+ * await server.drain(30_000);
+ * ```
+ */
+export class WebServer {
+  readonly config: Config;
+  readonly counters = new Counters();
+  readonly errorLog: ErrorLog;
+  readonly accessLog: AccessLog;
+  readonly #runtime: Runtime;
+  readonly #servers: Array<{ group: SocketGroup; server: AnyServer }> = [];
+  readonly #conns = new Set<Duplex>();
+  readonly #sessions = new Set<Http2Session>();
+  readonly #busy = new WeakMap<object, number>();
+  readonly #bodyWatch: BodyWatch;
+  #draining = false;
+
+  private constructor(config: Config, runtime: Runtime, errorLog: ErrorLog, accessLog: AccessLog) {
+    this.config = config;
+    this.#runtime = runtime;
+    this.errorLog = errorLog;
+    this.accessLog = accessLog;
+    const l = config.limits;
+    this.#bodyWatch = new BodyWatch(l.bodyTimeoutMs, l.sendTimeoutMs, {
+      tooLarge: (req, res) => {
+        this.errorLog.log('info', 'client sent too large chunked body', { client: req.socket?.remoteAddress, uri: req.url });
+        sendError(res, req.method ?? 'GET', 413, undefined, true);
+        req.destroy();
+      },
+      bodyTimeout: (req, res) => {
+        this.errorLog.log('info', 'client timed out while sending the request body', { client: req.socket?.remoteAddress, uri: req.url });
+        sendError(res, req.method ?? 'GET', 408, undefined, true);
+        // Let the 408 go out, then cut the connection the client is not using.
+        setTimeout(() => req.destroy(), 1000).unref();
+      },
+      sendTimeout: (res) => {
+        this.errorLog.log('info', 'client timed out while reading the response', { client: res.socket?.remoteAddress });
+        res.destroy();
+      },
+    });
+  }
+
+  /** Builds the runtime and binds every listen address. */
+  static async start(config: Config, options: WebServerOptions = {}): Promise<WebServer> {
+    const errorLog = options.errorLog ?? new ErrorLog(config.errorLog, config.errorLogLevel, options.worker ?? 0);
+    const accessLog = options.accessLog ?? new AccessLog(config.accessLog, config.accessLogFormat);
+    const needsProxy = config.servers.some((s) => s.locations.some((l) => l.proxy) || s.fallback.proxy);
+    const proxies = needsProxy ? createProxyFactory((level, message, fields) => errorLog.log(level, message, fields)) : undefined;
+    const runtime = buildRuntime(config, proxies);
+    const ws = new WebServer(config, runtime, errorLog, accessLog);
+    try {
+      await ws.#listen(options);
+    } catch (err) {
+      await ws.close();
+      throw err;
+    }
+    return ws;
+  }
+
+  async #listen(options: WebServerOptions): Promise<void> {
+    const allSites = [...new Set(this.#runtime.groups.flatMap((g) => g.sites))];
+    const contexts = await loadSecureContexts(allSites);
+    const handler = new RequestHandler({
+      config: this.config,
+      counters: this.counters,
+      accessLog: this.accessLog,
+      errorLog: this.errorLog,
+      bodyWatch: this.#bodyWatch,
+      status: options.status ? () => options.status!(this.counters.snapshot()) : () => Promise.resolve({ snapshot: this.counters.snapshot(), workers: 1 }),
+      draining: () => this.#draining,
+    });
+    const noKeepAlive = this.config.limits.keepaliveTimeoutMs === 0;
+    for (const group of this.#runtime.groups) {
+      const server = await createGroupServer(group, this.config.limits, contexts);
+      const onRequest = (req: Req, res: Res, expectContinue: boolean): void => {
+        const conn = 'stream' in req ? undefined : req.socket;
+        if (conn) {
+          this.#busy.set(conn, (this.#busy.get(conn) ?? 0) + 1);
+          res.once('close', () => this.#busy.set(conn, (this.#busy.get(conn) ?? 1) - 1));
+          if (noKeepAlive) (res as ServerResponse).shouldKeepAlive = false;
+        }
+        handler.handle(req, res, group, expectContinue);
+      };
+      server.on('request', (req: Req, res: Res) => onRequest(req, res, false));
+      server.on('checkContinue', (req: Req, res: Res) => onRequest(req, res, true));
+      const track = (socket: Duplex): void => {
+        this.#conns.add(socket);
+        socket.once('close', () => this.#conns.delete(socket));
+      };
+      server.on('connection', (socket: Duplex) => {
+        this.counters.accepted(true);
+        socket.once('close', () => this.counters.closed());
+        if (!group.ssl) track(socket);
+      });
+      server.on('secureConnection', track);
+      server.on('drop', () => this.counters.accepted(false));
+      server.on('session', (session: Http2Session) => {
+        this.#sessions.add(session);
+        session.once('close', () => this.#sessions.delete(session));
+        if (this.#draining) session.close();
+      });
+      server.on('clientError', clientErrorHandler((status, err, socket) => {
+        const level = status === 408 ? 'info' : 'info';
+        this.errorLog.log(level, `client error ${status}: ${err.message}`, { client: (socket as { remoteAddress?: string }).remoteAddress });
+      }));
+      server.on('tlsClientError', (err: Error) => this.errorLog.log('debug', `TLS handshake failed: ${err.message}`));
+      if (group.upgrades) {
+        server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+          handler.upgrade(req, socket, head, group, (r) => {
+            // Not a proxied Upgrade: answer it as an ordinary request on a one-shot response.
+            const res = new NodeServerResponse(r);
+            res.assignSocket(socket as Socket);
+            res.shouldKeepAlive = false;
+            res.once('finish', () => socket.end());
+            handler.handle(r, res, group);
+          });
+        });
+      }
+      server.on('error', (err: Error) => this.errorLog.log('error', `listener ${group.key}: ${err.message}`));
+      this.#servers.push({ group, server });
+      await bind(server, group);
+      this.errorLog.log('info', `listening on ${group.key}${group.ssl ? ' ssl' : ''}${group.http2 ? ' http2' : ''}`);
+    }
+  }
+
+  /** Where each socket is bound (the real port when the config said 0). */
+  addresses(): BoundAddress[] {
+    return this.#servers.map(({ group, server }) => {
+      const a = server.address();
+      const base = { key: group.key, ssl: group.ssl, http2: group.http2 };
+      if (typeof a === 'string') return { ...base, path: a };
+      const info = a as AddressInfo | null;
+      return { ...base, port: info?.port ?? 0, host: info?.address ?? '' };
+    });
+  }
+
+  /** Reopens the log files (USR1). */
+  reopenLogs(): void {
+    this.accessLog.sink.reopen();
+    this.errorLog.sink.reopen();
+  }
+
+  /** True once {@link drain} has begun. */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * Graceful stop: no new connections, idle ones closed, requests in flight finished (their
+   * connections then close), HTTP/2 sessions sent GOAWAY; whatever remains after `timeoutMs` is
+   * cut. Resolves when everything is closed.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.#draining = true;
+    const closed = this.#servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve())));
+    for (const s of this.#sessions) s.close();
+    const deadline = Date.now() + timeoutMs;
+    while (this.#conns.size > 0 || this.#sessions.size > 0) {
+      for (const c of this.#conns) {
+        if ((this.#busy.get(c) ?? 0) === 0 && !this.#isSessionSocket(c)) c.destroy();
+      }
+      if (Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await this.close();
+    await Promise.all(closed);
+  }
+
+  /** Fast stop: every connection is cut. */
+  async close(): Promise<void> {
+    this.#draining = true;
+    for (const { server } of this.#servers) {
+      if (server.listening) server.close();
+    }
+    for (const s of this.#sessions) s.destroy();
+    for (const c of this.#conns) c.destroy();
+    this.#bodyWatch.close();
+    await this.#runtime.close();
+    this.accessLog.sink.flush();
+    this.errorLog.sink.flush();
+  }
+
+  #isSessionSocket(c: Duplex): boolean {
+    for (const s of this.#sessions) if (s.socket === c) return true;
+    return false;
+  }
+}
+
+function bind(server: AnyServer, group: SocketGroup): Promise<void> {
+  const a = group.listen.address;
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(new Error(`cannot listen on ${group.key}: ${err.message}`));
+    server.once('error', onError);
+    const done = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    if (a.kind === 'unix') server.listen({ path: a.path, backlog: 511 }, done);
+    else server.listen({ host: a.host === '' ? '0.0.0.0' : a.host, port: a.port, backlog: 511, ipv6Only: a.host.includes(':') }, done);
+  });
+}
+
+export { destroyResponse };

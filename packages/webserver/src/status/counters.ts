@@ -1,0 +1,105 @@
+/**
+ * Connection and request counters, as nginx's stub_status keeps them: active connections,
+ * accepted, handled (accepted and not dropped for max_connections), requests, and the active
+ * connections split into reading (no request seen yet on the connection), writing (a request in
+ * progress) and waiting (idle keep-alive). HTTP/2 sessions count as connections.
+ * @module
+ */
+
+/** A plain snapshot; workers send these to the master, which sums them. */
+export interface CounterSnapshot {
+  active: number;
+  accepts: number;
+  handled: number;
+  requests: number;
+  reading: number;
+  writing: number;
+  waiting: number;
+}
+
+interface ConnState {
+  inflight: number;
+  served: number;
+}
+
+/** The counters of one worker. */
+export class Counters {
+  accepts = 0;
+  handled = 0;
+  requests = 0;
+  active = 0;
+  #writing = 0;
+  #waiting = 0;
+  readonly #conns = new WeakMap<object, ConnState>();
+
+  /** A connection was accepted (`handled` false: dropped at once for max_connections). */
+  accepted(handled: boolean): void {
+    this.accepts++;
+    if (handled) {
+      this.handled++;
+      this.active++;
+    }
+  }
+
+  /** An accepted connection closed. */
+  closed(): void {
+    this.active--;
+  }
+
+  /**
+   * A request started on connection `conn` (the TLS/TCP socket, or the HTTP/2 session). Returns
+   * the function to call once when its response is done.
+   */
+  requestStarted(conn: object, onClose: (cb: () => void) => void): () => void {
+    this.requests++;
+    let state = this.#conns.get(conn);
+    if (!state) {
+      state = { inflight: 0, served: 0 };
+      this.#conns.set(conn, state);
+      const s = state;
+      onClose(() => {
+        if (s.inflight === 0 && s.served > 0) this.#waiting--;
+        else if (s.inflight > 0) this.#writing--;
+        s.inflight = -1;
+      });
+    }
+    const s = state;
+    if (s.inflight === 0) {
+      if (s.served > 0) this.#waiting--;
+      this.#writing++;
+    }
+    s.inflight++;
+    let done = false;
+    return () => {
+      if (done || s.inflight <= 0) return;
+      done = true;
+      s.inflight--;
+      s.served++;
+      if (s.inflight === 0) {
+        this.#writing--;
+        this.#waiting++;
+      }
+    };
+  }
+
+  snapshot(): CounterSnapshot {
+    const writing = Math.max(0, this.#writing);
+    const waiting = Math.max(0, this.#waiting);
+    return {
+      active: this.active,
+      accepts: this.accepts,
+      handled: this.handled,
+      requests: this.requests,
+      reading: Math.max(0, this.active - writing - waiting),
+      writing,
+      waiting,
+    };
+  }
+}
+
+/** Sums worker snapshots. */
+export function sumSnapshots(list: readonly CounterSnapshot[]): CounterSnapshot {
+  const out: CounterSnapshot = { active: 0, accepts: 0, handled: 0, requests: 0, reading: 0, writing: 0, waiting: 0 };
+  for (const s of list) for (const k of Object.keys(out) as Array<keyof CounterSnapshot>) out[k] += s[k];
+  return out;
+}

@@ -1,0 +1,95 @@
+/**
+ * Test helpers: a server from config text, raw-socket requests, temp dirs, spawned CLIs.
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfigText } from '../config/load.js';
+import { WebServer } from '../server/web-server.js';
+
+/** A temp dir removed by `cleanup`. */
+export async function tempDir(prefix = 'tsgi-ws-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Starts a WebServer in this process from TOML text (`error_log` defaults to off-ish: level crit). */
+export async function startFromText(text: string, file = 'test.toml'): Promise<WebServer> {
+  const withLog = /^\s*error_log_level\s*=/m.test(text) ? text : `error_log_level = "crit"\n${text}`;
+  const config = await loadConfigText(withLog, file);
+  return WebServer.start(config);
+}
+
+/** The port of the n-th bound socket. */
+export function portOf(server: WebServer, n = 0): number {
+  const a = server.addresses()[n];
+  if (a?.port === undefined) throw new Error('no TCP address');
+  return a.port;
+}
+
+/**
+ * Sends raw bytes, resolves with everything received until the server closes (or `timeoutMs`).
+ */
+export function rawRequest(port: number, data: string | Buffer, timeoutMs = 10_000, host = '127.0.0.1'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, host);
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    }, timeoutMs);
+    socket.on('connect', () => socket.write(data));
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', (e) => {
+      clearTimeout(timer);
+      if (chunks.length) resolve(Buffer.concat(chunks).toString('latin1'));
+      else reject(e);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
+  });
+}
+
+/** The status code of the first response in raw text. */
+export function statusOf(raw: string): number {
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(raw);
+  return m ? Number(m[1]) : 0;
+}
+
+const RUN_CLI = fileURLToPath(new URL('./run-cli.ts', import.meta.url));
+
+/** Spawns the CLI from source; collects output. */
+export function spawnCli(args: readonly string[], cwd?: string): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', RUN_CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Runs the CLI to completion. */
+export async function runCli(args: readonly string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = spawnCli(args, cwd);
+  const code = await p.exited;
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
+/** Polls `check` until it returns a value (bounded). */
+export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
