@@ -92,7 +92,12 @@ function checkFileBody(response: Response, label: string | undefined): TsgiViola
  * (SPEC.md 5.6.2). The body is never buffered. Other responses are returned unchanged.
  */
 export function verifyContentLength(response: Response, method: string, report: (found: TsgiViolation) => void, label?: string): Response {
-  const declared = response.headers.get('content-length');
+  let declared: string | null;
+  try {
+    declared = response.headers.get('content-length');
+  } catch {
+    return response; // Headers unreadable: checkResponse has reported it.
+  }
   if (declared === null || !/^\d+$/.test(declared) || response.body === null || method === 'HEAD') return response;
   if (response.status === 204 || response.status === 304) return response;
   const expected = Number(declared);
