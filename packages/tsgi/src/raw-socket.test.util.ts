@@ -87,5 +87,5 @@ export async function until(predicate: () => boolean, timeoutMs = 10_000, what =
 
 /** Splits a raw HTTP/1.1 response stream into status lines (for pipelining order checks). */
 export function statusLines(raw: string): string[] {
-  return raw.match(/^HTTP\/1\.[01] \d{3}[^\r\n]*/gm) ?? [];
+  return raw.match(/HTTP\/1\.[01] \d{3}[^\r\n]*/g) ?? [];
 }

@@ -91,6 +91,12 @@ function settleRequestBody(ex: Exchange): void {
     if (ex.bodyState !== undefined && !ex.bodyState.done) res.once('finish', () => drainRequestBody(ex, ex.bodyState));
     return;
   }
+  if (ex.needsContinue) {
+    // 100 Continue was never sent, so the client may or may not send the body now (RFC 9110
+    // section 10.1.1): its next bytes are ambiguous. Close after the response.
+    res.shouldKeepAlive = false;
+    return;
+  }
   const state = ex.bodyState;
   if (state === undefined || !state.started) {
     const cl = req.headers['content-length'];
@@ -172,6 +178,19 @@ function failMidway(ex: Exchange, error: unknown): void {
     return;
   }
   ex.config.log.error(`tsgi: ${requestLine(ex)} failed after the response was committed; closing the connection`, error);
+  abortConnection(ex);
+}
+
+/**
+ * Destroys the connection after what was already written (SPEC 5.8.1: a truncated message, no
+ * terminating chunk). node corks a response's writes until the next tick; uncork first so the
+ * bytes the client was promised so far are not silently dropped.
+ */
+export function abortConnection(ex: Exchange): void {
+  const socket = ex.res.socket;
+  if (socket !== null && !socket.destroyed) {
+    while (socket.writableCorked > 0) socket.uncork();
+  }
   ex.res.destroy();
 }
 
@@ -387,7 +406,7 @@ export function sendError(ex: Exchange, error: unknown): void {
   ex.config.log.error(`tsgi: ${requestLine(ex)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   if (ex.responded || ex.closed) return;
   if (ex.res.headersSent) {
-    ex.res.destroy();
+    abortConnection(ex);
     return;
   }
   const onError = ex.config.onError;

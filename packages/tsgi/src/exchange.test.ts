@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FastResponse, serve, type TsgiCompletion, type TsgiContext } from './index.js';
+import { open, portOf, rawExchange, recordingLogger, until, waitForData } from './raw-socket.test.util.js';
+
+const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`;
+
+test('request.signal aborts when the client disconnects while the app is working', async () => {
+  let signal: AbortSignal | undefined;
+  let abortedAt = 0;
+  const server = await serve(
+    async (request) => {
+      signal = request.signal;
+      await new Promise<void>((resolve) => request.signal.addEventListener('abort', () => resolve(), { once: true }));
+      abortedAt = Date.now();
+      return new Response('too late');
+    },
+    { port: 0, log: recordingLogger() },
+  );
+  try {
+    const socket = await open(portOf(server.url));
+    socket.write(get('/'));
+    await until(() => signal !== undefined, 5000, 'the app to start');
+    socket.destroy();
+    await until(() => abortedAt > 0, 5000, 'the signal to abort');
+    assert.equal(signal!.aborted, true);
+    assert.equal((signal!.reason as DOMException).name, 'AbortError');
+  } finally {
+    await server.close();
+  }
+});
+
+test('request.signal never aborts on normal completion (read during and after the response)', async () => {
+  const signals: AbortSignal[] = [];
+  const completions: Promise<TsgiCompletion>[] = [];
+  const server = await serve(
+    (request, context) => {
+      signals.push(request.signal);
+      completions.push(context.completed);
+      if (request.url.endsWith('/stream')) {
+        return new Response(new ReadableStream({ start: (c) => (c.enqueue(new Uint8Array([1])), c.enqueue(new Uint8Array([2])), c.close()) }));
+      }
+      return new FastResponse('done');
+    },
+    { port: 0 },
+  );
+  try {
+    for (const path of ['/', '/stream']) {
+      const r = await fetch(server.url + path);
+      await r.arrayBuffer();
+    }
+    await Promise.all(completions);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(signals.length, 2);
+    for (const s of signals) assert.equal(s.aborted, false);
+  } finally {
+    await server.close();
+  }
+  for (const s of signals) assert.equal(s.aborted, false, 'not even after the server closed');
+});
+
+test('completed settles with status and bytesWritten, aborted false; HEAD writes 0 bytes', async () => {
+  const completions: Promise<TsgiCompletion>[] = [];
+  const server = await serve(
+    (request, context) => {
+      completions.push(context.completed);
+      return new FastResponse('12345', { status: 201 });
+    },
+    { port: 0 },
+  );
+  try {
+    await rawExchange(portOf(server.url), get('/'));
+    await rawExchange(portOf(server.url), 'HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(await completions[0], { aborted: false, bytesWritten: 5, status: 201 });
+    assert.deepEqual(await completions[1], { aborted: false, bytesWritten: 0, status: 201 });
+  } finally {
+    await server.close();
+  }
+});
+
+test('client disconnect mid-stream: the body stream is cancelled, completed says aborted, the signal aborts', async () => {
+  let cancelled: unknown;
+  let context: TsgiContext | undefined;
+  let signal: AbortSignal | undefined;
+  const server = await serve(
+    (request, ctx) => {
+      context = ctx;
+      signal = request.signal;
+      let i = 0;
+      return new Response(
+        new ReadableStream({
+          async pull(c) {
+            await new Promise((r) => setTimeout(r, 5));
+            c.enqueue(new TextEncoder().encode(`tick ${i++}\n`));
+          },
+          cancel(reason) {
+            cancelled = reason ?? 'cancelled';
+          },
+        }),
+      );
+    },
+    { port: 0, log: recordingLogger() },
+  );
+  try {
+    const socket = await open(portOf(server.url));
+    socket.write(get('/'));
+    await waitForData(socket, /tick 3/);
+    socket.destroy();
+    await until(() => cancelled !== undefined, 5000, 'the body to be cancelled');
+    const completion = await context!.completed;
+    assert.equal(completion.aborted, true);
+    assert.equal(completion.status, 200);
+    assert.ok(completion.bytesWritten > 0);
+    assert.equal(signal!.aborted, true);
+  } finally {
+    await server.close();
+  }
+});
+
+test('client disconnect mid-upload: the request body stream errors (never ends as if complete)', async () => {
+  let outcome = '';
+  const server = await serve(
+    async (request) => {
+      try {
+        await request.text();
+        outcome = 'ended';
+      } catch (error) {
+        outcome = `errored: ${(error as Error).name}`;
+      }
+      return new Response('x');
+    },
+    { port: 0, log: recordingLogger() },
+  );
+  try {
+    const socket = await open(portOf(server.url));
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhalf');
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    await until(() => outcome !== '', 5000, 'the body stream to settle');
+    assert.match(outcome, /^errored/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('waitUntil: callable after the response; a rejection is logged, not thrown; close() waits for it', async () => {
+  const log = recordingLogger();
+  let later: TsgiContext | undefined;
+  let finished = false;
+  const server = await serve(
+    (_request, context) => {
+      later = context;
+      context.waitUntil(Promise.reject(new Error('background failed')));
+      return new Response('ok');
+    },
+    { port: 0, log },
+  );
+  await (await fetch(server.url)).text();
+  await later!.completed;
+  later!.waitUntil(new Promise((r) => setTimeout(r, 100)).then(() => (finished = true)));
+  await server.close();
+  assert.equal(finished, true);
+  assert.ok(log.lines.some((l) => l.includes('waitUntil') && l.includes('background failed')));
+  assert.throws(() => later!.waitUntil('nope' as never), /expects a promise/);
+});
+
+test('context fields: peer and local addresses, protocol, worker, server, state', async () => {
+  let seen: Record<string, unknown> = {};
+  const server = await serve(
+    (_request, context) => {
+      seen = {
+        remoteAddress: context.remoteAddress,
+        remotePort: context.remotePort,
+        localAddress: context.localAddress,
+        localPort: context.localPort,
+        protocol: context.protocol,
+        encrypted: context.encrypted,
+        scheme: context.scheme,
+        mountPath: context.mountPath,
+        worker: context.worker,
+        tsgiVersion: context.server.tsgiVersion,
+        state: context.state,
+        logType: typeof context.log.error,
+      };
+      return new Response('');
+    },
+    { port: 0 },
+  );
+  try {
+    await rawExchange(portOf(server.url), 'GET / HTTP/1.0\r\n\r\n');
+    assert.equal(seen.remoteAddress, '127.0.0.1');
+    assert.ok((seen.remotePort as number) > 0);
+    assert.equal(seen.localAddress, '127.0.0.1');
+    assert.equal(seen.localPort, portOf(server.url));
+    assert.equal(seen.protocol, 'HTTP/1.0');
+    assert.equal(seen.encrypted, false);
+    assert.equal(seen.scheme, 'http');
+    assert.equal(seen.mountPath, '');
+    assert.deepEqual(seen.worker, { id: 1, pid: process.pid });
+    assert.equal(seen.tsgiVersion, '1.0');
+    assert.deepEqual(seen.state, {});
+    assert.equal(seen.logType, 'function');
+  } finally {
+    await server.close();
+  }
+});
+
+test('the process survives early disconnects, resets and throwing bodies (no unhandled rejection)', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  const server = await serve(
+    async (request) => {
+      await new Promise((r) => setTimeout(r, 20));
+      if (request.method === 'POST') await request.text();
+      return new Response(new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(1024)) }));
+    },
+    { port: 0, log: recordingLogger() },
+  );
+  try {
+    for (let i = 0; i < 10; i++) {
+      const socket = await open(portOf(server.url));
+      socket.write(i % 2 ? get('/') : 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nabc');
+      await new Promise((r) => setTimeout(r, 5 + i * 3));
+      if (i % 3 === 0) socket.resetAndDestroy();
+      else socket.destroy();
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const ok = await fetch(server.url, { method: 'HEAD' });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    await server.close();
+  }
+});
