@@ -35,7 +35,7 @@ export {
   type ErrorView,
 } from './conf/settings.js';
 export { getTsgiApplication, type TsgiApplication } from './core/handler.js';
-export type { View, ViewAttributes, GetResponse, Middleware, MiddlewareHandler, ResponseLike, RouteParams } from './core/types.js';
+export type { View as ViewFunction, ViewAttributes, GetResponse, Middleware, MiddlewareHandler, ResponseLike, RouteParams } from './core/types.js';
 
 // Errors.
 export {
@@ -111,3 +111,14 @@ export { Session } from './sessions/session.js';
 // Views.
 export { pageNotFound, badRequest, permissionDenied, serverError } from './views/defaults.js';
 export { escapeHtml } from './utils/html.js';
+export { View, HTTP_METHOD_NAMES } from './views/generic.js';
+export { requireHttpMethods, requireGET, requirePOST, requireSafe } from './views/decorators.js';
+export { technical500Response, technical404Response } from './views/debug.js';
+
+// Shortcuts, templates, files.
+export { render, redirect, type RedirectOptions } from './shortcuts.js';
+export { TemplateEngine, TemplateDoesNotExist, getTemplateEngine } from './template/engine.js';
+export { FileResponse, contentDisposition, type FileResponseInit } from './http/file-response.js';
+
+// Testing.
+export { Client, type ClientOptions, type RequestOptions, type TestResponse, type TestFile, type FormData } from './test/client.js';

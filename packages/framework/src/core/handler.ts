@@ -106,7 +106,10 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
       if (early) return early;
     }
     try {
-      return toHttpResponse(await view(request, match.params), `view ${view.viewName ?? (view.name || 'anonymous')}`);
+      const response = toHttpResponse(await view(request, match.params), `view ${view.viewName ?? (view.name || 'anonymous')}`);
+      const preparing = response.prepare();
+      if (preparing) await preparing;
+      return response;
     } catch (error) {
       // Django's process_exception: the innermost middleware gets the first chance.
       for (const hook of exceptionHooks) {

@@ -31,6 +31,7 @@ import { splitDomainPort, validateHost, effectiveAllowedHosts } from './host.js'
 import { readBody } from './body.js';
 import { parseMultipart, type UploadedFile } from './multipart.js';
 import { parseContentType } from './content-type.js';
+import { testClientMarker } from '../core/test-hooks.js';
 import type { Resolver, ResolverMatch } from '../urls/resolver.js';
 import type { Session } from '../sessions/session.js';
 
@@ -220,6 +221,8 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
     const allowed = effectiveAllowedHosts(this.settings.ALLOWED_HOSTS, this.settings.DEBUG);
     const [domain] = splitDomainPort(host);
     if (domain && validateHost(domain, allowed)) return host;
+    // The test client's default host is always allowed (Django adds 'testserver' in tests).
+    if (domain === 'testserver' && testClientMarker(this.context)) return host;
     let message = `Invalid HTTP_HOST header: ${JSON.stringify(host)}.`;
     if (domain) message += ` You may need to add ${JSON.stringify(domain)} to ALLOWED_HOSTS.`;
     else message += ' The domain name provided is not valid according to RFC 1034/1035.';

@@ -113,6 +113,13 @@ export abstract class HttpResponseBase {
   protected abstract fetchBody(): BodyInit | null;
 
   /**
+   * Async work before the response can be sent (FileResponse stats its file here); runs right
+   * after the view returns, so its errors become responses like the view's. Returns undefined
+   * when there is nothing to wait for (no promise on the hot path).
+   */
+  prepare(): Promise<void> | void {}
+
+  /**
    * The fetch `Response` for the server (a FastResponse). Called once, by the handler.
    */
   toResponse(): Response {

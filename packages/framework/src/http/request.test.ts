@@ -1,0 +1,218 @@
+// The Request a view gets, over real sockets (tsgi's serve()): every attribute the issue lists.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { serveApp, type ServedApp } from '../test/serve-app.js';
+import { path } from '../urls/conf.js';
+import { JsonResponse, HttpResponse } from './response.js';
+import type { HttpRequest } from './request.js';
+
+/** Sends raw bytes, returns the raw response text (the connection is closed by `Connection: close`). */
+function raw(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(text));
+    let out = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (out += d));
+    socket.on('end', () => resolve(out));
+    socket.on('error', reject);
+    socket.setTimeout(10_000, () => socket.destroy(new Error('timeout')));
+  });
+}
+
+let viewCalls = 0;
+const describe = async (request: HttpRequest) => {
+  viewCalls++;
+  return new JsonResponse({
+    method: request.method,
+    path: request.path,
+    pathInfo: request.pathInfo,
+    mountPath: request.mountPath,
+    fullPath: request.getFullPath(),
+    scheme: request.scheme,
+    secure: request.isSecure(),
+    host: request.getHost(),
+    absolute: request.buildAbsoluteUri(),
+    absoluteLogin: request.buildAbsoluteUri('/login/?next=1'),
+    client: request.client,
+    remoteAddress: request.remoteAddress,
+    headerMixed: request.headers.get('X-CuStOm'),
+    headerFast: request.header('x-custom'),
+    a: request.GET.get('a'),
+    aAll: request.GET.getAll('a'),
+    e: request.GET.get('e'),
+    space: request.GET.get('c d'),
+    missing: request.GET.get('nope') ?? null,
+    cookies: request.COOKIES,
+    accepts: request.accepts('text/html', 'application/json'),
+    acceptedTypes: request.acceptedTypes,
+    rawIsRequest: request.raw instanceof Request,
+    worker: request.context.worker.id,
+    params: request.params,
+    paramTypes: Object.fromEntries(Object.entries(request.params).map(([k, v]) => [k, typeof v])),
+  });
+};
+
+let served: ServedApp;
+let mounted: ServedApp;
+
+before(async () => {
+  const settings = {
+    DEBUG: false,
+    SECRET_KEY: 'k'.repeat(50),
+    ALLOWED_HOSTS: ['127.0.0.1', 'example.com'],
+    DATA_UPLOAD_MAX_MEMORY_SIZE: 1024,
+    DATA_UPLOAD_MAX_NUMBER_FIELDS: 5,
+    SECURE_PROXY_SSL_HEADER: ['X-Proxy-Secure', 'on'] as [string, string],
+    MIDDLEWARE: [],
+    ROOT_URLCONF: [
+      path('describe/', describe),
+      path('items/<int:id>/<slug:slug>/', describe),
+      path('body/', async (request) => {
+        const body = await request.bytes();
+        return new JsonResponse({ length: body.length, contentType: request.contentType, params: { ...request.contentParams }, encoding: request.encoding });
+      }),
+      path('text/', async (request) => new HttpResponse(await request.text(), { contentType: 'text/plain' })),
+      path('json/', async (request) => new JsonResponse({ got: await request.json() })),
+      path('form/', async (request) => {
+        await request.load();
+        return new JsonResponse({ title: request.POST.get('title'), tags: request.POST.getAll('tag'), encoding: request.encoding });
+      }),
+      path('lazy/', () => new HttpResponse('did not read anything')),
+      path('query/', (request) => new JsonResponse({ n: request.GET.size })),
+    ],
+  };
+  served = await serveApp(settings);
+  mounted = await serveApp(settings, { mountPath: '/app' });
+});
+
+after(async () => {
+  await served?.close();
+  await mounted?.close();
+});
+
+test('method, path, query (multi-value), headers, cookies, client, negotiation, raw and context', async () => {
+  const res = await fetch(`${served.url}/describe/?a=1&a=2&e=%C3%A9t%C3%A9&c+d=x+y`, {
+    headers: { 'X-Custom': 'Yes', Cookie: 'theme=dark; n=1', Accept: 'application/json;q=0.9, text/html;q=0.5' },
+  });
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as Record<string, unknown>;
+  assert.equal(body.method, 'GET');
+  assert.equal(body.path, '/describe/');
+  assert.equal(body.pathInfo, '/describe/');
+  assert.equal(body.mountPath, '');
+  assert.equal(body.fullPath, '/describe/?a=1&a=2&e=%C3%A9t%C3%A9&c+d=x+y');
+  assert.equal(body.a, '2', 'get() gives the last value');
+  assert.deepEqual(body.aAll, ['1', '2']);
+  assert.equal(body.e, 'été');
+  assert.equal(body.space, 'x y');
+  assert.equal(body.missing, null);
+  assert.equal(body.headerMixed, 'Yes');
+  assert.equal(body.headerFast, 'Yes');
+  assert.deepEqual(body.cookies, { theme: 'dark', n: '1' });
+  assert.equal(body.accepts, 'application/json');
+  assert.deepEqual(body.acceptedTypes, ['application/json', 'text/html']);
+  assert.equal(body.rawIsRequest, true);
+  assert.equal(body.worker, 1);
+  assert.equal(body.remoteAddress, '127.0.0.1');
+  assert.equal(body.scheme, 'http');
+  assert.equal(body.secure, false);
+  assert.equal(body.host, `127.0.0.1:${served.port}`);
+  assert.equal(body.absolute, `http://127.0.0.1:${served.port}/describe/?a=1&a=2&e=%C3%A9t%C3%A9&c+d=x+y`);
+  assert.equal(body.absoluteLogin, `http://127.0.0.1:${served.port}/login/?next=1`);
+});
+
+test('typed route parameters reach the view converted', async () => {
+  const res = await fetch(`${served.url}/items/42/hello-world/`);
+  const body = (await res.json()) as Record<string, unknown>;
+  assert.deepEqual(body.params, { id: 42, slug: 'hello-world' });
+  assert.deepEqual(body.paramTypes, { id: 'number', slug: 'string' });
+});
+
+test('mount path: path keeps it, pathInfo drops it, URLs resolve below it', async () => {
+  const res = await fetch(`${mounted.url}/app/describe/?a=1`);
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as Record<string, unknown>;
+  assert.equal(body.path, '/app/describe/');
+  assert.equal(body.pathInfo, '/describe/');
+  assert.equal(body.mountPath, '/app');
+  assert.equal((await fetch(`${mounted.url}/describe/`)).status, 404, 'outside the mount path');
+});
+
+test('isSecure honours SECURE_PROXY_SSL_HEADER; the client address comes from the trusted proxy', async () => {
+  const res = await fetch(`${served.url}/describe/`, { headers: { 'X-Proxy-Secure': 'on', 'X-Forwarded-For': '203.0.113.9' } });
+  const body = (await res.json()) as Record<string, unknown>;
+  assert.equal(body.scheme, 'https');
+  assert.equal(body.secure, true);
+  assert.equal(body.remoteAddress, '203.0.113.9');
+  assert.deepEqual((body.client as { address: string }).address, '203.0.113.9');
+  const off = (await (await fetch(`${served.url}/describe/`, { headers: { 'X-Proxy-Secure': 'off' } })).json()) as Record<string, unknown>;
+  assert.equal(off.secure, false);
+});
+
+test('bad Host: 400, a security log line, and the view never runs', async () => {
+  const before = viewCalls;
+  const evil = await raw(served.port, 'GET /describe/ HTTP/1.1\r\nHost: evil.example.net\r\nConnection: close\r\n\r\n');
+  assert.match(evil, /^HTTP\/1\.1 400 /);
+  const malformed = await raw(served.port, 'GET /describe/ HTTP/1.1\r\nHost: bad_host!\r\nConnection: close\r\n\r\n');
+  assert.match(malformed, /^HTTP\/1\.1 400 /);
+  const good = await raw(served.port, 'GET /describe/ HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n');
+  assert.match(good, /^HTTP\/1\.1 200 /);
+  assert.equal(viewCalls, before + 1, 'only the allowed host reached the view');
+  const line = served.logs.find(([level, m]) => level === 'error' && m.includes('security.DisallowedHost') && m.includes('evil.example.net'));
+  assert.ok(line, `security log line missing: ${JSON.stringify(served.logs)}`);
+  assert.match(line[1], /You may need to add "evil\.example\.net" to ALLOWED_HOSTS/);
+});
+
+test('body, content type and its parameters, encoding', async () => {
+  const res = await fetch(`${served.url}/body/`, {
+    method: 'POST',
+    body: 'hello',
+    headers: { 'Content-Type': 'Text/Plain; Charset="ISO-8859-1"; format=flowed' },
+  });
+  assert.deepEqual(await res.json(), { length: 5, contentType: 'text/plain', params: { charset: 'ISO-8859-1', format: 'flowed' }, encoding: 'ISO-8859-1' });
+  const latin = await fetch(`${served.url}/text/`, { method: 'POST', body: new Uint8Array([0x63, 0x61, 0x66, 0xe9]), headers: { 'Content-Type': 'text/plain; charset=latin1' } });
+  assert.equal(await latin.text(), 'café');
+});
+
+test('urlencoded forms: POST is a multi-value dict, decoded with the request charset', async () => {
+  const res = await fetch(`${served.url}/form/`, {
+    method: 'POST',
+    body: 'title=Hello+there&tag=a&tag=b',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+  });
+  assert.deepEqual(await res.json(), { title: 'Hello there', tags: ['a', 'b'], encoding: 'utf-8' });
+});
+
+test('json(): parsed; malformed or empty is a clear 400', async () => {
+  const ok = await fetch(`${served.url}/json/`, { method: 'POST', body: '{"a":[1,2]}', headers: { 'Content-Type': 'application/json' } });
+  assert.deepEqual(await ok.json(), { got: { a: [1, 2] } });
+  const bad = await fetch(`${served.url}/json/`, { method: 'POST', body: '{"a":', headers: { 'Content-Type': 'application/json' } });
+  assert.equal(bad.status, 400);
+  assert.match(await bad.text(), /Bad Request/);
+  const empty = await fetch(`${served.url}/json/`, { method: 'POST', body: '', headers: { 'Content-Type': 'application/json' } });
+  assert.equal(empty.status, 400);
+  assert.ok(served.logs.some(([, m]) => m.includes('Malformed JSON')), 'the reason is logged');
+});
+
+test('oversized bodies: 413 from Content-Length before reading, and from a chunked stream while reading', async () => {
+  const big = 'x'.repeat(5000);
+  const declared = await fetch(`${served.url}/json/`, { method: 'POST', body: big, headers: { 'Content-Type': 'application/json' } });
+  assert.equal(declared.status, 413);
+  const chunked = await raw(
+    served.port,
+    'POST /text/ HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n' +
+      `800\r\n${'y'.repeat(0x800)}\r\n0\r\n\r\n`,
+  );
+  assert.match(chunked, /^HTTP\/1\.1 413 /);
+  const within = await fetch(`${served.url}/text/`, { method: 'POST', body: 'z'.repeat(1024) });
+  assert.equal((await within.text()).length, 1024, 'exactly the limit is accepted');
+});
+
+test('laziness: a view that reads nothing is not hurt by a query it never parses; one that reads it gets 400', async () => {
+  const q = 'a=1&b=2&c=3&d=4&e=5&f=6&g=7';
+  assert.equal((await fetch(`${served.url}/lazy/?${q}`)).status, 200);
+  const read = await fetch(`${served.url}/query/?${q}`);
+  assert.equal(read.status, 400, 'TooManyFieldsSent');
+  assert.equal((await fetch(`${served.url}/query/?a=1&b=2`)).status, 200);
+});

@@ -1,0 +1,55 @@
+/**
+ * Shortcuts (Django's `django.shortcuts`): `render()` a template into a response,
+ * `redirect()` to a URL or a named route.
+ * @module
+ */
+import type { HttpRequest } from './http/request.js';
+import { HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, type ResponseInit } from './http/response.js';
+import { getTemplateEngine } from './template/engine.js';
+import { getToken, csrfInput } from './middleware/csrf.js';
+import { reverse, type ReverseOptions } from './urls/reverse.js';
+
+/**
+ * Renders template `name` with `context` into an HttpResponse. Templates also see `it.request`,
+ * `it.csrfToken` and `it.csrfInput` (the hidden form field; computed only when used, so pages
+ * without forms set no CSRF cookie) and TEMPLATES.OPTIONS.globals.
+ *
+ * @example
+ * ```ts
+ * export async function index(request: HttpRequest) {
+ *   return render(request, 'polls/index.html', { questions: await latest() });
+ * }
+ * // polls/index.html: <% it.questions.forEach(q => { %><li><%= q.text %></li><% }) %>
+ * ```
+ */
+export async function render(request: HttpRequest, name: string, context: Record<string, unknown> = {}, init: ResponseInit = {}): Promise<HttpResponse> {
+  const engine = getTemplateEngine(request.settings);
+  const data: Record<string, unknown> = { ...engine.globals, request, ...context };
+  Object.defineProperty(data, 'csrfToken', { get: () => getToken(request), enumerable: true, configurable: true });
+  Object.defineProperty(data, 'csrfInput', { get: () => csrfInput(request), enumerable: true, configurable: true });
+  return new HttpResponse(await engine.render(name, data), init);
+}
+
+/** Options of {@link redirect}. */
+export interface RedirectOptions extends Omit<ReverseOptions, 'resolver'> {
+  /** 301 instead of 302. */
+  permanent?: boolean;
+}
+
+/**
+ * A redirect to a URL (anything with `/` or `.`) or to a route name (reversed with `params`;
+ * NoReverseMatch when it does not reverse).
+ * Only http, https and relative URLs (DisallowedRedirect otherwise).
+ *
+ * @example
+ * ```ts
+ * return redirect('polls:detail', { params: { id: 3 } });
+ * return redirect('/login/', { permanent: false });
+ * ```
+ */
+export function redirect(to: string, options: RedirectOptions = {}): HttpResponseRedirect {
+  let url = to;
+  // Django's resolve_url: no '/' and no '.' means a route name; one that does not reverse is an error.
+  if (!to.includes('/') && !to.includes('.')) url = reverse(to, options);
+  return options.permanent ? new HttpResponsePermanentRedirect(url) : new HttpResponseRedirect(url);
+}
