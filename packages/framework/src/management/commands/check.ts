@@ -1,0 +1,32 @@
+/**
+ * `check [--deploy] [--tag TAG] [--fail-level LEVEL]`: runs the system checks and exits
+ * non-zero when one reaches the fail level (Django's `check`).
+ * @module
+ */
+import type { CheckLevelName } from '../../conf/checks.js';
+import { CheckLevel, formatCheckReport, runChecks } from '../../conf/checks.js';
+import { CommandError, defineCommand } from '../base.js';
+import { loadSettings } from '../load-settings.js';
+
+export default defineCommand({
+  name: 'check',
+  help: 'Checks the entire project for potential problems (settings, URLs, static files; --deploy adds security).',
+  requiresProject: true,
+  options: [
+    { name: 'deploy', type: 'boolean', help: 'Check deployment settings (security) too.' },
+    { name: 'tag', type: 'string', short: 't', metavar: 'TAG', help: 'Run only checks tagged settings, staticfiles, urls or security (comma-separated).' },
+    { name: 'fail-level', type: 'string', metavar: 'LEVEL', default: 'ERROR', help: 'Message level that makes the command exit with a non-zero status: CRITICAL, ERROR, WARNING, INFO or DEBUG.' },
+  ],
+  async handle({ project, stdout, stderr }, { options }) {
+    const levelName = String(options['fail-level']).toUpperCase();
+    if (!(levelName in CheckLevel)) {
+      throw new CommandError(`--fail-level must be one of ${Object.keys(CheckLevel).join(', ')}, not '${String(options['fail-level'])}'`, 2);
+    }
+    const settings = await loadSettings(project!);
+    const tags = typeof options.tag === 'string' ? options.tag.split(',').map((t) => t.trim()) : undefined;
+    const messages = await runChecks(settings, { deploy: options.deploy === true, ...(tags ? { tags } : {}) });
+    const report = formatCheckReport(messages, CheckLevel[levelName as CheckLevelName]);
+    (report.failed ? stderr : stdout).write(report.text);
+    return report.failed ? 1 : 0;
+  },
+});

@@ -1,0 +1,96 @@
+/**
+ * Copies a template directory (the project or app skeleton) into place, as Django's
+ * `TemplateCommand` does: files ending in `-tpl` are rendered (`{{ name }}` placeholders
+ * replaced, the suffix dropped) and a directory or file named after a placeholder key
+ * (`project_name`, `app_name`) is renamed to its value. Existing files are never overwritten:
+ * every conflict is found before the first byte is written.
+ * @module
+ */
+import { mkdir, readdir, readFile, stat, writeFile, chmod } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CommandError } from './base.js';
+
+/** Placeholder values, e.g. `{ project_name: 'mysite', secret_key: '...' }`. */
+export type TemplateContext = Readonly<Record<string, string>>;
+
+/** Suffix marking a file to render; keeps `.ts` templates out of tsc and eslint. */
+const TEMPLATE_SUFFIX = '-tpl';
+
+/** Where the framework keeps its skeletons (src/, shipped in the package; tsc does not copy them). */
+export function templateDirectory(kind: 'project-template' | 'app-template'): string {
+  // Two levels up from src/management/ or dist/management/ is the package root.
+  return fileURLToPath(new URL(`../../src/${kind}/`, import.meta.url));
+}
+
+/** Replaces `{{ key }}` (spaces optional); an unknown key is a bug in the template, so it throws. */
+export function renderTemplate(text: string, context: TemplateContext): string {
+  return text.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (_match, key: string) => {
+    const value = context[key];
+    if (value === undefined) throw new Error(`template placeholder {{ ${key} }} has no value`);
+    return value;
+  });
+}
+
+interface PlannedFile {
+  readonly source: string;
+  readonly target: string;
+  readonly render: boolean;
+  readonly executable: boolean;
+}
+
+async function plan(sourceDir: string, targetDir: string, context: TemplateContext, out: PlannedFile[]): Promise<PlannedFile[]> {
+  const entries = await readdir(sourceDir, { withFileTypes: true });
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of entries) {
+    // `dot_gitignore` -> `.gitignore`: npm drops dotfiles named .gitignore from packages.
+    const undotted = entry.name.startsWith('dot_') ? `.${entry.name.slice(4)}` : entry.name;
+    const renamed = context[undotted] ?? undotted;
+    const source = join(sourceDir, entry.name);
+    if (entry.isDirectory()) {
+      await plan(source, join(targetDir, renamed), context, out);
+    } else if (entry.isFile()) {
+      const render = renamed.endsWith(TEMPLATE_SUFFIX);
+      const name = render ? renamed.slice(0, -TEMPLATE_SUFFIX.length) : renamed;
+      const executable = ((await stat(source)).mode & 0o111) !== 0;
+      out.push({ source, target: join(targetDir, name), render, executable });
+    }
+  }
+  return out;
+}
+
+/**
+ * Writes the template at `sourceDir` into `targetDir` and returns the files written (relative).
+ * Throws {@link CommandError} naming every file that already exists, before writing anything.
+ */
+export async function copyTemplate(sourceDir: string, targetDir: string, context: TemplateContext): Promise<string[]> {
+  const files = await plan(sourceDir, targetDir, context, []);
+  const conflicts: string[] = [];
+  for (const file of files) {
+    if (await exists(file.target)) conflicts.push(file.target);
+  }
+  if (conflicts.length > 0) {
+    throw new CommandError(
+      `${conflicts.map((c) => `'${c}'`).join(', ')} already ${conflicts.length === 1 ? 'exists' : 'exist'}. ` +
+        "Overlaying a project into an existing directory won't replace conflicting files.",
+    );
+  }
+  for (const file of files) {
+    await mkdir(join(file.target, '..'), { recursive: true });
+    const data = await readFile(file.source);
+    await writeFile(file.target, file.render ? renderTemplate(data.toString('utf8'), context) : data, { flag: 'wx' });
+    if (file.executable) await chmod(file.target, 0o755);
+  }
+  return files.map((f) => relative(targetDir, f.target));
+}
+
+/** True when something (file, dir, dangling link) is at `path`. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
