@@ -93,7 +93,7 @@ export class BodyWatch {
         continue;
       }
       // Silence that is ours (the reader applies backpressure, the buffer is full) does not count.
-      if (e.req.readableLength >= e.req.readableHighWaterMark || e.req.readableFlowing === false) e.last = now;
+      if (e.req.readableLength >= e.req.readableHighWaterMark) e.last = now;
       else if (now - e.last >= this.#bodyTimeoutMs) {
         this.#bodies.delete(e);
         this.#events.bodyTimeout(e.req, e.res);

@@ -41,7 +41,8 @@ function requestLineOverflow(err: ParserError): boolean {
   const end = Math.min(raw.length, err.bytesParsed ?? raw.length);
   const previous = raw.lastIndexOf('\r\n\r\n', end);
   const start = previous === -1 ? 0 : previous + 4;
-  return raw.indexOf('\n', start) === -1;
+  const newline = raw.indexOf('\n', start);
+  return newline === -1 || newline >= end;
 }
 
 /**

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WebServer } from './web-server.js';
-import { portOf, rawRequest, startFromText, statusOf, tempDir } from '../testing/helpers.js';
+import { freePort, portOf, rawRequest, startFromText, statusOf, tempDir } from '../testing/helpers.js';
 
 interface Reply {
   status: number;
@@ -184,9 +184,7 @@ describe('server names among servers sharing one socket', () => {
   before(async () => {
     const block = (names: string, body: string, extra = '') => `[[server]]\nlisten = "127.0.0.1:0"\nserver_name = [${names}]\n${extra}\n  [[server.location]]\n  path = "/"\n  return = "200 ${body}"\n`;
     // Port 0 would give each server its own socket; bind one fixed ephemeral port instead.
-    const probe = await startFromText(block('"x"', 'x'));
-    const free = portOf(probe);
-    await probe.close();
+    const free = await freePort();
     const text = [
       block('"example.com"', 'exact'),
       block('"*.example.com"', 'leading-wildcard'),

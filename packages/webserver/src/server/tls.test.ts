@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { WebServer } from './web-server.js';
+import { makeCert } from '../testing/certs.js';
+import { freePort, startFromText, tempDir } from '../testing/helpers.js';
+
+const run = promisify(execFile);
+
+function certNameFor(port: number, servername: string | undefined): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, ...(servername ? { servername } : {}), rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => {
+      const cn = socket.getPeerCertificate().subject?.CN;
+      socket.end();
+      resolve(String(cn));
+    });
+    socket.on('error', reject);
+  });
+}
+
+async function curl(args: string[]): Promise<{ status: string; version: string; body: string }> {
+  const { stdout } = await run('curl', ['-sk', '--max-time', '20', '-w', '\n%{http_code} %{http_version}', ...args], { timeout: 30_000 });
+  const lines = stdout.split('\n');
+  const [status, version] = lines.pop()!.split(' ');
+  return { status: status!, version: version!, body: lines.join('\n') };
+}
+
+describe('TLS, SNI, HTTP/2 with HTTP/1.1 fallback, http -> https', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let server: WebServer;
+  let tlsPort: number;
+  let h1TlsPort: number;
+  let plainPort: number;
+
+  before(async () => {
+    tmp = await tempDir();
+    const a = await makeCert(tmp.dir, 'a.test');
+    const b = await makeCert(tmp.dir, 'b.test');
+    await writeFile(join(tmp.dir, 'index.html'), 'over tls\n');
+    // Pick free ports so several servers can share one socket.
+    const p1 = await freePort();
+    const p2 = await freePort();
+    server = await startFromText(`
+[[server]]
+listen = ["127.0.0.1:${p1} ssl http2", "127.0.0.1:${p2} ssl"]
+server_name = ["a.test"]
+ssl_certificate = "${a.cert}"
+ssl_certificate_key = "${a.key}"
+root = "${tmp.dir}"
+
+[[server]]
+listen = ["127.0.0.1:${p1} ssl http2"]
+server_name = ["b.test"]
+ssl_certificate = "${b.cert}"
+ssl_certificate_key = "${b.key}"
+  [[server.location]]
+  path = "/"
+  return = "200 this is b"
+
+[[server]]
+listen = "127.0.0.1:0"
+server_name = ["a.test"]
+return = "301 https://$host:${p1}$request_uri"
+`);
+    const addrs = server.addresses();
+    tlsPort = addrs.find((x) => x.http2)!.port!;
+    h1TlsPort = addrs.find((x) => x.ssl && !x.http2)!.port!;
+    plainPort = addrs.find((x) => !x.ssl)!.port!;
+  });
+  after(async () => {
+    await server?.close();
+    await tmp.cleanup();
+  });
+
+  it('chooses the certificate by SNI, the default server\'s without a match', async () => {
+    assert.equal(await certNameFor(tlsPort, 'a.test'), 'a.test');
+    assert.equal(await certNameFor(tlsPort, 'b.test'), 'b.test');
+    assert.equal(await certNameFor(tlsPort, 'c.test'), 'a.test');
+    assert.equal(await certNameFor(tlsPort, undefined), 'a.test');
+  });
+
+  it('speaks HTTP/2 and HTTP/1.1 on the same port (ALPN) and routes by :authority', async () => {
+    const h2 = await curl(['--http2', '--resolve', `a.test:${tlsPort}:127.0.0.1`, `https://a.test:${tlsPort}/`]);
+    assert.deepEqual([h2.status, h2.version, h2.body], ['200', '2', 'over tls\n']);
+    const h1 = await curl(['--http1.1', '--resolve', `a.test:${tlsPort}:127.0.0.1`, `https://a.test:${tlsPort}/`]);
+    assert.deepEqual([h1.status, h1.version, h1.body], ['200', '1.1', 'over tls\n']);
+    const b = await curl(['--http2', '--resolve', `b.test:${tlsPort}:127.0.0.1`, `https://b.test:${tlsPort}/x`]);
+    assert.deepEqual([b.status, b.version, b.body], ['200', '2', 'this is b']);
+  });
+
+  it('serves HTTPS without http2 on its own port', async () => {
+    const r = await curl(['--http2', '--resolve', `a.test:${h1TlsPort}:127.0.0.1`, `https://a.test:${h1TlsPort}/`]);
+    assert.deepEqual([r.status, r.version], ['200', '1.1']);
+  });
+
+  it('redirects http to https', async () => {
+    const r = await curl(['-o', '/dev/null', '-w', '%{redirect_url}\n', '-H', 'Host: a.test', `http://127.0.0.1:${plainPort}/page?q=1`]);
+    assert.match(r.body, new RegExp(`^https://a\\.test:${tlsPort}/page\\?q=1`));
+  });
+
+  it('404s and 400s over HTTP/2 as well', async () => {
+    const r = await curl(['--http2', '--resolve', `a.test:${tlsPort}:127.0.0.1`, `https://a.test:${tlsPort}/missing`]);
+    assert.deepEqual([r.status, r.version], ['404', '2']);
+  });
+});
