@@ -94,6 +94,42 @@ export function registerLifecycleCases(kit: Kit): void {
     });
   }
 
+  kit.test('S-ERR-STATUS', 'a Response with a status outside 200-599 becomes a 500 (R5.2.1b)', async () => {
+    const response = await send(kit.root(), 'GET', '/bad-status');
+    assert.equal(response.status, 500);
+  });
+
+  kit.test('S-ERR-HEADER', 'a header value with CR LF never reaches the wire; it is an app error (R5.3.3)', async () => {
+    const response = await send(kit.root(), 'GET', '/bad-header');
+    assert.equal(response.header('x-injected'), undefined, 'a header injected through a CR LF in a value reached the client');
+    assert.equal(response.status, 500, 'an invalid header value is an application error');
+  });
+
+  kit.test('S-ERR-STATUS-TEXT', 'a status text with CR LF never reaches the wire (R5.2.2 R6.3)', async () => {
+    const response = await send(kit.root(), 'GET', '/bad-status-text');
+    assert.equal(response.header('x-injected-status'), undefined, 'a header injected through a CR LF in statusText reached the client');
+    assert.ok(response.status === 200 || response.status === 500, `expected 200 with the server's own reason phrase, or 500; got ${response.status}`);
+  });
+
+  kit.test('S-ERR-LOG', 'an application error is logged with the request line and the stack (R6.2)', async () => {
+    const errorLog = kit.harness.errorLog?.bind(kit.harness);
+    if (errorLog === undefined) throw new Error('unreachable: case registered only with errorLog');
+    const marker = kit.id('log');
+    assert.equal((await send(kit.root(), 'GET', `/error?marker=${marker}`)).status, 500);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const entry = errorLog().find((line) => line.includes(marker));
+    assert.ok(entry !== undefined, 'no error-log entry names the request');
+    assert.match(entry, new RegExp(`GET [^ ]*/error\\?marker=${marker}`), 'the entry lacks the request line');
+    assert.match(entry, /probe: fetch threw on purpose/);
+    assert.match(entry, /\n\s+at /, 'the entry lacks the stack');
+  }, 30_000, { needs: 'errorLog' });
+
+  kit.test('S-FILE-MISSING', 'a tsgi.file response whose file is missing becomes a 500 (R7.2.3)', async () => {
+    const response = await send(kit.root(), 'GET', '/file-missing');
+    assert.equal(response.status, 500);
+    assert.equal((await send(kit.root(), 'GET', '/text?size=1')).status, 200);
+  });
+
   kit.test('S-ERR-AFTER-COMMIT', 'a body error after commit truncates the message and closes (R5.8.1)', async () => {
     const base = kit.root();
     const conn = await RawConnection.open(base);

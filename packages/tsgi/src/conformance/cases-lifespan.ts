@@ -8,7 +8,8 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RawConnection } from './raw-http.js';
 import { echoReport, rawRequest, send, type Kit } from './kit.js';
-import { failingStartupApplication } from './probe-app.js';
+import { failingStartupApplication, functionApplication, notAnApplication } from './probe-app.js';
+import type { TsgiApp } from '../types.js';
 import { readObservation } from './observations.js';
 import { LOOPBACK_TRUST } from './loopback.js';
 
@@ -46,6 +47,30 @@ export function registerLifespanCases(kit: Kit): void {
       await started?.close();
     }
     assert.fail('the server started although the app\'s startup threw');
+  });
+
+  kit.test('S-APP-FUNCTION', 'a bare fetch function is served like an object app (R2.1.2)', async () => {
+    const server = await kit.harness.start({ ...kit.probe, app: functionApplication, exportName: 'functionApplication' }, { trustedProxies: [...LOOPBACK_TRUST], mountPath: '', limits: {} });
+    try {
+      const report = echoReport(await send(server.url, 'GET', '/echo'));
+      assert.deepEqual(report.violations, []);
+      assert.deepEqual(report.context.state, {}, 'an app without startup gets {} as state');
+    } finally {
+      await server.close();
+    }
+  });
+
+  kit.test('S-APP-INVALID', 'something that is not an app is refused at start with a TypeError (R2.1.2b)', async () => {
+    let started: { close(): Promise<void> } | undefined;
+    try {
+      started = await kit.harness.start({ ...kit.probe, app: notAnApplication as unknown as TsgiApp, exportName: 'notAnApplication' }, { trustedProxies: [...LOOPBACK_TRUST], mountPath: '', limits: {} });
+    } catch (error) {
+      assert.match(String((error as Error)?.message ?? error), /fetch/, 'the error should say a fetch function or method was expected');
+      return;
+    } finally {
+      await started?.close();
+    }
+    assert.fail('the server started with an object that has no fetch method');
   });
 
   kit.test('S-SHUTDOWN', 'close() drains waitUntil promises, then runs shutdown (R4.6.1 R2.3.4)', async () => {

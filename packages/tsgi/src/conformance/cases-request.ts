@@ -9,7 +9,7 @@ import { echoReport, hostOf, rawRequest, type Kit } from './kit.js';
 
 /** Registers the request and context cases. */
 export function registerRequestCases(kit: Kit): void {
-  kit.test('S-CTX', 'every context field is present, typed, and describes this connection (R4.0.1 R4.0.2 R4.0.3 R4.3.2 R4.3.3 R4.9.1 R3.8.1)', async () => {
+  kit.test('S-CTX', 'every context field is present, typed, and describes this connection (R2.1.3 R3.0.1 R4.0.1 R4.0.2 R4.0.2b R4.0.3 R4.0.3b R4.3.2 R4.3.3 R4.4.1 R4.8.1 R4.9.1 R3.8.1)', async () => {
     const base = kit.root();
     const conn = await RawConnection.open(base);
     try {
@@ -30,6 +30,8 @@ export function registerRequestCases(kit: Kit): void {
       assert.ok(Number.isInteger(c.worker.id) && c.worker.id >= 1);
       assert.match(c.server.tsgiVersion, /^1\.\d+$/);
       assert.equal(report.signalAborted, false);
+      assert.deepEqual(report.call, { argumentCount: 2, thisIsApp: true }, 'fetch must be called as app.fetch(request, context) (R2.1.3)');
+      assert.equal(report.logThrew, null, 'context.log.debug threw (R4.8.1)');
     } finally {
       conn.destroy();
     }

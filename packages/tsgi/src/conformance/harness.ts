@@ -2,16 +2,16 @@
  * What a server author hands the conformance kit: how to start their server with the probe app.
  * @module
  */
-import type { TsgiAppObject, TsgiLimits } from '../types.js';
+import type { TsgiApp, TsgiLimits } from '../types.js';
 
 /** The probe app, given both as an object (in-process servers) and as a module (process-based servers). */
 export interface ProbeApp {
   /** The probe app itself, for servers that run in the test process. */
-  readonly app: TsgiAppObject;
+  readonly app: TsgiApp;
   /** Absolute path of the probe module (`probe-app.ts` from source, `probe-app.js` from dist), for servers that load apps from files. */
   readonly module: string;
   /** The export to load: `application` normally, `failingStartupApplication` for the failing-startup case. */
-  readonly exportName: 'application' | 'failingStartupApplication';
+  readonly exportName: 'application' | 'functionApplication' | 'failingStartupApplication' | 'notAnApplication';
 }
 
 /**
@@ -56,6 +56,11 @@ export interface ServerHarness {
   start(probe: ProbeApp, config: ProbeServerConfig): Promise<StartedServer>;
   /** Cases to skip (by tag, e.g. `S-MOUNT-404`) with the reason, for documented deviations. */
   readonly skip?: Readonly<Record<string, string>>;
+  /**
+   * The server's error log so far (one string per entry, message and details joined), when the
+   * harness can capture it; enables the case that errors are logged with the request line.
+   */
+  errorLog?(): readonly string[];
   /** Cases expected to fail for now (by tag), reported as node:test `todo` with the reason. */
   readonly todo?: Readonly<Record<string, string>>;
 }

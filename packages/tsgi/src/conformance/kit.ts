@@ -21,7 +21,7 @@ export interface Kit {
   /** A unique id for observations and `seen` markers. */
   id(prefix: string): string;
   /** Registers one case: `[TAG] title`, honouring the harness's skip and todo lists. */
-  test(tag: string, title: string, fn: () => Promise<void>, timeoutMs?: number): void;
+  test(tag: string, title: string, fn: () => Promise<void>, timeoutMs?: number, requires?: { needs: 'errorLog' }): void;
   /** Waits for an observation the probe writes; fails with `what` if it never comes. */
   observation(name: string, what: string, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
@@ -60,8 +60,9 @@ export function createKit(harness: ServerHarness, probe: ProbeApp, servers: { ro
       counter += 1;
       return `${prefix}-${process.pid}-${counter}`;
     },
-    test(tag, title, fn, timeoutMs = 30_000) {
-      const skip = harness.skip?.[tag];
+    test(tag, title, fn, timeoutMs = 30_000, requires) {
+      const missing = requires?.needs === 'errorLog' && harness.errorLog === undefined ? 'the harness exposes no errorLog()' : undefined;
+      const skip = harness.skip?.[tag] ?? missing;
       const todo = harness.todo?.[tag];
       it(`[${tag}] ${title}`, { timeout: timeoutMs, ...(skip !== undefined ? { skip } : {}), ...(todo !== undefined ? { todo } : {}) }, fn);
     },
@@ -111,6 +112,8 @@ export interface EchoReport {
   bodyChunks: number;
   signalAborted: boolean;
   violations: string[];
+  call: { argumentCount: number; thisIsApp: boolean };
+  logThrew: string | null;
   sameServerAsPrevious: boolean | null;
   context: Record<string, unknown> & {
     remoteAddress: string;

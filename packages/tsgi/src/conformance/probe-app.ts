@@ -7,7 +7,7 @@
  *
  * Routes (relative to `context.mountPath`): /echo, /no-read, /text, /stream, /hold, /backpressure,
  * /completed, /signal, /waituntil, /waituntil-late, /waituntil-reject, /error, /reject,
- * /not-a-response, /error-after-commit, /hop-by-hop, /date, /cl-long, /cl-short, /status,
+ * /not-a-response, /error-after-commit, /bad-status, /bad-status-text, /bad-header, /file-missing, /hop-by-hop, /date, /cl-long, /cl-short, /status,
  * /set-cookies, /file, /state.
  *
  * @example Serve it by hand to poke at a server:
@@ -29,6 +29,8 @@ const encoder = new TextEncoder();
 /** The file /file sends: this module itself, so the kit can read the same bytes. */
 const PROBE_FILE = fileURLToPath(import.meta.url);
 let lastServer: unknown;
+/** How the server called fetch last (read synchronously by /echo before any await). */
+let lastCall = { argumentCount: 0, thisIsApp: false };
 
 function json(value: unknown, status = 200): Response {
   return new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
@@ -67,7 +69,14 @@ async function readBody(request: Request): Promise<{ length: number; sha256: str
 
 /** What the app saw, as /echo reports it. */
 async function echo(request: Request, context: TsgiContext): Promise<Response> {
+  const call = lastCall;
   const violations = [...checkRequest(request), ...checkContext(context, request)].map((v) => v.message);
+  let logThrew: string | null = null;
+  try {
+    context.log.debug('probe: /echo called');
+  } catch (error) {
+    logThrew = String(error);
+  }
   const sameServerAsPrevious = lastServer === undefined ? null : lastServer === context.server;
   lastServer = context.server;
   const bodyNull = request.body === null;
@@ -92,6 +101,8 @@ async function echo(request: Request, context: TsgiContext): Promise<Response> {
     bodyChunks: body.chunks,
     signalAborted: request.signal.aborted,
     violations,
+    call,
+    logThrew,
     sameServerAsPrevious,
     context: {
       remoteAddress: context.remoteAddress,
@@ -196,6 +207,41 @@ function fileRegion(url: URL): Response {
   return response;
 }
 
+/** A Response (instanceof holds) whose status is outside 200-599: the server must answer 500. */
+class BadStatusResponse extends Response {
+  override get status(): number {
+    return 99;
+  }
+}
+
+/** A status text with CR LF: the server must never write it (SPEC 5.2.2). */
+class BadStatusTextResponse extends Response {
+  override get statusText(): string {
+    return 'OK\r\nX-Injected-Status: 1';
+  }
+}
+
+/** Iterates like Headers but yields a value with CR LF: the server must never write it (SPEC 5.3.3). */
+class BadHeaderResponse extends Response {
+  override get headers(): Headers {
+    const entries: Array<[string, string]> = [
+      ['content-type', 'text/plain'],
+      ['x-bad', 'a\r\nX-Injected: 1'],
+    ];
+    const fake = {
+      get: (name: string) => entries.find(([n]) => n === name.toLowerCase())?.[1] ?? null,
+      has: (name: string) => entries.some(([n]) => n === name.toLowerCase()),
+      getSetCookie: () => [],
+      forEach: (fn: (value: string, name: string) => void) => entries.forEach(([n, v]) => fn(v, n)),
+      entries: () => entries[Symbol.iterator](),
+      keys: () => entries.map(([n]) => n)[Symbol.iterator](),
+      values: () => entries.map(([, v]) => v)[Symbol.iterator](),
+      [Symbol.iterator]: () => entries[Symbol.iterator](),
+    };
+    return fake as unknown as Headers;
+  }
+}
+
 async function route(request: Request, context: TsgiContext): Promise<Response> {
   const url = new URL(request.url);
   const seen = url.searchParams.get('seen');
@@ -284,6 +330,23 @@ async function route(request: Request, context: TsgiContext): Promise<Response> 
           'x-probe-hop': 'kept',
         },
       });
+    case '/bad-status':
+      return new BadStatusResponse('bad status');
+    case '/bad-header':
+      return new BadHeaderResponse('bad header');
+    case '/bad-status-text':
+      return new BadStatusTextResponse('bad status text');
+    case '/file-missing': {
+      const missing = `${PROBE_FILE}.does-not-exist`;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          controller.error(new Error(`probe: ENOENT ${missing}`));
+        },
+      });
+      const response = new Response(body, { headers: { 'content-type': 'text/plain' } });
+      Object.defineProperty(response, TSGI_FILE, { value: { path: missing }, enumerable: false });
+      return response;
+    }
     case '/date':
       return new Response('dated', { headers: { date: 'Tue, 01 Jan 2030 00:00:00 GMT' } });
     case '/cl-long':
@@ -317,7 +380,10 @@ async function route(request: Request, context: TsgiContext): Promise<Response> 
  * state and returns `{ startedBy: 'probe' }`; `shutdown` writes the `shutdown` observation.
  */
 export const application: TsgiAppObject = {
-  fetch: route,
+  fetch(this: unknown, ...args: unknown[]) {
+    lastCall = { argumentCount: args.length, thisIsApp: this === application };
+    return route(args[0] as Request, args[1] as TsgiContext);
+  },
   startup(context: TsgiStartupContext) {
     (context.state as Record<string, unknown>).probe = 'started';
     return { startedBy: 'probe' };
@@ -334,6 +400,12 @@ export const failingStartupApplication: TsgiAppObject = {
     throw new Error('probe: startup failed on purpose');
   },
 };
+
+/** The probe as a bare function (no lifespan): servers must accept both forms (SPEC.md 2.1.2). */
+export const functionApplication = (request: Request, context: TsgiContext): Promise<Response> => route(request, context);
+
+/** Not an application at all: a server must refuse it with a TypeError (SPEC.md 2.1.2). */
+export const notAnApplication = { handler: (): Response => new Response('never') };
 
 /** Absolute path of this module, for harnesses that load the probe from a file. */
 export const PROBE_MODULE = PROBE_FILE;

@@ -3,12 +3,21 @@
  * are known failures of the adapter, reported with the behaviour seen, until it is fixed.
  */
 import { serve } from '../serve.js';
+import type { TsgiLogger } from '../types.js';
 import { describeServerConformance } from './index.js';
+
+const errors: string[] = [];
 
 describeServerConformance('serve()', {
   async start(probe, config) {
-    const server = await serve(probe.app, { port: 0, shutdownTimeoutMs: 5_000, log: quietLog(), ...config });
+    const server = await serve(probe.app, { port: 0, shutdownTimeoutMs: 5_000, log: capturingLog(errors), ...config });
     return { url: server.url, close: () => server.close() };
+  },
+  errorLog: () => errors,
+  // Skipped rather than todo: the adapter's unhandled rejection would fail this whole file.
+  skip: {
+    'S-ERR-STATUS-TEXT':
+      'adapter bug: a statusText with CR LF makes res.writeHead throw ERR_INVALID_CHAR; sendError then reuses that statusText, throws again, the rejection is unhandled and the request never gets an answer',
   },
   todo: {
     'S-FIX invalid/011': 'adapter bug: two Host fields are accepted (200, the app runs); RFC 9112 3.2 requires 400',
@@ -20,8 +29,11 @@ describeServerConformance('serve()', {
   },
 });
 
-/** Keeps the expected error logs (the probe misbehaves on purpose) out of the test output. */
-function quietLog() {
+/** Keeps the expected error logs (the probe misbehaves on purpose) out of the output, and captures errors for S-ERR-LOG. */
+function capturingLog(into: string[]): TsgiLogger {
   const ignore = () => undefined;
-  return { debug: ignore, info: ignore, warn: ignore, error: ignore };
+  const keep = (message: string, ...details: unknown[]) => {
+    into.push([message, ...details.map((d) => (d instanceof Error ? (d.stack ?? String(d)) : String(d)))].join('\n'));
+  };
+  return { debug: ignore, info: ignore, warn: ignore, error: keep };
 }
