@@ -25,3 +25,4 @@ export {
 export { checkContext, checkRequest, checkServerInfo } from './validate-server.js';
 export { checkResponse } from './validate-response.js';
 export { HOP_BY_HOP_HEADERS } from './validate-headers.js';
+export { toFetchHandler, hostConnection, type FetchHandlerOptions, type HostConnection, type TsgiFetchHandler } from './to-fetch-handler.js';
