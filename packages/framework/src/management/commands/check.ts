@@ -26,7 +26,8 @@ export default defineCommand({
     const tags = typeof options.tag === 'string' ? options.tag.split(',').map((t) => t.trim()) : undefined;
     const messages = await runChecks(settings, { deploy: options.deploy === true, ...(tags ? { tags } : {}) });
     const report = formatCheckReport(messages, CheckLevel[levelName as CheckLevelName]);
-    (report.failed ? stderr : stdout).write(report.text);
+    // As Django: any issue goes to stderr (warnings too), a clean run to stdout.
+    (messages.length > 0 ? stderr : stdout).write(report.text);
     return report.failed ? 1 : 0;
   },
 });

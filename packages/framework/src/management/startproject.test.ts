@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT, runAdmin, tempDir } from './testing/processes.js';
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listFiles(dir, rel)));
+    else out.push(rel);
+  }
+  return out.sort();
+}
+
+describe('tsgi-admin startproject (real processes)', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  before(async () => ({ dir, cleanup } = await tempDir()));
+  after(() => cleanup());
+
+  it('writes a complete project with a fresh 50-character secret key', async () => {
+    const result = await runAdmin(['startproject', 'mysite'], dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Created project 'mysite'/);
+    const files = await listFiles(join(dir, 'mysite'));
+    assert.deepEqual(files, [
+      '.gitignore', 'README.md', 'manage.ts', 'mysite/settings.ts', 'mysite/tsgi.ts', 'mysite/urls.ts',
+      'mysite/views.ts', 'package.json', 'static/site.css', 'templates/home.html', 'tsconfig.json',
+    ]);
+    const settings = await readFile(join(dir, 'mysite/mysite/settings.ts'), 'utf8');
+    const key = /'tsgi-insecure-([^']+)'/.exec(settings)?.[1];
+    assert.ok(key, 'settings.ts holds a generated key');
+    assert.equal(key.length, 50);
+    assert.ok(new Set(key).size >= 20, 'the key is random, not repetitive');
+    assert.doesNotMatch(settings, /\{\{/, 'every placeholder is filled');
+    assert.match(await readFile(join(dir, 'mysite/mysite/tsgi.ts'), 'utf8'), /export const application = getTsgiApplication\(settings\)/);
+    const manage = join(dir, 'mysite/manage.ts');
+    assert.match(await readFile(manage, 'utf8'), /settings: 'mysite\/settings\.ts'/);
+    assert.ok(((await stat(manage)).mode & 0o100) !== 0, 'manage.ts is executable');
+    const pkg = JSON.parse(await readFile(join(dir, 'mysite/package.json'), 'utf8')) as {
+      name: string; type: string; scripts: Record<string, string>; dependencies: Record<string, string>;
+    };
+    assert.equal(pkg.name, 'mysite');
+    assert.equal(pkg.type, 'module');
+    assert.equal(pkg.scripts.start, 'tsgi-appserver -b 127.0.0.1:8000 -w 2 mysite/tsgi.ts:application');
+    assert.equal(pkg.scripts.dev, 'tsx manage.ts runserver');
+    for (const dep of ['tsgi', 'tsgi-appserver', 'tsgi-framework']) assert.match(pkg.dependencies[dep] ?? '', /^\^\d+\.\d+\.\d+$/);
+
+    const second = await runAdmin(['startproject', 'othersite'], dir);
+    assert.equal(second.code, 0, second.stderr);
+    const key2 = /'tsgi-insecure-([^']+)'/.exec(await readFile(join(dir, 'othersite/othersite/settings.ts'), 'utf8'))?.[1];
+    assert.notEqual(key2, key, 'every project gets its own key');
+  });
+
+  it('refuses an existing target directory without touching it', async () => {
+    await mkdir(join(dir, 'taken'));
+    await writeFile(join(dir, 'taken/keep.txt'), 'mine');
+    const result = await runAdmin(['startproject', 'taken'], dir);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^CommandError: '.*taken' already exists$/m);
+    assert.deepEqual(await readdir(join(dir, 'taken')), ['keep.txt']);
+  });
+
+  it('fills an existing DIRECTORY, but never overwrites a file in it', async () => {
+    const target = join(dir, 'into');
+    await mkdir(target);
+    assert.equal((await runAdmin(['startproject', 'proj', 'into'], dir)).code, 0);
+    await writeFile(join(target, 'proj/urls.ts'), '// edited by hand\n');
+    const again = await runAdmin(['startproject', 'proj', 'into'], dir);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /proj\/urls\.ts'.*already exist.*won't replace conflicting files/s);
+    assert.equal(await readFile(join(target, 'proj/urls.ts'), 'utf8'), '// edited by hand\n');
+    const missing = await runAdmin(['startproject', 'proj', 'nowhere'], dir);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /Destination directory '.*nowhere' does not exist, please create it first\./);
+  });
+
+  it('validates the name: identifier, not a built-in, not an importable package', async () => {
+    const invalid = await runAdmin(['startproject', 'my-site'], dir);
+    assert.equal(invalid.code, 1);
+    assert.match(invalid.stderr, /'my-site' is not a valid project name\. Please make sure the name is a valid identifier/);
+    assert.equal((await runAdmin(['startproject', 'class'], dir)).code, 1);
+    const builtin = await runAdmin(['startproject', 'crypto'], dir);
+    assert.equal(builtin.code, 1);
+    assert.match(builtin.stderr, /'crypto' conflicts with the name of a Node built-in module/);
+    // A package the directory can import (express is in the monorepo's node_modules).
+    const withModules = join(dir, 'withmodules');
+    await mkdir(withModules);
+    await symlink(join(REPO_ROOT, 'node_modules'), join(withModules, 'node_modules'), 'dir');
+    const taken = await runAdmin(['startproject', 'express'], withModules);
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, /'express' conflicts with the name of an existing Node module/);
+    assert.deepEqual((await readdir(withModules)).sort(), ['node_modules']);
+  });
+
+  it('answers usage errors with exit code 2 and the usage line', async () => {
+    const none = await runAdmin(['startproject'], dir);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /usage: tsgi-admin startproject name \[directory\]\ntsgi-admin startproject: error: the following arguments are required: name/);
+    const bad = await runAdmin(['startproject', '--frobnicate', 'x'], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Unknown option '--frobnicate'/);
+    const unknown = await runAdmin(['startprojekt', 'x'], dir);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /Unknown command: 'startprojekt'\nType 'tsgi-admin help' for usage\./);
+  });
+
+  it('help lists the commands declared in the registry; project commands need manage.ts', async () => {
+    const help = await runAdmin(['help'], dir);
+    assert.equal(help.code, 0);
+    for (const name of ['check', 'collectstatic', 'runserver', 'startapp', 'startproject']) assert.match(help.stdout, new RegExp(`^ {4}${name} `, 'm'));
+    const one = await runAdmin(['help', 'startapp'], dir);
+    assert.match(one.stdout, /^usage: tsgi-admin startapp name \[directory\]/);
+    const check = await runAdmin(['check'], dir);
+    assert.equal(check.code, 1);
+    assert.match(check.stderr, /'check' needs a project's settings.*manage\.ts check/);
+  });
+
+  it('startapp writes views, urls, a template and a static directory', async () => {
+    const result = await runAdmin(['startapp', 'polls'], dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(await listFiles(join(dir, 'polls')), ['static/polls/style.css', 'templates/polls/index.html', 'urls.ts', 'views.ts']);
+    assert.match(await readFile(join(dir, 'polls/views.ts'), 'utf8'), /render\(request, 'polls\/index\.html'/);
+    assert.match(await readFile(join(dir, 'polls/templates/polls/index.html'), 'utf8'), /\/static\/polls\/style\.css/);
+    const again = await runAdmin(['startapp', 'polls'], dir);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already exists/);
+    assert.equal((await runAdmin(['startapp', 'fs'], dir)).code, 1);
+  });
+});
