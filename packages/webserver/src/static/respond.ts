@@ -6,7 +6,8 @@
  * building an object (and node:http2's compatibility API accepts too).
  * @module
  */
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { FdRangeStream } from './fd-stream.js';
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -50,22 +51,18 @@ export function sendError(
   end(res, isHead ? undefined : body);
 }
 
-/** A read stream over `[start, end]` of the file, sharing the cached descriptor when it can. */
-function openRange(file: FileEntry, start: number, end: number): { stream: ReadStream; done: () => void } {
+/**
+ * A stream over `[start, end]` of the file: positional reads on the cached shared descriptor
+ * when there is one (released when the stream is done), else a fresh `fs.createReadStream`.
+ */
+function openRange(file: FileEntry, start: number, end: number): Readable & { bytesRead: number } {
   const shared = file.shared;
   if (shared !== undefined && shared.acquire()) {
-    const stream = createReadStream(file.fsPath, { fd: shared.fd, start, end, autoClose: false, highWaterMark: STREAM_CHUNK });
-    let released = false;
-    const done = () => {
-      if (!released) {
-        released = true;
-        shared.release();
-      }
-    };
-    stream.once('close', done);
-    return { stream, done };
+    const stream = new FdRangeStream(shared.fd, start, end, STREAM_CHUNK, () => shared.release());
+    // Normal end: 'close' follows 'end' (autoDestroy), so _destroy releases the descriptor.
+    return stream;
   }
-  return { stream: createReadStream(file.fsPath, { start, end, highWaterMark: STREAM_CHUNK }), done: () => {} };
+  return createReadStream(file.fsPath, { start, end, highWaterMark: STREAM_CHUNK });
 }
 
 /**
@@ -78,9 +75,8 @@ export function sendFileRange(res: StaticResponse, file: FileEntry, start: numbe
     return;
   }
   const expected = end - start + 1;
-  const { stream, done } = openRange(file, start, end);
+  const stream = openRange(file, start, end);
   pipeline(stream, res as ServerResponse, (err) => {
-    done();
     if (err !== undefined && err !== null) res.destroy();
     else if (stream.bytesRead < expected) res.destroy();
   });
@@ -117,7 +113,7 @@ export function sendMultipart(res: StaticResponse, file: FileEntry, ranges: read
         yield file.body.subarray(r.start, r.end + 1);
         continue;
       }
-      const { stream, done } = openRange(file, r.start, r.end);
+      const stream = openRange(file, r.start, r.end);
       try {
         let n = 0;
         for await (const chunk of stream) {
@@ -126,7 +122,6 @@ export function sendMultipart(res: StaticResponse, file: FileEntry, ranges: read
         }
         if (n < r.end - r.start + 1) throw new Error('file shrank while being sent');
       } finally {
-        done();
         stream.destroy();
       }
     }
