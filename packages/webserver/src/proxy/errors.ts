@@ -22,10 +22,20 @@ export class ProxyError extends Error {
   }
 }
 
+/** Codes of timeouts (ours, undici's, the kernel's): they map to 504. */
+const TIMEOUTS = new Set<unknown>([
+  ProxyErrorCode.CONNECT_TIMEOUT,
+  ProxyErrorCode.SEND_TIMEOUT,
+  ProxyErrorCode.READ_TIMEOUT,
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
+
 /** True for the timeouts that map to 504. */
 export function isTimeout(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === ProxyErrorCode.CONNECT_TIMEOUT || code === ProxyErrorCode.SEND_TIMEOUT || code === ProxyErrorCode.READ_TIMEOUT || code === 'ETIMEDOUT';
+  return TIMEOUTS.has((err as { code?: unknown } | null)?.code);
 }
 
 /** The status for a failure before any response byte went to the client. */

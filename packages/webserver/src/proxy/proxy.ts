@@ -9,10 +9,10 @@
  * 6. whatever happens, temp files closed and the upstream request cancelled if the client left.
  * @module
  */
-import { request } from 'node:http';
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { Duplex } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import { randomUUID } from 'node:crypto';
 import type { ProxyPassOptions } from './options.js';
 import type { Proxy, ProxyContext, ProxyDeps, ProxyStats } from './types.js';
@@ -53,7 +53,8 @@ interface Exchange {
   body: BufferedBody | 'stream' | undefined;
   /** The client connection closed before the response was complete. */
   clientGone: boolean;
-  current: ClientRequest | undefined;
+  /** Aborts the upstream request in flight (set once undici dispatched it). */
+  abort: ((err: Error) => void) | undefined;
   /** Response headers went to the client: nothing can be retried or answered any more. */
   responded: boolean;
   addrs: string[];
@@ -178,7 +179,7 @@ class ReverseProxy implements Proxy {
   async close(): Promise<void> {
     this.#closed = true;
     for (const x of this.#inflight) {
-      x.current?.destroy();
+      x.abort?.(new Error('proxy closing'));
       if (!x.res.headersSent) this.#answer(x.res, 502, true);
       else x.res.destroy();
     }
@@ -244,7 +245,7 @@ class ReverseProxy implements Proxy {
       start: Date.now(),
       body: undefined,
       clientGone: false,
-      current: undefined,
+      abort: undefined,
       responded: false,
       addrs: [],
     };
@@ -254,7 +255,7 @@ class ReverseProxy implements Proxy {
       if (!res.writableFinished) {
         // The client went away: cancel the upstream request, free its connection and the body file.
         x.clientGone = true;
-        x.current?.destroy();
+        x.abort?.(Object.assign(new Error('client went away'), { code: 'ERR_PROXY_CLIENT_GONE' }));
       }
       if (x.body instanceof BufferedBody) void x.body.dispose();
     });
@@ -286,7 +287,7 @@ class ReverseProxy implements Proxy {
     }
   }
 
-  /** One try on the next server. */
+  /** One try on the next server (undici Pool.dispatch; see the module comment for the order). */
   #attempt(x: Exchange, lastError?: Error): void {
     if (x.clientGone) return;
     const server = x.tried.size < this.#maxTries ? this.#pick(x) : undefined;
@@ -302,24 +303,25 @@ class ReverseProxy implements Proxy {
     server.requests++;
     const pass = this.#pass;
     const body = x.body;
-    const len = body instanceof BufferedBody ? body.length : body === 'stream' ? streamLength(x.req) : undefined;
+    let payload: Buffer | Readable | null = null;
+    let len: number | undefined;
+    if (body instanceof BufferedBody) {
+      payload = body.source();
+      len = body.length;
+    } else if (body === 'stream') {
+      payload = lazyBody(x.req, () => (bodyStarted = true));
+      const cl = x.req.headers['content-length'];
+      if (cl !== undefined && x.req.httpVersionMajor < 2) len = Number(cl);
+    }
     const headers = buildRequestHeaders(x.req.rawHeaders, { ctx: x.ctx, trusted: x.trusted, body: len, set: this.#set });
-    const up = request({
-      ...server.target,
-      agent: server.agent,
-      method: x.method,
-      path: x.path,
-      headers,
-      setHost: false,
-    });
-    x.current = up;
-    let connected = false;
-    let reused = false;
     let settled = false;
     let bodyStarted = false;
+    let pump: ResponsePump | undefined;
+    let sendTimer: NodeJS.Timeout | undefined;
     const release = (ok: boolean, err?: Error): void => {
       if (settled) return;
       settled = true;
+      clearTimeout(sendTimer);
       server.active--;
       if (ok) server.recordSuccess();
       else if (!x.clientGone) {
@@ -327,100 +329,108 @@ class ReverseProxy implements Proxy {
         this.#log('warn', `proxy: upstream ${server.options.name} failed: ${err?.message ?? 'error'}`, { code: (err as { code?: string } | undefined)?.code, requestId: x.ctx.requestId });
       }
     };
-    let timer: NodeJS.Timeout | undefined;
-    up.on('socket', (socket: Socket) => {
-      if (socket.connecting) {
-        timer = setTimeout(() => up.destroy(new ProxyError(ProxyErrorCode.CONNECT_TIMEOUT, `connect to ${server.options.name} timed out`)), pass.connectTimeoutMs);
-        socket.once('connect', () => {
-          clearTimeout(timer);
-          connected = true;
-          onConnected();
-        });
-      } else {
-        connected = true;
-        reused = true;
-        onConnected();
-      }
-    });
-    const onConnected = (): void => {
-      if (settled || x.clientGone) return;
-      // Send phase: the longest silence while the request goes out; then the read phase.
-      up.setTimeout(pass.sendTimeoutMs);
-      if (body === 'stream') {
-        bodyStarted = true;
-        x.req.pipe(up);
-      }
-    };
-    up.on('finish', () => up.setTimeout(pass.readTimeoutMs));
-    up.on('timeout', () => {
-      const code = up.writableFinished ? ProxyErrorCode.READ_TIMEOUT : ProxyErrorCode.SEND_TIMEOUT;
-      up.destroy(new ProxyError(code, `upstream ${server.options.name} ${code === ProxyErrorCode.READ_TIMEOUT ? 'read' : 'send'} timed out`));
-    });
-    up.on('error', (err: Error) => {
-      clearTimeout(timer);
-      if (x.responded || settled) {
-        release(false, err);
-        return;
-      }
-      release(false, err);
-      if (x.clientGone) return;
-      // nginx's proxy_next_upstream "error timeout": connect failures always move on; once the
-      // request may have reached the app, only an idempotent one (RFC 9110 9.2.2) may be repeated.
-      const nothingSent = !connected;
-      // A reused keep-alive connection the upstream had just closed (ECONNRESET before any answer):
-      // the request did not reach the app when it carried no body, so it moves on too.
-      const staleIdle = reused && body === undefined && (err as { code?: string }).code === 'ECONNRESET';
-      const retryable =
-        body !== 'stream' || !bodyStarted
-          ? nothingSent || staleIdle || IDEMPOTENT.has(x.method) || pass.retryNonIdempotent
-          : false;
-      if (retryable) this.#attempt(x, err);
-      else this.#fail(x, err);
-    });
-    up.on('response', (upRes: IncomingMessage) => {
-      clearTimeout(timer);
-      if (x.clientGone) {
-        upRes.destroy();
-        release(true);
-        return;
-      }
-      x.responded = true;
-      const status = upRes.statusCode ?? 502;
-      x.ctx.upstreamStatus = status;
-      x.ctx.upstreamAddr = x.addrs.join(', ');
-      const { headers: outHeaders, noBuffering } = filterResponseHeaders(upRes.rawHeaders);
-      const res = x.res;
-      try {
-        res.writeHead(status, upRes.statusMessage, outHeaders);
-      } catch (err) {
-        // A header node refuses to write (invalid characters) means an invalid upstream response.
-        upRes.destroy();
-        release(false, err as Error);
-        x.responded = false;
-        this.#fail(x, err as Error);
-        return;
-      }
-      new ResponsePump(
-        upRes,
-        res,
-        { buffering: pass.buffering && !noBuffering, bufferSize: pass.bufferSize, maxTempFileSize: pass.maxTempFileSize, tempPath: pass.tempPath },
-        {
-          upstreamDone: () => {
-            x.ctx.upstreamResponseTimeMs = Date.now() - x.start;
-            release(true);
-          },
-          upstreamFailed: (err) => {
-            release(false, err);
-          },
-          finished: () => undefined,
-        },
-      );
-    });
-    if (body instanceof BufferedBody) {
-      body.writeTo(up).catch((err: Error) => up.destroy(err));
-    } else if (body === undefined) {
-      up.end();
+    if (payload && !Buffer.isBuffer(payload)) {
+      // Send timeout: the longest the upstream may leave the body unread (undici has none of its
+      // own). Progress is polled, not listened to: a 'data' listener would steal undici's chunks.
+      const stream = payload as Readable & { bytesRead?: number; bytesPushed?: number };
+      const progress = (): number => stream.bytesRead ?? stream.bytesPushed ?? 0;
+      let last = -1;
+      const check = (): void => {
+        const now = progress();
+        if (now === last) {
+          abortRef?.(new ProxyError(ProxyErrorCode.SEND_TIMEOUT, `upstream ${server.options.name} send timed out`));
+          return;
+        }
+        last = now;
+        sendTimer = setTimeout(check, pass.sendTimeoutMs);
+      };
+      sendTimer = setTimeout(check, pass.sendTimeoutMs);
+      last = progress();
+      stream.once('end', () => clearTimeout(sendTimer));
+      stream.once('close', () => clearTimeout(sendTimer));
     }
+    let abortRef: ((err: Error) => void) | undefined;
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect: (abort) => {
+        abortRef = abort as (err: Error) => void;
+        x.abort = abortRef;
+        if (x.clientGone) abortRef(new Error('client went away'));
+      },
+      onHeaders: (status, rawHeaders, resume, statusText) => {
+        // 1xx interim responses (103 Early Hints) are not passed on; the final one follows.
+        if (status < 200) return true;
+        clearTimeout(sendTimer);
+        if (x.clientGone) return false;
+        x.responded = true;
+        x.ctx.upstreamStatus = status;
+        x.ctx.upstreamAddr = x.addrs.join(', ');
+        const raw = latin1Pairs(rawHeaders as unknown as Buffer[]);
+        const { headers: out, noBuffering } = filterResponseHeaders(raw);
+        try {
+          x.res.writeHead(status, statusText, out);
+        } catch (err) {
+          // A header node refuses to write (invalid characters): an invalid upstream response.
+          x.responded = false;
+          abortRef?.(err as Error);
+          return false;
+        }
+        pump = new ResponsePump(
+          x.res,
+          { buffering: pass.buffering && !noBuffering, bufferSize: pass.bufferSize, maxTempFileSize: pass.maxTempFileSize, tempPath: pass.tempPath },
+          { resume, abort: (err) => abortRef?.(err) },
+          () => undefined,
+        );
+        return true;
+      },
+      onData: (chunk) => (pump ? pump.write(chunk) : false),
+      onComplete: () => {
+        x.ctx.upstreamResponseTimeMs = Date.now() - x.start;
+        release(true);
+        pump?.end();
+      },
+      onError: (err) => {
+        if (pump) {
+          // Mid-body: the client connection is cut (nothing else can tell it the body is short).
+          const clientGone = (err as { code?: string }).code === 'ERR_PROXY_CLIENT_GONE';
+          release(clientGone, err);
+          pump.fail(err);
+          return;
+        }
+        release(false, err);
+        if (x.clientGone) return;
+        if (this.#canRetry(x, err, body, bodyStarted)) this.#attempt(x, err);
+        else this.#fail(x, err);
+      },
+    };
+    server.pool(pass.connectTimeoutMs).dispatch(
+      {
+        origin: undefined,
+        method: x.method,
+        path: x.path,
+        headers,
+        body: payload,
+        headersTimeout: pass.readTimeoutMs,
+        bodyTimeout: pass.readTimeoutMs,
+        // A request the client asked to end the connection after still reuses the upstream one.
+        reset: false,
+      } as Dispatcher.DispatchOptions,
+      handler,
+    );
+  }
+
+  /**
+   * nginx's `proxy_next_upstream error timeout`, with RFC 9110 9.2.2: a connect failure always moves
+   * on; a stale keep-alive connection (closed by the upstream as a bodiless request arrived on it)
+   * too; once the request may have reached the app, only an idempotent one is repeated, and an
+   * unbuffered body that started flowing never is.
+   */
+  #canRetry(x: Exchange, err: Error, body: Exchange['body'], bodyStarted: boolean): boolean {
+    const e = err as { code?: string; syscall?: string; socket?: { bytesRead?: number } };
+    if (e.syscall === 'connect' || e.code === 'UND_ERR_CONNECT_TIMEOUT' || e.code === 'ECONNREFUSED' || e.code === 'ENOENT') return true;
+    if (body === 'stream' && bodyStarted) return false;
+    if (IDEMPOTENT.has(x.method) || this.#pass.retryNonIdempotent) return true;
+    // "other side closed" before any answer, on a connection that had answered before.
+    return body === undefined && e.code === 'UND_ERR_SOCKET' && (e.socket?.bytesRead ?? 0) > 0;
   }
 
   #pick(x: Exchange): UpstreamServer | undefined {
@@ -466,11 +476,6 @@ function requestHasBody(req: IncomingMessage): boolean {
   return cl !== undefined && cl !== '0';
 }
 
-/** For an unbuffered body: its declared length, else chunked. */
-function streamLength(req: IncomingMessage): number | 'chunked' {
-  const cl = req.headers['content-length'];
-  return cl !== undefined && req.httpVersionMajor < 2 ? Number(cl) : 'chunked';
-}
 
 /** `hash` keys: `$request_uri`, `$remote_addr`, `$host`, `$scheme`, `$request_id` and literal text. */
 function compileHashKey(key: string): HeaderTemplate {
@@ -479,4 +484,37 @@ function compileHashKey(key: string): HeaderTemplate {
   const compiled = parts.map((p) => compileTemplate(p));
   // The second argument carries the request URI for this key (see #pick).
   return (ctx, uri) => compiled.map((c) => c(ctx, ctx.host)).join(uri);
+}
+
+/** undici's raw header list (Buffers, name/value pairs) as strings. */
+function latin1Pairs(raw: Buffer[]): string[] {
+  const out = new Array<string>(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw[i]!.toString('latin1');
+  return out;
+}
+
+/**
+ * An unbuffered request body that starts reading the client only when undici pulls it (after the
+ * connection is made), so that a connect failure leaves it untouched and the request can move on.
+ */
+function lazyBody(req: IncomingMessage, onStart: () => void): Readable & { bytesPushed: number } {
+  let started = false;
+  const out: Readable & { bytesPushed: number } = Object.assign(new Readable({
+    read() {
+      if (started) {
+        req.resume();
+        return;
+      }
+      started = true;
+      onStart();
+      req.on('data', (c: Buffer) => {
+        out.bytesPushed += c.length;
+        if (!out.push(c)) req.pause();
+      });
+      req.once('end', () => out.push(null));
+      req.once('error', (err) => out.destroy(err));
+      req.once('aborted', () => out.destroy(new Error('client aborted the upload')));
+    },
+  }), { bytesPushed: 0 });
+  return out;
 }

@@ -90,11 +90,23 @@ export class BufferedBody {
     return true;
   }
 
+  #joined: Buffer | undefined;
+
+  /**
+   * The body as an undici request body: one Buffer when in memory, else a fresh stream over the
+   * temp file (each retry gets its own; the file stays open until {@link BufferedBody.dispose}).
+   */
+  source(): Buffer | Readable {
+    if (!this.#file) return (this.#joined ??= this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks));
+    return this.#file.createReadStream({ start: 0, end: Math.max(0, this.length - 1), autoClose: false, highWaterMark: READ_CHUNK });
+  }
+
   /** Frees the memory and closes (hence deletes) the temp file. Idempotent. */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#chunks.length = 0;
+    this.#joined = undefined;
     const f = this.#file;
     this.#file = undefined;
     if (f) await f.close().catch(() => undefined);

@@ -6,11 +6,13 @@
  * is written as it comes (SSE, long polling) and the upstream waits for a slow client.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { FileHandle } from 'node:fs/promises';
 import { openAnonymousTempFile } from './temp-file.js';
 
 const READ_CHUNK = 64 * 1024;
+/** Bytes queued for the temp file before the upstream is paused (the disk is slower than the network). */
+const PENDING_MAX = 1024 * 1024;
 
 /** Settings of one pump. */
 export interface PumpOptions {
@@ -20,22 +22,23 @@ export interface PumpOptions {
   readonly tempPath: string;
 }
 
-/** Outcome callbacks. */
-export interface PumpEvents {
-  /** The upstream body was read completely (its connection is back in the pool). */
-  upstreamDone(): void;
-  /** The upstream failed mid-body (headers already sent: the client connection is cut). */
-  upstreamFailed(err: Error): void;
-  /** Everything is over (client finished, gone or cut); temp file closed. */
-  finished(): void;
+/** The upstream side, as the pump controls it. */
+export interface PumpSource {
+  /** Continue reading after {@link ResponsePump.write} returned false. */
+  resume(): void;
+  /** Stop the upstream response (the client went away or the pump failed). */
+  abort(err: Error): void;
 }
 
-/** Pumps one response; see the module comment. */
+/** Outcome callback: everything is over (client finished, gone or cut); temp file closed. */
+export type PumpFinished = () => void;
+
+/** Pumps one response; see the module comment. Feed it with write(), end() and fail(). */
 export class ResponsePump {
-  readonly #up: IncomingMessage;
   readonly #res: ServerResponse;
   readonly #opts: PumpOptions;
-  readonly #events: PumpEvents;
+  readonly #source: PumpSource;
+  readonly #finished: PumpFinished;
   /** Chunks waiting in memory (they precede whatever waits in the file). */
   readonly #mem: Buffer[] = [];
   #memBytes = 0;
@@ -44,75 +47,92 @@ export class ResponsePump {
   /** Bytes appended (completed writes) and read back, as positions in the file. */
   #fileWritten = 0;
   #fileRead = 0;
+  #pendingBytes = 0;
+  #pendingWrites = 0;
   /** Writes queued to the file, in order. */
   #writeChain: Promise<void> = Promise.resolve();
-  #pendingWrites = 0;
   #backlogged = false;
   #flushing = false;
   #upEnded = false;
   #done = false;
-  #pausedForCap = false;
+  /** The source was told to pause (client backpressure when streaming, temp file cap when buffering). */
+  #sourcePaused = false;
 
-  constructor(up: IncomingMessage, res: ServerResponse, opts: PumpOptions, events: PumpEvents) {
-    this.#up = up;
+  constructor(res: ServerResponse, opts: PumpOptions, source: PumpSource, finished: PumpFinished) {
     this.#res = res;
     this.#opts = opts;
-    this.#events = events;
-    up.on('data', opts.buffering ? (c: Buffer) => this.#onBufferedData(c) : (c: Buffer) => this.#onStreamData(c));
-    up.on('end', () => {
-      this.#upEnded = true;
-      this.#events.upstreamDone();
-      if (!this.#backlogged) this.#finishClient();
-    });
-    up.on('error', (err) => this.#fail(err));
-    // 'aborted' is how node reports an upstream that closed before its body was complete.
-    up.on('aborted', () => this.#fail(Object.assign(new Error('upstream closed the connection mid-body'), { code: 'ECONNRESET' })));
-    res.on('drain', () => (opts.buffering ? this.#flush() : up.resume()));
+    this.#source = source;
+    this.#finished = finished;
+    res.on('drain', () => (opts.buffering ? this.#flush() : this.#resumeSource()));
     res.on('close', () => this.#cleanup());
   }
 
-  #onStreamData(c: Buffer): void {
-    if (!this.#res.write(c)) this.#up.pause();
-  }
-
-  #onBufferedData(c: Buffer): void {
-    if (this.#done) return;
+  /** A body chunk from the upstream; false asks the source to pause until resume(). */
+  write(c: Buffer): boolean {
+    if (this.#done) return false;
+    if (!this.#opts.buffering) {
+      if (this.#res.write(c)) return true;
+      this.#sourcePaused = true;
+      return false;
+    }
     if (!this.#backlogged) {
       if (!this.#res.write(c)) this.#backlogged = true;
-      return;
+      return true;
     }
     const fileUnread = this.#fileWritten - this.#fileRead + this.#pendingBytes;
-    if (fileUnread === 0 && this.#pendingWrites === 0 && this.#memBytes + c.length <= this.#opts.bufferSize) {
+    if (fileUnread === 0 && this.#memBytes + c.length <= this.#opts.bufferSize) {
       this.#mem.push(c);
       this.#memBytes += c.length;
-      return;
+      return true;
     }
     this.#append(c);
+    if (fileUnread + c.length > this.#opts.maxTempFileSize || this.#pendingBytes > PENDING_MAX) {
+      // Past max_temp_file_size (or ahead of the disk): pause the upstream until the client (or the disk) catches up.
+      this.#sourcePaused = true;
+      return false;
+    }
+    return true;
   }
 
-  #pendingBytes = 0;
+  /** The upstream body is complete. */
+  end(): void {
+    this.#upEnded = true;
+    if (!this.#backlogged) this.#finishClient();
+  }
+
+  /** The upstream failed mid-body: the status line is out, so the client connection is cut. */
+  fail(err: Error): void {
+    if (this.#done) return;
+    this.#upEnded = true;
+    this.#res.destroy(err);
+    this.#cleanup();
+  }
+
+  #resumeSource(): void {
+    if (!this.#sourcePaused || this.#done) return;
+    this.#sourcePaused = false;
+    this.#source.resume();
+  }
 
   #append(c: Buffer): void {
     this.#pendingWrites++;
     this.#pendingBytes += c.length;
-    if (this.#fileWritten - this.#fileRead + this.#pendingBytes > this.#opts.maxTempFileSize && !this.#pausedForCap) {
-      // Past max_temp_file_size: stop reading the upstream until the client catches up.
-      this.#pausedForCap = true;
-      this.#up.pause();
-    }
-    this.#writeChain = this.#writeChain.then(async () => {
-      if (this.#done) return;
-      const f = await this.#openFile();
-      let off = 0;
-      while (off < c.length) {
-        const { bytesWritten } = await f.write(c, off, c.length - off, this.#fileWritten + off);
-        off += bytesWritten;
-      }
-      this.#fileWritten += c.length;
-      this.#pendingBytes -= c.length;
-      this.#pendingWrites--;
-      if (!this.#flushing && this.#res.writableNeedDrain === false) this.#flush();
-    }).catch((err: Error) => this.#fail(err));
+    this.#writeChain = this.#writeChain
+      .then(async () => {
+        if (this.#done) return;
+        const f = await this.#openFile();
+        let off = 0;
+        while (off < c.length) {
+          const { bytesWritten } = await f.write(c, off, c.length - off, this.#fileWritten + off);
+          off += bytesWritten;
+        }
+        this.#fileWritten += c.length;
+        this.#pendingBytes -= c.length;
+        this.#pendingWrites--;
+        if (this.#pendingBytes <= PENDING_MAX / 2 && this.#fileWritten - this.#fileRead <= this.#opts.maxTempFileSize / 2) this.#resumeSource();
+        if (!this.#flushing && !this.#res.writableNeedDrain) this.#flush();
+      })
+      .catch((err: Error) => this.#abort(err));
   }
 
   #openFile(): Promise<FileHandle> {
@@ -133,7 +153,7 @@ export class ResponsePump {
     if (this.#flushing || this.#done) return;
     this.#flushing = true;
     void this.#flushAsync()
-      .catch((err: Error) => this.#fail(err))
+      .catch((err: Error) => this.#abort(err))
       .finally(() => {
         this.#flushing = false;
         // A file write may have completed while this pass was finishing: go again if data waits.
@@ -159,18 +179,14 @@ export class ResponsePump {
         // Drained: later chunks may start at the beginning again (bounded disk use).
         this.#fileRead = this.#fileWritten = 0;
       }
-      if (this.#pausedForCap && this.#fileWritten - this.#fileRead + this.#pendingBytes <= this.#opts.maxTempFileSize / 2) {
-        this.#pausedForCap = false;
-        this.#up.resume();
+      if (this.#sourcePaused && this.#pendingBytes <= PENDING_MAX / 2 && this.#fileWritten - this.#fileRead + this.#pendingBytes <= this.#opts.maxTempFileSize / 2) {
+        this.#resumeSource();
       }
       if (!res.write(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead))) return;
     }
     if (this.#pendingWrites > 0) return; // the write completion calls #flush again
     this.#backlogged = false;
-    if (this.#pausedForCap) {
-      this.#pausedForCap = false;
-      this.#up.resume();
-    }
+    this.#resumeSource();
     if (this.#upEnded) this.#finishClient();
   }
 
@@ -179,10 +195,9 @@ export class ResponsePump {
     this.#res.end();
   }
 
-  #fail(err: Error): void {
+  /** A local failure (temp file): stop both sides. */
+  #abort(err: Error): void {
     if (this.#done) return;
-    this.#events.upstreamFailed(err);
-    // The status line is out: the only way to tell the client the body is incomplete is to cut the connection.
     this.#res.destroy(err);
     this.#cleanup();
   }
@@ -190,11 +205,11 @@ export class ResponsePump {
   #cleanup(): void {
     if (this.#done) return;
     this.#done = true;
-    if (!this.#upEnded) this.#up.destroy();
+    if (!this.#upEnded) this.#source.abort(Object.assign(new Error('client went away'), { code: 'ERR_PROXY_CLIENT_GONE' }));
     this.#mem.length = 0;
     const f = this.#file;
     this.#file = undefined;
     const closing = f ? f.close().catch(() => undefined) : this.#fileOpening?.then((x) => x.close()).catch(() => undefined);
-    void Promise.resolve(closing).finally(() => this.#events.finished());
+    void Promise.resolve(closing).finally(() => this.#finished());
   }
 }

@@ -22,8 +22,22 @@ export class TrustedProxies {
     this.#empty = cidrs.length === 0;
   }
 
+  /** Answers per address, memoised: BlockList.check parses the address each time (hot path). */
+  readonly #cache = new Map<string, boolean>();
+
   has(address: string): boolean {
     if (this.#empty || !address) return false;
+    let hit = this.#cache.get(address);
+    if (hit === undefined) {
+      hit = this.#check(address);
+      // Bounded: a flood of distinct client addresses only resets the memo.
+      if (this.#cache.size >= 4096) this.#cache.clear();
+      this.#cache.set(address, hit);
+    }
+    return hit;
+  }
+
+  #check(address: string): boolean {
     if (address.startsWith('::ffff:') && isIPv4(address.slice(7))) {
       return this.#list.check(address.slice(7), 'ipv4') || this.#list.check(address, 'ipv6');
     }

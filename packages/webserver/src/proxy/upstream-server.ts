@@ -1,16 +1,19 @@
 /**
- * One upstream server's live state: its keep-alive connection pool (a node:http Agent), its
+ * One upstream server's live state: its keep-alive connection pool (an undici Pool, one request
+ * per connection at a time, as nginx), its
  * in-flight count, and its passive and active health, as nginx's `max_fails`/`fail_timeout` and
  * health checks define them.
  * @module
  */
-import { Agent } from 'node:http';
+import { Pool } from 'undici';
 import type { UpstreamServerOptions } from './options.js';
 
 /** The live state of one `server` line. */
 export class UpstreamServer {
   readonly options: UpstreamServerOptions;
-  readonly agent: Agent;
+  /** Pools by connect timeout (locations sharing this server may set different ones; usually one). */
+  readonly #pools = new Map<number, Pool>();
+  readonly #keepaliveTimeoutMs: number;
   /** Requests in flight (counted from the connect attempt to the end of the upstream response). */
   active = 0;
   requests = 0;
@@ -24,18 +27,34 @@ export class UpstreamServer {
   /** Active health: false once `fall` checks failed in a row, true again after `rise` passes. */
   healthy = true;
 
-  constructor(options: UpstreamServerOptions, keepalive: number, keepaliveTimeoutMs: number) {
+  constructor(options: UpstreamServerOptions, _keepalive: number, keepaliveTimeoutMs: number) {
     this.options = options;
-    this.agent = new Agent({
-      keepAlive: true,
-      // nginx's `keepalive N`: idle connections kept; busy ones are bounded by max_conns (or not at all).
-      maxFreeSockets: Math.max(1, keepalive),
-      maxSockets: options.maxConns > 0 ? options.maxConns : Infinity,
-      // Idle sockets are closed after this; sockets in use get per-phase timeouts from the proxy.
-      timeout: keepaliveTimeoutMs,
-      // Reuse the most recently used socket: the least likely to have been closed by the upstream.
-      scheduling: 'lifo',
-    });
+    this.#keepaliveTimeoutMs = keepaliveTimeoutMs;
+  }
+
+  /**
+   * The connection pool for requests with this connect timeout. Idle connections close after
+   * `keepaliveTimeoutMs`, or 1 s before the server's own `Keep-Alive: timeout=N`, whichever is sooner.
+   * (undici bounds idle connections by time, not count: nginx's `keepalive N` count is not enforced.)
+   */
+  pool(connectTimeoutMs: number): Pool {
+    let p = this.#pools.get(connectTimeoutMs);
+    if (!p) {
+      const a = this.options.address;
+      p = new Pool(a.kind === 'tcp' ? `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}` : 'http://localhost', {
+        socketPath: a.kind === 'unix' ? a.path : undefined,
+        connections: this.options.maxConns > 0 ? this.options.maxConns : null,
+        pipelining: 1,
+        connectTimeout: connectTimeoutMs,
+        keepAliveTimeout: this.#keepaliveTimeoutMs,
+        keepAliveMaxTimeout: this.#keepaliveTimeoutMs,
+        keepAliveTimeoutThreshold: 1_000,
+        // Responses are checked and limited by the proxy itself.
+        maxResponseSize: -1,
+      });
+      this.#pools.set(connectTimeoutMs, p);
+    }
+    return p;
   }
 
   /** Connection options for http.request (TCP host/port or unix socket path). */
@@ -83,6 +102,7 @@ export class UpstreamServer {
   }
 
   destroy(): void {
-    this.agent.destroy();
+    for (const p of this.#pools.values()) void p.destroy().catch(() => undefined);
+    this.#pools.clear();
   }
 }
