@@ -170,10 +170,10 @@ export function oneOf<const T extends string>(choices: readonly T[], aliases: Re
  * may itself hold comma-separated items when `commas` is set; the first occurrence replaces the
  * default. In a config file: an array of strings (or one comma-separated string when `commas`).
  */
-export function list(itemAllowed: string, test: (s: string) => string | undefined, commas: boolean): SettingKind<string[]> {
-  const allowed = commas ? `a comma-separated list of ${itemAllowed}` : `${itemAllowed} (repeat the option for more)`;
+export function list(itemAllowed: string, test: (s: string) => string | undefined, commas: boolean, allowEmpty = false): SettingKind<string[]> {
+  const allowed = commas ? `a comma-separated list of ${itemAllowed}${allowEmpty ? ' ("" for none)' : ''}` : `${itemAllowed} (repeat the option for more)`;
   const checkItems = (items: string[]): string[] => {
-    if (items.length === 0) throw new KindError(`at least one ${itemAllowed}`);
+    if (items.length === 0 && !allowEmpty) throw new KindError(`at least one ${itemAllowed}`);
     for (const item of items) {
       const problem = test(item);
       if (problem !== undefined) throw new KindError(`${JSON.stringify(item)}: ${problem}`);

@@ -265,7 +265,7 @@ export const SETTINGS = {
   forwardedAllowIps: setting({
     flags: ['--forwarded-allow-ips'],
     meta: 'IPS',
-    kind: list('IP addresses or CIDRs, or *', ipOrCidr, true),
+    kind: list('IP addresses or CIDRs, or *', ipOrCidr, true, true),
     default: LOOPBACK,
     help: 'Peers trusted to set X-Forwarded-For/-Proto/-Host and Forwarded (comma-separated IPs or CIDRs; * trusts everyone); other peers\' headers are ignored.',
     section: 'Proxies',
@@ -280,7 +280,7 @@ export const SETTINGS = {
   proxyAllowFrom: setting({
     flags: ['--proxy-allow-from'],
     meta: 'IPS',
-    kind: list('IP addresses or CIDRs, or *', ipOrCidr, true),
+    kind: list('IP addresses or CIDRs, or *', ipOrCidr, true, true),
     default: LOOPBACK,
     help: 'Peers allowed to send a PROXY protocol header (comma-separated IPs or CIDRs, or *); connections from others are served without one.',
     section: 'Proxies',

@@ -1,0 +1,8 @@
+/**
+ * The TSGI conformance kit against tsgi-appserver as users run it: a real master process with
+ * 1 worker loading the probe module from its file.
+ */
+import { describeServerConformance } from 'tsgi/conformance';
+import { appserverHarness } from './testing/conformance-harness.js';
+
+describeServerConformance('tsgi-appserver -w 1', appserverHarness(1));
