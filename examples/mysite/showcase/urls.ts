@@ -1,0 +1,15 @@
+/**
+ * URLs of the showcase app, included by mysite/urls.ts under `showcase/` in namespace
+ * `showcase` (so `reverse('showcase:api')` is `/showcase/api/`).
+ */
+import { path } from 'tsgi-framework';
+import { api, form, go, index, item, upload } from './views.js';
+
+export const urlpatterns = [
+  path('', index, { name: 'index' }),
+  path('form/', form, { name: 'form' }),
+  path('upload/', upload, { name: 'upload' }),
+  path('api/', api, { name: 'api' }),
+  path('items/<int:id>/', item, { name: 'item' }),
+  path('go/', go, { name: 'go' }),
+];
