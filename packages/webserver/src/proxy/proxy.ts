@@ -367,7 +367,9 @@ class ReverseProxy implements Proxy {
         const raw = latin1Pairs(rawHeaders as unknown as Buffer[]);
         const { headers: out, noBuffering } = filterResponseHeaders(raw);
         try {
-          x.res.writeHead(status, statusText, out);
+          // HTTP/2 has no reason phrase (RFC 9113 8.3.2): node warns if given one.
+          if (x.req.httpVersionMajor >= 2) x.res.writeHead(status, out);
+          else x.res.writeHead(status, statusText, out);
         } catch (err) {
           // A header node refuses to write (invalid characters): an invalid upstream response.
           x.responded = false;
