@@ -27,7 +27,7 @@ import { resolveStaticOptions, type ResolvedStaticOptions, type StaticOptions } 
 import { parseRange } from './range.js';
 import { PathResolver, type Resolution } from './resolver.js';
 import { end, multipartLayout, sendError, sendFileRange, sendMultipart, writeHead } from './respond.js';
-import { RouteCache, type FileRoute } from './route-cache.js';
+import { RouteCache, type FileRoute, type Route } from './route-cache.js';
 import type { ResolveResult, StaticHandler, StaticRequest, StaticResponse } from './types.js';
 
 /** Stable codes of the answers the handler gives itself (beside the path codes of ./path.ts). */
@@ -51,7 +51,29 @@ function toResolveResult(r: Resolution): ResolveResult {
     case 'bad-request':
       return { kind: 'bad-request', code: r.code };
     default:
-      return { kind: 'not-found' };
+      return NOT_FOUND_RESULT;
+  }
+}
+
+const NOT_FOUND_RESULT: ResolveResult = Object.freeze({ kind: 'not-found' });
+
+/** The same answer from a cached route: a URL naming a directory says `directory`. */
+function routeResult(route: Route): ResolveResult {
+  switch (route.kind) {
+    case 'file':
+      return route.directory !== undefined
+        ? { kind: 'directory', path: route.directory }
+        : { kind: 'file', path: route.file.fsPath, size: route.file.size, mtimeMs: route.file.mtimeMs };
+    case 'redirect':
+      return { kind: 'directory', path: route.directory };
+    case 'listing':
+      return { kind: 'directory', path: route.fsPath };
+    case 'forbidden':
+      return route.directory !== undefined ? { kind: 'directory', path: route.directory } : NOT_FOUND_RESULT;
+    case 'bad-request':
+      return { kind: 'bad-request', code: route.code };
+    default:
+      return NOT_FOUND_RESULT;
   }
 }
 
@@ -351,7 +373,7 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
   };
 
   return Object.assign(handler, {
-    resolve: async (pathname: string) => toResolveResult(await resolver.resolve(pathname)),
+    resolve: async (pathname: string) => routeResult(cache.lookup(pathname, Date.now()) ?? (await cache.resolve(pathname))),
     close: async () => {
       cache.clear();
       compression?.clear();

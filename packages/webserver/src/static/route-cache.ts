@@ -29,6 +29,8 @@ export interface Sibling {
 export interface FileRoute {
   readonly kind: 'file';
   readonly checkedAt: number;
+  /** Set when the URL named a directory and this is its index file. */
+  readonly directory: string | undefined;
   readonly file: FileEntry;
   /** Content-Type value (with charset for text). */
   readonly type: string;
@@ -50,9 +52,9 @@ export interface FileRoute {
 
 export type Route =
   | FileRoute
-  | { readonly kind: 'redirect'; readonly checkedAt: number; readonly location: string }
+  | { readonly kind: 'redirect'; readonly checkedAt: number; readonly location: string; readonly directory: string }
   | { readonly kind: 'listing'; readonly checkedAt: number; readonly fsPath: string; readonly urlPath: string }
-  | { readonly kind: 'forbidden'; readonly checkedAt: number }
+  | { readonly kind: 'forbidden'; readonly checkedAt: number; readonly directory?: string }
   | { readonly kind: 'not-found'; readonly checkedAt: number }
   | { readonly kind: 'bad-request'; readonly checkedAt: number; readonly code: string }
   | { readonly kind: 'error'; readonly checkedAt: number; readonly error: Error };
@@ -134,14 +136,16 @@ export class RouteCache {
       case 'error':
         return { kind: 'error', checkedAt, error: r.error };
       case 'directory': {
-        if (!r.urlPath.endsWith('/')) return { kind: 'redirect', checkedAt, location: encodePath(r.urlPath) + '/' };
+        if (!r.urlPath.endsWith('/')) {
+          return { kind: 'redirect', checkedAt, location: encodePath(r.urlPath) + '/', directory: r.fsPath };
+        }
         const dir = r.fsPath.endsWith('/') ? r.fsPath : r.fsPath + '/';
         for (const name of this.#opts.index) {
           const st = await this.#resolver.statAllowed(dir + name);
-          if (st?.isFile() === true) return this.#fileRoute(dir + name, r.urlPath + name, checkedAt, st);
+          if (st?.isFile() === true) return this.#fileRoute(dir + name, r.urlPath + name, checkedAt, st, r.fsPath);
         }
         if (this.#opts.autoindex !== 'off') return { kind: 'listing', checkedAt, fsPath: dir, urlPath: r.urlPath };
-        return { kind: 'forbidden', checkedAt };
+        return { kind: 'forbidden', checkedAt, directory: r.fsPath };
       }
       case 'file':
         return this.#fileRoute(r.fsPath, r.urlPath, checkedAt, r.stats);
@@ -160,7 +164,7 @@ export class RouteCache {
     return fresh;
   }
 
-  async #fileRoute(fsPath: string, urlPath: string, checkedAt: number, st: Stats): Promise<Route> {
+  async #fileRoute(fsPath: string, urlPath: string, checkedAt: number, st: Stats, directory?: string): Promise<Route> {
     const opts = this.#opts;
     let file: FileEntry | undefined;
     try {
@@ -210,6 +214,7 @@ export class RouteCache {
     return {
       kind: 'file',
       checkedAt,
+      directory,
       file,
       type,
       compressible,
