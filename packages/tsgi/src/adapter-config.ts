@@ -6,7 +6,7 @@ import { CidrSet } from './ip-address.js';
 import { createConsoleLogger } from './console-logger.js';
 import { resolveLimits } from './limits.js';
 import { InFlightTracker } from './in-flight.js';
-import { TSGI_VERSION } from './types.js';
+import { TSGI_FILE_EXTENSION, TSGI_VERSION } from './types.js';
 import type { ResolvedApp } from './lifespan.js';
 import type { TsgiContext, TsgiLimits, TsgiLogger, TsgiServerInfo, TsgiState, TsgiWorker } from './types.js';
 
@@ -27,7 +27,8 @@ export interface NodeAdapterOptions {
   worker?: TsgiWorker;
   /**
    * The server's declaration shared by every request. Default: `software` `tsgi/<version>`,
-   * the `tsgi.file` extension, and the resolved `limits`.
+   * the `tsgi.file` extension (this adapter always honours it), and the resolved `limits`.
+   * A server passing its own should list `tsgi.file` in `extensions`.
    */
   server?: TsgiServerInfo;
   /** Where the server and the app log (`context.log`). Default: warnings and errors to stderr. */
@@ -78,7 +79,7 @@ export function resolveAdapterConfig(app: ResolvedApp, options: NodeAdapterOptio
     Object.freeze({
       software: `tsgi/${TSGI_PACKAGE_VERSION}`,
       tsgiVersion: TSGI_VERSION,
-      extensions: Object.freeze({}),
+      extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true }),
       limits: finalLimits,
     });
   return {

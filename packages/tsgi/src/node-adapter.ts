@@ -13,7 +13,7 @@ import { Exchange, NodeContext } from './exchange.js';
 import { resolveApp } from './lifespan.js';
 import { TsgiRequest } from './lazy-request.js';
 import { isValidHost, splitAbsoluteTarget } from './request-url.js';
-import { requestLine, respondPlain, sendError, sendResponse, type FileSender } from './write-response.js';
+import { requestLine, respondPlain, sendError, sendResponse } from './write-response.js';
 import type { TsgiApp } from './types.js';
 
 /** A node `request` listener, plus what servers built on it need. */
@@ -33,9 +33,12 @@ export interface TsgiNodeListener {
 
 const NO_BODY_METHODS = new Set(['GET', 'HEAD']);
 
-/** Adapter internals that the reference server extends (the `tsgi.file` sender). Internal. */
-export interface ListenerInternals {
-  sendFile?: FileSender;
+const kExchange = Symbol('tsgi.exchange');
+type ExchangeCarrier = ServerResponse & { [kExchange]?: Exchange };
+
+/** 'close' on the ServerResponse: the exchange is over (finished or aborted). */
+function onResponseClose(this: ServerResponse): void {
+  (this as ExchangeCarrier)[kExchange]?.close();
 }
 
 /**
@@ -54,12 +57,11 @@ export interface ListenerInternals {
  * server.listen(8000);
  * ```
  */
-export function toNodeListener(app: TsgiApp, options: NodeAdapterOptions = {}, internals: ListenerInternals = {}): TsgiNodeListener {
+export function toNodeListener(app: TsgiApp, options: NodeAdapterOptions = {}): TsgiNodeListener {
   const config = resolveAdapterConfig(resolveApp(app), options);
-  const sendFile = internals.sendFile;
-  const listener = ((req: IncomingMessage, res: ServerResponse) => handle(config, sendFile, req, res, false)) as TsgiNodeListener;
+  const listener = ((req: IncomingMessage, res: ServerResponse) => handle(config, req, res, false)) as TsgiNodeListener;
   Object.defineProperties(listener, {
-    checkContinue: { value: (req: IncomingMessage, res: ServerResponse) => handle(config, sendFile, req, res, true) },
+    checkContinue: { value: (req: IncomingMessage, res: ServerResponse) => handle(config, req, res, true) },
     idle: { value: () => config.tracker.idle() },
     inFlight: {
       get: () => ({ requests: config.tracker.requests, waitUntil: config.tracker.pending }),
@@ -75,7 +77,7 @@ function reject(res: ServerResponse, status: number, text: string, close: boolea
   res.end(text);
 }
 
-function handle(config: AdapterConfig, sendFile: FileSender | undefined, req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
+function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
   const limits = config.limits;
   const method = req.method ?? 'GET';
   let target = req.url ?? '/';
@@ -133,7 +135,9 @@ function handle(config: AdapterConfig, sendFile: FileSender | undefined, req: In
   const ex = new Exchange(config, req, res, target, targetHost, expectsContinue && hasBody);
   ex.hasBody = hasBody;
   config.tracker.requests++;
-  res.once('close', () => ex.close());
+  // Hot path: one shared listener instead of a closure + once() wrapper per request.
+  (res as ExchangeCarrier)[kExchange] = ex;
+  res.on('close', onResponseClose);
 
   // SPEC 8.2: the server's limit wins over whatever the app makes of the stream's error.
   const onLimit = (error: BodyLimitError) => {
@@ -158,13 +162,13 @@ function handle(config: AdapterConfig, sendFile: FileSender | undefined, req: In
   }
   // Hot path: a synchronous Response is written now, without a microtask hop.
   if (result instanceof Response) {
-    sendResponse(ex, result, sendFile);
+    sendResponse(ex, result);
   } else if (result !== null && typeof result === 'object' && typeof (result as Promise<Response>).then === 'function') {
     (result as Promise<Response>).then(
-      (response) => sendResponse(ex, response, sendFile),
+      (response) => sendResponse(ex, response),
       (error: unknown) => sendError(ex, error),
     );
   } else {
-    sendResponse(ex, result, sendFile);
+    sendResponse(ex, result);
   }
 }

@@ -6,9 +6,14 @@
 /** Host header grammar (RFC 3986 section 3.2.2 plus port): a reg-name, IPv4 or `[IPv6]`. */
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::\d{0,5})?$/;
 
-/** True when `host` is a syntactically valid Host header value. */
+let lastValidHost = '';
+
+/** True when `host` is a syntactically valid Host header value (memoised for the last valid one: hosts repeat). */
 export function isValidHost(host: string): boolean {
-  return host.length <= 255 && HOST.test(host);
+  if (host === lastValidHost) return true;
+  const ok = host.length <= 255 && HOST.test(host);
+  if (ok) lastValidHost = host;
+  return ok;
 }
 
 /**

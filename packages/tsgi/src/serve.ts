@@ -10,8 +10,8 @@ import { TSGI_PACKAGE_VERSION, type NodeAdapterOptions } from './adapter-config.
 import { createConsoleLogger } from './console-logger.js';
 import { resolveLimits } from './limits.js';
 import { resolveApp, runShutdown, runStartup } from './lifespan.js';
-import { toNodeListener, type ListenerInternals } from './node-adapter.js';
-import { TSGI_VERSION } from './types.js';
+import { toNodeListener } from './node-adapter.js';
+import { TSGI_FILE_EXTENSION, TSGI_VERSION } from './types.js';
 import type { TsgiApp, TsgiServerInfo, TsgiStartupContext } from './types.js';
 
 /** Options of {@link serve}: where to listen, plus every {@link NodeAdapterOptions}. */
@@ -40,9 +40,6 @@ export interface TsgiServer {
   readonly node: Server;
 }
 
-/** Extensions the reference server supports, merged into `server.extensions`. Internal hook for file-response. */
-export const serverExtensions: { internals: ListenerInternals; names: Record<string, unknown> } = { internals: {}, names: {} };
-
 /**
  * Runs `app` on a node:http server: `startup` first (a failure rejects and nothing listens),
  * then listens; `close()` drains and runs `shutdown`.
@@ -65,7 +62,7 @@ export async function serve(app: TsgiApp, options: ServeOptions = {}): Promise<T
     Object.freeze({
       software: `tsgi/${TSGI_PACKAGE_VERSION}`,
       tsgiVersion: TSGI_VERSION,
-      extensions: Object.freeze({ ...serverExtensions.names }),
+      extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true }),
       limits,
     });
   const host = options.host ?? options.hostname ?? '127.0.0.1';
@@ -76,7 +73,7 @@ export async function serve(app: TsgiApp, options: ServeOptions = {}): Promise<T
   const lifespan: TsgiStartupContext = { server, worker, log, state: { ...options.state } };
   const state = await runStartup(resolved, lifespan);
 
-  const listener = toNodeListener(resolved, { ...options, limits, log, worker, server, state }, serverExtensions.internals);
+  const listener = toNodeListener(resolved, { ...options, limits, log, worker, server, state });
   const node = createServer({
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     headersTimeout: limits.headersTimeoutMs,

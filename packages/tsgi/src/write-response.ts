@@ -11,6 +11,7 @@
  */
 import { DRAIN_LIMIT_BYTES } from './adapter-config.js';
 import { drainRequestBody } from './body-stream.js';
+import { sendFileRegion } from './send-file.js';
 import type { Exchange } from './exchange.js';
 import { FastResponse, fastBody, fastInit, fastReal } from './fast-response.js';
 import { TSGI_FILE } from './types.js';
@@ -20,9 +21,6 @@ import type { TsgiFileBody } from './types.js';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
 const encoder = new TextEncoder();
-
-/** Sends a file region for the `tsgi.file` extension; set by the adapter when it supports it. */
-export type FileSender = (ex: Exchange, status: number, statusText: string, headers: string[], file: TsgiFileBody, response: Response) => void;
 
 /** What scanning the app's headers found. */
 interface HeaderScan {
@@ -141,7 +139,7 @@ function checkStatus(ex: Exchange, status: number): boolean {
  * Writes `response` (whatever the app returned) for `ex`. Never throws; errors become a 500 or,
  * once committed, a destroyed connection.
  */
-export function sendResponse(ex: Exchange, response: unknown, sendFile: FileSender | undefined): void {
+export function sendResponse(ex: Exchange, response: unknown): void {
   if (ex.responded || ex.closed) {
     // The server already answered (413) or the client is gone: the app's body is not wanted.
     if (response instanceof Response) cancelBody(response);
@@ -153,17 +151,10 @@ export function sendResponse(ex: Exchange, response: unknown, sendFile: FileSend
   }
   try {
     if (response instanceof FastResponse && fastReal(response) === undefined && writeFast(ex, response)) return;
-    if (sendFile !== undefined) {
-      const file = (response as { [TSGI_FILE]?: TsgiFileBody })[TSGI_FILE];
-      if (file !== undefined) {
-        const status = response.status;
-        if (!checkStatus(ex, status)) return;
-        const scan: HeaderScan = { contentLength: -1, hasContentType: false };
-        const headers: string[] = [];
-        for (const [name, value] of response.headers) addHeader(ex, headers, scan, name, value);
-        sendFile(ex, status, response.statusText, headers, file, response);
-        return;
-      }
+    const file = (response as { [TSGI_FILE]?: TsgiFileBody })[TSGI_FILE];
+    if (file !== undefined && file !== null && typeof file.path === 'string') {
+      sendFile(ex, response, file);
+      return;
     }
     writeStandard(ex, response).catch((error: unknown) => failMidway(ex, error));
   } catch (error) {
@@ -271,6 +262,46 @@ function drained(ex: Exchange): Promise<void> {
 function asChunk(value: unknown): Uint8Array {
   if (value instanceof Uint8Array) return value;
   throw new TypeError(`tsgi: response body chunks must be Uint8Array, got ${describe(value)}`);
+}
+
+/** The `tsgi.file` extension: the server sends the file region itself (send-file.ts). */
+function sendFile(ex: Exchange, response: Response, file: TsgiFileBody): void {
+  const headers: string[] = [];
+  const scan: HeaderScan = { contentLength: -1, hasContentType: false };
+  let status: number;
+  let statusText: string | undefined;
+  if (response instanceof FastResponse && fastReal(response) === undefined) {
+    // Read the init as given: touching .headers/.body would build the standard Response.
+    const init = fastInit(response);
+    status = init?.status ?? 200;
+    statusText = init?.statusText;
+    collectInitHeaders(ex, init?.headers, headers, scan);
+    const body = fastBody(response);
+    if (body instanceof ReadableStream && !body.locked) body.cancel().catch(() => {});
+  } else {
+    status = response.status;
+    statusText = response.statusText;
+    for (const [name, value] of response.headers) addHeader(ex, headers, scan, name, value);
+    cancelBody(response);
+  }
+  if (!checkStatus(ex, status)) return;
+  const bodiless = status === 204 || status === 304 || ex.req.method === 'HEAD';
+  sendFileRegion(ex, file, bodiless, {
+    commit(length) {
+      if (scan.contentLength === -1) {
+        if (status !== 204 && status !== 304) headers.push('content-length', String(length));
+      } else if (scan.contentLength !== length && status !== 304) {
+        sendError(ex, new Error(`tsgi: the app's Content-Length ${scan.contentLength} differs from the tsgi.file length ${length}`));
+        return false;
+      }
+      return commit(ex, status, statusText, headers);
+    },
+    fail: (error) => sendError(ex, error),
+    abort(error) {
+      ex.config.log.error(`tsgi: ${requestLine(ex)}: sending ${file.path} failed after the response was committed; closing the connection`, error);
+      abortConnection(ex);
+    },
+  }).catch((error: unknown) => failMidway(ex, error));
 }
 
 /** The standard path: any Response (including a FastResponse whose real Response exists). */
@@ -421,7 +452,7 @@ export function sendError(ex: Exchange, error: unknown): void {
       return;
     }
     Promise.resolve(custom).then(
-      (r) => (r instanceof Response ? sendResponse(ex, r, undefined) : respondPlain(ex, 500, ERROR_BODY, false)),
+      (r) => (r instanceof Response ? sendResponse(ex, r) : respondPlain(ex, 500, ERROR_BODY, false)),
       (inner: unknown) => {
         ex.config.log.error('tsgi: onError rejected', inner);
         respondPlain(ex, 500, ERROR_BODY, false);
