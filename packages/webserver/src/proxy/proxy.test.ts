@@ -274,15 +274,20 @@ test('an upstream response with invalid framing gives 502', async () => {
     s.once('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'));
   });
   await new Promise<void>((r) => bad.listen(0, '127.0.0.1', r));
-  const proxy = createProxy(passOptions([serverOptions('bad', (bad.address() as AddressInfo).port)], { nextUpstreamTries: 1 }));
+  // A good second server: an invalid answer is not retried (the app got the request).
+  const good = createServer((_req, res) => res.end('good'));
+  await new Promise<void>((r) => good.listen(0, '127.0.0.1', r));
+  const proxy = createProxy(passOptions([serverOptions('bad', (bad.address() as AddressInfo).port), serverOptions('good', (good.address() as AddressInfo).port)]));
   const front = await startFront(proxy);
   try {
     const r = await fetchRaw(front.port, '/');
     assert.equal(r.status, 502);
+    assert.equal(proxy.stats().retries, 0);
   } finally {
     await front.close();
     await proxy.close();
     await new Promise<void>((r) => bad.close(() => r()));
+    await new Promise<void>((r) => good.close(() => r()));
   }
 });
 
@@ -304,5 +309,40 @@ test('a shared registry shares upstream state between proxies of the same upstre
     await p1.close();
     await p2.close();
     registry.close();
+  }
+});
+
+test('upstream responses with invalid framing: a table (502 before the status line went out, a cut connection after)', async () => {
+  const { createServer: createNet } = await import('node:net');
+  // -1: the client connection is cut (headers were valid and sent; the body then broke), as nginx does.
+  const cases: [string, string, number][] = [
+    ['CL and TE', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n', 502],
+    ['two different Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!', 502],
+    ['Content-Length not a number', 'HTTP/1.1 200 OK\r\nContent-Length: five\r\n\r\nhello', 502],
+    ['garbage status line', 'HTTP/1.1 2OO OK\r\nContent-Length: 0\r\n\r\n', 502],
+    ['not HTTP at all', 'SSH-2.0-OpenSSH_9.2\r\n', 502],
+    ['NUL in a header value', 'HTTP/1.1 200 OK\r\nX-A: a\u0000b\r\nContent-Length: 0\r\n\r\n', 502],
+    ['bad chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n', -1],
+    ['closed without an answer', '', 502],
+  ];
+  for (const [name, answer, expected] of cases) {
+    const bad = createNet((sock) => sock.once('data', () => sock.end(answer)));
+    await new Promise<void>((r) => bad.listen(0, '127.0.0.1', r));
+    const proxy = createProxy(passOptions([serverOptions('bad', (bad.address() as AddressInfo).port)]));
+    const front = await startFront(proxy);
+    try {
+      let status = 0;
+      try {
+        const r = await fetchRaw(front.port, '/');
+        status = r.status;
+      } catch {
+        status = -1;
+      }
+      assert.equal(status, expected, name);
+    } finally {
+      await front.close();
+      await proxy.close();
+      await new Promise<void>((r) => bad.close(() => r()));
+    }
   }
 });

@@ -373,7 +373,7 @@ class ReverseProxy implements Proxy {
         } catch (err) {
           // A header node refuses to write (invalid characters): an invalid upstream response.
           x.responded = false;
-          abortRef?.(err as Error);
+          abortRef?.(new ProxyError(ProxyErrorCode.INVALID_RESPONSE, `invalid response header from ${server.options.name}: ${(err as Error).message}`));
           return false;
         }
         pump = new ResponsePump(
@@ -428,6 +428,9 @@ class ReverseProxy implements Proxy {
    */
   #canRetry(x: Exchange, err: Error, body: Exchange['body'], bodyStarted: boolean): boolean {
     const e = err as { code?: string; syscall?: string; socket?: { bytesRead?: number } };
+    // An answer that could not be parsed or passed on came from an app that got the request:
+    // nginx's `invalid_header` is not in the default proxy_next_upstream either.
+    if (e.code === ProxyErrorCode.INVALID_RESPONSE || e.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || e.code?.startsWith('HPE_')) return false;
     if (e.syscall === 'connect' || e.code === 'UND_ERR_CONNECT_TIMEOUT' || e.code === 'ECONNREFUSED' || e.code === 'ENOENT') return true;
     if (body === 'stream' && bodyStarted) return false;
     if (IDEMPOTENT.has(x.method) || this.#pass.retryNonIdempotent) return true;
