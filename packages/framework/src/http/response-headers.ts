@@ -7,6 +7,8 @@
 
 /** Header field names (RFC 9110 section 5.1: a token). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Names already checked (names repeat across responses; the check is then a Set lookup). */
+const VALID_NAMES = new Set<string>();
 /** Field values must not carry CR, LF or NUL (RFC 9110 section 5.5): header injection. */
 const BAD_VALUE = /[\r\n\0]/;
 
@@ -47,8 +49,11 @@ export class ResponseHeaders implements Iterable<[string, string]> {
 
   /** Sets (replaces) a field. Throws TypeError on an invalid name or a value with CR/LF/NUL. */
   set(name: string, value: string | number): this {
-    const v = String(value);
-    if (!TOKEN.test(name)) throw new TypeError(`Invalid header name: ${JSON.stringify(name)}`);
+    const v = typeof value === 'string' ? value : String(value);
+    if (!VALID_NAMES.has(name)) {
+      if (!TOKEN.test(name)) throw new TypeError(`Invalid header name: ${JSON.stringify(name)}`);
+      if (VALID_NAMES.size < 512) VALID_NAMES.add(name);
+    }
     if (BAD_VALUE.test(v)) throw new TypeError(`Header ${name} has a value with CR, LF or NUL (header injection?)`);
     this.#map.set(name.toLowerCase(), [name, v]);
     return this;

@@ -144,18 +144,21 @@ export class Resolver {
    * (with the patterns tried) or MethodNotAllowed (with the allowed methods).
    */
   resolve(path: string, method: string): ResolverMatch {
-    const tried: TriedPattern[] = [];
+    const rest = path.startsWith('/') ? path.slice(1) : path;
     const found: Found = { match: null, allowed: null };
-    this.#walk(this.urlpatterns, path.startsWith('/') ? path.slice(1) : path, method, {}, [], [], [], [], tried, found);
+    // Hot path: no list of tried patterns; it is built by a second walk only for a 404.
+    this.#walk(this.urlpatterns, rest, method, EMPTY_PARAMS, [], [], [], [], null, found);
     if (found.match) return found.match;
     if (found.allowed) throw new MethodNotAllowed(method, [...found.allowed].sort());
+    const tried: TriedPattern[] = [];
+    this.#walk(this.urlpatterns, rest, method, EMPTY_PARAMS, [], [], [], [], tried, { match: null, allowed: null });
     throw new Resolver404(path, tried);
   }
 
   /** True when `path` resolves for some method (APPEND_SLASH's question). */
   isValidPath(path: string): boolean {
     const found: Found = { match: null, allowed: null };
-    this.#walk(this.urlpatterns, path.startsWith('/') ? path.slice(1) : path, null, {}, [], [], [], [], [], found);
+    this.#walk(this.urlpatterns, path.startsWith('/') ? path.slice(1) : path, null, EMPTY_PARAMS, [], [], [], [], null, found);
     return found.match !== null || found.allowed !== null;
   }
 
@@ -168,14 +171,14 @@ export class Resolver {
     namespaces: string[],
     routes: string[],
     names: (string | null)[],
-    tried: TriedPattern[],
+    tried: TriedPattern[] | null,
     found: Found,
   ): boolean {
     for (const p of patterns) {
       const m = p.pattern.match(path);
       if (p instanceof URLPattern) {
         if (m === null || m.rest !== '') {
-          tried.push({ patterns: [...routes, p.pattern.describe], name: p.name });
+          tried?.push({ patterns: [...routes, p.pattern.describe], name: p.name });
           continue;
         }
         if (method !== null && p.methods !== null && !p.methods.has(method)) {
@@ -199,7 +202,7 @@ export class Resolver {
         return true;
       }
       if (m === null) {
-        tried.push({ patterns: [...routes, p.pattern.describe], name: null });
+        tried?.push({ patterns: [...routes, p.pattern.describe], name: null });
         continue;
       }
       const subParams = hasKeys(m.params) || hasKeys(p.defaults) ? { ...params, ...p.defaults, ...m.params } : params;
@@ -215,6 +218,8 @@ export class Resolver {
     return false;
   }
 }
+
+const EMPTY_PARAMS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 function hasKeys(o: Record<string, unknown>): boolean {
   for (const _ in o) return true;
