@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createProxy } from './index.js';
 import { fetchRaw, passOptions, serverOptions, spawnUpstream, startFront } from './test-fixtures/helpers.js';
 
@@ -116,5 +117,53 @@ test('active health checks take a server out after `fall` failures and back afte
     await proxy.close();
     await a.kill();
     await b.kill();
+  }
+});
+
+test('active health checks: an unhealthy server comes back after `rise` passes', async () => {
+  const { createServer } = await import('node:http');
+  let healthy = true;
+  const served: string[] = [];
+  const flaky = createServer((req, res) => {
+    if (req.url?.startsWith('/status')) {
+      res.statusCode = healthy ? 204 : 503;
+      res.end();
+      return;
+    }
+    served.push(req.url ?? '');
+    res.end('flaky\n');
+  });
+  await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+  const other = await spawnUpstream('other');
+  const port = (flaky.address() as AddressInfo).port;
+  const proxy = createProxy(
+    passOptions([serverOptions('flaky', port), serverOptions('other', other.port)], {}, {
+      // The fixture answers /status?code=204 with 204; "flaky" answers 204 or 503 as told.
+      healthCheck: { intervalMs: 50, timeoutMs: 1_000, path: '/status?code=204', expectStatus: [204], rise: 3, fall: 1 },
+    }),
+  );
+  const front = await startFront(proxy);
+  const state = (): string => proxy.stats().upstream.servers[0]!.state;
+  const until = async (want: string): Promise<void> => {
+    const end = Date.now() + 10_000;
+    while (state() !== want && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(state(), want);
+  };
+  try {
+    healthy = false;
+    await until('unhealthy');
+    served.length = 0;
+    for (let i = 0; i < 4; i++) assert.equal((await fetchRaw(front.port, '/hello')).body.toString(), 'hello from other\n');
+    assert.deepEqual(served, [], 'an unhealthy server gets no requests');
+    healthy = true;
+    await until('up');
+    const bodies = new Set<string>();
+    for (let i = 0; i < 4; i++) bodies.add((await fetchRaw(front.port, '/hello')).body.toString());
+    assert.ok(bodies.has('flaky\n'), 'back in rotation');
+  } finally {
+    await front.close();
+    await proxy.close();
+    await other.kill();
+    await new Promise<void>((r) => flaky.close(() => r()));
   }
 });

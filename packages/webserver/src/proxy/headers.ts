@@ -98,6 +98,8 @@ export interface RequestHeaderInput {
   readonly body: number | 'chunked' | undefined;
   /** `setHeaders`, lower-cased names to compiled values (`undefined` value: remove). */
   readonly set: ReadonlyMap<string, { name: string; value: HeaderTemplate | undefined }>;
+  /** Host to send when the client sent none (HTTP/1.0): the upstream server's name, as nginx's `$proxy_host`. */
+  readonly defaultHost?: string;
   /** For upgrades: the protocol to ask the upstream for (re-added after hop-by-hop stripping). */
   readonly upgrade?: string;
 }
@@ -148,7 +150,7 @@ export function buildRequestHeaders(raw: readonly string[], input: RequestHeader
     if (set.has(lower)) continue;
     out.push(name, value);
   }
-  const clientHost = host ?? ctx.host;
+  const clientHost = host || ctx.host || input.defaultHost || 'localhost';
   const addr = ctx.remoteAddress;
   const head: string[] = ['Host', clientHost];
   head.push('X-Forwarded-For', trusted && xff ? `${xff}, ${addr}` : addr);

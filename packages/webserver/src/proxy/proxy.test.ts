@@ -346,3 +346,17 @@ test('upstream responses with invalid framing: a table (502 before the status li
     }
   }
 });
+
+test('an HTTP/1.0 request without Host gets the upstream server as Host', async () => {
+  const proxy = createProxy(passOptions([serverOptions('a', upPort)]));
+  const front = await startFront(proxy, { host: '' });
+  try {
+    const raw = await rawExchange(front.port, 'GET /old HTTP/1.0\r\n\r\n', 3_000);
+    assert.match(raw, /^HTTP\/1\.[01] 200 /);
+    const echo = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Echo;
+    assert.deepEqual(headerValues(echo.rawHeaders, 'host'), [`127.0.0.1:${upPort}`]);
+  } finally {
+    await front.close();
+    await proxy.close();
+  }
+});

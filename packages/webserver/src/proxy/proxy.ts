@@ -313,7 +313,7 @@ class ReverseProxy implements Proxy {
       const cl = x.req.headers['content-length'];
       if (cl !== undefined && x.req.httpVersionMajor < 2) len = Number(cl);
     }
-    const headers = buildRequestHeaders(x.req.rawHeaders, { ctx: x.ctx, trusted: x.trusted, body: len, set: this.#set });
+    const headers = buildRequestHeaders(x.req.rawHeaders, { ctx: x.ctx, trusted: x.trusted, body: len, set: this.#set, defaultHost: server.hostName });
     let settled = false;
     let bodyStarted = false;
     let pump: ResponsePump | undefined;
@@ -369,7 +369,12 @@ class ReverseProxy implements Proxy {
         try {
           // HTTP/2 has no reason phrase (RFC 9113 8.3.2): node warns if given one.
           if (x.req.httpVersionMajor >= 2) x.res.writeHead(status, out);
-          else x.res.writeHead(status, statusText, out);
+          else {
+            x.res.writeHead(status, statusText, out);
+            // Head and body parsed from one upstream read go out in one write (hot path: small responses).
+            x.res.cork();
+            process.nextTick(uncork, x.res);
+          }
         } catch (err) {
           // A header node refuses to write (invalid characters): an invalid upstream response.
           x.responded = false;
@@ -489,6 +494,10 @@ function compileHashKey(key: string): HeaderTemplate {
   const compiled = parts.map((p) => compileTemplate(p));
   // The second argument carries the request URI for this key (see #pick).
   return (ctx, uri) => compiled.map((c) => c(ctx, ctx.host)).join(uri);
+}
+
+function uncork(res: ServerResponse): void {
+  res.uncork();
 }
 
 /** undici's raw header list (Buffers, name/value pairs) as strings. */

@@ -93,7 +93,7 @@ export function tunnel(input: TunnelInput): void {
       if (ok) server.recordSuccess();
       else if (!clientGone) server.recordFailure(Date.now());
     };
-    const headers = buildRequestHeaders(req.rawHeaders, { ctx, trusted: input.trusted, body: undefined, set: input.set, upgrade: protocol });
+    const headers = buildRequestHeaders(req.rawHeaders, { ctx, trusted: input.trusted, body: undefined, set: input.set, upgrade: protocol, defaultHost: server.hostName });
     // A dedicated connection: an upgraded socket never returns to a keep-alive pool.
     const up = request({ ...server.target, agent: false, method: req.method, path: input.path, headers, setHost: false });
     let connected = false;

@@ -57,6 +57,12 @@ export class UpstreamServer {
     return p;
   }
 
+  /** The Host for requests whose client sent none: `host:port`, or `localhost` for a unix socket. */
+  get hostName(): string {
+    const a = this.options.address;
+    return a.kind === 'tcp' ? `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}` : 'localhost';
+  }
+
   /** Connection options for http.request (TCP host/port or unix socket path). */
   get target(): { host: string; port: number } | { socketPath: string } {
     const a = this.options.address;
