@@ -102,8 +102,10 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
     request.params = match.params;
     const view: View = match.view;
     for (const hook of viewHooks) {
-      const early = await hook(request, view, match.params);
-      if (early) return early;
+      // Hooks answer synchronously when they have nothing to say (no await on the hot path).
+      let early = hook(request, view, match.params);
+      if (early !== null && early !== undefined && typeof (early as Promise<unknown>).then === 'function') early = await early;
+      if (early) return early as ResponseLike;
     }
     try {
       const response = toHttpResponse(await view(request, match.params), `view ${view.viewName ?? (view.name || 'anonymous')}`);

@@ -7,8 +7,17 @@
 
 /** Header field names (RFC 9110 section 5.1: a token). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Names already checked (names repeat across responses; the check is then a Set lookup). */
-const VALID_NAMES = new Set<string>();
+/**
+ * Valid names already seen -> lower case. Names (and most values) repeat on every response, so
+ * checking and lower-casing them once turns the hot path into Map lookups. Both caches are bounded.
+ */
+const LOWER = new Map<string, string>();
+/** Values already checked (Content-Type, nosniff, DENY...). */
+const GOOD_VALUES = new Set<string>();
+
+function lower(name: string): string {
+  return LOWER.get(name) ?? name.toLowerCase();
+}
 /** Field values must not carry CR, LF or NUL (RFC 9110 section 5.5): header injection. */
 const BAD_VALUE = /[\r\n\0]/;
 
@@ -39,23 +48,28 @@ export class ResponseHeaders implements Iterable<[string, string]> {
 
   /** The value, or null (like `Headers.get`). */
   get(name: string): string | null {
-    const entry = this.#map.get(name.toLowerCase());
+    const entry = this.#map.get(lower(name));
     return entry ? entry[1] : null;
   }
 
   has(name: string): boolean {
-    return this.#map.has(name.toLowerCase());
+    return this.#map.has(lower(name));
   }
 
   /** Sets (replaces) a field. Throws TypeError on an invalid name or a value with CR/LF/NUL. */
   set(name: string, value: string | number): this {
     const v = typeof value === 'string' ? value : String(value);
-    if (!VALID_NAMES.has(name)) {
+    let key = LOWER.get(name);
+    if (key === undefined) {
       if (!TOKEN.test(name)) throw new TypeError(`Invalid header name: ${JSON.stringify(name)}`);
-      if (VALID_NAMES.size < 512) VALID_NAMES.add(name);
+      key = name.toLowerCase();
+      if (LOWER.size < 512) LOWER.set(name, key);
     }
-    if (BAD_VALUE.test(v)) throw new TypeError(`Header ${name} has a value with CR, LF or NUL (header injection?)`);
-    this.#map.set(name.toLowerCase(), [name, v]);
+    if (!GOOD_VALUES.has(v)) {
+      if (BAD_VALUE.test(v)) throw new TypeError(`Header ${name} has a value with CR, LF or NUL (header injection?)`);
+      if (v.length < 128 && GOOD_VALUES.size < 1024) GOOD_VALUES.add(v);
+    }
+    this.#map.set(key, [name, v]);
     return this;
   }
 
@@ -72,7 +86,7 @@ export class ResponseHeaders implements Iterable<[string, string]> {
   }
 
   delete(name: string): boolean {
-    return this.#map.delete(name.toLowerCase());
+    return this.#map.delete(lower(name));
   }
 
   get size(): number {

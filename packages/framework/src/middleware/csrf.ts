@@ -210,13 +210,17 @@ export const CsrfViewMiddleware: Middleware = (getResponse, settings) => {
     return response;
   };
 
-  handler.processView = async (request: HttpRequest, view: View): Promise<HttpResponseBase | null> => {
+  handler.processView = (request: HttpRequest, view: View): Promise<HttpResponseBase | null> | null => {
     if (request.meta[PROCESSING_DONE]) return null;
     request.meta[PROCESSING_DONE] = true;
     if (view.csrfExempt || request.isSafeMethod()) return null;
     // The test client, like Django's, skips the check unless asked to enforce it.
     const test = testClientMarker(request.context);
     if (test && !test.enforceCsrfChecks) return null;
+    return check(request);
+  };
+
+  const check = async (request: HttpRequest): Promise<HttpResponseBase | null> => {
     const origin = request.header('origin');
     if (origin !== null) {
       if (!originVerified(request, origin)) return reject(request, CSRF_REASONS.BAD_ORIGIN.replace('%s', origin));

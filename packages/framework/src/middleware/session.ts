@@ -28,6 +28,13 @@ export const SessionMiddleware: Middleware = (getResponse, settings) => {
   // Built on first use so a project without SECRET_KEY fails with the setting's name, at startup (handler.ts).
   const getSigner = () => (signer ??= new TimestampSigner({ secret: settings.SECRET_KEY, fallbacks: settings.SECRET_KEY_FALLBACKS, salt: SALT }));
   const name = settings.SESSION_COOKIE_NAME;
+  const cookieOptions = {
+    path: settings.SESSION_COOKIE_PATH,
+    domain: settings.SESSION_COOKIE_DOMAIN ?? undefined,
+    sameSite: settings.SESSION_COOKIE_SAMESITE,
+    secure: settings.SESSION_COOKIE_SECURE,
+    partitioned: settings.SESSION_COOKIE_PARTITIONED,
+  };
 
   return async function sessionMiddleware(request) {
     const cookie = request.COOKIES[name];
@@ -55,13 +62,6 @@ export const SessionMiddleware: Middleware = (getResponse, settings) => {
     const response = await getResponse(request);
 
     if (session.accessed) patchVaryHeaders(response.headers, ['Cookie']);
-    const cookieOptions = {
-      path: settings.SESSION_COOKIE_PATH,
-      domain: settings.SESSION_COOKIE_DOMAIN ?? undefined,
-      sameSite: settings.SESSION_COOKIE_SAMESITE,
-      secure: settings.SESSION_COOKIE_SECURE,
-      partitioned: settings.SESSION_COOKIE_PARTITIONED,
-    };
     if (cookie !== undefined && session.isEmpty && (session.flushed || session.modified)) {
       response.deleteCookie(name, cookieOptions);
       return response;
