@@ -80,6 +80,18 @@ before(async () => {
       }),
       path('lazy/', () => new HttpResponse('did not read anything')),
       path('query/', (request) => new JsonResponse({ n: request.GET.size })),
+      path('stream/', async (request) => {
+        let total = 0;
+        for await (const chunk of request.stream() as unknown as AsyncIterable<Uint8Array>) total += chunk.byteLength;
+        let again = '';
+        try {
+          await request.load();
+        } catch (error) {
+          again = (error as Error).message;
+        }
+        return new JsonResponse({ total, again });
+      }),
+      path('no-session/', (request) => new JsonResponse({ s: request.session.get('x') })),
     ],
   };
   served = await serveApp(settings);
@@ -215,4 +227,17 @@ test('laziness: a view that reads nothing is not hurt by a query it never parses
   const read = await fetch(`${served.url}/query/?${q}`);
   assert.equal(read.status, 400, 'TooManyFieldsSent');
   assert.equal((await fetch(`${served.url}/query/?a=1&b=2`)).status, 200);
+});
+
+test('stream(): the body as it arrives, beyond DATA_UPLOAD_MAX_MEMORY_SIZE; afterwards load() refuses', async () => {
+  const res = await fetch(`${served.url}/stream/`, { method: 'POST', body: 'q'.repeat(10_000) });
+  const json = (await res.json()) as { total: number; again: string };
+  assert.equal(json.total, 10_000);
+  assert.match(json.again, /after reading it as a stream/);
+});
+
+test('request.session without SessionMiddleware says which middleware is missing', async () => {
+  const res = await fetch(`${served.url}/no-session/`);
+  assert.equal(res.status, 500);
+  assert.ok(served.logs.some(([, m]) => m.includes("request.session needs 'SessionMiddleware' in MIDDLEWARE")));
 });

@@ -24,7 +24,7 @@ import type { TsgiClient, TsgiContext } from 'tsgi';
 import Negotiator from 'negotiator';
 import type { ResolvedSettings } from '../conf/settings.js';
 import type { RouteParams } from '../core/types.js';
-import { BadRequest, DisallowedHost, RawPostDataException } from '../core/exceptions.js';
+import { BadRequest, DisallowedHost, ImproperlyConfigured, RawPostDataException } from '../core/exceptions.js';
 import { QueryDict, MultiValueDict, lenientPercentDecode } from './multi-value-dict.js';
 import { parseCookies } from './cookies.js';
 import { splitDomainPort, validateHost, effectiveAllowedHosts } from './host.js';
@@ -72,8 +72,7 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
   resolverMatch: ResolverMatch | null = null;
   /** The root URL resolver of the application (set by the handler). */
   resolver: Resolver | null = null;
-  /** The session (set by SessionMiddleware). */
-  session!: Session;
+  #session: Session | undefined;
   /** Free space for middleware and views to attach data (Django's ad-hoc request attributes). */
   readonly meta: Record<string | symbol, unknown> = {};
 
@@ -112,6 +111,17 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
     }
     const hash = this.#rawQuery.indexOf('#');
     if (hash !== -1) this.#rawQuery = this.#rawQuery.slice(0, hash);
+  }
+
+  /** The session (set by SessionMiddleware; reading it without that middleware says so). */
+  get session(): Session {
+    if (this.#session === undefined) {
+      throw new ImproperlyConfigured("request.session needs 'SessionMiddleware' in MIDDLEWARE (before any middleware that uses the session).", 'MIDDLEWARE');
+    }
+    return this.#session;
+  }
+  set session(value: Session) {
+    this.#session = value;
   }
 
   /** The full path, percent-decoded, mount path included (`/blog/articles/2024/`). */
