@@ -144,16 +144,19 @@ async function serve(config: Config, text: string): Promise<number> {
   const server = await WebServer.start(config);
   announce(server.addresses());
   return new Promise((resolveExit) => {
+    const handlers: Array<[NodeJS.Signals, () => void]> = [
+      ['SIGQUIT', () => stop(true)],
+      ['SIGTERM', () => stop(false)],
+      ['SIGINT', () => stop(false)],
+      ['SIGUSR1', () => server.reopenLogs()],
+    ];
     let done = false;
     const stop = (graceful: boolean) => {
       if (done) return;
       done = true;
-      for (const s of ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1'] as const) process.removeAllListeners(s);
+      for (const [sig, h] of handlers) process.off(sig, h);
       void (graceful ? server.drain(config.shutdownTimeoutMs) : server.close()).then(() => resolveExit(0));
     };
-    process.on('SIGQUIT', () => stop(true));
-    process.on('SIGTERM', () => stop(false));
-    process.on('SIGINT', () => stop(false));
-    process.on('SIGUSR1', () => server.reopenLogs());
+    for (const [sig, h] of handlers) process.on(sig, h);
   });
 }

@@ -136,6 +136,8 @@ class Master {
   #fork(generation: number, slot: number): Promise<{ ok: true; addresses: readonly BoundAddress[] } | { ok: false; error: string }> {
     const worker = cluster.fork({ [WORKER_ENV]: '1' });
     const m: Managed = { worker, generation, slot, state: 'starting' };
+    // A worker that exits while the master writes to it gives EPIPE; its exit is handled elsewhere.
+    worker.on('error', (err) => this.#log.log('debug', `worker ${worker.process.pid}: ${err.message}`));
     this.#workers.set(worker.id, m);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -143,7 +145,9 @@ class Master {
         resolve({ ok: false, error: 'a worker did not start within 30 s' });
       }, 30_000);
       const onMsg = (msg: ToMaster) => {
-        if (msg.type === 'ready') {
+        if (msg.type === 'hello') {
+          this.#send(m, { type: 'start', file: this.#config.file, text: this.#text, worker: slot + 1 });
+        } else if (msg.type === 'ready') {
           cleanup();
           m.state = 'ready';
           m.addresses = msg.addresses;
@@ -164,7 +168,6 @@ class Master {
       };
       worker.on('message', onMsg);
       worker.once('exit', onExit);
-      worker.once('online', () => this.#send(m, { type: 'start', file: this.#config.file, text: this.#text, worker: slot + 1 }));
     });
   }
 
@@ -230,7 +233,7 @@ class Master {
   }
 
   #send(m: Managed, msg: ToWorker): void {
-    if (m.worker.isConnected()) m.worker.send(msg);
+    if (m.worker.isConnected()) m.worker.send(msg, undefined, () => undefined);
   }
 
   readonly #onMessage = (worker: Worker, msg: ToMaster): void => {

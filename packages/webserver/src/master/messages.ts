@@ -16,6 +16,7 @@ export type ToWorker =
 
 /** Worker -> master. */
 export type ToMaster =
+  | { readonly type: 'hello' }
   | { readonly type: 'ready'; readonly addresses: readonly BoundAddress[] }
   | { readonly type: 'failed'; readonly error: string }
   | { readonly type: 'status?'; readonly id: number }

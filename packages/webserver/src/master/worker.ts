@@ -88,6 +88,8 @@ export function runWorker(): Promise<number> {
       }
     };
     process.on('message', onMessage);
+    // Messages sent before this listener existed would be lost: ask for the config now.
+    send({ type: 'hello' });
     // Signals go to the master; a worker ignores the ones a terminal sends to the whole group.
     for (const sig of ['SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1'] as const) process.on(sig, () => undefined);
     process.on('SIGTERM', () => void finish(false));

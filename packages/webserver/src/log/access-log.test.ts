@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { freePort, portOf, spawnCli, startFromText, tempDir, waitFor } from '../testing/helpers.js';
+
+function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, headers, method, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+const readLines = async (file: string): Promise<string[]> => (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+
+describe('access log', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  before(async () => {
+    tmp = await tempDir();
+  });
+  after(() => tmp.cleanup());
+
+  it('writes nginx combined lines', async () => {
+    const file = join(tmp.dir, 'combined.log');
+    const server = await startFromText(`access_log = "${file}"\n[[server]]\nlisten = "127.0.0.1:0"\n  [[server.location]]\n  path = "/ok"\n  return = "200 ok"\n`);
+    try {
+      const port = portOf(server);
+      await get(port, '/ok?x=1', { referer: 'http://ref.test/', 'user-agent': 'ua/1 "quoted"' });
+      await get(port, '/missing', {}, 'HEAD');
+      const lines = await waitFor(async () => ((await readLines(file)).length >= 2 ? readLines(file) : undefined), 5000, 'two log lines');
+      assert.match(lines[0]!, /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "GET \/ok\?x=1 HTTP\/1\.1" 200 2 "http:\/\/ref\.test\/" "ua\/1 \\x22quoted\\x22"$/);
+      assert.match(lines[1]!, /"HEAD \/missing HTTP\/1\.1" 404 0 "-" "-"$/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('writes one JSON object per line', async () => {
+    const file = join(tmp.dir, 'json.log');
+    const server = await startFromText(`access_log = "${file}"\naccess_log_format = "json"\n[[server]]\nlisten = "127.0.0.1:0"\n  [[server.location]]\n  path = "/"\n  return = "204"\n`);
+    try {
+      await get(portOf(server), '/a', { host: 'h.test', 'user-agent': 'ua' });
+      const lines = await waitFor(async () => ((await readLines(file)).length >= 1 ? readLines(file) : undefined), 5000, 'a log line');
+      const entry = JSON.parse(lines[0]!) as Record<string, unknown>;
+      assert.equal(entry.method, 'GET');
+      assert.equal(entry.uri, '/a');
+      assert.equal(entry.status, 204);
+      assert.equal(entry.host, 'h.test');
+      assert.equal(entry.user_agent, 'ua');
+      assert.equal(entry.remote_addr, '127.0.0.1');
+      assert.equal(typeof entry.request_time, 'number');
+      assert.ok(!Number.isNaN(Date.parse(String(entry.time))));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reopens its file on USR1 (log rotation) and writes error-log levels', async () => {
+    const access = join(tmp.dir, 'rotate.log');
+    const errors = join(tmp.dir, 'error.log');
+    const port = await freePort();
+    const conf = join(tmp.dir, 'rotate.toml');
+    await writeFile(conf, `master_process = false\naccess_log = "${access}"\nerror_log = "${errors}"\nerror_log_level = "info"\n[[server]]\nlisten = "127.0.0.1:${port}"\n  [[server.location]]\n  path = "/"\n  return = "200 ok"\n`);
+    const cli = spawnCli(['-c', conf]);
+    try {
+      await waitFor(() => /listening on/.test(cli.stderr()) || undefined, 20_000, 'the server to listen');
+      await get(port, '/before');
+      await waitFor(async () => ((await readLines(access)).length === 1 ? true : undefined), 5000, 'the first line');
+      await rename(access, `${access}.1`);
+      cli.child.kill('SIGUSR1');
+      // The reopen happens on the signal; poll until a request lands in the new file.
+      await waitFor(async () => {
+        await get(port, '/after');
+        return (await readLines(access)).some((l) => l.includes('/after')) || undefined;
+      }, 10_000, 'a line in the reopened file');
+      const rotated = await readLines(`${access}.1`);
+      assert.match(rotated[0]!, /GET \/before /);
+      // Requests made before the signal arrived may land in the old file; none before it in the new one.
+      assert.ok((await readLines(access)).every((l) => l.includes('/after')));
+      const errorLines = await readLines(errors);
+      assert.ok(errorLines.some((l) => /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[info\] \d+#0: listening on 127\.0\.0\.1:\d+$/.test(l)), errorLines.join('\n'));
+    } finally {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+    }
+  });
+});

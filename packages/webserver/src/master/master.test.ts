@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { Agent, createServer, request } from 'node:http';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { freePort, spawnCli, tempDir, waitFor } from '../testing/helpers.js';
+
+function get(port: number, path: string, agent: Agent | false = false): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+      res.on('error', reject);
+    });
+    req.setTimeout(20_000, () => req.destroy(new Error('client timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('master and workers: shared sockets, status over workers, HUP reload, crash restart, QUIT', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let slow: Server;
+  let port: number;
+  let conf: string;
+  let pidFile: string;
+  let cli: ReturnType<typeof spawnCli>;
+
+  const config = (generation: string) => `workers = 2
+pid = "${pidFile}"
+error_log_level = "info"
+worker_shutdown_timeout = "20s"
+[[server]]
+listen = "127.0.0.1:${port}"
+  [[server.location]]
+  path = "/"
+  return = "200 ${generation}"
+  [[server.location]]
+  path = "= /status"
+  status = "stub"
+  [[server.location]]
+  path = "= /metrics"
+  status = "prometheus"
+  [[server.location]]
+  path = "/slow"
+  proxy_pass = "http://127.0.0.1:${(slow.address() as { port: number }).port}"
+`;
+
+  before(async () => {
+    tmp = await tempDir();
+    slow = createServer((_req, res) => setTimeout(() => res.end('slow done'), 1500));
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    port = await freePort();
+    conf = join(tmp.dir, 'site.toml');
+    pidFile = join(tmp.dir, 'web.pid');
+    await writeFile(conf, config('generation-1'));
+    cli = spawnCli(['-c', conf]);
+    await waitFor(() => /listening on http:\/\/127\.0\.0\.1:/.test(cli.stderr()) || undefined, 30_000, 'the master to listen');
+  });
+  after(async () => {
+    if (cli.child.exitCode === null) {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+    }
+    await new Promise((r) => slow.close(r));
+    await tmp.cleanup();
+  });
+
+  it('writes the pid file and serves from two workers whose counters are summed', async () => {
+    assert.equal(Number((await readFile(pidFile, 'utf8')).trim()), cli.child.pid);
+    for (let i = 0; i < 20; i++) assert.equal((await get(port, '/')).body, 'generation-1');
+    const stub = (await get(port, '/status')).body;
+    const m = /^Active connections: (\d+) \nserver accepts handled requests\n (\d+) (\d+) (\d+) \nReading: (\d+) Writing: (\d+) Waiting: (\d+) \n$/.exec(stub);
+    assert.ok(m, stub);
+    assert.ok(Number(m[2]) >= 21 && Number(m[4]) >= 21, stub);
+    assert.ok(Number(m[6]) >= 1, 'the status request itself is writing');
+    const metrics = (await get(port, '/metrics')).body;
+    assert.match(metrics, /^tsgi_webserver_workers 2$/m);
+    assert.match(metrics, /^# TYPE tsgi_webserver_http_requests_total counter$/m);
+    assert.match(metrics, /^tsgi_webserver_connections\{state="writing"\} \d+$/m);
+    const workerPids = new Set([...cli.stderr().matchAll(/\] (\d+)#[12]: listening on/g)].map((x) => Number(x[1])));
+    assert.equal(workerPids.size, 2, cli.stderr());
+  });
+
+  it('reloads on HUP without failing a request, finishing requests in flight on the old workers', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+    let failures = 0;
+    let ok = 0;
+    let sawNew = false;
+    let running = true;
+    const load = (async () => {
+      while (running) {
+        const results = await Promise.allSettled([get(port, '/', agent), get(port, '/', agent), get(port, '/'), get(port, '/')]);
+        for (const r of results) {
+          if (r.status === 'fulfilled' && r.value.status === 200) {
+            ok++;
+            if (r.value.body === 'generation-2') sawNew = true;
+          } else failures++;
+        }
+      }
+    })();
+    const inFlight = get(port, '/slow');
+    await new Promise((r) => setTimeout(r, 200));
+    await writeFile(conf, config('generation-2'));
+    cli.child.kill('SIGHUP');
+    await waitFor(() => sawNew || undefined, 30_000, 'the new configuration to serve');
+    await new Promise((r) => setTimeout(r, 300));
+    running = false;
+    await load;
+    agent.destroy();
+    const slowAnswer = await inFlight;
+    assert.deepEqual(slowAnswer, { status: 200, body: 'slow done' });
+    assert.equal(failures, 0, `${failures} failed of ${ok + failures}`);
+    assert.ok(ok > 10);
+    await waitFor(() => /reloaded: generation 2/.test(cli.stderr()) || undefined, 10_000, 'the reload notice');
+  });
+
+  it('keeps serving the old configuration when the new one is bad, and says why', async () => {
+    await writeFile(conf, config('generation-3').replace('path = "/"', 'path = "/"\n  rooot = "/x"'));
+    cli.child.kill('SIGHUP');
+    await waitFor(() => /reload failed, still serving the previous configuration: .*site\.toml:\d+: rooot: unknown key/.test(cli.stderr()) || undefined, 10_000, 'the reload error');
+    assert.equal((await get(port, '/')).body, 'generation-2');
+  });
+
+  it('replaces a worker that dies', async () => {
+    const before = [...cli.stderr().matchAll(/\] (\d+)#\d: listening on/g)].map((x) => Number(x[1]));
+    const victim = before[before.length - 1]!;
+    process.kill(victim, 'SIGKILL');
+    await waitFor(() => /exited unexpectedly/.test(cli.stderr()) || undefined, 10_000, 'the master to notice');
+    await waitFor(() => {
+      const now = [...cli.stderr().matchAll(/\] (\d+)#\d: listening on/g)].map((x) => Number(x[1]));
+      return now.length > before.length || undefined;
+    }, 20_000, 'a replacement worker');
+    for (let i = 0; i < 5; i++) assert.equal((await get(port, '/')).status, 200);
+  });
+
+  it('stops gracefully on QUIT: requests in flight finish, the pid file goes', async () => {
+    const pids = [...cli.stderr().matchAll(/\] (\d+)#\d: listening on/g)].map((x) => Number(x[1]));
+    const inFlight = get(port, '/slow');
+    await new Promise((r) => setTimeout(r, 300));
+    cli.child.kill('SIGQUIT');
+    assert.deepEqual(await inFlight, { status: 200, body: 'slow done' });
+    assert.equal(await cli.exited, 0);
+    await assert.rejects(readFile(pidFile));
+    await waitFor(() => pids.every((p) => !alive(p)) || undefined, 10_000, 'every worker to exit');
+  });
+});
