@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { HttpRequest } from 'tsgi-framework';
-import { HttpResponseRedirect, JsonResponse, render, reverse } from 'tsgi-framework';
+import { HttpResponseRedirect, JsonResponse, render, requireHttpMethods, requirePOST, reverse } from 'tsgi-framework';
 
 /** Everything about the request that needs no body: what `index` and `api` show. */
 function describeRequest(request: HttpRequest) {
@@ -43,7 +43,7 @@ export async function index(request: HttpRequest) {
 }
 
 /** POST /showcase/form/: a urlencoded form, CSRF-checked by CsrfViewMiddleware. */
-export async function form(request: HttpRequest) {
+export const form = requirePOST(async (request: HttpRequest) => {
   const data = await request.post();
   return render(request, 'showcase/result.html', {
     title: 'Form received',
@@ -51,11 +51,10 @@ export async function form(request: HttpRequest) {
     contentType: request.contentType,
     encoding: request.encoding,
   });
-}
-form.allowedMethods = ['POST'];
+});
 
 /** POST /showcase/upload/: multipart; big files stream to a temp file, never whole into memory. */
-export async function upload(request: HttpRequest) {
+export const upload = requirePOST(async (request: HttpRequest) => {
   const files = await request.files();
   const rows: [string, string][] = [];
   for (const [field, file] of files) {
@@ -66,15 +65,13 @@ export async function upload(request: HttpRequest) {
   }
   for (const [key, values] of request.POST.lists()) rows.push([key, values.join(', ')]);
   return render(request, 'showcase/result.html', { title: 'Upload received', rows, contentType: request.contentType, encoding: request.encoding });
-}
-upload.allowedMethods = ['POST'];
+});
 
 /** GET or POST /showcase/api/: the request as JSON; a POSTed JSON body is parsed and echoed. */
-export async function api(request: HttpRequest) {
+export const api = requireHttpMethods(['GET', 'POST'])(async (request: HttpRequest) => {
   const body = request.method === 'POST' ? await request.json() : null;
   return new JsonResponse({ request: describeRequest(request), json: body });
-}
-api.allowedMethods = ['GET', 'POST'];
+});
 
 /** GET /showcase/items/<int:id>/: route parameters arrive converted (a number here). */
 export function item(request: HttpRequest<{ id: number }>) {
