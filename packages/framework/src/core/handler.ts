@@ -174,7 +174,7 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
       }
       const request = new HttpRequest(raw, context, settings);
       const response = await handle(request);
-      return response.toResponse();
+      return response.toResponse(request.method === 'HEAD');
     },
     async startup(context: TsgiStartupContext): Promise<void> {
       const pending = ensureLoaded();

@@ -91,8 +91,9 @@ export class FileResponse extends HttpResponseBase {
     });
   }
 
-  override toResponse(): Response {
-    const response = super.toResponse();
+  override toResponse(head = false): Response {
+    const response = super.toResponse(head);
+    if (head) return response;
     const file: TsgiFileBody = { path: this.path, offset: 0, length: this.#size };
     Object.defineProperty(response, TSGI_FILE, { value: file, enumerable: false });
     return response;

@@ -120,13 +120,21 @@ export abstract class HttpResponseBase {
   prepare(): Promise<void> | void {}
 
   /**
-   * The fetch `Response` for the server (a FastResponse). Called once, by the handler.
+   * What is left of the body for a HEAD request: nothing, with the `Content-Length` a GET
+   * would have had when it is known (RFC 9110 section 9.3.2: same header fields as GET).
    */
-  toResponse(): Response {
+  protected headBody(): void {}
+
+  /**
+   * The fetch `Response` for the server (a FastResponse). Called once, by the handler. For
+   * `head`, the body is left out (SPEC.md 5.7.1: the server would discard it anyway).
+   */
+  toResponse(head = false): Response {
+    if (head) this.headBody();
     const headers: [string, string][] = [];
     this.headers.pushTo(headers);
     for (const cookie of this.cookies.values()) headers.push(['Set-Cookie', cookie]);
-    return makeFetchResponse(this.fetchBody(), { status: this.status, statusText: this.reason, headers });
+    return makeFetchResponse(head ? null : this.fetchBody(), { status: this.status, statusText: this.reason, headers });
   }
 }
 
@@ -160,6 +168,12 @@ export class HttpResponse extends HttpResponseBase {
   /** The body as text (decoded as UTF-8 when bytes). */
   get text(): string {
     return typeof this.#content === 'string' ? this.#content : new TextDecoder().decode(this.#content);
+  }
+
+  protected override headBody(): void {
+    const c = this.#content;
+    const length = typeof c === 'string' ? Buffer.byteLength(c) : c.byteLength;
+    if (length > 0 && this.status !== 204 && this.status !== 304) this.headers.setDefault('Content-Length', length);
   }
 
   protected fetchBody(): BodyInit | null {
@@ -326,6 +340,13 @@ export class StreamingHttpResponse extends HttpResponseBase {
     this.streamingContent = content;
   }
 
+  protected override headBody(): void {
+    // Never iterated: let a generator run its `finally` (release what it holds).
+    const content = this.streamingContent as { return?: () => unknown; cancel?: () => unknown };
+    if (this.streamingContent instanceof ReadableStream) void this.streamingContent.cancel().catch(() => undefined);
+    else void Promise.resolve(content.return?.()).catch(() => undefined);
+  }
+
   protected fetchBody(): BodyInit | null {
     return toReadableStream(this.streamingContent);
   }
@@ -399,9 +420,13 @@ export class WrappedResponse extends HttpResponseBase {
     return this.original.body;
   }
 
-  override toResponse(): Response {
-    const response = super.toResponse();
-    copyExtensions(this.original, response);
+  protected override headBody(): void {
+    void this.original.body?.cancel().catch(() => undefined);
+  }
+
+  override toResponse(head = false): Response {
+    const response = super.toResponse(head);
+    if (!head) copyExtensions(this.original, response);
     return response;
   }
 }

@@ -249,7 +249,7 @@ export class Client {
     } finally {
       // Nothing is "sent" on failure; completion still settles so cleanups run.
     }
-    const fetchResponse = response.toResponse();
+    const fetchResponse = response.toResponse(method === 'HEAD');
     const content = method === 'HEAD' ? new Uint8Array(0) : new Uint8Array(await fetchResponse.arrayBuffer());
     settle({ aborted: false, bytesWritten: content.byteLength, status: response.status });
     await Promise.all(waits);
