@@ -223,8 +223,11 @@ export async function parseMultipart(
         parser.end();
         break;
       }
+      const value = chunk.value;
+      // Busboy's parser works on Buffers; a plain Uint8Array is viewed as one without copying.
+      const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
       await new Promise<void>((resolve) => {
-        parser.write(chunk.value, () => resolve());
+        parser.write(bytes, () => resolve());
         // A parser error never calls the write callback: resolve through `done` too.
         void done.then(resolve);
       });
