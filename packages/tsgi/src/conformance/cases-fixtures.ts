@@ -42,7 +42,7 @@ export function registerFixtureCases(kit: Kit): void {
     kit.test(`S-FIX ${fixture.name}`, `${expect.title} -> ${expect.status.join('/')} (${expect.spec.join(' ')})`, async () => {
       const base = expect.server === 'restricted' ? kit.restricted() : kit.root();
       const seen = kit.id('invalid');
-      const response = await exchange(base, fill(fixture.raw, base, seen), { closeWaitMs: 5_000 });
+      const response = await exchange(base, fill(fixture.raw, base, seen), { closeWaitMs: kit.closeWaitMs });
       assert.ok(expect.status.includes(response.status), `${fixture.name}: expected ${expect.status.join(' or ')}, got ${response.status} ${response.statusText}`);
       if (expect.appMayRun !== true) assert.equal(readObservation(kit.dir(), `seen-${seen}`), undefined, `${fixture.name}: the malformed request reached the app`);
       assert.ok(response.closed, `${fixture.name}: the server kept the connection open after a malformed request (SPEC 3.9.2)`);

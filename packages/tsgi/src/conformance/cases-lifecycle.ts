@@ -23,7 +23,7 @@ export function registerLifecycleCases(kit: Kit): void {
     const conn = await RawConnection.open(base);
     try {
       await conn.write(rawRequest(base, 'GET', `/hold?id=${id}`));
-      assert.ok(await conn.waitFor(() => conn.pending.includes('first\n'), 10_000), 'the first chunk never came');
+      assert.ok(await conn.waitFor(() => conn.pending.includes('first\n'), kit.waitMs), 'the first chunk never came');
     } finally {
       conn.destroy();
     }

@@ -62,7 +62,7 @@ export function registerResponseCases(kit: Kit): void {
       const response = await conn.readFinal();
       assert.equal(response.header('content-length'), '5');
       assert.equal(response.body.toString(), 'abcde');
-      assert.ok(await conn.waitClosed(10_000), 'the connection stayed open after an over-long body');
+      assert.ok(await conn.waitClosed(kit.waitMs), 'the connection stayed open after an over-long body');
       assert.equal(conn.pending.length, 0, `bytes beyond Content-Length reached the client: ${JSON.stringify(conn.pending.toString())}`);
     } finally {
       conn.destroy();
@@ -132,7 +132,7 @@ export function registerResponseCases(kit: Kit): void {
     const conn = await RawConnection.open(base);
     try {
       await conn.write(rawRequest(base, 'GET', `/hold?id=${id}`));
-      const arrived = await conn.waitFor(() => conn.pending.includes('first\n'), 10_000);
+      const arrived = await conn.waitFor(() => conn.pending.includes('first\n'), kit.waitMs);
       assert.ok(arrived, 'the first chunk of a stream that is still open never reached the client');
     } finally {
       conn.destroy();
@@ -145,7 +145,7 @@ export function registerResponseCases(kit: Kit): void {
     const conn = await RawConnection.open(base);
     try {
       await conn.write(rawRequest(base, 'GET', `/backpressure?id=${id}`));
-      await conn.waitFor(() => conn.pending.length > 0, 10_000);
+      await conn.waitFor(() => conn.pending.length > 0, kit.waitMs);
       conn.pause();
       await new Promise((resolve) => setTimeout(resolve, 1500));
     } finally {

@@ -110,7 +110,7 @@ export function registerRestrictedCases(kit: Kit): void {
     const base = kit.restricted();
     const seen = kit.id('line');
     const target = `${RESTRICTED_MOUNT}/echo?seen=${seen}&pad=${'a'.repeat(RESTRICTED_LIMITS.maxRequestLineBytes)}`;
-    const response = await exchange(base, rawRequest(base, 'GET', target), { closeWaitMs: 5_000 });
+    const response = await exchange(base, rawRequest(base, 'GET', target), { closeWaitMs: kit.closeWaitMs });
     assert.equal(response.status, 414);
     assert.equal(readObservation(kit.dir(), `seen-${seen}`), undefined, 'the app was called');
   });
@@ -119,7 +119,7 @@ export function registerRestrictedCases(kit: Kit): void {
     const base = kit.restricted();
     const seen = kit.id('count');
     const headers = Array.from({ length: RESTRICTED_LIMITS.maxHeaderCount + 1 }, (_, i) => [`X-Field-${i}`, 'v'] as const);
-    const response = await exchange(base, rawRequest(base, 'GET', `${RESTRICTED_MOUNT}/echo?seen=${seen}`, { headers }), { closeWaitMs: 5_000 });
+    const response = await exchange(base, rawRequest(base, 'GET', `${RESTRICTED_MOUNT}/echo?seen=${seen}`, { headers }), { closeWaitMs: kit.closeWaitMs });
     assert.equal(response.status, 431);
     assert.equal(readObservation(kit.dir(), `seen-${seen}`), undefined, 'the app was called');
   });
@@ -128,7 +128,7 @@ export function registerRestrictedCases(kit: Kit): void {
     const base = kit.restricted();
     const seen = kit.id('field');
     const headers = [['X-Big', 'b'.repeat(RESTRICTED_LIMITS.maxHeaderFieldBytes)]] as const;
-    const response = await exchange(base, rawRequest(base, 'GET', `${RESTRICTED_MOUNT}/echo?seen=${seen}`, { headers }), { closeWaitMs: 5_000 });
+    const response = await exchange(base, rawRequest(base, 'GET', `${RESTRICTED_MOUNT}/echo?seen=${seen}`, { headers }), { closeWaitMs: kit.closeWaitMs });
     assert.equal(response.status, 431);
     assert.equal(readObservation(kit.dir(), `seen-${seen}`), undefined, 'the app was called');
   });

@@ -61,6 +61,11 @@ export interface ServerHarness {
    * harness can capture it; enables the case that errors are logged with the request line.
    */
   errorLog?(): readonly string[];
+  /**
+   * Longest wait for one response or one probe observation, in ms (default 15000 and 10000).
+   * Lower it only for servers expected to fail many cases (self-tests).
+   */
+  readonly timeoutMs?: number;
   /** Cases expected to fail for now (by tag), reported as node:test `todo` with the reason. */
   readonly todo?: Readonly<Record<string, string>>;
 }

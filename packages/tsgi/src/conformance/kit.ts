@@ -5,7 +5,7 @@
  */
 import { it } from 'node:test';
 import type { ProbeApp, ServerHarness, StartedServer } from './harness.js';
-import { exchange, type RawResponse } from './raw-http.js';
+import { exchange, rawHttpDefaults, type RawResponse } from './raw-http.js';
 import { waitForObservation } from './observations.js';
 
 /** What every case module gets. */
@@ -18,6 +18,10 @@ export interface Kit {
   root(): string;
   /** Base URL of the restricted server: no trusted proxy, mounted at /mnt, small limits. */
   restricted(): string;
+  /** How long a case waits for something that should happen (a chunk, a close), in ms. */
+  readonly waitMs: number;
+  /** How long a case waits for the server to close a connection after a malformed request, in ms. */
+  readonly closeWaitMs: number;
   /** A unique id for observations and `seen` markers. */
   id(prefix: string): string;
   /** Registers one case: `[TAG] title`, honouring the harness's skip and todo lists. */
@@ -41,9 +45,13 @@ let counter = 0;
 
 /** Builds the kit for one `describeServerConformance` call. */
 export function createKit(harness: ServerHarness, probe: ProbeApp, servers: { root?: StartedServer; restricted?: StartedServer; dir?: string }): Kit {
+  if (harness.timeoutMs !== undefined) rawHttpDefaults.responseTimeoutMs = harness.timeoutMs;
+  const observationTimeoutMs = harness.timeoutMs ?? 10_000;
   return {
     harness,
     probe,
+    waitMs: observationTimeoutMs,
+    closeWaitMs: Math.min(5_000, observationTimeoutMs),
     dir() {
       if (servers.dir === undefined) throw new Error('the conformance kit has no observation directory (before() failed?)');
       return servers.dir;
@@ -66,7 +74,7 @@ export function createKit(harness: ServerHarness, probe: ProbeApp, servers: { ro
       const todo = harness.todo?.[tag];
       it(`[${tag}] ${title}`, { timeout: timeoutMs, ...(skip !== undefined ? { skip } : {}), ...(todo !== undefined ? { todo } : {}) }, fn);
     },
-    async observation(name, what, timeoutMs = 10_000) {
+    async observation(name, what, timeoutMs = observationTimeoutMs) {
       const value = await waitForObservation(this.dir(), name, timeoutMs);
       if (value === undefined || value === null || typeof value !== 'object') {
         throw new Error(`${what}: the probe never recorded "${name}" within ${timeoutMs} ms`);

@@ -140,6 +140,8 @@ function hold(request: Request, context: TsgiContext, url: URL): Response {
           controller.close();
           resolve();
         }, 30_000);
+        // A server that never cancels must not keep the test process alive for 30 s.
+        timer.unref();
       });
     },
     cancel(reason) {

@@ -28,6 +28,9 @@ export interface RawResponse {
   all(name: string): string[];
 }
 
+/** Default waits of the kit's client; a harness may shorten them (see ServerHarness.timeoutMs). */
+export const rawHttpDefaults = { responseTimeoutMs: 15_000 };
+
 /** Thrown when a response does not arrive or parse in time. */
 export class RawHttpError extends Error {
   constructor(message: string, readonly received: Buffer) {
@@ -266,7 +269,7 @@ export class RawConnection {
    * `head: true` when it answers a HEAD request.
    */
   async readResponse(options: { head?: boolean; timeoutMs?: number } = {}): Promise<RawResponse> {
-    const timeoutMs = options.timeoutMs ?? 15_000;
+    const timeoutMs = options.timeoutMs ?? rawHttpDefaults.responseTimeoutMs;
     const deadline = Date.now() + timeoutMs;
     while (true) {
       const parsed = parseResponse(this.#buf, this.#ended, options.head === true);
