@@ -42,7 +42,11 @@ function requestLineOverflow(err: ParserError): boolean {
   const previous = raw.lastIndexOf('\r\n\r\n', end);
   const start = previous === -1 ? 0 : previous + 4;
   const newline = raw.indexOf('\n', start);
-  return newline === -1 || newline >= end;
+  if (newline !== -1 && newline < end) return false;
+  // No line break before the overflow. If the packet begins the request ("GET /..."), the request
+  // line is what overflowed. A continuation packet (TLS delivers 16 KiB records) is ambiguous; it
+  // is taken as a header, since huge cookies are more common than 32 KiB URLs.
+  return /^[A-Z]+ \S/.test(raw.subarray(start, start + 16).toString('latin1'));
 }
 
 /**

@@ -107,3 +107,57 @@ return = "301 https://$host:${p1}$request_uri"
     assert.deepEqual([r.status, r.version], ['404', '2']);
   });
 });
+
+describe('limits on an HTTP/2 port', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let server: WebServer;
+  let port: number;
+  before(async () => {
+    tmp = await tempDir();
+    const a = await makeCert(tmp.dir, 'a.test');
+    server = await startFromText(`client_header_timeout = "1s"
+[[server]]
+listen = "127.0.0.1:0 ssl http2"
+ssl_certificate = "${a.cert}"
+ssl_certificate_key = "${a.key}"
+  [[server.location]]
+  path = "/"
+  return = "200 ok"
+`);
+    port = server.addresses()[0]!.port!;
+  });
+  after(async () => {
+    await server.close();
+    await tmp.cleanup();
+  });
+
+  it('408 for a slowloris client on the HTTP/1.1 fallback', async () => {
+    const started = Date.now();
+    const { data, elapsed } = await new Promise<{ data: string; elapsed: number }>((resolve, reject) => {
+      let data = '';
+      const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => socket.write('GET / HTTP/1.1\r\nHost: a.test\r\n'));
+      const drip = setInterval(() => socket.writable && socket.write('X-A: 1\r\n'), 200);
+      socket.on('data', (c) => (data += c.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearInterval(drip);
+        resolve({ data, elapsed: Date.now() - started });
+      });
+      setTimeout(() => {
+        clearInterval(drip);
+        socket.destroy();
+        reject(new Error('the server kept the slow connection open'));
+      }, 15_000).unref();
+    });
+    assert.match(data, /^HTTP\/1\.1 408 /);
+    assert.ok(elapsed >= 900, `closed after ${elapsed} ms`);
+  });
+
+  it('431 for an over-long header over HTTP/2 and over the HTTP/1.1 fallback', async () => {
+    const big = `X-Big: ${'b'.repeat(9000)}`;
+    const h2 = await curl(['--http2', '-o', '/dev/null', '-H', big, `https://127.0.0.1:${port}/`]);
+    assert.deepEqual([h2.status, h2.version], ['431', '2']);
+    const h1 = await curl(['--http1.1', '-o', '/dev/null', '-H', big, `https://127.0.0.1:${port}/`]);
+    assert.deepEqual([h1.status, h1.version], ['431', '1.1']);
+  });
+});

@@ -6,7 +6,8 @@
  */
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Http2Session } from 'node:http2';
+import type { Http2SecureServer, Http2Session } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/types.js';
 import { AccessLog } from '../log/access-log.js';
@@ -15,7 +16,7 @@ import { Counters } from '../status/counters.js';
 import type { CounterSnapshot } from '../status/counters.js';
 import { BodyWatch } from './body-watch.js';
 import { clientErrorHandler } from './client-errors.js';
-import { destroyResponse, sendError } from './error-page.js';
+import { destroyResponse, rawErrorResponse, sendError } from './error-page.js';
 import { createGroupServer, loadSecureContexts } from './listeners.js';
 import type { AnyServer } from './listeners.js';
 import { createProxyFactory } from './proxy-bridge.js';
@@ -64,6 +65,7 @@ export class WebServer {
   readonly #conns = new Set<Duplex>();
   readonly #sessions = new Set<Http2Session>();
   readonly #busy = new WeakMap<object, number>();
+  readonly #deadlines = new WeakMap<object, { requestStarted(): void; responseDone(): void }>();
   readonly #bodyWatch: BodyWatch;
   #draining = false;
 
@@ -127,6 +129,11 @@ export class WebServer {
       const onRequest = (req: Req, res: Res, expectContinue: boolean): void => {
         const conn = 'stream' in req ? undefined : req.socket;
         if (conn) {
+          const deadline = this.#deadlines.get(conn);
+          if (deadline) {
+            deadline.requestStarted();
+            res.once('finish', deadline.responseDone);
+          }
           this.#busy.set(conn, (this.#busy.get(conn) ?? 0) + 1);
           res.once('close', () => this.#busy.set(conn, (this.#busy.get(conn) ?? 1) - 1));
           if (noKeepAlive) (res as ServerResponse).shouldKeepAlive = false;
@@ -144,7 +151,14 @@ export class WebServer {
         socket.once('close', () => this.counters.closed());
         if (!group.ssl) track(socket);
       });
-      server.on('secureConnection', track);
+      server.on('secureConnection', (socket: TLSSocket) => {
+        track(socket);
+        if (group.http2 && socket.alpnProtocol !== 'h2') this.#headerDeadline(socket);
+      });
+      if (group.http2) {
+        // Idle HTTP/2 sessions are closed like idle keep-alive connections.
+        (server as Http2SecureServer).setTimeout(this.config.limits.keepaliveTimeoutMs || 0, (session?: Http2Session) => session?.close());
+      }
       server.on('drop', () => this.counters.accepted(false));
       server.on('session', (session: Http2Session) => {
         this.#sessions.add(session);
@@ -230,6 +244,35 @@ export class WebServer {
     await this.#runtime.close();
     this.accessLog.sink.flush();
     this.errorLog.sink.flush();
+  }
+
+  /**
+   * node:http2's HTTP/1.1 fallback does not enforce `headersTimeout`, so a slowloris client on an
+   * h2 port would hold its connection forever: here each HTTP/1.1 connection there gets a deadline
+   * for its request head, armed when it opens and after each response, cleared when a request
+   * arrives. On expiry: 408 and close, as node:http does on plain ports.
+   */
+  #headerDeadline(socket: TLSSocket): void {
+    const ms = this.config.limits.headerTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (socket.destroyed) return;
+        this.errorLog.log('info', 'client timed out sending the request head', { client: socket.remoteAddress });
+        socket.end(rawErrorResponse(408));
+        setTimeout(() => socket.destroy(), 1000).unref();
+      }, ms);
+      timer.unref();
+    };
+    arm();
+    this.#deadlines.set(socket, {
+      requestStarted: () => clearTimeout(timer),
+      responseDone: () => {
+        if (!socket.destroyed) arm();
+      },
+    });
+    socket.once('close', () => clearTimeout(timer));
   }
 
   #isSessionSocket(c: Duplex): boolean {
