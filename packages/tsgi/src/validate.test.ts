@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { FastResponse } from './fast-response.js';
 import { serve } from './serve.js';
 import { TSGI_FILE, type TsgiApp, type TsgiContext } from './types.js';
 import { validate } from './validate.js';
@@ -47,7 +48,7 @@ async function run(app: TsgiApp, request: Request = new Request(`${URL_BASE}/`),
   const ctx = tweak === undefined ? context : (tweak({ ...context }) as TsgiContext);
   const response = await validated.fetch(request, ctx);
   // Fake Responses have no internal state: reading them may throw synchronously (Node 24).
-  if (response instanceof Response && response.body !== null) await Promise.resolve().then(() => response.arrayBuffer()).catch(() => undefined);
+  if (response instanceof Response) await Promise.resolve().then(() => (response.body === null ? undefined : response.arrayBuffer())).catch(() => undefined);
   finish({ aborted: false, bytesWritten: 0, status: 200 });
   await new Promise((resolve) => setImmediate(resolve));
   for (const v of found) produced.add(v.code);
@@ -132,6 +133,24 @@ describe('validate(): the app side', () => {
     await validated.startup?.({ server: context.server, worker: context.worker, log: context.log, state: {} });
     assert.deepEqual(found.map((v) => v.code), ['TSGI_E_STARTUP_STATE']);
     produced.add('TSGI_E_STARTUP_STATE');
+  });
+});
+
+describe('validate() and FastResponse', () => {
+  it('accepts a correct FastResponse and keeps it as it is', async () => {
+    const fast = new FastResponse('hi', { headers: { 'content-type': 'text/plain' } });
+    const validated = validate(() => fast, { onViolation: (v) => assert.fail(v.message) });
+    const request = new Request(`${URL_BASE}/`);
+    assert.equal(await validated.fetch(request, createTestContext(request).context), fast);
+  });
+
+  it('reports hop-by-hop headers and a wrong Content-Length given as plain objects', async () => {
+    assert.deepEqual(await run(() => new FastResponse('x', { headers: { 'transfer-encoding': 'chunked' } })), ['TSGI_E_HOP_BY_HOP']);
+    assert.deepEqual(await run(() => new FastResponse('abc', { headers: { 'content-length': '2' } })), ['TSGI_E_CONTENT_LENGTH_MISMATCH']);
+  });
+
+  it('reports a header value with CR LF that plain-object headers would carry', async () => {
+    assert.deepEqual(await run(() => new FastResponse('x', { headers: { 'x-bad': 'a\r\nInjected: 1' } })), ['TSGI_E_HEADER_VALUE']);
   });
 });
 
