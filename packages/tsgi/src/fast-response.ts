@@ -12,6 +12,9 @@
 /** A body `toNodeListener` writes directly (one writeHead + end). */
 export type SimpleBody = string | Uint8Array | ArrayBuffer | null;
 
+/** RFC 9112 section 4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ). */
+const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 // Accessors to the private fields for the writer (module-internal; no allocation per call).
 let bodyOf: (r: FastResponse) => BodyInit | null;
 let initOf: (r: FastResponse) => ResponseInit | undefined;
@@ -55,6 +58,9 @@ export class FastResponse {
           throw new TypeError('Response constructor: Invalid response status code ' + status);
         }
       }
+      // Fetch: statusText must match the reason-phrase production (no CR, LF or other controls).
+      const text = init.statusText;
+      if (text !== undefined && text !== '' && !REASON_PHRASE.test(text)) throw new TypeError('Response constructor: Invalid statusText');
       const headers = init.headers;
       // Anything but a plain object, an array or a Headers goes through the standard
       // constructor now, so invalid input throws where the app made it.

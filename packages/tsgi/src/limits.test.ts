@@ -136,10 +136,14 @@ test('malformed requests get 400 and never reach the app', async () => {
       'GET / HTTP/1.1\r\nHost: x\r\nBad Name: v\r\n\r\n',
       'GARBAGE\r\n\r\n',
       'GET / HTTP/1.1\r\nHost: x\r\nX-Fold: a\r\n  b\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n',
+      'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc',
     ];
     for (const bytes of cases) {
       assert.match(await rawExchange(port, bytes), /^HTTP\/1\.1 400 /, JSON.stringify(bytes));
     }
+    // HTTP/0.9 (no version): node parses it; the server still refuses it
+    assert.match(await rawExchange(port, 'GET /path\r\n\r\n'), /^HTTP\/1\.1 400 /);
     assert.equal(calls.n, 0);
   } finally {
     await server.close();

@@ -91,12 +91,17 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
   if (limits.maxHeaderCount > 0 && raw.length > limits.maxHeaderCount * 2) {
     return reject(res, 431, 'Request Header Fields Too Large', true);
   }
-  if (limits.maxHeaderFieldBytes > 0) {
-    const max = limits.maxHeaderFieldBytes;
-    for (let i = 0; i < raw.length; i += 2) {
-      if (raw[i]!.length + raw[i + 1]!.length + 2 > max) return reject(res, 431, 'Request Header Fields Too Large', true);
-    }
+  const maxField = limits.maxHeaderFieldBytes > 0 ? limits.maxHeaderFieldBytes : Infinity;
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length + raw[i + 1]!.length + 2 > maxField) return reject(res, 431, 'Request Header Fields Too Large', true);
+    // node keeps the first of several Host fields; RFC 9112 section 3.2 makes that a 400.
+    if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
   }
+  if (hosts > 1) return reject(res, 400, 'Bad Request', true);
+  // node's parser accepts an HTTP/0.9 request line (no version); TSGI speaks HTTP/1.x only.
+  if (req.httpVersionMajor !== 1) return reject(res, 400, 'Bad Request', true);
 
   // 2. The target: absolute-form names its own host (RFC 9112 section 3.2.2).
   let targetHost: string | undefined;
@@ -120,9 +125,13 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
 
   // 4. The body: present unless GET/HEAD or no framing says so; over the limit -> 413 before the app.
   let hasBody = false;
+  const te = req.headers['transfer-encoding'];
+  // RFC 9112 section 6.3: a request whose final transfer coding is not chunked cannot be
+  // delimited; answer 400 and close.
+  if (te !== undefined && !/(?:^|,)[ \t]*chunked[ \t]*$/i.test(te)) return reject(res, 400, 'Bad Request', true);
   if (!NO_BODY_METHODS.has(method)) {
     const cl = req.headers['content-length'];
-    if (req.headers['transfer-encoding'] !== undefined) hasBody = true;
+    if (te !== undefined) hasBody = true;
     else if (cl !== undefined && cl !== '0') {
       hasBody = true;
       if (limits.maxBodyBytes > 0 && Number(cl) > limits.maxBodyBytes) {

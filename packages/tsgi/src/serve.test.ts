@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { request as httpRequest } from 'node:http';
 import { FastResponse, serve, type TsgiAppObject } from './index.js';
-import { recordingLogger } from './raw-socket.test.util.js';
+import { recordingLogger, until } from './raw-socket.test.util.js';
 
 test('serve() answers a FastResponse and a standard Response over a real socket', async () => {
   const server = await serve(
@@ -64,9 +64,11 @@ test('close() waits for an in-flight request and waitUntil before shutdown', asy
   const events: string[] = [];
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
+  let started = false;
   const server = await serve(
     {
       async fetch(_request, context) {
+        started = true;
         context.waitUntil(gate.then(() => events.push('waitUntil done')));
         await new Promise((r) => setTimeout(r, 50));
         return new Response('slow');
@@ -76,7 +78,7 @@ test('close() waits for an in-flight request and waitUntil before shutdown', asy
     { port: 0 },
   );
   const response = fetch(server.url).then((r) => r.text());
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => started, 10_000, 'the request to reach the app');
   const closed = server.close();
   assert.equal(await response, 'slow');
   setTimeout(release, 30);

@@ -159,6 +159,43 @@ test('application errors become 500: bad status, invalid header value, non-Respo
   );
 });
 
+test('a live stream that fails after its first chunk: committed 200, then a truncated message', async () => {
+  await withServer(
+    () =>
+      new Response(
+        new ReadableStream({
+          start(c) {
+            c.enqueue(enc.encode('first'));
+            setTimeout(() => c.error(new Error('later failure')), 50);
+          },
+        }),
+      ),
+    async (port) => {
+      const raw = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.match(raw, /^HTTP\/1\.1 200 [\s\S]*first/);
+      assert.ok(!raw.endsWith('0\r\n\r\n'));
+    },
+  );
+});
+
+test('a statusText with CR LF never reaches the wire: 500, and the server keeps answering', async () => {
+  class BadText extends Response {
+    override get statusText(): string {
+      return 'OK\r\nInjected: yes';
+    }
+  }
+  await withServer(
+    (request) => (request.url.endsWith('/bad') ? new BadText('x') : new FastResponse('fine')),
+    async (port) => {
+      const raw = await rawExchange(port, get('/bad'));
+      assert.match(raw, /^HTTP\/1\.1 500 Internal Server Error\r\n/);
+      assert.doesNotMatch(raw, /Injected/);
+      assert.match(await rawExchange(port, get('/ok')), /fine$/);
+    },
+  );
+  assert.throws(() => new FastResponse('x', { statusText: 'a\nb' }), TypeError);
+});
+
 test('a status outside 200-599 from a Response-like subclass is a 500', async () => {
   await withServer(
     () => Response.error(),
@@ -264,7 +301,10 @@ test('server-sent chunks reach the client before the stream ends', async () => {
       socket.write(get('/'));
       await new Promise((r) => setTimeout(r, 50));
       push('data: one\n\n');
-      push('data: two\n\n'); // two chunks so the response is streamed, not coalesced
+      // the first chunk alone must reach the client: never held back waiting for a second
+      const head = await waitForData(socket, /data: one/);
+      assert.match(head, /^HTTP\/1\.1 200 [\s\S]*transfer-encoding: chunked/i);
+      push('data: two\n\n');
       await waitForData(socket, /data: two/);
       push('data: three\n\n');
       await waitForData(socket, /data: three/);

@@ -9,6 +9,7 @@
  * `response.body`; a body that arrives in one chunk is sent with a Content-Length.
  * @module
  */
+import { STATUS_CODES } from 'node:http';
 import { DRAIN_LIMIT_BYTES } from './adapter-config.js';
 import { drainRequestBody } from './body-stream.js';
 import { sendFileRegion } from './send-file.js';
@@ -329,11 +330,24 @@ async function writeStandard(ex: Exchange, response: Response): Promise<void> {
     return;
   }
   const firstChunk = asChunk(first.value);
-  // A body that arrives in one chunk (a string, bytes, JSON) is sent with a Content-Length,
-  // as if it were known up front; it costs one more read.
-  const second = await reader.read();
+  // A body already complete in memory (a string, bytes, JSON) ends within a couple of
+  // microtasks of its first chunk: then it is sent whole with a Content-Length. A live stream
+  // (server-sent events) does not: its first chunk goes out now (SPEC 5.9.2), never held back
+  // waiting for a second. Guessing wrong only costs chunked framing, never correctness.
+  let second: ReadableStreamReadResult<Uint8Array> | undefined;
+  let secondError: unknown;
+  const secondRead = reader.read().then(
+    (r) => (second = r),
+    (error: unknown) => {
+      secondError = error ?? new Error('body stream errored');
+      throw error;
+    },
+  );
+  secondRead.catch(() => {});
+  for (let hop = 0; hop < 3 && second === undefined && secondError === undefined; hop++) await undefined;
   if (ex.closed) return;
-  if (second.done) {
+  if (secondError !== undefined) throw secondError;
+  if (second !== undefined && second.done) {
     ex.bodyReader = undefined;
     if (bodiless) {
       // HEAD: the headers GET would have had, no body.
@@ -355,11 +369,22 @@ async function writeStandard(ex: Exchange, response: Response): Promise<void> {
     reader.cancel().catch(() => {});
     return;
   }
-  await streamRest(ex, reader, scan.contentLength, [firstChunk, asChunk(second.value)]);
+  if (second !== undefined) {
+    await streamRest(ex, reader, scan.contentLength, [firstChunk, asChunk(second.value)]);
+    return;
+  }
+  // Live stream: write the first chunk now, then continue with the read already in flight.
+  await streamRest(ex, reader, scan.contentLength, [firstChunk], secondRead);
 }
 
 /** Writes chunks with backpressure, enforcing the app's Content-Length when it gave one. */
-async function streamRest(ex: Exchange, reader: ReadableStreamDefaultReader<Uint8Array>, limit: number, pending: Uint8Array[]): Promise<void> {
+async function streamRest(
+  ex: Exchange,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  limit: number,
+  pending: Uint8Array[],
+  inFlight?: Promise<ReadableStreamReadResult<Uint8Array>>,
+): Promise<void> {
   const { res } = ex;
   let written = 0;
   const write = (chunk: Uint8Array): boolean => {
@@ -385,7 +410,10 @@ async function streamRest(ex: Exchange, reader: ReadableStreamDefaultReader<Uint
     if (ex.closed) return;
     let result: ReadableStreamReadResult<Uint8Array>;
     try {
-      result = await reader.read();
+      if (inFlight !== undefined) {
+        result = await inFlight;
+        inFlight = undefined;
+      } else result = await reader.read();
     } catch (error) {
       ex.bodyReader = undefined;
       if (ex.closed) return;
@@ -422,7 +450,15 @@ export function respondPlain(ex: Exchange, status: number, text: string, close: 
   if (close) res.shouldKeepAlive = false;
   settleRequestBody(ex);
   const bytes = Buffer.byteLength(text);
-  res.writeHead(status, ['content-type', 'text/plain; charset=utf-8', 'content-length', String(bytes)]);
+  try {
+    // The reason phrase is given explicitly: node would otherwise reuse a statusMessage an
+    // invalid app response left behind (and throw again on its CR LF).
+    res.writeHead(status, STATUS_CODES[status], ['content-type', 'text/plain; charset=utf-8', 'content-length', String(bytes)]);
+  } catch (error) {
+    ex.config.log.error(`tsgi: ${requestLine(ex)}: could not write the ${status} response`, error);
+    res.destroy();
+    return;
+  }
   ex.bytesWritten = ex.req.method === 'HEAD' ? 0 : bytes;
   res.end(text);
 }
