@@ -13,6 +13,7 @@ import type { TsgiContext } from '../types.js';
 import { validate } from '../validate.js';
 import type { TsgiViolation } from '../validate-codes.js';
 import { RawConnection } from '../conformance/raw-http.js';
+import { describeAppConformance } from '../conformance/app-suite.js';
 
 function honoApp(): Hono<{ Bindings: TsgiContext }> {
   const app = new Hono<{ Bindings: TsgiContext }>();
@@ -120,4 +121,12 @@ describe('a Hono app, unchanged, on serve()', () => {
   it('kept the TSGI contract on both sides throughout (validate found no error)', () => {
     assert.deepEqual(violations.filter((v) => v.severity === 'error').map((v) => v.message), []);
   });
+});
+
+describeAppConformance('a Hono app', honoApp(), {
+  requests: [
+    { method: 'GET', path: '/users/7', status: 200 },
+    { method: 'POST', path: '/echo', headers: { 'content-type': 'application/json' }, body: '{"a":1}', status: 201 },
+    { method: 'GET', path: '/stream', status: 200 },
+  ],
 });
