@@ -17,6 +17,14 @@ export function registerLifecycleCases(kit: Kit): void {
     assert.deepEqual(completion, { aborted: false, bytesWritten: 4, status: 200 });
   });
 
+  kit.test('S-COMPLETED-HEAD', 'completed counts no body bytes for HEAD (R4.5.3)', async () => {
+    const id = kit.id('head');
+    const response = await send(kit.root(), 'HEAD', `/completed?id=${id}`);
+    assert.equal(response.status, 200);
+    const completion = await kit.observation(`${id}.completed`, 'context.completed of a HEAD response');
+    assert.deepEqual(completion, { aborted: false, bytesWritten: 0, status: 200 });
+  });
+
   kit.test('S-CLIENT-GONE', 'a client leaving mid-response aborts the signal, cancels the body, settles completed aborted (R3.7.1 R5.10.1 R4.5.2)', async () => {
     const base = kit.root();
     const id = kit.id('gone');
