@@ -20,6 +20,9 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
+/** Lengths of the hop-by-hop names: other names need no lower-casing to be kept (hot path). */
+const HOP_LENGTHS = new Set([...HOP_BY_HOP].map((n) => n.length));
+
 /** Request headers the proxy rebuilds itself (dropped from the client's list, then set). */
 const REBUILT = new Set([
   'host',
@@ -190,6 +193,11 @@ export function filterResponseHeaders(raw: readonly string[], keepUpgrade = fals
   let noBuffering = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
+    const c0 = name.charCodeAt(0) | 0x20;
+    if (named === undefined && !HOP_LENGTHS.has(name.length) && c0 !== 120 /* x */) {
+      headers.push(name, raw[i + 1]!);
+      continue;
+    }
     const lower = name.toLowerCase();
     if (keepUpgrade && (lower === 'connection' || lower === 'upgrade')) {
       headers.push(name, raw[i + 1]!);

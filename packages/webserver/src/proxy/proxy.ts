@@ -53,6 +53,8 @@ interface Exchange {
   body: BufferedBody | 'stream' | undefined;
   /** The client connection closed before the response was complete. */
   clientGone: boolean;
+  /** The response body pump, once the upstream answered. */
+  pump: ResponsePump | undefined;
   /** Aborts the upstream request in flight (set once undici dispatched it). */
   abort: ((err: Error) => void) | undefined;
   /** Response headers went to the client: nothing can be retried or answered any more. */
@@ -246,12 +248,14 @@ class ReverseProxy implements Proxy {
       body: undefined,
       clientGone: false,
       abort: undefined,
+      pump: undefined,
       responded: false,
       addrs: [],
     };
     this.#inflight.add(x);
     res.once('close', () => {
       this.#inflight.delete(x);
+      x.pump?.clientClosed();
       if (!res.writableFinished) {
         // The client went away: cancel the upstream request, free its connection and the body file.
         x.clientGone = true;
@@ -369,19 +373,14 @@ class ReverseProxy implements Proxy {
         try {
           // HTTP/2 has no reason phrase (RFC 9113 8.3.2): node warns if given one.
           if (x.req.httpVersionMajor >= 2) x.res.writeHead(status, out);
-          else {
-            x.res.writeHead(status, statusText, out);
-            // Head and body parsed from one upstream read go out in one write (hot path: small responses).
-            x.res.cork();
-            process.nextTick(uncork, x.res);
-          }
+          else x.res.writeHead(status, statusText, out);
         } catch (err) {
           // A header node refuses to write (invalid characters): an invalid upstream response.
           x.responded = false;
           abortRef?.(new ProxyError(ProxyErrorCode.INVALID_RESPONSE, `invalid response header from ${server.options.name}: ${(err as Error).message}`));
           return false;
         }
-        pump = new ResponsePump(
+        pump = x.pump = new ResponsePump(
           x.res,
           { buffering: pass.buffering && !noBuffering, bufferSize: pass.bufferSize, maxTempFileSize: pass.maxTempFileSize, tempPath: pass.tempPath },
           { resume, abort: (err) => abortRef?.(err) },
@@ -494,10 +493,6 @@ function compileHashKey(key: string): HeaderTemplate {
   const compiled = parts.map((p) => compileTemplate(p));
   // The second argument carries the request URI for this key (see #pick).
   return (ctx, uri) => compiled.map((c) => c(ctx, ctx.host)).join(uri);
-}
-
-function uncork(res: ServerResponse): void {
-  res.uncork();
 }
 
 /** undici's raw header list (Buffers, name/value pairs) as strings. */

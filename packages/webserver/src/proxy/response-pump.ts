@@ -63,8 +63,25 @@ export class ResponsePump {
     this.#opts = opts;
     this.#source = source;
     this.#finished = finished;
-    res.on('drain', () => (opts.buffering ? this.#flush() : this.#resumeSource()));
-    res.on('close', () => this.#cleanup());
+    // 'drain' is listened to only once a write was refused (hot path: most responses never are);
+    // the owner calls clientClosed() from its own 'close' listener.
+  }
+
+  #onDrain = (): void => {
+    if (this.#opts.buffering) this.#flush();
+    else this.#resumeSource();
+  };
+  #listening = false;
+
+  #needDrain(): void {
+    if (this.#listening) return;
+    this.#listening = true;
+    this.#res.on('drain', this.#onDrain);
+  }
+
+  /** The client connection closed (finished or not): frees everything. */
+  clientClosed(): void {
+    this.#cleanup();
   }
 
   /** A body chunk from the upstream; false asks the source to pause until resume(). */
@@ -73,10 +90,14 @@ export class ResponsePump {
     if (!this.#opts.buffering) {
       if (this.#res.write(c)) return true;
       this.#sourcePaused = true;
+      this.#needDrain();
       return false;
     }
     if (!this.#backlogged) {
-      if (!this.#res.write(c)) this.#backlogged = true;
+      if (!this.#res.write(c)) {
+        this.#backlogged = true;
+        this.#needDrain();
+      }
       return true;
     }
     const fileUnread = this.#fileWritten - this.#fileRead + this.#pendingBytes;
