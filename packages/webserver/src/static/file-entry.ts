@@ -34,6 +34,11 @@ export class SharedHandle {
     if (--this.#refs === 0) void this.handle.close().catch(() => {});
   }
 
+  /** True once the cache let go of the file (evicted or changed on disk). */
+  get retired(): boolean {
+    return this.#retired;
+  }
+
   /** Drops the cache's reference: closed now, or when the last stream ends. */
   retire(): void {
     if (this.#retired) return;
@@ -55,8 +60,15 @@ export interface FileEntry {
   /** nginx's strong ETag: `"<mtime hex>-<size hex>"`. */
   readonly etag: string;
   readonly lastModified: string;
-  /** The bytes, for files up to `memoryMaxFileSize` (while the memory budget allows). */
-  readonly body: Buffer | undefined;
+  /**
+   * The bytes: read at once for files up to `memoryMaxFileSize`, or later for a large file that
+   * turned out to be hot (see `RouteCache.noteStreamed`), while the memory budget allows.
+   */
+  body: Buffer | undefined;
+  /** Whole-file responses streamed from disk so far (for hot-file promotion). */
+  streamed: number;
+  /** A promotion to memory is under way. */
+  promoting: boolean;
   /** A shared descriptor for larger files (while the descriptor budget allows). */
   readonly shared: SharedHandle | undefined;
 }
@@ -116,6 +128,8 @@ export async function loadFileEntry(fsPath: string, budget: EntryBudget): Promis
       lastModified: formatHttpDate(mtime),
       body,
       shared,
+      streamed: 0,
+      promoting: false,
     };
   } finally {
     if (!keep) await fh.close().catch(() => {});

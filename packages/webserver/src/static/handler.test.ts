@@ -445,6 +445,24 @@ describe('open-file cache', () => {
     }
   });
 
+  it('a hot large file (promoted to memory after two streamed responses) still follows changes', async () => {
+    const one = randomBytes(300 * 1024);
+    const two = randomBytes(300 * 1024);
+    const t = await makeTree({ 'hot.bin': one });
+    const s = await serveStatic({ root: t.root, openFileCache: { validMs: 100 } });
+    try {
+      for (let i = 0; i < 4; i++) assert.ok((await get(s.url + '/hot.bin')).body.equals(one), `request ${i}`);
+      const part = await get(s.url + '/hot.bin', { range: 'bytes=1000-1999' });
+      assert.ok(part.body.equals(one.subarray(1000, 2000)));
+      await writeFile(join(t.root, 'hot.bin'), two);
+      await utimes(join(t.root, 'hot.bin'), FIXED_MTIME + 20, FIXED_MTIME + 20);
+      await eventually(async () => (await get(s.url + '/hot.bin')).body.equals(two), 'the new bytes of a hot file');
+    } finally {
+      await s.close();
+      await t.remove();
+    }
+  });
+
   it('with the cache off (max 0) every request sees the disk', async () => {
     const t = await makeTree({ 'v.txt': 'one\n' });
     const s = await serveStatic({ root: t.root, openFileCache: { max: 0 } });

@@ -26,6 +26,7 @@ import { expiresAt, nowSeconds } from './http-date.js';
 import { resolveStaticOptions, type ResolvedStaticOptions, type StaticOptions } from './options.js';
 import { parseRange } from './range.js';
 import { PathResolver, type Resolution } from './resolver.js';
+import { sendBuffer } from './pump.js';
 import { end, multipartLayout, sendError, sendFileRange, sendMultipart, writeHead } from './respond.js';
 import { RouteCache, type FileRoute, type Route } from './route-cache.js';
 import type { ResolveResult, StaticHandler, StaticRequest, StaticResponse } from './types.js';
@@ -97,18 +98,17 @@ export async function resolveFile(
   return toResolveResult(await resolver.resolve(urlPath));
 }
 
-/** Splits `req.url` into the path (origin-form, or the path of absolute-form) and the `?query`. */
-function splitTarget(url: string): [string, string] {
+/** The path of `req.url`: origin-form without its query, or the path of absolute-form. */
+function pathOf(url: string): string {
   const q = url.indexOf('?');
-  let path = q < 0 ? url : url.slice(0, q);
-  const query = q < 0 ? '' : url.slice(q);
-  if (path.charCodeAt(0) !== 0x2f) {
-    // absolute-form (RFC 9112 3.2.2): http://host/path
-    const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/.exec(path);
-    if (m !== null) path = path.slice(m[0].length) || '/';
-  }
-  return [path, query];
+  const path = q < 0 ? url : url.slice(0, q);
+  if (path.charCodeAt(0) === 0x2f) return path;
+  // absolute-form (RFC 9112 3.2.2): http://host/path
+  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/.exec(path);
+  return m === null ? path : path.slice(m[0].length) || '/';
 }
+
+const SERVED: Promise<boolean> = Promise.resolve(true);
 
 function header(h: IncomingHttpHeaders, name: string): string | undefined {
   const v = h[name];
@@ -239,7 +239,8 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
     // Fast path: nothing to negotiate, validate or slice.
     if (route.file.body !== undefined && (!route.vary || h['accept-encoding'] === undefined) && !hasConditions(h)) {
       writeHead(res, 200, headers200(route));
-      end(res, isHead ? undefined : route.file.body);
+      if (isHead) end(res);
+      else sendBuffer(res, route.file.body);
       return;
     }
     const rep = await choose(route, h);
@@ -279,7 +280,7 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
           ]);
           if (isHead) end(res);
           else if (rep.file !== undefined) sendFileRange(res, rep.file, r.start, r.end);
-          else end(res, (rep.body as Buffer).subarray(r.start, r.end + 1));
+          else sendBuffer(res, (rep.body as Buffer).subarray(r.start, r.end + 1));
           return;
         }
         const layout = multipartLayout(route.type, rep.size, ranges);
@@ -299,8 +300,11 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
       rep.file === route.file ? headers200(route) : ['Content-Type', route.type, 'Content-Length', String(rep.size), ...tail];
     writeHead(res, 200, headers);
     if (isHead) end(res);
-    else if (rep.file !== undefined) sendFileRange(res, rep.file, 0, rep.size - 1);
-    else end(res, rep.body);
+    else if (rep.file !== undefined) {
+      if (rep.file.body === undefined) cache.noteStreamed(rep.file);
+      sendFileRange(res, rep.file, 0, rep.size - 1);
+    } else if (rep.body !== undefined) sendBuffer(res, rep.body);
+    else end(res);
   }
 
   async function serveListing(res: StaticResponse, fsPath: string, urlPath: string, isHead: boolean): Promise<void> {
@@ -315,18 +319,8 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
     end(res, isHead ? undefined : body);
   }
 
-  const handler = async (req: StaticRequest, res: StaticResponse, pathname?: string): Promise<boolean> => {
-    const url = req.url ?? '/';
-    let raw: string;
-    let query = '';
-    if (pathname !== undefined) {
-      raw = pathname;
-      const q = url.indexOf('?');
-      if (q >= 0) query = url.slice(q);
-    } else {
-      [raw, query] = splitTarget(url);
-    }
-    const route = cache.lookup(raw, Date.now()) ?? (await cache.resolve(raw));
+  async function slow(req: StaticRequest, res: StaticResponse, raw: string, cached: Route | undefined): Promise<boolean> {
+    const route = cached ?? (await cache.resolve(raw));
     const method = req.method;
     const isHead = method === 'HEAD';
     switch (route.kind) {
@@ -350,9 +344,11 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
         await serveFile(req, res, route, isHead);
         return true;
       case 'redirect': {
+        const url = req.url ?? '';
+        const q = url.indexOf('?');
         const body = '301 Moved Permanently\n';
         writeHead(res, 301, [
-          'Location', route.location + query,
+          'Location', route.location + (q < 0 ? '' : url.slice(q)),
           'Content-Type', 'text/plain; charset=utf-8',
           'Content-Length', String(body.length),
         ]);
@@ -370,6 +366,28 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
         sendError(res, isHead, 403, STATIC_ERRORS.forbidden, NO_EXTRA, opts.onError);
         return true;
     }
+  }
+
+  // Not `async`: the fast path (a fresh cached small file, nothing to negotiate, validate or
+  // slice) answers synchronously and returns one shared resolved promise.
+  const handler = (req: StaticRequest, res: StaticResponse, pathname?: string): Promise<boolean> => {
+    const raw = pathname ?? pathOf(req.url ?? '/');
+    const route = cache.lookup(raw, Date.now());
+    if (route !== undefined && route.kind === 'file' && route.file.body !== undefined) {
+      const method = req.method;
+      const h = req.headers as IncomingHttpHeaders;
+      if ((method === 'GET' || method === 'HEAD') && (!route.vary || h['accept-encoding'] === undefined) && !hasConditions(h)) {
+        try {
+          writeHead(res, 200, headers200(route));
+          if (method === 'HEAD') end(res);
+          else sendBuffer(res, route.file.body);
+        } catch (err) {
+          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        }
+        return SERVED;
+      }
+    }
+    return slow(req, res, raw, route);
   };
 
   return Object.assign(handler, {

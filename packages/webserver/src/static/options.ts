@@ -55,6 +55,13 @@ export interface OpenFileCacheOptions {
   readonly memoryMaxFileSize: number;
   /** Total bytes of file bodies kept in memory (default 64 MiB). */
   readonly memoryBytes: number;
+  /**
+   * A larger file up to this size that is streamed whole twice is read into memory too, within
+   * half of `memoryBytes` (the other half stays for small files). Node has no `sendfile(2)`:
+   * each streamed response copies the file from the page cache, and a hot file should not pay
+   * that on every request. Default 4 MiB; 0 always streams.
+   */
+  readonly hotMaxFileSize: number;
 }
 
 /** What a location's configuration gives the static handler. Every field but the root is optional. */
@@ -207,6 +214,7 @@ export const STATIC_DEFAULTS = {
     validMs: 1000,
     memoryMaxFileSize: 64 * 1024,
     memoryBytes: 64 * 1024 * 1024,
+    hotMaxFileSize: 4 * 1024 * 1024,
   } satisfies OpenFileCacheOptions,
 } as const;
 
@@ -308,6 +316,7 @@ export function resolveStaticOptions(options: StaticOptions): ResolvedStaticOpti
       ofc.memoryMaxFileSize ?? STATIC_DEFAULTS.openFileCache.memoryMaxFileSize,
     ),
     memoryBytes: nonNegativeInt('openFileCache.memoryBytes', ofc.memoryBytes ?? STATIC_DEFAULTS.openFileCache.memoryBytes),
+    hotMaxFileSize: nonNegativeInt('openFileCache.hotMaxFileSize', ofc.hotMaxFileSize ?? STATIC_DEFAULTS.openFileCache.hotMaxFileSize),
   };
 
   return {

@@ -6,7 +6,8 @@
  * building an object (and node:http2's compatibility API accepts too).
  * @module
  */
-import { createReadStream } from 'node:fs';
+import { close, constants, createReadStream, open } from 'node:fs';
+import { pumpFile, sendBuffer } from './pump.js';
 import { FdRangeStream } from './fd-stream.js';
 import type { ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
@@ -18,8 +19,10 @@ import type { StaticErrorResponder } from './options.js';
 import type { ByteRange } from './range.js';
 import type { StaticResponse } from './types.js';
 
-/** Bytes per read from disk: large enough that a 1 MiB file takes a few reads, not sixteen. */
+/** Bytes per read for multipart parts. */
 const STREAM_CHUNK = 256 * 1024;
+// O_NONBLOCK: a FIFO swapped in after the stat cannot block a pool thread on open.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 /** The flat-array form of writeHead both node:http and node:http2's compatibility layer take. */
 export function writeHead(res: StaticResponse, status: number, headers: readonly string[]): void {
@@ -66,19 +69,25 @@ function openRange(file: FileEntry, start: number, end: number): Readable & { by
 }
 
 /**
- * Sends `[start, end]` of a file. Ends the connection if the file shrank underneath us: a short
- * body with a longer Content-Length must never be left to confuse keep-alive framing.
+ * Sends `[start, end]` of a file: from memory, or pumped from the cached shared descriptor, or
+ * from a descriptor opened for this response (closed when done).
  */
 export function sendFileRange(res: StaticResponse, file: FileEntry, start: number, end: number): void {
   if (file.body !== undefined) {
-    (res as ServerResponse).end(start === 0 && end === file.body.length - 1 ? file.body : file.body.subarray(start, end + 1));
+    sendBuffer(res, start === 0 && end === file.body.length - 1 ? file.body : file.body.subarray(start, end + 1));
     return;
   }
-  const expected = end - start + 1;
-  const stream = openRange(file, start, end);
-  pipeline(stream, res as ServerResponse, (err) => {
-    if (err !== undefined && err !== null) res.destroy();
-    else if (stream.bytesRead < expected) res.destroy();
+  const shared = file.shared;
+  if (shared !== undefined && shared.acquire()) {
+    pumpFile(res, shared.fd, start, end, () => shared.release());
+    return;
+  }
+  open(file.fsPath, OPEN_FLAGS, (err, fd) => {
+    if (err !== null) {
+      res.destroy();
+      return;
+    }
+    pumpFile(res, fd, start, end, () => close(fd, () => {}));
   });
 }
 

@@ -11,7 +11,7 @@ import type { Stats } from 'node:fs';
 import { basename } from 'node:path';
 import mime from 'mime-types';
 import { isCompressibleType } from './compression.js';
-import type { EntryBudget, FileEntry } from './file-entry.js';
+import type { EntryBudget, FileEntry, SharedHandle } from './file-entry.js';
 import { loadFileEntry, releaseFileEntry, sameFile } from './file-entry.js';
 import { Lru } from './lru.js';
 import type { ResolvedStaticOptions, StaticEncoding } from './options.js';
@@ -60,6 +60,20 @@ export type Route =
   | { readonly kind: 'error'; readonly checkedAt: number; readonly error: Error };
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Whole-file streamed responses after which a large file is promoted to memory. */
+const HOT_AFTER = 2;
+
+/** Reads a whole file through a shared descriptor (positional reads). */
+async function readWhole(shared: SharedHandle, size: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafeSlow(size);
+  let off = 0;
+  while (off < size) {
+    const { bytesRead } = await shared.handle.read(buf, off, size - off, off);
+    if (bytesRead === 0) break;
+    off += bytesRead;
+  }
+  return off === size ? buf : buf.subarray(0, off);
+}
 
 /** Re-encodes a clean decoded path for a Location header (never `//`: no open redirect). */
 export function encodePath(path: string): string {
@@ -122,6 +136,39 @@ export class RouteCache {
   clear(): void {
     this.#routes.clear();
     this.#files.clear();
+  }
+
+  /**
+   * Counts a whole-file response streamed from disk. The second one promotes a file up to
+   * `hotMaxFileSize` into memory, if that leaves half of the memory budget for small files.
+   * The bytes are read through the shared descriptor and published only if an fstat afterwards
+   * still shows the same size and mtime.
+   */
+  noteStreamed(entry: FileEntry): void {
+    const ofc = this.#opts.openFileCache;
+    if (entry.promoting || entry.size > ofc.hotMaxFileSize || ++entry.streamed < HOT_AFTER) return;
+    const budget = this.#budget;
+    if (budget.memoryBytesLeft - entry.size < ofc.memoryBytes / 2) return;
+    const shared = entry.shared;
+    if (shared === undefined || !shared.acquire()) return;
+    entry.promoting = true;
+    budget.memoryBytesLeft -= entry.size;
+    const giveBack = () => {
+      budget.memoryBytesLeft += entry.size;
+    };
+    void readWhole(shared, entry.size)
+      .then(async (buf) => {
+        const st = await shared.handle.stat();
+        // One synchronous decision: publish the bytes only if the file is unchanged and still
+        // cached; eviction after this point gives the bytes back through releaseFileEntry.
+        if (!shared.retired && buf.length === entry.size && st.size === entry.size && st.mtimeMs === entry.mtimeMs) entry.body = buf;
+        else giveBack();
+      }, giveBack)
+      .catch(giveBack)
+      .finally(() => {
+        entry.promoting = false;
+        shared.release();
+      });
   }
 
   async #build(rawPath: string): Promise<Route> {

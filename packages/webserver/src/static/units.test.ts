@@ -167,6 +167,8 @@ describe('CompressionCache', () => {
       lastModified: '',
       body,
       shared: undefined,
+      streamed: 0,
+      promoting: false,
     };
     const cache = new CompressionCache(resolveStaticOptions({ root: '/x', compress: true }).compress!);
     const [a, b, c] = await Promise.all([cache.compress(entry, 'gzip'), cache.compress(entry, 'gzip'), cache.compress(entry, 'gzip')]);
