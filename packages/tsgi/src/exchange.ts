@@ -44,7 +44,7 @@ export class Exchange {
   bodyReader: ReadableStreamDefaultReader<Uint8Array> | undefined = undefined;
   /** Called on close (set by the request body stream to error it on disconnect). */
   onAbort: (() => void) | undefined = undefined;
-  /** True when the request has a body (not GET/HEAD, and a Content-Length > 0 or Transfer-Encoding). */
+  /** True when the request carries content (a Content-Length > 0 or Transfer-Encoding), given to the app or not. */
   hasBody = false;
   /** The request given to the app (for onError). */
   request: Request | undefined = undefined;

@@ -224,3 +224,47 @@ test('a 100 MB upload streams through with bounded memory', async () => {
     await server.close();
   }
 });
+
+test('GET with content: the app sees a null body, the content is drained and the connection reused', async () => {
+  const bodies: string[] = [];
+  const server = await serve((request) => {
+    bodies.push(String(request.body));
+    return new Response('ok');
+  }, { port: 0 });
+  try {
+    const raw = await rawExchange(portOf(server.url), 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.equal(raw.match(/HTTP\/1\.1 200/g)?.length, 2);
+    assert.deepEqual(bodies, ['null', 'null']);
+  } finally {
+    await server.close();
+  }
+});
+
+test('headersTimeoutMs: a client that never finishes its headers gets 408 and is closed', async () => {
+  const { server, calls } = await counting({ limits: { headersTimeoutMs: 400 } });
+  try {
+    const socket = await open(portOf(server.url));
+    const done = readUntilClose(socket);
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    const raw = await done;
+    assert.match(raw, /^HTTP\/1\.1 408 /);
+    assert.equal(calls.n, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test('keepAliveTimeoutMs: an idle kept-alive connection is closed', async () => {
+  const { server } = await counting({ limits: { keepAliveTimeoutMs: 200 } });
+  try {
+    const socket = await open(portOf(server.url));
+    const done = readUntilClose(socket);
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const started = Date.now();
+    const raw = await done;
+    assert.match(raw, /^HTTP\/1\.1 200 /);
+    assert.ok(Date.now() - started < 5000);
+  } finally {
+    await server.close();
+  }
+});

@@ -117,32 +117,28 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
   const host = targetHost ?? req.headers.host;
   if (host !== undefined && !isValidHost(host)) return reject(res, 400, 'Bad Request', true);
 
-  // 3. Mount path (WSGI's SCRIPT_NAME): outside it the app is not asked.
-  const mount = config.mountPath;
-  if (mount !== '' && !(target.startsWith(mount) && (target.length === mount.length || target.charCodeAt(mount.length) === 47 || target.charCodeAt(mount.length) === 63))) {
-    return reject(res, 404, 'Not Found', false);
-  }
-
-  // 4. The body: present unless GET/HEAD or no framing says so; over the limit -> 413 before the app.
-  let hasBody = false;
+  // 3. Framing: does the request carry content? Over the limit -> 413 before the app.
   const te = req.headers['transfer-encoding'];
   // RFC 9112 section 6.3: a request whose final transfer coding is not chunked cannot be
   // delimited; answer 400 and close.
   if (te !== undefined && !/(?:^|,)[ \t]*chunked[ \t]*$/i.test(te)) return reject(res, 400, 'Bad Request', true);
-  if (!NO_BODY_METHODS.has(method)) {
-    const cl = req.headers['content-length'];
-    if (te !== undefined) hasBody = true;
-    else if (cl !== undefined && cl !== '0') {
-      hasBody = true;
-      if (limits.maxBodyBytes > 0 && Number(cl) > limits.maxBodyBytes) {
-        // Close: the client may send the body anyway, and we will not read it (RFC 9110 section 15.5.14).
-        return reject(res, 413, 'Content Too Large', true);
-      }
-    }
+  const cl = req.headers['content-length'];
+  const framed = te !== undefined || (cl !== undefined && cl !== '0');
+  if (cl !== undefined && limits.maxBodyBytes > 0 && Number(cl) > limits.maxBodyBytes) {
+    // Close: the client may send the body anyway, and we will not read it (RFC 9110 section 15.5.14).
+    return reject(res, 413, 'Content Too Large', true);
+  }
+  // GET and HEAD content is never given to the app (SPEC 3.5.1); it is drained like an unread body.
+  const hasBody = framed && !NO_BODY_METHODS.has(method);
+
+  // 4. Mount path (WSGI's SCRIPT_NAME): outside it the app is not asked.
+  const mount = config.mountPath;
+  if (mount !== '' && !(target.startsWith(mount) && (target.length === mount.length || target.charCodeAt(mount.length) === 47 || target.charCodeAt(mount.length) === 63))) {
+    return reject(res, 404, 'Not Found', framed);
   }
 
   const ex = new Exchange(config, req, res, target, targetHost, expectsContinue && hasBody);
-  ex.hasBody = hasBody;
+  ex.hasBody = framed;
   config.tracker.requests++;
   // Hot path: one shared listener instead of a closure + once() wrapper per request.
   (res as ExchangeCarrier)[kExchange] = ex;

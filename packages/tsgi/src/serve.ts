@@ -81,19 +81,16 @@ export async function serve(app: TsgiApp, options: ServeOptions = {}): Promise<T
     requestTimeout: 0,
     // node's total header budget; the per-field and count limits are checked by name in the adapter.
     maxHeaderSize: Math.max(16384, limits.maxRequestLineBytes + 2 * limits.maxHeaderFieldBytes),
+    // node checks headersTimeout on this interval (default 30 s); a quarter of the timeout keeps
+    // the enforcement within 25% of the limit.
+    ...(limits.headersTimeoutMs > 0 ? { connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(limits.headersTimeoutMs / 4))) } : {}),
   });
   // One more than the limit so the adapter sees the excess and answers 431 (node would truncate silently).
   node.maxHeadersCount = limits.maxHeaderCount > 0 ? limits.maxHeaderCount + 1 : 0;
   node.on('request', listener);
   node.on('checkContinue', listener.checkContinue);
-  node.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    // node answers 400/431 itself for malformed requests; a client that hangs up is routine.
-    log.debug(`tsgi: client error ${error.code ?? ''}: ${error.message}`);
-    if (!socket.destroyed && socket.writable && error.code !== 'ECONNRESET') {
-      const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    } else socket.destroy();
-  });
+  // Malformed requests: node's own clientError handling answers 400/431/408 and closes (and
+  // knows not to write into a response in progress), so no listener is added for them.
 
   try {
     await new Promise<void>((resolve, reject) => {
