@@ -87,6 +87,32 @@ export function registerRequestCases(kit: Kit): void {
     }
   }, 180_000);
 
+  kit.test('S-BODY-BACKPRESSURE', 'an app that stops reading stops the upload: the server does not buffer the body (R3.5.3)', async () => {
+    const base = kit.root();
+    const total = 64 * 1024 * 1024;
+    const block = Buffer.alloc(1 << 20, 0x62);
+    const conn = await RawConnection.open(base);
+    try {
+      await conn.write(rawRequest(base, 'POST', '/stall?ms=3000', { headers: [['Content-Length', String(total)]] }));
+      let flushed = 0;
+      const writing = (async () => {
+        for (let sent = 0; sent < total; sent += block.length) {
+          await conn.write(block);
+          flushed += block.length;
+        }
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const duringStall = flushed;
+      await writing;
+      const report = JSON.parse((await conn.readFinal({ timeoutMs: 60_000 })).body.toString()) as { length: number };
+      assert.equal(report.length, total);
+      // Kernel socket buffers hold a few MiB; a server that buffers in memory takes everything.
+      assert.ok(duringStall < 40 * 1024 * 1024, `the client wrote ${duringStall} bytes while the app read nothing: the server buffered the body`);
+    } finally {
+      conn.destroy();
+    }
+  }, 120_000);
+
   kit.test('S-BODY-CUT', 'a body cut short by the client errors the stream instead of ending it (R3.5.4 R6.3)', async () => {
     const base = kit.root();
     const id = kit.id('cut');

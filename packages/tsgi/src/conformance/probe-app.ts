@@ -5,7 +5,7 @@
  * cancellation, waitUntil) are written to `$TSGI_PROBE_DIR` (see observations.ts), so the probe
  * works the same in one process or in many workers.
  *
- * Routes (relative to `context.mountPath`): /echo, /no-read, /text, /stream, /hold, /backpressure,
+ * Routes (relative to `context.mountPath`): /echo, /stall, /no-read, /text, /stream, /hold, /backpressure,
  * /completed, /signal, /waituntil, /waituntil-late, /waituntil-reject, /error, /reject,
  * /not-a-response, /error-after-commit, /bad-status, /bad-status-text, /bad-header, /file-missing, /hop-by-hop, /date, /cl-long, /cl-short, /status,
  * /set-cookies, /file, /state.
@@ -255,6 +255,22 @@ async function route(request: Request, context: TsgiContext): Promise<Response> 
     case '/':
     case '/echo':
       return echo(request, context);
+    case '/stall': {
+      // Reads one chunk, stops reading for `ms`, then reads the rest: the client should feel it.
+      const reader = request.body?.getReader();
+      let length = 0;
+      if (reader !== undefined) {
+        const first = await reader.read();
+        length += first.value?.byteLength ?? 0;
+        await sleep(intParam(url, 'ms', 2_000, 20_000));
+        while (true) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          length += value.byteLength;
+        }
+      }
+      return json({ length });
+    }
     case '/no-read':
       return new Response('ignored the body\n');
     case '/text':

@@ -12,6 +12,7 @@ const MUST_FAIL = [
   'S-CTX', // serverName keeps the port
   'S-CTX-SERVER-ONCE', // a new context.server per request
   'S-HOP', // app hop-by-hop headers passed through
+  'S-BODY-BACKPRESSURE', // the request body is buffered whole before the app runs
   'S-SIGNAL-NORMAL', // every signal aborted when the response ends
   'S-COMPLETED', // no completed promise
   'S-STATE', // no startup run

@@ -1,15 +1,20 @@
 /**
- * A deliberately naive TSGI server: the kind of adapter the SPEC exists to rule out (it passes
- * app headers through, aborts every signal when the response ends, ignores trusted proxies,
- * mount paths and limits, and gives a thin context). server-selftest.test.ts runs the server
+ * A deliberately naive TSGI server: the kind of adapter the SPEC exists to rule out (it buffers
+ * request bodies, passes app headers through, aborts every signal when the response ends,
+ * ignores trusted proxies, mount paths and limits, and gives a context wrong in the details). server-selftest.test.ts runs the server
  * suite against it in a child process and checks that the kit catches each flaw. Not named
  * *.test.ts, so the test runner does not pick it up by itself.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { describeServerConformance } from '../index.js';
 import type { TsgiApp, TsgiAppObject, TsgiContext } from '../../types.js';
+
+async function collect(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 function naiveServe(app: TsgiApp): Promise<{ url: string; close(): Promise<void> }> {
   if (typeof app !== 'function' && typeof (app as TsgiAppObject).fetch !== 'function') return Promise.reject(new TypeError('no fetch'));
@@ -22,7 +27,8 @@ function naiveServe(app: TsgiApp): Promise<{ url: string; close(): Promise<void>
       method: req.method ?? 'GET',
       headers: req.headers as Record<string, string>,
       signal: controller.signal,
-      ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' } : {}),
+      // Buffers the whole body before calling the app: no backpressure, unbounded memory.
+      ...(hasBody ? { body: await collect(req) } : {}),
     } as RequestInit);
     // Plausible at a glance, wrong in the details the SPEC pins down.
     const noop = () => undefined;
