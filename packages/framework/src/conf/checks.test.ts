@@ -81,6 +81,10 @@ describe('system checks', () => {
     const broken = await runChecks(settings({ ROOT_URLCONF: () => { throw new SyntaxError('Unexpected token (3:7)'); } }));
     assert.deepEqual(ids(broken), ['tsgi.E008']);
     assert.match(broken[0]!.msg, /Unexpected token \(3:7\)/);
+    // path() itself refuses a leading slash when the URLconf is built: reported the same way.
+    const slash = await runChecks(settings({ ROOT_URLCONF: () => [path('/about/', () => new Response(''))] }));
+    assert.deepEqual(ids(slash), ['tsgi.E008']);
+    assert.match(slash[0]!.msg, /URL route '\/about\/' starts with '\/'/);
   });
 
   it('URL patterns: leading slash, regex in path(), duplicate names and namespaces, non-patterns', () => {

@@ -118,6 +118,26 @@ describe('tsgi-admin startproject (real processes)', () => {
     assert.match(check.stderr, /'check' needs a project's settings.*manage\.ts check/);
   });
 
+  it('the installed bin (bin/tsgi-admin.js -> dist/cli.js) works with plain node', async (t) => {
+    const bin = join(REPO_ROOT, 'packages/framework/bin/tsgi-admin.js');
+    try {
+      await stat(join(REPO_ROOT, 'packages/framework/dist/cli.js'));
+    } catch {
+      t.skip('packages/framework/dist is not built (npx tsc -b)');
+      return;
+    }
+    const { spawnSync } = await import('node:child_process');
+    const help = spawnSync(process.execPath, [bin, 'help'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /startproject/);
+    const made = spawnSync(process.execPath, [bin, 'startproject', 'binsite'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    assert.ok((await stat(join(dir, 'binsite/binsite/tsgi.ts'))).isFile(), 'templates are found from dist/ too');
+    const bad = spawnSync(process.execPath, [bin, 'startproject', 'binsite'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /^CommandError: .*already exists/m);
+  });
+
   it('startapp writes views, urls, a template and a static directory', async () => {
     const result = await runAdmin(['startapp', 'polls'], dir);
     assert.equal(result.code, 0, result.stderr);

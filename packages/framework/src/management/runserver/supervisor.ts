@@ -60,6 +60,11 @@ export async function runWithReloader(options: ReloaderOptions): Promise<number>
   const { stdout, stderr } = options;
   const baseDir = options.child.project.baseDir;
   let port = options.child.port;
+  let stopping = false;
+  let everListened = false;
+  /** Ends the reloader with an exit code (signal, or a first start that cannot bind). */
+  let finish!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
   let current: Version | null = null;
   let candidate: Version | null = null;
   let generation = 0;
@@ -79,6 +84,7 @@ export async function runWithReloader(options: ReloaderOptions): Promise<number>
         stderr.write(`\n${message.message}\n`);
       } else if (message.type === 'listening') {
         port = message.port;
+        everListened = true;
       }
     });
     child.on('exit', (code, sig) => {
@@ -86,7 +92,14 @@ export async function runWithReloader(options: ReloaderOptions): Promise<number>
       settle(false);
       if (version === current) {
         current = null;
-        if (!stopping) stderr.write(`The server exited (${sig ?? `code ${code}`}). Waiting for file changes to restart it...\n`);
+        if (stopping) return;
+        if (!everListened) {
+          // As Django's "That port is already in use": nothing to keep alive, so give up.
+          stderr.write('The server could not start; exiting.\n');
+          finish(1);
+          return;
+        }
+        stderr.write(`The server exited (${sig ?? `code ${code}`}). Waiting for file changes to restart it...\n`);
       }
     });
     return version;
@@ -126,7 +139,6 @@ export async function runWithReloader(options: ReloaderOptions): Promise<number>
     if (next.process.connected) next.process.send({ type: 'listen', port } satisfies ParentMessage);
   };
 
-  let stopping = false;
   let chain = Promise.resolve();
   const queueStart = () => {
     chain = chain.then(start, start);
@@ -143,14 +155,19 @@ export async function runWithReloader(options: ReloaderOptions): Promise<number>
   stdout.write(`Watching for file changes in ${baseDir} (${watcher.files.length} files)\n`);
   queueStart();
 
-  await new Promise<void>((resolve) => {
-    const done = () => resolve();
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    options.signal?.addEventListener('abort', done, { once: true });
-  });
+  const onSignal = () => {
+    stopping = true;
+    finish(0);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  options.signal?.addEventListener('abort', onSignal, { once: true });
+  const code = await finished;
+  // Set before anything else runs, so children exiting on the same Ctrl-C are not reported.
   stopping = true;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   watcher.close();
   await Promise.all([stopVersion(candidate), stopVersion(current)]);
-  return 0;
+  return code;
 }

@@ -1,8 +1,7 @@
 /**
- * Acceptance: a project made by `tsgi-admin startproject` in a temp directory (resolving this
- * checkout's packages through a symlinked node_modules) is checked, collected and served by
- * runserver (with a reload), tsgi-appserver, srvx and the test client, all as real processes
- * and sockets.
+ * Acceptance, part 2: the same kind of project served by runserver (static files, reload,
+ * keep-last-good), tsgi-appserver, srvx and the test client, and grown by startapp, over real
+ * processes and sockets.
  */
 import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
@@ -18,15 +17,16 @@ import { Client } from '../test/client.js';
 
 const WELCOME = /The install worked successfully! Congratulations!/;
 
-describe('a project made by startproject', () => {
+describe('a project made by startproject: served', () => {
   let root: string;
   let cleanup: () => Promise<void>;
-  const manage = (args: string[], env: NodeJS.ProcessEnv = {}) => run(['manage.ts', ...args], { cwd: root, env });
 
   before(async () => {
     ({ root, cleanup } = await makeProject('mysite'));
   });
   after(() => cleanup?.());
+
+  const manage = (args: string[], env: NodeJS.ProcessEnv = {}) => run(['manage.ts', ...args], { cwd: root, env });
 
   /** Rewrites a project file for the duration of `body`. */
   async function withEdit(file: string, edit: (text: string) => string, body: () => Promise<void>): Promise<void> {
@@ -41,78 +41,6 @@ describe('a project made by startproject', () => {
       await writeFile(path, original);
     }
   }
-
-  it('passes `manage.ts check` as generated', async () => {
-    const result = await manage(['check']);
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stdout, 'System check identified no issues (0 silenced).\n');
-  });
-
-  it('`check` catches each misconfiguration with its id and a non-zero exit', async () => {
-    const production = { TSGI_DEBUG: '0' };
-    const noHosts = await manage(['check'], production);
-    assert.equal(noHosts.code, 1);
-    assert.match(noHosts.stderr, /settings\.ALLOWED_HOSTS: \(tsgi\.E003\) ALLOWED_HOSTS is empty and DEBUG is false/);
-    const hosts = { ...production, TSGI_ALLOWED_HOSTS: 'example.com' };
-    assert.equal((await manage(['check'], hosts)).code, 0);
-
-    await withEdit('mysite/settings.ts', (t) => t.replace(/SECRET_KEY: .*,/, "SECRET_KEY: '',"), async () => {
-      const r = await manage(['check'], hosts);
-      assert.equal(r.code, 1);
-      assert.match(r.stderr, /\(tsgi\.E002\) The SECRET_KEY setting must not be empty when DEBUG is false\./);
-    });
-    await withEdit('mysite/settings.ts', (t) => t.replace("'CsrfViewMiddleware'", "'CsrfMiddleware'"), async () => {
-      const r = await manage(['check']);
-      assert.equal(r.code, 1);
-      assert.match(r.stderr, /\(tsgi\.E004\) Unknown middleware 'CsrfMiddleware' in MIDDLEWARE\.\n\tHINT: Did you mean 'CsrfViewMiddleware'\?/);
-    });
-    await withEdit('mysite/settings.ts', (t) => t.replace("STATIC_URL: '/static/'", "STATIC_URL: 'static'"), async () => {
-      const r = await manage(['check']);
-      assert.equal(r.code, 1);
-      assert.match(r.stderr, /\(tsgi\.E005\) STATIC_URL 'static' must end with a slash\./);
-    });
-    await withEdit('mysite/settings.ts', (t) => t.replace("DEBUG: process.env.TSGI_DEBUG !== '0'", "DEBUG: 'yes' as unknown as boolean"), async () => {
-      const r = await manage(['check']);
-      assert.equal(r.code, 1);
-      assert.match(r.stderr, /CommandError: \(tsgi\.E001\) .*settings\.ts: settings\.DEBUG must be a boolean, got "yes"/);
-    });
-    await withEdit('mysite/urls.ts', (t) => t.replace("path('', home, { name: 'home' }),", "path('', home, { name: 'home' }),\n  path('again/', home, { name: 'home' }),"), async () => {
-      const r = await manage(['check']);
-      assert.equal(r.code, 0, 'a warning alone does not fail');
-      assert.match(r.stderr, /\(urls\.W006\) URL name 'home' is used by 2 patterns \('', 'again\/'\)/);
-      assert.equal((await manage(['check', '--fail-level', 'WARNING'])).code, 1);
-    });
-    await withEdit('mysite/urls.ts', (t) => t.replace("\n  path('', home", "\n  path('/', home"), async () => {
-      const r = await manage(['check']);
-      assert.equal(r.code, 1, `${r.stdout}${r.stderr}`);
-      assert.match(r.stderr, /\(tsgi\.E008\) ROOT_URLCONF failed to load: .*'\/' .*/);
-    });
-    await withEdit('mysite/views.ts', (t) => `${t}\nexport const broken = ;\n`, async () => {
-      const r = await manage(['check']);
-      assert.equal(r.code, 1);
-      assert.match(r.stderr, /\(tsgi\.E008\) ROOT_URLCONF failed to load: .*views\.ts:\d+:\d+/s);
-    });
-  });
-
-  it('`check --deploy` adds the security checks', async () => {
-    const r = await manage(['check', '--deploy']);
-    assert.equal(r.code, 0, 'warnings only');
-    for (const id of ['security.W004', 'security.W008', 'security.W009', 'security.W012', 'security.W016', 'security.W018']) {
-      assert.match(r.stderr, new RegExp(`\\(${id.replace('.', '\\.')}\\)`), id);
-    }
-    const strict = await manage(['check', '--deploy', '--fail-level', 'WARNING']);
-    assert.equal(strict.code, 1);
-    const bad = await manage(['check', '--fail-level', 'LOUD']);
-    assert.equal(bad.code, 2);
-  });
-
-  it('`collectstatic` copies static files into STATIC_ROOT', async () => {
-    const r = await manage(['collectstatic']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /1 static file copied to '.*staticfiles', 0 unmodified\./);
-    assert.equal(await readFile(join(root, 'staticfiles/site.css'), 'utf8'), await readFile(join(root, 'static/site.css'), 'utf8'));
-    assert.match((await manage(['collectstatic'])).stdout, /0 static files copied to .*, 1 unmodified\./);
-  });
 
   it('is served by `manage.ts runserver`, with static files, and restarts on a change (keeping the last good code on a syntax error)', async () => {
     const server = new LiveProcess(['manage.ts', 'runserver', '127.0.0.1:0'], { cwd: root });
@@ -133,6 +61,12 @@ describe('a project made by startproject', () => {
       assert.equal(again.status, 304);
       assert.equal((await fetch(`${url}/static/%2e%2e/mysite/settings.ts`)).status, 404);
       await server.waitFor(/"GET \/static\/site\.css HTTP\/1\.1" 304/);
+
+      // A second server on the same port cannot start: it says why and exits non-zero.
+      const busy = await run(['manage.ts', 'runserver', new URL(url!).host], { cwd: root });
+      assert.equal(busy.code, 1, busy.stdout + busy.stderr);
+      assert.match(busy.stderr, /EADDRINUSE/);
+      assert.match(busy.stderr, /The server could not start; exiting\./);
 
       const views = join(root, 'mysite/views.ts');
       const original = await readFile(views, 'utf8');
