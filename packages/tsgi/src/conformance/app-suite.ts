@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { TsgiApp, TsgiAppObject, TsgiState } from '../types.js';
+import { TSGI_VERSION, type TsgiApp, type TsgiAppObject, type TsgiState } from '../types.js';
 import { validate } from '../validate.js';
 import type { TsgiViolation } from '../validate-codes.js';
 import { createTestContext, TEST_SERVER_INFO } from './test-context.js';
@@ -42,7 +42,7 @@ const ORIGIN = 'http://127.0.0.1:8000';
  * ```
  */
 export function describeAppConformance(name: string, app: TsgiApp, options: AppConformanceOptions = {}): void {
-  describe(`TSGI 1.0 application conformance: ${name}`, () => {
+  describe(`TSGI ${TSGI_VERSION} application conformance: ${name}`, () => {
     const violations: TsgiViolation[] = [];
     let validated: TsgiAppObject;
     let state: TsgiState = {};

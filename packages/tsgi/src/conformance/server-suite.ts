@@ -11,6 +11,7 @@ import { after, before, describe } from 'node:test';
 import { application, PROBE_MODULE } from './probe-app.js';
 import { PROBE_DIR_ENV, type ProbeApp, type ServerHarness, type StartedServer } from './harness.js';
 import { LOOPBACK_TRUST } from './loopback.js';
+import { TSGI_VERSION } from '../types.js';
 import { createKit, RESTRICTED_LIMITS, RESTRICTED_MOUNT } from './kit.js';
 import { registerFixtureCases } from './cases-fixtures.js';
 import { registerRequestCases } from './cases-request.js';
@@ -41,7 +42,7 @@ export function describeServerConformance(name: string, harness: ServerHarness):
   const kit = createKit(harness, probe, servers);
   let previousDir: string | undefined;
 
-  describe(`TSGI ${'1.0'} server conformance: ${name}`, () => {
+  describe(`TSGI ${TSGI_VERSION} server conformance: ${name}`, () => {
     before(async () => {
       servers.dir = mkdtempSync(join(tmpdir(), 'tsgi-probe-'));
       previousDir = process.env[PROBE_DIR_ENV];
