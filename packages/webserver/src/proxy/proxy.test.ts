@@ -360,3 +360,19 @@ test('an HTTP/1.0 request without Host gets the upstream server as Host', async 
     await proxy.close();
   }
 });
+
+test('absolute-form targets go up in origin-form; OPTIONS * as OPTIONS /', async () => {
+  const proxy = createProxy(passOptions([serverOptions('a', upPort)]));
+  const front = await startFront(proxy);
+  try {
+    const abs = await rawExchange(front.port, 'GET http://site.example/abs?x=1 HTTP/1.1\r\nHost: site.example\r\nConnection: close\r\n\r\n', 3_000);
+    assert.equal((JSON.parse(abs.slice(abs.indexOf('\r\n\r\n') + 4)) as Echo).url, '/abs?x=1');
+    const star = await rawExchange(front.port, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3_000);
+    const echo = JSON.parse(star.slice(star.indexOf('\r\n\r\n') + 4)) as Echo;
+    assert.equal(echo.method, 'OPTIONS');
+    assert.equal(echo.url, '/');
+  } finally {
+    await front.close();
+    await proxy.close();
+  }
+});

@@ -211,8 +211,10 @@ class ReverseProxy implements Proxy {
   #path(req: IncomingMessage, ctx: ProxyContext): string {
     let url = req.url ?? '/';
     if (url.charCodeAt(0) !== 47 /* '/' */) {
-      // absolute-form (RFC 9112 3.2.2) is answered as origin-form; asterisk-form stays.
-      if (url !== '*') {
+      // absolute-form (RFC 9112 3.2.2) goes up as origin-form; asterisk-form (`OPTIONS *`) as `/`,
+      // the only form undici sends.
+      if (url === '*') url = '/';
+      else {
         try {
           const u = new URL(url);
           url = u.pathname + u.search;
@@ -435,6 +437,8 @@ class ReverseProxy implements Proxy {
     // An answer that could not be parsed or passed on came from an app that got the request:
     // nginx's `invalid_header` is not in the default proxy_next_upstream either.
     if (e.code === ProxyErrorCode.INVALID_RESPONSE || e.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || e.code?.startsWith('HPE_')) return false;
+    // A request undici refuses to send (e.g. a setHeaders value made invalid by a variable) fails everywhere.
+    if (e.code === 'UND_ERR_INVALID_ARG' || e.code === 'UND_ERR_NOT_SUPPORTED') return false;
     if (e.syscall === 'connect' || e.code === 'UND_ERR_CONNECT_TIMEOUT' || e.code === 'ECONNREFUSED' || e.code === 'ENOENT') return true;
     if (body === 'stream' && bodyStarted) return false;
     if (IDEMPOTENT.has(x.method) || this.#pass.retryNonIdempotent) return true;
