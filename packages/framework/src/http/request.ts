@@ -73,6 +73,7 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
   /** The root URL resolver of the application (set by the handler). */
   resolver: Resolver | null = null;
   #session: Session | undefined;
+  #sessionLoader: (() => Session) | undefined;
   /** Free space for middleware and views to attach data (Django's ad-hoc request attributes). */
   readonly meta: Record<string | symbol, unknown> = {};
 
@@ -115,6 +116,11 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
 
   /** The session (set by SessionMiddleware; reading it without that middleware says so). */
   get session(): Session {
+    if (this.#session === undefined && this.#sessionLoader !== undefined) {
+      // Loaded on first use: a request that never touches the session never parses the cookie.
+      this.#session = this.#sessionLoader();
+      this.#sessionLoader = undefined;
+    }
     if (this.#session === undefined) {
       throw new ImproperlyConfigured("request.session needs 'SessionMiddleware' in MIDDLEWARE (before any middleware that uses the session).", 'MIDDLEWARE');
     }
@@ -122,6 +128,18 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
   }
   set session(value: Session) {
     this.#session = value;
+    this.#sessionLoader = undefined;
+  }
+
+  /** The session if it was loaded (read or set) during this request, without loading it. */
+  get loadedSession(): Session | undefined {
+    return this.#session;
+  }
+
+  /** How SessionMiddleware provides the session lazily (called on first `request.session`). */
+  setSessionLoader(loader: () => Session): void {
+    this.#session = undefined;
+    this.#sessionLoader = loader;
   }
 
   /** The full path, percent-decoded, mount path included (`/blog/articles/2024/`). */

@@ -15,6 +15,17 @@ const LOWER = new Map<string, string>();
 /** Values already checked (Content-Type, nosniff, DENY...). */
 const GOOD_VALUES = new Set<string>();
 
+/** The map key of a header name, checking the name the first time it is seen. */
+function checkedKey(name: string): string {
+  let key = LOWER.get(name);
+  if (key === undefined) {
+    if (!TOKEN.test(name)) throw new TypeError(`Invalid header name: ${JSON.stringify(name)}`);
+    key = name.toLowerCase();
+    if (LOWER.size < 512) LOWER.set(name, key);
+  }
+  return key;
+}
+
 function lower(name: string): string {
   return LOWER.get(name) ?? name.toLowerCase();
 }
@@ -58,13 +69,11 @@ export class ResponseHeaders implements Iterable<[string, string]> {
 
   /** Sets (replaces) a field. Throws TypeError on an invalid name or a value with CR/LF/NUL. */
   set(name: string, value: string | number): this {
+    return this.#set(checkedKey(name), name, value);
+  }
+
+  #set(key: string, name: string, value: string | number): this {
     const v = typeof value === 'string' ? value : String(value);
-    let key = LOWER.get(name);
-    if (key === undefined) {
-      if (!TOKEN.test(name)) throw new TypeError(`Invalid header name: ${JSON.stringify(name)}`);
-      key = name.toLowerCase();
-      if (LOWER.size < 512) LOWER.set(name, key);
-    }
     if (!GOOD_VALUES.has(v)) {
       if (BAD_VALUE.test(v)) throw new TypeError(`Header ${name} has a value with CR, LF or NUL (header injection?)`);
       if (v.length < 128 && GOOD_VALUES.size < 1024) GOOD_VALUES.add(v);
@@ -81,8 +90,8 @@ export class ResponseHeaders implements Iterable<[string, string]> {
 
   /** Sets the field only when absent (Django's `setdefault`). */
   setDefault(name: string, value: string | number): this {
-    if (!this.has(name)) this.set(name, value);
-    return this;
+    const key = checkedKey(name);
+    return this.#map.has(key) ? this : this.#set(key, name, value);
   }
 
   delete(name: string): boolean {

@@ -10,6 +10,7 @@ import { TimestampSigner, BadSignature } from '../core/signing.js';
 import { Session } from '../sessions/session.js';
 import { patchVaryHeaders } from '../http/response-headers.js';
 import { logAt } from '../core/log.js';
+import type { HttpRequest } from '../http/request.js';
 
 const SALT = 'tsgi-framework.contrib.sessions.backends.signed_cookies';
 /** Browsers keep cookies up to 4096 bytes (RFC 6265 section 6.1); beyond, the session is lost. */
@@ -36,30 +37,39 @@ export const SessionMiddleware: Middleware = (getResponse, settings) => {
     partitioned: settings.SESSION_COOKIE_PARTITIONED,
   };
 
-  return async function sessionMiddleware(request) {
-    const cookie = request.COOKIES[name];
-    let session = new Session();
-    if (cookie) {
-      try {
-        const { value, timestamp } = getSigner().unsignWithTimestamp(cookie);
-        const data = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Record<string, unknown>;
-        const expiry = typeof data._expiry === 'number' ? data._expiry : null;
-        delete data._expiry;
-        const age = expiry !== null && expiry > 0 ? expiry : settings.SESSION_COOKIE_AGE;
-        if (Date.now() / 1000 - timestamp <= age && typeof data === 'object' && data !== null && !Array.isArray(data)) {
-          session = new Session(data);
-          if (expiry !== null) {
-            session.setExpiry(expiry);
-            session.modified = false;
-          }
-        }
-      } catch (error) {
-        if (error instanceof BadSignature) logAt(request, 'warn', `[security.SuspiciousSession] Session data corrupted (${error.message})`);
-        // else: undecodable payload; either way an empty session.
+  const load = (request: HttpRequest, cookie: string | undefined): Session => {
+    if (!cookie) return new Session();
+    try {
+      const { value, timestamp } = getSigner().unsignWithTimestamp(cookie);
+      const data = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Record<string, unknown>;
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) return new Session();
+      const expiry = typeof data._expiry === 'number' ? data._expiry : null;
+      delete data._expiry;
+      const age = expiry !== null && expiry > 0 ? expiry : settings.SESSION_COOKIE_AGE;
+      if (Date.now() / 1000 - timestamp > age) return new Session();
+      const session = new Session(data);
+      if (expiry !== null) {
+        session.setExpiry(expiry);
+        session.modified = false;
       }
+      return session;
+    } catch (error) {
+      if (error instanceof BadSignature) logAt(request, 'warn', `[security.SuspiciousSession] Session data corrupted (${error.message})`);
+      // else: undecodable payload; either way an empty session.
+      return new Session();
     }
-    request.session = session;
+  };
+
+  return async function sessionMiddleware(request) {
+    // Django's lazy SessionStore: nothing is parsed or verified unless the view uses the session.
+    request.setSessionLoader(() => load(request, request.COOKIES[name]));
     const response = await getResponse(request);
+    let session = request.loadedSession;
+    if (session === undefined) {
+      if (!settings.SESSION_SAVE_EVERY_REQUEST || request.COOKIES[name] === undefined) return response;
+      session = request.session;
+    }
+    const cookie = request.COOKIES[name];
 
     if (session.accessed) patchVaryHeaders(response.headers, ['Cookie']);
     if (cookie !== undefined && session.isEmpty && (session.flushed || session.modified)) {
