@@ -183,3 +183,44 @@ listen = "127.0.0.1:${port}"
     await cleanup();
   }
 });
+
+test('WebSocket through the CLI (reverse-proxy)', { timeout: 60_000 }, async () => {
+  const { createServer } = await import('node:http');
+  const { WebSocket, WebSocketServer } = await import('ws');
+  const upstream = createServer((_req, res) => res.end('plain'));
+  const wss = new WebSocketServer({ server: upstream });
+  wss.on('connection', (ws, req) => {
+    ws.send(`xff=${String(req.headers['x-forwarded-for'])}`);
+    ws.on('message', (d) => ws.send(`echo: ${d.toString()}`));
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  const upPort = (upstream.address() as { port: number }).port;
+  const port = await freePort();
+  const web = spawnCli(['reverse-proxy', '--listen', `127.0.0.1:${port}`, '--to', `127.0.0.1:${upPort}`, '--access-log', 'off']);
+  try {
+    await waitFor(async () => {
+      try {
+        return (await fetchRaw(port, '/', { timeoutMs: 2_000 })).status === 200;
+      } catch {
+        return false;
+      }
+    }, 30_000, 'tsgi-webserver to listen');
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/socket`);
+    const got: string[] = [];
+    ws.on('message', (d) => got.push(d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.send('ping');
+    await waitFor(() => got.length >= 2, 10_000, 'two messages');
+    assert.deepEqual(got, ['xff=127.0.0.1', 'echo: ping']);
+    ws.close();
+  } finally {
+    web.child.kill('SIGTERM');
+    await web.exited;
+    wss.close();
+    upstream.closeAllConnections();
+    await new Promise<void>((r) => upstream.close(() => r()));
+  }
+});
