@@ -16,6 +16,28 @@ export interface AccessRecord {
   /** The status sent, or 0 when nothing was sent. */
   readonly status: number;
   readonly workerId: number;
+  /** Headers given to `res.writeHead` directly (not visible through `res.getHeader`). */
+  readonly writeHeadHeaders?: unknown;
+}
+
+/** A response header, whether set with setHeader or passed to writeHead (object, flat array or pairs). */
+function responseHeader(r: AccessRecord, name: string): string | undefined {
+  const set = r.res.getHeader(name);
+  if (set !== undefined) return Array.isArray(set) ? set.join(', ') : String(set);
+  const given = r.writeHeadHeaders;
+  if (given === undefined || given === null || typeof given !== 'object') return undefined;
+  const lower = name.toLowerCase();
+  const found: string[] = [];
+  if (Array.isArray(given)) {
+    if (given.length > 0 && Array.isArray(given[0])) {
+      for (const pair of given as unknown[][]) if (String(pair[0]).toLowerCase() === lower) found.push(String(pair[1]));
+    } else {
+      for (let i = 0; i + 1 < given.length; i += 2) if (String(given[i]).toLowerCase() === lower) found.push(String(given[i + 1]));
+    }
+  } else {
+    for (const [k, v] of Object.entries(given)) if (k.toLowerCase() === lower) found.push(Array.isArray(v) ? v.join(', ') : String(v));
+  }
+  return found.length > 0 ? found.join(', ') : undefined;
 }
 
 type Atom = (r: AccessRecord, elapsedNs: bigint) => string;
@@ -89,10 +111,7 @@ function variableAtom(name: string): Atom | undefined {
   if (m === null) return ATOMS[name];
   const key = m[1]!;
   if (m[2] === 'i') return (r) => safe(header(r.req, key.toLowerCase()));
-  if (m[2] === 'o') return (r) => {
-    const v = r.res.getHeader(key);
-    return safe(v === undefined ? undefined : Array.isArray(v) ? v.join(', ') : String(v));
-  };
+  if (m[2] === 'o') return (r) => safe(responseHeader(r, key));
   return () => safe(process.env[key] ?? process.env[key.toUpperCase()]);
 }
 

@@ -71,7 +71,7 @@ function answerAndClose(socket: Duplex, status: number): void {
  * status the named limit promises, the connection closed; the app never sees them.
  */
 function onClientError(log: ServerLogger) {
-  return (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
+  return (error: NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number }, socket: Duplex) => {
     const code = error.code ?? '';
     if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable) {
       // A client that hangs up is routine, not an error.
@@ -81,9 +81,11 @@ function onClientError(log: ServerLogger) {
     }
     let status = 400;
     if (code === 'HPE_HEADER_OVERFLOW') {
-      // llhttp counts the request line and the headers together. If no line end arrived, the
-      // request line itself is what overflowed: 414 (RFC 9112 section 3), else 431 (RFC 6585 section 5).
-      status = error.rawPacket !== undefined && error.rawPacket.indexOf(10) < 0 ? 414 : 431;
+      // llhttp counts the request line and the headers together. If it stopped before the
+      // first line end, the request line itself overflowed: 414 (RFC 9112 section 3), else 431
+      // (RFC 6585 section 5). rawPacket is the chunk being parsed, bytesParsed where it stopped.
+      const lineEnd = error.rawPacket?.indexOf(10) ?? -1;
+      status = lineEnd < 0 || (error.bytesParsed !== undefined && lineEnd >= error.bytesParsed) ? 414 : 431;
     } else if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'HPE_HEADER_TIMEOUT') {
       status = 408;
     }
@@ -95,18 +97,18 @@ function onClientError(log: ServerLogger) {
 function armBodyTimeout(req: IncomingMessage, res: ServerResponse, ms: number, log: ServerLogger): void {
   if (req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0') return;
   // Inactivity while the body arrives (TsgiLimits.bodyTimeoutMs): 408 if nothing was sent yet.
-  const socket = req.socket;
   const onTimeout = () => {
     log.info('request body timeout (%d ms without data): %s %s', ms, req.method, req.url);
     if (!res.headersSent) {
       res.shouldKeepAlive = false;
       res.writeHead(408, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '15', connection: 'close' });
       res.end('Request Timeout');
-    }
-    socket.destroySoon();
+    } else req.socket.destroy();
   };
-  socket.setTimeout(ms, onTimeout);
-  const clear = () => socket.setTimeout(0);
+  // req.setTimeout (not socket.setTimeout): with a 'timeout' listener on the request, node:http
+  // leaves the socket to us instead of destroying it, so the 408 can be written.
+  req.setTimeout(ms, onTimeout);
+  const clear = () => req.socket.setTimeout(0);
   req.once('end', clear);
   res.once('close', clear);
 }
@@ -143,10 +145,17 @@ export function instrument(handler: RequestHandler, options: HttpServerOptions, 
       if (!keepAlive) res.shouldKeepAlive = false;
       if (bodyTimeout > 0 && req.method !== 'GET' && req.method !== 'HEAD') armBodyTimeout(req, res, bodyTimeout, log);
       let bytes = 0;
+      let writeHeadHeaders: unknown;
       const start = line !== undefined ? process.hrtime.bigint() : 0n;
       if (line !== undefined) {
         const write = res.write;
         const end = res.end;
+        const writeHead = res.writeHead;
+        res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+          const last = args[args.length - 1];
+          if (args.length > 1 && last !== null && typeof last === 'object') writeHeadHeaders = last;
+          return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+        } as ServerResponse['writeHead'];
         const count = (chunk: unknown, encoding: unknown) => {
           if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
           else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
@@ -164,7 +173,7 @@ export function instrument(handler: RequestHandler, options: HttpServerOptions, 
         tracker?.done();
         if (!res.writableFinished) log.debug('client closed the connection before the response was complete: %s %s', req.method, req.url);
         if (line !== undefined) {
-          const record: AccessRecord = { req, res, bytes, start, status: res.headersSent ? res.statusCode : 0, workerId: options.workerId };
+          const record: AccessRecord = { req, res, bytes, start, status: res.headersSent ? res.statusCode : 0, workerId: options.workerId, writeHeadHeaders };
           stream!.write(`${line(record)}\n`);
         }
       });

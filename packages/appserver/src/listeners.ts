@@ -122,7 +122,13 @@ async function bindTcp(text: string, host: string, port: number, scheme: 'http' 
   const handle = createServerHandle()(address, port, family, undefined, 0);
   if (typeof handle === 'number') throw fail(text, handle);
   const out: { address?: string; port?: number } = {};
-  (handle as unknown as { getsockname(out: object): number }).getsockname(out);
+  // libuv defers bind errors such as EADDRINUSE to listen(); getsockname reports them now, in
+  // the master, before a worker's listen() on the unbound socket would pick a random port.
+  const err = (handle as unknown as { getsockname(out: object): number }).getsockname(out);
+  if (err !== 0) {
+    handle.close();
+    throw fail(text, err);
+  }
   const bound: BindAddress = { kind: 'tcp', host: address, port: out.port ?? port };
   return { address: bound, label: formatBind(bound, scheme), handle, unlinkPath: undefined };
 }

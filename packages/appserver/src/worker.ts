@@ -15,6 +15,7 @@ import { AppserverError, ERROR_CODES, type AppserverErrorCode } from './errors.j
 import { cidrList, createWorkerServer, InFlight, instrument, readTls, type HttpServerOptions, type RequestHandler, type WorkerServer } from './http-server.js';
 import { isMessage, type BootErrorMessage, type BootMessage, type ListenMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
 import { loadApp, type LoadedApp } from './loader.js';
+import { guardNodeListener } from './node-guard.js';
 import { createServerLogger, type ServerLogger } from './logger.js';
 import { SOFTWARE } from './version.js';
 
@@ -69,18 +70,6 @@ async function bootFailure(log: ServerLogger | undefined, code: AppserverErrorCo
   await send({ type: 'boot-error', code: err instanceof AppserverError ? err.code : code, message });
   await log?.close();
   process.exit(err instanceof AppserverError ? err.exitCode : ERROR_CODES[code]);
-}
-
-/** A node request listener restricted to a mount path (node-interface apps see the URL unchanged). */
-function mounted(listener: (req: IncomingMessage, res: ServerResponse) => void, mount: string): RequestHandler {
-  if (mount === '') return listener;
-  return (req, res) => {
-    const url = req.url ?? '/';
-    const next = url.charCodeAt(mount.length);
-    if (url.startsWith(mount) && (url.length === mount.length || next === 47 /* / */ || next === 63 /* ? */)) return listener(req, res);
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': '9' });
-    res.end('Not Found');
-  };
 }
 
 function listenOn(handle: object, kind: ListenMessage['kind']) {
@@ -153,7 +142,7 @@ export async function runWorker(): Promise<void> {
       idle = () => listener.idle();
     } else {
       tracker = new InFlight();
-      handler = instrument(mounted(loaded.app, s.mount), options, { tracker });
+      handler = instrument(guardNodeListener(loaded.app, limits, s.mount), options, { tracker });
       idle = () => tracker!.idle();
     }
     for (const { message, handle } of handles) servers.push(await createWorkerServer(handler, options, listenOn(handle, message.kind)));

@@ -31,6 +31,10 @@ export interface AppserverProcess {
 export interface SpawnOptions {
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** File descriptors of this process handed to the server as its fds 3, 4, ... (for fd:// and LISTEN_FDS). */
+  readonly passFds?: readonly number[];
+  /** Run through `sh -c 'exec ...'` with this prefix (e.g. `LISTEN_PID=$$`), for systemd-style tests. */
+  readonly shellPrefix?: string;
 }
 
 /**
@@ -43,10 +47,13 @@ export interface SpawnOptions {
  * ```
  */
 export function spawnAppserver(args: readonly string[], options: SpawnOptions = {}): AppserverProcess {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', ENTRY, ...args], {
+  const argv = [process.execPath, '--conditions=source', '--import', 'tsx', ENTRY, ...args];
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const [command, commandArgs] = options.shellPrefix === undefined ? [argv[0]!, argv.slice(1)] : ['/bin/sh', ['-c', `${options.shellPrefix} exec ${argv.map(quote).join(' ')}`]];
+  const child = spawn(command, commandArgs, {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.passFds ?? [])],
   });
   let out = '';
   let stdout = '';

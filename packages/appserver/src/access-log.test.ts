@@ -1,0 +1,105 @@
+/**
+ * The access log through the real server: Gunicorn's default format to a file, a custom format
+ * with request-time, pid, worker and header atoms, JSON lines to stdout, and a client that
+ * hangs up logged at debug (not as an error).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { compileAccessFormat } from './access-log.js';
+import { startAppserver, tempProject } from './testing/spawn-appserver.js';
+
+const APP = `export const application = (request: Request) => {
+  const path = new URL(request.url).pathname;
+  if (path === '/slow') {
+    let timer: NodeJS.Timeout;
+    return new Response(new ReadableStream({
+      start(c) { c.enqueue(new TextEncoder().encode('first\\n')); timer = setInterval(() => c.enqueue(new TextEncoder().encode('more\\n')), 50); },
+      cancel() { clearInterval(timer); },
+    }));
+  }
+  return new Response('hello', { status: path === '/missing' ? 404 : 200, headers: { 'x-out': 'yes' } });
+};
+`;
+
+async function until<T>(fn: () => T | undefined, what: string, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('access log', () => {
+  let project: ReturnType<typeof tempProject>;
+  before(() => {
+    project = tempProject();
+    writeFileSync(join(project.dir, 'app.ts'), APP);
+  });
+  after(() => project.remove());
+
+  it('writes Gunicorn\'s default format to --access-logfile', async () => {
+    const file = join(project.dir, 'access.log');
+    const server = await startAppserver(['--access-logfile', file, 'app.ts'], { cwd: project.dir });
+    try {
+      await (await fetch(`${server.url}/missing?q=1`, { headers: { referer: 'http://ref.example/', 'user-agent': 'test-agent "quoted"' } })).text();
+      const line = await until(() => readFileSync(file, 'utf8').split('\n').find((l) => l.includes('/missing')), 'the access log line');
+      assert.match(line, /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET \/missing\?q=1 HTTP\/1\.1" 404 5 "http:\/\/ref\.example\/" "test-agent \\x22quoted\\x22"$/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('supports request time, pid, worker id and header atoms, and JSON lines on stdout', async () => {
+    const server = await startAppserver(['--access-logfile', '-', '--access-logformat', 'T=%(L)s P=%(p)s W=%(w)s IN=%({x-in}i)s OUT=%({x-out}o)s U=%(U)s Q=%(q)s', 'app.ts'], { cwd: project.dir });
+    try {
+      await (await fetch(`${server.url}/a/b?c=d`, { headers: { 'x-in': 'v1' } })).text();
+      const [line] = await server.waitFor(/T=.*U=\/a\/b.*/);
+      assert.match(line, /^T=\d+\.\d{6} P=<\d+> W=1 IN=v1 OUT=yes U=\/a\/b Q=c=d$/);
+    } finally {
+      await server.stop();
+    }
+    const json = await startAppserver(['--access-logfile', '-', '--access-log-json', 'app.ts'], { cwd: project.dir });
+    try {
+      await (await fetch(`${json.url}/j`)).text();
+      const [line] = await json.waitFor(/\{"time".*"url":"\/j".*\}/);
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      assert.equal(entry.method, 'GET');
+      assert.equal(entry.status, 200);
+      assert.equal(entry.bytes, 5);
+      assert.equal(entry.worker, 1);
+      assert.equal(typeof entry.duration_ms, 'number');
+    } finally {
+      await json.stop();
+    }
+  });
+
+  it('logs a client that hangs up mid-response at debug, not as an error', async () => {
+    const server = await startAppserver(['--log-level', 'debug', '--access-logfile', '-', 'app.ts'], { cwd: project.dir });
+    try {
+      const { port } = new URL(server.url);
+      await new Promise<void>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/slow' }, (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? resolve() : reject(e)));
+        req.end();
+      });
+      await server.waitFor(/\[DEBUG\] client closed the connection before the response was complete: GET \/slow/);
+      assert.doesNotMatch(server.output(), /\[(ERROR|CRITICAL)\]/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses an unknown atom when the format is compiled', () => {
+    assert.throws(() => compileAccessFormat('%(nope)s'), /unknown atom %\(nope\)s; known atoms: h l u t r/);
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * Binds through the real server: unix sockets with --umask, IPv6, fd://N, systemd socket
+ * activation (LISTEN_FDS/LISTEN_PID) and TLS with --certfile/--keyfile.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import * as net from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { spawnAppserver, tempProject } from './testing/spawn-appserver.js';
+
+const APP = `export const application = (request: Request, context: { scheme: string; localPort: number; remoteAddress: string; encrypted: boolean }) =>
+  new Response(\`\${context.scheme} \${context.encrypted} \${request.url} peer=\${context.remoteAddress || 'none'}\`);
+`;
+
+function getText(options: { socketPath?: string; host?: string; port?: number; path?: string }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    httpGet({ path: '/', ...options, headers: { host: 'example.test', connection: 'close' } }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+
+/** A bound, not listening, TCP socket of this process (as systemd or a supervisor would pass). */
+function boundFd(): { fd: number; port: number; close(): void } {
+  const create = (net as unknown as { _createServerHandle: (a: string, p: number, t: number, fd: undefined, f: number) => { fd: number; close(): void; getsockname(o: object): void } })._createServerHandle;
+  const handle = create('127.0.0.1', 0, 4, undefined, 0);
+  const out: { port?: number } = {};
+  handle.getsockname(out);
+  return { fd: handle.fd, port: out.port!, close: () => handle.close() };
+}
+
+describe('binds', () => {
+  let project: ReturnType<typeof tempProject>;
+  before(() => {
+    project = tempProject();
+    writeFileSync(join(project.dir, 'app.ts'), APP);
+  });
+  after(() => project.remove());
+
+  it('serves a unix socket with the permissions --umask gives, and removes it on exit', async () => {
+    const path = join(project.dir, 'app.sock');
+    const p = spawnAppserver(['-b', `unix:${path}`, '--umask', '007', 'app.ts'], { cwd: project.dir });
+    try {
+      await p.waitFor(/Ready: 1 worker/);
+      assert.match(p.output(), new RegExp(`Listening at: unix:${path} `));
+      assert.equal(statSync(path).mode & 0o777, 0o770);
+      assert.equal(await getText({ socketPath: path }), 'http false http://example.test/ peer=none');
+    } finally {
+      assert.equal(await p.stop(), 0);
+    }
+    assert.equal(existsSync(path), false);
+  });
+
+  it('serves TCP on IPv4 and IPv6 at once', async () => {
+    const p = spawnAppserver(['-b', '127.0.0.1:0', '-b', '[::1]:0', 'app.ts'], { cwd: project.dir });
+    try {
+      const [, v4, v6] = (await p.waitFor(/Listening at: http:\/\/127\.0\.0\.1:(\d+),http:\/\/\[::1\]:(\d+) /)) as unknown as string[];
+      await p.waitFor(/Ready: 1 worker/);
+      assert.match(await getText({ host: '127.0.0.1', port: Number(v4) }), /peer=127\.0\.0\.1$/);
+      assert.match(await getText({ host: '::1', port: Number(v6) }), /peer=::1$/);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('serves an inherited socket given as fd://3', async () => {
+    const sock = boundFd();
+    const p = spawnAppserver(['-b', 'fd://3', 'app.ts'], { cwd: project.dir, passFds: [sock.fd] });
+    sock.close();
+    try {
+      await p.waitFor(/Listening at: fd:\/\/3 /);
+      await p.waitFor(/Ready: 1 worker/);
+      assert.match(await getText({ host: '127.0.0.1', port: sock.port }), /^http false http:\/\/example\.test\//);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('uses systemd sockets (LISTEN_FDS, LISTEN_PID) instead of --bind', async () => {
+    const sock = boundFd();
+    const p = spawnAppserver(['-b', '127.0.0.1:1', 'app.ts'], { cwd: project.dir, passFds: [sock.fd], shellPrefix: 'LISTEN_FDS=1 LISTEN_PID=$$' });
+    sock.close();
+    try {
+      await p.waitFor(/Using 1 socket\(s\) from systemd/);
+      await p.waitFor(/Ready: 1 worker/);
+      assert.match(await getText({ host: '127.0.0.1', port: sock.port }), /^http false/);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('a bind that fails names the address and why (exit 1)', async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const p = spawnAppserver(['-b', `127.0.0.1:${port}`, 'app.ts'], { cwd: project.dir });
+      assert.equal(await p.exited(), 1);
+      assert.match(p.output(), new RegExp(`cannot bind 127\\.0\\.0\\.1:${port}: EADDRINUSE: the address is already in use`));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('serves HTTPS with --certfile and --keyfile; the app sees scheme https', async () => {
+    const cert = join(project.dir, 'cert.pem');
+    const key = join(project.dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    const p = spawnAppserver(['-b', '127.0.0.1:0', '--certfile', cert, '--keyfile', key, 'app.ts'], { cwd: project.dir });
+    try {
+      const [, port] = (await p.waitFor(/Listening at: https:\/\/127\.0\.0\.1:(\d+) /)) as unknown as string[];
+      await p.waitFor(/Ready: 1 worker/);
+      const body = await new Promise<string>((resolve, reject) => {
+        httpsGet({ host: '127.0.0.1', port: Number(port), path: '/tls', servername: 'localhost', ca: [execFileSync('cat', [cert])], headers: { host: 'localhost' } }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(text));
+        }).on('error', reject);
+      });
+      assert.equal(body, 'https true https://localhost/tls peer=127.0.0.1');
+    } finally {
+      await p.stop();
+    }
+  });
+});
