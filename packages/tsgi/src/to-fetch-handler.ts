@@ -75,7 +75,14 @@ function nodeRequestOf(request: Request, hostArgs: readonly unknown[]): Incoming
   return env !== null && typeof env === 'object' ? env.incoming : undefined;
 }
 
-/** The default {@link FetchHandlerOptions.connection}: srvx and @hono/node-server on node. */
+/**
+ * The default {@link FetchHandlerOptions.connection}: srvx and @hono/node-server on node.
+ *
+ * @example Extending it for another host:
+ * ```ts
+ * toFetchHandler(app, { connection: (req, ...args) => hostConnection(req, ...args) ?? myHostInfo(req) });
+ * ```
+ */
 export function hostConnection(request: Request, ...hostArgs: unknown[]): HostConnection | undefined {
   const req = nodeRequestOf(request, hostArgs);
   if (req === undefined) return undefined;

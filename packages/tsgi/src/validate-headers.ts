@@ -7,7 +7,15 @@
 /** tchar of RFC 9110 5.6.2: `!#$%&'*+-.^_`|~`, digits and letters. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** True when `name` is a valid field name (an RFC 9110 5.6.2 token). */
+/**
+ * True when `name` is a valid field name (an RFC 9110 5.6.2 token).
+ *
+ * @example
+ * ```ts
+ * isToken('x-request-id'); // true
+ * isToken('bad name');     // false
+ * ```
+ */
 export function isToken(name: string): boolean {
   return TOKEN.test(name);
 }

@@ -48,7 +48,14 @@ export interface Fixture<E> {
 /** The fixtures directory, the same relative place from src/ and from dist/. */
 export const FIXTURES_DIR = fileURLToPath(new URL('../../conformance/fixtures/', import.meta.url));
 
-/** Turns the readable `.http` text into the bytes to send (as a latin1 string). */
+/**
+ * Turns the readable `.http` text into the bytes to send (as a latin1 string).
+ *
+ * @example
+ * ```ts
+ * decodeHttpFixture('GET / HTTP/1.1\\r\\n\nHost: a\\r\\n\n\\r\\n\n'); // 'GET / HTTP/1.1\r\nHost: a\r\n\r\n'
+ * ```
+ */
 export function decodeHttpFixture(text: string): string {
   return text.replace(/\r?\n/g, '').replace(/\\(x[0-9A-Fa-f]{2}|[rnt0\\])/g, (_m, code: string) => {
     switch (code) {

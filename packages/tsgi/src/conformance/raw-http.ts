@@ -61,6 +61,12 @@ function makeResponse(fields: Omit<RawResponse, 'header' | 'all'>): RawResponse 
 /**
  * Parses one response from the front of `buf`. Returns undefined when more bytes are needed
  * (and the connection has not ended). `noBody` is true for responses to HEAD.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseResponse(Buffer.from('HTTP/1.1 204 No Content\r\n\r\n'), false, false);
+ * parsed?.response.status; // 204
+ * ```
  */
 export function parseResponse(buf: Buffer, ended: boolean, noBody: boolean): Parsed | undefined {
   const headEnd = buf.indexOf('\r\n\r\n');
