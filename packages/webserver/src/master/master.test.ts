@@ -4,7 +4,7 @@ import { Agent, createServer, request } from 'node:http';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, spawnCli, tempDir, waitFor } from '../testing/helpers.js';
+import { freePort, runCli, spawnCli, tempDir, waitFor } from '../testing/helpers.js';
 
 function get(port: number, path: string, agent: Agent | false = false): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -97,6 +97,7 @@ listen = "127.0.0.1:${port}"
   it('reloads on HUP without failing a request, finishing requests in flight on the old workers', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 4 });
     let failures = 0;
+    const reasons: string[] = [];
     let ok = 0;
     let sawNew = false;
     let running = true;
@@ -107,7 +108,10 @@ listen = "127.0.0.1:${port}"
           if (r.status === 'fulfilled' && r.value.status === 200) {
             ok++;
             if (r.value.body === 'generation-2') sawNew = true;
-          } else failures++;
+          } else {
+            failures++;
+            reasons.push(r.status === 'rejected' ? String((r.reason as Error).message) : `status ${r.value.status}`);
+          }
         }
       }
     })();
@@ -122,9 +126,13 @@ listen = "127.0.0.1:${port}"
     agent.destroy();
     const slowAnswer = await inFlight;
     assert.deepEqual(slowAnswer, { status: 200, body: 'slow done' });
-    assert.equal(failures, 0, `${failures} failed of ${ok + failures}`);
+    assert.equal(failures, 0, `${failures} failed of ${ok + failures}: ${reasons.join('; ')}`);
     assert.ok(ok > 10);
     await waitFor(() => /reloaded: generation 2/.test(cli.stderr()) || undefined, 10_000, 'the reload notice');
+    // Totals survive the reload (the old workers' counts are kept), as in nginx.
+    const stub = (await get(port, '/status')).body;
+    const requests = Number(/\n \d+ \d+ (\d+) \n/.exec(stub)?.[1]);
+    assert.ok(requests >= ok + 21, `requests ${requests} after ${ok} + 21 before`);
   });
 
   it('keeps serving the old configuration when the new one is bad, and says why', async () => {
@@ -146,11 +154,13 @@ listen = "127.0.0.1:${port}"
     for (let i = 0; i < 5; i++) assert.equal((await get(port, '/')).status, 200);
   });
 
-  it('stops gracefully on QUIT: requests in flight finish, the pid file goes', async () => {
+  it('stops gracefully on QUIT (tsgi-webserver -s quit): requests in flight finish, the pid file goes', async () => {
     const pids = [...cli.stderr().matchAll(/\] (\d+)#\d: listening on/g)].map((x) => Number(x[1]));
     const inFlight = get(port, '/slow');
     await new Promise((r) => setTimeout(r, 300));
-    cli.child.kill('SIGQUIT');
+    await writeFile(conf, config('generation-2'));
+    const signal = await runCli(['-s', 'quit', '-c', conf]);
+    assert.equal(signal.code, 0, signal.stderr);
     assert.deepEqual(await inFlight, { status: 200, body: 'slow done' });
     assert.equal(await cli.exited, 0);
     await assert.rejects(readFile(pidFile));

@@ -28,6 +28,8 @@ interface Managed {
   readonly generation: number;
   readonly slot: number;
   state: 'starting' | 'ready' | 'draining';
+  /** Sent its final counters (already in the retired totals). */
+  retired?: boolean;
   addresses?: readonly BoundAddress[];
 }
 
@@ -62,6 +64,7 @@ class Master {
   #generation = 0;
   #stopping = false;
   #collectId = 1;
+  readonly #retired: CounterSnapshot = { active: 0, accepts: 0, handled: 0, requests: 0, reading: 0, writing: 0, waiting: 0 };
   readonly #collecting = new Map<number, { snapshots: CounterSnapshot[]; expected: number; done: () => void }>();
 
   constructor(config: Config, text: string, options: MasterOptions) {
@@ -239,7 +242,8 @@ class Master {
   readonly #onMessage = (worker: Worker, msg: ToMaster): void => {
     if (msg.type === 'status?') {
       const id = this.#collectId++;
-      const live = [...this.#workers.values()].filter((m) => m.state !== 'starting' && m.worker.isConnected());
+      // Draining workers are asked too: their connections are still open.
+      const live = [...this.#workers.values()].filter((m) => m.state !== 'starting' && !m.retired && m.worker.isConnected());
       const entry = {
         snapshots: [] as CounterSnapshot[],
         expected: live.length,
@@ -247,12 +251,19 @@ class Master {
           clearTimeout(timer);
           this.#collecting.delete(id);
           const m = this.#workers.get(worker.id);
-          if (m) this.#send(m, { type: 'status', id: msg.id, snapshot: sumSnapshots(entry.snapshots), workers: entry.snapshots.length });
+          if (m) this.#send(m, { type: 'status', id: msg.id, snapshot: sumSnapshots([...entry.snapshots, this.#retired]), workers: entry.snapshots.length });
         },
       };
       const timer = setTimeout(entry.done, 1000);
       this.#collecting.set(id, entry);
       for (const m of live) this.#send(m, { type: 'collect', id });
+    } else if (msg.type === 'final') {
+      // Totals of a worker that is leaving: kept so accepts/handled/requests never go backwards.
+      this.#retired.accepts += msg.snapshot.accepts;
+      this.#retired.handled += msg.snapshot.handled;
+      this.#retired.requests += msg.snapshot.requests;
+      const m = this.#workers.get(worker.id);
+      if (m) m.retired = true;
     } else if (msg.type === 'counters') {
       const entry = this.#collecting.get(msg.id);
       if (!entry) return;

@@ -20,7 +20,9 @@ export type ToMaster =
   | { readonly type: 'ready'; readonly addresses: readonly BoundAddress[] }
   | { readonly type: 'failed'; readonly error: string }
   | { readonly type: 'status?'; readonly id: number }
-  | { readonly type: 'counters'; readonly id: number; readonly snapshot: CounterSnapshot };
+  | { readonly type: 'counters'; readonly id: number; readonly snapshot: CounterSnapshot }
+  /** Sent by a worker that drained, so its totals outlive it (nginx keeps them across reloads). */
+  | { readonly type: 'final'; readonly snapshot: CounterSnapshot };
 
 /** Env var set on forked workers: run as a worker of this master. */
 export const WORKER_ENV = 'TSGI_WEBSERVER_WORKER';

@@ -45,6 +45,7 @@ export function runWorker(): Promise<number> {
       if (server) {
         if (graceful) await server.drain(server.config.shutdownTimeoutMs);
         else await server.close();
+        send({ type: 'final', snapshot: server.counters.snapshot() });
       }
       process.off('message', onMessage);
       if (process.connected) cluster.worker?.disconnect();

@@ -381,8 +381,10 @@ export class RequestHandler {
       count(chunk);
       return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
     };
+    // node:http2's compat end(chunk) goes through write(chunk), which already counted it.
+    const endCounts = !('stream' in res);
     (res as { end: unknown }).end = function (this: Res, chunk: unknown, ...rest: unknown[]) {
-      if (typeof chunk !== 'function') count(chunk);
+      if (endCounts && typeof chunk !== 'function') count(chunk);
       return (end as (...a: unknown[]) => unknown).call(this, chunk, ...rest);
     };
     res.once('close', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
@@ -44,7 +44,7 @@ describe('TLS, SNI, HTTP/2 with HTTP/1.1 fallback, http -> https', () => {
     // Pick free ports so several servers can share one socket.
     const p1 = await freePort();
     const p2 = await freePort();
-    server = await startFromText(`
+    server = await startFromText(`access_log = "${join(tmp.dir, 'access.log')}"
 [[server]]
 listen = ["127.0.0.1:${p1} ssl http2", "127.0.0.1:${p2} ssl"]
 server_name = ["a.test"]
@@ -90,6 +90,12 @@ return = "301 https://$host:${p1}$request_uri"
     assert.deepEqual([h1.status, h1.version, h1.body], ['200', '1.1', 'over tls\n']);
     const b = await curl(['--http2', '--resolve', `b.test:${tlsPort}:127.0.0.1`, `https://b.test:${tlsPort}/x`]);
     assert.deepEqual([b.status, b.version, b.body], ['200', '2', 'this is b']);
+    server.accessLog.sink.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    const log = await readFile(join(tmp.dir, 'access.log'), 'utf8');
+    assert.match(log, /"GET \/ HTTP\/2\.0" 200 9 /);
+    assert.match(log, /"GET \/ HTTP\/1\.1" 200 9 /);
+    assert.match(log, /"GET \/x HTTP\/2\.0" 200 9 /);
   });
 
   it('serves HTTPS without http2 on its own port', async () => {

@@ -4,6 +4,7 @@
  * `master_process = false` and tests run one directly.
  * @module
  */
+import { Server as NetServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Http2SecureServer, Http2Session } from 'node:http2';
@@ -62,9 +63,9 @@ export class WebServer {
   readonly accessLog: AccessLog;
   readonly #runtime: Runtime;
   readonly #servers: Array<{ group: SocketGroup; server: AnyServer }> = [];
-  readonly #conns = new Set<Duplex>();
+  /** Open HTTP/1 connections (TCP or TLS sockets): requests in progress, and when they last finished one. */
+  readonly #conns = new Map<Duplex, { busy: number; idleSince: number }>();
   readonly #sessions = new Set<Http2Session>();
-  readonly #busy = new WeakMap<object, number>();
   readonly #deadlines = new WeakMap<object, { requestStarted(): void; responseDone(): void }>();
   readonly #bodyWatch: BodyWatch;
   #draining = false;
@@ -134,8 +135,14 @@ export class WebServer {
             deadline.requestStarted();
             res.once('finish', deadline.responseDone);
           }
-          this.#busy.set(conn, (this.#busy.get(conn) ?? 0) + 1);
-          res.once('close', () => this.#busy.set(conn, (this.#busy.get(conn) ?? 1) - 1));
+          const state = this.#conns.get(conn);
+          if (state) {
+            state.busy++;
+            res.once('close', () => {
+              state.busy--;
+              state.idleSince = Date.now();
+            });
+          }
           if (noKeepAlive) (res as ServerResponse).shouldKeepAlive = false;
         }
         handler.handle(req, res, group, expectContinue);
@@ -143,7 +150,7 @@ export class WebServer {
       server.on('request', (req: Req, res: Res) => onRequest(req, res, false));
       server.on('checkContinue', (req: Req, res: Res) => onRequest(req, res, true));
       const track = (socket: Duplex): void => {
-        this.#conns.add(socket);
+        this.#conns.set(socket, { busy: 0, idleSince: Date.now() });
         socket.once('close', () => this.#conns.delete(socket));
       };
       server.on('connection', (socket: Duplex) => {
@@ -218,14 +225,21 @@ export class WebServer {
    */
   async drain(timeoutMs: number): Promise<void> {
     this.#draining = true;
-    const closed = this.#servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve())));
+    // net.Server's close stops accepting only; node:http's close would also cut every idle
+    // keep-alive connection at once, racing clients that are about to reuse one.
+    const closed = this.#servers.map(({ server }) => new Promise<void>((resolve) => (server.listening ? NetServer.prototype.close.call(server, () => resolve()) : resolve())));
     for (const s of this.#sessions) s.close();
     const deadline = Date.now() + timeoutMs;
     while (this.#conns.size > 0 || this.#sessions.size > 0) {
-      for (const c of this.#conns) {
-        if ((this.#busy.get(c) ?? 0) === 0 && !this.#isSessionSocket(c)) c.destroy();
+      // A connection with a request in progress finishes it (its response says Connection: close).
+      // An idle one is closed once it has been idle for a moment: closing a keep-alive connection
+      // the instant a client reuses it would reset that client's request (RFC 9112 9.6), and a
+      // connection accepted just before the listener closed may still be sending its first request.
+      const now = Date.now();
+      for (const [c, state] of this.#conns) {
+        if (state.busy === 0 && now - state.idleSince >= DRAIN_IDLE_GRACE_MS && !this.#isSessionSocket(c)) c.destroy();
       }
-      if (Date.now() >= deadline) break;
+      if (now >= deadline) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     await this.close();
@@ -239,7 +253,7 @@ export class WebServer {
       if (server.listening) server.close();
     }
     for (const s of this.#sessions) s.destroy();
-    for (const c of this.#conns) c.destroy();
+    for (const c of this.#conns.keys()) c.destroy();
     this.#bodyWatch.close();
     await this.#runtime.close();
     this.accessLog.sink.flush();
@@ -280,6 +294,9 @@ export class WebServer {
     return false;
   }
 }
+
+/** How long an idle connection is kept while draining (see {@link WebServer.drain}). */
+const DRAIN_IDLE_GRACE_MS = 1000;
 
 function bind(server: AnyServer, group: SocketGroup): Promise<void> {
   const a = group.listen.address;
