@@ -177,3 +177,17 @@ test('requestBuffering off: the upstream gets the request before the upload ends
     await streaming.close();
   }
 });
+
+test('a temp dir that cannot be written: 500 for a large upload, nothing forwarded', async () => {
+  const bad = createProxy(passOptions([serverOptions('buf', up.port)], { tempPath: join(tempDir, 'does-not-exist'), bufferSize: 1024 }));
+  const f = await startFront(bad);
+  try {
+    const r = await fetchRaw(f.port, '/sha256', { method: 'POST', body: Buffer.alloc(10_000, 1) });
+    assert.equal(r.status, 500);
+    const small = await fetchRaw(f.port, '/sha256', { method: 'POST', body: 'fits in memory' });
+    assert.equal(small.status, 200);
+  } finally {
+    await f.close();
+    await bad.close();
+  }
+});

@@ -10,6 +10,8 @@ export const ProxyErrorCode = {
   SEND_TIMEOUT: 'ERR_PROXY_SEND_TIMEOUT',
   READ_TIMEOUT: 'ERR_PROXY_READ_TIMEOUT',
   NO_LIVE_UPSTREAMS: 'ERR_PROXY_NO_LIVE_UPSTREAMS',
+  /** A temp file for a spilled body could not be created or written (disk full, bad tempPath). */
+  TEMP_FILE: 'ERR_PROXY_TEMP_FILE',
   /** The upstream's response could not be parsed (bad framing) or passed on (bad header). */
   INVALID_RESPONSE: 'ERR_PROXY_INVALID_RESPONSE',
 } as const;

@@ -37,7 +37,7 @@ const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connect
 /** A request id from a trusted peer is kept only if it looks like one. */
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 501: 'Not Implemented', 502: 'Bad Gateway', 504: 'Gateway Timeout' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 504: 'Gateway Timeout' };
 
 /** Per-request state across tries. */
 interface Exchange {
@@ -282,6 +282,12 @@ class ReverseProxy implements Proxy {
           this.#attempt(x);
         },
         (err: Error) => {
+          if ((err as { code?: string }).code === ProxyErrorCode.TEMP_FILE) {
+            // Our disk, not the client: nginx answers 500 when it cannot write a temp file.
+            this.#log('error', `proxy: ${err.message}`, { requestId: ctx.requestId });
+            this.#answer(res, 500, true);
+            return;
+          }
           // The client went away or broke the body framing while uploading: nothing was forwarded.
           this.#log('debug', 'proxy: client request body failed', { err, requestId: ctx.requestId });
           if (!res.headersSent && !res.destroyed) this.#answer(res, 400, true);
@@ -374,7 +380,8 @@ class ReverseProxy implements Proxy {
         const { headers: out, noBuffering } = filterResponseHeaders(raw);
         try {
           // HTTP/2 has no reason phrase (RFC 9113 8.3.2): node warns if given one.
-          if (x.req.httpVersionMajor >= 2) x.res.writeHead(status, out);
+          // An empty reason phrase gets node's standard one.
+          if (x.req.httpVersionMajor >= 2 || !statusText) x.res.writeHead(status, out);
           else x.res.writeHead(status, statusText, out);
         } catch (err) {
           // A header node refuses to write (invalid characters): an invalid upstream response.

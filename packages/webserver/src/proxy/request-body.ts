@@ -7,6 +7,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { FileHandle } from 'node:fs/promises';
 import { openAnonymousTempFile } from './temp-file.js';
+import { ProxyError, ProxyErrorCode } from './errors.js';
 
 const READ_CHUNK = 64 * 1024;
 
@@ -115,8 +116,12 @@ export class BufferedBody {
 
 async function writeAll(fh: FileHandle, chunk: Buffer, position: number): Promise<void> {
   let off = 0;
-  while (off < chunk.length) {
-    const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, position + off);
-    off += bytesWritten;
+  try {
+    while (off < chunk.length) {
+      const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, position + off);
+      off += bytesWritten;
+    }
+  } catch (err) {
+    throw new ProxyError(ProxyErrorCode.TEMP_FILE, `cannot write a request body temp file: ${(err as Error).message}`);
   }
 }
