@@ -50,8 +50,8 @@ describe('deployment: tsgi-webserver -> tsgi-appserver -> examples/mysite', () =
     await appserver.waitFor(/Ready: 1 worker/, 60_000);
 
     const webPort = await freePort();
-    // One process (no master and workers): this test is about what the config does with static
-    // files and proxying; the web server's own tests cover its process model.
+    // One process (master_process = false): this test is about what the tutorial's config does
+    // with static files and proxying; the web server's own tests cover its master and workers.
     const config = 'master_process = false\n' + (await readFile(join(PROJECT, 'deploy/tsgi-webserver.toml'), 'utf8'))
       .replace('access_log = "stdout"', 'access_log = "off"')
       .replace('server = ["127.0.0.1:8000"]', `server = ["127.0.0.1:${appPort}"]`)
