@@ -69,6 +69,12 @@ const TABLE: readonly Row[] = [
   { target: '/%61.txt', status: 200, body: 'A\n' },
   { target: '/a%2etxt', status: 200, body: 'A\n' },
   { target: '/caf%C3%A9.txt', status: 200, body: 'CAFE\n' },
+  {
+    target: '/café.txt',
+    status: 400,
+    nginx: 200,
+    why: 'raw UTF-8 octets on the wire: node\'s parser (llhttp) rejects non-ASCII in the request target (RFC 3986 allows none); nginx accepts them',
+  },
   { target: '/a.txt?x=/../../outside.txt', status: 200, body: 'A\n' },
   { target: 'http://127.0.0.1/a.txt', status: 200, body: 'A\n' },
   // dotfiles: nginx serves them by default; the nginx side runs `location ~ /\.(?!well-known/) { return 404; }`
