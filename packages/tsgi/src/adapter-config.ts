@@ -10,7 +10,20 @@ import { TSGI_FILE_EXTENSION, TSGI_VERSION } from './types.js';
 import type { ResolvedApp } from './lifespan.js';
 import type { TsgiContext, TsgiLimits, TsgiLogger, TsgiServerInfo, TsgiState, TsgiWorker } from './types.js';
 
-/** Options of {@link toNodeListener} (and of `serve()`, which passes them through). */
+/**
+ * Options of `toNodeListener` (and of `serve()`, which passes them through). Every option has
+ * a safe default; `{}` is a complete configuration.
+ *
+ * @example
+ * ```ts
+ * const options: NodeAdapterOptions = {
+ *   trustedProxies: ['10.0.0.0/8'],      // the load balancers in front
+ *   mountPath: '/api',                   // WSGI's SCRIPT_NAME
+ *   limits: { maxBodyBytes: 10 << 20 },  // 10 MiB
+ * };
+ * createServer(toNodeListener(app, options));
+ * ```
+ */
 export interface NodeAdapterOptions {
   /**
    * Peers whose `Forwarded` / `X-Forwarded-For/-Proto/-Host` headers are believed: IPs or CIDRs,

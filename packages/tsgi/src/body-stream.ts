@@ -7,7 +7,20 @@
 import { DRAIN_LIMIT_BYTES } from './adapter-config.js';
 import type { Exchange } from './exchange.js';
 
-/** Thrown into the body stream when the body exceeds `limits.maxBodyBytes` (the server answers 413). */
+/**
+ * The error a request body stream fails with when the body exceeds `limits.maxBodyBytes`; the
+ * server answers 413 itself, whatever the app does with the error.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await request.text();
+ * } catch (error) {
+ *   if (error instanceof BodyTooLargeError) context.log.info('upload too large');
+ *   throw error;
+ * }
+ * ```
+ */
 export class BodyTooLargeError extends Error {
   readonly code = 'TSGI_E_BODY_TOO_LARGE';
   readonly status = 413;
@@ -17,7 +30,18 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Thrown into the body stream when the client sends nothing for `limits.bodyTimeoutMs` (the server answers 408). */
+/**
+ * The error a request body stream fails with when the client sends nothing for
+ * `limits.bodyTimeoutMs` while the app waits; the server answers 408 (or closes once committed).
+ *
+ * @example
+ * ```ts
+ * const body = await request.text().catch((error) => {
+ *   if (error instanceof BodyTimeoutError) return null; // the server already answered 408
+ *   throw error;
+ * });
+ * ```
+ */
 export class BodyTimeoutError extends Error {
   readonly code = 'TSGI_E_BODY_TIMEOUT';
   readonly status = 408;

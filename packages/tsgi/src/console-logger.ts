@@ -6,7 +6,14 @@ import type { TsgiLogger } from './types.js';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 
-/** A log level name, or `silent` to drop everything. */
+/**
+ * A log level name, or `silent` to drop everything.
+ *
+ * @example
+ * ```ts
+ * const level: LogLevel = process.env.DEBUG ? 'debug' : 'warn';
+ * ```
+ */
 export type LogLevel = keyof typeof LEVELS;
 
 /**

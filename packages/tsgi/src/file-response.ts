@@ -9,7 +9,15 @@ import { isAbsolute, resolve } from 'node:path';
 import { FastResponse } from './fast-response.js';
 import { TSGI_FILE, type TsgiFileBody } from './types.js';
 
-/** `ResponseInit` plus the file region to send. */
+/**
+ * `ResponseInit` plus the file region to send.
+ *
+ * @example
+ * ```ts
+ * // bytes 100-199 of a log file
+ * await fileResponse('/var/log/app.log', { offset: 100, length: 100, status: 206 });
+ * ```
+ */
 export interface FileResponseInit extends ResponseInit {
   /** First byte to send. Default 0. */
   offset?: number;

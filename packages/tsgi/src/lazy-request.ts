@@ -12,6 +12,9 @@ import { createBodyStream, type BodyState } from './body-stream.js';
 import type { BodyLimitError } from './body-stream.js';
 import type { Exchange } from './exchange.js';
 
+/** The runtime's own Request, captured before anyone (installRequestPatch) replaces the global. */
+const NativeRequest = globalThis.Request;
+
 /** Builds fetch Headers from node's rawHeaders, so duplicates join in arrival order (cookie with "; "). */
 function headersFrom(raw: readonly string[]): Headers {
   const headers = new Headers();
@@ -53,9 +56,9 @@ export class TsgiRequest {
     this.#onLimit = onLimit;
   }
 
-  /** @internal The body bookkeeping, when a body stream was made. */
-  static bodyStateOf(request: TsgiRequest): BodyState | undefined {
-    return request.#bodyState;
+  /** @internal The standard Request behind `request`, built now if it was not yet. */
+  static realOf(request: TsgiRequest): Request {
+    return request.#request();
   }
 
   /** The real Request, built once, sharing this one's url, headers, body stream and signal. */
@@ -71,7 +74,7 @@ export class TsgiRequest {
         init.body = body;
         init.duplex = 'half';
       }
-      this.#real = new Request(this.url, init);
+      this.#real = new NativeRequest(this.url, init);
     }
     return this.#real;
   }
@@ -168,4 +171,4 @@ export class TsgiRequest {
 // Type: a Request. Run time: `instanceof Request` is true; Request's constructor never runs.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface TsgiRequest extends Request {}
-Object.setPrototypeOf(TsgiRequest.prototype, Request.prototype);
+Object.setPrototypeOf(TsgiRequest.prototype, NativeRequest.prototype);

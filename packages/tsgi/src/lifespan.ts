@@ -5,7 +5,14 @@
  */
 import type { TsgiApp, TsgiAppObject, TsgiFetch, TsgiStartupContext, TsgiState } from './types.js';
 
-/** An app reduced to its parts: `fetch` bound to the app object, and the optional hooks. */
+/**
+ * An app reduced to its parts: `fetch` bound to the app object, and the optional hooks.
+ *
+ * @example
+ * ```ts
+ * const resolved: ResolvedApp = resolveApp(await import('./app.js').then((m) => m.default));
+ * ```
+ */
 export interface ResolvedApp extends TsgiAppObject {
   readonly fetch: TsgiFetch;
 }

@@ -16,7 +16,19 @@ import { isValidHost, splitAbsoluteTarget } from './request-url.js';
 import { requestLine, respondPlain, sendError, sendResponse } from './write-response.js';
 import type { TsgiApp } from './types.js';
 
-/** A node `request` listener, plus what servers built on it need. */
+/**
+ * A node `request` listener, plus what servers built on it need: the `checkContinue` listener,
+ * and the in-flight counts a graceful shutdown waits for.
+ *
+ * @example
+ * ```ts
+ * const listener = toNodeListener(app);
+ * server.on('request', listener).on('checkContinue', listener.checkContinue);
+ * // on SIGTERM: stop accepting, then
+ * server.close();
+ * await listener.idle(); // requests and waitUntil promises done
+ * ```
+ */
 export interface TsgiNodeListener {
   (req: IncomingMessage, res: ServerResponse): void;
   /**

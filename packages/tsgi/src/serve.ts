@@ -14,7 +14,17 @@ import { toNodeListener } from './node-adapter.js';
 import { TSGI_FILE_EXTENSION, TSGI_VERSION } from './types.js';
 import type { TsgiApp, TsgiServerInfo, TsgiStartupContext } from './types.js';
 
-/** Options of {@link serve}: where to listen, plus every {@link NodeAdapterOptions}. */
+/**
+ * Options of {@link serve}: where to listen and how long to drain, plus every
+ * {@link NodeAdapterOptions}.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * await serve(app, { host: '0.0.0.0', port: 8080, signal: controller.signal, shutdownTimeoutMs: 10_000 });
+ * process.once('SIGTERM', () => controller.abort());
+ * ```
+ */
 export interface ServeOptions extends NodeAdapterOptions {
   /** Interface to bind. Default `127.0.0.1`. */
   host?: string;
@@ -28,7 +38,16 @@ export interface ServeOptions extends NodeAdapterOptions {
   shutdownTimeoutMs?: number;
 }
 
-/** A running {@link serve} server. */
+/**
+ * A running {@link serve} server.
+ *
+ * @example
+ * ```ts
+ * const server = await serve(app, { port: 0 });
+ * const response = await fetch(`${server.url}/health`);
+ * await server.close(); // drains, then runs the app's shutdown
+ * ```
+ */
 export interface TsgiServer {
   /** Where it listens, e.g. `http://127.0.0.1:8000` (a wildcard host is shown as loopback). */
   readonly url: string;
