@@ -149,7 +149,7 @@ export class Resolver {
     // Hot path: no list of tried patterns; it is built by a second walk only for a 404.
     this.#walk(this.urlpatterns, rest, method, EMPTY_PARAMS, [], [], [], [], null, found);
     if (found.match) return found.match;
-    if (found.allowed) throw new MethodNotAllowed(method, [...found.allowed].sort());
+    if (found.allowed) throw new MethodNotAllowed(method, [...found.allowed]);
     const tried: TriedPattern[] = [];
     this.#walk(this.urlpatterns, rest, method, EMPTY_PARAMS, [], [], [], [], tried, { match: null, allowed: null });
     throw new Resolver404(path, tried);

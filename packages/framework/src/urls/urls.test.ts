@@ -159,7 +159,7 @@ test('over a socket and through the test client: 405 + Allow, class-based views,
   assert.equal(res.headers.get('allow'), 'GET, HEAD');
   const put = await fetch(`${served.url}/things/3/`, { method: 'PUT' });
   assert.equal(put.status, 405);
-  assert.equal(put.headers.get('allow'), 'GET, HEAD, OPTIONS, POST');
+  assert.equal(put.headers.get('allow'), 'GET, POST, HEAD, OPTIONS');
   const get = await fetch(`${served.url}/things/3/`);
   assert.deepEqual(await get.json(), { id: 3 });
   const options = await fetch(`${served.url}/things/3/`, { method: 'OPTIONS' });

@@ -49,11 +49,13 @@ export class View {
    */
   static asView<T extends View>(this: new () => T, initial: Partial<T> = {}): ViewFunction {
     const Class = this as unknown as (new () => T) & typeof View;
+    // Class fields live on instances, methods on the prototype: a probe instance has both.
+    const probe = Object.keys(initial).length > 0 ? new Class() : null;
     for (const key of Object.keys(initial)) {
       if ((HTTP_METHOD_NAMES as readonly string[]).includes(key)) {
         throw new TypeError(`${Class.name}.asView(): the method name ${key} is not accepted as a keyword argument.`);
       }
-      if (!(key in Class.prototype)) {
+      if (!(key in (probe as object))) {
         throw new TypeError(`${Class.name}.asView() received an invalid keyword ${JSON.stringify(key)}: only attributes the class already has are accepted.`);
       }
     }
