@@ -39,6 +39,17 @@ describe('a project made by startproject: its other commands', () => {
     assert.equal(strict.code, 1);
   });
 
+  it('`diffsettings` shows what the project changed, secrets masked', async () => {
+    const r = await manage(['diffsettings']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^DEBUG = true$/m);
+    assert.match(r.stdout, /^STATIC_ROOT = '.*staticfiles'$/m);
+    assert.match(r.stdout, /^SECRET_KEY = '\*{20}'$/m);
+    assert.doesNotMatch(r.stdout, /tsgi-insecure-/, 'the key itself is never printed');
+    assert.doesNotMatch(r.stdout, /^APPEND_SLASH/m, 'defaults are left out');
+    assert.match((await manage(['diffsettings', '--all'])).stdout, /^APPEND_SLASH = true$/m);
+  });
+
   it('`collectstatic` copies static files into STATIC_ROOT', async () => {
     const r = await manage(['collectstatic']);
     assert.equal(r.code, 0, r.stderr);

@@ -6,8 +6,9 @@
 import type { Command } from './base.js';
 import check from './commands/check.js';
 import collectstatic from './commands/collectstatic.js';
+import diffsettings from './commands/diffsettings.js';
 import runserver from './commands/runserver.js';
 import startapp from './commands/startapp.js';
 import startproject from './commands/startproject.js';
 
-export const commands: readonly Command[] = [check, collectstatic, runserver, startapp, startproject];
+export const commands: readonly Command[] = [check, collectstatic, diffsettings, runserver, startapp, startproject];
