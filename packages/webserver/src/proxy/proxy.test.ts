@@ -376,3 +376,19 @@ test('absolute-form targets go up in origin-form; OPTIONS * as OPTIONS /', async
     await proxy.close();
   }
 });
+
+test('max_conns: a full server is not given more requests (502 when it is the only one, the other server otherwise)', async () => {
+  const proxy = createProxy(passOptions([serverOptions('a', upPort, { maxConns: 1 })]));
+  const front = await startFront(proxy);
+  try {
+    const slow = fetchRaw(front.port, '/slow');
+    await waitFor(() => proxy.stats().upstream.servers[0]!.active === 1, 5_000, 'the slow request to be in flight');
+    const r = await fetchRaw(front.port, '/');
+    assert.equal(r.status, 502, 'no live upstream while the only server is full');
+    assert.equal((await slow).status, 200);
+    assert.equal((await fetchRaw(front.port, '/')).status, 200, 'free again');
+  } finally {
+    await front.close();
+    await proxy.close();
+  }
+});
