@@ -29,5 +29,5 @@ export type {
   StaticErrorResponder,
 } from './options.js';
 export { resolveStaticOptions, StaticOptionsError, STATIC_DEFAULTS, HASHED_NAME, DEFAULT_COMPRESS_TYPES } from './options.js';
-export { createStaticHandler, resolveFile } from './handler.js';
-export { decodeRequestPath } from './path.js';
+export { createStaticHandler, resolveFile, STATIC_ERRORS } from './handler.js';
+export { decodeRequestPath, PATH_ERRORS, type DecodedPath } from './path.js';
