@@ -74,3 +74,26 @@ describe('the autoreloader\'s watcher', () => {
     }
   });
 });
+
+describe('the watcher without fs events', () => {
+  it('still sees a change through its polling backstop', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'tsgi-poll-'));
+    try {
+      await writeFile(join(root, 'a.ts'), 'export {};\n');
+      let seen: string[] = [];
+      const watcher = new ProjectWatcher(root, { debounceMs: 10_000, pollMs: 200, onChange: (files) => (seen = files) });
+      await watcher.start();
+      try {
+        // A 10 s debounce keeps the event path from answering within the test: only the poll can.
+        await writeFile(join(root, 'a.ts'), 'export const changed = true;\n');
+        const deadline = Date.now() + 10_000;
+        while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.deepEqual(seen, [join(root, 'a.ts')]);
+      } finally {
+        watcher.close();
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -19,6 +19,11 @@ export interface WatcherOptions {
   readonly extensions?: readonly string[];
   /** Quiet time after the last event before the snapshot is taken. */
   readonly debounceMs?: number;
+  /**
+   * A full rescan this often as a backstop (Django's StatReloader polls every second): fs.watch
+   * can miss events (inotify watch limits, network filesystems). 0 turns it off. Default 2000.
+   */
+  readonly pollMs?: number;
   /** Called with the changed (added, modified or removed) files. */
   readonly onChange: (files: string[]) => void;
 }
@@ -43,6 +48,7 @@ export class ProjectWatcher {
   readonly #watchers = new Map<string, FSWatcher>();
   #snapshot = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
+  #poller: NodeJS.Timeout | undefined;
   #scanning = false;
   #dirty = false;
   #closed = false;
@@ -56,6 +62,11 @@ export class ProjectWatcher {
   /** Takes the first snapshot and starts watching. */
   async start(): Promise<void> {
     this.#snapshot = await this.#scan();
+    const pollMs = this.#options.pollMs ?? 2000;
+    if (pollMs > 0) {
+      this.#poller = setInterval(() => void this.#rescan(), pollMs);
+      this.#poller.unref();
+    }
   }
 
   /** The files currently watched (for messages and tests). */
@@ -67,6 +78,7 @@ export class ProjectWatcher {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#timer);
+    clearInterval(this.#poller);
     for (const w of this.#watchers.values()) w.close();
     this.#watchers.clear();
   }
@@ -78,6 +90,7 @@ export class ProjectWatcher {
   }
 
   async #rescan(): Promise<void> {
+    if (this.#closed) return;
     if (this.#scanning) {
       this.#dirty = true;
       return;
