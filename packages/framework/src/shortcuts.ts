@@ -12,7 +12,8 @@ import { reverse, type ReverseOptions } from './urls/reverse.js';
 /**
  * Renders template `name` with `context` into an HttpResponse. Templates also see `it.request`,
  * `it.csrfToken` and `it.csrfInput` (the hidden form field; computed only when used, so pages
- * without forms set no CSRF cookie) and TEMPLATES.OPTIONS.globals.
+ * without forms set no CSRF cookie), `it.url(name, params?, query?)` (reverse, Django's
+ * `{% url %}`) and TEMPLATES.OPTIONS.globals.
  *
  * @example
  * ```ts
@@ -27,6 +28,8 @@ export async function render(request: HttpRequest, name: string, context: Record
   const data: Record<string, unknown> = { ...engine.globals, request, ...context };
   Object.defineProperty(data, 'csrfToken', { get: () => getToken(request), enumerable: true, configurable: true });
   Object.defineProperty(data, 'csrfInput', { get: () => csrfInput(request), enumerable: true, configurable: true });
+  // Django's {% url %}: <a href="<%= it.url('polls:detail', { id: q.id }) %>">
+  data.url ??= (name: string, params?: Record<string, unknown>, query?: ReverseOptions['query']) => request.reverse(name, { params, query });
   return new HttpResponse(await engine.render(name, data), init);
 }
 
@@ -34,6 +37,8 @@ export async function render(request: HttpRequest, name: string, context: Record
 export interface RedirectOptions extends Omit<ReverseOptions, 'resolver'> {
   /** 301 instead of 302. */
   permanent?: boolean;
+  /** Reverse route names with this request's URLconf and mount path (see `request.reverse`). */
+  request?: HttpRequest;
 }
 
 /**
@@ -50,6 +55,6 @@ export interface RedirectOptions extends Omit<ReverseOptions, 'resolver'> {
 export function redirect(to: string, options: RedirectOptions = {}): HttpResponseRedirect {
   let url = to;
   // Django's resolve_url: no '/' and no '.' means a route name; one that does not reverse is an error.
-  if (!to.includes('/') && !to.includes('.')) url = reverse(to, options);
+  if (!to.includes('/') && !to.includes('.')) url = options.request ? options.request.reverse(to, options) : reverse(to, options);
   return options.permanent ? new HttpResponsePermanentRedirect(url) : new HttpResponseRedirect(url);
 }

@@ -79,6 +79,7 @@ before(async () => {
         return new JsonResponse({ title: request.POST.get('title'), tags: request.POST.getAll('tag'), encoding: request.encoding });
       }),
       path('lazy/', () => new HttpResponse('did not read anything')),
+      path('where/<int:n>/', (request) => new HttpResponse(request.reverse('where', { params: { n: 7 }, query: { q: 'x y' } })), { name: 'where' }),
       path('query/', (request) => new JsonResponse({ n: request.GET.size })),
       path('stream/', async (request) => {
         let total = 0;
@@ -149,6 +150,8 @@ test('mount path: path keeps it, pathInfo drops it, URLs resolve below it', asyn
   assert.equal(body.pathInfo, '/describe/');
   assert.equal(body.mountPath, '/app');
   assert.equal((await fetch(`${mounted.url}/describe/`)).status, 404, 'outside the mount path');
+  assert.equal(await (await fetch(`${mounted.url}/app/where/1/`)).text(), '/app/where/7/?q=x+y', 'request.reverse() includes the mount path');
+  assert.equal(await (await fetch(`${served.url}/where/1/`)).text(), '/where/7/?q=x+y');
 });
 
 test('isSecure honours SECURE_PROXY_SSL_HEADER; the client address comes from the trusted proxy', async () => {

@@ -33,6 +33,7 @@ import { parseMultipart, type UploadedFile } from './multipart.js';
 import { parseContentType } from './content-type.js';
 import { testClientMarker } from '../core/test-hooks.js';
 import type { Resolver, ResolverMatch } from '../urls/resolver.js';
+import { reverse, type ReverseOptions } from '../urls/reverse.js';
 import type { Session } from '../sessions/session.js';
 
 /** Methods that do not change state (RFC 9110 section 9.2.1). */
@@ -357,6 +358,19 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
   /** The client's languages, best first. */
   get acceptedLanguages(): string[] {
     return this.#neg().languages();
+  }
+
+  /**
+   * `reverse()` against this application's URLconf and mount path (right even when several
+   * applications share the process).
+   *
+   * @example
+   * ```ts
+   * const url = request.reverse('polls:detail', { params: { id: 3 } }); // '/app/polls/3/'
+   * ```
+   */
+  reverse(name: string, options: Omit<ReverseOptions, 'resolver' | 'mountPath'> = {}): string {
+    return reverse(name, { ...options, resolver: this.resolver ?? undefined, mountPath: this.context.mountPath });
   }
 
   /** True for methods that should not change state (GET, HEAD, OPTIONS, TRACE). */

@@ -34,7 +34,7 @@ before(async () => {
   await mkdir(join(dir, 'polls', 'templates', 'polls'), { recursive: true });
   await writeFile(join(dir, 'templates', 'base.html'), '<title><%= it.title %></title><%~ it.body %>');
   await writeFile(join(dir, 'templates', 'polls', 'index.html'), "<% layout('base.html', { title: it.title }) %><ul><% it.items.forEach(function (i) { %><li><%= i %></li><% }) %></ul><%~ it.csrfInput %>");
-  await writeFile(join(dir, 'polls', 'templates', 'polls', 'detail.html'), 'app template: <%= it.request.path %>');
+  await writeFile(join(dir, 'polls', 'templates', 'polls', 'detail.html'), 'app template: <%= it.request.path %> <%= it.url("json", {}, { a: 1 }) %>');
   streamFinished = new Promise((resolve) => (finishStream = resolve));
   served = await serveApp({
     BASE_DIR: dir,
@@ -53,7 +53,7 @@ before(async () => {
       }),
       path('json/', () => new JsonResponse({ a: 1, list: [1, 2] }, { status: 201 })),
       path('redirect/', () => new HttpResponseRedirect('/target/?a=1')),
-      path('redirect-named/', () => redirect('json', { params: {} })),
+      path('redirect-named/', (request) => redirect('json', { params: {}, request })),
       path('redirect-js/', () => new HttpResponseRedirect('javascript:alert(1)')),
       path('not-allowed/', () => new HttpResponseNotAllowed(['get', 'post'])),
       path('stream/', () => {
@@ -174,7 +174,7 @@ test('render(): eta templates from DIRS then app dirs, autoescaped, layouts, csr
   assert.match(html, /<input type="hidden" name="csrfmiddlewaretoken" value="[a-zA-Z0-9]{64}">/);
   assert.ok(res.headers.getSetCookie().some((c) => c.startsWith('csrftoken=')), 'using the token sets the cookie');
   const app = await fetch(`${served.url}/app-template/`);
-  assert.equal(await app.text(), 'app template: /app-template/');
+  assert.equal(await app.text(), 'app template: /app-template/ /page/?a=1');
   assert.equal(app.headers.getSetCookie().length, 0, 'no token used, no cookie');
   const missing = await fetch(`${served.url}/no-template/`);
   assert.equal(missing.status, 500);
