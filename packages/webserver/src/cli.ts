@@ -149,6 +149,8 @@ async function serve(config: Config, text: string): Promise<number> {
       ['SIGTERM', () => stop(false)],
       ['SIGINT', () => stop(false)],
       ['SIGUSR1', () => server.reopenLogs()],
+      // Without the master there is no second generation of workers to take over the sockets.
+      ['SIGHUP', () => server.errorLog.log('warn', 'HUP ignored: reloading needs master_process = true (the default); restart this process instead')],
     ];
     let done = false;
     const stop = (graceful: boolean) => {

@@ -86,7 +86,7 @@ export class RequestHandler {
     const conn: object = 'stream' in req ? req.stream.session ?? req.stream : req.socket;
     const done = env.counters.requestStarted(conn, (cb) => (conn as NodeJS.EventEmitter).once('close', cb));
     res.once('close', done);
-    if (this.#serverHeader) res.setHeader('server', this.#serverHeader);
+    if (this.#serverHeader) res.setHeader('Server', this.#serverHeader);
     if (!('stream' in res)) {
       env.bodyWatch.watchSend(res);
       if (env.draining()) {
