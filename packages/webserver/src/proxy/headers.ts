@@ -20,8 +20,14 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
-/** Lengths of the hop-by-hop names: other names need no lower-casing to be kept (hot path). */
-const HOP_LENGTHS = new Set([...HOP_BY_HOP].map((n) => n.length));
+/**
+ * Response headers nginx hides by default (`proxy_hide_header`): the front answers with its own
+ * Date and Server; X-Pad is an old Apache workaround.
+ */
+const HIDDEN_RESPONSE = new Set(['date', 'server', 'x-pad']);
+
+/** Lengths of the names filtered from responses: other names need no lower-casing (hot path). */
+const CHECK_LENGTHS = new Set([...HOP_BY_HOP, ...HIDDEN_RESPONSE].map((n) => n.length));
 
 /** Request headers the proxy rebuilds itself (dropped from the client's list, then set). */
 const REBUILT = new Set([
@@ -186,7 +192,7 @@ export interface ResponseHeaders {
   readonly noBuffering: boolean;
 }
 
-/** Filters the upstream's raw response headers for the client (hop-by-hop and `X-Accel-*` dropped). */
+/** Filters the upstream's raw response headers for the client (hop-by-hop, Date, Server, X-Pad and `X-Accel-*` dropped, as nginx). */
 export function filterResponseHeaders(raw: readonly string[], keepUpgrade = false): ResponseHeaders {
   const named = keepUpgrade ? undefined : connectionNamed(raw);
   const headers: string[] = [];
@@ -194,7 +200,7 @@ export function filterResponseHeaders(raw: readonly string[], keepUpgrade = fals
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const c0 = name.charCodeAt(0) | 0x20;
-    if (named === undefined && !HOP_LENGTHS.has(name.length) && c0 !== 120 /* x */) {
+    if (named === undefined && !CHECK_LENGTHS.has(name.length) && c0 !== 120 /* x */) {
       headers.push(name, raw[i + 1]!);
       continue;
     }
@@ -203,7 +209,7 @@ export function filterResponseHeaders(raw: readonly string[], keepUpgrade = fals
       headers.push(name, raw[i + 1]!);
       continue;
     }
-    if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
+    if (HOP_BY_HOP.has(lower) || named?.has(lower) || HIDDEN_RESPONSE.has(lower)) continue;
     if (lower.startsWith('x-accel-')) {
       // nginx reads and hides X-Accel-*; only X-Accel-Buffering means something here.
       if (lower === 'x-accel-buffering') noBuffering = raw[i + 1]!.trim().toLowerCase() === 'no';

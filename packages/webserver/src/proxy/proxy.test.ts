@@ -31,6 +31,8 @@ function upstreamHandler(req: IncomingMessage, res: ServerResponse): void {
         'Set-Cookie', 'a=1',
         'Set-Cookie', 'b=2',
         'X-Accel-Buffering', 'yes',
+        'Server', 'upstream/1.0',
+        'Date', 'Thu, 01 Jan 1970 00:00:00 GMT',
         'Content-Length', '2',
       ]);
       res.end('ok');
@@ -118,6 +120,9 @@ test('response: hop-by-hop and Connection-named headers stripped, duplicates kep
     assert.equal(r.headers['x-accel-buffering'], undefined);
     assert.notEqual(r.headers['keep-alive'], 'timeout=5');
     assert.deepEqual(headerValues(r.rawHeaders, 'set-cookie'), ['a=1', 'b=2']);
+    assert.equal(r.headers.server, undefined, 'the upstream Server is hidden (the front sets its own)');
+    assert.notEqual(r.headers.date, 'Thu, 01 Jan 1970 00:00:00 GMT', 'Date is the front\'s own');
+    assert.ok(r.headers.date);
   } finally {
     await front.close();
     await proxy.close();
