@@ -293,6 +293,7 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
         writeHead(res, 206, out);
         if (isHead) end(res);
         else if (rep.file !== undefined) sendMultipart(res, rep.file, ranges, layout.heads, layout.trailer);
+        else res.destroy(); // unreachable: in-memory compressed bodies never take ranges
         return;
       }
     }

@@ -35,7 +35,11 @@ export type ResolveResult =
  */
 export interface StaticHandler {
   (req: StaticRequest, res: StaticResponse, pathname?: string): Promise<boolean>;
-  /** Maps a percent-encoded URL path to the file system, with the handler's options and cache. */
+  /**
+   * Maps a percent-encoded URL path to the file system with the handler's options, answering
+   * from its open-file cache (for `try_files`). A path naming a directory — with or without the
+   * trailing slash, index file or not — answers `directory`.
+   */
   resolve(pathname: string): Promise<ResolveResult>;
   /** Drops every cache and closes cached file descriptors. The handler stays usable. */
   close(): Promise<void>;
