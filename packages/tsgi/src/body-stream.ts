@@ -62,6 +62,8 @@ export interface BodyState {
   started: boolean;
   /** True once the stream closed, errored or was cancelled: later chunks are discarded. */
   done: boolean;
+  /** Errors the stream (set once it exists); used when the response ends before the body was read. */
+  fail?: (error: Error) => void;
 }
 
 /**
@@ -142,6 +144,11 @@ export function createBodyStream(ex: Exchange, state: BodyState, onLimit: (error
           finish();
           controller.error(new DOMException('The client closed the connection before the request body was complete', 'AbortError'));
         };
+        state.fail = (error) => {
+          if (state.done) return;
+          finish();
+          controller.error(error);
+        };
         req.on('data', onData);
         req.on('end', onEnd);
         req.on('error', onError);
@@ -177,7 +184,11 @@ export function createBodyStream(ex: Exchange, state: BodyState, onLimit: (error
  */
 export function drainRequestBody(ex: Exchange, state: BodyState | undefined): void {
   const { req } = ex;
-  if (state !== undefined) state.done = true;
+  if (state !== undefined && !state.done) {
+    // Reading after the response is over would hang on data that is now discarded: fail loudly.
+    if (state.fail !== undefined) state.fail(new TypeError('tsgi: the response was sent before the request body was read to the end; the rest was discarded'));
+    state.done = true;
+  }
   if (req.readableEnded || req.destroyed) return;
   if (!req.complete) {
     let discarded = 0;

@@ -234,3 +234,34 @@ test('the process survives early disconnects, resets and throwing bodies (no unh
     await server.close();
   }
 });
+
+test('reading the request body after the response is over fails loudly instead of hanging', async () => {
+  let later: Promise<string> | undefined;
+  const server = await serve(
+    async (request) => {
+      const reader = request.body!.getReader();
+      await reader.read(); // start reading, then answer without finishing
+      later = (async () => {
+        try {
+          for (;;) if ((await reader.read()).done) return 'ended';
+        } catch (error) {
+          return `errored: ${(error as Error).message}`;
+        }
+      })();
+      return new Response('answered early');
+    },
+    { port: 0 },
+  );
+  try {
+    const socket = await open(portOf(server.url));
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n');
+    socket.write(Buffer.alloc(1000, 97));
+    await waitForData(socket, /answered early/);
+    await until(() => later !== undefined, 5000, 'the app to start reading');
+    const outcome = await Promise.race([later!, new Promise<string>((r) => setTimeout(() => r('hung'), 5000))]);
+    assert.match(outcome, /^errored: .*response was sent before the request body was read/);
+    socket.destroy();
+  } finally {
+    await server.close();
+  }
+});
