@@ -174,7 +174,7 @@ describe('tsgi-webserver -t', () => {
     await writeFile(file, `[[server]]\nlisten = "127.0.0.1:0 ssl"\nssl_certificate = "${tmp.dir}/missing.pem"\nssl_certificate_key = "${tmp.dir}/missing.key"\n`);
     const r = await runCli(['-t', '-c', file]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /tls\.toml:1: ssl_certificate: cannot read .*missing\.pem/);
+    assert.match(r.stderr, /tls\.toml:3: ssl_certificate: cannot read .*missing\.pem/);
   });
 
   it('loadConfig reports an unreadable file', async () => {

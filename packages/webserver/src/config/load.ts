@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { parse, TomlError } from 'smol-toml';
 import { ConfigError, ValueError, closest } from './errors.js';
 import { parseListen } from './listen.js';
@@ -44,14 +45,23 @@ export async function loadConfig(file: string): Promise<Config> {
 /** Validates config text; `file` names it in errors. Certificate files are checked for readability. */
 export async function loadConfigText(text: string, file: string): Promise<Config> {
   const config = parseConfigText(text, file);
+  const lines = new SourceLines(text);
   for (const s of config.servers) {
     if (!s.tls) continue;
+    const line = lines.lineOf(`server[${s.index}].ssl_certificate`) ?? s.line;
+    const pem: Buffer[] = [];
     for (const [key, p] of [['ssl_certificate', s.tls.certFile], ['ssl_certificate_key', s.tls.keyFile]] as const) {
       try {
-        await readFile(p);
+        pem.push(await readFile(p));
       } catch (e) {
-        throw new ConfigError('WS_CONFIG_READ', file, s.line, key, `cannot read ${p}: ${(e as Error).message}`);
+        throw new ConfigError('WS_CONFIG_READ', file, line, key, `cannot read ${p}: ${(e as Error).message}`);
       }
+    }
+    // As nginx -t does: load the pair, so a key that does not match its certificate fails here.
+    try {
+      createSecureContext({ cert: pem[0], key: pem[1] });
+    } catch (e) {
+      throw new ConfigError('WS_CONFIG_BAD_VALUE', file, line, 'ssl_certificate', `cannot load ${s.tls.certFile} with key ${s.tls.keyFile}: ${(e as Error).message}`);
     }
   }
   return config;
