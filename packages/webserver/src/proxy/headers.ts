@@ -42,6 +42,9 @@ const REBUILT = new Set([
   'x-request-id',
 ]);
 
+/** Lengths of the request header names the loop must look at (hop-by-hop or rebuilt). */
+const REQUEST_CHECK_LENGTHS = new Set([...HOP_BY_HOP, ...REBUILT].map((n) => n.length));
+
 /** The names listed in Connection header values (RFC 9110 7.6.1), lower-cased. */
 function connectionNamed(raw: readonly string[]): Set<string> | undefined {
   let named: Set<string> | undefined;
@@ -120,6 +123,8 @@ export interface RequestHeaderInput {
 export function buildRequestHeaders(raw: readonly string[], input: RequestHeaderInput): string[] {
   const named = connectionNamed(raw);
   const { ctx, trusted, set } = input;
+  const checkAll = named !== undefined || set.size > 0;
+  // The client's headers first (order, case and duplicates kept), then the proxy's own.
   const out: string[] = [];
   let host: string | undefined;
   let xff: string | undefined;
@@ -131,6 +136,11 @@ export function buildRequestHeaders(raw: readonly string[], input: RequestHeader
     const name = raw[i]!;
     const value = raw[i + 1]!;
     if (name.charCodeAt(0) === 58 /* ':' HTTP/2 pseudo-header */) continue;
+    // Hot path: a name of no special length is kept without lower-casing it.
+    if (!checkAll && !REQUEST_CHECK_LENGTHS.has(name.length)) {
+      out.push(name, value);
+      continue;
+    }
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
     if (REBUILT.has(lower)) {
@@ -161,28 +171,42 @@ export function buildRequestHeaders(raw: readonly string[], input: RequestHeader
   }
   const clientHost = host || ctx.host || input.defaultHost || 'localhost';
   const addr = ctx.remoteAddress;
-  const head: string[] = ['Host', clientHost];
-  head.push('X-Forwarded-For', trusted && xff ? `${xff}, ${addr}` : addr);
-  head.push('X-Forwarded-Proto', trusted && xfProto ? xfProto : ctx.scheme);
-  head.push('X-Forwarded-Host', trusted && xfHost ? xfHost : clientHost);
-  head.push('X-Real-IP', trusted && xRealIp ? xRealIp : addr);
-  const element = `for=${forwardedNode(addr)};host=${forwardedValue(clientHost)};proto=${ctx.scheme}`;
-  head.push('Forwarded', trusted && forwarded ? `${forwarded}, ${element}` : element);
-  if (ctx.requestId) head.push('X-Request-Id', ctx.requestId);
-  if (input.upgrade) head.push('Connection', 'Upgrade', 'Upgrade', input.upgrade);
-  if (typeof input.body === 'number') head.push('Content-Length', String(input.body));
-  else if (input.body === 'chunked') head.push('Transfer-Encoding', 'chunked');
-  // setHeaders last: they replace the defaults above of the same name, or remove them (empty value).
-  if (set.size === 0) return head.concat(out);
-  const all = head.concat(out);
-  const result: string[] = [];
-  for (let i = 0; i < all.length; i += 2) if (!set.has(all[i]!.toLowerCase())) result.push(all[i]!, all[i + 1]!);
+  const own: string[] = [
+    'Host', clientHost,
+    'X-Forwarded-For', trusted && xff ? `${xff}, ${addr}` : addr,
+    'X-Forwarded-Proto', trusted && xfProto ? xfProto : ctx.scheme,
+    'X-Forwarded-Host', trusted && xfHost ? xfHost : clientHost,
+    'X-Real-IP', trusted && xRealIp ? xRealIp : addr,
+    'Forwarded', forwardedHeader(trusted ? forwarded : undefined, addr, clientHost, ctx.scheme),
+  ];
+  if (ctx.requestId) own.push('X-Request-Id', ctx.requestId);
+  if (input.upgrade) own.push('Connection', 'Upgrade', 'Upgrade', input.upgrade);
+  if (typeof input.body === 'number') own.push('Content-Length', String(input.body));
+  else if (input.body === 'chunked') own.push('Transfer-Encoding', 'chunked');
+  for (let i = 0; i < own.length; i += 2) {
+    // setHeaders replace the defaults of the same name, or remove them (empty value): below.
+    if (set.size > 0 && set.has(own[i]!.toLowerCase())) continue;
+    out.push(own[i]!, own[i + 1]!);
+  }
   for (const { name, value } of set.values()) {
     if (value === undefined) continue;
     const v = value(ctx, clientHost);
-    if (v !== '') result.push(name, v);
+    if (v !== '') out.push(name, v);
   }
-  return result;
+  return out;
+}
+
+/** RFC 7239 element for this hop, appended to a trusted peer's list. Memoised per (addr, host, proto): a client sends many requests. */
+let lastForwarded = { addr: '', host: '', proto: '', value: '' };
+function forwardedHeader(previous: string | undefined, addr: string, host: string, proto: string): string {
+  const m = lastForwarded;
+  let element: string;
+  if (m.addr === addr && m.host === host && m.proto === proto) element = m.value;
+  else {
+    element = `for=${forwardedNode(addr)};host=${forwardedValue(host)};proto=${proto}`;
+    lastForwarded = { addr, host, proto, value: element };
+  }
+  return previous ? `${previous}, ${element}` : element;
 }
 
 /** The upstream response's headers for the client, and what the proxy learned from them. */
