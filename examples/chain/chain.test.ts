@@ -1,0 +1,360 @@
+/**
+ * `npm start` for real: `node scripts/start.mjs` on free ports runs collectstatic, tsgi-appserver
+ * (2 workers, the demo with DEBUG off) and tsgi-webserver from their built bins, and every
+ * request here goes over a real socket through web server -> app server -> framework. Then the
+ * supervisor is stopped with SIGTERM (no process may be left behind), and a second run checks
+ * that a server dying takes the whole chain down with a message naming it.
+ *
+ * The servers run from dist/ (what users run); scripts/start.mjs builds dist/ with `tsc -b` when
+ * it is missing, hence the generous start timeout.
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import type { IncomingHttpHeaders } from 'node:http';
+import { request } from 'node:http';
+import { connect, createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SITE_CSS = fileURLToPath(new URL('../mysite/static/site.css', import.meta.url));
+const SHOWCASE_CSS = fileURLToPath(new URL('../mysite/showcase/static/showcase/style.css', import.meta.url));
+const HOST = '127.0.0.1';
+/** A second loopback address (Linux routes all of 127/8 to lo): a client the web server is not. */
+const OTHER_CLIENT = '127.0.0.2';
+/** Start-up bound: a cold tsx compile of the demo (or a `tsc -b` when dist/ is missing) on a loaded machine. */
+const START_TIMEOUT_MS = 240_000;
+const STOP_TIMEOUT_MS = 60_000;
+const HAVE_PROC = existsSync('/proc/self/stat');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, HOST, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** One request on a fresh connection (no pooling hides anything), optionally from another local address. */
+function http(port: number, path: string, options: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: HOST, port, path, method: options.method ?? 'GET', headers: options.headers, localAddress: options.localAddress, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(30_000, () => req.destroy(new Error(`no answer to ${options.method ?? 'GET'} ${path} within 30 s`)));
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** True when nothing accepts connections on the port any more. */
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, HOST);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+/** Every live descendant of `pid` with its command line (Linux /proc). */
+function descendants(pid: number): Map<number, string> {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Field 4 (ppid) follows the command name in parentheses, which may itself hold spaces.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // exited while we looked
+    }
+  }
+  const found = new Map<number, string>();
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      try {
+        found.set(child, readFileSync(`/proc/${child}/cmdline`, 'utf8').replaceAll('\0', ' ').trim());
+      } catch {
+        continue;
+      }
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/** A process still exists and is not a zombie (dead, only waiting to be reaped). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `node scripts/start.mjs` with its output collected, the way a user runs `npm start`. */
+class Demo {
+  readonly port: number;
+  readonly appPort: number;
+  readonly child: ChildProcess;
+  output = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(port: number, appPort: number) {
+    this.port = port;
+    this.appPort = appPort;
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), APP_PORT: String(appPort) };
+    // The demo's defaults are under test: nothing from the caller's environment may change them.
+    for (const name of ['TSGI_DEBUG', 'TSGI_ALLOWED_HOSTS', 'TSGI_SECRET_KEY', 'NODE_OPTIONS', 'TSGI_APPSERVER_ARGS']) delete env[name];
+    this.child = spawn(process.execPath, ['scripts/start.mjs'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.setEncoding('utf8').on('data', (s: string) => (this.output += s));
+    this.child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.output += s));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves when the ready line is printed; rejects with the output when start.mjs exits first or time runs out. */
+  async ready(): Promise<void> {
+    const line = `tsgi demo: http://${HOST}:${this.port}/ (tsgi-webserver -> tsgi-appserver x2 -> tsgi-framework)\n`;
+    try {
+      await waitFor('the ready line', () => {
+        if (!this.running) throw new Error(`start.mjs exited (${this.child.exitCode ?? this.child.signalCode}) before it was ready`);
+        return this.output.includes(line);
+      }, START_TIMEOUT_MS);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- start.mjs output ---\n${this.output}`);
+    }
+  }
+
+  /** The supervisor's servers and their workers, by command line. */
+  processes(): { all: Map<number, string>; appserver: number[]; webserver: number[] } {
+    const all = descendants(this.child.pid!);
+    const pids = (bin: string) => [...all].filter(([, cmd]) => cmd.includes(bin)).map(([pid]) => pid);
+    return { all, appserver: pids('packages/appserver/'), webserver: pids('packages/webserver/') };
+  }
+
+  /** Last resort for a failed test: nothing may outlive it. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    const leftovers = HAVE_PROC ? [...descendants(this.child.pid!).keys()] : [];
+    this.child.kill('SIGKILL');
+    for (const pid of leftovers) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await this.exited;
+  }
+}
+
+/** `name=value` of a Set-Cookie header, by cookie name. */
+function cookie(headers: IncomingHttpHeaders, name: string): string {
+  const line = (headers['set-cookie'] ?? []).find((c) => c.startsWith(`${name}=`));
+  assert.ok(line, `a ${name} cookie in ${JSON.stringify(headers['set-cookie'])}`);
+  return line.split(';')[0]!;
+}
+
+describe('npm start: tsgi-webserver -> tsgi-appserver x2 -> tsgi-framework on examples/mysite', () => {
+  let demo: Demo;
+  let otherClientWorks = false;
+
+  before(async () => {
+    demo = new Demo(await freePort(), await freePort());
+    await demo.ready();
+    otherClientWorks = await http(demo.port, '/static/site.css', { localAddress: OTHER_CLIENT }).then(() => true, () => false);
+  });
+
+  after(async () => {
+    await demo?.kill();
+  });
+
+  it('serves the home page through the web server from the app server', async () => {
+    const home = await http(demo.port, '/');
+    assert.equal(home.status, 200, home.body);
+    assert.match(String(home.headers['content-type']), /^text\/html; charset=utf-8/);
+    assert.match(home.body, /<title>mysite: it works<\/title>/);
+    assert.match(home.body, /The install worked successfully!/);
+    assert.match(home.body, /<link rel="stylesheet" href="\/static\/site\.css">/);
+    // DEBUG is off by default: no "DEBUG is on" note, and a missing page is the plain 404.
+    assert.doesNotMatch(home.body, /DEBUG is on/);
+    const missing = await http(demo.port, '/no/such/page/');
+    assert.equal(missing.status, 404);
+    assert.doesNotMatch(missing.body, /urlpatterns/);
+  });
+
+  it('serves STATIC_URL itself from the collected files (the app server cannot: DEBUG is off)', async () => {
+    for (const [path, file] of [['/static/site.css', SITE_CSS], ['/static/showcase/style.css', SHOWCASE_CSS]] as const) {
+      const css = await http(demo.port, path);
+      assert.equal(css.status, 200, `${path}: ${css.body}`);
+      assert.match(String(css.headers['content-type']), /^text\/css/);
+      assert.equal(css.body, await readFile(file, 'utf8'), `${path} is the file of the project`);
+      // collectstatic keeps mtimes, and the web server's static handler dates the file it sent.
+      assert.equal(css.headers['last-modified'], (await stat(file)).mtime.toUTCString(), `${path}: Last-Modified of the file on disk`);
+      assert.match(String(css.headers['cache-control']), /max-age=3600/, 'expires = "1h" of examples/chain/webserver.toml');
+      assert.ok(css.headers.etag, `${path}: an ETag`);
+      const again = await http(demo.port, path, { headers: { 'if-none-match': css.headers.etag } });
+      assert.equal(again.status, 304, 'conditional GET answered by the web server');
+      assert.equal(again.body, '');
+      // The same path straight at the app server: the framework does not serve static files
+      // with DEBUG off, so the 200 above can only have come from the web server.
+      const direct = await http(demo.appPort, path);
+      assert.equal(direct.status, 404, `${path} from the app server directly`);
+    }
+  });
+
+  it('accepts a form POST carrying the CSRF token of the page\'s cookie, and refuses one without', async () => {
+    const page = await http(demo.port, '/showcase/?name=Ada&tag=a&tag=b');
+    assert.equal(page.status, 200);
+    assert.match(page.body, /Hello, Ada!/);
+    const csrf = cookie(page.headers, 'csrftoken');
+    const token = csrf.slice('csrftoken='.length);
+    const origin = `http://${HOST}:${demo.port}`;
+    const form = await http(demo.port, '/showcase/form/', {
+      method: 'POST',
+      headers: { cookie: csrf, origin, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams([['csrfmiddlewaretoken', token], ['title', 'Hello'], ['color', 'red'], ['color', 'blue']]).toString(),
+    });
+    assert.equal(form.status, 200, form.body);
+    assert.match(form.body, /<th>title<\/th><td>Hello<\/td>/);
+    assert.match(form.body, /<th>color<\/th><td>red, blue<\/td>/);
+    const forged = await http(demo.port, '/showcase/form/', {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'title=Hello',
+    });
+    assert.equal(forged.status, 403, 'no CSRF cookie: refused');
+  });
+
+  it('answers a JSON API route (GET and a CSRF-checked JSON POST) and typed route parameters', async () => {
+    const page = await http(demo.port, '/showcase/');
+    const csrf = cookie(page.headers, 'csrftoken');
+    const got = await http(demo.port, '/showcase/api/?tag=a&tag=b', { headers: { accept: 'application/json' } });
+    assert.equal(got.status, 200);
+    assert.match(String(got.headers['content-type']), /^application\/json/);
+    const json = JSON.parse(got.body) as { request: { method: string; query: Record<string, string[]>; host: string; scheme: string } };
+    assert.equal(json.request.method, 'GET');
+    assert.deepEqual(json.request.query, { tag: ['a', 'b'] });
+    assert.equal(json.request.host, `${HOST}:${demo.port}`, 'the Host the browser sent, kept by the proxy');
+    assert.equal(json.request.scheme, 'http');
+    const posted = await http(demo.port, '/showcase/api/', {
+      method: 'POST',
+      headers: { cookie: csrf, 'x-csrftoken': csrf.slice('csrftoken='.length), origin: `http://${HOST}:${demo.port}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ hello: 'world', n: [1, 2] }),
+    });
+    assert.equal(posted.status, 200, posted.body);
+    assert.deepEqual((JSON.parse(posted.body) as { json: unknown }).json, { hello: 'world', n: [1, 2] });
+    const item = await http(demo.port, '/showcase/items/42/');
+    assert.deepEqual(JSON.parse(item.body), { id: 42, type: 'number', url: '/showcase/items/42/' });
+  });
+
+  it('shows the view the test\'s own address, passed on by the trusted web server, and not a forged one', async (t) => {
+    if (!otherClientWorks) return t.skip(`cannot connect from ${OTHER_CLIENT} on this system`);
+    // The app server's peer is the web server (127.0.0.1); only X-Forwarded-For/Forwarded from
+    // that trusted proxy can tell the view the client is 127.0.0.2.
+    const api = await http(demo.port, '/showcase/api/', { localAddress: OTHER_CLIENT });
+    assert.equal(api.status, 200, api.body);
+    assert.equal((JSON.parse(api.body) as { request: { client: string } }).request.client, OTHER_CLIENT);
+    const forged = await http(demo.port, '/showcase/api/', { localAddress: OTHER_CLIENT, headers: { 'x-forwarded-for': '203.0.113.9' } });
+    assert.equal(forged.status, 200, forged.body);
+    assert.equal((JSON.parse(forged.body) as { request: { client: string } }).request.client, OTHER_CLIENT, 'a client cannot choose its address');
+    // Straight at the app server the client is the peer itself; its own X-Forwarded-For is ignored
+    // because 127.0.0.2 is not a trusted proxy.
+    const direct = await http(demo.appPort, '/showcase/api/', { localAddress: OTHER_CLIENT, headers: { 'x-forwarded-for': '203.0.113.9' } });
+    assert.equal((JSON.parse(direct.body) as { request: { client: string } }).request.client, OTHER_CLIENT);
+  });
+
+  it('stops everything on SIGTERM: the servers, their workers, the ports and the temp dir', async (t) => {
+    let pids: number[] = [];
+    if (HAVE_PROC) {
+      const { all, appserver, webserver } = demo.processes();
+      // appserver: master + 2 workers; webserver: master + its workers (2 in webserver.toml).
+      assert.ok(appserver.length >= 3, `the app server and 2 workers run: ${JSON.stringify([...all])}`);
+      assert.ok(webserver.length >= 2, `the web server master and its workers run: ${JSON.stringify([...all])}`);
+      pids = [...all.keys()];
+    } else {
+      t.diagnostic('no /proc: the process check is limited to the ports');
+    }
+    const tempDir = /static files from (\S+)\/static;/.exec(demo.output)?.[1];
+    assert.ok(tempDir && existsSync(tempDir), 'start.mjs names its temp dir');
+
+    demo.child.kill('SIGTERM');
+    const timer = setTimeout(() => demo.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    const { code, signal } = await demo.exited;
+    clearTimeout(timer);
+    assert.equal(signal, null, `start.mjs exited by itself, not killed:\n${demo.output}`);
+    assert.equal(code, 0, demo.output);
+    assert.match(demo.output, /tsgi demo: SIGTERM received/);
+    assert.match(demo.output, /graceful stop complete/, 'the web server got its graceful stop (QUIT)');
+    await waitFor('every child process to be gone', () => pids.every((pid) => !alive(pid)), 10_000).catch(() => {
+      assert.fail(`left behind: ${pids.filter(alive).join(', ')}\n${demo.output}`);
+    });
+    assert.ok(await refused(demo.port), 'the web server port is closed');
+    assert.ok(await refused(demo.appPort), 'the app server port is closed');
+    assert.ok(!existsSync(tempDir), 'the temp STATIC_ROOT and config are removed');
+  });
+});
+
+describe('npm start: a server that dies takes the chain down', () => {
+  let demo: Demo;
+
+  before(async () => {
+    demo = new Demo(await freePort(), await freePort());
+    await demo.ready();
+  });
+
+  after(async () => {
+    await demo?.kill();
+  });
+
+  it('stops the web server and exits 1 naming the app server when the app server is killed', async (t) => {
+    if (!HAVE_PROC) return t.skip('needs /proc to find the processes');
+    const { all, appserver } = demo.processes();
+    const master = Number(/tsgi-appserver pid (\d+)/.exec(demo.output)?.[1]);
+    assert.ok(appserver.includes(master), `the printed app server pid ${master} is a child: ${JSON.stringify([...all])}`);
+    process.kill(master, 'SIGKILL');
+    const timer = setTimeout(() => demo.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    const { code, signal } = await demo.exited;
+    clearTimeout(timer);
+    assert.equal(signal, null, demo.output);
+    assert.equal(code, 1, demo.output);
+    assert.match(demo.output, new RegExp(`tsgi demo: tsgi-appserver \\(pid ${master}\\) was killed by SIGKILL; stopping the others`));
+    // Its orphaned workers and the whole web server are gone too.
+    await waitFor('every child process to be gone', () => [...all.keys()].every((pid) => !alive(pid)), 10_000).catch(() => {
+      assert.fail(`left behind: ${[...all.keys()].filter(alive).join(', ')}\n${demo.output}`);
+    });
+    assert.ok(await refused(demo.port), 'the web server port is closed');
+  });
+});

@@ -1,0 +1,336 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the whole tsgi chain on the demo project (examples/mysite), as production runs it.
+ *
+ *   collectstatic          the demo's static files, copied into a temp STATIC_ROOT
+ *   tsgi-appserver         -b 127.0.0.1:$APP_PORT -w 2 mysite/tsgi.ts:application (DEBUG off)
+ *   tsgi-webserver         127.0.0.1:$PORT: /static/ from STATIC_ROOT itself, the rest proxied
+ *
+ * One supervisor (this process) owns the servers, like honcho/foreman: their output comes out
+ * here prefixed with their name; SIGINT/SIGTERM/SIGHUP stop them gracefully (the web server
+ * first, with SIGQUIT so requests in flight finish, then the app server with the signal
+ * received); a second signal kills them at once; when either server dies on its own the other is
+ * stopped and this process exits 1 saying which one died and how.
+ *
+ * Environment: PORT (web server, default 8080), APP_PORT (app server, default 8000), and the
+ * demo's own TSGI_DEBUG (default 0), TSGI_ALLOWED_HOSTS (default 127.0.0.1,localhost) and
+ * TSGI_SECRET_KEY (default: random per run, so sessions end with the process).
+ *
+ * The servers run from their built bins (packages/X/bin/*.js -> dist/), which is what users run;
+ * when a dist/ is missing it is built first with `tsc -b`. The demo's .ts files are loaded by the
+ * app server through tsx.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PROJECT = join(ROOT, 'examples/mysite');
+const CONFIG_TEMPLATE = join(ROOT, 'examples/chain/webserver.toml');
+const APP = 'mysite/tsgi.ts:application';
+const APP_WORKERS = 2;
+const HOST = '127.0.0.1';
+/** How long the chain may take to answer its first request (a cold tsx compile on a busy machine). */
+const READY_TIMEOUT_MS = 120_000;
+/** After a graceful stop signal: the web server's grace, then the app server's (its --graceful-timeout is 30 s). */
+const WEB_STOP_MS = 15_000;
+const APP_STOP_MS = 40_000;
+
+/** Prints a line of the supervisor's own. */
+function say(line, stream = process.stdout) {
+  stream.write(`tsgi demo: ${line}\n`);
+}
+
+// A closed stdout (`npm start | head`) must not crash the supervisor and orphan the servers.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+
+/** A TCP port from the environment, or the default; anything else is a usage error. */
+function portFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) {
+    say(`${name}=${JSON.stringify(raw)} is not a TCP port (1-65535)`, process.stderr);
+    process.exit(2);
+  }
+  return port;
+}
+
+const PORT = portFromEnv('PORT', 8080);
+const APP_PORT = portFromEnv('APP_PORT', 8000);
+if (PORT === APP_PORT) {
+  say(`PORT and APP_PORT are both ${PORT}; the web server and the app server need a port each`, process.stderr);
+  process.exit(2);
+}
+
+/** @typedef {{ name: string, child: import('node:child_process').ChildProcess, exited: Promise<{ code: number | null, signal: string | null }> }} Supervised */
+/** Every child started, exited or not: a dead master's process group may still hold its workers. @type {Supervised[]} */
+const started = [];
+let stopping = false;
+let forced = false;
+let tmp;
+
+/** The children whose own process has not exited yet. */
+function running() {
+  return started.filter((e) => e.child.exitCode === null && e.child.signalCode === null);
+}
+
+/** Copies each line of `from` to `to`, prefixed with the child's name. */
+function relay(name, from, to) {
+  const prefix = `${name.padEnd(13)} | `;
+  createInterface({ input: from, crlfDelay: Infinity }).on('line', (line) => to.write(prefix + line + '\n'));
+}
+
+/**
+ * Starts `node ARGS` in its own process group (so a terminal's Ctrl-C reaches only this
+ * supervisor, which stops the servers in order, and so a forced stop can kill a master and its
+ * workers together).
+ */
+function start(name, args, options = {}) {
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  relay(name, child.stdout, process.stdout);
+  relay(name, child.stderr, process.stderr);
+  const exited = new Promise((resolve) => {
+    child.once('error', (error) => {
+      say(`${name} could not start: ${error.message}`, process.stderr);
+      resolve({ code: 1, signal: null });
+    });
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const entry = { name, child, exited };
+  started.push(entry);
+  return entry;
+}
+
+/** "exited with code 1" / "was killed by SIGKILL". */
+function describeExit({ code, signal }) {
+  return signal ? `was killed by ${signal}` : `exited with code ${code}`;
+}
+
+/** Signals the whole process group of a child (the master and its workers); ESRCH means gone. */
+function signalGroup(entry, signal) {
+  try {
+    process.kill(-entry.child.pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True while any process of the child's group (a master or a worker it left) still exists. */
+function groupAlive(entry) {
+  return signalGroup(entry, 0);
+}
+
+/** Sends `signal` to the child and waits up to `graceMs` for it to exit, then kills its group. */
+async function stopChild(entry, signal, graceMs) {
+  if (entry.child.exitCode === null && entry.child.signalCode === null) entry.child.kill(signal);
+  const timer = setTimeout(() => {
+    say(`${entry.name} did not stop within ${graceMs / 1000} s after ${signal}; killing it`, process.stderr);
+    forced = true;
+    signalGroup(entry, 'SIGKILL');
+  }, graceMs);
+  await entry.exited;
+  clearTimeout(timer);
+}
+
+/**
+ * A master that exits normally takes its workers with it; one that died (SIGKILL, crash) may
+ * leave them running. Whatever is left of a child's process group after a short grace is killed,
+ * so nothing outlives the demo.
+ */
+async function sweep(entry) {
+  for (let i = 0; i < 50 && groupAlive(entry); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!groupAlive(entry)) return;
+  say(`${entry.name} (pid ${entry.child.pid}) left processes behind in its group; killing them`, process.stderr);
+  forced = true;
+  signalGroup(entry, 'SIGKILL');
+}
+
+/** Stops whatever runs, web server first (graceful), then the rest; exits with `code`. */
+async function shutdown(code, signal = 'SIGTERM') {
+  if (stopping) return;
+  stopping = true;
+  const web = running().find((e) => e.name === 'tsgi-webserver');
+  // nginx's signals: QUIT is the graceful stop (TERM/INT stop at once).
+  if (web) await stopChild(web, 'SIGQUIT', WEB_STOP_MS);
+  await Promise.all(running().map((e) => stopChild(e, signal, APP_STOP_MS)));
+  await Promise.all(started.map(sweep));
+  if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => {});
+  process.exit(forced && code === 0 ? 1 : code);
+}
+
+/** Kills every group still alive, synchronously: the last word when this process exits anyhow. */
+process.on('exit', () => {
+  for (const entry of started) signalGroup(entry, 'SIGKILL');
+});
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (!stopping) {
+      say(`${signal} received: stopping tsgi-webserver, then tsgi-appserver (again to kill at once)`);
+      void shutdown(0, signal === 'SIGHUP' ? 'SIGTERM' : signal);
+      return;
+    }
+    say(`${signal} received again: killing everything now`, process.stderr);
+    forced = true;
+    for (const entry of started) signalGroup(entry, 'SIGKILL');
+  });
+}
+
+/** A server that exits while we are not stopping takes the chain down with it. */
+function superviseServer(entry) {
+  void entry.exited.then((how) => {
+    if (stopping) return;
+    say(`${entry.name} (pid ${entry.child.pid}) ${describeExit(how)}; stopping the others`, process.stderr);
+    void shutdown(1);
+  });
+}
+
+/** Builds dist/ with `tsc -b` when a package's build output is missing (a fresh clone without `npm install`). */
+async function ensureBuilt() {
+  const needed = ['tsgi/dist/index.js', 'appserver/dist/cli.js', 'webserver/dist/cli.js', 'framework/dist/cli.js'];
+  const missing = needed.filter((file) => !existsSync(join(ROOT, 'packages', file)));
+  if (missing.length === 0) return;
+  say(`building dist/ first (missing: ${missing.join(', ')}): tsc -b`);
+  const tsc = spawn(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b'], { cwd: ROOT, stdio: 'inherit' });
+  const code = await new Promise((resolve) => {
+    tsc.once('error', () => resolve(1));
+    tsc.once('exit', (c) => resolve(c ?? 1));
+  });
+  if (code !== 0) {
+    say('tsc -b failed (see above); run `npm install` (or `npm run build`) and try again', process.stderr);
+    process.exit(1);
+  }
+}
+
+/** The web server config: examples/chain/webserver.toml with the ports and STATIC_ROOT filled in. */
+async function webserverConfig(staticRoot) {
+  let text = await readFile(CONFIG_TEMPLATE, 'utf8');
+  const fill = (key, pattern, value) => {
+    const matches = text.match(new RegExp(pattern.source, 'gm'));
+    if (matches?.length !== 1) throw new Error(`${CONFIG_TEMPLATE}: expected one \`${key} = ...\` line to fill in, found ${matches?.length ?? 0}`);
+    text = text.replace(new RegExp(pattern.source, 'm'), `${key} = ${value}`);
+  };
+  fill('listen', /^\s*listen\s*=.*$/, JSON.stringify([`${HOST}:${PORT}`]));
+  fill('server', /^\s*server\s*=.*$/, JSON.stringify([`${HOST}:${APP_PORT}`]));
+  fill('alias', /^\s*alias\s*=.*$/, JSON.stringify(`${staticRoot}/`));
+  return text;
+}
+
+/** One GET through the chain: the status, or undefined when nothing answered. */
+function probe(path) {
+  return new Promise((resolve) => {
+    const req = request({ host: HOST, port: PORT, path, agent: false, timeout: 5_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(undefined));
+    req.end();
+  });
+}
+
+/** True when something accepts a TCP connection on HOST:port. */
+function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = connect(port, HOST);
+    socket.setTimeout(2_000, () => socket.destroy());
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('close', () => resolve(false));
+  });
+}
+
+/**
+ * Waits (bounded) until the app server's socket accepts connections, so the web server's first
+ * proxied requests are not refused (and the upstream not marked down) while it boots. The master
+ * binds before it forks; connections made before a worker is up wait in the listen backlog.
+ */
+async function waitForAppServer(deadline) {
+  while (!stopping && Date.now() < deadline) {
+    if (await accepts(APP_PORT)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+/** Waits (bounded) until the home page comes back through web server, app server and framework. */
+async function waitUntilReady(deadline) {
+  while (!stopping && Date.now() < deadline) {
+    const status = await probe('/');
+    // 502/503/504 are the web server saying the app server is not there yet.
+    if (status !== undefined && status < 500) return status;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return undefined;
+}
+
+async function main() {
+  await ensureBuilt();
+  tmp = await mkdtemp(join(tmpdir(), 'tsgi-demo-'));
+  const staticRoot = join(tmp, 'static');
+
+  const collect = start('collectstatic', ['--import', import.meta.resolve('tsx'), join(ROOT, 'examples/chain/collectstatic.ts'), staticRoot]);
+  const collected = await collect.exited;
+  if (stopping) return;
+  if (collected.code !== 0) {
+    say(`collectstatic ${describeExit(collected)}`, process.stderr);
+    return shutdown(1);
+  }
+  const configFile = join(tmp, 'webserver.toml');
+  await writeFile(configFile, await webserverConfig(staticRoot));
+
+  const appEnv = {
+    TSGI_DEBUG: process.env.TSGI_DEBUG ?? '0',
+    TSGI_ALLOWED_HOSTS: process.env.TSGI_ALLOWED_HOSTS ?? `${HOST},localhost`,
+    TSGI_SECRET_KEY: process.env.TSGI_SECRET_KEY ?? randomBytes(48).toString('base64url'),
+  };
+  const appserver = start(
+    'tsgi-appserver',
+    [join(ROOT, 'packages/appserver/bin/tsgi-appserver.js'), '-b', `${HOST}:${APP_PORT}`, '-w', String(APP_WORKERS), APP],
+    { cwd: PROJECT, env: appEnv },
+  );
+  superviseServer(appserver);
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  if (!(await waitForAppServer(deadline))) {
+    if (stopping) return;
+    say(`tsgi-appserver accepted no connection on ${HOST}:${APP_PORT} within ${READY_TIMEOUT_MS / 1000} s; stopping`, process.stderr);
+    return shutdown(1);
+  }
+  const webserver = start('tsgi-webserver', [join(ROOT, 'packages/webserver/bin/tsgi-webserver.js'), '-c', configFile], { cwd: tmp });
+  superviseServer(webserver);
+
+  const status = await waitUntilReady(deadline);
+  if (stopping) return;
+  if (status === undefined) {
+    say(`nothing answered on http://${HOST}:${PORT}/ within ${READY_TIMEOUT_MS / 1000} s; stopping`, process.stderr);
+    return shutdown(1);
+  }
+  say(`http://${HOST}:${PORT}/ (tsgi-webserver -> tsgi-appserver x${APP_WORKERS} -> tsgi-framework)`);
+  say(
+    `tsgi-webserver pid ${webserver.child.pid} on ${HOST}:${PORT}, tsgi-appserver pid ${appserver.child.pid} on ${HOST}:${APP_PORT}, ` +
+      `static files from ${staticRoot}; Ctrl-C stops them`,
+  );
+}
+
+main().catch((error) => {
+  say(`failed: ${error instanceof Error ? error.message : String(error)}`, process.stderr);
+  void shutdown(1);
+});
