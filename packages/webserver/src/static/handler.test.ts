@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile, readlink, rm, unlink, utimes, writeFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -460,6 +460,37 @@ describe('open-file cache', () => {
     } finally {
       await s.close();
       await t.remove();
+    }
+  });
+
+  it('keeps at most `max` files open and closes them all on close()', async (t) => {
+    if (process.platform !== 'linux') {
+      t.skip('counts descriptors through /proc/self/fd');
+      return;
+    }
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 6; i++) files[`f${i}.bin`] = randomBytes(100 * 1024);
+    const tr = await makeTree(files);
+    const openUnderRoot = async () => {
+      let n = 0;
+      for (const fd of await readdir('/proc/self/fd')) {
+        const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+        if (target.startsWith(tr.root)) n++;
+      }
+      return n;
+    };
+    const s = await serveStatic({ root: tr.root, openFileCache: { max: 2, hotMaxFileSize: 0 } });
+    try {
+      for (let round = 0; round < 2; round++) {
+        for (let i = 0; i < 6; i++) assert.ok((await get(`${s.url}/f${i}.bin`)).body.equals(files[`f${i}.bin`] as Buffer));
+      }
+      const open = await openUnderRoot();
+      assert.ok(open >= 1 && open <= 2, `open descriptors under the root: ${open} (cached, at most max = 2)`);
+      await s.handler.close();
+      await eventually(async () => (await openUnderRoot()) === 0, 'every descriptor closed');
+    } finally {
+      await s.close();
+      await tr.remove();
     }
   });
 
