@@ -240,6 +240,11 @@ const isSameSite = (v: unknown) =>
 /**
  * The settings table: every setting once, with its default, its check and its help text.
  * `defineSettings` and `tsgi-admin check` both read it.
+ *
+ * @example
+ * ```ts
+ * SETTING_DEFINITIONS.find((d) => d.name === 'APPEND_SLASH')?.help; // 'redirect to the slashed URL when it resolves'
+ * ```
  */
 export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
   { name: 'DEBUG', default: false, check: isBool, help: 'technical error pages; never in production' },
@@ -363,7 +368,14 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
   },
 ];
 
-/** The middleware `startproject` lists, in Django's order. */
+/**
+ * The middleware `startproject` lists, in Django's order.
+ *
+ * @example
+ * ```ts
+ * defineSettings({ MIDDLEWARE: [...DEFAULT_MIDDLEWARE, myMiddleware] });
+ * ```
+ */
 export const DEFAULT_MIDDLEWARE: readonly BuiltinMiddlewareName[] = [
   'SecurityMiddleware',
   'SessionMiddleware',
@@ -444,7 +456,14 @@ export function installedApps(settings: Settings): ResolvedApp[] {
   });
 }
 
-/** Settings keys whose values are masked on debug pages (Django's `HIDDEN_SETTINGS`). */
+/**
+ * Settings keys whose values are masked on debug pages (Django's `HIDDEN_SETTINGS`).
+ *
+ * @example
+ * ```ts
+ * HIDDEN_SETTINGS.test('STRIPE_API_KEY'); // true: shown as ******** on debug pages
+ * ```
+ */
 export const HIDDEN_SETTINGS = /API|TOKEN|KEY|SECRET|PASS|SIGNATURE|COOKIE/i;
 
 function describe(value: unknown): string {

@@ -7,12 +7,26 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ImproperlyConfigured } from './exceptions.js';
 
-/** Why a signed value was refused. */
+/**
+ * Why a signed value was refused.
+ *
+ * @example
+ * ```ts
+ * try { signer.unsign(token); } catch (e) { if (e instanceof BadSignature) return new HttpResponseBadRequest(); }
+ * ```
+ */
 export class BadSignature extends Error {
   readonly code = 'TSGI_FW_BAD_SIGNATURE';
 }
 
-/** The signature was valid but older than `maxAge`. */
+/**
+ * The signature was valid but older than `maxAge`.
+ *
+ * @example
+ * ```ts
+ * signer.unsign(token, { maxAge: 3600 }); // throws SignatureExpired after an hour
+ * ```
+ */
 export class SignatureExpired extends BadSignature {}
 
 const derived = new Map<string, Buffer>();

@@ -100,7 +100,14 @@ export class FileResponse extends HttpResponseBase {
   }
 }
 
-/** RFC 6266 Content-Disposition with an RFC 8187 `filename*` for non-ASCII names. */
+/**
+ * RFC 6266 Content-Disposition with an RFC 8187 `filename*` for non-ASCII names.
+ *
+ * @example
+ * ```ts
+ * contentDisposition('report.pdf', true); // 'attachment; filename="report.pdf"'
+ * ```
+ */
 export function contentDisposition(filename: string, attachment: boolean): string {
   const type = attachment ? 'attachment' : 'inline';
   if (/^[\x20-\x7e]*$/.test(filename)) {

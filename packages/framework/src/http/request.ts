@@ -36,7 +36,14 @@ import type { Resolver, ResolverMatch } from '../urls/resolver.js';
 import { reverse, type ReverseOptions } from '../urls/reverse.js';
 import type { Session } from '../sessions/session.js';
 
-/** Methods that do not change state (RFC 9110 section 9.2.1). */
+/**
+ * Methods that do not change state (RFC 9110 section 9.2.1).
+ *
+ * @example
+ * ```ts
+ * SAFE_METHODS.has(request.method); // same as request.isSafeMethod()
+ * ```
+ */
 export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /**
@@ -57,6 +64,13 @@ export function rawHeader(raw: readonly string[], lowerName: string): string | n
 
 /**
  * The request a view and every middleware receive.
+ *
+ * @example
+ * ```ts
+ * const page = Number(request.GET.get('page') ?? 1);
+ * const { title } = await request.json<{ title: string }>();
+ * request.getHost(); request.isSecure(); request.client.address;
+ * ```
  */
 export class HttpRequest<P extends RouteParams = RouteParams> {
   /** The TSGI (fetch) Request, for anything this class does not cover. */

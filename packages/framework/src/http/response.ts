@@ -34,6 +34,14 @@ export interface ResponseInit {
 /**
  * What every response shares: status, headers, cookies, and the conversion to fetch.
  * Subclasses define the body.
+ *
+ * @example
+ * ```ts
+ * function noStore<R extends HttpResponseBase>(response: R): R {
+ *   response.headers.set('Cache-Control', 'no-store');
+ *   return response;
+ * }
+ * ```
  */
 export abstract class HttpResponseBase {
   /** Status code; settable until the response is sent. */
@@ -248,14 +256,28 @@ export class HttpResponseRedirect extends HttpResponse {
   }
 }
 
-/** A permanent redirect (301). */
+/**
+ * A permanent redirect (301).
+ *
+ * @example
+ * ```ts
+ * return new HttpResponsePermanentRedirect('/new-home/');
+ * ```
+ */
 export class HttpResponsePermanentRedirect extends HttpResponseRedirect {
   constructor(url: string, init: ResponseInit = {}) {
     super(url, { status: 301, ...init });
   }
 }
 
-/** 304 Not Modified: no body, no content type. */
+/**
+ * 304 Not Modified: no body, no content type.
+ *
+ * @example
+ * ```ts
+ * if (request.header('if-none-match') === etag) return new HttpResponseNotModified();
+ * ```
+ */
 export class HttpResponseNotModified extends HttpResponse {
   constructor(init: ResponseInit = {}) {
     super('', { ...init, status: 304 });
@@ -263,21 +285,42 @@ export class HttpResponseNotModified extends HttpResponse {
   }
 }
 
-/** 400. */
+/**
+ * 400.
+ *
+ * @example
+ * ```ts
+ * return new HttpResponseBadRequest('missing field: title');
+ * ```
+ */
 export class HttpResponseBadRequest extends HttpResponse {
   constructor(content: Content = '', init: ResponseInit = {}) {
     super(content, { ...init, status: 400 });
   }
 }
 
-/** 403. */
+/**
+ * 403.
+ *
+ * @example
+ * ```ts
+ * return new HttpResponseForbidden('not yours');
+ * ```
+ */
 export class HttpResponseForbidden extends HttpResponse {
   constructor(content: Content = '', init: ResponseInit = {}) {
     super(content, { ...init, status: 403 });
   }
 }
 
-/** 404. */
+/**
+ * 404.
+ *
+ * @example
+ * ```ts
+ * return new HttpResponseNotFound('<h1>No such page</h1>');
+ * ```
+ */
 export class HttpResponseNotFound extends HttpResponse {
   constructor(content: Content = '', init: ResponseInit = {}) {
     super(content, { ...init, status: 404 });
@@ -299,14 +342,28 @@ export class HttpResponseNotAllowed extends HttpResponse {
   }
 }
 
-/** 410. */
+/**
+ * 410.
+ *
+ * @example
+ * ```ts
+ * return new HttpResponseGone('this article was removed');
+ * ```
+ */
 export class HttpResponseGone extends HttpResponse {
   constructor(content: Content = '', init: ResponseInit = {}) {
     super(content, { ...init, status: 410 });
   }
 }
 
-/** 500. */
+/**
+ * 500.
+ *
+ * @example
+ * ```ts
+ * return new HttpResponseServerError('try again later');
+ * ```
+ */
 export class HttpResponseServerError extends HttpResponse {
   constructor(content: Content = '', init: ResponseInit = {}) {
     super(content, { ...init, status: 500 });
@@ -403,6 +460,12 @@ function decodeSafe(url: string): string {
 /**
  * Wraps a fetch `Response` a view returned so middleware can read and set its headers; the
  * original body (and any TSGI file marker) goes out unchanged.
+ *
+ * @example
+ * ```ts
+ * const wrapped = new WrappedResponse(new Response('hi'));
+ * wrapped.headers.set('X-Extra', '1');
+ * ```
  */
 export class WrappedResponse extends HttpResponseBase {
   readonly original: Response;

@@ -10,7 +10,14 @@ import { CommonMiddleware } from './common.js';
 import { CsrfViewMiddleware } from './csrf.js';
 import { XFrameOptionsMiddleware } from './clickjacking.js';
 
-/** Name -> factory. */
+/**
+ * Name -> factory.
+ *
+ * @example
+ * ```ts
+ * BUILTIN_MIDDLEWARE.SecurityMiddleware === SecurityMiddleware; // true
+ * ```
+ */
 export const BUILTIN_MIDDLEWARE: Readonly<Record<BuiltinMiddlewareName, Middleware>> & Readonly<Record<string, Middleware | undefined>> = {
   SecurityMiddleware,
   SessionMiddleware,

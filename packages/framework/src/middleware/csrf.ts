@@ -25,7 +25,14 @@ const SECRET_LENGTH = 32;
 const TOKEN_LENGTH = 64;
 const VALID = /^[a-zA-Z0-9]+$/;
 
-/** Failure reasons (Django's texts, so its documentation applies). */
+/**
+ * Failure reasons (Django's texts, so its documentation applies).
+ *
+ * @example
+ * ```ts
+ * CSRF_REASONS.NO_CSRF_COOKIE; // 'CSRF cookie not set.'
+ * ```
+ */
 export const CSRF_REASONS = {
   NO_REFERER: 'Referer checking failed - no Referer.',
   BAD_REFERER: 'Referer checking failed - %s does not match any trusted origins.',
@@ -100,13 +107,28 @@ export function getToken(request: HttpRequest): string {
   return mask(secret);
 }
 
-/** A new secret (call at login, Django's `rotate_token`). */
+/**
+ * A new secret (call at login, Django's `rotate_token`).
+ *
+ * @example
+ * ```ts
+ * request.session.set('userId', user.id);
+ * rotateToken(request); // after login
+ * ```
+ */
 export function rotateToken(request: HttpRequest): void {
   request.meta[COOKIE_SECRET] = randomString(SECRET_LENGTH);
   request.meta[COOKIE_NEEDS_UPDATE] = true;
 }
 
-/** The hidden form field carrying the token, for templates. */
+/**
+ * The hidden form field carrying the token, for templates.
+ *
+ * @example
+ * ```ts
+ * new HttpResponse(`<form method="post">${csrfInput(request)}<button>Vote</button></form>`);
+ * ```
+ */
 export function csrfInput(request: HttpRequest): string {
   return `<input type="hidden" name="csrfmiddlewaretoken" value="${escapeHtml(getToken(request))}">`;
 }

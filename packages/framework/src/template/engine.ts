@@ -11,7 +11,14 @@ import { Eta } from 'eta';
 import { installedApps, type ResolvedSettings } from '../conf/settings.js';
 import { FrameworkError } from '../core/exceptions.js';
 
-/** No directory holds the template; lists where it looked (Django's TemplateDoesNotExist). */
+/**
+ * No directory holds the template; lists where it looked (Django's TemplateDoesNotExist).
+ *
+ * @example
+ * ```ts
+ * try { await render(request, 'nope.html'); } catch (e) { if (e instanceof TemplateDoesNotExist) e.tried; }
+ * ```
+ */
 export class TemplateDoesNotExist extends FrameworkError {
   readonly tried: readonly string[];
   constructor(name: string, tried: readonly string[]) {
@@ -23,7 +30,15 @@ export class TemplateDoesNotExist extends FrameworkError {
   }
 }
 
-/** The template engine of one settings object. */
+/**
+ * The template engine of one settings object.
+ *
+ * @example
+ * ```ts
+ * const engine = new TemplateEngine(settings);
+ * await engine.renderString('<%= it.n %>', { n: 1 }); // '1'
+ * ```
+ */
 export class TemplateEngine {
   /** Directories searched, in order. */
   readonly dirs: readonly string[];
