@@ -71,7 +71,7 @@ export function runWorker(): Promise<number> {
             );
           break;
         case 'collect':
-          send({ type: 'counters', id: msg.id, snapshot: server ? server.counters.snapshot() : emptySnapshot() });
+          send({ type: 'counters', id: msg.id, snapshot: server ? server.snapshot() : emptySnapshot() });
           break;
         case 'status':
           pending.get(msg.id)?.({ snapshot: msg.snapshot, workers: msg.workers });

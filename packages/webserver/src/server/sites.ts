@@ -43,6 +43,8 @@ export interface SocketGroup {
 export interface Runtime {
   readonly config: Config;
   readonly groups: readonly SocketGroup[];
+  /** Every proxy of this runtime (for counters). */
+  readonly proxies: readonly LocationProxy[];
   /** Closes static caches and proxies. */
   close(): Promise<void>;
 }
@@ -107,6 +109,7 @@ export function buildRuntime(config: Config, proxies: ProxyFactory | undefined):
   return {
     config,
     groups,
+    proxies: made,
     async close() {
       await Promise.allSettled([...statics.map((s) => s.close()), ...made.map((p) => p.close())]);
       proxies?.close();

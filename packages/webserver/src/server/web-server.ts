@@ -13,8 +13,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/types.js';
 import { AccessLog } from '../log/access-log.js';
 import { ErrorLog } from '../log/error-log.js';
-import { Counters } from '../status/counters.js';
-import type { CounterSnapshot } from '../status/counters.js';
+import { addProxy, Counters } from '../status/counters.js';
+import type { CounterSnapshot, ProxySnapshot } from '../status/counters.js';
 import { BodyWatch } from './body-watch.js';
 import { clientErrorHandler } from './client-errors.js';
 import { destroyResponse, rawErrorResponse, sendError } from './error-page.js';
@@ -121,7 +121,7 @@ export class WebServer {
       accessLog: this.accessLog,
       errorLog: this.errorLog,
       bodyWatch: this.#bodyWatch,
-      status: options.status ? () => options.status!(this.counters.snapshot()) : () => Promise.resolve({ snapshot: this.counters.snapshot(), workers: 1 }),
+      status: options.status ? () => options.status!(this.snapshot()) : () => Promise.resolve({ snapshot: this.snapshot(), workers: 1 }),
       draining: () => this.#draining,
     });
     const noKeepAlive = this.config.limits.keepaliveTimeoutMs === 0;
@@ -205,6 +205,31 @@ export class WebServer {
       const info = a as AddressInfo | null;
       return { ...base, port: info?.port ?? 0, host: info?.address ?? '' };
     });
+  }
+
+  /** This process's counters, with the proxy's when there are proxy_pass locations. */
+  snapshot(): CounterSnapshot {
+    const snap = this.counters.snapshot();
+    const proxies = this.#runtime.proxies;
+    if (proxies.length === 0) return snap;
+    let proxy: ProxySnapshot = { requests: 0, badGateway: 0, gatewayTimeout: 0, retries: 0, upgrades: 0, upstreams: [] };
+    const seen = new Set<string>();
+    for (const p of proxies) {
+      const st = p.stats();
+      proxy.requests += st.requests;
+      proxy.badGateway += st.badGateway;
+      proxy.gatewayTimeout += st.gatewayTimeout;
+      proxy.retries += st.retries;
+      proxy.upgrades += st.upgrades;
+      // Locations passing to one upstream share its state: count each upstream once.
+      if (seen.has(st.upstream.name)) continue;
+      seen.add(st.upstream.name);
+      proxy = addProxy(proxy, {
+        requests: 0, badGateway: 0, gatewayTimeout: 0, retries: 0, upgrades: 0,
+        upstreams: [{ name: st.upstream.name, servers: st.upstream.servers.map((x) => ({ name: x.name, backup: x.backup, up: x.state === 'up' ? 1 : 0, active: x.active, requests: x.requests, failures: x.failures })) }],
+      });
+    }
+    return { ...snap, proxy };
   }
 
   /** Reopens the log files (USR1). */

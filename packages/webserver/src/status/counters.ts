@@ -15,6 +15,24 @@ export interface CounterSnapshot {
   reading: number;
   writing: number;
   waiting: number;
+  /** Proxy counters, when the config has proxy_pass locations. */
+  proxy?: ProxySnapshot;
+}
+
+/** Proxy counters of one worker (or summed over workers). */
+export interface ProxySnapshot {
+  requests: number;
+  badGateway: number;
+  gatewayTimeout: number;
+  retries: number;
+  upgrades: number;
+  upstreams: UpstreamSnapshot[];
+}
+
+/** One upstream block; `up` counts the workers that consider the server usable. */
+export interface UpstreamSnapshot {
+  name: string;
+  servers: Array<{ name: string; backup: boolean; up: number; active: number; requests: number; failures: number }>;
 }
 
 interface ConnState {
@@ -97,9 +115,43 @@ export class Counters {
   }
 }
 
-/** Sums worker snapshots. */
+/** Sums worker snapshots (upstream servers matched by upstream and server name). */
 export function sumSnapshots(list: readonly CounterSnapshot[]): CounterSnapshot {
   const out: CounterSnapshot = { active: 0, accepts: 0, handled: 0, requests: 0, reading: 0, writing: 0, waiting: 0 };
-  for (const s of list) for (const k of Object.keys(out) as Array<keyof CounterSnapshot>) out[k] += s[k];
+  const keys = ['active', 'accepts', 'handled', 'requests', 'reading', 'writing', 'waiting'] as const;
+  for (const s of list) {
+    for (const k of keys) out[k] += s[k];
+    if (s.proxy) out.proxy = addProxy(out.proxy, s.proxy);
+  }
+  return out;
+}
+
+/** Adds proxy counters `b` into a copy of `a`. */
+export function addProxy(a: ProxySnapshot | undefined, b: ProxySnapshot): ProxySnapshot {
+  const out: ProxySnapshot = a
+    ? { ...a, upstreams: a.upstreams.map((u) => ({ name: u.name, servers: u.servers.map((x) => ({ ...x })) })) }
+    : { requests: 0, badGateway: 0, gatewayTimeout: 0, retries: 0, upgrades: 0, upstreams: [] };
+  out.requests += b.requests;
+  out.badGateway += b.badGateway;
+  out.gatewayTimeout += b.gatewayTimeout;
+  out.retries += b.retries;
+  out.upgrades += b.upgrades;
+  for (const u of b.upstreams) {
+    let target = out.upstreams.find((x) => x.name === u.name);
+    if (!target) {
+      target = { name: u.name, servers: [] };
+      out.upstreams.push(target);
+    }
+    for (const srv of u.servers) {
+      const t = target.servers.find((x) => x.name === srv.name);
+      if (!t) target.servers.push({ ...srv });
+      else {
+        t.up += srv.up;
+        t.active += srv.active;
+        t.requests += srv.requests;
+        t.failures += srv.failures;
+      }
+    }
+  }
   return out;
 }

@@ -3,7 +3,7 @@
  * (https://prometheus.io/docs/instrumenting/exposition_formats/).
  * @module
  */
-import type { CounterSnapshot } from './counters.js';
+import type { CounterSnapshot, UpstreamSnapshot } from './counters.js';
 
 /**
  * nginx's stub_status body, byte for byte in shape, so existing scrapers parse it.
@@ -26,5 +26,30 @@ export function renderPrometheus(s: CounterSnapshot, workers: number): string {
   lines.push('# HELP tsgi_webserver_connections Open connections by state.', '# TYPE tsgi_webserver_connections gauge');
   lines.push(`tsgi_webserver_connections{state="reading"} ${s.reading}`, `tsgi_webserver_connections{state="writing"} ${s.writing}`, `tsgi_webserver_connections{state="waiting"} ${s.waiting}`);
   metric('tsgi_webserver_workers', 'gauge', 'Worker processes whose counters are included.', workers);
+  const p = s.proxy;
+  if (p) {
+    metric('tsgi_webserver_proxy_requests_total', 'counter', 'Requests passed to upstreams.', p.requests);
+    metric('tsgi_webserver_proxy_bad_gateway_total', 'counter', 'Requests answered 502 by the proxy.', p.badGateway);
+    metric('tsgi_webserver_proxy_gateway_timeout_total', 'counter', 'Requests answered 504 by the proxy.', p.gatewayTimeout);
+    metric('tsgi_webserver_proxy_retries_total', 'counter', 'Requests moved to another upstream server.', p.retries);
+    metric('tsgi_webserver_proxy_upgrades_total', 'counter', 'Upgrade (WebSocket) tunnels opened.', p.upgrades);
+    const series: Array<[string, 'counter' | 'gauge', string, (x: UpstreamSnapshot['servers'][number]) => number]> = [
+      ['tsgi_webserver_upstream_requests_total', 'counter', 'Requests sent to an upstream server.', (x) => x.requests],
+      ['tsgi_webserver_upstream_failures_total', 'counter', 'Failed attempts on an upstream server.', (x) => x.failures],
+      ['tsgi_webserver_upstream_active', 'gauge', 'Requests in flight to an upstream server.', (x) => x.active],
+      ['tsgi_webserver_upstream_up', 'gauge', 'Workers that consider the upstream server usable.', (x) => x.up],
+    ];
+    for (const [name, type, help, value] of series) {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const u of p.upstreams) {
+        for (const srv of u.servers) lines.push(`${name}{upstream="${label(u.name)}",server="${label(srv.name)}"} ${value(srv)}`);
+      }
+    }
+  }
   return lines.join('\n') + '\n';
+}
+
+/** Escapes a Prometheus label value (backslash, quote, newline). */
+function label(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
