@@ -9,7 +9,8 @@
  * - tsgi.E001 settings failed to load · tsgi.E002 empty SECRET_KEY without DEBUG ·
  *   tsgi.E003 empty ALLOWED_HOSTS without DEBUG · tsgi.E004 unknown middleware ·
  *   tsgi.E005 bad STATIC_URL · tsgi.E006 bad MEDIA_URL · tsgi.E007 missing app directory ·
- *   tsgi.E008 URLconf failed to load · tsgi.W001 no ROOT_URLCONF · tsgi.W002 duplicate middleware
+ *   tsgi.E008 URLconf failed to load · tsgi.E009 the application module does not load (the
+ *   `check` command) · tsgi.W001 no ROOT_URLCONF · tsgi.W002 duplicate middleware
  * - staticfiles.E002 STATIC_ROOT inside STATICFILES_DIRS · staticfiles.W004 missing static dir
  * - templates.W001 missing template directory
  * - urls.E004 not a pattern · urls.W002 route starts with '/' · urls.W005 namespace not unique ·

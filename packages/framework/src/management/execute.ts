@@ -10,6 +10,7 @@ import type { Command, CommandContext, Output, ProjectContext } from './base.js'
 import { CommandError } from './base.js';
 import { commandHelp, parseCommandArguments, usageLine } from './parse.js';
 import { commands } from './registry.js';
+import { frameworkVersion } from './version.js';
 
 /** What manage.ts passes: where the project's settings and application live. */
 export interface ExecuteOptions {
@@ -137,10 +138,4 @@ function printHelp(context: CommandContext, topic: string | undefined): number {
   }
   context.stdout.write(`${lines.join('\n')}\n`);
   return 0;
-}
-
-async function frameworkVersion(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }

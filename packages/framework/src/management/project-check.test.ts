@@ -67,6 +67,11 @@ describe('a project made by startproject: manage.ts check', () => {
       assert.match(r.stderr, /\(urls\.W006\) URL name 'home' is used by 2 patterns \('', 'again\/'\)/);
       assert.equal((await manage(['check', '--fail-level', 'WARNING'])).code, 1);
     });
+    await withEdit('mysite/tsgi.ts', (t) => t.replace('export const application = getTsgiApplication(settings);', 'export const app = getTsgiApplication(settings);'), async () => {
+      const r = await manage(['check']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /tsgi\.ts: \(tsgi\.E009\) The application .*tsgi\.ts:application does not load: .*has no TSGI application named 'application'/);
+    });
     await withEdit('mysite/views.ts', (t) => `${t}\nexport const broken = ;\n`, async () => {
       const r = await manage(['check']);
       assert.equal(r.code, 1);

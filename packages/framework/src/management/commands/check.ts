@@ -4,9 +4,10 @@
  * @module
  */
 import type { CheckLevelName } from '../../conf/checks.js';
-import { CheckLevel, formatCheckReport, runChecks } from '../../conf/checks.js';
+import { CheckLevel, formatCheckReport, isSerious, runChecks } from '../../conf/checks.js';
 import { CommandError, defineCommand } from '../base.js';
 import { loadSettings } from '../load-settings.js';
+import { importApplication } from '../runserver/serve-project.js';
 
 export default defineCommand({
   name: 'check',
@@ -25,6 +26,21 @@ export default defineCommand({
     const settings = await loadSettings(project!);
     const tags = typeof options.tag === 'string' ? options.tag.split(',').map((t) => t.trim()) : undefined;
     const messages = await runChecks(settings, { deploy: options.deploy === true, ...(tags ? { tags } : {}) });
+    // The module production serves must load and hold an app (getTsgiApplication builds the
+    // middleware chain there, so a broken factory shows up here, not at the first deploy).
+    if (!messages.some((m) => isSerious(m)) && (!tags || tags.includes('settings'))) {
+      try {
+        await importApplication(project!.application);
+      } catch (error) {
+        messages.push({
+          level: CheckLevel.ERROR,
+          id: 'tsgi.E009',
+          msg: `The application ${project!.application} does not load: ${error instanceof Error ? error.message : String(error)}`,
+          hint: 'Fix the error above; tsgi.ts should end with `export const application = getTsgiApplication(settings);`.',
+          obj: 'tsgi.ts',
+        });
+      }
+    }
     const report = formatCheckReport(messages, CheckLevel[levelName as CheckLevelName]);
     // As Django: any issue goes to stderr (warnings too), a clean run to stdout.
     (messages.length > 0 ? stderr : stdout).write(report.text);

@@ -2,19 +2,13 @@
  * `startproject NAME [DIRECTORY]`: writes a runnable project from src/project-template.
  * @module
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CommandError, defineCommand } from '../base.js';
 import { validateName } from '../names.js';
 import { getRandomSecretKey, INSECURE_KEY_PREFIX } from '../secret-key.js';
 import { copyTemplate, exists, templateDirectory } from '../template.js';
-
-/** The framework's version: the generated package.json depends on the matching releases. */
-export async function frameworkVersion(): Promise<string> {
-  const path = fileURLToPath(new URL('../../../package.json', import.meta.url));
-  return (JSON.parse(await readFile(path, 'utf8')) as { version: string }).version;
-}
+import { frameworkVersion } from '../version.js';
 
 /**
  * Creates the target directory the way Django does: without DIRECTORY a new `./NAME` that must
