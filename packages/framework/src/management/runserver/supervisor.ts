@@ -67,7 +67,6 @@ export async function runWithReloader(options: ReloaderOptions): Promise<number>
   const finished = new Promise<number>((resolve) => (finish = resolve));
   let current: Version | null = null;
   let candidate: Version | null = null;
-  let generation = 0;
 
   const spawnVersion = (): Version => {
     const child = fork(childEntry(), [], {
@@ -116,16 +115,14 @@ export async function runWithReloader(options: ReloaderOptions): Promise<number>
   };
 
   const start = async (): Promise<void> => {
-    const mine = ++generation;
-    await stopVersion(candidate); // a newer edit supersedes a version still loading
     const next = spawnVersion();
     candidate = next;
     const ok = await next.loaded;
-    if (mine !== generation || stopping) {
+    candidate = null;
+    if (stopping) {
       await stopVersion(next);
       return;
     }
-    candidate = null;
     if (!ok) {
       stderr.write(current
         ? 'The new code failed to load; the last good version keeps serving. Fix the error and save again.\n'
@@ -139,9 +136,22 @@ export async function runWithReloader(options: ReloaderOptions): Promise<number>
     if (next.process.connected) next.process.send({ type: 'listen', port } satisfies ParentMessage);
   };
 
-  let chain = Promise.resolve();
+  // One start at a time; edits made while a version loads coalesce into one more start.
+  let running = false;
+  let again = false;
   const queueStart = () => {
-    chain = chain.then(start, start);
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    void (async () => {
+      do {
+        again = false;
+        await start().catch((error: unknown) => stderr.write(`runserver: could not start a new version: ${String(error)}\n`));
+      } while (again && !stopping);
+      running = false;
+    })();
   };
   const watcher = new ProjectWatcher(baseDir, {
     ignore: options.ignore,
