@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
@@ -165,5 +167,48 @@ ssl_certificate_key = "${a.key}"
     assert.deepEqual([h2.status, h2.version], ['431', '2']);
     const h1 = await curl(['--http1.1', '-o', '/dev/null', '-H', big, `https://127.0.0.1:${port}/`]);
     assert.deepEqual([h1.status, h1.version], ['431', '1.1']);
+  });
+});
+
+describe('proxying HTTP/2 requests', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let upstream: Server;
+  let server: WebServer;
+  let port: number;
+  before(async () => {
+    tmp = await tempDir();
+    const a = await makeCert(tmp.dir, 'a.test');
+    await writeFile(join(tmp.dir, 'big.txt'), 'z'.repeat(20_000));
+    upstream = createServer((req, res) => {
+      let n = 0;
+      req.on('data', (c: Buffer) => (n += c.length));
+      req.on('end', () => res.end(`${req.method} ${req.url} ${n}`));
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    server = await startFromText(`client_max_body_size = "10k"
+[[server]]
+listen = "127.0.0.1:0 ssl http2"
+ssl_certificate = "${a.cert}"
+ssl_certificate_key = "${a.key}"
+  [[server.location]]
+  path = "/"
+  proxy_pass = "http://127.0.0.1:${(upstream.address() as { port: number }).port}"
+`);
+    port = server.addresses()[0]!.port!;
+  });
+  after(async () => {
+    await server.close();
+    await new Promise((r) => upstream.close(r));
+    await tmp.cleanup();
+  });
+
+  it('passes h2 requests with bodies to an HTTP/1.1 upstream', async () => {
+    const r = await curl(['--http2', '--data-binary', 'hello', `https://127.0.0.1:${port}/p?q=1`]);
+    assert.deepEqual([r.status, r.version, r.body], ['200', '2', 'POST /p?q=1 5']);
+  });
+
+  it('413 for an h2 body without Content-Length that grows past client_max_body_size', async () => {
+    const r = await curl(['--http2', '-H', 'Transfer-Encoding: chunked', '--data-binary', `@${join(tmp.dir, 'big.txt')}`, `https://127.0.0.1:${port}/up`]);
+    assert.deepEqual([r.status, r.version], ['413', '2']);
   });
 });
