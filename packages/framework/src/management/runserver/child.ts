@@ -8,7 +8,7 @@
  */
 import type { TsgiServer } from 'tsgi';
 import { CommandError } from '../base.js';
-import type { ServeProjectOptions } from './serve-project.js';
+import type { LoadedProject, ServeProjectOptions } from './serve-project.js';
 import { formatError, listenProject, loadProject } from './serve-project.js';
 
 /** Options the parent passes in TSGI_RUNSERVER_OPTIONS. */
@@ -54,17 +54,11 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('disconnect', () => void stop());
 
-  let loaded;
-  try {
-    loaded = await loadProject(options);
-  } catch (error) {
-    // Exit for real: a half-imported app may hold timers or sockets that would keep us alive.
-    await send({ type: 'failed', message: error instanceof CommandError ? error.message : formatError(error) });
-    process.exit(1);
-  }
+  // Listen for 'stop' from the start: the parent may give up on this version while it loads.
+  let loaded: LoadedProject | undefined;
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'stop') void stop();
-    else if (message.type === 'listen' && !server && !stopping) {
+    else if (message.type === 'listen' && loaded && !server && !stopping) {
       listenProject(loaded, { ...options, port: message.port }).then(
         (result) => {
           server = result.server;
@@ -77,6 +71,14 @@ async function main(): Promise<void> {
       );
     }
   });
+  try {
+    loaded = await loadProject(options);
+  } catch (error) {
+    // Exit for real: a half-imported app may hold timers or sockets that would keep us alive.
+    await send({ type: 'failed', message: error instanceof CommandError ? error.message : formatError(error) });
+    process.exit(1);
+  }
+  if (stopping) return;
   await send({ type: 'loaded' });
 }
 
