@@ -64,6 +64,33 @@ function portFromEnv(name, fallback) {
   return port;
 }
 
+const USAGE = `Usage: npm start   (or: node scripts/start.mjs)
+
+Runs the tsgi chain on the demo project examples/mysite:
+  collectstatic into a temp STATIC_ROOT, tsgi-appserver with ${APP_WORKERS} workers, and tsgi-webserver
+  in front (examples/chain/webserver.toml): /static/ served by the web server, the rest proxied.
+
+Environment:
+  PORT                 the web server's port on ${HOST} [default: 8080]
+  APP_PORT             the app server's port on ${HOST} [default: 8000]
+  TSGI_DEBUG           the demo's DEBUG (1 turns it on) [default: 0]
+  TSGI_ALLOWED_HOSTS   host names the demo answers to [default: ${HOST},localhost]
+  TSGI_SECRET_KEY      the demo's SECRET_KEY [default: random, new each run]
+
+Ctrl-C (SIGINT), SIGTERM or SIGHUP stop both servers gracefully; a second one kills them at once.
+Exit status: 0 after a requested stop, 1 when a server died or could not start, 2 on bad usage.
+`;
+
+const args = process.argv.slice(2);
+if (args.includes('-h') || args.includes('--help')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (args.length > 0) {
+  process.stderr.write(`tsgi demo: unexpected argument ${JSON.stringify(args[0])} (settings come from the environment)\n\n${USAGE}`);
+  process.exit(2);
+}
+
 const PORT = portFromEnv('PORT', 8080);
 const APP_PORT = portFromEnv('APP_PORT', 8000);
 if (PORT === APP_PORT) {

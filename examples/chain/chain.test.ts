@@ -12,10 +12,11 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -177,6 +178,9 @@ class Demo {
       }
     }
     await this.exited;
+    // Killed, start.mjs could not remove its temp dir (collected static files and config).
+    const tempDir = /static files (?:copied to|from) '?(\/\S+?)\/static'?[;,]/.exec(this.output)?.[1];
+    if (tempDir?.startsWith(tmpdir())) await rm(tempDir, { recursive: true, force: true });
   }
 }
 
