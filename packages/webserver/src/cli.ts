@@ -30,7 +30,7 @@ const USAGE = `usage:
   tsgi-webserver -s reload|reopen|quit|stop [-c FILE]
                                                 signal the running master through its pid file
   tsgi-webserver file-server [--listen 127.0.0.1:8080] --root DIR [--browse] [--precompressed]
-                             [--compress] [--workers N|auto] [--access-log PATH|stdout|off]
+                             [--compress] [--workers N|auto] [--access-log PATH|stdout] (default: none)
   tsgi-webserver reverse-proxy [--listen 127.0.0.1:8080] --to HOST:PORT [--to HOST:PORT ...]
                              [--static /PREFIX/=DIR ...] [--workers N|auto] [--access-log ...]
   tsgi-webserver --help-config                  list every config key

@@ -40,9 +40,9 @@ describe('quick forms', () => {
     await tmp.cleanup();
   });
 
-  it('file-server serves a directory, lists it with --browse, logs to stdout', async () => {
+  it('file-server serves a directory, lists it with --browse, logs to stdout when asked', async () => {
     const port = await freePort();
-    const cli = spawnCli(['file-server', '--listen', `127.0.0.1:${port}`, '--root', join(tmp.dir, 'pub'), '--browse']);
+    const cli = spawnCli(['file-server', '--listen', `127.0.0.1:${port}`, '--root', join(tmp.dir, 'pub'), '--browse', '--access-log', 'stdout']);
     try {
       await waitFor(() => /listening on/.test(cli.stderr()) || undefined, 20_000, 'the file server');
       const r = await get(port, '/hello.txt');

@@ -59,7 +59,8 @@ function common(p: Parsed): Record<string, unknown> {
   const workers = p.values.get('workers')?.[0];
   if (workers !== undefined) main.workers = workers === 'auto' ? 'auto' : Number(workers);
   else main.master_process = false;
-  main.access_log = one(p, 'access-log', 'stdout');
+  // As Caddy's quick forms: no access log unless asked for (--access-log stdout|PATH).
+  main.access_log = one(p, 'access-log', 'off');
   main.error_log = 'stderr';
   return main;
 }
