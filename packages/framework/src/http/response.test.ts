@@ -124,6 +124,8 @@ test('JsonResponse, redirects, 405', async () => {
   assert.throws(() => new HttpResponseRedirect('data:text/html,x'), DisallowedRedirect);
   assert.throws(() => new HttpResponseRedirect(' javascript:alert(1)'), DisallowedRedirect);
   assert.doesNotThrow(() => new HttpResponseRedirect('https://example.com/x'));
+  assert.equal(new HttpResponseRedirect('/search/?q=a%26b&r=a b').url, '/search/?q=a%26b&r=a%20b', 'escapes kept, spaces encoded');
+  assert.equal(new HttpResponseRedirect('/café/%2F').url, '/caf%C3%A9/%2F');
   const js = await fetch(`${served.url}/redirect-js/`, { redirect: 'manual' });
   assert.equal(js.status, 400, 'DisallowedRedirect is a SuspiciousOperation');
   const na = await fetch(`${served.url}/not-allowed/`);

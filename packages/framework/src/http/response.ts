@@ -247,7 +247,7 @@ function checkRedirectTarget(url: string): string {
 export class HttpResponseRedirect extends HttpResponse {
   constructor(url: string, init: ResponseInit = {}) {
     super('', { status: 302, ...init });
-    this.headers.set('Location', encodeURI(decodeSafe(checkRedirectTarget(url))));
+    this.headers.set('Location', iriToUri(checkRedirectTarget(url)));
   }
 
   /** The target (`Location`). */
@@ -448,13 +448,19 @@ function withCharset(contentType: string, charset: string): string {
   return contentType;
 }
 
-/** `decodeURI` that leaves malformed input as it is (so encodeURI does not double-encode). */
-function decodeSafe(url: string): string {
-  try {
-    return decodeURI(url);
-  } catch {
-    return url;
-  }
+/**
+ * Django's `iri_to_uri` (RFC 3987 section 3.1): percent-encodes what may not appear in a URI
+ * (non-ASCII, spaces, quotes...) and leaves existing escapes and reserved characters alone, so
+ * `/a%2Fb?q=x%26y` is not encoded twice.
+ */
+export function iriToUri(iri: string): string {
+  return iri.replace(/[^A-Za-z0-9\-._~!#$&'()*+,/:;=?@[\]%]+/g, (run) => {
+    try {
+      return encodeURIComponent(run);
+    } catch {
+      return encodeURIComponent(run.replace(/[\uD800-\uDFFF]/g, '\uFFFD')); // lone surrogates
+    }
+  });
 }
 
 /**

@@ -42,7 +42,10 @@ export const CommonMiddleware: Middleware = (getResponse, settings) => {
           'APPEND_SLASH',
         );
       }
-      return new HttpResponsePermanentRedirect(request.getFullPath(true));
+      // Django's escape_leading_slashes: '//evil.example/' would be a protocol-relative URL
+      // (an open redirect); '/%2Fevil.example/' stays on this site.
+      const location = request.getFullPath(true).replace(/^\/\//, '/%2F');
+      return new HttpResponsePermanentRedirect(location);
     }
     return response;
   };

@@ -151,6 +151,7 @@ test('over a socket and through the test client: 405 + Allow, class-based views,
       path('get-only/', requireGET(ok)),
       path('slashed/', ok),
       path('form/', requirePOST(ok)),
+      path('files/<path:rest>/', ok),
     ],
   };
   served = await serveApp(settings);
@@ -173,6 +174,12 @@ test('over a socket and through the test client: 405 + Allow, class-based views,
   assert.equal(redirect.headers.get('location'), '/slashed/?x=1');
   const missing = await fetch(`${served.url}/missing`, { redirect: 'manual' });
   assert.equal(missing.status, 404, 'no redirect to a URL that does not exist either');
+  const sneaky = await fetch(`${served.url}//files/evil.example`, { redirect: 'manual' });
+  assert.equal(sneaky.status, 404, 'the leading // is outside files/<path>/');
+  const openRedirect = new Client(getTsgiApplication({ ...settings, ROOT_URLCONF: [path('<path:rest>/', ok)] }));
+  const escaped = await openRedirect.get('//evil.example');
+  assert.equal(escaped.status, 301);
+  assert.equal(escaped.headers.get('location'), '/%2Fevil.example/', 'never a protocol-relative redirect');
 
   const client = new Client(getTsgiApplication({ ...settings, DEBUG: true }));
   const created = await client.post('/things/9/', { json: { a: 1 } });
