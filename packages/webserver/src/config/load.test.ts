@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from './errors.js';
 import { loadConfig, parseConfigText } from './load.js';
-import { renderSettingsDocs } from './settings.js';
+import { renderSettingsDocs, settingDefault, SETTINGS } from './settings.js';
 import { runCli, tempDir } from '../testing/helpers.js';
 
 function configError(text: string): ConfigError {
@@ -72,7 +72,7 @@ describe('config: a full file', () => {
     const [stat, api, php, legacy] = s.locations;
     assert.equal(stat!.match, 'prefix-stop');
     assert.deepEqual({ alias: stat!.static?.alias, aliasPrefix: stat!.static?.aliasPrefix, expires: stat!.static?.expires }, { alias: '/srv/static/', aliasPrefix: '/static/', expires: 30 * 86400 });
-    assert.deepEqual(stat!.static?.compress, { encodings: ['gzip'] });
+    assert.deepEqual(stat!.static?.compress, { encodings: ['gzip'], minLength: 1024 });
     assert.deepEqual(stat!.addHeader, [['X-Frame-Options', 'DENY']]);
     assert.equal(api!.clientMaxBodySize, 10 * 1024 * 1024);
     assert.equal(s.fallback.clientMaxBodySize, 2 * 1024 * 1024);
@@ -136,6 +136,16 @@ describe('config: errors name file, line and key and say what is allowed', () =>
     const e = configError('[[server]]\nlisten = "80"\nroot = \n');
     assert.equal(e.code, 'WS_CONFIG_SYNTAX');
     assert.equal(e.line, 3);
+  });
+
+  it('every written default parses with its own setting (the table is the one source of defaults)', () => {
+    for (const s of SETTINGS) {
+      if (s.default === undefined || s.name === 'expect_status') continue;
+      for (const scope of s.scopes) assert.notEqual(settingDefault(scope, s.name), undefined, `${scope}.${s.name} = ${s.default}`);
+    }
+    assert.equal(settingDefault('main', 'keepalive_timeout'), 75_000);
+    assert.deepEqual(settingDefault('main', 'large_client_header_buffers'), { count: 4, size: 8192 });
+    assert.equal(settingDefault('location', 'client_max_body_size'), 1024 * 1024);
   });
 
   it('every setting has help and appears in the generated docs', () => {

@@ -10,7 +10,7 @@ import { createSecureContext } from 'node:tls';
 import { parse, TomlError } from 'smol-toml';
 import { ConfigError, ValueError, closest } from './errors.js';
 import { parseListen } from './listen.js';
-import { settingsFor } from './settings.js';
+import { settingDefault, settingsFor } from './settings.js';
 import type { Scope } from './settings.js';
 import { SourceLines } from './source-lines.js';
 import type { Config, Limits, ListenConfig, LocationConfig, LocationMatch, LogLevel, ReturnConfig, ServerConfig } from './types.js';
@@ -144,31 +144,31 @@ class Validator {
     const servers = serverTables.map((t, i) => this.server(t, i, main, upstreams, implicit));
     this.checkSockets(servers);
 
-    const hb = (main.get('large_client_header_buffers') as { count: number; size: number } | undefined) ?? { count: 4, size: 8192 };
+    const hb = val<{ count: number; size: number }>(main, 'large_client_header_buffers', 'main');
     const limits: Limits = {
-      maxConnections: num(main, 'max_connections', 1024),
+      maxConnections: num(main, 'max_connections', 'main'),
       headerBufferSize: hb.size,
       headerBuffersTotal: hb.count * hb.size,
-      headerTimeoutMs: num(main, 'client_header_timeout', 60_000),
-      bodyTimeoutMs: num(main, 'client_body_timeout', 60_000),
-      sendTimeoutMs: num(main, 'send_timeout', 60_000),
-      keepaliveTimeoutMs: num(main, 'keepalive_timeout', 75_000),
-      keepaliveRequests: num(main, 'keepalive_requests', 1000),
-      http2MaxConcurrentStreams: num(main, 'http2_max_concurrent_streams', 128),
+      headerTimeoutMs: num(main, 'client_header_timeout', 'main'),
+      bodyTimeoutMs: num(main, 'client_body_timeout', 'main'),
+      sendTimeoutMs: num(main, 'send_timeout', 'main'),
+      keepaliveTimeoutMs: num(main, 'keepalive_timeout', 'main'),
+      keepaliveRequests: num(main, 'keepalive_requests', 'main'),
+      http2MaxConcurrentStreams: num(main, 'http2_max_concurrent_streams', 'main'),
     };
-    const workers = main.get('workers') ?? 1;
+    const workers = val<number | 'auto'>(main, 'workers', 'main');
     const pid = main.get('pid') as string | undefined;
     return {
       file: this.#file,
       workers: workers === 'auto' ? availableParallelism() : (workers as number),
-      masterProcess: (main.get('master_process') as boolean | undefined) ?? true,
+      masterProcess: val<boolean>(main, 'master_process', 'main'),
       ...(pid === undefined ? {} : { pid: resolvePath(pid) }),
-      errorLog: (main.get('error_log') as string | undefined) ?? 'stderr',
-      errorLogLevel: (main.get('error_log_level') as LogLevel | undefined) ?? 'notice',
-      accessLog: (main.get('access_log') as string | undefined) ?? 'off',
-      accessLogFormat: (main.get('access_log_format') as 'combined' | 'json' | undefined) ?? 'combined',
-      shutdownTimeoutMs: num(main, 'worker_shutdown_timeout', 30_000),
-      serverTokens: (main.get('server_tokens') as boolean | undefined) ?? true,
+      errorLog: val<string>(main, 'error_log', 'main'),
+      errorLogLevel: val<LogLevel>(main, 'error_log_level', 'main'),
+      accessLog: val<string>(main, 'access_log', 'main'),
+      accessLogFormat: val<'combined' | 'json'>(main, 'access_log_format', 'main'),
+      shutdownTimeoutMs: num(main, 'worker_shutdown_timeout', 'main'),
+      serverTokens: val<boolean>(main, 'server_tokens', 'main'),
       limits,
       servers,
       upstreams,
@@ -191,7 +191,7 @@ class Validator {
       }
     });
     if (servers.every((s) => s.backup || s.down)) this.fail('WS_CONFIG_BAD_VALUE', `${path}.server`, 'server', 'at least one server must be neither backup nor down');
-    const balance = (v.get('balance') as UpstreamOptions['balance'] | undefined) ?? 'round_robin';
+    const balance = val<UpstreamOptions['balance']>(v, 'balance', 'upstream');
     const hashKey = v.get('hash_key') as string | undefined;
     if (balance === 'hash' && hashKey === undefined) this.fail('WS_CONFIG_MISSING', `${path}.balance`, 'hash_key', 'balance = "hash" needs hash_key, e.g. "$request_uri"');
     if (balance !== 'hash' && hashKey !== undefined) this.fail('WS_CONFIG_CONFLICT', `${path}.hash_key`, 'hash_key', 'hash_key is used only with balance = "hash"');
@@ -203,12 +203,12 @@ class Validator {
     if (hc) {
       const h = this.values(hc, 'health_check', `${path}.health_check`);
       healthCheck = {
-        intervalMs: num(h, 'interval', 5000),
-        timeoutMs: num(h, 'timeout', 2000),
-        path: (h.get('path') as string | undefined) ?? '/',
+        intervalMs: num(h, 'interval', 'health_check'),
+        timeoutMs: num(h, 'timeout', 'health_check'),
+        path: val<string>(h, 'path', 'health_check'),
         expectStatus: (h.get('expect_status') as number[] | undefined) ?? range(200, 399),
-        rise: num(h, 'rise', 2),
-        fall: num(h, 'fall', 3),
+        rise: num(h, 'rise', 'health_check'),
+        fall: num(h, 'fall', 'health_check'),
       };
     }
     return {
@@ -216,8 +216,8 @@ class Validator {
       servers,
       balance,
       ...(hashKey === undefined ? {} : { hashKey }),
-      keepalive: num(v, 'keepalive', 32),
-      keepaliveTimeoutMs: num(v, 'keepalive_timeout', 60_000),
+      keepalive: num(v, 'keepalive', 'upstream'),
+      keepaliveTimeoutMs: num(v, 'keepalive_timeout', 'upstream'),
       ...(healthCheck ? { healthCheck } : {}),
     };
   }
@@ -225,7 +225,7 @@ class Validator {
   server(t: Record<string, unknown>, i: number, main: Values, upstreams: ReadonlyMap<string, UpstreamOptions>, implicit: Map<string, UpstreamOptions>): ServerConfig {
     const path = `server[${i}]`;
     const v = this.values(t, 'server', path, ['location']);
-    const listen: ListenConfig[] = ((v.get('listen') as string[] | undefined) ?? ['80']).map((text) => {
+    const listen: ListenConfig[] = val<string[]>(v, 'listen', 'server').map((text) => {
       try {
         return parseListen(text);
       } catch (e) {
@@ -271,9 +271,10 @@ class Validator {
   }
 
   location(v: Values, parents: readonly Values[], path: string, upstreams: ReadonlyMap<string, UpstreamOptions>, implicit: Map<string, UpstreamOptions>, isFallback = false): LocationConfig {
+    // A location inherits from its server, the server from the top level, then the table's default.
     const get = <T>(key: string): T | undefined => {
       for (const m of [v, ...parents]) if (m.has(key)) return m.get(key) as T;
-      return undefined;
+      return settingDefault('location', key) as T | undefined;
     };
     const spec = v.get('path') as string | undefined;
     if (spec === undefined) this.fail('WS_CONFIG_MISSING', path, 'path', 'a location needs path = "/prefix/" (or "= /exact", "^~ /prefix/", "~ regex", "~* regex")');
@@ -316,18 +317,18 @@ class Validator {
           upstream: resolveProxyTarget(t, upstreams, implicit),
           ...(uri === undefined ? {} : { uri }),
           setHeaders: Object.fromEntries(get<Array<[string, string]>>('proxy_set_header') ?? []),
-          connectTimeoutMs: get<number>('proxy_connect_timeout') ?? 60_000,
-          readTimeoutMs: get<number>('proxy_read_timeout') ?? 60_000,
-          sendTimeoutMs: get<number>('proxy_send_timeout') ?? 60_000,
-          requestBuffering: get<boolean>('proxy_request_buffering') ?? true,
-          buffering: get<boolean>('proxy_buffering') ?? true,
-          bufferSize: get<number>('proxy_buffer_size') ?? 64 * 1024,
-          maxTempFileSize: get<number>('proxy_max_temp_file_size') ?? 1024 ** 3,
+          connectTimeoutMs: get<number>('proxy_connect_timeout')!,
+          readTimeoutMs: get<number>('proxy_read_timeout')!,
+          sendTimeoutMs: get<number>('proxy_send_timeout')!,
+          requestBuffering: get<boolean>('proxy_request_buffering')!,
+          buffering: get<boolean>('proxy_buffering')!,
+          bufferSize: get<number>('proxy_buffer_size')!,
+          maxTempFileSize: get<number>('proxy_max_temp_file_size')!,
           tempPath: get<string>('proxy_temp_path') ?? '',
-          nextUpstreamTries: get<number>('proxy_next_upstream_tries') ?? 0,
-          retryNonIdempotent: get<boolean>('proxy_next_upstream_non_idempotent') ?? false,
-          websocket: get<boolean>('proxy_websocket') ?? true,
-          trustedProxies: get<string[]>('proxy_trusted_proxies') ?? ['127.0.0.0/8', '::1'],
+          nextUpstreamTries: get<number>('proxy_next_upstream_tries')!,
+          retryNonIdempotent: get<boolean>('proxy_next_upstream_non_idempotent')!,
+          websocket: get<boolean>('proxy_websocket')!,
+          trustedProxies: get<string[]>('proxy_trusted_proxies')!,
         };
       } catch (e) {
         if (e instanceof ValueError) this.fail('WS_CONFIG_BAD_VALUE', `${path}.proxy_pass`, 'proxy_pass', e.message);
@@ -348,8 +349,8 @@ class Validator {
     let staticOptions: StaticOptions | undefined;
     if (root !== undefined || alias !== undefined) {
       const expires = get<number | 'max' | 'epoch' | 'off'>('expires');
-      const gzip = get<boolean>('gzip') ?? false;
-      const brotli = get<boolean>('brotli') ?? false;
+      const gzip = get<boolean>('gzip')!;
+      const brotli = get<boolean>('brotli')!;
       const cacheControl = get<string>('cache_control');
       const encodings: Array<'br' | 'gzip'> = [...(brotli ? ['br' as const] : []), ...(gzip ? ['gzip' as const] : [])];
       const gzipMin = get<number>('gzip_min_length');
@@ -357,18 +358,18 @@ class Validator {
       const ofcValid = get<number>('open_file_cache_valid');
       staticOptions = {
         ...(alias !== undefined ? { alias, aliasPrefix: target } : { root: root! }),
-        index: get<string[]>('index') ?? ['index.html'],
-        autoindex: get<'off' | 'html' | 'json'>('autoindex') ?? 'off',
-        dotfiles: get<'deny' | 'allow'>('dotfiles') ?? 'deny',
-        symlinks: get<'within-root' | 'follow' | 'deny'>('symlinks') ?? 'within-root',
+        index: get<string[]>('index')!,
+        autoindex: get<'off' | 'html' | 'json'>('autoindex')!,
+        dotfiles: get<'deny' | 'allow'>('dotfiles')!,
+        symlinks: get<'within-root' | 'follow' | 'deny'>('symlinks')!,
         ...(expires === undefined ? {} : { expires }),
         ...(cacheControl === undefined ? {} : { cacheControl }),
-        immutable: get<boolean>('immutable') ?? false,
-        precompressed: get<boolean>('precompressed') ?? false,
+        immutable: get<boolean>('immutable')!,
+        precompressed: get<boolean>('precompressed')!,
         ...(encodings.length ? { compress: gzipMin === undefined ? { encodings } : { encodings, minLength: gzipMin } } : {}),
-        etag: get<boolean>('etag') ?? true,
-        charset: get<boolean>('charset') ?? true,
-        maxRanges: get<number>('max_ranges') ?? 16,
+        etag: get<boolean>('etag')!,
+        charset: get<boolean>('charset')!,
+        maxRanges: get<number>('max_ranges')!,
         ...(ofcMax === undefined && ofcValid === undefined ? {} : { openFileCache: { ...(ofcMax === undefined ? {} : { max: ofcMax }), ...(ofcValid === undefined ? {} : { validMs: ofcValid }) } }),
       };
       if (v.has('index')) {
@@ -391,7 +392,7 @@ class Validator {
       ...(staticOptions ? { static: staticOptions } : {}),
       ...(proxy ? { proxy } : {}),
       ...(status ? { status } : {}),
-      clientMaxBodySize: get<number>('client_max_body_size') ?? 1024 * 1024,
+      clientMaxBodySize: get<number>('client_max_body_size')!,
     };
   }
 
@@ -444,8 +445,14 @@ class Validator {
   }
 }
 
-function num(v: Values, key: string, def: number): number {
-  return (v.get(key) as number | undefined) ?? def;
+/** A number from the block, else the table's default for the scope. */
+function num(v: Values, key: string, scope: Scope): number {
+  return (v.get(key) ?? settingDefault(scope, key)) as number;
+}
+
+/** A value from the block, else the table's default for the scope. */
+function val<T>(v: Values, key: string, scope: Scope): T {
+  return (v.get(key) ?? settingDefault(scope, key)) as T;
 }
 
 function range(from: number, to: number): number[] {

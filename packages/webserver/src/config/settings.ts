@@ -4,6 +4,7 @@
  * --help-config`) are both generated from this table, as Gunicorn does with its settings.
  * @module
  */
+import { parse as parseToml } from 'smol-toml';
 import { ValueError } from './errors.js';
 import { parseDuration, parseSize } from './units.js';
 
@@ -172,7 +173,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'proxy_next_upstream_tries', scopes: ALL_HTTP, type: 'integer', default: '0', help: 'Servers tried for one request (0: every server once).', parse: int(0, 100) },
   { name: 'proxy_next_upstream_non_idempotent', scopes: ALL_HTTP, type: 'boolean', default: 'false', help: 'Also retry POST, PATCH and LOCK requests on another server.', parse: bool },
   { name: 'proxy_websocket', scopes: ALL_HTTP, type: 'boolean', default: 'true', help: 'Tunnel WebSocket and other Upgrade requests.', parse: bool },
-  { name: 'proxy_trusted_proxies', scopes: ALL_HTTP, type: 'array of IPs or CIDRs', default: '["127.0.0.1/8", "::1"]', help: 'Peers whose X-Forwarded-* and X-Request-Id headers are kept.', parse: trusted },
+  { name: 'proxy_trusted_proxies', scopes: ALL_HTTP, type: 'array of IPs or CIDRs', default: '["127.0.0.0/8", "::1"]', help: 'Peers whose X-Forwarded-* and X-Request-Id headers are kept.', parse: trusted },
   // ---- upstream
   { name: 'name', scopes: ['upstream'], type: 'string', help: 'The name proxy_pass uses (http://NAME).', parse: (v) => { const s = str(v); if (!/^[A-Za-z0-9_.-]+$/.test(s)) throw new ValueError('expected letters, digits, "_", "." or "-"'); return s; } },
   { name: 'server', scopes: ['upstream'], type: 'array of "host:port [weight=N] [max_fails=N] [fail_timeout=T] [backup] [down] [max_conns=N]" or "unix:/path ..."', help: 'The servers of the upstream, with nginx\'s parameters.', parse: (v) => { if (!Array.isArray(v) || v.length === 0) throw new ValueError('expected a non-empty array of server strings'); return v; } },
@@ -194,6 +195,29 @@ export function settingsFor(scope: Scope): ReadonlyMap<string, Setting> {
   const map = new Map<string, Setting>();
   for (const s of SETTINGS) if (s.scopes.includes(scope)) map.set(s.name, s);
   return map;
+}
+
+const defaults = new Map<string, unknown>();
+
+/**
+ * The parsed default of a key in a scope (undefined when it has none, or when the default is only
+ * described, such as "200-399"): the table's `default` text is the one source of every default.
+ * @example settingDefault('main', 'keepalive_timeout') // 75000
+ */
+export function settingDefault(scope: Scope, name: string): unknown {
+  const id = `${scope}.${name}`;
+  if (defaults.has(id)) return defaults.get(id);
+  const setting = settingsFor(scope).get(name);
+  let value: unknown;
+  if (setting?.default !== undefined) {
+    try {
+      value = setting.parse(parseToml(`v = ${setting.default}`).v);
+    } catch {
+      value = undefined;
+    }
+  }
+  defaults.set(id, value);
+  return value;
 }
 
 /** The reference docs, generated from {@link SETTINGS} (Markdown). */
