@@ -140,3 +140,33 @@ test('reading the body as a stream then the signal works without building the re
     await s.close();
   }
 });
+
+test('text(), json(), arrayBuffer() and bytes() read the body once; a second read is a TypeError; BOM stripped', async () => {
+  const s = await serve(
+    async (request) => {
+      const kind = new URL(request.url).pathname.slice(1);
+      let first: unknown;
+      if (kind === 'text') first = await request.text();
+      else if (kind === 'json') first = await request.json();
+      else if (kind === 'ab') first = new TextDecoder().decode(await request.arrayBuffer());
+      else first = (await request.bytes()).length;
+      const second = await request.text().then(
+        () => 'read twice',
+        (e: unknown) => (e instanceof TypeError ? 'TypeError' : String(e)),
+      );
+      return Response.json({ first, second, used: request.bodyUsed });
+    },
+    { port: 0 },
+  );
+  try {
+    const post = async (path: string, body: string | Uint8Array) => (await fetch(s.url + path, { method: 'POST', body })).json();
+    assert.deepEqual(await post('/text', '\uFEFFhéllo'), { first: 'héllo', second: 'TypeError', used: true });
+    assert.deepEqual(await post('/json', '{"a":1}'), { first: { a: 1 }, second: 'TypeError', used: true });
+    assert.deepEqual(await post('/ab', 'bytes'), { first: 'bytes', second: 'TypeError', used: true });
+    assert.deepEqual(await post('/bytes', new Uint8Array(70_000)), { first: 70_000, second: 'TypeError', used: true });
+    const bad = await fetch(s.url + '/json', { method: 'POST', body: '{not json' });
+    assert.equal(bad.status, 500);
+  } finally {
+    await s.close();
+  }
+});

@@ -15,6 +15,8 @@ import type { Exchange } from './exchange.js';
 /** The runtime's own Request, captured before anyone (installRequestPatch) replaces the global. */
 const NativeRequest = globalThis.Request;
 
+const utf8 = new TextDecoder();
+
 /** Builds fetch Headers from node's rawHeaders, so duplicates join in arrival order (cookie with "; "). */
 function headersFrom(raw: readonly string[]): Headers {
   const headers = new Headers();
@@ -139,23 +141,53 @@ export class TsgiRequest {
   get referrerPolicy(): ReferrerPolicy {
     return this.#request().referrerPolicy;
   }
+  /**
+   * Hot path: the whole body read straight from the stream, without building the standard
+   * Request (Fetch's "consume body": unusable once used, UTF-8 with the BOM stripped for text).
+   */
+  async #bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
+    const body = this.body;
+    if (body === null) return new Uint8Array(0);
+    if (body.locked) throw new TypeError('Body is unusable: Body has already been read');
+    const reader = body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    return out;
+  }
   arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#request().arrayBuffer();
+    if (this.#real !== undefined) return this.#real.arrayBuffer();
+    return this.#bytes().then((b) => b.buffer);
   }
   blob(): Promise<Blob> {
     return this.#request().blob();
   }
   bytes(): ReturnType<Request['bytes']> {
-    return this.#request().bytes();
+    if (this.#real !== undefined) return this.#real.bytes();
+    return this.#bytes();
   }
   formData(): Promise<FormData> {
     return this.#request().formData();
   }
   json(): Promise<unknown> {
-    return this.#request().json();
+    if (this.#real !== undefined) return this.#real.json();
+    return this.text().then((text) => JSON.parse(text) as unknown);
   }
   text(): Promise<string> {
-    return this.#request().text();
+    if (this.#real !== undefined) return this.#real.text();
+    return this.#bytes().then((b) => utf8.decode(b));
   }
   clone(): Request {
     return this.#request().clone();
