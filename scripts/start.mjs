@@ -227,21 +227,23 @@ function superviseServer(entry) {
   });
 }
 
-/** Builds dist/ with `tsc -b` when a package's build output is missing (a fresh clone without `npm install`). */
+/**
+ * Builds dist/ with `tsc -b` when a package's build output is missing (a fresh clone without
+ * `npm install`). Resolves false when the build failed or a stop signal came meanwhile.
+ */
 async function ensureBuilt() {
   const needed = ['tsgi/dist/index.js', 'appserver/dist/cli.js', 'webserver/dist/cli.js', 'framework/dist/cli.js'];
   const missing = needed.filter((file) => !existsSync(join(ROOT, 'packages', file)));
-  if (missing.length === 0) return;
+  if (missing.length === 0) return true;
   say(`building dist/ first (missing: ${missing.join(', ')}): tsc -b`);
-  const tsc = spawn(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b'], { cwd: ROOT, stdio: 'inherit' });
-  const code = await new Promise((resolve) => {
-    tsc.once('error', () => resolve(1));
-    tsc.once('exit', (c) => resolve(c ?? 1));
-  });
-  if (code !== 0) {
-    say('tsc -b failed (see above); run `npm install` (or `npm run build`) and try again', process.stderr);
-    process.exit(1);
+  const built = await start('tsc -b', [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b']).exited;
+  if (stopping) return false;
+  if (built.code !== 0) {
+    say(`tsc -b ${describeExit(built)}; run \`npm install\` (or \`npm run build\`) and try again`, process.stderr);
+    await shutdown(1);
+    return false;
   }
+  return true;
 }
 
 /** The web server config: examples/chain/webserver.toml with the ports and STATIC_ROOT filled in. */
@@ -310,7 +312,7 @@ async function waitUntilReady(deadline) {
 }
 
 async function main() {
-  await ensureBuilt();
+  if (!(await ensureBuilt())) return;
   tmp = await mkdtemp(join(tmpdir(), 'tsgi-demo-'));
   const staticRoot = join(tmp, 'static');
 
