@@ -71,10 +71,7 @@ export class PathResolver {
     return base === '/' ? '/' + rel : base + '/' + rel;
   }
 
-  /**
-   * Checks the symlink policy for `fsPath` (which exists). True when it may be served.
-   * `lexical` is the path as built from the URL.
-   */
+  /** Checks the symlink policy for `fsPath` (which exists, built from the URL). True when it may be served. */
   async allowed(fsPath: string): Promise<boolean> {
     const policy = this.#opts.symlinks;
     if (policy === 'follow') return true;
