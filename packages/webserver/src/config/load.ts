@@ -85,13 +85,11 @@ export function parseConfigText(text: string, file: string): Config {
 class Validator {
   readonly #lines: SourceLines;
   readonly #file: string;
-  readonly #text: string;
   readonly #warnings: string[] = [];
 
   constructor(text: string, file: string) {
     this.#lines = new SourceLines(text);
     this.#file = file;
-    this.#text = text;
   }
 
   fail(code: ConfigError['code'], path: string, key: string | undefined, message: string): never {
@@ -441,7 +439,6 @@ class Validator {
         }
       }
     }
-    void this.#text;
   }
 }
 

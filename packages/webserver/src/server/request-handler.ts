@@ -186,7 +186,7 @@ export class RequestHandler {
     ex.location = loc;
     const c = loc.config;
     if (first) {
-      this.#hookHeaders(ex);
+      if (ex.site.addsHeaders) this.#hookHeaders(ex);
       if (!this.#checkBody(ex, c.clientMaxBodySize)) return;
     }
     if (c.return) {
@@ -244,7 +244,6 @@ export class RequestHandler {
 
   #hookHeaders(ex: Exchange): void {
     const res = ex.res;
-    const draining = this.#env.draining;
     const writeHead = res.writeHead;
     // Wrapping writeHead catches every way a response starts: node calls it for implicit headers too.
     (res as { writeHead: unknown }).writeHead = function (this: Res, status: number, ...rest: unknown[]) {
@@ -253,7 +252,6 @@ export class RequestHandler {
         for (const [k, v] of c.addHeaderAlways) res.setHeader(k, expand(v, ex.vars));
         if (ADD_HEADER_STATUSES.has(status)) for (const [k, v] of c.addHeader) res.setHeader(k, expand(v, ex.vars));
       }
-      if (draining() && !('stream' in res) && !res.headersSent) res.setHeader('connection', 'close');
       return (writeHead as (...a: unknown[]) => unknown).call(this, status, ...rest);
     };
   }

@@ -25,6 +25,8 @@ export interface LocationRuntime {
 export interface SiteRuntime {
   readonly config: ServerConfig;
   readonly matcher: LocationMatcher<LocationRuntime>;
+  /** Some location of this server adds headers (else responses skip the add_header hook). */
+  readonly addsHeaders: boolean;
 }
 
 /** The servers sharing one socket. */
@@ -82,7 +84,8 @@ export function buildRuntime(config: Config, proxies: ProxyFactory | undefined):
   };
   const sites = new Map<ServerConfig, SiteRuntime>();
   for (const s of config.servers) {
-    sites.set(s, { config: s, matcher: new LocationMatcher(s.locations.map(runtimeOf), runtimeOf(s.fallback)) });
+    const addsHeaders = [...s.locations, s.fallback].some((l) => l.addHeader.length > 0 || l.addHeaderAlways.length > 0);
+    sites.set(s, { config: s, matcher: new LocationMatcher(s.locations.map(runtimeOf), runtimeOf(s.fallback)), addsHeaders });
   }
   const byKey = new Map<string, Array<{ site: SiteRuntime; listen: ListenConfig }>>();
   for (const s of config.servers) {

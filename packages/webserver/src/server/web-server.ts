@@ -17,7 +17,7 @@ import { addProxy, Counters } from '../status/counters.js';
 import type { CounterSnapshot, ProxySnapshot } from '../status/counters.js';
 import { BodyWatch } from './body-watch.js';
 import { clientErrorHandler } from './client-errors.js';
-import { destroyResponse, rawErrorResponse, sendError } from './error-page.js';
+import { rawErrorResponse, sendError } from './error-page.js';
 import { createGroupServer, loadSecureContexts } from './listeners.js';
 import type { AnyServer } from './listeners.js';
 import { createProxyFactory } from './proxy-bridge.js';
@@ -172,9 +172,9 @@ export class WebServer {
         session.once('close', () => this.#sessions.delete(session));
         if (this.#draining) session.close();
       });
+      // Malformed or slow clients are the client's problem, not the server's: info, as nginx logs them.
       server.on('clientError', clientErrorHandler((status, err, socket) => {
-        const level = status === 408 ? 'info' : 'info';
-        this.errorLog.log(level, `client error ${status}: ${err.message}`, { client: (socket as { remoteAddress?: string }).remoteAddress });
+        this.errorLog.log('info', `client error ${status}: ${err.message}`, { client: (socket as { remoteAddress?: string }).remoteAddress });
       }));
       server.on('tlsClientError', (err: Error) => this.errorLog.log('debug', `TLS handshake failed: ${err.message}`));
       if (group.upgrades) {
@@ -337,4 +337,3 @@ function bind(server: AnyServer, group: SocketGroup): Promise<void> {
   });
 }
 
-export { destroyResponse };
