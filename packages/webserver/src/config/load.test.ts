@@ -132,6 +132,11 @@ describe('config: errors name file, line and key and say what is allowed', () =>
     });
   }
 
+  it('warns, as nginx does, about a server name claimed twice on one socket', () => {
+    const c = parseConfigText('[[server]]\nlisten = "8080"\nserver_name = "a.test"\n[[server]]\nlisten = "8080"\nserver_name = ["b.test", "A.test"]\n', '/etc/site.toml');
+    assert.deepEqual(c.warnings, ['/etc/site.toml:4: conflicting server name "A.test" on 0.0.0.0:8080, ignored']);
+  });
+
   it('a TOML syntax error gives the line from the parser', () => {
     const e = configError('[[server]]\nlisten = "80"\nroot = \n');
     assert.equal(e.code, 'WS_CONFIG_SYNTAX');
