@@ -8,7 +8,6 @@
  * @module
  */
 import type { Stats } from 'node:fs';
-import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { formatHttpDate } from './http-date.js';
@@ -65,6 +64,8 @@ export interface FileEntry {
    * turned out to be hot (see `RouteCache.noteStreamed`), while the memory budget allows.
    */
   body: Buffer | undefined;
+  /** Flags to open `fsPath` again (when the shared descriptor is not available). */
+  readonly openFlags: number;
   /** Whole-file responses streamed from disk so far (for hot-file promotion). */
   streamed: number;
   /** A promotion to memory is under way. */
@@ -90,16 +91,14 @@ export interface EntryBudget {
   descriptorsLeft: number;
 }
 
-// O_NONBLOCK: opening a FIFO swapped in after stat() returns at once instead of blocking a thread.
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 /**
- * Opens and reads (small) or keeps open (large) the file at `fsPath`. Returns undefined when it
+ * Opens (with `flags`) and reads (small) or keeps open (large) the file at `fsPath`. Returns undefined when it
  * is no longer a regular file. The fstat of the opened descriptor is the truth: the bytes served
  * and the headers describe the same file.
  */
-export async function loadFileEntry(fsPath: string, budget: EntryBudget): Promise<FileEntry | undefined> {
-  const fh = await open(fsPath, OPEN_FLAGS);
+export async function loadFileEntry(fsPath: string, budget: EntryBudget, flags: number): Promise<FileEntry | undefined> {
+  const fh = await open(fsPath, flags);
   let keep = false;
   try {
     const st = await fh.stat();
@@ -128,6 +127,7 @@ export async function loadFileEntry(fsPath: string, budget: EntryBudget): Promis
       lastModified: formatHttpDate(mtime),
       body,
       shared,
+      openFlags: flags,
       streamed: 0,
       promoting: false,
     };

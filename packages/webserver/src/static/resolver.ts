@@ -10,6 +10,7 @@
  * @module
  */
 import type { Stats } from 'node:fs';
+import { constants } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { ResolvedStaticOptions } from './options.js';
 import { decodeRequestPath, hasDotSegment } from './path.js';
@@ -25,6 +26,8 @@ export type Resolution =
 
 export const NOT_FOUND: Resolution = { kind: 'not-found' };
 const FORBIDDEN: Resolution = { kind: 'forbidden' };
+// O_NONBLOCK: a FIFO swapped in after the stat cannot block a pool thread on open.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 /** errno codes that mean "nothing servable here" (nginx: 404 for ENOENT, ENOTDIR, ENAMETOOLONG). */
 const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ELOOP', 'EINVAL']);
@@ -71,31 +74,43 @@ export class PathResolver {
     return base === '/' ? '/' + rel : base + '/' + rel;
   }
 
-  /** Checks the symlink policy for `fsPath` (which exists, built from the URL). True when it may be served. */
-  async allowed(fsPath: string): Promise<boolean> {
+  /**
+   * Applies the symlink policy to `fsPath` (which exists, built from the URL). Returns the path
+   * to open — the real path when links are checked, so what was checked is what gets opened —
+   * or undefined when it may not be served.
+   */
+  async allowed(fsPath: string): Promise<string | undefined> {
     const policy = this.#opts.symlinks;
-    if (policy === 'follow') return true;
+    if (policy === 'follow') return fsPath;
     let real: string;
     let root: string;
     try {
       [real, root] = await Promise.all([realpath(fsPath), this.#root()]);
     } catch {
-      return false;
+      return undefined;
     }
-    if (policy === 'within-root') return real === root || real.startsWith(root === '/' ? '/' : root + '/');
+    if (policy === 'within-root') {
+      return real === root || real.startsWith(root === '/' ? '/' : root + '/') ? real : undefined;
+    }
     // 'deny': no component below the root may be a link, so the real path is the lexical one.
     const lexical = fsPath.endsWith('/') && fsPath.length > 1 ? fsPath.slice(0, -1) : fsPath;
     const base = this.#opts.base;
     const suffix = lexical === base ? '' : lexical.slice(base === '/' ? 0 : base.length);
-    return real === (suffix === '' ? root : root === '/' ? suffix : root + suffix);
+    return real === (suffix === '' ? root : root === '/' ? suffix : root + suffix) ? real : undefined;
+  }
+
+  /** Opening flags for paths this resolver returned: no final symlink when links are checked. */
+  get openFlags(): number {
+    return this.#opts.symlinks === 'follow' ? OPEN_FLAGS : OPEN_FLAGS | (constants.O_NOFOLLOW ?? 0);
   }
 
   /** Stats `fsPath` and applies the policy; for index files and precompressed siblings. */
-  async statAllowed(fsPath: string): Promise<Stats | undefined> {
+  async statAllowed(fsPath: string): Promise<{ stats: Stats; path: string } | undefined> {
     try {
-      const st = await stat(fsPath);
-      if (!st.isFile() && !st.isDirectory()) return undefined;
-      return (await this.allowed(fsPath)) ? st : undefined;
+      const stats = await stat(fsPath);
+      if (!stats.isFile() && !stats.isDirectory()) return undefined;
+      const path = await this.allowed(fsPath);
+      return path === undefined ? undefined : { stats, path };
     } catch {
       return undefined;
     }
@@ -124,8 +139,9 @@ export class PathResolver {
     }
     const isDir = st.isDirectory();
     if (!isDir && !st.isFile()) return NOT_FOUND;
-    if (!(await this.allowed(fsPath))) return NOT_FOUND;
-    if (isDir) return { kind: 'directory', fsPath, urlPath };
-    return { kind: 'file', fsPath, urlPath, stats: st };
+    const path = await this.allowed(fsPath);
+    if (path === undefined) return NOT_FOUND;
+    if (isDir) return { kind: 'directory', fsPath: path, urlPath };
+    return { kind: 'file', fsPath: path, urlPath, stats: st };
   }
 }

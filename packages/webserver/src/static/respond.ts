@@ -6,7 +6,7 @@
  * building an object (and node:http2's compatibility API accepts too).
  * @module
  */
-import { close, constants, createReadStream, open } from 'node:fs';
+import { close, createReadStream, open } from 'node:fs';
 import { pumpFile, sendBuffer } from './pump.js';
 import { FdRangeStream } from './fd-stream.js';
 import type { ServerResponse } from 'node:http';
@@ -21,8 +21,7 @@ import type { StaticResponse } from './types.js';
 
 /** Bytes per read for multipart parts. */
 const STREAM_CHUNK = 256 * 1024;
-// O_NONBLOCK: a FIFO swapped in after the stat cannot block a pool thread on open.
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
 
 /** The flat-array form of writeHead both node:http and node:http2's compatibility layer take. */
 export function writeHead(res: StaticResponse, status: number, headers: readonly string[]): void {
@@ -82,7 +81,7 @@ export function sendFileRange(res: StaticResponse, file: FileEntry, start: numbe
     pumpFile(res, shared.fd, start, end, () => shared.release());
     return;
   }
-  open(file.fsPath, OPEN_FLAGS, (err, fd) => {
+  open(file.fsPath, file.openFlags, (err, fd) => {
     if (err !== null) {
       res.destroy();
       return;

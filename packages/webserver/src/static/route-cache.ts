@@ -188,8 +188,8 @@ export class RouteCache {
         }
         const dir = r.fsPath.endsWith('/') ? r.fsPath : r.fsPath + '/';
         for (const name of this.#opts.index) {
-          const st = await this.#resolver.statAllowed(dir + name);
-          if (st?.isFile() === true) return this.#fileRoute(dir + name, r.urlPath + name, checkedAt, st, r.fsPath);
+          const found = await this.#resolver.statAllowed(dir + name);
+          if (found?.stats.isFile() === true) return this.#fileRoute(found.path, r.urlPath + name, checkedAt, found.stats, r.fsPath);
         }
         if (this.#opts.autoindex !== 'off') return { kind: 'listing', checkedAt, fsPath: dir, urlPath: r.urlPath };
         return { kind: 'forbidden', checkedAt, directory: r.fsPath };
@@ -206,7 +206,7 @@ export class RouteCache {
       if (sameFile(cached, st)) return cached;
       this.#files.delete(fsPath);
     }
-    const fresh = await loadFileEntry(fsPath, this.#budget);
+    const fresh = await loadFileEntry(fsPath, this.#budget, this.#resolver.openFlags);
     if (fresh !== undefined) this.#files.set(fsPath, fresh);
     return fresh;
   }
@@ -236,9 +236,9 @@ export class RouteCache {
     if (opts.precompressed) {
       for (const [encoding, ext] of [['br', '.br'], ['gzip', '.gz']] as const) {
         const path = fsPath + ext;
-        const sst = await this.#resolver.statAllowed(path);
-        if (sst?.isFile() !== true) continue;
-        const sib = await this.#entry(path, sst).catch(() => undefined);
+        const found = await this.#resolver.statAllowed(path);
+        if (found?.stats.isFile() !== true) continue;
+        const sib = await this.#entry(found.path, found.stats).catch(() => undefined);
         if (sib !== undefined) siblings.push({ encoding, file: sib, tail: [] });
       }
     }

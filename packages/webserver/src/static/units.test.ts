@@ -167,6 +167,7 @@ describe('CompressionCache', () => {
       lastModified: '',
       body,
       shared: undefined,
+      openFlags: 0,
       streamed: 0,
       promoting: false,
     };
