@@ -43,7 +43,7 @@ export async function index(request: HttpRequest) {
 }
 
 /** POST /showcase/form/: a urlencoded form, CSRF-checked by CsrfViewMiddleware. */
-export const form = requirePOST(async (request: HttpRequest) => {
+export const form = requirePOST(async function form(request: HttpRequest) {
   const data = await request.post();
   return render(request, 'showcase/result.html', {
     title: 'Form received',
@@ -54,7 +54,7 @@ export const form = requirePOST(async (request: HttpRequest) => {
 });
 
 /** POST /showcase/upload/: multipart; big files stream to a temp file, never whole into memory. */
-export const upload = requirePOST(async (request: HttpRequest) => {
+export const upload = requirePOST(async function upload(request: HttpRequest) {
   const files = await request.files();
   const rows: [string, string][] = [];
   for (const [field, file] of files) {
@@ -68,7 +68,7 @@ export const upload = requirePOST(async (request: HttpRequest) => {
 });
 
 /** GET or POST /showcase/api/: the request as JSON; a POSTed JSON body is parsed and echoed. */
-export const api = requireHttpMethods(['GET', 'POST'])(async (request: HttpRequest) => {
+export const api = requireHttpMethods(['GET', 'POST'])(async function api(request: HttpRequest) {
   const body = request.method === 'POST' ? await request.json() : null;
   return new JsonResponse({ request: describeRequest(request), json: body });
 });

@@ -9,13 +9,18 @@ import { resolve } from 'node:path';
 import type { Command, CommandContext, Output, ProjectContext } from './base.js';
 import { CommandError } from './base.js';
 import { commandHelp, parseCommandArguments, usageLine } from './parse.js';
-import { commands } from './registry.js';
+import { commands as builtinCommands } from './registry.js';
 import { frameworkVersion } from './version.js';
 
 /** What manage.ts passes: where the project's settings and application live. */
 export interface ExecuteOptions {
   /** Program name in messages; default `tsgi-admin`, or `manage.ts` when `project` is given. */
   readonly prog?: string;
+  /**
+   * The project's own commands (Django's `<app>/management/commands/`): listed by `help` after
+   * the built-in ones; one with a built-in's name replaces it.
+   */
+  readonly commands?: readonly Command[];
   /** The project (from manage.ts). Paths may be relative to `project.baseDir`. */
   readonly project?: { baseDir: string; settings: string; application: string };
   readonly stdout?: Output;
@@ -38,10 +43,12 @@ export interface ExecuteOptions {
  */
 export async function executeFromCommandLine(argv: readonly string[], options: ExecuteOptions = {}): Promise<number> {
   const context = makeContext(options);
+  const extra = options.commands ?? [];
+  const commands = [...builtinCommands.filter((c) => !extra.some((e) => e.name === c.name)), ...extra];
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const topic = name === 'help' ? rest[0] : undefined;
-    return printHelp(context, topic);
+    return printHelp(context, commands, topic);
   }
   if (name === 'version' || name === '--version') {
     context.stdout.write(`${await frameworkVersion()}\n`);
@@ -113,7 +120,7 @@ export function splitAppSpec(spec: string): [string, string] {
   return [spec.slice(0, i), spec.slice(i + 1) || 'application'];
 }
 
-function printHelp(context: CommandContext, topic: string | undefined): number {
+function printHelp(context: CommandContext, commands: readonly Command[], topic: string | undefined): number {
   if (topic !== undefined) {
     const command = commands.find((c) => c.name === topic);
     if (!command) {

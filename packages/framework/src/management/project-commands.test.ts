@@ -50,6 +50,12 @@ describe('a project made by startproject: its other commands', () => {
     assert.match((await manage(['diffsettings', '--all'])).stdout, /^APPEND_SLASH = true$/m);
   });
 
+  it('`showurls` lists the URL patterns with views and names', async () => {
+    const r = await manage(['showurls']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'route  view  name\n/      home  home\n');
+  });
+
   it('`collectstatic` copies static files into STATIC_ROOT', async () => {
     const r = await manage(['collectstatic']);
     assert.equal(r.code, 0, r.stderr);

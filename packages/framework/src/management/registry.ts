@@ -8,7 +8,8 @@ import check from './commands/check.js';
 import collectstatic from './commands/collectstatic.js';
 import diffsettings from './commands/diffsettings.js';
 import runserver from './commands/runserver.js';
+import showurls from './commands/showurls.js';
 import startapp from './commands/startapp.js';
 import startproject from './commands/startproject.js';
 
-export const commands: readonly Command[] = [check, collectstatic, diffsettings, runserver, startapp, startproject];
+export const commands: readonly Command[] = [check, collectstatic, diffsettings, runserver, showurls, startapp, startproject];
