@@ -159,7 +159,7 @@ test('text(), json(), arrayBuffer() and bytes() read the body once; a second rea
     { port: 0 },
   );
   try {
-    const post = async (path: string, body: string | Uint8Array) => (await fetch(s.url + path, { method: 'POST', body })).json();
+    const post = async (path: string, body: string | Uint8Array<ArrayBuffer>) => (await fetch(s.url + path, { method: 'POST', body })).json();
     assert.deepEqual(await post('/text', '\uFEFFhéllo'), { first: 'héllo', second: 'TypeError', used: true });
     assert.deepEqual(await post('/json', '{"a":1}'), { first: { a: 1 }, second: 'TypeError', used: true });
     assert.deepEqual(await post('/ab', 'bytes'), { first: 'bytes', second: 'TypeError', used: true });
