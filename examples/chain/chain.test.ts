@@ -362,3 +362,36 @@ describe('npm start: a server that dies takes the chain down', () => {
     assert.ok(await refused(demo.port), 'the web server port is closed');
   });
 });
+
+describe('npm start: Ctrl-C', () => {
+  let demo: Demo;
+
+  before(async () => {
+    demo = new Demo(await freePort(), await freePort());
+    await demo.ready();
+  });
+
+  after(async () => {
+    await demo?.kill();
+  });
+
+  it('passes SIGINT on to the app server after the web server\'s graceful stop, and exits 0', async () => {
+    const pids = HAVE_PROC ? [...demo.processes().all.keys()] : [];
+    demo.child.kill('SIGINT');
+    const timer = setTimeout(() => demo.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    const { code, signal } = await demo.exited;
+    clearTimeout(timer);
+    assert.equal(signal, null, demo.output);
+    assert.equal(code, 0, demo.output);
+    const said = demo.output.indexOf('tsgi demo: SIGINT received');
+    const webStopped = demo.output.indexOf('graceful stop complete');
+    const appSignalled = demo.output.search(/tsgi-appserver .*Handling signal: int/i);
+    assert.ok(said !== -1 && webStopped > said, `the web server stops first:\n${demo.output}`);
+    assert.ok(appSignalled > webStopped, `then the app server gets the same SIGINT:\n${demo.output}`);
+    await waitFor('every child process to be gone', () => pids.every((pid) => !alive(pid)), 10_000).catch(() => {
+      assert.fail(`left behind: ${pids.filter(alive).join(', ')}\n${demo.output}`);
+    });
+    assert.ok(await refused(demo.port), 'the web server port is closed');
+    assert.ok(await refused(demo.appPort), 'the app server port is closed');
+  });
+});
