@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { WebServer } from './web-server.js';
-import { portOf, rawRequest, startFromText, statusOf } from '../testing/helpers.js';
+import { makeCert } from '../testing/certs.js';
+import { portOf, rawRequest, startFromText, statusOf, tempDir } from '../testing/helpers.js';
 
 describe('Upgrade requests', () => {
   let upstream: Server;
@@ -44,6 +45,26 @@ listen = "127.0.0.1:0"
     });
     ws.close();
     assert.equal(reply, 'echo hi from /ws/chat?room=1');
+  });
+
+  it('tunnels wss:// on a TLS port that also speaks HTTP/2', async () => {
+    const tmp = await tempDir();
+    const cert = await makeCert(tmp.dir, 'a.test');
+    const up = (upstream.address() as { port: number }).port;
+    const tlsServer = await startFromText(`[[server]]\nlisten = "127.0.0.1:0 ssl http2"\nssl_certificate = "${cert.cert}"\nssl_certificate_key = "${cert.key}"\n  [[server.location]]\n  path = "/"\n  proxy_pass = "http://127.0.0.1:${up}"\n`);
+    try {
+      const ws = new WebSocket(`wss://127.0.0.1:${portOf(tlsServer)}/secure`, { rejectUnauthorized: false });
+      const reply = await new Promise<string>((resolve, reject) => {
+        ws.once('open', () => ws.send('tls'));
+        ws.once('message', (m) => resolve(m.toString()));
+        ws.once('error', reject);
+      });
+      ws.close();
+      assert.equal(reply, 'echo tls from /secure');
+    } finally {
+      await tlsServer.close();
+      await tmp.cleanup();
+    }
   });
 
   it('answers an Upgrade to a location without a proxy as an ordinary request (h2c is ignored)', async () => {
