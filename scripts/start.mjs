@@ -17,7 +17,7 @@
  * TSGI_SECRET_KEY (default: random per run, so sessions end with the process).
  *
  * The servers run from their built bins (packages/X/bin/*.js -> dist/), which is what users run;
- * when a dist/ is missing it is built first with `tsc -b`. The demo's .ts files are loaded by the
+ * dist/ is brought up to date first with an incremental `tsc -b`. The demo's .ts files are loaded by the
  * app server through tsx.
  */
 import { spawn } from 'node:child_process';
@@ -228,14 +228,14 @@ function superviseServer(entry) {
 }
 
 /**
- * Builds dist/ with `tsc -b` when a package's build output is missing (a fresh clone without
- * `npm install`). Resolves false when the build failed or a stop signal came meanwhile.
+ * Brings dist/ up to date with `tsc -b` before serving from it: incremental, so a no-op (about a
+ * second) when nothing changed, and never a stale build after a pull. Resolves false when the
+ * build failed or a stop signal came meanwhile.
  */
 async function ensureBuilt() {
   const needed = ['tsgi/dist/index.js', 'appserver/dist/cli.js', 'webserver/dist/cli.js', 'framework/dist/cli.js'];
   const missing = needed.filter((file) => !existsSync(join(ROOT, 'packages', file)));
-  if (missing.length === 0) return true;
-  say(`building dist/ first (missing: ${missing.join(', ')}): tsc -b`);
+  say(missing.length > 0 ? `building dist/ first (missing: ${missing.join(', ')}): tsc -b` : 'bringing dist/ up to date: tsc -b');
   const built = await start('tsc -b', [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b']).exited;
   if (stopping) return false;
   if (built.code !== 0) {
