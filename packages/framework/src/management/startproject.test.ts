@@ -2,7 +2,24 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { executeFromCommandLine } from './execute.js';
+import type { RunResult } from './testing/processes.js';
 import { REPO_ROOT, runAdmin, tempDir } from './testing/processes.js';
+
+/**
+ * tsgi-admin in this process (the same dispatcher the bin runs): fast enough to try every
+ * refusal; the first test and the bin test run real processes.
+ */
+async function admin(args: string[], cwd: string): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await executeFromCommandLine(args, {
+    prog: 'tsgi-admin', cwd,
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+  });
+  return { code, stdout, stderr };
+}
 
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
@@ -14,7 +31,7 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   return out.sort();
 }
 
-describe('tsgi-admin startproject (real processes)', () => {
+describe('tsgi-admin startproject and startapp', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   before(async () => ({ dir, cleanup } = await tempDir()));
@@ -57,7 +74,7 @@ describe('tsgi-admin startproject (real processes)', () => {
   it('refuses an existing target directory without touching it', async () => {
     await mkdir(join(dir, 'taken'));
     await writeFile(join(dir, 'taken/keep.txt'), 'mine');
-    const result = await runAdmin(['startproject', 'taken'], dir);
+    const result = await admin(['startproject', 'taken'], dir);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^CommandError: '.*taken' already exists$/m);
     assert.deepEqual(await readdir(join(dir, 'taken')), ['keep.txt']);
@@ -66,54 +83,54 @@ describe('tsgi-admin startproject (real processes)', () => {
   it('fills an existing DIRECTORY, but never overwrites a file in it', async () => {
     const target = join(dir, 'into');
     await mkdir(target);
-    assert.equal((await runAdmin(['startproject', 'proj', 'into'], dir)).code, 0);
+    assert.equal((await admin(['startproject', 'proj', 'into'], dir)).code, 0);
     await writeFile(join(target, 'proj/urls.ts'), '// edited by hand\n');
-    const again = await runAdmin(['startproject', 'proj', 'into'], dir);
+    const again = await admin(['startproject', 'proj', 'into'], dir);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /proj\/urls\.ts'.*already exist.*won't replace conflicting files/s);
     assert.equal(await readFile(join(target, 'proj/urls.ts'), 'utf8'), '// edited by hand\n');
-    const missing = await runAdmin(['startproject', 'proj', 'nowhere'], dir);
+    const missing = await admin(['startproject', 'proj', 'nowhere'], dir);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /Destination directory '.*nowhere' does not exist, please create it first\./);
   });
 
   it('validates the name: identifier, not a built-in, not an importable package', async () => {
-    const invalid = await runAdmin(['startproject', 'my-site'], dir);
+    const invalid = await admin(['startproject', 'my-site'], dir);
     assert.equal(invalid.code, 1);
     assert.match(invalid.stderr, /'my-site' is not a valid project name\. Please make sure the name is a valid identifier/);
-    assert.equal((await runAdmin(['startproject', 'class'], dir)).code, 1);
-    const builtin = await runAdmin(['startproject', 'crypto'], dir);
+    assert.equal((await admin(['startproject', 'class'], dir)).code, 1);
+    const builtin = await admin(['startproject', 'crypto'], dir);
     assert.equal(builtin.code, 1);
     assert.match(builtin.stderr, /'crypto' conflicts with the name of a Node built-in module/);
     // A package the directory can import (express is in the monorepo's node_modules).
     const withModules = join(dir, 'withmodules');
     await mkdir(withModules);
     await symlink(join(REPO_ROOT, 'node_modules'), join(withModules, 'node_modules'), 'dir');
-    const taken = await runAdmin(['startproject', 'express'], withModules);
+    const taken = await admin(['startproject', 'express'], withModules);
     assert.equal(taken.code, 1);
     assert.match(taken.stderr, /'express' conflicts with the name of an existing Node module/);
     assert.deepEqual((await readdir(withModules)).sort(), ['node_modules']);
   });
 
   it('answers usage errors with exit code 2 and the usage line', async () => {
-    const none = await runAdmin(['startproject'], dir);
+    const none = await admin(['startproject'], dir);
     assert.equal(none.code, 2);
-    assert.match(none.stderr, /usage: tsgi-admin startproject name \[directory\]\ntsgi-admin startproject: error: the following arguments are required: name/);
-    const bad = await runAdmin(['startproject', '--frobnicate', 'x'], dir);
+    assert.match(none.stderr, /usage: tsgi-admin startproject \[--template DIR\] name \[directory\]\ntsgi-admin startproject: error: the following arguments are required: name/);
+    const bad = await admin(['startproject', '--frobnicate', 'x'], dir);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /Unknown option '--frobnicate'/);
-    const unknown = await runAdmin(['startprojekt', 'x'], dir);
+    const unknown = await admin(['startprojekt', 'x'], dir);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /Unknown command: 'startprojekt'\nType 'tsgi-admin help' for usage\./);
   });
 
   it('help lists the commands declared in the registry; project commands need manage.ts', async () => {
-    const help = await runAdmin(['help'], dir);
+    const help = await admin(['help'], dir);
     assert.equal(help.code, 0);
     for (const name of ['check', 'collectstatic', 'runserver', 'startapp', 'startproject']) assert.match(help.stdout, new RegExp(`^ {4}${name} `, 'm'));
-    const one = await runAdmin(['help', 'startapp'], dir);
-    assert.match(one.stdout, /^usage: tsgi-admin startapp name \[directory\]/);
-    const check = await runAdmin(['check'], dir);
+    const one = await admin(['help', 'startapp'], dir);
+    assert.match(one.stdout, /^usage: tsgi-admin startapp \[--template DIR\] name \[directory\]/);
+    const check = await admin(['check'], dir);
     assert.equal(check.code, 1);
     assert.match(check.stderr, /'check' needs a project's settings.*manage\.ts check/);
   });
@@ -138,15 +155,30 @@ describe('tsgi-admin startproject (real processes)', () => {
     assert.match(bad.stderr, /^CommandError: .*already exists/m);
   });
 
+  it('--template DIR copies your own skeleton, rendering only the -tpl files', async () => {
+    const skeleton = join(dir, 'skeleton');
+    await mkdir(join(skeleton, 'project_name'), { recursive: true });
+    await writeFile(join(skeleton, 'project_name/settings.ts-tpl'), "export const name = '{{ project_name }}';\n");
+    await writeFile(join(skeleton, 'NOTES.md'), 'kept as is: {{ project_name }}\n');
+    const made = await admin(['startproject', 'custom', '--template', 'skeleton'], dir);
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal(await readFile(join(dir, 'custom/custom/settings.ts'), 'utf8'), "export const name = 'custom';\n");
+    assert.equal(await readFile(join(dir, 'custom/NOTES.md'), 'utf8'), 'kept as is: {{ project_name }}\n');
+    const missing = await admin(['startproject', 'other', '--template', 'nope'], dir);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /CommandError: couldn't handle project template .*nope: it is not a directory\./);
+    await assert.rejects(stat(join(dir, 'other')), 'nothing is created when the template is missing');
+  });
+
   it('startapp writes views, urls, a template and a static directory', async () => {
-    const result = await runAdmin(['startapp', 'polls'], dir);
+    const result = await admin(['startapp', 'polls'], dir);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(await listFiles(join(dir, 'polls')), ['static/polls/style.css', 'templates/polls/index.html', 'urls.ts', 'views.ts']);
     assert.match(await readFile(join(dir, 'polls/views.ts'), 'utf8'), /render\(request, 'polls\/index\.html'/);
     assert.match(await readFile(join(dir, 'polls/templates/polls/index.html'), 'utf8'), /\/static\/polls\/style\.css/);
-    const again = await runAdmin(['startapp', 'polls'], dir);
+    const again = await admin(['startapp', 'polls'], dir);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already exists/);
-    assert.equal((await runAdmin(['startapp', 'fs'], dir)).code, 1);
+    assert.equal((await admin(['startapp', 'fs'], dir)).code, 1);
   });
 });

@@ -7,7 +7,7 @@
  * @module
  */
 import { mkdir, readdir, readFile, stat, writeFile, chmod } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommandError } from './base.js';
 
@@ -21,6 +21,23 @@ const TEMPLATE_SUFFIX = '-tpl';
 export function templateDirectory(kind: 'project-template' | 'app-template'): string {
   // Two levels up from src/management/ or dist/management/ is the package root.
   return fileURLToPath(new URL(`../../src/${kind}/`, import.meta.url));
+}
+
+/**
+ * The template to copy: `--template DIR` (Django's option; a directory here) or the built-in
+ * one. Checked before the target directory is made.
+ */
+export async function templateSource(option: unknown, kind: 'project-template' | 'app-template', cwd: string): Promise<string> {
+  if (typeof option !== 'string') return templateDirectory(kind);
+  const dir = resolve(cwd, option);
+  let ok = false;
+  try {
+    ok = (await stat(dir)).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!ok) throw new CommandError(`couldn't handle ${kind.replace('-', ' ')} ${dir}: it is not a directory.`);
+  return dir;
 }
 
 /** Replaces `{{ key }}` (spaces optional); an unknown key is a bug in the template, so it throws. */

@@ -5,7 +5,7 @@
 import { rm } from 'node:fs/promises';
 import { defineCommand } from '../base.js';
 import { validateName } from '../names.js';
-import { copyTemplate, templateDirectory } from '../template.js';
+import { copyTemplate, templateSource } from '../template.js';
 import { prepareTarget } from './startproject.js';
 
 /** `blog_posts` -> `BlogPosts`. */
@@ -22,12 +22,16 @@ export default defineCommand({
     { name: 'name', help: 'Name of the application or project.' },
     { name: 'directory', help: 'Optional destination directory (must exist).', optional: true },
   ],
-  async handle({ cwd, stdout }, { args }) {
+  options: [
+    { name: 'template', type: 'string', metavar: 'DIR', help: 'A directory to copy instead of the built-in app template (files ending in -tpl are rendered).' },
+  ],
+  async handle({ cwd, stdout }, { args, options }) {
     const name = args.name;
     validateName(name, 'app', cwd);
+    const source = await templateSource(options.template, 'app-template', cwd);
     const { target, created } = await prepareTarget(name, args.directory, cwd);
     try {
-      await copyTemplate(templateDirectory('app-template'), target, {
+      await copyTemplate(source, target, {
         app_name: name,
         camel_case_app_name: camelCase(name),
       });

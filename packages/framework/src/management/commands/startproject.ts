@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { CommandError, defineCommand } from '../base.js';
 import { validateName } from '../names.js';
 import { getRandomSecretKey, INSECURE_KEY_PREFIX } from '../secret-key.js';
-import { copyTemplate, exists, templateDirectory } from '../template.js';
+import { copyTemplate, exists, templateSource } from '../template.js';
 import { frameworkVersion } from '../version.js';
 
 /**
@@ -38,13 +38,17 @@ export default defineCommand({
     { name: 'name', help: 'Name of the application or project.' },
     { name: 'directory', help: 'Optional destination directory (must exist).', optional: true },
   ],
-  async handle({ cwd, stdout }, { args }) {
+  options: [
+    { name: 'template', type: 'string', metavar: 'DIR', help: 'A directory to copy instead of the built-in project template (files ending in -tpl are rendered).' },
+  ],
+  async handle({ cwd, stdout }, { args, options }) {
     const name = args.name;
     validateName(name, 'project', cwd);
+    const source = await templateSource(options.template, 'project-template', cwd);
     const { target, created } = await prepareTarget(name, args.directory, cwd);
     const version = await frameworkVersion();
     try {
-      await copyTemplate(templateDirectory('project-template'), target, {
+      await copyTemplate(source, target, {
         project_name: name,
         package_name: name.toLowerCase().replace(/_/g, '-'),
         secret_key: INSECURE_KEY_PREFIX + getRandomSecretKey(),
