@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
 import type { Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort, runCli, spawnCli, tempDir, waitFor } from '../testing/helpers.js';
@@ -142,9 +143,26 @@ listen = "127.0.0.1:${port}"
     assert.equal((await get(port, '/')).body, 'generation-2');
   });
 
+  it('keeps serving the old configuration when the new workers cannot start', async () => {
+    const blocker = createNetServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const busy = (blocker.address() as { port: number }).port;
+    try {
+      await writeFile(conf, config('generation-4').replace(`listen = "127.0.0.1:${port}"`, `listen = ["127.0.0.1:${port}", "127.0.0.1:${busy}"]`));
+      const before = cli.stderr().length;
+      cli.child.kill('SIGHUP');
+      await waitFor(() => /reload failed, still serving the previous configuration: .*cannot listen on 127\.0\.0\.1:\d+/.test(cli.stderr().slice(before)) || undefined, 20_000, 'the failed start');
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal((await get(port, '/')).body, 'generation-2');
+      assert.doesNotMatch(cli.stderr().slice(before), /exited unexpectedly/, 'the failed generation is not "repaired"');
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+
   it('replaces a worker that dies', async () => {
     const before = [...cli.stderr().matchAll(/\] (\d+)#\d: listening on/g)].map((x) => Number(x[1]));
-    const victim = before[before.length - 1]!;
+    const victim = before.filter(alive).pop()!;
     process.kill(victim, 'SIGKILL');
     await waitFor(() => /exited unexpectedly/.test(cli.stderr()) || undefined, 10_000, 'the master to notice');
     await waitFor(() => {
@@ -155,7 +173,8 @@ listen = "127.0.0.1:${port}"
   });
 
   it('stops gracefully on QUIT (tsgi-webserver -s quit): requests in flight finish, the pid file goes', async () => {
-    const pids = [...cli.stderr().matchAll(/\] (\d+)#\d: listening on/g)].map((x) => Number(x[1]));
+    const pids = [...cli.stderr().matchAll(/\] (\d+)#\d: listening on/g)].map((x) => Number(x[1])).filter(alive);
+    assert.equal(pids.length, 2, 'two workers, no leftover from the failed generation');
     const inFlight = get(port, '/slow');
     await new Promise((r) => setTimeout(r, 300));
     await writeFile(conf, config('generation-2'));

@@ -62,6 +62,8 @@ class Master {
   readonly #queue: Signal[] = [];
   #wake: (() => void) | undefined;
   #generation = 0;
+  /** The generation serving now (a failed reload's generation never becomes it). */
+  #live = 0;
   #stopping = false;
   #collectId = 1;
   readonly #retired: CounterSnapshot = { active: 0, accepts: 0, handled: 0, requests: 0, reading: 0, writing: 0, waiting: 0 };
@@ -98,6 +100,7 @@ class Master {
         await this.#stopAll(false);
         return 1;
       }
+      this.#live = this.#generation;
       this.#log.log('notice', `started ${this.#config.workers} worker(s), master pid ${process.pid}`);
       this.#options.onReady?.(started.addresses);
       // The loop: sleep until a signal arrives, handle it, repeat.
@@ -130,7 +133,12 @@ class Master {
     const results = await Promise.all(forks);
     const failed = results.find((r) => !r.ok);
     if (failed) {
-      for (const m of this.#workers.values()) if (m.generation === generation) this.#send(m, { type: 'stop' });
+      for (const m of this.#workers.values()) {
+        if (m.generation !== generation) continue;
+        // Marked first, so their exits are not taken for crashes to repair.
+        m.state = 'draining';
+        this.#send(m, { type: 'stop' });
+      }
       return failed;
     }
     return results[0]!;
@@ -197,6 +205,7 @@ class Master {
       this.#log.log('error', `reload failed, still serving the previous configuration: ${started.error}`);
       return;
     }
+    this.#live = this.#generation;
     for (const m of this.#workers.values()) {
       if (m.generation <= oldGeneration && m.state !== 'draining') {
         m.state = 'draining';
@@ -204,7 +213,7 @@ class Master {
         this.#killLater(m, config.shutdownTimeoutMs + 5000);
       }
     }
-    this.#log.log('notice', `reloaded: generation ${this.#generation}, ${config.workers} worker(s)`);
+    this.#log.log('notice', `reloaded: generation ${this.#live}, ${config.workers} worker(s)`);
   }
 
   #reopen(): void {
@@ -275,11 +284,11 @@ class Master {
   readonly #onExit = (worker: Worker, code: number | null, signal: string | null): void => {
     const m = this.#workers.get(worker.id);
     this.#workers.delete(worker.id);
-    if (!m || this.#stopping || m.state !== 'ready' || m.generation !== this.#generation) return;
+    if (!m || this.#stopping || m.state !== 'ready' || m.generation !== this.#live) return;
     // A serving worker died: replace it (after a pause, so a crash loop does not spin).
     this.#log.log('error', `worker ${worker.process.pid} exited unexpectedly (${signal ?? `code ${code}`}); starting a new one`);
     setTimeout(() => {
-      if (this.#stopping || m.generation !== this.#generation) return;
+      if (this.#stopping || m.generation !== this.#live) return;
       void this.#fork(m.generation, m.slot).then((r) => {
         if (!r.ok) this.#log.log('error', `replacement worker failed: ${r.error}`);
       });
