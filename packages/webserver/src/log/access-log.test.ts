@@ -3,7 +3,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, portOf, spawnCli, startFromText, tempDir, waitFor } from '../testing/helpers.js';
+import { freePort, portOf, rawRequest, spawnCli, startFromText, tempDir, waitFor } from '../testing/helpers.js';
 
 function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -32,7 +32,9 @@ describe('access log', () => {
       const port = portOf(server);
       await get(port, '/ok?x=1', { referer: 'http://ref.test/', 'user-agent': 'ua/1 "quoted"' });
       await get(port, '/missing', {}, 'HEAD');
-      const lines = await waitFor(async () => ((await readLines(file)).length >= 2 ? readLines(file) : undefined), 5000, 'two log lines');
+      await rawRequest(port, 'GET /bad path HTTP/1.1\r\nHost: x\r\n\r\n');
+      const lines = await waitFor(async () => ((await readLines(file)).length >= 3 ? readLines(file) : undefined), 5000, 'three log lines');
+      assert.match(lines[2]!, /^127\.0\.0\.1 - - \[[^\]]+\] "-" 400 \d+ "-" "-"$/);
       assert.match(lines[0]!, /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "GET \/ok\?x=1 HTTP\/1\.1" 200 2 "http:\/\/ref\.test\/" "ua\/1 \\x22quoted\\x22"$/);
       assert.match(lines[1]!, /"HEAD \/missing HTTP\/1\.1" 404 0 "-" "-"$/);
     } finally {

@@ -22,6 +22,8 @@ export interface AccessEntry {
   readonly upstreamAddr?: string | undefined;
   readonly upstreamStatus?: number | undefined;
   readonly requestId?: string | undefined;
+  /** Set for requests refused before they were parsed (400, 408, 414, 431): logged as `"-"`, as nginx does. */
+  readonly unparsed?: boolean;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -55,16 +57,17 @@ export class AccessLog {
   }
 
   combined(e: AccessEntry): string {
-    return `${e.remoteAddr} - - [${this.#time(e.startedAt)}] "${escape(`${e.method} ${e.url} HTTP/${e.httpVersion}`)}" ${e.status} ${e.bodyBytes} "${escape(e.referer ?? '-')}" "${escape(e.userAgent ?? '-')}"`;
+    const request = e.unparsed ? '-' : escape(`${e.method} ${e.url} HTTP/${e.httpVersion}`);
+    return `${e.remoteAddr} - - [${this.#time(e.startedAt)}] "${request}" ${e.status} ${e.bodyBytes} "${escape(e.referer ?? '-')}" "${escape(e.userAgent ?? '-')}"`;
   }
 
   json(e: AccessEntry): string {
     return JSON.stringify({
       time: new Date(e.startedAt).toISOString(),
       remote_addr: e.remoteAddr,
-      method: e.method,
-      uri: e.url,
-      protocol: `HTTP/${e.httpVersion}`,
+      method: e.unparsed ? null : e.method,
+      uri: e.unparsed ? null : e.url,
+      protocol: e.unparsed ? null : `HTTP/${e.httpVersion}`,
       status: e.status,
       body_bytes_sent: e.bodyBytes,
       request_time: e.requestTimeMs / 1000,

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Duplex } from 'node:stream';
-import { rawErrorResponse } from './error-page.js';
+import { errorBody, rawErrorResponse } from './error-page.js';
 
 interface ParserError extends Error {
   code?: string;
@@ -53,14 +53,14 @@ function requestLineOverflow(err: ParserError): boolean {
  * The server's `clientError` listener.
  * @param onError called with the status sent (for logs and counters)
  */
-export function clientErrorHandler(onError: (status: number, err: Error, socket: Duplex) => void): (err: Error, socket: Duplex) => void {
+export function clientErrorHandler(onError: (status: number, err: Error, socket: Duplex, bodyBytes: number) => void): (err: Error, socket: Duplex) => void {
   return (err, socket) => {
     const status = statusForClientError(err as ParserError);
     if (status === undefined || !socket.writable || (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
       socket.destroy();
       return;
     }
-    onError(status, err, socket);
+    onError(status, err, socket, errorBody(status).length);
     socket.end(rawErrorResponse(status));
     // A client that never reads must not keep the socket: destroy after a short grace period.
     setTimeout(() => socket.destroy(), 5000).unref();

@@ -173,8 +173,13 @@ export class WebServer {
         if (this.#draining) session.close();
       });
       // Malformed or slow clients are the client's problem, not the server's: info, as nginx logs them.
-      server.on('clientError', clientErrorHandler((status, err, socket) => {
-        this.errorLog.log('info', `client error ${status}: ${err.message}`, { client: (socket as { remoteAddress?: string }).remoteAddress });
+      server.on('clientError', clientErrorHandler((status, err, socket, bytes) => {
+        const client = (socket as { remoteAddress?: string }).remoteAddress;
+        this.errorLog.log('info', `client error ${status}: ${err.message}`, { client });
+        if (this.accessLog.enabled) {
+          const now = Date.now();
+          this.accessLog.write({ remoteAddr: client ?? '-', method: '-', url: '-', httpVersion: '1.1', status, bodyBytes: bytes, referer: undefined, userAgent: undefined, host: undefined, startedAt: now, requestTimeMs: 0, unparsed: true });
+        }
       }));
       server.on('tlsClientError', (err: Error) => this.errorLog.log('debug', `TLS handshake failed: ${err.message}`));
       if (group.upgrades) {
