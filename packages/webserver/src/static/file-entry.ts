@@ -66,6 +66,8 @@ export interface FileEntry {
   body: Buffer | undefined;
   /** Flags to open `fsPath` again (when the shared descriptor is not available). */
   readonly openFlags: number;
+  /** Bytes of the memory budget this entry holds (given back on release). */
+  memoryHeld: number;
   /** Whole-file responses streamed from disk so far (for hot-file promotion). */
   streamed: number;
   /** A promotion to memory is under way. */
@@ -91,6 +93,33 @@ export interface EntryBudget {
   descriptorsLeft: number;
 }
 
+/**
+ * Ceilings over the whole process, above the per-handler budgets: the server builds one handler
+ * per location, and many locations must not multiply the memory and descriptors held. A server
+ * may lower or raise them at start-up.
+ */
+export const PROCESS_LIMITS = { memoryBytes: 256 * 1024 * 1024, descriptors: 2048 };
+const used = { memoryBytes: 0, descriptors: 0 };
+
+/** Reserves `n` bytes of body memory from the handler's and the process's budgets. */
+export function takeMemory(budget: EntryBudget, n: number): boolean {
+  if (n > budget.memoryBytesLeft || used.memoryBytes + n > PROCESS_LIMITS.memoryBytes) return false;
+  budget.memoryBytesLeft -= n;
+  used.memoryBytes += n;
+  return true;
+}
+
+export function giveMemory(budget: EntryBudget, n: number): void {
+  budget.memoryBytesLeft += n;
+  used.memoryBytes -= n;
+}
+
+function takeDescriptor(budget: EntryBudget): boolean {
+  if (budget.descriptorsLeft <= 0 || used.descriptors >= PROCESS_LIMITS.descriptors) return false;
+  budget.descriptorsLeft--;
+  used.descriptors++;
+  return true;
+}
 
 /**
  * Opens (with `flags`) and reads (small) or keeps open (large) the file at `fsPath`. Returns undefined when it
@@ -106,12 +135,17 @@ export async function loadFileEntry(fsPath: string, budget: EntryBudget, flags: 
     let body: Buffer | undefined;
     let shared: SharedHandle | undefined;
     let size = st.size;
-    if (size <= budget.memoryMaxFileSize && size <= budget.memoryBytesLeft) {
-      body = await fh.readFile();
+    let memoryHeld = 0;
+    if (size <= budget.memoryMaxFileSize && takeMemory(budget, size)) {
+      memoryHeld = size;
+      try {
+        body = await fh.readFile();
+      } catch (err) {
+        giveMemory(budget, memoryHeld);
+        throw err;
+      }
       size = body.length; // a file written as we read: serve what was read, consistently
-      budget.memoryBytesLeft -= size;
-    } else if (budget.descriptorsLeft > 0) {
-      budget.descriptorsLeft--;
+    } else if (takeDescriptor(budget)) {
       shared = new SharedHandle(fh);
       keep = true;
     }
@@ -128,6 +162,7 @@ export async function loadFileEntry(fsPath: string, budget: EntryBudget, flags: 
       body,
       shared,
       openFlags: flags,
+      memoryHeld,
       streamed: 0,
       promoting: false,
     };
@@ -138,9 +173,13 @@ export async function loadFileEntry(fsPath: string, budget: EntryBudget, flags: 
 
 /** Gives an entry's memory and descriptor back to the budget. */
 export function releaseFileEntry(entry: FileEntry, budget: EntryBudget): void {
-  if (entry.body !== undefined) budget.memoryBytesLeft += entry.body.length;
-  if (entry.shared !== undefined) {
+  if (entry.memoryHeld > 0) {
+    giveMemory(budget, entry.memoryHeld);
+    entry.memoryHeld = 0;
+  }
+  if (entry.shared !== undefined && !entry.shared.retired) {
     budget.descriptorsLeft++;
+    used.descriptors--;
     entry.shared.retire();
   }
 }

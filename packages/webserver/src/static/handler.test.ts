@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { createStaticHandler, resolveFile } from './handler.js';
+import { PROCESS_LIMITS } from './file-entry.js';
 import { StaticOptionsError } from './options.js';
 import { FIXED_MTIME, makeTree, serveStatic, type RunningStatic, type Tree } from './test-support/fixture.js';
 import { rawRequest } from './test-support/raw-http.js';
@@ -491,6 +492,23 @@ describe('open-file cache', () => {
     } finally {
       await s.close();
       await tr.remove();
+    }
+  });
+
+  it('past the process-wide ceilings files are still served, opened per response', async () => {
+    const saved = { ...PROCESS_LIMITS };
+    PROCESS_LIMITS.memoryBytes = 0;
+    PROCESS_LIMITS.descriptors = 0;
+    const s = await serveStatic({ root: tree.root });
+    try {
+      assert.equal((await get(s.url + '/a.txt')).body.toString(), 'A\n');
+      for (let i = 0; i < 3; i++) assert.ok((await get(s.url + '/big.bin')).body.equals(BIG));
+      const part = await get(s.url + '/big.bin', { range: 'bytes=5-9,-5' });
+      assert.equal(part.status, 206);
+      assert.ok(part.body.includes(BIG.subarray(5, 10)));
+    } finally {
+      Object.assign(PROCESS_LIMITS, saved);
+      await s.close();
     }
   });
 

@@ -31,3 +31,4 @@ export type {
 export { resolveStaticOptions, StaticOptionsError, STATIC_DEFAULTS, HASHED_NAME, DEFAULT_COMPRESS_TYPES } from './options.js';
 export { createStaticHandler, resolveFile, STATIC_ERRORS } from './handler.js';
 export { decodeRequestPath, PATH_ERRORS, type DecodedPath } from './path.js';
+export { PROCESS_LIMITS } from './file-entry.js';

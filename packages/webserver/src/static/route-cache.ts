@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import mime from 'mime-types';
 import { isCompressibleType } from './compression.js';
 import type { EntryBudget, FileEntry, SharedHandle } from './file-entry.js';
-import { loadFileEntry, releaseFileEntry, sameFile } from './file-entry.js';
+import { giveMemory, loadFileEntry, releaseFileEntry, sameFile, takeMemory } from './file-entry.js';
 import { Lru } from './lru.js';
 import type { ResolvedStaticOptions, StaticEncoding } from './options.js';
 import type { PathResolver } from './resolver.js';
@@ -151,18 +151,21 @@ export class RouteCache {
     if (budget.memoryBytesLeft - entry.size < ofc.memoryBytes / 2) return;
     const shared = entry.shared;
     if (shared === undefined || !shared.acquire()) return;
+    if (!takeMemory(budget, entry.size)) {
+      shared.release();
+      return;
+    }
     entry.promoting = true;
-    budget.memoryBytesLeft -= entry.size;
-    const giveBack = () => {
-      budget.memoryBytesLeft += entry.size;
-    };
+    const giveBack = () => giveMemory(budget, entry.size);
     void readWhole(shared, entry.size)
       .then(async (buf) => {
         const st = await shared.handle.stat();
         // One synchronous decision: publish the bytes only if the file is unchanged and still
         // cached; eviction after this point gives the bytes back through releaseFileEntry.
-        if (!shared.retired && buf.length === entry.size && st.size === entry.size && st.mtimeMs === entry.mtimeMs) entry.body = buf;
-        else giveBack();
+        if (!shared.retired && buf.length === entry.size && st.size === entry.size && st.mtimeMs === entry.mtimeMs) {
+          entry.body = buf;
+          entry.memoryHeld += entry.size;
+        } else giveBack();
       }, giveBack)
       .catch(giveBack)
       .finally(() => {

@@ -168,6 +168,7 @@ describe('CompressionCache', () => {
       body,
       shared: undefined,
       openFlags: 0,
+      memoryHeld: 0,
       streamed: 0,
       promoting: false,
     };
