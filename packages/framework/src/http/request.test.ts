@@ -92,6 +92,11 @@ before(async () => {
         }
         return new JsonResponse({ total, again });
       }),
+      path('signed/', (request) => {
+        const response = new JsonResponse({ lang: request.getSignedCookie('lang', { fallback: 'none' }) ?? null });
+        if (request.GET.has('set')) response.setCookie('lang', request.signCookie('lang', request.GET.get('set') as string));
+        return response;
+      }),
       path('no-session/', (request) => new JsonResponse({ s: request.session.get('x') })),
     ],
   };
@@ -243,4 +248,16 @@ test('request.session without SessionMiddleware says which middleware is missing
   const res = await fetch(`${served.url}/no-session/`);
   assert.equal(res.status, 500);
   assert.ok(served.logs.some(([, m]) => m.includes("request.session needs 'SessionMiddleware' in MIDDLEWARE")));
+});
+
+test('signed cookies: round trip; tampered, unsigned or missing gives the fallback', async () => {
+  const set = await fetch(`${served.url}/signed/?set=fr`);
+  const cookie = (set.headers.getSetCookie()[0] as string).split(';')[0] as string;
+  const value = cookie.slice('lang='.length);
+  assert.match(value, /^fr\./);
+  const read = async (header: string) => ((await (await fetch(`${served.url}/signed/`, { headers: { Cookie: header } })).json()) as { lang: string }).lang;
+  assert.equal(await read(cookie), 'fr');
+  assert.equal(await read(`lang=${value.replace(/^fr/, 'de')}`), 'none', 'tampered');
+  assert.equal(await read('lang=fr'), 'none', 'unsigned');
+  assert.equal(await read(''), 'none', 'missing');
 });

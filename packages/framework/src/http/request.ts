@@ -32,6 +32,7 @@ import { readBody } from './body.js';
 import { parseMultipart, type UploadedFile } from './multipart.js';
 import { parseContentType } from './content-type.js';
 import { testClientMarker } from '../core/test-hooks.js';
+import { TimestampSigner, BadSignature } from '../core/signing.js';
 import type { Resolver, ResolverMatch } from '../urls/resolver.js';
 import { reverse, type ReverseOptions } from '../urls/reverse.js';
 import type { Session } from '../sessions/session.js';
@@ -325,6 +326,40 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
     return (this.#contentType ??= parseContentType(this.header('content-type')));
   }
 
+  /**
+   * A cookie set with {@link signCookie}: its value if the signature holds (and it is younger
+   * than `maxAge` seconds), else `fallback` (Django's `get_signed_cookie`).
+   *
+   * @example
+   * ```ts
+   * const lang = request.getSignedCookie('lang', { maxAge: 86400 * 365 }) ?? 'en';
+   * ```
+   */
+  getSignedCookie(name: string, options: { salt?: string; maxAge?: number; fallback?: string } = {}): string | undefined {
+    const value = this.COOKIES[name];
+    if (value === undefined) return options.fallback;
+    try {
+      return cookieSigner(this.settings, name, options.salt ?? '').unsign(value, { maxAge: options.maxAge });
+    } catch (error) {
+      if (error instanceof BadSignature) return options.fallback;
+      throw error;
+    }
+  }
+
+  /**
+   * Signs `value` for the cookie `name` with SECRET_KEY (HMAC-SHA256, timestamped), for
+   * `response.setCookie(name, request.signCookie(name, value))`; read it back with
+   * {@link getSignedCookie}. Signed, not encrypted: the client can read it, not change it.
+   *
+   * @example
+   * ```ts
+   * response.setCookie('lang', request.signCookie('lang', 'fr'), { maxAge: 86400 * 365 });
+   * ```
+   */
+  signCookie(name: string, value: string, salt = ''): string {
+    return cookieSigner(this.settings, name, salt).sign(value);
+  }
+
   /** The media type of the body, lower case, without parameters (`''` when none). */
   get contentType(): string {
     return this.#ct().type;
@@ -544,6 +579,11 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
     this.#streamed = true;
     return this.raw.body;
   }
+}
+
+function cookieSigner(settings: ResolvedSettings, name: string, salt: string): TimestampSigner {
+  // The cookie name is part of the salt (Django): a value signed for one cookie is refused in another.
+  return new TimestampSigner({ secret: settings.SECRET_KEY, fallbacks: settings.SECRET_KEY_FALLBACKS, salt: `tsgi-framework.signed-cookie:${name}${salt}` });
 }
 
 /** Percent-decodes a path (Django decodes PATH_INFO as UTF-8); malformed escapes stay as sent. */
