@@ -121,4 +121,5 @@ export { TemplateEngine, TemplateDoesNotExist, getTemplateEngine } from './templ
 export { FileResponse, contentDisposition, type FileResponseInit } from './http/file-response.js';
 
 // Testing.
-export { Client, type ClientOptions, type RequestOptions, type TestResponse, type TestFile, type FormData } from './test/client.js';
+export { Client, type ClientOptions, type RequestOptions, type TestResponse, type TestFile, type FormData as TestFormData } from './test/client.js';
+export { serveApp, type ServedApp } from './test/serve-app.js';
