@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from './errors.js';
@@ -92,6 +92,7 @@ describe('config: a full file', () => {
     assert.equal(api!.proxy!.readTimeoutMs, 5000);
     assert.equal(api!.proxy!.connectTimeoutMs, 60_000);
     assert.equal(api!.proxy!.requestBuffering, true);
+    assert.equal(api!.proxy!.tempPath, tmpdir(), 'the proxy contract gets the OS temp dir, never ""');
     assert.equal(php!.match, 'regex');
     assert.ok(php!.regex!.test('/X.PHP'));
     assert.deepEqual(php!.return, { status: 403 });

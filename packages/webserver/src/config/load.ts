@@ -4,7 +4,7 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { parse, TomlError } from 'smol-toml';
@@ -322,7 +322,8 @@ class Validator {
           buffering: get<boolean>('proxy_buffering')!,
           bufferSize: get<number>('proxy_buffer_size')!,
           maxTempFileSize: get<number>('proxy_max_temp_file_size')!,
-          tempPath: get<string>('proxy_temp_path') ?? '',
+          // The contract wants every field filled: spilled bodies go to the OS temp dir unless told.
+          tempPath: resolvePath(get<string>('proxy_temp_path') ?? tmpdir()),
           nextUpstreamTries: get<number>('proxy_next_upstream_tries')!,
           retryNonIdempotent: get<boolean>('proxy_next_upstream_non_idempotent')!,
           websocket: get<boolean>('proxy_websocket')!,
