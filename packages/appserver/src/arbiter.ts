@@ -297,7 +297,7 @@ export class Arbiter {
   #onWorkerExit(w: WorkerRecord, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(w.id);
     if (w.stopping || this.#halt !== undefined) {
-      this.#log.debug('Worker %d (pid: %d) exited (%s)', w.id, w.pid, describeExit(code, signal));
+      this.#log.info('Worker %d (pid: %d) stopped (%s)', w.id, w.pid, describeExit(code, signal));
     } else if (!w.ready) {
       // A worker that never became ready cannot load or start the app: starting another would
       // fail the same way, so the whole server stops with the worker's error (no respawn loop).

@@ -14,6 +14,7 @@ import { CidrSet, type TsgiLimits } from 'tsgi';
 import { compileAccessFormat, jsonAccessLine, type AccessRecord } from './access-log.js';
 import { AppserverError } from './errors.js';
 import { openLogStream, type ServerLogger } from './logger.js';
+import { ConnectionTracker } from './drain.js';
 import { readProxyHeader } from './proxy-protocol.js';
 
 /** A request listener with the optional `checkContinue` companion toNodeListener provides. */
@@ -115,22 +116,21 @@ function armBodyTimeout(req: IncomingMessage, res: ServerResponse, ms: number, l
 
 /**
  * Adds what the worker observes around each request: keep-alive off when --keep-alive is 0,
- * the access log, and for node-interface apps (toNodeListener does both for TSGI apps) the
- * in-flight count and the body inactivity timeout. The handler is returned as is when none of
- * them is on (hot path).
+ * the access log, and for node-interface apps (toNodeListener does it for TSGI apps) the body
+ * inactivity timeout on requests with a body. The handler is returned as is when none of them
+ * is on (hot path: no per-request closure or listener).
  */
-export function instrument(handler: RequestHandler, options: HttpServerOptions, nodeApp: { tracker: InFlight } | undefined): RequestHandler {
+export function instrument(handler: RequestHandler, options: HttpServerOptions, nodeApp: boolean): RequestHandler {
   const { limits, log } = options;
-  const tracker = nodeApp?.tracker;
   let line: ((r: AccessRecord) => string) | undefined;
   let stream: NodeJS.WritableStream | undefined;
   if (options.accessLogfile !== null) {
     line = options.accessLogJson ? jsonAccessLine : compileAccessFormat(options.accessLogformat);
     stream = openLogStream(options.accessLogfile, 'stdout');
   }
-  const bodyTimeout = nodeApp !== undefined ? limits.bodyTimeoutMs : 0;
+  const bodyTimeout = nodeApp ? limits.bodyTimeoutMs : 0;
   const keepAlive = limits.keepAliveTimeoutMs > 0;
-  const lean = line === undefined && tracker === undefined && keepAlive;
+  const lean = line === undefined && keepAlive;
   if (lean && bodyTimeout === 0) return handler;
 
   const wrap = (inner: (req: IncomingMessage, res: ServerResponse) => void): ((req: IncomingMessage, res: ServerResponse) => void) => {
@@ -141,7 +141,6 @@ export function instrument(handler: RequestHandler, options: HttpServerOptions, 
       };
     }
     return (req, res) => {
-      if (tracker !== undefined) tracker.requests++;
       if (!keepAlive) res.shouldKeepAlive = false;
       if (bodyTimeout > 0 && req.method !== 'GET' && req.method !== 'HEAD') armBodyTimeout(req, res, bodyTimeout, log);
       let bytes = 0;
@@ -170,7 +169,6 @@ export function instrument(handler: RequestHandler, options: HttpServerOptions, 
         } as ServerResponse['end'];
       }
       res.once('close', () => {
-        tracker?.done();
         if (!res.writableFinished) log.debug('client closed the connection before the response was complete: %s %s', req.method, req.url);
         if (line !== undefined) {
           const record: AccessRecord = { req, res, bytes, start, status: res.headersSent ? res.statusCode : 0, workerId: options.workerId, writeHeadHeaders };
@@ -186,24 +184,10 @@ export function instrument(handler: RequestHandler, options: HttpServerOptions, 
   return wrapped;
 }
 
-/** Counts requests in flight so a stopping worker knows when it has drained. */
-export class InFlight {
-  requests = 0;
-  #waiters: Array<() => void> = [];
-
-  done(): void {
-    this.requests--;
-    if (this.requests === 0) for (const w of this.#waiters.splice(0)) w();
-  }
-
-  idle(): Promise<void> {
-    return this.requests === 0 ? Promise.resolve() : new Promise((resolve) => this.#waiters.push(resolve));
-  }
-}
-
 /** A server of one worker, listening on one inherited handle. */
 export interface WorkerServer {
   readonly http: Server;
+  readonly connections: ConnectionTracker;
   /** The server that owns the handle: `http` itself, or the PROXY protocol front. */
   readonly listening: Server | NetServer;
 }
@@ -234,8 +218,9 @@ export function createWorkerServer(handler: RequestHandler, options: HttpServerO
     http.on('tlsClientError', (err: Error) => log.debug('TLS handshake failed: %s', err.message));
   }
   http.on('error', (err) => log.error('server error: %s', err.message));
+  const connections = new ConnectionTracker(http);
 
-  if (options.proxyAllowFrom === null) return listen(http).then(() => ({ http, listening: http }));
+  if (options.proxyAllowFrom === null) return listen(http).then(() => ({ http, connections, listening: http }));
   const allowed = new CidrSet(cidrList(options.proxyAllowFrom));
   const front = createNetServer({ pauseOnConnect: true }, (socket: Socket) => {
     const peer = socket.remoteAddress ?? '';
@@ -257,5 +242,5 @@ export function createWorkerServer(handler: RequestHandler, options: HttpServerO
     );
   });
   front.on('error', (err) => log.error('server error: %s', err.message));
-  return listen(front).then(() => ({ http, listening: front }));
+  return listen(front).then(() => ({ http, connections, listening: front }));
 }

@@ -12,7 +12,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import { TSGI_VERSION, runShutdown, runStartup, toNodeListener, type TsgiLimits, type TsgiServerInfo, type TsgiStartupContext, type TsgiWorker } from 'tsgi';
 import { AppserverError, ERROR_CODES, type AppserverErrorCode } from './errors.js';
-import { cidrList, createWorkerServer, InFlight, instrument, readTls, type HttpServerOptions, type RequestHandler, type WorkerServer } from './http-server.js';
+import { stopListening } from './drain.js';
+import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type RequestHandler, type WorkerServer } from './http-server.js';
 import { isMessage, type BootErrorMessage, type BootMessage, type ListenMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
 import { loadApp, type LoadedApp } from './loader.js';
 import { guardNodeListener } from './node-guard.js';
@@ -72,13 +73,13 @@ async function bootFailure(log: ServerLogger | undefined, code: AppserverErrorCo
   process.exit(err instanceof AppserverError ? err.exitCode : ERROR_CODES[code]);
 }
 
-function listenOn(handle: object, kind: ListenMessage['kind']) {
+function listenOn(handle: object, kind: ListenMessage['kind'], backlog: number) {
   return (server: Server | NetServer) =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       // A TCP handle is adopted as is; a pipe (unix socket) or inherited fd is opened by number.
       const target = kind === 'tcp' ? handle : { fd: (handle as { fd: number }).fd };
-      server.listen(target, () => {
+      server.listen(target, backlog, () => {
         server.off('error', reject);
         resolve();
       });
@@ -94,6 +95,11 @@ export async function runWorker(): Promise<void> {
   process.on('SIGINT', () => {});
   const early = () => process.exit(0);
   for (const s of ['SIGTERM', 'SIGQUIT'] as const) process.on(s, early);
+
+  // If the master goes away at any point (even while the app loads), this worker must not
+  // linger as an orphan holding the socket: exit now, or stop gracefully once serving.
+  let onMasterGone = (): void => process.exit(0);
+  process.once('disconnect', () => onMasterGone());
 
   const { boot, handles } = await receive();
   const s = boot.settings;
@@ -113,7 +119,6 @@ export async function runWorker(): Promise<void> {
   const lifespan: TsgiStartupContext = { server, worker, log, state: {} };
   let handler: RequestHandler;
   let idle: () => Promise<void>;
-  let tracker: InFlight | undefined;
   let options: HttpServerOptions;
   const servers: WorkerServer[] = [];
   try {
@@ -138,14 +143,13 @@ export async function runWorker(): Promise<void> {
         server,
         log,
       });
-      handler = instrument(listener, options, undefined);
+      handler = instrument(listener, options, false);
       idle = () => listener.idle();
     } else {
-      tracker = new InFlight();
-      handler = instrument(guardNodeListener(loaded.app, limits, s.mount), options, { tracker });
-      idle = () => tracker!.idle();
+      handler = instrument(guardNodeListener(loaded.app, limits, s.mount), options, true);
+      idle = () => Promise.resolve();
     }
-    for (const { message, handle } of handles) servers.push(await createWorkerServer(handler, options, listenOn(handle, message.kind)));
+    for (const { message, handle } of handles) servers.push(await createWorkerServer(handler, options, listenOn(handle, message.kind, s.backlog)));
   } catch (err) {
     return bootFailure(log, 'TSGI_APPSERVER_E_WORKER_BOOT', err);
   }
@@ -161,17 +165,24 @@ export async function runWorker(): Promise<void> {
           res.shouldKeepAlive = false;
           handler(req, res);
         });
-        ws.listening.close();
-        if (ws.listening !== ws.http) ws.http.close();
-        ws.http.closeIdleConnections();
+        stopListening(ws.listening);
+        ws.connections.closeIdle();
       }
       // Leave a second of the master's --graceful-timeout for shutdown before it kills us.
       const budget = Math.max(100, s.gracefulTimeout * 1000 - 1000);
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([idle().then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), budget)))]);
-      clearTimeout(timer);
-      if (timedOut) log.warn('worker %d: graceful timeout reached with requests still in flight; closing them', worker.id);
-      for (const ws of servers) ws.http.closeAllConnections();
+      const deadline = Date.now() + budget;
+      // Drained: every connection closed (a Node app's requests are not counted one by one, which
+      // would cost every request), and for a TSGI app its in-flight requests and waitUntil promises.
+      const open = () => servers.reduce((n, ws) => n + ws.connections.size, 0);
+      let tsgiIdle = loaded.interface !== 'tsgi';
+      if (!tsgiIdle) void idle().then(() => (tsgiIdle = true));
+      while ((open() > 0 || !tsgiIdle) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        // Connections that finish their last response become idle: close them as they do.
+        for (const ws of servers) ws.connections.closeIdle();
+      }
+      if (Date.now() >= deadline) log.warn('worker %d: graceful timeout reached with %d connection(s) open; closing them', worker.id, open());
+      for (const ws of servers) ws.connections.destroyAll();
       if (loaded.interface === 'tsgi') {
         try {
           await runShutdown(loaded.app, lifespan);
@@ -187,8 +198,8 @@ export async function runWorker(): Promise<void> {
     process.off(sig, early);
     process.on(sig, () => stop(sig));
   }
-  // The master died or closed the channel: do not linger as an orphan.
-  process.once('disconnect', () => stop('master went away'));
+  onMasterGone = () => stop('master went away');
+  if (!process.connected) return stop('master went away');
 
   await send({ type: 'ready', interface: loaded.interface, reason: loaded.reason, app: `${loaded.file}:${loaded.attribute}` });
 }
