@@ -313,3 +313,28 @@ test('server-sent chunks reach the client before the stream ends', async () => {
     },
   );
 });
+
+test('standard in-memory bodies are sent whole with Content-Length, also after clone(); a locked body is a 500', async () => {
+  await withServer(
+    async (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/json') return Response.json({ ok: 'é' });
+      if (path === '/bytes') return new Response(new Uint8Array([104, 105]));
+      if (path === '/cloned') {
+        const r = new Response('original text');
+        await r.clone().text();
+        return r;
+      }
+      const locked = new Response('never readable');
+      locked.body!.getReader();
+      return locked;
+    },
+    async (port) => {
+      // the raw client reads latin1: UTF-8 'é' is the two bytes C3 A9
+      assert.match(await rawExchange(port, get('/json')), /content-length: 11\r\n[\s\S]*\r\n\r\n\{"ok":"\xc3\xa9"\}$/i);
+      assert.match(await rawExchange(port, get('/bytes')), /content-length: 2\r\n[\s\S]*\r\n\r\nhi$/i);
+      assert.match(await rawExchange(port, get('/cloned')), /content-length: 13\r\n[\s\S]*\r\n\r\noriginal text$/i);
+      assert.match(await rawExchange(port, get('/locked')), /^HTTP\/1\.1 500 /);
+    },
+  );
+});

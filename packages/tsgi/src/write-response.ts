@@ -12,6 +12,7 @@
 import { STATUS_CODES } from 'node:http';
 import { DRAIN_LIMIT_BYTES } from './adapter-config.js';
 import { drainRequestBody } from './body-stream.js';
+import { knownBody } from './known-body.js';
 import { sendFileRegion } from './send-file.js';
 import type { Exchange } from './exchange.js';
 import { FastResponse, fastBody, fastInit, fastReal } from './fast-response.js';
@@ -318,6 +319,14 @@ async function writeStandard(ex: Exchange, response: Response): Promise<void> {
   if (body === null || (bodiless && scan.contentLength !== -1) || status === 204 || status === 304) {
     if (body !== null) body.cancel().catch(() => {});
     finishKnown(ex, status, statusText, headers, scan, null, 0);
+    return;
+  }
+  // Hot path (Node 20): a body already complete in memory is sent whole, without its stream.
+  const known = knownBody(response);
+  if (known !== undefined) {
+    // The unread in-memory stream holds no resource; cancelling it would only cost promises.
+    const length = typeof known === 'string' ? Buffer.byteLength(known) : known.byteLength;
+    finishKnown(ex, status, statusText, headers, scan, bodiless ? null : known, length);
     return;
   }
   const reader = body.getReader();
