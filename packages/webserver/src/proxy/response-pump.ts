@@ -49,8 +49,8 @@ export class ResponsePump {
   #fileRead = 0;
   #pendingBytes = 0;
   #pendingWrites = 0;
-  /** Writes queued to the file, in order. */
-  #writeChain: Promise<void> = Promise.resolve();
+  /** Writes queued to the file, in order (made on the first spill: most responses never spill). */
+  #writeChain: Promise<void> | undefined;
   #backlogged = false;
   #flushing = false;
   #upEnded = false;
@@ -67,16 +67,15 @@ export class ResponsePump {
     // the owner calls clientClosed() from its own 'close' listener.
   }
 
-  #onDrain = (): void => {
-    if (this.#opts.buffering) this.#flush();
-    else this.#resumeSource();
-  };
   #listening = false;
 
   #needDrain(): void {
     if (this.#listening) return;
     this.#listening = true;
-    this.#res.on('drain', this.#onDrain);
+    this.#res.on('drain', () => {
+      if (this.#opts.buffering) this.#flush();
+      else this.#resumeSource();
+    });
   }
 
   /** The client connection closed (finished or not): frees everything. */
@@ -138,7 +137,7 @@ export class ResponsePump {
   #append(c: Buffer): void {
     this.#pendingWrites++;
     this.#pendingBytes += c.length;
-    this.#writeChain = this.#writeChain
+    this.#writeChain = (this.#writeChain ?? Promise.resolve())
       .then(async () => {
         if (this.#done) return;
         const f = await this.#openFile();
@@ -230,7 +229,12 @@ export class ResponsePump {
     this.#mem.length = 0;
     const f = this.#file;
     this.#file = undefined;
-    const closing = f ? f.close().catch(() => undefined) : this.#fileOpening?.then((x) => x.close()).catch(() => undefined);
-    void Promise.resolve(closing).finally(() => this.#finished());
+    if (!f && !this.#fileOpening) {
+      // Hot path: nothing spilled, nothing to close.
+      this.#finished();
+      return;
+    }
+    const closing = f ? f.close().catch(() => undefined) : this.#fileOpening!.then((x) => x.close()).catch(() => undefined);
+    void closing.finally(() => this.#finished());
   }
 }
