@@ -183,6 +183,11 @@ class Master {
   }
 
   async #reload(): Promise<void> {
+    if (this.#config.file.startsWith('<')) {
+      // Quick forms (file-server, reverse-proxy) have no file to read again.
+      this.#log.log('notice', `HUP: nothing to reload, ${this.#config.file} was configured on the command line`);
+      return;
+    }
     this.#log.log('notice', `reloading ${this.#config.file}`);
     let text: string;
     let config: Config;
