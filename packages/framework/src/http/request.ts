@@ -89,7 +89,7 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
   /** The root URL resolver of the application (set by the handler). */
   resolver: Resolver | null = null;
   #session: Session | undefined;
-  #sessionLoader: (() => Session) | undefined;
+  #sessionLoader: ((request: HttpRequest) => Session) | undefined;
   /** Free space for middleware and views to attach data (Django's ad-hoc request attributes). */
   readonly meta: Record<string | symbol, unknown> = {};
 
@@ -134,7 +134,7 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
   get session(): Session {
     if (this.#session === undefined && this.#sessionLoader !== undefined) {
       // Loaded on first use: a request that never touches the session never parses the cookie.
-      this.#session = this.#sessionLoader();
+      this.#session = this.#sessionLoader(this as HttpRequest);
       this.#sessionLoader = undefined;
     }
     if (this.#session === undefined) {
@@ -153,7 +153,7 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
   }
 
   /** How SessionMiddleware provides the session lazily (called on first `request.session`). */
-  setSessionLoader(loader: () => Session): void {
+  setSessionLoader(loader: (request: HttpRequest) => Session): void {
     this.#session = undefined;
     this.#sessionLoader = loader;
   }

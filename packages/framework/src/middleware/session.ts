@@ -60,9 +60,11 @@ export const SessionMiddleware: Middleware = (getResponse, settings) => {
     }
   };
 
+  const loader = (request: HttpRequest) => load(request, request.COOKIES[name]);
+
   return async function sessionMiddleware(request) {
     // Django's lazy SessionStore: nothing is parsed or verified unless the view uses the session.
-    request.setSessionLoader(() => load(request, request.COOKIES[name]));
+    request.setSessionLoader(loader);
     const response = await getResponse(request);
     let session = request.loadedSession;
     if (session === undefined) {

@@ -147,18 +147,18 @@ export class Resolver {
     const rest = path.startsWith('/') ? path.slice(1) : path;
     const found: Found = { match: null, allowed: null };
     // Hot path: no list of tried patterns; it is built by a second walk only for a 404.
-    this.#walk(this.urlpatterns, rest, method, EMPTY_PARAMS, [], [], [], [], null, found);
+    this.#walk(this.urlpatterns, rest, method, EMPTY_PARAMS, [], [], [], null, found);
     if (found.match) return found.match;
     if (found.allowed) throw new MethodNotAllowed(method, [...found.allowed]);
     const tried: TriedPattern[] = [];
-    this.#walk(this.urlpatterns, rest, method, EMPTY_PARAMS, [], [], [], [], tried, { match: null, allowed: null });
+    this.#walk(this.urlpatterns, rest, method, EMPTY_PARAMS, [], [], [], tried, { match: null, allowed: null });
     throw new Resolver404(path, tried);
   }
 
   /** True when `path` resolves for some method (APPEND_SLASH's question). */
   isValidPath(path: string): boolean {
     const found: Found = { match: null, allowed: null };
-    this.#walk(this.urlpatterns, path.startsWith('/') ? path.slice(1) : path, null, EMPTY_PARAMS, [], [], [], [], null, found);
+    this.#walk(this.urlpatterns, path.startsWith('/') ? path.slice(1) : path, null, EMPTY_PARAMS, [], [], [], null, found);
     return found.match !== null || found.allowed !== null;
   }
 
@@ -170,7 +170,6 @@ export class Resolver {
     appNames: string[],
     namespaces: string[],
     routes: string[],
-    names: (string | null)[],
     tried: TriedPattern[] | null,
     found: Found,
   ): boolean {
@@ -194,8 +193,8 @@ export class Resolver {
           view: p.view,
           params: allParams,
           urlName: p.name,
-          appNames: appNames.slice(),
-          namespaces: namespaces.slice(),
+          appNames: appNames.length === 0 ? NONE : appNames.slice(),
+          namespaces: namespaces.length === 0 ? NONE : namespaces.slice(),
           viewName: p.name === null ? null : ns ? `${ns}:${p.name}` : p.name,
           route: routes.join('') + p.pattern.describe,
         };
@@ -209,7 +208,7 @@ export class Resolver {
       if (p.appName) appNames.push(p.appName);
       if (p.namespace) namespaces.push(p.namespace);
       routes.push(p.pattern.describe);
-      const done = this.#walk(p.urlpatterns, m.rest, method, subParams, appNames, namespaces, routes, names, tried, found);
+      const done = this.#walk(p.urlpatterns, m.rest, method, subParams, appNames, namespaces, routes, tried, found);
       routes.pop();
       if (p.namespace) namespaces.pop();
       if (p.appName) appNames.pop();
@@ -220,6 +219,7 @@ export class Resolver {
 }
 
 const EMPTY_PARAMS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+const NONE: readonly string[] = Object.freeze([]);
 
 function hasKeys(o: Record<string, unknown>): boolean {
   for (const _ in o) return true;
