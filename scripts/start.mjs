@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PROJECT = join(ROOT, 'examples/mysite');
-const CONFIG_TEMPLATE = join(ROOT, 'examples/chain/webserver.toml');
+const CONFIG_TEMPLATE = join(ROOT, 'examples/mysite/deploy/tsgi-webserver.toml');
 const APP = 'mysite/tsgi.ts:application';
 const APP_WORKERS = 2;
 const HOST = '127.0.0.1';
@@ -68,7 +68,7 @@ const USAGE = `Usage: npm start   (or: node scripts/start.mjs)
 
 Runs the tsgi chain on the demo project examples/mysite:
   collectstatic into a temp STATIC_ROOT, tsgi-appserver with ${APP_WORKERS} workers, and tsgi-webserver
-  in front (examples/chain/webserver.toml): /static/ served by the web server, the rest proxied.
+  in front (examples/mysite/deploy/tsgi-webserver.toml): /static/ served by the web server, the rest proxied.
 
 Environment:
   PORT                 the web server's port on ${HOST} [default: 8080]
@@ -246,7 +246,7 @@ async function ensureBuilt() {
   return true;
 }
 
-/** The web server config: examples/chain/webserver.toml with the ports and STATIC_ROOT filled in. */
+/** The web server config: examples/mysite/deploy/tsgi-webserver.toml with the ports and STATIC_ROOT filled in. */
 async function webserverConfig(staticRoot) {
   let text = await readFile(CONFIG_TEMPLATE, 'utf8');
   const fill = (key, pattern, value) => {

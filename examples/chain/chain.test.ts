@@ -227,7 +227,7 @@ describe('npm start: tsgi-webserver -> tsgi-appserver x2 -> tsgi-framework on ex
       assert.equal(css.body, await readFile(file, 'utf8'), `${path} is the file of the project`);
       // collectstatic keeps mtimes, and the web server's static handler dates the file it sent.
       assert.equal(css.headers['last-modified'], (await stat(file)).mtime.toUTCString(), `${path}: Last-Modified of the file on disk`);
-      assert.match(String(css.headers['cache-control']), /max-age=3600/, 'expires = "1h" of examples/chain/webserver.toml');
+      assert.match(String(css.headers['cache-control']), /max-age=2592000/, 'expires = "30d" of examples/mysite/deploy/tsgi-webserver.toml');
       assert.ok(css.headers.etag, `${path}: an ETag`);
       const again = await http(demo.port, path, { headers: { 'if-none-match': css.headers.etag } });
       assert.equal(again.status, 304, 'conditional GET answered by the web server');
@@ -260,6 +260,26 @@ describe('npm start: tsgi-webserver -> tsgi-appserver x2 -> tsgi-framework on ex
       body: 'title=Hello',
     });
     assert.equal(forged.status, 403, 'no CSRF cookie: refused');
+  });
+
+  it('passes a 5 MiB multipart upload through the proxy to the view, which spools it to a temp file', async () => {
+    const origin = `http://${HOST}:${demo.port}`;
+    const page = await fetch(`${origin}/showcase/`);
+    const csrf = page.headers.getSetCookie().find((c) => c.startsWith('csrftoken='))?.split(';')[0];
+    assert.ok(csrf, 'the page sets the CSRF cookie');
+    const upload = new FormData();
+    upload.append('csrfmiddlewaretoken', csrf.slice('csrftoken='.length));
+    upload.append('document', new Blob([new Uint8Array(5 * 1024 * 1024).fill(1)]), 'five.bin');
+    const uploaded = await fetch(`${origin}/showcase/upload/`, { method: 'POST', headers: { cookie: csrf, origin }, body: upload });
+    const body = await uploaded.text();
+    assert.equal(uploaded.status, 200, body);
+    assert.match(body, /five\.bin · 5242880 bytes · application\/octet-stream · temp file/);
+  });
+
+  it('refuses a foreign Host: the web server passes it on, the app answers 400', async () => {
+    const refusedHost = await http(demo.port, '/showcase/', { headers: { host: 'evil.example' } });
+    assert.equal(refusedHost.status, 400);
+    assert.doesNotMatch(refusedHost.body, /Traceback|evil\.example.*ALLOWED_HOSTS.*settings/s, 'no technical page with DEBUG off');
   });
 
   it('answers a JSON API route (GET and a CSRF-checked JSON POST) and typed route parameters', async () => {
@@ -304,7 +324,7 @@ describe('npm start: tsgi-webserver -> tsgi-appserver x2 -> tsgi-framework on ex
     let pids: number[] = [];
     if (HAVE_PROC) {
       const { all, appserver, webserver } = demo.processes();
-      // appserver: master + 2 workers; webserver: master + its workers (2 in webserver.toml).
+      // appserver: master + 2 workers; webserver: master + its workers (workers = "auto": one per core).
       assert.ok(appserver.length >= 3, `the app server and 2 workers run: ${JSON.stringify([...all])}`);
       assert.ok(webserver.length >= 2, `the web server master and its workers run: ${JSON.stringify([...all])}`);
       pids = [...all.keys()];
