@@ -135,7 +135,7 @@ after(() => {
 
 test('a 50 MB upload streams to disk with bounded server memory', { timeout: 120_000 }, async () => {
   const script = fileURLToPath(new URL('./testdata/upload-server.mjs', import.meta.url));
-  child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--expose-gc', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--expose-gc', script], { stdio: ['pipe', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child!.stdout!.on('data', (d: Buffer) => {

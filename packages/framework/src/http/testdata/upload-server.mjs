@@ -42,3 +42,6 @@ const app = getTsgiApplication({
 const server = await serve(app, { host: '127.0.0.1', port: 0 });
 process.stdout.write(`${server.url}\n`);
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
+// The parent holds our stdin: when it goes away (even killed), stdin ends and so do we.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
