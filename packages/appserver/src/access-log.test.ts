@@ -4,12 +4,12 @@
  * hangs up logged at debug (not as an error).
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { compileAccessFormat } from './access-log.js';
-import { startAppserver, tempProject } from './testing/spawn-appserver.js';
+import { spawnAppserver, startAppserver, tempProject } from './testing/spawn-appserver.js';
 
 const APP = `export const application = (request: Request) => {
   const path = new URL(request.url).pathname;
@@ -97,6 +97,30 @@ describe('access log', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it('SIGUSR1 reopens the access and error logs (after logrotate moved them)', async () => {
+    const access = join(project.dir, 'rot-access.log');
+    const errors = join(project.dir, 'rot-error.log');
+    const spawned = spawnAppserver(['-b', '127.0.0.1:0', '--access-logfile', access, '--error-logfile', errors, 'app.ts'], { cwd: project.dir });
+    try {
+      // The error log goes to the file, so readiness is read there.
+      const ready = await until(() => (existsSync(errors) && /Ready: 1 worker/.test(readFileSync(errors, 'utf8')) ? readFileSync(errors, 'utf8') : undefined), 'the server to start', 30_000);
+      const server = Object.assign(spawned, { url: /Listening at: (\S+) \(/.exec(ready)![1]! });
+      await (await fetch(`${server.url}/before`)).text();
+      await until(() => (readFileSync(access, 'utf8').includes('/before') ? true : undefined), 'the first line');
+      renameSync(access, `${access}.1`);
+      renameSync(errors, `${errors}.1`);
+      server.child.kill('SIGUSR1');
+      await until(() => (existsSync(errors) ? true : undefined), 'a new error log');
+      await (await fetch(`${server.url}/after`)).text();
+      await until(() => (existsSync(access) && readFileSync(access, 'utf8').includes('/after') ? true : undefined), 'the line in the new access log');
+      assert.doesNotMatch(readFileSync(`${access}.1`, 'utf8'), /\/after/);
+      assert.match(readFileSync(`${errors}.1`, 'utf8'), /Handling signal: usr1/);
+    } finally {
+      await spawned.stop();
+    }
+    assert.match(readFileSync(errors, 'utf8'), /Shutting down: Master/, 'the master writes to the new error log');
   });
 
   it('refuses an unknown atom when the format is compiled', () => {

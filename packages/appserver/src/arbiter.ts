@@ -7,6 +7,7 @@
  *   TERM, INT, QUIT  graceful stop: workers finish in-flight requests (--graceful-timeout), run shutdown, exit
  *   HUP              reload: start a fresh set of workers (re-importing the app), then stop the old ones
  *   TTIN / TTOU      one worker more / one fewer
+ *   USR1             reopen the log files (after logrotate), in the master and every worker
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -20,7 +21,7 @@ import type { AppserverSettings } from './settings.js';
 import { VERSION } from './version.js';
 
 /** The signals the master handles, and the handler each one is dispatched to. */
-const SIGNALS = ['SIGHUP', 'SIGQUIT', 'SIGINT', 'SIGTERM', 'SIGTTIN', 'SIGTTOU'] as const;
+const SIGNALS = ['SIGHUP', 'SIGQUIT', 'SIGINT', 'SIGTERM', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1'] as const;
 type HandledSignal = (typeof SIGNALS)[number];
 
 /** At most this many signals wait in the queue (Gunicorn keeps 5); more are dropped. */
@@ -193,6 +194,8 @@ export class Arbiter {
         return this.#handleTtin();
       case 'SIGTTOU':
         return this.#handleTtou();
+      case 'SIGUSR1':
+        return this.#handleUsr1();
     }
   }
 
@@ -218,6 +221,17 @@ export class Arbiter {
     if (this.#numWorkers <= 1) return;
     this.#numWorkers--;
     this.#manageWorkers();
+  }
+
+  #handleUsr1(): void {
+    this.#log.reopen();
+    for (const w of this.#workers.values()) {
+      try {
+        w.child.kill('SIGUSR1');
+      } catch {
+        // already gone
+      }
+    }
   }
 
   /** Keeps the number of live workers of the current generation at the target. */

@@ -65,5 +65,6 @@ describe('resolveSettings', () => {
 
   it('needs both --certfile and --keyfile', async () => {
     await assert.rejects(resolveSettings(['-c', join(project.dir, 'tsgi.config.ts'), '--certfile', 'c.pem'], { cwd: project.dir, env: {} }), /--certfile needs --keyfile too/);
+    await assert.rejects(resolveSettings(['-c', join(project.dir, 'tsgi.config.ts'), '--certfile', 'c.pem', '--keyfile', 'k.pem'], { cwd: project.dir, env: {} }), /--certfile: got "c\.pem"; no such file/);
   });
 });

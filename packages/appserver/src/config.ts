@@ -4,6 +4,8 @@
  * a whole (settings that need each other).
  * @module
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgv, splitArgs } from './argv.js';
 import { findConfigFile, loadConfigFile } from './config-file.js';
 import { AppserverError } from './errors.js';
@@ -47,14 +49,17 @@ export async function resolveSettings(argv: readonly string[], options: ResolveO
   const configFile = findConfigFile(cli.values.config ?? fromEnv?.values.config ?? null, cwd);
   const fromFile = configFile === null ? {} : await loadConfigFile(configFile);
   const settings = { ...defaultSettings(), ...fromFile, ...fromEnv?.values, ...cli.values, config: configFile };
-  checkTogether(settings);
+  checkTogether(settings, cwd);
   return { settings, configFile, help: false, version: false };
 }
 
 /** Checks settings that depend on each other. */
-export function checkTogether(settings: AppserverSettings): void {
+export function checkTogether(settings: AppserverSettings, cwd: string = process.cwd()): void {
   if ((settings.certfile === null) !== (settings.keyfile === null)) {
     const [given, missing] = settings.certfile === null ? ['--keyfile', '--certfile'] : ['--certfile', '--keyfile'];
     throw new AppserverError('TSGI_APPSERVER_E_USAGE', `${given} needs ${missing} too: TLS needs both a certificate and its private key`);
+  }
+  for (const [flag, file] of [['--certfile', settings.certfile], ['--keyfile', settings.keyfile]] as const) {
+    if (file !== null && !existsSync(resolve(cwd, file))) throw new AppserverError('TSGI_APPSERVER_E_USAGE', `${flag}: got ${JSON.stringify(file)}; no such file`);
   }
 }

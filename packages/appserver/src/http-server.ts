@@ -5,7 +5,7 @@
  * behaviour (URL, context, named limits, 413, 500s) is `toNodeListener`'s, not this file's.
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, type WriteStream } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
@@ -124,9 +124,18 @@ export function instrument(handler: RequestHandler, options: HttpServerOptions, 
   const { limits, log } = options;
   let line: ((r: AccessRecord) => string) | undefined;
   let stream: NodeJS.WritableStream | undefined;
-  if (options.accessLogfile !== null) {
+  const target = options.accessLogfile;
+  if (target !== null) {
     line = options.accessLogJson ? jsonAccessLine : compileAccessFormat(options.accessLogformat);
-    stream = openLogStream(options.accessLogfile, 'stdout');
+    stream = openLogStream(target, 'stdout');
+    if (target !== '-') {
+      // SIGUSR1 (from the master, after logrotate moved the file): write to a fresh file.
+      process.on('SIGUSR1', () => {
+        const old = stream as WriteStream;
+        stream = openLogStream(target, 'stdout');
+        old.end();
+      });
+    }
   }
   const bodyTimeout = nodeApp ? limits.bodyTimeoutMs : 0;
   const keepAlive = limits.keepAliveTimeoutMs > 0;

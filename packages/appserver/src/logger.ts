@@ -20,6 +20,8 @@ export interface ServerLogger extends TsgiLogger {
   enabled(level: LogLevelName): boolean;
   /** Flushes and closes a log file (no-op for stderr). */
   close(): Promise<void>;
+  /** Reopens a log file (after logrotate moved it: SIGUSR1); no-op for stderr. */
+  reopen(): void;
 }
 
 function timestamp(): string {
@@ -44,7 +46,7 @@ export function openLogStream(target: string, dash: 'stdout' | 'stderr'): NodeJS
  * ```
  */
 export function createServerLogger(target: string, level: LogLevelName): ServerLogger {
-  const stream = openLogStream(target, 'stderr');
+  let stream = openLogStream(target, 'stderr');
   const min = LOG_LEVELS[level];
   const write = (name: LogLevelName, message: string, details: unknown[]) => {
     if (LOG_LEVELS[name] < min) return;
@@ -58,6 +60,12 @@ export function createServerLogger(target: string, level: LogLevelName): ServerL
     error: (m, ...d) => write('error', m, d),
     critical: (m, ...d) => write('critical', m, d),
     enabled: (name) => LOG_LEVELS[name] >= min,
+    reopen: () => {
+      if (target === '-') return;
+      const old = stream as WriteStream;
+      stream = openLogStream(target, 'stderr');
+      old.end();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         if (stream === process.stderr || stream === process.stdout) resolve();

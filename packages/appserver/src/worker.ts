@@ -101,9 +101,15 @@ export async function runWorker(): Promise<void> {
   let onMasterGone = (): void => process.exit(0);
   process.once('disconnect', () => onMasterGone());
 
+  // USR1 reopens log files. It is claimed before anything else: without a listener, node would
+  // start its inspector on USR1.
+  let reopenLogs = (): void => {};
+  process.on('SIGUSR1', () => reopenLogs());
+
   const { boot, handles } = await receive();
   const s = boot.settings;
   const log = createServerLogger(s.errorLogfile, s.logLevel);
+  reopenLogs = () => log.reopen();
   const worker: TsgiWorker = Object.freeze({ id: boot.id, pid: process.pid });
 
   let loaded: LoadedApp;
