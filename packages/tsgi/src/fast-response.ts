@@ -9,9 +9,6 @@
  * @module
  */
 
-/** A body `toNodeListener` writes directly (one writeHead + end). */
-export type SimpleBody = string | Uint8Array | ArrayBuffer | null;
-
 /** RFC 9112 section 4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ). */
 const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 

@@ -9,7 +9,7 @@
  * @module
  */
 import { createBodyStream, type BodyState } from './body-stream.js';
-import type { BodyLimitError } from './body-stream.js';
+import { answerBodyLimit } from './write-response.js';
 import type { Exchange } from './exchange.js';
 
 /** The runtime's own Request, captured before anyone (installRequestPatch) replaces the global. */
@@ -45,17 +45,15 @@ function headersFrom(raw: readonly string[]): Headers {
 export class TsgiRequest {
   readonly #ex: Exchange;
   readonly #hasBody: boolean;
-  readonly #onLimit: (error: BodyLimitError) => void;
   #headers: Headers | undefined = undefined;
   #body: Request['body'] | undefined = undefined;
   #bodyState: BodyState | undefined = undefined;
   #real: Request | undefined = undefined;
 
   /** @internal Built by the adapter. */
-  constructor(ex: Exchange, hasBody: boolean, onLimit: (error: BodyLimitError) => void) {
+  constructor(ex: Exchange, hasBody: boolean) {
     this.#ex = ex;
     this.#hasBody = hasBody;
-    this.#onLimit = onLimit;
   }
 
   /** @internal The standard Request behind `request`, built now if it was not yet. */
@@ -102,7 +100,8 @@ export class TsgiRequest {
       else {
         this.#bodyState = { received: 0, started: false, done: false };
         this.#ex.bodyState = this.#bodyState;
-        this.#body = createBodyStream(this.#ex, this.#bodyState, this.#onLimit) as Request['body'];
+        const ex = this.#ex;
+        this.#body = createBodyStream(ex, this.#bodyState, (error) => answerBodyLimit(ex, error)) as Request['body'];
       }
     }
     return this.#body;

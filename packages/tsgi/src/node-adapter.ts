@@ -8,12 +8,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveAdapterConfig, type AdapterConfig, type NodeAdapterOptions } from './adapter-config.js';
-import type { BodyLimitError } from './body-stream.js';
 import { Exchange, NodeContext } from './exchange.js';
 import { resolveApp } from './lifespan.js';
 import { TsgiRequest } from './lazy-request.js';
 import { isValidHost, splitAbsoluteTarget } from './request-url.js';
-import { requestLine, respondPlain, sendError, sendResponse } from './write-response.js';
+import { sendError, sendResponse } from './write-response.js';
 import type { TsgiApp } from './types.js';
 
 /**
@@ -156,16 +155,7 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
   (res as ExchangeCarrier)[kExchange] = ex;
   res.on('close', onResponseClose);
 
-  // SPEC 8.2: the server's limit wins over whatever the app makes of the stream's error.
-  const onLimit = (error: BodyLimitError) => {
-    config.log.info(`tsgi: ${requestLine(ex)}: ${error.message}`);
-    if (!res.headersSent && !ex.responded) {
-      respondPlain(ex, error.status, error.status === 413 ? 'Content Too Large' : 'Request Timeout', true);
-    } else if (error.status === 408) {
-      res.destroy(); // committed: a stalled upload ends the exchange (SPEC 8.1)
-    }
-  };
-  const request = new TsgiRequest(ex, hasBody, onLimit) as unknown as Request;
+  const request = new TsgiRequest(ex, hasBody) as unknown as Request;
   const context = new NodeContext(ex);
   ex.context = context;
   ex.request = request;

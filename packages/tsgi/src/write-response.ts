@@ -11,7 +11,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { DRAIN_LIMIT_BYTES } from './adapter-config.js';
-import { drainRequestBody } from './body-stream.js';
+import { drainRequestBody, type BodyLimitError } from './body-stream.js';
 import { knownBody } from './known-body.js';
 import { sendFileRegion } from './send-file.js';
 import type { Exchange } from './exchange.js';
@@ -439,6 +439,19 @@ async function streamRest(
     return;
   }
   res.end();
+}
+
+/**
+ * A body limit was crossed (the stream has just errored). SPEC 8.2: the server's limit wins
+ * over whatever the app makes of the error: 413/408 if nothing was sent yet.
+ */
+export function answerBodyLimit(ex: Exchange, error: BodyLimitError): void {
+  ex.config.log.info(`tsgi: ${requestLine(ex)}: ${error.message}`);
+  if (!ex.res.headersSent && !ex.responded) {
+    respondPlain(ex, error.status, error.status === 413 ? 'Content Too Large' : 'Request Timeout', true);
+  } else if (error.status === 408) {
+    ex.res.destroy(); // committed: a stalled upload ends the exchange (SPEC 8.1)
+  }
 }
 
 /** The fixed 500 body. */
