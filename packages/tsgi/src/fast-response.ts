@@ -61,7 +61,7 @@ export class FastResponse {
       const headers = init.headers;
       // Anything but a plain object, an array or a Headers goes through the standard
       // constructor now, so invalid input throws where the app made it.
-      if (headers != null && typeof headers === 'object' && !isPlainHeaders(headers)) this.#response();
+      if (headers != null && (typeof headers !== 'object' || !isPlainHeaders(headers))) this.#response();
     }
   }
 
