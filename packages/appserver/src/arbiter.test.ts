@@ -114,6 +114,24 @@ export const application = {
     assert.deepEqual(pids.filter(alive), [], 'orphaned workers still running');
   });
 
+  it('HUP re-reads the config file; a broken one is refused and the workers keep serving', async () => {
+    const config = join(project.dir, 'hup.config.ts');
+    writeFileSync(config, `export default { workers: 1 };\n`);
+    const server = await startAppserver(['-c', config, 'app.ts'], { cwd: project.dir, env: { SHUTDOWN_MARK: join(project.dir, 'hupcfg') } });
+    try {
+      writeFileSync(config, `export default { workers: 2 };\n`);
+      server.child.kill('SIGHUP');
+      await server.waitFor(/Reloading: starting 2 new worker\(s\)/);
+      await server.waitFor(/Reload done: stopping 1 old worker\(s\)/);
+      writeFileSync(config, `export default { workers: 'two' };\n`);
+      server.child.kill('SIGHUP');
+      await server.waitFor(/Reload refused, the settings are invalid; keeping the running workers: .*hup\.config\.ts:1: workers: got "two"/);
+      assert.equal((await fetch(server.url)).status, 200);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('TTIN adds a worker, TTOU removes one', async () => {
     const server = await startAppserver(['app.ts'], { cwd: project.dir, env: { SHUTDOWN_MARK: join(project.dir, 'ttin') } });
     try {

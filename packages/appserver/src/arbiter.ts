@@ -5,7 +5,8 @@
  * loop. Signal handlers only queue the signal; the main loop dispatches `handle<Signal>`.
  *
  *   TERM, INT, QUIT  graceful stop: workers finish in-flight requests (--graceful-timeout), run shutdown, exit
- *   HUP              reload: start a fresh set of workers (re-importing the app), then stop the old ones
+ *   HUP              reload: re-read the settings (config file, TSGI_APPSERVER_ARGS, argv), start a fresh
+ *                    set of workers (re-importing the app), then stop the old ones
  *   TTIN / TTOU      one worker more / one fewer
  *   USR1             reopen the log files (after logrotate), in the master and every worker
  * @module
@@ -62,7 +63,8 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
  * ```
  */
 export class Arbiter {
-  readonly #settings: AppserverSettings;
+  #settings: AppserverSettings;
+  readonly #reloadSettings: (() => Promise<AppserverSettings>) | undefined;
   readonly #log: ServerLogger;
   #listeners: BoundListener[] = [];
   readonly #workers = new Map<number, WorkerRecord>();
@@ -77,8 +79,13 @@ export class Arbiter {
   #reloading = false;
   readonly #signalListeners = new Map<HandledSignal, () => void>();
 
-  constructor(settings: AppserverSettings, log: ServerLogger) {
+  /**
+   * @param reloadSettings reads the settings again for HUP (the config file may have changed);
+   *   without it, HUP restarts the workers with the same settings.
+   */
+  constructor(settings: AppserverSettings, log: ServerLogger, reloadSettings?: () => Promise<AppserverSettings>) {
     this.#settings = settings;
+    this.#reloadSettings = reloadSettings;
     this.#log = log;
     this.#numWorkers = settings.workers;
   }
@@ -204,8 +211,21 @@ export class Arbiter {
   }
 
   /** Reload: a new generation of workers re-imports the app; the old one stops once it is ready. */
-  #handleHup(): void {
+  async #handleHup(): Promise<void> {
     if (this.#reloading) return;
+    if (this.#reloadSettings !== undefined) {
+      try {
+        const next = await this.#reloadSettings();
+        if (next.bind.join(',') !== this.#settings.bind.join(',') || next.umask !== this.#settings.umask || next.certfile !== this.#settings.certfile) {
+          this.#log.warn('Reload: --bind, --umask and TLS changes need a restart; keeping the current sockets');
+        }
+        this.#settings = { ...next, bind: this.#settings.bind, umask: this.#settings.umask, certfile: this.#settings.certfile, keyfile: this.#settings.keyfile };
+        this.#numWorkers = next.workers;
+      } catch (err) {
+        this.#log.error('Reload refused, the settings are invalid; keeping the running workers: %s', err instanceof Error ? err.message : String(err));
+        return;
+      }
+    }
     this.#reloading = true;
     this.#generation++;
     this.#log.info('Reloading: starting %d new worker(s)', this.#numWorkers);

@@ -45,7 +45,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const log = createServerLogger(settings.errorLogfile, settings.logLevel);
     try {
-      return await new Arbiter(settings, log).run();
+      const reload = async () => (await resolveSettings(argv)).settings;
+      return await new Arbiter(settings, log, reload).run();
     } finally {
       await log.close();
     }

@@ -65,7 +65,7 @@ export function renderHelp(version: string): string {
   }
   out.push('Other:', '  -h, --help', '      Show this help and exit.', '  -v, --version', '      Show the version and exit.', '');
   out.push('Environment: TSGI_APPSERVER_ARGS holds extra options (applied after the config file, before the command line).');
-  out.push('Signals (master): TERM, INT and QUIT stop gracefully within --graceful-timeout; HUP reloads the workers;');
+  out.push('Signals (master): TERM, INT and QUIT stop gracefully within --graceful-timeout; HUP re-reads the settings and replaces the workers;');
   out.push('TTIN/TTOU add/remove a worker; USR1 reopens the log files.');
   return out.join('\n');
 }
