@@ -109,7 +109,8 @@ export class ResponseHeaders implements Iterable<[string, string]> {
 
   /** Pushes `[name, value]` pairs onto `out` (the server-bound list). */
   pushTo(out: [string, string][]): void {
-    for (const entry of this.#map.values()) out.push([entry[0], entry[1]]);
+    // The entries themselves: `set` replaces an entry, never mutates one, so sharing is safe.
+    for (const entry of this.#map.values()) out.push(entry);
   }
 }
 

@@ -49,8 +49,11 @@ export abstract class HttpResponseBase {
   #reason: string | undefined;
   /** Header fields (case-insensitive). Cookies live in {@link cookies}. */
   readonly headers: ResponseHeaders;
+  #cookies: Map<string, string> | undefined;
   /** Serialized `Set-Cookie` values by cookie name (setting a name twice keeps the last). */
-  readonly cookies = new Map<string, string>();
+  get cookies(): Map<string, string> {
+    return (this.#cookies ??= new Map());
+  }
   /** Charset of text content. */
   charset: string;
   /** True for responses whose body is produced over time (no `content`). */
@@ -141,7 +144,7 @@ export abstract class HttpResponseBase {
     if (head) this.headBody();
     const headers: [string, string][] = [];
     this.headers.pushTo(headers);
-    for (const cookie of this.cookies.values()) headers.push(['Set-Cookie', cookie]);
+    if (this.#cookies !== undefined) for (const cookie of this.#cookies.values()) headers.push(['Set-Cookie', cookie]);
     return makeFetchResponse(head ? null : this.fetchBody(), { status: this.status, statusText: this.reason, headers });
   }
 }
