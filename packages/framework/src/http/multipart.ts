@@ -119,7 +119,7 @@ export interface MultipartOptions {
   onTempFile: (cleanup: () => Promise<void>) => void;
 }
 
-/** Parts beyond fields + files (a safety net against empty-part floods). */
+/** Header lines per part (Content-Disposition and Content-Type are all a form part needs). */
 const MAX_HEADER_PAIRS = 100;
 
 /**
@@ -150,6 +150,9 @@ export async function parseMultipart(
         files: options.maxFiles ?? Infinity,
         fieldSize: options.maxMemorySize ?? Infinity,
         fileSize: options.maxFileSize ?? Infinity,
+        // Every part is a field or a file, so the part limit is their sum (a flood of empty
+        // parts stops there too).
+        parts: (options.maxFields ?? Infinity) + (options.maxFiles ?? Infinity),
         headerPairs: MAX_HEADER_PAIRS,
       },
     });
