@@ -7,12 +7,16 @@
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zc, gzip } from 'node:zlib';
-import type { FileEntry } from './file-entry.js';
+import { PROCESS_LIMITS, type FileEntry } from './file-entry.js';
 import { Lru } from './lru.js';
 import type { CompressOptions, StaticEncoding } from './options.js';
 
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
+
+/** Bytes held by every CompressionCache of the process. */
+let compressedTotal = 0;
+const weigh = (v: { body: Compressed }): number => (v.body === null ? 64 : v.body.length + 64);
 
 /** The compressed bytes of one file, or null when compression did not pay. */
 export type Compressed = Buffer | null;
@@ -33,7 +37,9 @@ export class CompressionCache {
 
   constructor(opts: CompressOptions) {
     this.#opts = opts;
-    this.#done = new Lru(100_000, opts.cacheBytes, (v) => (v.body === null ? 64 : v.body.length + 64));
+    this.#done = new Lru(100_000, opts.cacheBytes, weigh, (_k, v) => {
+      compressedTotal -= weigh(v);
+    });
   }
 
   /** The cached result, if any (synchronous: the hot path needs no await). */
@@ -51,7 +57,12 @@ export class CompressionCache {
       p = this.#run(entry, encoding).then(
         (body) => {
           this.#pending.delete(k);
-          this.#done.set(k, { body });
+          const entry = { body };
+          // Within the process-wide ceiling too (one cache per location); past it, still served.
+          if (compressedTotal + weigh(entry) <= PROCESS_LIMITS.compressedBytes) {
+            compressedTotal += weigh(entry);
+            this.#done.set(k, entry);
+          }
           return body;
         },
         (err: unknown) => {

@@ -98,7 +98,7 @@ export interface EntryBudget {
  * per location, and many locations must not multiply the memory and descriptors held. A server
  * may lower or raise them at start-up.
  */
-export const PROCESS_LIMITS = { memoryBytes: 256 * 1024 * 1024, descriptors: 2048 };
+export const PROCESS_LIMITS = { memoryBytes: 256 * 1024 * 1024, descriptors: 2048, compressedBytes: 128 * 1024 * 1024 };
 const used = { memoryBytes: 0, descriptors: 0 };
 
 /** Reserves `n` bytes of body memory from the handler's and the process's budgets. */

@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import { chooseEncoding } from './accept-encoding.js';
 import { CompressionCache } from './compression.js';
 import { etagListMatches } from './conditional.js';
-import type { FileEntry } from './file-entry.js';
+import { PROCESS_LIMITS, type FileEntry } from './file-entry.js';
+import { gunzipSync } from 'node:zlib';
 import { parseHttpDate } from './http-date.js';
 import { Lru } from './lru.js';
 import { resolveStaticOptions, HASHED_NAME } from './options.js';
@@ -181,5 +182,23 @@ describe('CompressionCache', () => {
     assert.equal(cache.peek(changed, 'gzip'), undefined, 'a changed file is a new key');
     const incompressible = { ...entry, ino: 43, body: Buffer.from('xy'), size: 2 };
     assert.equal(await cache.compress(incompressible, 'br'), null, 'no gain: sent as it is');
+  });
+
+  it('past the process-wide ceiling compresses without keeping the result', async () => {
+    const saved = PROCESS_LIMITS.compressedBytes;
+    PROCESS_LIMITS.compressedBytes = 0;
+    try {
+      const body = Buffer.from('ceiling '.repeat(400));
+      const entry: FileEntry = {
+        fsPath: '/nonexistent', dev: 1, ino: 99, size: body.length, mtimeMs: 1, mtime: 0, etag: '"0-0"', lastModified: '',
+        body, shared: undefined, openFlags: 0, memoryHeld: 0, streamed: 0, promoting: false,
+      };
+      const cache = new CompressionCache(resolveStaticOptions({ root: '/x', compress: true }).compress!);
+      const a = await cache.compress(entry, 'gzip');
+      assert.ok(a !== null && gunzipSync(a).equals(body));
+      assert.equal(cache.peek(entry, 'gzip'), undefined);
+    } finally {
+      PROCESS_LIMITS.compressedBytes = saved;
+    }
   });
 });
