@@ -84,6 +84,16 @@ for (const kind of ['tsgi', 'node'] as const) {
       assert.equal(await count(), hits);
     });
 
+    it('413 when a chunked body grows past --limit-request-body (the app sees at most the limit)', async () => {
+      const chunk = 'x'.repeat(16384);
+      const body = Array.from({ length: 8 }, () => `${(16384).toString(16)}\r\n${chunk}\r\n`).join('') + '0\r\n\r\n';
+      const res = await raw(server.url, `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n${body}`);
+      hits++; // a chunked body has no length up front: the app is called and reads part of it
+      assert.equal(status(res), 413, res);
+      assert.doesNotMatch(res, /got \d+/, 'the app never got the whole body');
+      assert.equal(await count(), hits);
+    });
+
     it('408 when the headers do not arrive within --header-timeout', async () => {
       const started = Date.now();
       const res = await raw(server.url, 'GET / HTTP/1.1\r\nHost: a\r\n', 10_000);
