@@ -78,6 +78,7 @@ test('a reader that does not read does not hold the upstream: the response spill
   const n = 96 * 1024 * 1024;
   const expected = (await fetchRaw(up.port, `/bytes-sha256?n=${n}`)).body.toString();
   const fdsBefore = openFds();
+  const served = proxy.stats().upstream.servers[0]!.requests;
   const sock = connect(front.port, '127.0.0.1');
   const hash = createHash('sha256');
   let headerDone = false;
@@ -101,6 +102,8 @@ test('a reader that does not read does not hold the upstream: the response spill
   // Read nothing: the upstream must still be done quickly, its bytes waiting in the proxy.
   sock.pause();
   try {
+    // First the request must have gone upstream: before that, "nothing in flight" is trivially true.
+    await waitFor(() => proxy.stats().upstream.servers[0]!.requests > served, 15_000, 'the request to reach the upstream');
     await waitFor(async () => proxy.stats().upstream.servers[0]!.active === 0 && (await upstreamInflight()) === 0, 15_000, 'the upstream to finish while the client reads nothing');
     assert.equal(proxy.stats().active, 1, 'the proxy still holds the response');
     assert.deepEqual(await readdir(tempDir), [], 'temp files are unlinked as soon as they are opened');
