@@ -74,3 +74,17 @@ export type MiddlewareHandler = ((request: HttpRequest) => ResponseLike | Promis
  * ```
  */
 export type Middleware = (getResponse: GetResponse, settings: ResolvedSettings) => MiddlewareHandler;
+
+/**
+ * Turns a throw inside one layer into that layer's response (what `convertExceptionToResponse`
+ * does around a layer). Internal: handler.ts hands it to the built-in middleware.
+ */
+export type ConvertLayerError = (request: HttpRequest, error: unknown) => Promise<HttpResponseBase>;
+
+/**
+ * A built-in middleware factory. Given `convert`, the layer catches its own throws with it
+ * (a try/catch inside the layer costs nothing, where the generic wrapper costs an async frame
+ * and an await per layer per request); without it, the layer throws and the handler wraps it.
+ * Either way a throw becomes a response at that layer. Internal; still a {@link Middleware}.
+ */
+export type BuiltinMiddleware = (getResponse: GetResponse, settings: ResolvedSettings, convert?: ConvertLayerError) => MiddlewareHandler & GetResponse;

@@ -3,7 +3,7 @@
  * every response (RFC 7034) unless the view set one or opted out with `xframeOptionsExempt`.
  * @module
  */
-import type { Middleware } from '../core/types.js';
+import type { BuiltinMiddleware } from '../core/types.js';
 import type { HttpResponseBase } from '../http/response.js';
 
 const EXEMPT = Symbol.for('tsgi-framework.xframe-exempt');
@@ -27,11 +27,17 @@ export function xframeOptionsExempt<R extends HttpResponseBase>(response: R): R 
  * defineSettings({ MIDDLEWARE: [..., 'XFrameOptionsMiddleware'], X_FRAME_OPTIONS: 'SAMEORIGIN' });
  * ```
  */
-export const XFrameOptionsMiddleware: Middleware = (getResponse, settings) => {
+export const XFrameOptionsMiddleware: BuiltinMiddleware = (getResponse, settings, convert) => {
   const value = settings.X_FRAME_OPTIONS;
   return async function xFrameOptionsMiddleware(request) {
-    const response = await getResponse(request);
-    if (!(response as unknown as Record<symbol, boolean>)[EXEMPT]) response.headers.setDefault('X-Frame-Options', value);
-    return response;
+    try {
+      const response = await getResponse(request);
+      if (!(response as unknown as Record<symbol, boolean>)[EXEMPT]) response.headers.setDefault('X-Frame-Options', value);
+      return response;
+    } catch (error) {
+      // This layer's own throw becomes its response here (see BuiltinMiddleware in core/types.ts).
+      if (convert) return convert(request, error);
+      throw error;
+    }
   };
 };

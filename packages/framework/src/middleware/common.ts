@@ -4,7 +4,7 @@
  * the slashed URL resolves.
  * @module
  */
-import type { Middleware } from '../core/types.js';
+import type { BuiltinMiddleware } from '../core/types.js';
 import { ImproperlyConfigured, PermissionDenied } from '../core/exceptions.js';
 import { HttpResponsePermanentRedirect } from '../http/response.js';
 import type { HttpRequest } from '../http/request.js';
@@ -15,7 +15,7 @@ import type { HttpRequest } from '../http/request.js';
  * defineSettings({ MIDDLEWARE: [..., 'CommonMiddleware'], APPEND_SLASH: true });
  * ```
  */
-export const CommonMiddleware: Middleware = (getResponse, settings) => {
+export const CommonMiddleware: BuiltinMiddleware = (getResponse, settings, convert) => {
   const agents = settings.DISALLOWED_USER_AGENTS;
   const appendSlash = settings.APPEND_SLASH;
 
@@ -27,26 +27,32 @@ export const CommonMiddleware: Middleware = (getResponse, settings) => {
   };
 
   return async function commonMiddleware(request) {
-    if (agents.length > 0) {
-      const ua = request.header('user-agent');
-      if (ua !== null && agents.some((re) => re.test(ua))) throw new PermissionDenied('Forbidden user agent');
-    }
-    const response = await getResponse(request);
-    if (response.status === 404 && shouldRedirectWithSlash(request)) {
-      if (settings.DEBUG && (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH')) {
-        // Django's RuntimeError: a redirect would lose the body, so say how to fix the form.
-        throw new ImproperlyConfigured(
-          `You called this URL via ${request.method}, but the URL doesn't end in a slash and you have APPEND_SLASH set. ` +
-            `The server can't redirect to the slash URL while keeping the ${request.method} data. ` +
-            `Change your form to point to ${request.getFullPath(true)} (note the trailing slash), or set APPEND_SLASH: false.`,
-          'APPEND_SLASH',
-        );
+    try {
+      if (agents.length > 0) {
+        const ua = request.header('user-agent');
+        if (ua !== null && agents.some((re) => re.test(ua))) throw new PermissionDenied('Forbidden user agent');
       }
-      // Django's escape_leading_slashes: '//evil.example/' would be a protocol-relative URL
-      // (an open redirect); '/%2Fevil.example/' stays on this site.
-      const location = request.getFullPath(true).replace(/^\/\//, '/%2F');
-      return new HttpResponsePermanentRedirect(location);
+      const response = await getResponse(request);
+      if (response.status === 404 && shouldRedirectWithSlash(request)) {
+        if (settings.DEBUG && (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH')) {
+          // Django's RuntimeError: a redirect would lose the body, so say how to fix the form.
+          throw new ImproperlyConfigured(
+            `You called this URL via ${request.method}, but the URL doesn't end in a slash and you have APPEND_SLASH set. ` +
+              `The server can't redirect to the slash URL while keeping the ${request.method} data. ` +
+              `Change your form to point to ${request.getFullPath(true)} (note the trailing slash), or set APPEND_SLASH: false.`,
+            'APPEND_SLASH',
+          );
+        }
+        // Django's escape_leading_slashes: '//evil.example/' would be a protocol-relative URL
+        // (an open redirect); '/%2Fevil.example/' stays on this site.
+        const location = request.getFullPath(true).replace(/^\/\//, '/%2F');
+        return new HttpResponsePermanentRedirect(location);
+      }
+      return response;
+    } catch (error) {
+      // This layer's own throw becomes its response here (see BuiltinMiddleware in core/types.ts).
+      if (convert) return convert(request, error);
+      throw error;
     }
-    return response;
   };
 };

@@ -10,7 +10,7 @@
  * @module
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Middleware, View } from '../core/types.js';
+import type { BuiltinMiddleware, View } from '../core/types.js';
 import type { HttpRequest } from '../http/request.js';
 import { HttpResponseForbidden, type HttpResponseBase } from '../http/response.js';
 import { patchVaryHeaders } from '../http/response-headers.js';
@@ -159,7 +159,7 @@ function parseTrusted(origin: string): { origin: string; scheme: string; host: s
  * defineSettings({ MIDDLEWARE: [..., 'CsrfViewMiddleware'], CSRF_TRUSTED_ORIGINS: ['https://*.example.com'] });
  * ```
  */
-export const CsrfViewMiddleware: Middleware = (getResponse, settings) => {
+export const CsrfViewMiddleware: BuiltinMiddleware = (getResponse, settings, convert) => {
   const trusted = settings.CSRF_TRUSTED_ORIGINS.map(parseTrusted).filter((t) => t !== null);
   const exactOrigins = new Set(trusted.filter((t) => !t.host.includes('*')).map((t) => t.origin));
   const wildcardOrigins = trusted.filter((t) => t.host.startsWith('*.')).map((t) => ({ scheme: t.scheme, suffix: t.host.slice(1) }));
@@ -210,26 +210,32 @@ export const CsrfViewMiddleware: Middleware = (getResponse, settings) => {
   };
 
   const handler = async function csrfViewMiddleware(request: HttpRequest): Promise<HttpResponseBase> {
-    const cookie = request.COOKIES[cookieName];
-    if (cookie !== undefined && checkFormat(cookie)) {
-      request.meta[COOKIE_SECRET] = cookie.length === TOKEN_LENGTH ? unmask(cookie) : cookie;
-    } else if (cookie !== undefined) {
-      request.meta[COOKIE_NEEDS_UPDATE] = true; // a malformed cookie is replaced
+    try {
+      const cookie = request.COOKIES[cookieName];
+      if (cookie !== undefined && checkFormat(cookie)) {
+        request.meta[COOKIE_SECRET] = cookie.length === TOKEN_LENGTH ? unmask(cookie) : cookie;
+      } else if (cookie !== undefined) {
+        request.meta[COOKIE_NEEDS_UPDATE] = true; // a malformed cookie is replaced
+      }
+      const response = await getResponse(request);
+      if (request.meta[COOKIE_NEEDS_UPDATE] && request.meta[COOKIE_SECRET] && !response.cookies.has(cookieName)) {
+        response.setCookie(cookieName, request.meta[COOKIE_SECRET] as string, {
+          maxAge: settings.CSRF_COOKIE_AGE ?? undefined,
+          domain: settings.CSRF_COOKIE_DOMAIN ?? undefined,
+          path: settings.CSRF_COOKIE_PATH,
+          secure: settings.CSRF_COOKIE_SECURE,
+          httpOnly: settings.CSRF_COOKIE_HTTPONLY,
+          sameSite: settings.CSRF_COOKIE_SAMESITE,
+        });
+        // The page holds a per-user token: caches must key on the cookie.
+        patchVaryHeaders(response.headers, ['Cookie']);
+      }
+      return response;
+    } catch (error) {
+      // This layer's own throw becomes its response here (see BuiltinMiddleware in core/types.ts).
+      if (convert) return convert(request, error);
+      throw error;
     }
-    const response = await getResponse(request);
-    if (request.meta[COOKIE_NEEDS_UPDATE] && request.meta[COOKIE_SECRET] && !response.cookies.has(cookieName)) {
-      response.setCookie(cookieName, request.meta[COOKIE_SECRET] as string, {
-        maxAge: settings.CSRF_COOKIE_AGE ?? undefined,
-        domain: settings.CSRF_COOKIE_DOMAIN ?? undefined,
-        path: settings.CSRF_COOKIE_PATH,
-        secure: settings.CSRF_COOKIE_SECURE,
-        httpOnly: settings.CSRF_COOKIE_HTTPONLY,
-        sameSite: settings.CSRF_COOKIE_SAMESITE,
-      });
-      // The page holds a per-user token: caches must key on the cookie.
-      patchVaryHeaders(response.headers, ['Cookie']);
-    }
-    return response;
   };
 
   handler.processView = (request: HttpRequest, view: View): Promise<HttpResponseBase | null> | null => {

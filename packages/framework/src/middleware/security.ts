@@ -4,7 +4,7 @@
  * Referrer-Policy, Cross-Origin-Opener-Policy. Headers a view already set are left alone.
  * @module
  */
-import type { Middleware } from '../core/types.js';
+import type { BuiltinMiddleware } from '../core/types.js';
 import { HttpResponsePermanentRedirect } from '../http/response.js';
 
 /**
@@ -13,7 +13,7 @@ import { HttpResponsePermanentRedirect } from '../http/response.js';
  * defineSettings({ MIDDLEWARE: ['SecurityMiddleware', ...], SECURE_HSTS_SECONDS: 31536000, SECURE_SSL_REDIRECT: true });
  * ```
  */
-export const SecurityMiddleware: Middleware = (getResponse, settings) => {
+export const SecurityMiddleware: BuiltinMiddleware = (getResponse, settings, convert) => {
   let hsts: string | null = null;
   if (settings.SECURE_HSTS_SECONDS > 0) {
     hsts = `max-age=${settings.SECURE_HSTS_SECONDS}`;
@@ -32,22 +32,28 @@ export const SecurityMiddleware: Middleware = (getResponse, settings) => {
   const sslHost = settings.SECURE_SSL_HOST;
 
   return async function securityMiddleware(request) {
-    if (redirect && !request.isSecure()) {
-      const path = request.pathInfo.replace(/^\//, '');
-      if (!exempt.some((re) => re.test(path))) {
-        const host = sslHost ?? request.getHost();
-        return new HttpResponsePermanentRedirect(`https://${host}${request.getFullPath()}`);
+    try {
+      if (redirect && !request.isSecure()) {
+        const path = request.pathInfo.replace(/^\//, '');
+        if (!exempt.some((re) => re.test(path))) {
+          const host = sslHost ?? request.getHost();
+          return new HttpResponsePermanentRedirect(`https://${host}${request.getFullPath()}`);
+        }
       }
+      const response = await getResponse(request);
+      const headers = response.headers;
+      // RFC 6797 section 7.2: HSTS over secure transport only.
+      if (hsts !== null && request.isSecure() && !headers.has('strict-transport-security')) {
+        headers.set('Strict-Transport-Security', hsts);
+      }
+      if (nosniff) headers.setDefault('X-Content-Type-Options', 'nosniff');
+      if (referrer !== null) headers.setDefault('Referrer-Policy', referrer);
+      if (coop !== null) headers.setDefault('Cross-Origin-Opener-Policy', coop);
+      return response;
+    } catch (error) {
+      // This layer's own throw becomes its response here (see BuiltinMiddleware in core/types.ts).
+      if (convert) return convert(request, error);
+      throw error;
     }
-    const response = await getResponse(request);
-    const headers = response.headers;
-    // RFC 6797 section 7.2: HSTS over secure transport only.
-    if (hsts !== null && request.isSecure() && !headers.has('strict-transport-security')) {
-      headers.set('Strict-Transport-Security', hsts);
-    }
-    if (nosniff) headers.setDefault('X-Content-Type-Options', 'nosniff');
-    if (referrer !== null) headers.setDefault('Referrer-Policy', referrer);
-    if (coop !== null) headers.setDefault('Cross-Origin-Opener-Policy', coop);
-    return response;
   };
 };

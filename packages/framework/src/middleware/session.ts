@@ -5,7 +5,7 @@
  * only when the session changed (or SESSION_SAVE_EVERY_REQUEST), deleted after `flush()`.
  * @module
  */
-import type { Middleware } from '../core/types.js';
+import type { BuiltinMiddleware } from '../core/types.js';
 import { TimestampSigner, BadSignature } from '../core/signing.js';
 import { Session } from '../sessions/session.js';
 import { patchVaryHeaders } from '../http/response-headers.js';
@@ -24,7 +24,7 @@ const MAX_COOKIE_BYTES = 4093;
  * request.session.set('cart', [1, 2]);
  * ```
  */
-export const SessionMiddleware: Middleware = (getResponse, settings) => {
+export const SessionMiddleware: BuiltinMiddleware = (getResponse, settings, convert) => {
   let signer: TimestampSigner | null = null;
   // Built on first use so a project without SECRET_KEY fails with the setting's name, at startup (handler.ts).
   const getSigner = () => (signer ??= new TimestampSigner({ secret: settings.SECRET_KEY, fallbacks: settings.SECRET_KEY_FALLBACKS, salt: SALT }));
@@ -63,34 +63,40 @@ export const SessionMiddleware: Middleware = (getResponse, settings) => {
   const loader = (request: HttpRequest) => load(request, request.COOKIES[name]);
 
   return async function sessionMiddleware(request) {
-    // Django's lazy SessionStore: nothing is parsed or verified unless the view uses the session.
-    request.setSessionLoader(loader);
-    const response = await getResponse(request);
-    let session = request.loadedSession;
-    if (session === undefined) {
-      if (!settings.SESSION_SAVE_EVERY_REQUEST || request.COOKIES[name] === undefined) return response;
-      session = request.session;
-    }
-    const cookie = request.COOKIES[name];
-
-    if (session.accessed) patchVaryHeaders(response.headers, ['Cookie']);
-    if (cookie !== undefined && session.isEmpty && (session.flushed || session.modified)) {
-      response.deleteCookie(name, cookieOptions);
-      return response;
-    }
-    if ((session.modified || settings.SESSION_SAVE_EVERY_REQUEST) && !session.isEmpty && response.status !== 500) {
-      const expiry = session.getExpiry();
-      const browserSession = settings.SESSION_EXPIRE_AT_BROWSER_CLOSE || expiry === 0;
-      const value = getSigner().sign(Buffer.from(JSON.stringify(session)).toString('base64url'));
-      if (value.length > MAX_COOKIE_BYTES) {
-        logAt(request, 'warn', `Session cookie is ${value.length} bytes, over the ${MAX_COOKIE_BYTES}-byte browser limit: store less in the session.`);
+    try {
+      // Django's lazy SessionStore: nothing is parsed or verified unless the view uses the session.
+      request.setSessionLoader(loader);
+      const response = await getResponse(request);
+      let session = request.loadedSession;
+      if (session === undefined) {
+        if (!settings.SESSION_SAVE_EVERY_REQUEST || request.COOKIES[name] === undefined) return response;
+        session = request.session;
       }
-      response.setCookie(name, value, {
-        ...cookieOptions,
-        httpOnly: settings.SESSION_COOKIE_HTTPONLY,
-        maxAge: browserSession ? undefined : (expiry ?? settings.SESSION_COOKIE_AGE),
-      });
+      const cookie = request.COOKIES[name];
+
+      if (session.accessed) patchVaryHeaders(response.headers, ['Cookie']);
+      if (cookie !== undefined && session.isEmpty && (session.flushed || session.modified)) {
+        response.deleteCookie(name, cookieOptions);
+        return response;
+      }
+      if ((session.modified || settings.SESSION_SAVE_EVERY_REQUEST) && !session.isEmpty && response.status !== 500) {
+        const expiry = session.getExpiry();
+        const browserSession = settings.SESSION_EXPIRE_AT_BROWSER_CLOSE || expiry === 0;
+        const value = getSigner().sign(Buffer.from(JSON.stringify(session)).toString('base64url'));
+        if (value.length > MAX_COOKIE_BYTES) {
+          logAt(request, 'warn', `Session cookie is ${value.length} bytes, over the ${MAX_COOKIE_BYTES}-byte browser limit: store less in the session.`);
+        }
+        response.setCookie(name, value, {
+          ...cookieOptions,
+          httpOnly: settings.SESSION_COOKIE_HTTPONLY,
+          maxAge: browserSession ? undefined : (expiry ?? settings.SESSION_COOKIE_AGE),
+        });
+      }
+      return response;
+    } catch (error) {
+      // This layer's own throw becomes its response here (see BuiltinMiddleware in core/types.ts).
+      if (convert) return convert(request, error);
+      throw error;
     }
-    return response;
   };
 };
