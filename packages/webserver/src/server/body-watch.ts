@@ -19,6 +19,9 @@ interface BodyEntry {
   last: number;
 }
 
+/** A watched response, as {@link BodyWatch.watchSend} returns it (opaque to callers). */
+export type SendWatch = object;
+
 interface SendEntry {
   readonly res: ServerResponse;
   written: number;
@@ -80,10 +83,17 @@ export class BodyWatch {
   }
 
   /** Watches an HTTP/1 response for a client that stops reading. */
-  watchSend(res: ServerResponse): void {
-    const entry: SendEntry = { res, written: 0, last: Date.now() };
+  watchSend(res: ServerResponse, now = Date.now()): SendWatch {
+    const entry: SendEntry = { res, written: 0, last: now };
     this.#sends.add(entry);
-    res.once('close', () => this.#sends.delete(entry));
+    // No 'close' listener of its own: the caller already has one per response and calls
+    // unwatchSend from it (hot path: one listener per response instead of one per concern).
+    return entry;
+  }
+
+  /** Stops watching a response (call when it closes). */
+  unwatchSend(watch: SendWatch): void {
+    this.#sends.delete(watch as SendEntry);
   }
 
   sweep(now: number): void {
