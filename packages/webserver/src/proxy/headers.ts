@@ -45,12 +45,21 @@ const REBUILT = new Set([
 /** Lengths of the request header names the loop must look at (hop-by-hop or rebuilt). */
 const REQUEST_CHECK_LENGTHS = new Set([...HOP_BY_HOP, ...REBUILT].map((n) => n.length));
 
+/** A header name or value as node (strings) or undici (latin1 Buffers) hands it over. */
+type RawField = string | Buffer;
+
+/** Field text: undici's Buffers are decoded here, once, while filtering (no intermediate array). */
+function text(f: RawField): string {
+  return typeof f === 'string' ? f : f.toString('latin1');
+}
+
 /** The names listed in Connection header values (RFC 9110 7.6.1), lower-cased. */
-function connectionNamed(raw: readonly string[]): Set<string> | undefined {
+function connectionNamed(raw: readonly RawField[]): Set<string> | undefined {
   let named: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
-      for (const token of raw[i + 1]!.split(',')) {
+    // A latin1 Buffer is as long as its string: the length test needs no decoding.
+    if (raw[i]!.length === 10 && text(raw[i]!).toLowerCase() === 'connection') {
+      for (const token of text(raw[i + 1]!).split(',')) {
         const t = token.trim().toLowerCase();
         if (t) (named ??= new Set()).add(t);
       }
@@ -214,32 +223,39 @@ export interface ResponseHeaders {
   readonly headers: string[];
   /** `X-Accel-Buffering: no` from the app: stream this response per chunk. */
   readonly noBuffering: boolean;
+  /** The Content-Length the upstream announced (its last one; the parser rejects conflicting ones), or -1. */
+  readonly contentLength: number;
 }
 
 /** Filters the upstream's raw response headers for the client (hop-by-hop, Date, Server, X-Pad and `X-Accel-*` dropped, as nginx). */
-export function filterResponseHeaders(raw: readonly string[], keepUpgrade = false): ResponseHeaders {
+export function filterResponseHeaders(raw: readonly RawField[], keepUpgrade = false): ResponseHeaders {
   const named = keepUpgrade ? undefined : connectionNamed(raw);
   const headers: string[] = [];
   let noBuffering = false;
+  let contentLength = -1;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
+    const name = text(raw[i]!);
     const c0 = name.charCodeAt(0) | 0x20;
     if (named === undefined && !CHECK_LENGTHS.has(name.length) && c0 !== 120 /* x */) {
-      headers.push(name, raw[i + 1]!);
+      headers.push(name, text(raw[i + 1]!));
       continue;
     }
     const lower = name.toLowerCase();
     if (keepUpgrade && (lower === 'connection' || lower === 'upgrade')) {
-      headers.push(name, raw[i + 1]!);
+      headers.push(name, text(raw[i + 1]!));
       continue;
     }
     if (HOP_BY_HOP.has(lower) || named?.has(lower) || HIDDEN_RESPONSE.has(lower)) continue;
     if (lower.startsWith('x-accel-')) {
       // nginx reads and hides X-Accel-*; only X-Accel-Buffering means something here.
-      if (lower === 'x-accel-buffering') noBuffering = raw[i + 1]!.trim().toLowerCase() === 'no';
+      if (lower === 'x-accel-buffering') noBuffering = text(raw[i + 1]!).trim().toLowerCase() === 'no';
       continue;
     }
-    headers.push(name, raw[i + 1]!);
+    const value = text(raw[i + 1]!);
+    // Content-Length (14, the length of http2-settings) is looked at here anyway; its value is
+    // kept so that a small complete body can be written with one res.end (see proxy.ts).
+    if (lower === 'content-length') contentLength = /^[0-9]{1,15}$/.test(value) ? Number(value) : -1;
+    headers.push(name, value);
   }
-  return { headers, noBuffering };
+  return { headers, noBuffering, contentLength };
 }
