@@ -9,6 +9,7 @@ import { HttpResponse } from '../http/response.js';
 import { Http404, PermissionDenied, BadRequest, SuspiciousOperation, ImproperlyConfigured, statusForError, RequestDataTooBig, MethodNotAllowed } from './exceptions.js';
 import type { Middleware } from './types.js';
 import { Client } from '../test/client.js';
+import { CommonMiddleware } from '../middleware/common.js';
 
 const servers: ServedApp[] = [];
 after(async () => {
@@ -102,6 +103,29 @@ test('a throwing middleware becomes a response at its own layer', async () => {
   const res = await client.get('/404/');
   assert.equal(res.status, 403);
   assert.equal(res.headers.get('x-outer-status'), '403');
+});
+
+test('a built-in middleware that throws answers at its own layer, named or passed as a function', async () => {
+  // CommonMiddleware refuses the user agent before calling the layers below it: a 403 that the
+  // outer SecurityMiddleware still decorates and the inner XFrameOptionsMiddleware never sees.
+  // By name the layer converts its own throw; as a function it is wrapped; same answer.
+  for (const common of ['CommonMiddleware', CommonMiddleware] as const) {
+    const client = new Client(
+      getTsgiApplication({
+        ALLOWED_HOSTS: ['testserver'],
+        DISALLOWED_USER_AGENTS: [/^BadBot/],
+        MIDDLEWARE: ['SecurityMiddleware', common, 'XFrameOptionsMiddleware'] as never,
+        ROOT_URLCONF: urlpatterns,
+      }),
+    );
+    const refused = await client.get('/404/', { headers: { 'User-Agent': 'BadBot/1.0' } });
+    assert.equal(refused.status, 403, String(common));
+    assert.equal(refused.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(refused.headers.get('x-frame-options'), null);
+    const allowed = await client.get('/404/', { headers: { 'User-Agent': 'GoodBrowser/1.0' } });
+    assert.equal(allowed.status, 404);
+    assert.equal(allowed.headers.get('x-frame-options'), 'DENY');
+  }
 });
 
 test('DEBUG: technical 500 page in HTML or text, with request and settings, secrets masked', async () => {
