@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
+import { serverTokenResponse } from './server-token-response.js';
 import type { Server as HttpServer, ServerOptions as HttpServerOptions } from 'node:http';
 import { createSecureServer } from 'node:http2';
 import type { Http2SecureServer } from 'node:http2';
@@ -49,8 +50,15 @@ export async function loadSecureContexts(sites: readonly SiteRuntime[]): Promise
  * server.on('request', (req, res) => handler.handle(req, res, group));
  * ```
  */
-export async function createGroupServer(group: SocketGroup, limits: Limits, contexts: ReadonlyMap<SiteRuntime, SecureContext>): Promise<AnyServer> {
+export async function createGroupServer(
+  group: SocketGroup,
+  limits: Limits,
+  contexts: ReadonlyMap<SiteRuntime, SecureContext>,
+  serverToken?: string,
+): Promise<AnyServer> {
   const http1: HttpServerOptions = {
+    // HTTP/1 responses add `Server` inside writeHead (see server-token-response.ts).
+    ...(serverToken !== undefined ? { ServerResponse: serverTokenResponse(serverToken) } : {}),
     // llhttp counts the request line and every header against one total (nginx: NUMBER*SIZE).
     maxHeaderSize: limits.headerBuffersTotal,
     headersTimeout: limits.headerTimeoutMs,

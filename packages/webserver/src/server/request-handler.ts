@@ -23,6 +23,7 @@ import type { ProxyCallContext } from './proxy-bridge.js';
 import type { LocationRuntime, SiteRuntime, SocketGroup } from './sites.js';
 import { expand } from './variables.js';
 import type { VariableSource } from './variables.js';
+import { SERVER_TOKEN, ServerTokenResponse } from './server-token-response.js';
 
 export type Req = IncomingMessage | Http2ServerRequest;
 export type Res = ServerResponse | Http2ServerResponse;
@@ -76,7 +77,7 @@ export class RequestHandler {
 
   constructor(env: HandlerEnv) {
     this.#env = env;
-    this.#serverHeader = env.config.serverTokens ? 'tsgi-webserver' : undefined;
+    this.#serverHeader = env.config.serverTokens ? SERVER_TOKEN : undefined;
   }
 
   /** The `request` (and `checkContinue`) listener body. Never throws. */
@@ -85,7 +86,8 @@ export class RequestHandler {
     const env = this.#env;
     const conn: object = 'stream' in req ? req.stream.session ?? req.stream : req.socket;
     const done = env.counters.requestStarted(conn, (cb) => (conn as NodeJS.EventEmitter).once('close', cb));
-    if (this.#serverHeader) res.setHeader('Server', this.#serverHeader);
+    // HTTP/1 responses made by serverTokenResponse() add it in writeHead, off node's slow path.
+    if (this.#serverHeader && !(res instanceof ServerTokenResponse)) res.setHeader('Server', this.#serverHeader);
     if (!('stream' in res)) {
       // One 'close' listener for both the status counters and the send watch (hot path: every
       // `once` allocates a wrapper, and a second listener turns the emitter's slot into an array).

@@ -26,6 +26,7 @@ import type { Req, Res } from './request-handler.js';
 import { buildRuntime } from './sites.js';
 import type { Runtime, SocketGroup } from './sites.js';
 import { ServerResponse as NodeServerResponse } from 'node:http';
+import { SERVER_TOKEN } from './server-token-response.js';
 
 /** Options of {@link WebServer.start}. */
 export interface WebServerOptions {
@@ -126,7 +127,7 @@ export class WebServer {
     });
     const noKeepAlive = this.config.limits.keepaliveTimeoutMs === 0;
     for (const group of this.#runtime.groups) {
-      const server = await createGroupServer(group, this.config.limits, contexts);
+      const server = await createGroupServer(group, this.config.limits, contexts, this.config.serverTokens ? SERVER_TOKEN : undefined);
       const onRequest = (req: Req, res: Res, expectContinue: boolean): void => {
         const conn = 'stream' in req ? undefined : req.socket;
         if (conn) {
