@@ -22,9 +22,11 @@ export function optionsFor(config: ProbeServerConfig): string[] {
 
 /** A harness running tsgi-appserver with `workers` workers. */
 export function appserverHarness(workers: number): ServerHarness {
+  const started: { output(): string }[] = [];
   return {
     async start(probe, config) {
       const server = await startAppserver(['-w', String(workers), ...optionsFor(config), `${probe.module}:${probe.exportName}`]);
+      started.push(server);
       return {
         url: server.url,
         close: async () => {
@@ -32,5 +34,7 @@ export function appserverHarness(workers: number): ServerHarness {
         },
       };
     },
+    // The error log as entries: each starts with `[time] [pid] [LEVEL]`; stack lines continue it.
+    errorLog: () => started.flatMap((server) => server.output().split(/\n(?=\[)/)),
   };
 }
