@@ -59,8 +59,11 @@ export async function collectStatic(settings: Settings, options: CollectOptions 
     if (!options.dryRun) {
       await mkdir(dirname(target), { recursive: true });
       await copyFile(file.absolute, target);
-      // Keep the source's mtime so the copy's Last-Modified/ETag match what runserver served.
-      await utimes(target, source.atime, source.mtime);
+      // Keep the source's mtime (to the millisecond) so the copy's Last-Modified/ETag match what
+      // runserver served. Mid-millisecond on purpose: utimes takes float seconds and truncates to
+      // nanoseconds, so a Date of exactly N ms can land at N-1 ms + 999999 ns and look older.
+      const mtime = (Math.floor(source.mtimeMs) + 0.5) / 1000;
+      await utimes(target, source.atime, mtime);
     }
     copied.push(file.path);
   }
