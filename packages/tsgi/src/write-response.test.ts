@@ -223,6 +223,35 @@ test('set-cookie values are sent as separate fields', async () => {
   );
 });
 
+test('a standard Response is sent as it stands when written, whichever way the runtime reads it', async () => {
+  await withServer(
+    (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/error') return Response.error();
+      const r = new Response('body', { status: 201, statusText: 'Made It', headers: { 'x-first': '1' } });
+      // Changed after construction: the wire must show the final state.
+      r.headers.set('x-first', 'changed');
+      r.headers.append('set-cookie', 'a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT');
+      r.headers.append('set-cookie', 'b=2');
+      r.headers.append('x-list', 'p');
+      r.headers.append('x-list', 'q');
+      r.headers.append('Connection', 'close');
+      return r;
+    },
+    async (port) => {
+      const raw = await rawExchange(port, get('/std'));
+      assert.match(raw, /^HTTP\/1\.1 201 Made It\r\n/);
+      assert.match(raw, /\r\nx-first: changed\r\n/i);
+      assert.match(raw, /\r\nset-cookie: a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT\r\n/i, 'a cookie with a comma stays whole');
+      assert.match(raw, /\r\nset-cookie: b=2\r\n/i);
+      assert.match(raw, /\r\nx-list: p, q\r\n/i);
+      assert.doesNotMatch(raw, /\r\nconnection: /, 'hop-by-hop fields from the app are removed (node writes its own as "Connection")');
+      assert.match(raw, /\r\ncontent-length: 4\r\n[\s\S]*\r\n\r\nbody$/i);
+      assert.match(await rawExchange(port, get('/error')), /^HTTP\/1\.1 500 /, 'Response.error() (status 0) is an app error');
+    },
+  );
+});
+
 test('pipelined requests are answered in order on one connection (keep-alive reuse)', async () => {
   await withServer(
     async (request) => {

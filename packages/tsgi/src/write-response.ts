@@ -12,7 +12,7 @@
 import { STATUS_CODES } from 'node:http';
 import { DRAIN_LIMIT_BYTES } from './adapter-config.js';
 import { drainRequestBody, type BodyLimitError } from './body-stream.js';
-import { knownBody } from './known-body.js';
+import { knownResponse, type KnownResponse } from './known-response.js';
 import { sendFileRegion } from './send-file.js';
 import type { Exchange } from './exchange.js';
 import { FastResponse, fastBody, fastInit, fastReal } from './fast-response.js';
@@ -156,6 +156,12 @@ export function sendResponse(ex: Exchange, response: unknown): void {
     const file = (response as { [TSGI_FILE]?: TsgiFileBody })[TSGI_FILE];
     if (file !== undefined && file !== null && typeof file.path === 'string') {
       sendFile(ex, response, file);
+      return;
+    }
+    // Hot path (Node 20): a standard Response whose body is complete in memory, written now.
+    const known = knownResponse(response);
+    if (known !== undefined) {
+      writeKnownStandard(ex, known);
       return;
     }
     writeStandard(ex, response).catch((error: unknown) => failMidway(ex, error));
@@ -306,6 +312,24 @@ function sendFile(ex: Exchange, response: Response, file: TsgiFileBody): void {
   }).catch((error: unknown) => failMidway(ex, error));
 }
 
+/** A standard Response read from the runtime's own record (known-response.ts): no getters, no stream. */
+function writeKnownStandard(ex: Exchange, known: KnownResponse): void {
+  const { status, body } = known;
+  if (!checkStatus(ex, status)) return;
+  const headers: string[] = [];
+  const scan: HeaderScan = { contentLength: -1, hasContentType: false };
+  const fields = known.headers;
+  for (let i = 0; i < fields.length; i += 2) addHeader(ex, headers, scan, fields[i]!, fields[i + 1]!);
+  const bodiless = status === 204 || status === 304 || ex.req.method === 'HEAD';
+  if (body === null || (bodiless && scan.contentLength !== -1) || status === 204 || status === 304) {
+    // The unread in-memory stream holds no resource; cancelling it would only cost promises.
+    finishKnown(ex, status, known.statusText, headers, scan, null, 0);
+    return;
+  }
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  finishKnown(ex, status, known.statusText, headers, scan, bodiless ? null : body, length);
+}
+
 /** The standard path: any Response (including a FastResponse whose real Response exists). */
 async function writeStandard(ex: Exchange, response: Response): Promise<void> {
   const status = response.status;
@@ -319,14 +343,6 @@ async function writeStandard(ex: Exchange, response: Response): Promise<void> {
   if (body === null || (bodiless && scan.contentLength !== -1) || status === 204 || status === 304) {
     if (body !== null) body.cancel().catch(() => {});
     finishKnown(ex, status, statusText, headers, scan, null, 0);
-    return;
-  }
-  // Hot path (Node 20): a body already complete in memory is sent whole, without its stream.
-  const known = knownBody(response);
-  if (known !== undefined) {
-    // The unread in-memory stream holds no resource; cancelling it would only cost promises.
-    const length = typeof known === 'string' ? Buffer.byteLength(known) : known.byteLength;
-    finishKnown(ex, status, statusText, headers, scan, bodiless ? null : known, length);
     return;
   }
   const reader = body.getReader();
