@@ -110,6 +110,7 @@ const upstream = (ctx) => ({
 export const rows = [
   // 1. Gateway: hello world, one process.
   { group: 'gateway', name: RAW, processes: nodeApp('raw-node.mjs'), node24: true },
+  { group: 'gateway', name: 'raw node:http + new Response() (construction ceiling)', anchor: RAW, processes: nodeApp('raw-response-ceiling.mjs'), node24: true },
   { group: 'gateway', name: 'Fastify', anchor: RAW, processes: nodeApp('fastify.mjs') },
   { group: 'gateway', name: '@hono/node-server (Hono)', anchor: RAW, processes: nodeApp('hono-node.mjs') },
   { group: 'gateway', name: 'srvx (standard Response)', anchor: RAW, processes: nodeApp('srvx.mjs') },
