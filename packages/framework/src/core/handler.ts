@@ -18,7 +18,7 @@ import { defineSettings, installedApps, type ResolvedSettings, type SettingsInpu
 import { HttpRequest } from '../http/request.js';
 import { HostCache, effectiveAllowedHosts } from '../http/host.js';
 import { ImproperlyConfigured } from './exceptions.js';
-import type { BuiltinMiddleware, ConvertLayerError, GetResponse, Middleware, MiddlewareHandler, View } from './types.js';
+import type { BuiltinMiddleware, ConvertLayerError, InnerGetResponse, MaybePromise, Middleware, MiddlewareHandler, View } from './types.js';
 import {
   convertExceptionToResponse,
   errorViewsFrom,
@@ -26,15 +26,15 @@ import {
   toHttpResponse,
   type ErrorViews,
 } from './exception-handler.js';
-import { Resolver, urlpatternsOf, type UrlConf } from '../urls/resolver.js';
+import { Resolver, urlpatternsOf, type ResolverMatch, type UrlConf } from '../urls/resolver.js';
 import { setDefaultResolver, setScriptPrefix } from '../urls/reverse.js';
 import { BUILTIN_FACTORIES, BUILTIN_MIDDLEWARE } from '../middleware/builtin.js';
 import { HttpResponseBase } from '../http/response.js';
 
 /** The application object `getTsgiApplication()` returns. */
 export interface TsgiApplication extends TsgiAppObject {
-  /** Answers one request (TSGI). */
-  fetch(request: Request, context: TsgiContext): Promise<Response>;
+  /** Answers one request (TSGI): the Response itself when the view and middleware answered synchronously. */
+  fetch(request: Request, context: TsgiContext): Response | Promise<Response>;
   /** Loads the URLconf (when given as a loader), checks settings, runs the apps' ready hooks. */
   startup(context: TsgiStartupContext): Promise<void>;
   /** Nothing to release today; kept so servers can call it. */
@@ -93,40 +93,75 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
     return loading;
   };
 
-  // The innermost layer: resolve, processView hooks, the view, processException hooks.
+  // The innermost layer: resolve, processView hooks, the view, processException hooks. Like the
+  // built-in layers it answers synchronously while nothing it calls returns a promise.
   const viewHooks: NonNullable<MiddlewareHandler['processView']>[] = [];
   const exceptionHooks: NonNullable<MiddlewareHandler['processException']>[] = [];
-  const innerGetResponse = async (request: HttpRequest): Promise<HttpResponseBase> => {
+
+  // Django's process_exception: the innermost middleware gets the first chance; a hook's own
+  // throw, or no answer at all, ends in the error response.
+  const viewFailed = async (request: HttpRequest, error: unknown): Promise<HttpResponseBase> => {
+    try {
+      for (const hook of exceptionHooks) {
+        const answer = await hook(request, error);
+        if (answer) return toHttpResponse(answer, 'processException');
+      }
+      throw error;
+    } catch (failure) {
+      return responseForException(request, failure, errorViews);
+    }
+  };
+
+  const finishView = (view: View, answer: unknown): MaybePromise<HttpResponseBase> => {
+    // The view's name for the error message is only built when it is needed.
+    const response = answer instanceof HttpResponseBase ? answer : toHttpResponse(answer, `view ${view.viewName ?? (view.name || 'anonymous')}`);
+    const preparing = response.prepare();
+    return preparing ? preparing.then(() => response) : response;
+  };
+
+  const runView = (request: HttpRequest, match: ResolverMatch): MaybePromise<HttpResponseBase> => {
+    const view: View = match.view;
+    try {
+      const answer = view(request, match.params);
+      if (isThenable(answer)) {
+        return Promise.resolve(answer).then((value) => finishView(view, value)).catch((error: unknown) => viewFailed(request, error));
+      }
+      const response = finishView(view, answer);
+      return response instanceof Promise ? response.catch((error: unknown) => viewFailed(request, error)) : response;
+    } catch (error) {
+      return viewFailed(request, error);
+    }
+  };
+
+  // Once a processView hook answers with a promise, the rest of the hooks and the view run here.
+  const continueAfterHook = async (request: HttpRequest, match: ResolverMatch, next: number, pending: PromiseLike<unknown>): Promise<HttpResponseBase> => {
+    try {
+      let early = await pending;
+      if (early) return toHttpResponse(early, 'processView');
+      for (let i = next; i < viewHooks.length; i++) {
+        early = await (viewHooks[i] as NonNullable<MiddlewareHandler['processView']>)(request, match.view, match.params);
+        if (early) return toHttpResponse(early, 'processView');
+      }
+      return await runView(request, match);
+    } catch (error) {
+      return responseForException(request, error, errorViews);
+    }
+  };
+
+  const innerGetResponse = (request: HttpRequest): MaybePromise<HttpResponseBase> => {
     // This layer converts its own errors (what convertExceptionToResponse does for the others),
     // saving a wrapper on the hot path.
     try {
       const match = (resolver as Resolver).resolve(request.pathInfo, request.method);
       request.resolverMatch = match;
       request.params = match.params;
-      const view: View = match.view;
-      for (const hook of viewHooks) {
-        // Hooks answer synchronously when they have nothing to say (no await on the hot path).
-        let early = hook(request, view, match.params);
-        if (early !== null && early !== undefined && typeof (early as Promise<unknown>).then === 'function') early = await early;
+      for (let i = 0; i < viewHooks.length; i++) {
+        // Hooks answer synchronously when they have nothing to say (CSRF on a GET).
+        const early = (viewHooks[i] as NonNullable<MiddlewareHandler['processView']>)(request, match.view, match.params);
+        if (isThenable(early)) return continueAfterHook(request, match, i + 1, early);
         if (early) return toHttpResponse(early, 'processView');
       }
-      try {
-        // A sync view's answer is used as is (awaiting a non-promise still costs a microtask
-        // tick), and the view's name for the error message is only built when it is needed.
-        let answer = view(request, match.params);
-        if (!(answer instanceof HttpResponseBase)) answer = await answer;
-        const response = answer instanceof HttpResponseBase ? answer : toHttpResponse(answer, `view ${view.viewName ?? (view.name || 'anonymous')}`);
-        const preparing = response.prepare();
-        if (preparing) await preparing;
-        return response;
-      } catch (error) {
-        // Django's process_exception: the innermost middleware gets the first chance.
-        for (const hook of exceptionHooks) {
-          const answer = await hook(request, error);
-          if (answer) return toHttpResponse(answer, 'processException');
-        }
-        throw error;
-      }
+      return runView(request, match);
     } catch (error) {
       return responseForException(request, error, errorViews);
     }
@@ -135,7 +170,7 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
   // Build the onion from the inside out, once.
   const getErrorViews = () => errorViews;
   const convertLayerError: ConvertLayerError = (request, error) => responseForException(request, error, errorViews);
-  let handler: GetResponse = innerGetResponse;
+  let handler: InnerGetResponse = innerGetResponse;
   const names = settings.MIDDLEWARE;
   for (let i = names.length - 1; i >= 0; i--) {
     const entry = names[i] as Middleware | string;
@@ -149,20 +184,22 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
     // The built-in layers convert their own throws (no wrapper: one async frame and one await
     // less per layer per request); any other layer gets Django's convert_exception_to_response.
     const builtin = BUILTIN_FACTORIES.has(factory);
-    const layer = builtin ? (factory as BuiltinMiddleware)(handler, settings, convertLayerError) : factory(handler, settings);
+    const below = handler;
+    // A project's own layer is promised a promise (GetResponse); the built-in ones take either.
+    const layer = builtin ? (factory as BuiltinMiddleware)(below, settings, convertLayerError) : factory(async (request) => below(request), settings);
     if (typeof layer !== 'function') {
       throw new ImproperlyConfigured(`MIDDLEWARE[${i}] (${factory.name || 'anonymous'}) must return a function (request) => response; it returned ${typeof layer}.`, 'MIDDLEWARE');
     }
     if (layer.processView) viewHooks.unshift(layer.processView);
     if (layer.processException) exceptionHooks.push(layer.processException);
-    handler = builtin ? (layer as GetResponse) : convertExceptionToResponse(layer, getErrorViews);
+    handler = builtin ? (layer as InnerGetResponse) : convertExceptionToResponse(layer, getErrorViews);
   }
   const chain = handler;
 
-  // Not async: it hands back the chain's own promise (an async function returning a promise
-  // would add a frame and extra microtask ticks to every request).
-  const handle = (request: HttpRequest): Promise<HttpResponseBase> => {
-    if (resolver === null) return (ensureLoaded() as Promise<void>).then(() => handle(request));
+  // Not async: it hands back the chain's own answer, a response when everything answered
+  // synchronously (an async function would add a promise and microtask ticks to every request).
+  const handleRequest = (request: HttpRequest): MaybePromise<HttpResponseBase> => {
+    if (resolver === null) return (ensureLoaded() as Promise<void>).then(() => handleRequest(request));
     request.resolver = resolver;
     // A bad Host never reaches middleware or view: Host poisoning defence (see http/host.ts).
     if (!hosts.check(request.rawHost())) {
@@ -181,15 +218,18 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
       if (resolver === null) throw new ImproperlyConfigured('The URLconf is not loaded yet (it loads in startup).', 'ROOT_URLCONF');
       return resolver;
     },
-    handle,
-    async fetch(raw: Request, context: TsgiContext): Promise<Response> {
+    handle: async (request) => handleRequest(request),
+    fetch(raw: Request, context: TsgiContext): Response | Promise<Response> {
       if (context.mountPath !== mountPath) {
         mountPath = context.mountPath;
         setScriptPrefix(mountPath);
       }
       const request = new HttpRequest(raw, context, settings);
-      const response = await handle(request);
-      return response.toResponse(request.method === 'HEAD');
+      const head = request.method === 'HEAD';
+      const response = handleRequest(request);
+      // TSGI takes a Response or a promise of one: a synchronous chain answers synchronously.
+      if (response instanceof Promise) return response.then((r) => r.toResponse(head));
+      return response.toResponse(head);
     },
     async startup(context: TsgiStartupContext): Promise<void> {
       const pending = ensureLoaded();
@@ -202,6 +242,11 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
     },
     async shutdown(): Promise<void> {},
   };
+}
+
+/** A promise or any other thenable (what `await` would wait for). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /** Errors that make serving pointless, raised at startup (warnings belong to `tsgi-admin check`). */

@@ -81,10 +81,21 @@ export type Middleware = (getResponse: GetResponse, settings: ResolvedSettings) 
  */
 export type ConvertLayerError = (request: HttpRequest, error: unknown) => Promise<HttpResponseBase>;
 
+/** A value, or a promise of it. */
+export type MaybePromise<T> = T | Promise<T>;
+
 /**
- * A built-in middleware factory. Given `convert`, the layer catches its own throws with it
- * (a try/catch inside the layer costs nothing, where the generic wrapper costs an async frame
- * and an await per layer per request); without it, the layer throws and the handler wraps it.
- * Either way a throw becomes a response at that layer. Internal; still a {@link Middleware}.
+ * The layers below, as a built-in layer sees them: the response itself when everything below
+ * answered synchronously, else a promise of it. Internal.
  */
-export type BuiltinMiddleware = (getResponse: GetResponse, settings: ResolvedSettings, convert?: ConvertLayerError) => MiddlewareHandler & GetResponse;
+export type InnerGetResponse = (request: HttpRequest) => MaybePromise<HttpResponseBase>;
+
+/**
+ * A built-in middleware factory. Its layer stays synchronous while the layers below are (no
+ * promise, no microtask per layer on the hot path: see middleware/layer.ts). Given `convert`, the
+ * layer catches its own throws with it (a try/catch inside the layer costs nothing, where the
+ * generic wrapper costs an async frame and an await per layer per request); without it, the
+ * layer throws and the handler wraps it. Either way a throw becomes a response at that layer.
+ * Internal; still a {@link Middleware}.
+ */
+export type BuiltinMiddleware = (getResponse: InnerGetResponse, settings: ResolvedSettings, convert?: ConvertLayerError) => MiddlewareHandler & InnerGetResponse;

@@ -5,6 +5,7 @@
  */
 import type { BuiltinMiddleware } from '../core/types.js';
 import type { HttpResponseBase } from '../http/response.js';
+import { afterInner, failLayer, type AfterResponse } from './layer.js';
 
 const EXEMPT = Symbol.for('tsgi-framework.xframe-exempt');
 
@@ -29,15 +30,15 @@ export function xframeOptionsExempt<R extends HttpResponseBase>(response: R): R 
  */
 export const XFrameOptionsMiddleware: BuiltinMiddleware = (getResponse, settings, convert) => {
   const value = settings.X_FRAME_OPTIONS;
-  return async function xFrameOptionsMiddleware(request) {
+  const addHeader: AfterResponse = (_request, response) => {
+    if (!(response as unknown as Record<symbol, boolean>)[EXEMPT]) response.headers.setDefault('X-Frame-Options', value);
+    return response;
+  };
+  return function xFrameOptionsMiddleware(request) {
     try {
-      const response = await getResponse(request);
-      if (!(response as unknown as Record<symbol, boolean>)[EXEMPT]) response.headers.setDefault('X-Frame-Options', value);
-      return response;
+      return afterInner(request, getResponse(request), addHeader, convert);
     } catch (error) {
-      // This layer's own throw becomes its response here (see BuiltinMiddleware in core/types.ts).
-      if (convert) return convert(request, error);
-      throw error;
+      return failLayer(request, error, convert);
     }
   };
 };

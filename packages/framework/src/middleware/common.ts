@@ -8,6 +8,7 @@ import type { BuiltinMiddleware } from '../core/types.js';
 import { ImproperlyConfigured, PermissionDenied } from '../core/exceptions.js';
 import { HttpResponsePermanentRedirect } from '../http/response.js';
 import type { HttpRequest } from '../http/request.js';
+import { afterInner, failLayer, type AfterResponse } from './layer.js';
 
 /**
  * @example
@@ -26,33 +27,32 @@ export const CommonMiddleware: BuiltinMiddleware = (getResponse, settings, conve
     return !resolver.isValidPath(path) && resolver.isValidPath(`${path}/`);
   };
 
-  return async function commonMiddleware(request) {
+  const redirectWithSlash: AfterResponse = (request, response) => {
+    if (response.status !== 404 || !shouldRedirectWithSlash(request)) return response;
+    if (settings.DEBUG && (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH')) {
+      // Django's RuntimeError: a redirect would lose the body, so say how to fix the form.
+      throw new ImproperlyConfigured(
+        `You called this URL via ${request.method}, but the URL doesn't end in a slash and you have APPEND_SLASH set. ` +
+          `The server can't redirect to the slash URL while keeping the ${request.method} data. ` +
+          `Change your form to point to ${request.getFullPath(true)} (note the trailing slash), or set APPEND_SLASH: false.`,
+        'APPEND_SLASH',
+      );
+    }
+    // Django's escape_leading_slashes: '//evil.example/' would be a protocol-relative URL
+    // (an open redirect); '/%2Fevil.example/' stays on this site.
+    const location = request.getFullPath(true).replace(/^\/\//, '/%2F');
+    return new HttpResponsePermanentRedirect(location);
+  };
+
+  return function commonMiddleware(request) {
     try {
       if (agents.length > 0) {
         const ua = request.header('user-agent');
         if (ua !== null && agents.some((re) => re.test(ua))) throw new PermissionDenied('Forbidden user agent');
       }
-      const response = await getResponse(request);
-      if (response.status === 404 && shouldRedirectWithSlash(request)) {
-        if (settings.DEBUG && (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH')) {
-          // Django's RuntimeError: a redirect would lose the body, so say how to fix the form.
-          throw new ImproperlyConfigured(
-            `You called this URL via ${request.method}, but the URL doesn't end in a slash and you have APPEND_SLASH set. ` +
-              `The server can't redirect to the slash URL while keeping the ${request.method} data. ` +
-              `Change your form to point to ${request.getFullPath(true)} (note the trailing slash), or set APPEND_SLASH: false.`,
-            'APPEND_SLASH',
-          );
-        }
-        // Django's escape_leading_slashes: '//evil.example/' would be a protocol-relative URL
-        // (an open redirect); '/%2Fevil.example/' stays on this site.
-        const location = request.getFullPath(true).replace(/^\/\//, '/%2F');
-        return new HttpResponsePermanentRedirect(location);
-      }
-      return response;
+      return afterInner(request, getResponse(request), redirectWithSlash, convert);
     } catch (error) {
-      // This layer's own throw becomes its response here (see BuiltinMiddleware in core/types.ts).
-      if (convert) return convert(request, error);
-      throw error;
+      return failLayer(request, error, convert);
     }
   };
 };

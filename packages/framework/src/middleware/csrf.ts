@@ -10,7 +10,7 @@
  * @module
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { BuiltinMiddleware, View } from '../core/types.js';
+import type { BuiltinMiddleware, MaybePromise, View } from '../core/types.js';
 import type { HttpRequest } from '../http/request.js';
 import { HttpResponseForbidden, type HttpResponseBase } from '../http/response.js';
 import { patchVaryHeaders } from '../http/response-headers.js';
@@ -19,6 +19,7 @@ import { logAt } from '../core/log.js';
 import { toHttpResponse } from '../core/exception-handler.js';
 import { escapeHtml } from '../utils/html.js';
 import { testClientMarker } from '../core/test-hooks.js';
+import { afterInner, failLayer, type AfterResponse } from './layer.js';
 
 const CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const SECRET_LENGTH = 32;
@@ -209,7 +210,23 @@ export const CsrfViewMiddleware: BuiltinMiddleware = (getResponse, settings, con
     return ok ? null : CSRF_REASONS.BAD_REFERER.replace('%s', referer);
   };
 
-  const handler = async function csrfViewMiddleware(request: HttpRequest): Promise<HttpResponseBase> {
+  const rotateCookie: AfterResponse = (request, response) => {
+    if (request.meta[COOKIE_NEEDS_UPDATE] && request.meta[COOKIE_SECRET] && !response.cookies.has(cookieName)) {
+      response.setCookie(cookieName, request.meta[COOKIE_SECRET] as string, {
+        maxAge: settings.CSRF_COOKIE_AGE ?? undefined,
+        domain: settings.CSRF_COOKIE_DOMAIN ?? undefined,
+        path: settings.CSRF_COOKIE_PATH,
+        secure: settings.CSRF_COOKIE_SECURE,
+        httpOnly: settings.CSRF_COOKIE_HTTPONLY,
+        sameSite: settings.CSRF_COOKIE_SAMESITE,
+      });
+      // The page holds a per-user token: caches must key on the cookie.
+      patchVaryHeaders(response.headers, ['Cookie']);
+    }
+    return response;
+  };
+
+  const handler = function csrfViewMiddleware(request: HttpRequest): MaybePromise<HttpResponseBase> {
     try {
       const cookie = request.COOKIES[cookieName];
       if (cookie !== undefined && checkFormat(cookie)) {
@@ -217,24 +234,9 @@ export const CsrfViewMiddleware: BuiltinMiddleware = (getResponse, settings, con
       } else if (cookie !== undefined) {
         request.meta[COOKIE_NEEDS_UPDATE] = true; // a malformed cookie is replaced
       }
-      const response = await getResponse(request);
-      if (request.meta[COOKIE_NEEDS_UPDATE] && request.meta[COOKIE_SECRET] && !response.cookies.has(cookieName)) {
-        response.setCookie(cookieName, request.meta[COOKIE_SECRET] as string, {
-          maxAge: settings.CSRF_COOKIE_AGE ?? undefined,
-          domain: settings.CSRF_COOKIE_DOMAIN ?? undefined,
-          path: settings.CSRF_COOKIE_PATH,
-          secure: settings.CSRF_COOKIE_SECURE,
-          httpOnly: settings.CSRF_COOKIE_HTTPONLY,
-          sameSite: settings.CSRF_COOKIE_SAMESITE,
-        });
-        // The page holds a per-user token: caches must key on the cookie.
-        patchVaryHeaders(response.headers, ['Cookie']);
-      }
-      return response;
+      return afterInner(request, getResponse(request), rotateCookie, convert);
     } catch (error) {
-      // This layer's own throw becomes its response here (see BuiltinMiddleware in core/types.ts).
-      if (convert) return convert(request, error);
-      throw error;
+      return failLayer(request, error, convert);
     }
   };
 

@@ -6,6 +6,7 @@
  */
 import type { BuiltinMiddleware } from '../core/types.js';
 import { HttpResponsePermanentRedirect } from '../http/response.js';
+import { afterInner, failLayer, type AfterResponse } from './layer.js';
 
 /**
  * @example
@@ -31,7 +32,19 @@ export const SecurityMiddleware: BuiltinMiddleware = (getResponse, settings, con
   const exempt = settings.SECURE_REDIRECT_EXEMPT;
   const sslHost = settings.SECURE_SSL_HOST;
 
-  return async function securityMiddleware(request) {
+  const addHeaders: AfterResponse = (request, response) => {
+    const headers = response.headers;
+    // RFC 6797 section 7.2: HSTS over secure transport only.
+    if (hsts !== null && request.isSecure() && !headers.has('strict-transport-security')) {
+      headers.set('Strict-Transport-Security', hsts);
+    }
+    if (nosniff) headers.setDefault('X-Content-Type-Options', 'nosniff');
+    if (referrer !== null) headers.setDefault('Referrer-Policy', referrer);
+    if (coop !== null) headers.setDefault('Cross-Origin-Opener-Policy', coop);
+    return response;
+  };
+
+  return function securityMiddleware(request) {
     try {
       if (redirect && !request.isSecure()) {
         const path = request.pathInfo.replace(/^\//, '');
@@ -40,20 +53,9 @@ export const SecurityMiddleware: BuiltinMiddleware = (getResponse, settings, con
           return new HttpResponsePermanentRedirect(`https://${host}${request.getFullPath()}`);
         }
       }
-      const response = await getResponse(request);
-      const headers = response.headers;
-      // RFC 6797 section 7.2: HSTS over secure transport only.
-      if (hsts !== null && request.isSecure() && !headers.has('strict-transport-security')) {
-        headers.set('Strict-Transport-Security', hsts);
-      }
-      if (nosniff) headers.setDefault('X-Content-Type-Options', 'nosniff');
-      if (referrer !== null) headers.setDefault('Referrer-Policy', referrer);
-      if (coop !== null) headers.setDefault('Cross-Origin-Opener-Policy', coop);
-      return response;
+      return afterInner(request, getResponse(request), addHeaders, convert);
     } catch (error) {
-      // This layer's own throw becomes its response here (see BuiltinMiddleware in core/types.ts).
-      if (convert) return convert(request, error);
-      throw error;
+      return failLayer(request, error, convert);
     }
   };
 };

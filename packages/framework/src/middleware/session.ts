@@ -11,6 +11,7 @@ import { Session } from '../sessions/session.js';
 import { patchVaryHeaders } from '../http/response-headers.js';
 import { logAt } from '../core/log.js';
 import type { HttpRequest } from '../http/request.js';
+import { afterInner, failLayer, type AfterResponse } from './layer.js';
 
 const SALT = 'tsgi-framework.contrib.sessions.backends.signed_cookies';
 /** Browsers keep cookies up to 4096 bytes (RFC 6265 section 6.1); beyond, the session is lost. */
@@ -62,41 +63,42 @@ export const SessionMiddleware: BuiltinMiddleware = (getResponse, settings, conv
 
   const loader = (request: HttpRequest) => load(request, request.COOKIES[name]);
 
-  return async function sessionMiddleware(request) {
+  const saveSession: AfterResponse = (request, response) => {
+    let session = request.loadedSession;
+    if (session === undefined) {
+      if (!settings.SESSION_SAVE_EVERY_REQUEST || request.COOKIES[name] === undefined) return response;
+      session = request.session;
+    }
+    const cookie = request.COOKIES[name];
+
+    if (session.accessed) patchVaryHeaders(response.headers, ['Cookie']);
+    if (cookie !== undefined && session.isEmpty && (session.flushed || session.modified)) {
+      response.deleteCookie(name, cookieOptions);
+      return response;
+    }
+    if ((session.modified || settings.SESSION_SAVE_EVERY_REQUEST) && !session.isEmpty && response.status !== 500) {
+      const expiry = session.getExpiry();
+      const browserSession = settings.SESSION_EXPIRE_AT_BROWSER_CLOSE || expiry === 0;
+      const value = getSigner().sign(Buffer.from(JSON.stringify(session)).toString('base64url'));
+      if (value.length > MAX_COOKIE_BYTES) {
+        logAt(request, 'warn', `Session cookie is ${value.length} bytes, over the ${MAX_COOKIE_BYTES}-byte browser limit: store less in the session.`);
+      }
+      response.setCookie(name, value, {
+        ...cookieOptions,
+        httpOnly: settings.SESSION_COOKIE_HTTPONLY,
+        maxAge: browserSession ? undefined : (expiry ?? settings.SESSION_COOKIE_AGE),
+      });
+    }
+    return response;
+  };
+
+  return function sessionMiddleware(request) {
     try {
       // Django's lazy SessionStore: nothing is parsed or verified unless the view uses the session.
       request.setSessionLoader(loader);
-      const response = await getResponse(request);
-      let session = request.loadedSession;
-      if (session === undefined) {
-        if (!settings.SESSION_SAVE_EVERY_REQUEST || request.COOKIES[name] === undefined) return response;
-        session = request.session;
-      }
-      const cookie = request.COOKIES[name];
-
-      if (session.accessed) patchVaryHeaders(response.headers, ['Cookie']);
-      if (cookie !== undefined && session.isEmpty && (session.flushed || session.modified)) {
-        response.deleteCookie(name, cookieOptions);
-        return response;
-      }
-      if ((session.modified || settings.SESSION_SAVE_EVERY_REQUEST) && !session.isEmpty && response.status !== 500) {
-        const expiry = session.getExpiry();
-        const browserSession = settings.SESSION_EXPIRE_AT_BROWSER_CLOSE || expiry === 0;
-        const value = getSigner().sign(Buffer.from(JSON.stringify(session)).toString('base64url'));
-        if (value.length > MAX_COOKIE_BYTES) {
-          logAt(request, 'warn', `Session cookie is ${value.length} bytes, over the ${MAX_COOKIE_BYTES}-byte browser limit: store less in the session.`);
-        }
-        response.setCookie(name, value, {
-          ...cookieOptions,
-          httpOnly: settings.SESSION_COOKIE_HTTPONLY,
-          maxAge: browserSession ? undefined : (expiry ?? settings.SESSION_COOKIE_AGE),
-        });
-      }
-      return response;
+      return afterInner(request, getResponse(request), saveSession, convert);
     } catch (error) {
-      // This layer's own throw becomes its response here (see BuiltinMiddleware in core/types.ts).
-      if (convert) return convert(request, error);
-      throw error;
+      return failLayer(request, error, convert);
     }
   };
 };
