@@ -204,3 +204,60 @@ test('the test client re-raises view errors by default, or returns the 500 when 
   assert.equal(res.status, 500);
   assert.equal((await new Client(app).get('/404/')).status, 404, 'mapped errors are responses, not re-raised');
 });
+
+test('sync views answer synchronously through the default middleware; async views and hooks take the same path with the same result', async () => {
+  const { serve } = await import('tsgi');
+  const calls: string[] = [];
+  const app = getTsgiApplication({
+    DEBUG: false,
+    SECRET_KEY: 'x'.repeat(50),
+    ALLOWED_HOSTS: ['127.0.0.1'],
+    ROOT_URLCONF: [
+      path('sync/', () => new HttpResponse('sync body')),
+      path('async/', async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        return new HttpResponse('async body');
+      }),
+      path('async-404/', async () => {
+        await Promise.resolve();
+        throw new Http404('gone');
+      }),
+      path('async-boom/', async () => {
+        await Promise.resolve();
+        calls.push('view');
+        throw new TypeError('async kaboom');
+      }),
+    ],
+  });
+  await app.startup({ log: { debug() {}, info() {}, warn() {}, error() {} } } as never);
+  const server = await serve(app, { port: 0, lifespan: false, log: { debug() {}, info() {}, warn() {}, error() {} } } as never);
+  try {
+    // Called directly, the synchronous chain hands back the Response itself (no promise).
+    const context = { mountPath: '', log: console, rawHeaders: ['Host', '127.0.0.1'], remoteAddress: '127.0.0.1', scheme: 'http' } as never;
+    const direct = app.fetch(new Request('http://127.0.0.1/sync/'), context);
+    assert.ok(direct instanceof Response, 'a sync view behind the default middleware answers synchronously');
+    assert.equal(await direct.text(), 'sync body');
+    const later = app.fetch(new Request('http://127.0.0.1/async/'), context);
+    assert.ok(later instanceof Promise, 'an async view gives a promise');
+    assert.equal(await (await later).text(), 'async body');
+
+    for (const [route, status, body] of [['sync/', 200, 'sync body'], ['async/', 200, 'async body'], ['async-404/', 404, null], ['async-boom/', 500, null]] as const) {
+      const response = await fetch(new URL(route, server.url));
+      assert.equal(response.status, status, route);
+      // Every default layer ran on the way out, whichever way the view answered.
+      assert.equal(response.headers.get('x-frame-options'), 'DENY', route);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', route);
+      assert.equal(response.headers.get('referrer-policy'), 'same-origin', route);
+      const text = await response.text();
+      if (body !== null) assert.equal(text, body, route);
+    }
+    assert.deepEqual(calls, ['view']);
+    // CSRF's processView answers a POST with a promise: the hook's 403 comes back through every layer.
+    const refused = await fetch(new URL('sync/', server.url), { method: 'POST', body: 'x=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.headers.get('x-frame-options'), 'DENY');
+    assert.match(await refused.text(), /CSRF verification failed/);
+  } finally {
+    await server.close();
+  }
+});
