@@ -3,11 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Balancer } from './balancer.js';
 import { UpstreamServer } from './upstream-server.js';
+import { IdleCache } from './idle-cache.js';
 import type { UpstreamServerOptions } from './options.js';
 import { serverOptions } from './test-fixtures/helpers.js';
 
 function make(specs: [string, Partial<UpstreamServerOptions>][]): UpstreamServer[] {
-  return specs.map(([name, over], i) => new UpstreamServer(serverOptions(name, 9000 + i, over), 1, 1000));
+  return specs.map(([name, over], i) => new UpstreamServer(serverOptions(name, 9000 + i, over), new IdleCache(1), 1000));
 }
 const input = (over: Partial<Parameters<Balancer['pick']>[0]> = {}): Parameters<Balancer['pick']>[0] => ({
   clientAddress: '192.0.2.1',

@@ -52,7 +52,10 @@ export interface UpstreamOptions {
   readonly balance: BalanceMethod;
   /** With `balance = "hash"`: the key template, e.g. `$request_uri` or `$remote_addr`. */
   readonly hashKey?: string;
-  /** Idle keep-alive connections kept per worker to each server (nginx's `keepalive`, default 32). */
+  /**
+   * Idle keep-alive connections cached per worker for the whole block, all servers together
+   * (nginx's `keepalive`, default 32): past it the least recently used idle one closes; 0 reuses none.
+   */
   readonly keepalive: number;
   /** How long an idle upstream connection is kept (default 60 s). */
   readonly keepaliveTimeoutMs: number;

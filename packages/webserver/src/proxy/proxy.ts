@@ -330,7 +330,7 @@ class ReverseProxy implements Proxy {
     this.#active--;
   }
 
-  /** One try on the next server (undici Pool.dispatch; see the module comment for the order). */
+  /** One try on the next server (UpstreamPool.dispatch; see the module comment for the order). */
   #attempt(x: Exchange, lastError?: Error): void {
     if (x.clientGone) return;
     const server = x.tried.size < this.#maxTries ? this.#pick(x) : undefined;

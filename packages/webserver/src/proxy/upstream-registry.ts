@@ -5,6 +5,7 @@
  */
 import type { UpstreamOptions } from './options.js';
 import { UpstreamServer } from './upstream-server.js';
+import { IdleCache } from './idle-cache.js';
 import { Balancer } from './balancer.js';
 import { HealthChecker } from './health-check.js';
 import type { UpstreamStats } from './types.js';
@@ -18,7 +19,9 @@ export class UpstreamGroup {
 
   constructor(options: UpstreamOptions) {
     this.options = options;
-    this.servers = options.servers.map((s) => new UpstreamServer(s, options.keepalive, options.keepaliveTimeoutMs));
+    // One idle cache for the block, as nginx's `keepalive N` counts across all its servers.
+    const idle = new IdleCache(options.keepalive);
+    this.servers = options.servers.map((s) => new UpstreamServer(s, idle, options.keepaliveTimeoutMs));
     this.balancer = new Balancer(options.balance, this.servers);
     this.#health = options.healthCheck ? new HealthChecker(options.healthCheck, this.servers) : undefined;
   }

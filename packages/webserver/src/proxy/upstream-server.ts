@@ -1,18 +1,20 @@
 /**
- * One upstream server's live state: its keep-alive connection pool (an undici Pool, one request
- * per connection at a time, as nginx), its
+ * One upstream server's live state: its keep-alive connection pools (one request per connection
+ * at a time, as nginx; idle connections bounded by the upstream's `keepalive` cache), its
  * in-flight count, and its passive and active health, as nginx's `max_fails`/`fail_timeout` and
  * health checks define them.
  * @module
  */
-import { Pool } from 'undici';
+import type { IdleCache } from './idle-cache.js';
+import { UpstreamPool } from './upstream-pool.js';
 import type { UpstreamServerOptions } from './options.js';
 
 /** The live state of one `server` line. */
 export class UpstreamServer {
   readonly options: UpstreamServerOptions;
   /** Pools by connect timeout (locations sharing this server may set different ones; usually one). */
-  readonly #pools = new Map<number, Pool>();
+  readonly #pools = new Map<number, UpstreamPool>();
+  readonly #idle: IdleCache;
   readonly #keepaliveTimeoutMs: number;
   /** Requests in flight (counted from the connect attempt to the end of the upstream response). */
   active = 0;
@@ -27,31 +29,31 @@ export class UpstreamServer {
   /** Active health: false once `fall` checks failed in a row, true again after `rise` passes. */
   healthy = true;
 
-  constructor(options: UpstreamServerOptions, _keepalive: number, keepaliveTimeoutMs: number) {
+  /**
+   * @param idle the upstream block's idle connection cache (nginx `keepalive N`), shared by its servers
+   */
+  constructor(options: UpstreamServerOptions, idle: IdleCache, keepaliveTimeoutMs: number) {
     this.options = options;
+    this.#idle = idle;
     this.#keepaliveTimeoutMs = keepaliveTimeoutMs;
   }
 
   /**
    * The connection pool for requests with this connect timeout. Idle connections close after
-   * `keepaliveTimeoutMs`, or 1 s before the server's own `Keep-Alive: timeout=N`, whichever is sooner.
-   * (undici bounds idle connections by time, not count: nginx's `keepalive N` count is not enforced.)
+   * `keepaliveTimeoutMs`, or 1 s before the server's own `Keep-Alive: timeout=N`, whichever is
+   * sooner, and past the upstream's `keepalive` count the least recently used one closes.
    */
-  pool(connectTimeoutMs: number): Pool {
+  pool(connectTimeoutMs: number): UpstreamPool {
     let p = this.#pools.get(connectTimeoutMs);
     if (!p) {
       const a = this.options.address;
-      p = new Pool(a.kind === 'tcp' ? `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}` : 'http://localhost', {
+      p = new UpstreamPool({
+        origin: a.kind === 'tcp' ? `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}` : 'http://localhost',
         socketPath: a.kind === 'unix' ? a.path : undefined,
-        connections: this.options.maxConns > 0 ? this.options.maxConns : null,
-        pipelining: 1,
-        connectTimeout: connectTimeoutMs,
-        keepAliveTimeout: this.#keepaliveTimeoutMs,
-        keepAliveMaxTimeout: this.#keepaliveTimeoutMs,
-        keepAliveTimeoutThreshold: 1_000,
-        // Responses are checked and limited by the proxy itself.
-        maxResponseSize: -1,
-      });
+        connectTimeoutMs,
+        keepaliveTimeoutMs: this.#keepaliveTimeoutMs,
+        maxConns: this.options.maxConns,
+      }, this.#idle);
       this.#pools.set(connectTimeoutMs, p);
     }
     return p;
