@@ -121,6 +121,9 @@ describe('config: errors name file, line and key and say what is allowed', () =>
     { name: 'ssl and plain on one socket', text: '[[server]]\nlisten = "8443 ssl"\nssl_certificate = "/c"\nssl_certificate_key = "/k"\n[[server]]\nlisten = "8443"\n', line: 6, key: 'listen', code: 'WS_CONFIG_CONFLICT', says: /either TLS or not/ },
     { name: 'no server', text: 'workers = 1\n', line: 0, key: 'server', code: 'WS_CONFIG_MISSING', says: /no \[\[server\]\] block/ },
     { name: 'relative root', text: '[[server]]\nroot = "www"\n', line: 2, key: 'root', code: 'WS_CONFIG_BAD_VALUE', says: /absolute path/ },
+    { name: 'bad in-memory file size', text: '[[server]]\nroot = "/srv"\n[[server.location]]\npath = "/"\nopen_file_cache_memory_file_max = "64 kilobytes"\n', line: 5, key: 'open_file_cache_memory_file_max', code: 'WS_CONFIG_BAD_VALUE', says: /expected a size such as .*\(size\)/ },
+    { name: 'negative hot file size', text: '[[server]]\nroot = "/srv"\nopen_file_cache_hot_file_max = -1\n', line: 3, key: 'open_file_cache_hot_file_max', code: 'WS_CONFIG_BAD_VALUE', says: /expected a size such as/ },
+    { name: 'in-memory file size at the top level', text: 'open_file_cache_memory_file_max = "8k"\n[[server]]\n', line: 1, key: 'open_file_cache_memory_file_max', code: 'WS_CONFIG_UNKNOWN_KEY', says: /unknown key in the top level/ },
   ];
   for (const c of cases) {
     it(c.name, () => {

@@ -353,8 +353,6 @@ class Validator {
       const cacheControl = get<string>('cache_control');
       const encodings: Array<'br' | 'gzip'> = [...(brotli ? ['br' as const] : []), ...(gzip ? ['gzip' as const] : [])];
       const gzipMin = get<number>('gzip_min_length');
-      const ofcMax = get<number>('open_file_cache');
-      const ofcValid = get<number>('open_file_cache_valid');
       staticOptions = {
         ...(alias !== undefined ? { alias, aliasPrefix: target } : { root: root! }),
         index: get<string[]>('index')!,
@@ -369,7 +367,13 @@ class Validator {
         etag: get<boolean>('etag')!,
         charset: get<boolean>('charset')!,
         maxRanges: get<number>('max_ranges')!,
-        ...(ofcMax === undefined && ofcValid === undefined ? {} : { openFileCache: { ...(ofcMax === undefined ? {} : { max: ofcMax }), ...(ofcValid === undefined ? {} : { validMs: ofcValid }) } }),
+        // Every key has a default in the settings table, so the cache options are always complete.
+        openFileCache: {
+          max: get<number>('open_file_cache')!,
+          validMs: get<number>('open_file_cache_valid')!,
+          memoryMaxFileSize: get<number>('open_file_cache_memory_file_max')!,
+          hotMaxFileSize: get<number>('open_file_cache_hot_file_max')!,
+        },
       };
       if (v.has('index')) {
         for (const n of staticOptions.index!) {

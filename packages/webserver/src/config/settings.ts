@@ -158,6 +158,8 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'max_ranges', scopes: LOC, type: 'integer', default: '16', help: 'Most byte ranges honoured in one request (0 disables ranges).', parse: int(0, 1024) },
   { name: 'open_file_cache', scopes: LOC, type: 'integer', default: '4096', help: 'Files whose metadata (and small bodies) are cached; 0 disables.', parse: int(0, 10_000_000) },
   { name: 'open_file_cache_valid', scopes: LOC, type: 'duration', default: '"1s"', help: 'How long cached file metadata is trusted.', parse: duration },
+  { name: 'open_file_cache_memory_file_max', scopes: LOC, type: 'size', default: '"64k"', help: 'Files up to this size are read once and served from memory, while the cache\'s 64 MiB budget lasts; larger ones are streamed from a cached open descriptor (0: always stream).', parse: size },
+  { name: 'open_file_cache_hot_file_max', scopes: LOC, type: 'size', default: '"4m"', help: 'A larger file up to this size that was streamed whole twice is read into memory too, within half of the memory budget (0: never).', parse: size },
   { name: 'status', scopes: ['location'], type: '"stub" or "prometheus"', help: 'Answer with the server status (nginx stub_status) or Prometheus metrics, aggregated over workers.', parse: oneOf('stub', 'prometheus') },
   // ---- proxy (location)
   { name: 'proxy_pass', scopes: ['location'], type: '"http://UPSTREAM_NAME[/uri]", "http://host:port[/uri]" or "http://unix:/path:[/uri]"', help: 'Forward requests to an upstream block or an address.', parse: str },

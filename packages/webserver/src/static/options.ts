@@ -51,7 +51,7 @@ export interface OpenFileCacheOptions {
   readonly max: number;
   /** How long an entry is trusted before the file is stat-ed again (default 1000 ms). */
   readonly validMs: number;
-  /** Files up to this size are read once and served from memory (default 64 KiB). */
+  /** Files up to this size are read once and served from memory (default 64 KiB; config `open_file_cache_memory_file_max`). */
   readonly memoryMaxFileSize: number;
   /** Total bytes of file bodies kept in memory (default 64 MiB). */
   readonly memoryBytes: number;
@@ -59,7 +59,7 @@ export interface OpenFileCacheOptions {
    * A larger file up to this size that is streamed whole twice is read into memory too, within
    * half of `memoryBytes` (the other half stays for small files). Node has no `sendfile(2)`:
    * each streamed response copies the file from the page cache, and a hot file should not pay
-   * that on every request. Default 4 MiB; 0 always streams.
+   * that on every request. Default 4 MiB; 0 always streams (config `open_file_cache_hot_file_max`).
    */
   readonly hotMaxFileSize: number;
 }
