@@ -67,7 +67,7 @@ const poolFor = (port: number, cache: IdleCache, maxConns = 0): UpstreamPool =>
 test('IdleCache: least recently used out first, capacity 0 evicts at once', () => {
   const evicted: string[] = [];
   const entry = (name: string): IdleEntry => ({ cacheNewer: undefined, cacheOlder: undefined, cached: false, evict: () => evicted.push(name) });
-  const cache = new IdleCache(2);
+  const cache = new IdleCache(2, 0);
   const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(entry) as [IdleEntry, IdleEntry, IdleEntry, IdleEntry];
   cache.add(a);
   cache.add(b);
@@ -87,6 +87,27 @@ test('IdleCache: least recently used out first, capacity 0 evicts at once', () =
   assert.deepEqual(evicted, ['a', 'c', 'a']);
   assert.equal(none.size, 0);
   assert.throws(() => new IdleCache(-1), RangeError);
+});
+
+test('IdleCache: past capacity the surplus waits the trim delay, so a connection taken meanwhile is kept', async () => {
+  const evicted: string[] = [];
+  const entry = (name: string): IdleEntry => ({ cacheNewer: undefined, cacheOlder: undefined, cached: false, evict: () => evicted.push(name) });
+  const cache = new IdleCache(1, 50);
+  const [a, b, c] = ['a', 'b', 'c'].map(entry) as [IdleEntry, IdleEntry, IdleEntry];
+  cache.add(a);
+  cache.add(b);
+  cache.add(c);
+  assert.deepEqual(evicted, [], 'nothing is closed the instant the count passes capacity');
+  assert.equal(cache.size, 3);
+  cache.remove(a); // the oldest is taken for the next request before the trim
+  await new Promise((r) => setTimeout(r, 150));
+  assert.deepEqual(evicted, ['b'], 'after the delay, the least recently used surplus is closed');
+  assert.equal(cache.size, 1);
+  assert.equal(c.cached, true);
+  cache.add(a);
+  cache.close();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(evicted, ['b'], 'close() cancels the pending trim');
 });
 
 test('max_conns 2: six concurrent requests wait for a free connection and all complete on two sockets', async () => {

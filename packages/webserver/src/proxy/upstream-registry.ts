@@ -16,11 +16,12 @@ export class UpstreamGroup {
   readonly servers: readonly UpstreamServer[];
   readonly balancer: Balancer;
   readonly #health: HealthChecker | undefined;
+  readonly #idle: IdleCache;
 
   constructor(options: UpstreamOptions) {
     this.options = options;
     // One idle cache for the block, as nginx's `keepalive N` counts across all its servers.
-    const idle = new IdleCache(options.keepalive);
+    const idle = (this.#idle = new IdleCache(options.keepalive));
     this.servers = options.servers.map((s) => new UpstreamServer(s, idle, options.keepaliveTimeoutMs));
     this.balancer = new Balancer(options.balance, this.servers);
     this.#health = options.healthCheck ? new HealthChecker(options.healthCheck, this.servers) : undefined;
@@ -43,6 +44,7 @@ export class UpstreamGroup {
 
   close(): void {
     this.#health?.stop();
+    this.#idle.close();
     for (const s of this.servers) s.destroy();
   }
 }
