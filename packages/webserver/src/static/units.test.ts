@@ -152,6 +152,29 @@ describe('Lru', () => {
     lru.set('huge', '12345678901');
     assert.equal(lru.get('huge'), undefined, 'heavier than the whole budget: not kept');
   });
+
+  it('keeps exact recency when the newest key is hit again, deleted or replaced', () => {
+    const evicted: string[] = [];
+    const lru = new Lru<string, string>(2, 100, (v) => v.length, (k) => evicted.push(k));
+    lru.set('a', '1');
+    lru.set('b', '1');
+    lru.get('b'); // already the newest
+    lru.get('b');
+    lru.get('a'); // a is newest now: b is the least recently used
+    lru.set('c', '1');
+    assert.deepEqual(evicted, ['b']);
+    lru.delete('c'); // the newest goes; a hit on it must not resurrect anything
+    assert.equal(lru.get('c'), undefined);
+    lru.set('d', '1');
+    lru.get('a');
+    lru.set('e', '1');
+    assert.deepEqual(evicted, ['b', 'c', 'd'], 'after a delete of the newest, order is still exact');
+    lru.set('a', 'x'.repeat(200)); // replacing the newest with a value too heavy to keep
+    assert.equal(lru.get('a'), undefined);
+    lru.set('f', '1');
+    assert.deepEqual(evicted.slice(3), ['a', 'a'], 'the old and the too-heavy value are both released');
+    assert.equal(lru.size, 2);
+  });
 });
 
 describe('CompressionCache', () => {
