@@ -2,6 +2,7 @@
 export function printTable(results) {
   const byName = new Map(results.map((r) => [r.name, r]));
   const lines = [['group', 'row', 'req/s', 'MB/s', 'p50 ms', 'p99 ms', 'RSS MB', 'ratio', 'vs', 'also']];
+  const repeated = results.some((r) => r.runs !== undefined);
   for (const r of results) {
     if (r.error) {
       lines.push([r.group, r.name, 'n/a', '', '', '', '', '', r.error.slice(0, 70), '']);
@@ -20,9 +21,10 @@ export function printTable(results) {
       String(r.rssMb),
       ratio,
       r.anchor ?? '(anchor)',
-      also(r, byName),
+      [also(r, byName), r.runs ? `runs ${r.runs.map((n) => n ?? 'n/a').join('/')}` : ''].filter(Boolean).join('; '),
     ]);
   }
+  if (repeated) console.log('each row: its median run (req/s of every run at the end of the line)\n');
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
   for (const [i, l] of lines.entries()) {
     console.log(l.map((cell, j) => (j >= 2 && j <= 7 ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join('  '));

@@ -19,6 +19,7 @@ const { values: opts } = parseArgs({
     quick: { type: 'boolean', default: false },
     node24: { type: 'boolean', default: false },
     json: { type: 'string' },
+    repeat: { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -30,6 +31,9 @@ if (opts.help) {
   --only REGEX      run only rows whose "group/name" matches
   --quick           2 s per row, 1 s warm-up: a smoke run, not a measurement
   --node24          also run the tsgi rows on Node 24 LTS (fetched with npx node@24)
+  --repeat N        run the selected rows N times, round by round, and report each row's median
+                    run (its ratio then compares medians; the JSON keeps every run's req/s):
+                    on a shared or noisy machine one run can drop a row by 20%
   --json FILE       where to write the results (default bench/results/<date>-node<version>.json)`);
   process.exit(0);
 }
@@ -41,19 +45,30 @@ const settings = {
   node24: opts.node24 ? resolveNode24() : undefined,
 };
 const only = opts.only ? new RegExp(opts.only) : undefined;
+const repeat = Number(opts.repeat);
+if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) {
+  console.error(`bench: --repeat takes a whole number from 1 to 20, got ${JSON.stringify(opts.repeat)}`);
+  process.exit(2);
+}
 const tool = loadTool();
 
 console.log(`tsgi bench: node ${process.version}${settings.node24 ? ` and ${settings.node24.version}` : ''}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}`);
 console.log(`load: ${tool.describe(settings)}; server pinned to core 1, load generator to core 0 (unless the row says otherwise)\n`);
 
-const results = [];
-for (const row of expandRows(rows, settings)) {
-  if (only && !only.test(`${row.group}/${row.name}`)) continue;
-  process.stdout.write(`  ${row.group} / ${row.name} ... `);
-  const result = await runRow(row, settings, tool);
-  results.push(result);
-  console.log(result.error ? `n/a (${result.error})` : `${Math.round(result.rps)} req/s`);
+const selected = [...expandRows(rows, settings)].filter((row) => !only || only.test(`${row.group}/${row.name}`));
+// Round by round (every row once, then again), so a noisy minute hits one run of many rows
+// rather than every run of one row.
+const runs = selected.map(() => []);
+for (let round = 1; round <= repeat; round++) {
+  if (repeat > 1) console.log(`round ${round} of ${repeat}`);
+  for (const [i, row] of selected.entries()) {
+    process.stdout.write(`  ${row.group} / ${row.name} ... `);
+    const result = await runRow(row, settings, tool);
+    runs[i].push(result);
+    console.log(result.error ? `n/a (${result.error})` : `${Math.round(result.rps)} req/s`);
+  }
 }
+const results = runs.map(medianRun);
 console.log('');
 printTable(results);
 
@@ -61,6 +76,18 @@ const out = opts.json ?? join('bench', 'results', `${new Date().toISOString().sl
 mkdirSync(join(out, '..'), { recursive: true });
 writeFileSync(out, JSON.stringify({ node: process.version, node24: settings.node24?.version, cpu: cpus()[0]?.model, settings: { ...settings, node24: undefined }, tool: tool.name, results }, null, 2));
 console.log(`\nwritten: ${out}`);
+
+/**
+ * The run with the median requests/s (the lower middle one for an even count), with every run's
+ * req/s kept in `runs`; a row that failed in every run keeps its last error.
+ */
+function medianRun(list) {
+  const ok = list.filter((r) => !r.error);
+  if (ok.length === 0) return list[list.length - 1];
+  const sorted = [...ok].sort((a, b) => a.rps - b.rps);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  return list.length === 1 ? median : { ...median, runs: list.map((r) => (r.error ? null : Math.round(r.rps))) };
+}
 
 /** Rows marked `node24` run a second time on Node 24 when asked. */
 function* expandRows(list, s) {
