@@ -55,6 +55,8 @@ export interface UpstreamServerStats {
   readonly state: 'up' | 'down' | 'failed' | 'unhealthy';
   /** Requests in flight to this server right now. */
   readonly active: number;
+  /** Connections open to this server now, idle (kept alive) or busy. */
+  readonly connections: number;
   readonly requests: number;
   readonly failures: number;
 }

@@ -36,6 +36,7 @@ export class UpstreamGroup {
         backup: s.options.backup,
         state: s.options.down ? 'down' : !s.healthy ? 'unhealthy' : s.failed(now) ? 'failed' : 'up',
         active: s.active,
+        connections: s.connections,
         requests: s.requests,
         failures: s.failures,
       })),

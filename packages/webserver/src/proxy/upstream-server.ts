@@ -109,6 +109,13 @@ export class UpstreamServer {
     this.#fails = 0;
   }
 
+  /** Connections open to this server now, idle or busy (all its pools). */
+  get connections(): number {
+    let n = 0;
+    for (const p of this.#pools.values()) n += p.connections;
+    return n;
+  }
+
   destroy(): void {
     for (const p of this.#pools.values()) void p.destroy().catch(() => undefined);
     this.#pools.clear();

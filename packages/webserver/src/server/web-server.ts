@@ -232,7 +232,7 @@ export class WebServer {
       seen.add(st.upstream.name);
       proxy = addProxy(proxy, {
         requests: 0, badGateway: 0, gatewayTimeout: 0, retries: 0, upgrades: 0,
-        upstreams: [{ name: st.upstream.name, servers: st.upstream.servers.map((x) => ({ name: x.name, backup: x.backup, up: x.state === 'up' ? 1 : 0, active: x.active, requests: x.requests, failures: x.failures })) }],
+        upstreams: [{ name: st.upstream.name, servers: st.upstream.servers.map((x) => ({ name: x.name, backup: x.backup, up: x.state === 'up' ? 1 : 0, active: x.active, connections: x.connections, requests: x.requests, failures: x.failures })) }],
       });
     }
     return { ...snap, proxy };

@@ -32,7 +32,7 @@ export interface ProxySnapshot {
 /** One upstream block; `up` counts the workers that consider the server usable. */
 export interface UpstreamSnapshot {
   name: string;
-  servers: Array<{ name: string; backup: boolean; up: number; active: number; requests: number; failures: number }>;
+  servers: Array<{ name: string; backup: boolean; up: number; active: number; connections: number; requests: number; failures: number }>;
 }
 
 interface ConnState {
@@ -148,6 +148,7 @@ export function addProxy(a: ProxySnapshot | undefined, b: ProxySnapshot): ProxyS
       else {
         t.up += srv.up;
         t.active += srv.active;
+        t.connections += srv.connections;
         t.requests += srv.requests;
         t.failures += srv.failures;
       }

@@ -37,6 +37,7 @@ export function renderPrometheus(s: CounterSnapshot, workers: number): string {
       ['tsgi_webserver_upstream_requests_total', 'counter', 'Requests sent to an upstream server.', (x) => x.requests],
       ['tsgi_webserver_upstream_failures_total', 'counter', 'Failed attempts on an upstream server.', (x) => x.failures],
       ['tsgi_webserver_upstream_active', 'gauge', 'Requests in flight to an upstream server.', (x) => x.active],
+      ['tsgi_webserver_upstream_connections', 'gauge', 'Connections open to an upstream server, idle (kept alive) or busy.', (x) => x.connections],
       ['tsgi_webserver_upstream_up', 'gauge', 'Workers that consider the upstream server usable.', (x) => x.up],
     ];
     for (const [name, type, help, value] of series) {

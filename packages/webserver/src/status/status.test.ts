@@ -76,6 +76,9 @@ listen = "127.0.0.1:0"
     assert.match(r.body, new RegExp(`^tsgi_webserver_upstream_up\\{upstream="app",server="${deadName}"\\} 0$`, 'm'));
     const live = Number(new RegExp(`^tsgi_webserver_upstream_requests_total\\{upstream="app",server="${upName}"\\} (\\d+)$`, 'm').exec(r.body)?.[1]);
     assert.equal(live, 5);
+    // Sequential requests reuse one kept-alive connection; the refused server has none.
+    assert.match(r.body, new RegExp(`^tsgi_webserver_upstream_connections\\{upstream="app",server="${upName}"\\} 1$`, 'm'));
+    assert.match(r.body, new RegExp(`^tsgi_webserver_upstream_connections\\{upstream="app",server="${deadName}"\\} 0$`, 'm'));
     for (const line of r.body.trim().split('\n')) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? \d+)$/, line);
   });
 });
