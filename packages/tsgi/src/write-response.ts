@@ -320,14 +320,10 @@ function writeKnownStandard(ex: Exchange, known: KnownResponse): void {
   const scan: HeaderScan = { contentLength: -1, hasContentType: false };
   const fields = known.headers;
   for (let i = 0; i < fields.length; i += 2) addHeader(ex, headers, scan, fields[i]!, fields[i + 1]!);
-  const bodiless = status === 204 || status === 304 || ex.req.method === 'HEAD';
-  if (body === null || (bodiless && scan.contentLength !== -1) || status === 204 || status === 304) {
-    // The unread in-memory stream holds no resource; cancelling it would only cost promises.
-    finishKnown(ex, status, known.statusText, headers, scan, null, 0);
-    return;
-  }
-  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-  finishKnown(ex, status, known.statusText, headers, scan, bodiless ? null : body, length);
+  // As for a FastResponse: finishKnown leaves the body out of HEAD, 204 and 304 itself, and the
+  // unread in-memory stream holds no resource (cancelling it would only cost promises).
+  const length = body === null ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  finishKnown(ex, status, known.statusText, headers, scan, body, length);
 }
 
 /** The standard path: any Response (including a FastResponse whose real Response exists). */
