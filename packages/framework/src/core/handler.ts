@@ -95,7 +95,7 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
 
   // The innermost layer: resolve, processView hooks, the view, processException hooks. Like the
   // built-in layers it answers synchronously while nothing it calls returns a promise.
-  const viewHooks: NonNullable<MiddlewareHandler['processView']>[] = [];
+  const viewHooks: ViewHook[] = [];
   const exceptionHooks: NonNullable<MiddlewareHandler['processException']>[] = [];
 
   // Django's process_exception: the innermost middleware gets the first chance; a hook's own
@@ -139,7 +139,7 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
       let early = await pending;
       if (early) return toHttpResponse(early, 'processView');
       for (let i = next; i < viewHooks.length; i++) {
-        early = await (viewHooks[i] as NonNullable<MiddlewareHandler['processView']>)(request, match.view, match.params);
+        early = await viewHooks[i]!(request, match.view, match.params);
         if (early) return toHttpResponse(early, 'processView');
       }
       return await runView(request, match);
@@ -157,7 +157,7 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
       request.params = match.params;
       for (let i = 0; i < viewHooks.length; i++) {
         // Hooks answer synchronously when they have nothing to say (CSRF on a GET).
-        const early = (viewHooks[i] as NonNullable<MiddlewareHandler['processView']>)(request, match.view, match.params);
+        const early = viewHooks[i]!(request, match.view, match.params);
         if (isThenable(early)) return continueAfterHook(request, match, i + 1, early);
         if (early) return toHttpResponse(early, 'processView');
       }
@@ -243,6 +243,9 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
     async shutdown(): Promise<void> {},
   };
 }
+
+/** A middleware's `processView` hook. */
+type ViewHook = NonNullable<MiddlewareHandler['processView']>;
 
 /** A promise or any other thenable (what `await` would wait for). */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
