@@ -1,0 +1,37 @@
+/**
+ * What the gate remembers per connection: the latest exchange node:http handed to the server,
+ * and whether a parse error was already handled. The `clientError` handler needs both to tell an
+ * error in a request's body (that request gets one answer) from an error in a new request that
+ * follows one still in flight (its answer waits for that response).
+ *
+ * node:http keeps the same facts in private fields (`socket._httpMessage`); these are ours.
+ * Cost: one property write per request on an object node already references the response from.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+const kLast = Symbol('tsgi-head-gate.last-exchange');
+const kHandled = Symbol('tsgi-head-gate.parse-error-handled');
+
+interface TrackedSocket {
+  [kLast]?: ServerResponse;
+  [kHandled]?: boolean;
+}
+
+/** Records the newest exchange of `req`'s connection (called by admitRequest). */
+export function trackExchange(req: IncomingMessage, res: ServerResponse): void {
+  (req.socket as TrackedSocket)[kLast] = res;
+}
+
+/** The newest exchange on this connection, if a request was ever handed over on it. */
+export function lastExchange(socket: object): ServerResponse | undefined {
+  return (socket as TrackedSocket)[kLast];
+}
+
+/** Marks the connection's parse error as handled; false when it already was (llhttp repeats it for every later chunk). */
+export function claimParseError(socket: object): boolean {
+  const s = socket as TrackedSocket;
+  if (s[kHandled] === true) return false;
+  s[kHandled] = true;
+  return true;
+}

@@ -1,0 +1,12 @@
+/**
+ * tsgi-head-gate: the one request-head gate of tsgi's servers. `serve()`, tsgi-appserver (TSGI
+ * and Node apps) and tsgi-webserver all run {@link admitRequest} on every HTTP/1.x request and
+ * install {@link createClientErrorHandler}, so no two of them read one request differently: the
+ * same bytes get the same status from each, and a refused request reaches no app or upstream.
+ * @module
+ */
+export { HEAD_RULES, RULES, STATUS_TEXT, refusalMessage, type HeadRule, type HeadRuleCode, type HeadRuleSpec, type RuleEnforcer } from './rules.js';
+export { admitRequest, checkHead, checkLimits, type HeadLimits } from './admit.js';
+export { createClientErrorHandler, rawRefusal, refuseConnect, type ClientErrorOptions } from './client-error.js';
+export { ruleForParserError, type ParserError } from './parser-errors.js';
+export { escapesRoot, isValidHost, normalizePath, splitAbsoluteTarget, type AbsoluteTarget } from './target.js';

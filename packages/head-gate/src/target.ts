@@ -1,0 +1,116 @@
+/**
+ * The request target and the host it names: Host syntax with the port range, the absolute-form
+ * authority (RFC 9112 section 3.2.2), and dot segments that climb above the root.
+ * @module
+ */
+
+/** host [":" port] (RFC 3986 section 3.2.2): an IP literal in brackets, or a reg-name (IPv4 is one). */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::(\d{0,5}))?$/;
+
+let lastValidHost = '';
+
+/**
+ * True when `host` is a valid Host field value: host[:port], port 0-65535, no userinfo, not
+ * empty. Memoised for the last valid value (hot path: a server sees the same few hosts).
+ *
+ * @example
+ * ```ts
+ * isValidHost('example.com:8080'); // true
+ * isValidHost('example.com:99999'); // false
+ * ```
+ */
+export function isValidHost(host: string): boolean {
+  if (host === lastValidHost) return true;
+  if (host.length > 255) return false;
+  const m = HOST.exec(host);
+  if (m === null) return false;
+  if (m[1] !== undefined && m[1] !== '' && Number(m[1]) > 65535) return false;
+  lastValidHost = host;
+  return true;
+}
+
+/** The parts of an absolute-form target. */
+export interface AbsoluteTarget {
+  /** The authority, which replaces Host (RFC 9112 section 3.2.2). */
+  readonly host: string;
+  /** Path and query in origin-form (`/` when the target had no path). */
+  readonly path: string;
+}
+
+const ABSOLUTE = /^https?:\/\/([^/?#]*)(.*)$/i;
+
+/**
+ * Splits an absolute-form target (`http://host:port/path?q`) into the host it names and its
+ * origin-form path. Undefined when the target is not http(s) absolute-form, or its authority is
+ * empty, carries userinfo (RFC 9110 section 4.2.4) or is not a valid host.
+ *
+ * @example
+ * ```ts
+ * splitAbsoluteTarget('http://example.com/a?b'); // { host: 'example.com', path: '/a?b' }
+ * splitAbsoluteTarget('http://user@example.com/'); // undefined
+ * ```
+ */
+export function splitAbsoluteTarget(target: string): AbsoluteTarget | undefined {
+  const m = ABSOLUTE.exec(target);
+  if (m === null) return undefined;
+  const host = m[1]!;
+  if (!isValidHost(host)) return undefined;
+  const path = m[2]!;
+  return { host, path: path === '' ? '/' : path.charCodeAt(0) === 47 ? path : `/${path}` };
+}
+
+/** A `..` segment, plain or percent-encoded, before the query: the only way a path can climb. */
+const DOT_DOT = /^[^?]*[/\\](?:\.|%2e){2}(?:[/\\?]|$)/i;
+/** What {@link normalizePath} rewrites: percent-escapes, backslashes and dot segments. */
+const NEEDS_NORMALIZING = /%|\\|\/\.(?:\.|%2e)?(?:[/\\]|$)|\/%2e/i;
+const UNRESERVED = /%(?:[46][1-9A-Fa-f]|[57][0-9Aa]|3[0-9]|2[DEde]|5[Ff]|7[Ee])/g;
+
+/**
+ * The path as the app will read it from `request.url`: the URL standard's normalisation (dot
+ * segments resolved, `%2e` counted as a dot, `\` as `/`) plus percent-encoded unreserved characters
+ * decoded (RFC 3986 section 6.2.2); case is kept. Undefined when `..` would climb above `/`.
+ * Takes the path without its query.
+ *
+ * @example
+ * ```ts
+ * normalizePath('/mnt/%2e%2e/echo'); // '/echo'
+ * normalizePath('/%7Euser/./a'); // '/~user/a'
+ * normalizePath('/../etc'); // undefined
+ * ```
+ */
+export function normalizePath(path: string): string | undefined {
+  if (!NEEDS_NORMALIZING.test(path)) return path;
+  const decoded = path.replace(UNRESERVED, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16))).replaceAll('\\', '/');
+  const segments = decoded.split('/');
+  const out: string[] = [];
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i]!;
+    const last = i === segments.length - 1;
+    if (segment === '.') {
+      if (last) out.push('');
+    } else if (segment === '..') {
+      if (out.length === 0) return undefined;
+      out.pop();
+      if (last) out.push('');
+    } else {
+      out.push(segment);
+    }
+  }
+  return `/${out.join('/')}`;
+}
+
+/**
+ * True when the target's path climbs above the root with `..` segments (`/a/../../etc`,
+ * `/%2e%2e/x`, `/..\\x`). Cheap for ordinary targets: one regex that fails fast.
+ *
+ * @example
+ * ```ts
+ * escapesRoot('/a/../b'); // false
+ * escapesRoot('/a/../../b'); // true
+ * ```
+ */
+export function escapesRoot(target: string): boolean {
+  if (!DOT_DOT.test(target)) return false;
+  const q = target.indexOf('?');
+  return normalizePath(q === -1 ? target : target.slice(0, q)) === undefined;
+}
