@@ -62,8 +62,10 @@ export function createClientErrorHandler(options: ClientErrorOptions = {}): (err
     const last = lastExchange(socket);
     if (rule === undefined) {
       options.onIgnore?.(err, socket);
-      // The client is gone, or sent bytes after a close: the response owed (if any) still goes out.
-      if (last === undefined || last.writableFinished || (err as ParserError).code !== 'HPE_CLOSED_CONNECTION') closeWhenDone(socket, last);
+      // Bytes after a close: the response owed (if any) still goes out. Otherwise the client is
+      // gone mid-request: destroy, so the request's body errors instead of waiting.
+      if ((err as ParserError).code === 'HPE_CLOSED_CONNECTION') closeWhenDone(socket, last);
+      else socket.destroy();
       return;
     }
     if (last !== undefined && !last.req.complete) {

@@ -1,17 +1,18 @@
 /**
  * `toNodeListener`: the one place a node:http request becomes a TSGI call and the Response is
  * written back. Order of one request (the lifecycle, kept in this order in the code):
- * limits and mount path (answered by the server, app not called) -> Exchange, lazy Request and
+ * the request-head gate, body limit and mount path (answered by the server, app not called) -> Exchange, lazy Request and
  * context -> app.fetch -> the Response written (write-response.ts) -> on 'close': signal,
  * completed, in-flight count.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { admitRequest, refusalMessage, splitAbsoluteTarget, STATUS_TEXT } from 'tsgi-head-gate';
 import { resolveAdapterConfig, type AdapterConfig, type NodeAdapterOptions } from './adapter-config.js';
 import { Exchange, NodeContext } from './exchange.js';
 import { resolveApp } from './lifespan.js';
 import { TsgiRequest } from './lazy-request.js';
-import { isValidHost, splitAbsoluteTarget } from './request-url.js';
+import { isUnderMount } from './mount-path.js';
 import { sendError, sendResponse } from './write-response.js';
 import type { TsgiApp } from './types.js';
 
@@ -91,48 +92,27 @@ function reject(res: ServerResponse, status: number, text: string, close: boolea
 function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
   const limits = config.limits;
   const method = req.method ?? 'GET';
+
+  // 1. The request-head gate (tsgi-head-gate), the same for every tsgi server: version, limits
+  //    (414/431), Host, target form, Transfer-Encoding. A refused request never reaches the app.
+  const rule = admitRequest(req, res, limits);
+  if (rule !== undefined) {
+    config.log.info(refusalMessage(rule, `${method} ${req.url ?? ''} from ${req.socket.remoteAddress ?? 'unknown'}`));
+    return reject(res, rule.status, STATUS_TEXT[rule.status], true);
+  }
+
+  // 2. The target: absolute-form names its own host (RFC 9112 section 3.2.2); the gate has
+  //    checked that it parses.
   let target = req.url ?? '/';
-
-  // 1. Limits node:http does not enforce by name (RFC 9112 section 3: 414 for a long target;
-  //    RFC 6585 section 5: 431 for header fields).
-  if (limits.maxRequestLineBytes > 0 && method.length + target.length + 10 > limits.maxRequestLineBytes) {
-    return reject(res, 414, 'URI Too Long', true);
-  }
-  const raw = req.rawHeaders;
-  if (limits.maxHeaderCount > 0 && raw.length > limits.maxHeaderCount * 2) {
-    return reject(res, 431, 'Request Header Fields Too Large', true);
-  }
-  const maxField = limits.maxHeaderFieldBytes > 0 ? limits.maxHeaderFieldBytes : Infinity;
-  let hosts = 0;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length + raw[i + 1]!.length + 2 > maxField) return reject(res, 431, 'Request Header Fields Too Large', true);
-    // node keeps the first of several Host fields; RFC 9112 section 3.2 makes that a 400.
-    if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
-  }
-  if (hosts > 1) return reject(res, 400, 'Bad Request', true);
-  // node's parser accepts an HTTP/0.9 request line (no version); TSGI speaks HTTP/1.x only.
-  if (req.httpVersionMajor !== 1) return reject(res, 400, 'Bad Request', true);
-
-  // 2. The target: absolute-form names its own host (RFC 9112 section 3.2.2).
   let targetHost: string | undefined;
-  if (target.charCodeAt(0) !== 47 /* / */) {
-    const abs = splitAbsoluteTarget(target);
-    if (abs !== undefined) {
-      targetHost = abs.host;
-      target = abs.path;
-    } else if (target !== '*') {
-      return reject(res, 400, 'Bad Request', true);
-    }
+  if (target.charCodeAt(0) !== 47 /* / */ && target !== '*') {
+    const absolute = splitAbsoluteTarget(target)!;
+    targetHost = absolute.host;
+    target = absolute.path;
   }
-  const host = targetHost ?? req.headers.host;
-  if (host !== undefined && !isValidHost(host)) return reject(res, 400, 'Bad Request', true);
 
   // 3. Framing: does the request carry content? Over the limit -> 413 before the app.
   const te = req.headers['transfer-encoding'];
-  // RFC 9112 section 6.3: a request whose final transfer coding is not chunked cannot be
-  // delimited; answer 400 and close.
-  if (te !== undefined && !/(?:^|,)[ \t]*chunked[ \t]*$/i.test(te)) return reject(res, 400, 'Bad Request', true);
   const cl = req.headers['content-length'];
   const framed = te !== undefined || (cl !== undefined && cl !== '0');
   if (cl !== undefined && limits.maxBodyBytes > 0 && Number(cl) > limits.maxBodyBytes) {
@@ -142,9 +122,9 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
   // GET and HEAD content is never given to the app (SPEC 3.5.1); it is drained like an unread body.
   const hasBody = framed && !NO_BODY_METHODS.has(method);
 
-  // 4. Mount path (WSGI's SCRIPT_NAME): outside it the app is not asked.
-  const mount = config.mountPath;
-  if (mount !== '' && !(target.startsWith(mount) && (target.length === mount.length || target.charCodeAt(mount.length) === 47 || target.charCodeAt(mount.length) === 63))) {
+  // 4. Mount path (WSGI's SCRIPT_NAME): outside it the app is not asked. Compared on the path
+  //    as request.url will carry it (SPEC 3.1.5), so `/mnt/../x` is outside `/mnt`.
+  if (config.mountPath !== '' && !isUnderMount(target, config.mountPath)) {
     return reject(res, 404, 'Not Found', framed);
   }
 

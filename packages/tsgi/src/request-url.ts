@@ -3,38 +3,12 @@
  * @module
  */
 
-/** Host header grammar (RFC 3986 section 3.2.2 plus port): a reg-name, IPv4 or `[IPv6]`. */
-const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::\d{0,5})?$/;
-
-let lastValidHost = '';
-
-/** True when `host` is a syntactically valid Host header value (memoised for the last valid one: hosts repeat). */
-export function isValidHost(host: string): boolean {
-  if (host === lastValidHost) return true;
-  const ok = host.length <= 255 && HOST.test(host);
-  if (ok) lastValidHost = host;
-  return ok;
-}
-
 /**
  * Characters and dot segments the WHATWG URL parser would rewrite. When the target has none of
  * them, `scheme://host` + target is already what `new URL()` would produce, so the hot path
  * concatenates instead of parsing (and the lazy Request's url equals the real Request's).
  */
 const NEEDS_PARSE = /[^\x21-\x7e]|["<>\\^`{|}]|\/\.\.?(?:[/?#]|$)|%2e/i;
-
-/**
- * Splits the request target into the host it names (absolute-form, RFC 9112 section 3.2.2) and
- * its path+query, or returns undefined when the target is not absolute.
- */
-export function splitAbsoluteTarget(target: string): { host: string; path: string } | undefined {
-  const c = target.charCodeAt(0);
-  if (c === 47 /* / */ || c === 42 /* * */) return undefined;
-  const m = /^https?:\/\/([^/?#]*)(.*)$/i.exec(target);
-  if (m === null) return undefined;
-  const path = m[2]!;
-  return { host: m[1]!, path: path === '' || path.charCodeAt(0) !== 47 ? `/${path}` : path };
-}
 
 /**
  * `scheme://host` + path, as a Request's url would read. The target is not decoded; only the

@@ -11,6 +11,7 @@ import { createConsoleLogger } from './console-logger.js';
 import { resolveLimits } from './limits.js';
 import { resolveApp, runShutdown, runStartup } from './lifespan.js';
 import { toNodeListener } from './node-adapter.js';
+import { createClientErrorHandler, refuseConnect, refusalMessage } from 'tsgi-head-gate';
 import { TSGI_FILE_EXTENSION, TSGI_VERSION } from './types.js';
 import type { TsgiApp, TsgiServerInfo, TsgiStartupContext } from './types.js';
 
@@ -98,6 +99,8 @@ export async function serve(app: TsgiApp, options: ServeOptions = {}): Promise<T
     headersTimeout: limits.headersTimeoutMs,
     // Timeouts are inactivity-based (SPEC): no whole-request deadline.
     requestTimeout: 0,
+    // The gate answers a missing Host (and names the rule in the log).
+    requireHostHeader: false,
     // node's total header budget; the per-field and count limits are checked by name in the adapter.
     maxHeaderSize: Math.max(16384, limits.maxRequestLineBytes + 2 * limits.maxHeaderFieldBytes),
     // node checks headersTimeout on this interval (default 30 s); a quarter of the timeout keeps
@@ -108,8 +111,9 @@ export async function serve(app: TsgiApp, options: ServeOptions = {}): Promise<T
   node.maxHeadersCount = limits.maxHeaderCount > 0 ? limits.maxHeaderCount + 1 : 0;
   node.on('request', listener);
   node.on('checkContinue', listener.checkContinue);
-  // Malformed requests: node's own clientError handling answers 400/431/408 and closes (and
-  // knows not to write into a response in progress), so no listener is added for them.
+  // What node's parser refuses, and CONNECT: the request-head gate's answers, as every tsgi server gives them.
+  node.on('clientError', createClientErrorHandler({ onRefuse: (rule) => log.info(refusalMessage(rule)) }));
+  node.on('connect', refuseConnect((rule) => log.info(refusalMessage(rule))));
 
   try {
     await new Promise<void>((resolve, reject) => {
