@@ -1,6 +1,6 @@
 /**
  * One worker's node:http (or https) server: the limits node:http enforces itself (header size,
- * header timeout, keep-alive), the answers for requests llhttp rejects (400/408/414/431), the
+ * header timeout, keep-alive), the request-head gate's answers for what llhttp rejects, the
  * body inactivity timeout, the access log and the PROXY protocol front. Request-level TSGI
  * behaviour (URL, context, named limits, 413, 500s) is `toNodeListener`'s, not this file's.
  * @module
@@ -9,8 +9,8 @@ import { readFileSync, type WriteStream } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { CidrSet, type TsgiLimits } from 'tsgi';
+import { createClientErrorHandler, refuseConnect, refusalMessage } from 'tsgi-head-gate';
 import { compileAccessFormat, jsonAccessLine, type AccessRecord } from './access-log.js';
 import { AppserverError } from './errors.js';
 import { openLogStream, type ServerLogger } from './logger.js';
@@ -53,46 +53,6 @@ export function readTls(certfile: string | null, keyfile: string | null): HttpSe
     }
   };
   return { cert: read('--certfile', certfile), key: read('--keyfile', keyfile) };
-}
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  414: 'URI Too Long',
-  431: 'Request Header Fields Too Large',
-};
-
-function answerAndClose(socket: Duplex, status: number): void {
-  const text = STATUS_TEXT[status] ?? 'Bad Request';
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
-}
-
-/**
- * Requests llhttp refuses before node:http makes them a request: answered here with the
- * status the named limit promises, the connection closed; the app never sees them.
- */
-function onClientError(log: ServerLogger) {
-  return (error: NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number }, socket: Duplex) => {
-    const code = error.code ?? '';
-    if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable) {
-      // A client that hangs up is routine, not an error.
-      log.debug('client went away: %s', code || error.message);
-      socket.destroy();
-      return;
-    }
-    let status = 400;
-    if (code === 'HPE_HEADER_OVERFLOW') {
-      // llhttp counts the request line and the headers together. If it stopped before the
-      // first line end, the request line itself overflowed: 414 (RFC 9112 section 3), else 431
-      // (RFC 6585 section 5). rawPacket is the chunk being parsed, bytesParsed where it stopped.
-      const lineEnd = error.rawPacket?.indexOf(10) ?? -1;
-      status = lineEnd < 0 || (error.bytesParsed !== undefined && lineEnd >= error.bytesParsed) ? 414 : 431;
-    } else if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'HPE_HEADER_TIMEOUT') {
-      status = 408;
-    }
-    log.debug('rejected a request before the app: %s %s -> %d', code, error.message, status);
-    answerAndClose(socket, status);
-  };
 }
 
 function armBodyTimeout(req: IncomingMessage, res: ServerResponse, ms: number, log: ServerLogger): void {
@@ -212,6 +172,8 @@ export function createWorkerServer(handler: RequestHandler, options: HttpServerO
     headersTimeout: limits.headersTimeoutMs,
     // Timeouts are inactivity-based: no deadline for a whole request (a long upload is fine while data flows).
     requestTimeout: 0,
+    // The gate answers a missing Host (and names the rule in the log).
+    requireHostHeader: false,
     // How often node checks headersTimeout: often enough that 408 arrives close to the limit.
     connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(limits.headersTimeoutMs / 4) || 30_000)),
     // node's budget for the request line plus all headers; the per-field, count and line limits are checked by name.
@@ -222,7 +184,13 @@ export function createWorkerServer(handler: RequestHandler, options: HttpServerO
   http.maxHeadersCount = limits.maxHeaderCount > 0 ? limits.maxHeaderCount + 1 : 0;
   http.on('request', handler);
   if (handler.checkContinue !== undefined) http.on('checkContinue', handler.checkContinue);
-  http.on('clientError', onClientError(log));
+  // What node's parser refuses, and CONNECT: the request-head gate's answers, as every tsgi server gives them.
+  http.on('clientError', createClientErrorHandler({
+    onRefuse: (rule, _err, socket) => log.info('%s; client %s', refusalMessage(rule), (socket as Socket).remoteAddress ?? 'unknown'),
+    // A client that hangs up is routine, not an error.
+    onIgnore: (err) => log.debug('client went away: %s', (err as NodeJS.ErrnoException).code ?? err.message),
+  }));
+  http.on('connect', refuseConnect((rule, req) => log.info('%s; client %s', refusalMessage(rule), req.socket.remoteAddress ?? 'unknown')));
   if (options.tls !== undefined) {
     http.on('tlsClientError', (err: Error) => log.debug('TLS handshake failed: %s', err.message));
   }

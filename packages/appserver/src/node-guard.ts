@@ -1,14 +1,15 @@
 /**
- * The named limits for Node (req, res) apps. TSGI apps get them from toNodeListener; a Node
- * listener such as Express is called directly, so the same checks run here first, and a
- * request over a limit is answered without calling the app: 414 for the request line
- * (RFC 9112 section 3), 431 for header fields (RFC 6585 section 5), 413 when Content-Length
- * exceeds the body limit (RFC 9110 section 15.5.14), 404 outside --mount. A chunked body has no
- * length to check up front: the app is called, sees at most the limit, and the client gets 413.
+ * The request-head gate and the named limits for Node (req, res) apps. TSGI apps get them from
+ * toNodeListener; a Node listener such as Express is called directly, so the same gate runs here
+ * first (tsgi-head-gate: version, 414/431 limits, Host, target form, Transfer-Encoding), then
+ * 413 when Content-Length exceeds the body limit (RFC 9110 section 15.5.14) and 404 outside
+ * --mount, all without calling the app. A chunked body has no length to check up front: the app
+ * is called, sees at most the limit, and the client gets 413.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { TsgiLimits } from 'tsgi';
+import { isUnderMount, type TsgiLimits, type TsgiLogger } from 'tsgi';
+import { admitRequest, refusalMessage, splitAbsoluteTarget, STATUS_TEXT } from 'tsgi-head-gate';
 import type { RequestHandler } from './http-server.js';
 
 function reject(res: ServerResponse, status: number, text: string, close: boolean): void {
@@ -18,30 +19,30 @@ function reject(res: ServerResponse, status: number, text: string, close: boolea
 }
 
 /**
- * Wraps a Node listener with the limit and mount checks.
+ * Wraps a Node listener with the gate, the limit and the mount checks.
  *
  * @example
  * ```ts
- * http.createServer(guardNodeListener(expressApp, limits, '/api'));
+ * http.createServer(guardNodeListener(expressApp, limits, '/api', log));
  * ```
  */
-export function guardNodeListener(listener: (req: IncomingMessage, res: ServerResponse) => void, limits: TsgiLimits, mount: string): RequestHandler {
-  const { maxRequestLineBytes, maxHeaderCount, maxHeaderFieldBytes, maxBodyBytes } = limits;
+export function guardNodeListener(listener: (req: IncomingMessage, res: ServerResponse) => void, limits: TsgiLimits, mount: string, log: TsgiLogger): RequestHandler {
+  const { maxBodyBytes } = limits;
   return (req, res) => {
-    const url = req.url ?? '/';
-    // method SP target SP HTTP/x.y: the 10 bytes of " HTTP/1.1" plus a space.
-    if (maxRequestLineBytes > 0 && (req.method ?? '').length + url.length + 10 > maxRequestLineBytes) return reject(res, 414, 'URI Too Long', true);
-    const raw = req.rawHeaders;
-    if (maxHeaderCount > 0 && raw.length > maxHeaderCount * 2) return reject(res, 431, 'Request Header Fields Too Large', true);
-    if (maxHeaderFieldBytes > 0) {
-      for (let i = 0; i < raw.length; i += 2) {
-        if (raw[i]!.length + raw[i + 1]!.length + 2 > maxHeaderFieldBytes) return reject(res, 431, 'Request Header Fields Too Large', true);
-      }
+    const rule = admitRequest(req, res, limits);
+    if (rule !== undefined) {
+      log.info(refusalMessage(rule, `${req.method ?? ''} ${req.url ?? ''} from ${req.socket.remoteAddress ?? 'unknown'}`));
+      return reject(res, rule.status, STATUS_TEXT[rule.status], true);
     }
-    if (mount !== '') {
-      const next = url.charCodeAt(mount.length);
-      if (!(url.startsWith(mount) && (url.length === mount.length || next === 47 /* / */ || next === 63 /* ? */))) return reject(res, 404, 'Not Found', false);
+    let url = req.url ?? '/';
+    if (url.charCodeAt(0) !== 47 /* / */ && url !== '*') {
+      // Absolute-form (RFC 9112 section 3.2.2): its authority is the Host, and the app gets the
+      // origin-form target its router expects. rawHeaders keep what was sent.
+      const absolute = splitAbsoluteTarget(url)!;
+      req.headers.host = absolute.host;
+      req.url = url = absolute.path;
     }
+    if (mount !== '' && !isUnderMount(url, mount)) return reject(res, 404, 'Not Found', false);
     if (maxBodyBytes > 0 && req.method !== 'GET' && req.method !== 'HEAD') {
       const cl = req.headers['content-length'];
       // Close: the client may send the body anyway, and it will not be read.

@@ -152,7 +152,7 @@ export async function runWorker(): Promise<void> {
       handler = instrument(listener, options, false);
       idle = () => listener.idle();
     } else {
-      handler = instrument(guardNodeListener(loaded.app, limits, s.mount), options, true);
+      handler = instrument(guardNodeListener(loaded.app, limits, s.mount, log), options, true);
       idle = () => Promise.resolve();
     }
     for (const { message, handle } of handles) servers.push(await createWorkerServer(handler, options, listenOn(handle, message.kind, s.backlog)));

@@ -15,8 +15,8 @@ export interface ParserError extends Error {
   bytesParsed?: number;
 }
 
-/** tchar (RFC 9110 section 5.6.2): a well-formed method token that node simply does not know. */
-const TOKEN_THEN_SPACE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ /;
+/** A well-formed request line (RFC 9112 section 3) whose method token node simply does not know. */
+const WELL_FORMED_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [!-~]+ HTTP\/\d\.\d\r?\n/;
 const VERSION = /HTTP\/(\d)\.\d\r?$/;
 
 /**
@@ -42,7 +42,7 @@ export function ruleForParserError(err: ParserError): HeadRule | undefined {
     case 'HPE_HEADER_OVERFLOW':
       return requestLine(err) === undefined ? RULES['request-line-too-long'] : RULES['header-too-large'];
     case 'HPE_INVALID_METHOD':
-      return TOKEN_THEN_SPACE.test(currentRequest(err)) ? RULES['method-not-implemented'] : RULES['request-line'];
+      return WELL_FORMED_LINE.test(currentRequest(err)) ? RULES['method-not-implemented'] : RULES['request-line'];
     case 'HPE_INVALID_VERSION': {
       const major = VERSION.exec(requestLine(err) ?? '')?.[1];
       return major !== undefined && Number(major) >= 2 ? RULES['http-version'] : RULES['request-line'];

@@ -28,7 +28,7 @@ export interface HeadRuleSpec {
  */
 export const HEAD_RULES = {
   'request-line': { status: 400, by: 'parser', reason: 'malformed request line (method, target or version syntax)', rfc: 'RFC 9112 §3' },
-  'method-not-implemented': { status: 501, by: 'parser', reason: 'a method token the server does not implement (CONNECT, or one node does not know)', rfc: 'RFC 9110 §9.1' },
+  'method-not-implemented': { status: 501, by: 'parser', reason: 'a well-formed request line whose method the server does not implement (CONNECT, or one node does not know)', rfc: 'RFC 9110 §9.1' },
   'http-version': { status: 505, by: 'gate', reason: 'HTTP major version other than 1 on an HTTP/1 connection', rfc: 'RFC 9110 §15.6.6' },
   'http-0.9': { status: 400, by: 'gate', reason: 'an HTTP/0.9 request line (no version)', rfc: 'RFC 9112 §2.3' },
   'request-line-too-long': { status: 414, by: 'gate', reason: 'request line longer than the limit', rfc: 'RFC 9112 §3' },
