@@ -178,7 +178,9 @@ export function buildRequestHeaders(raw: readonly string[], input: RequestHeader
     if (set.has(lower)) continue;
     out.push(name, value);
   }
-  const clientHost = host || ctx.host || input.defaultHost || 'localhost';
+  // ctx.host is what the server routed by: the absolute-form authority when the request line had
+  // one (RFC 9112 section 3.2.2), else Host. The Host field itself is the fallback.
+  const clientHost = ctx.host || host || input.defaultHost || 'localhost';
   const addr = ctx.remoteAddress;
   const own: string[] = [
     'Host', clientHost,

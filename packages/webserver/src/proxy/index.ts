@@ -5,8 +5,6 @@
  */
 export { createProxy } from './proxy.js';
 export { UpstreamRegistry, UpstreamGroup } from './upstream-registry.js';
-export { checkRequestFraming } from './framing.js';
-export type { FramingError } from './framing.js';
 export { ProxyError, ProxyErrorCode } from './errors.js';
 export type { Proxy, ProxyContext, ProxyDeps, ProxyLogLevel, ProxyStats, UpstreamStats, UpstreamServerStats } from './types.js';
 export type {

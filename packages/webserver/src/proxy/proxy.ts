@@ -1,7 +1,7 @@
 /**
  * The reverse proxy for one `proxy_pass`. The life of one request, in order:
  *
- * 1. framing checks (400 for anything ambiguous), request id;
+ * 1. the request id (the server has already passed the head through the request-head gate);
  * 2. request body read fully (memory, then temp file) unless `requestBuffering` is off;
  * 3. a server picked by the balancer; connect (connectTimeoutMs), send (sendTimeoutMs);
  * 4. on failure, the next server when it is safe (see {@link canRetry}), else 502/504;
@@ -20,7 +20,6 @@ import { UpstreamRegistry } from './upstream-registry.js';
 import type { UpstreamGroup } from './upstream-registry.js';
 import type { UpstreamServer } from './upstream-server.js';
 import { TrustedProxies } from './trusted-proxies.js';
-import { checkRequestFraming } from './framing.js';
 import { buildRequestHeaders, compileTemplate, filterResponseHeaders } from './headers.js';
 import type { HeaderTemplate } from './headers.js';
 import { BufferedBody } from './request-body.js';
@@ -142,11 +141,6 @@ class ReverseProxy implements Proxy {
     this.#upgrades++;
     this.#requests++;
     try {
-      const err = checkRequestFraming(req.rawHeaders);
-      if (err) {
-        socket.end(`HTTP/1.1 ${err.status} ${STATUS_TEXT[err.status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-        return;
-      }
       const protocol = String(req.headers.upgrade ?? '').toLowerCase();
       if (!this.#pass.websocket || protocol.includes('h2c') || this.#closed) {
         // RFC 9113 3.1: h2c is never forwarded; nor is any upgrade when tunnelling is off. The
@@ -243,12 +237,6 @@ class ReverseProxy implements Proxy {
 
   #handle(req: IncomingMessage, res: ServerResponse, ctx: ProxyContext): void {
     this.#requests++;
-    const framing = checkRequestFraming(req.rawHeaders);
-    if (framing) {
-      this.#log('info', `proxy: refused request: ${framing.message}`, { code: framing.code, remoteAddress: ctx.remoteAddress });
-      this.#answer(res, framing.status, true);
-      return;
-    }
     const trusted = this.#trusted.has(ctx.remoteAddress);
     this.#assignRequestId(req, ctx, trusted);
     const x: Exchange = {

@@ -66,7 +66,8 @@ export async function createGroupServer(
     requestTimeout: 0,
     keepAliveTimeout: limits.keepaliveTimeoutMs,
     connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(limits.headerTimeoutMs / 4))),
-    requireHostHeader: true,
+    // The gate answers a missing Host (and names the rule in the log).
+    requireHostHeader: false,
     joinDuplicateHeaders: false,
   };
   let server: AnyServer;

@@ -1,6 +1,7 @@
 /**
  * The path of one request, in order:
- * 1. limits the parser cannot see (request line 414, one header line 431);
+ * 1. the request-head gate (tsgi-head-gate: version, 414/431 limits, Host, target form,
+ *    Transfer-Encoding), the same for every tsgi server;
  * 2. the server block by Host among the servers on the socket, then the location by URI;
  * 3. the body limit (413, before any `100 Continue`);
  * 4. `return`, `status`, `try_files`, `proxy_pass`, static files, or 404;
@@ -8,6 +9,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { admitRequest, checkHead, checkLimits, refusalMessage, splitAbsoluteTarget, type HeadLimits } from 'tsgi-head-gate';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config/types.js';
@@ -74,10 +76,12 @@ interface Exchange {
 export class RequestHandler {
   readonly #env: HandlerEnv;
   readonly #serverHeader: string | undefined;
+  readonly #headLimits: HeadLimits;
 
   constructor(env: HandlerEnv) {
     this.#env = env;
     this.#serverHeader = env.config.serverTokens ? SERVER_TOKEN : undefined;
+    this.#headLimits = headLimits(env.config.limits);
   }
 
   /** The `request` (and `checkContinue`) listener body. Never throws. */
@@ -115,10 +119,21 @@ export class RequestHandler {
 
   /** Upgrade requests (WebSocket): tunnelled by a proxy location, else answered as a normal request. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, group: SocketGroup, respond: (req: IncomingMessage) => void): void {
-    const host = req.headers.host ?? '';
+    // A head the gate refuses is answered as an ordinary request, which runs the gate and refuses it.
+    if (checkHead(req, this.#headLimits) !== undefined) {
+      respond(req);
+      return;
+    }
+    let host = req.headers.host ?? '';
+    let url = req.url ?? '/';
+    if (url.charCodeAt(0) !== 47 /* / */ && url !== '*') {
+      const absolute = splitAbsoluteTarget(url)!;
+      host = absolute.host;
+      url = absolute.path;
+    }
     const site = group.names.find(host);
-    const q = (req.url ?? '/').indexOf('?');
-    const uri = normalizeUri(q === -1 ? (req.url ?? '/') : req.url!.slice(0, q));
+    const q = url.indexOf('?');
+    const uri = normalizeUri(q === -1 ? url : url.slice(0, q));
     const loc = uri === undefined ? undefined : site.matcher.find(uri);
     const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
     if (loc?.proxy && loc.config.proxy?.websocket && upgrade !== 'h2c') {
@@ -130,36 +145,24 @@ export class RequestHandler {
   }
 
   #route(req: Req, res: Res, group: SocketGroup, expectContinue: boolean): Exchange | undefined {
-    const limits = this.#env.config.limits;
     const method = req.method ?? 'GET';
     let url = req.url ?? '/';
-    // nginx answers 414 when the request line does not fit one large_client_header_buffers buffer.
-    if (url.length + method.length + 10 > limits.headerBufferSize) {
-      sendError(res, method, 414, undefined, true);
+    // The request-head gate, as every tsgi server applies it: a refused request is answered here
+    // and reaches no location, file or upstream. HTTP/2 streams are framed by node:http2; only
+    // the size limits apply to them.
+    const rule = 'stream' in req ? checkLimits(method, url, req.rawHeaders, this.#headLimits) : admitRequest(req, res as ServerResponse, this.#headLimits);
+    if (rule !== undefined) {
+      this.#env.errorLog.log('info', refusalMessage(rule), { client: req.socket?.remoteAddress, request: `${method} ${url}` });
+      sendError(res, method, rule.status, undefined, true);
       return undefined;
     }
-    const raw = req.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) {
-      if (raw[i]!.length + raw[i + 1]!.length + 4 > limits.headerBufferSize) {
-        sendError(res, method, 431, undefined, true);
-        return undefined;
-      }
-    }
     let hostHeader = (('authority' in req ? req.authority : undefined) || req.headers.host) ?? '';
-    if (url.charCodeAt(0) !== 47 /* / */) {
-      // RFC 9112 3.2.2: absolute-form; its authority replaces Host.
-      let parsed: URL | undefined;
-      try {
-        parsed = /^https?:\/\//i.test(url) ? new URL(url) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      if (!parsed) {
-        sendError(res, method, 400, undefined, true);
-        return undefined;
-      }
-      hostHeader = parsed.host;
-      url = parsed.pathname + parsed.search;
+    if (url.charCodeAt(0) !== 47 /* / */ && url !== '*') {
+      // RFC 9112 section 3.2.2: absolute-form; its authority replaces Host for routing, logs and
+      // the Host forwarded upstream. The gate has checked that it parses.
+      const absolute = splitAbsoluteTarget(url)!;
+      hostHeader = absolute.host;
+      url = absolute.path;
     }
     const site = group.names.find(hostHeader);
     const q = url.indexOf('?');
@@ -419,6 +422,14 @@ export class RequestHandler {
       });
     });
   }
+}
+
+/**
+ * nginx's buffers as the gate's limits: the request line and each header line must fit one
+ * large_client_header_buffers buffer (with its CRLF); nginx has no limit on the field count.
+ */
+export function headLimits(limits: Config['limits']): HeadLimits {
+  return { maxRequestLineBytes: limits.headerBufferSize, maxHeaderCount: 0, maxHeaderFieldBytes: limits.headerBufferSize - 2 };
 }
 
 /** Percent-encodes a decoded path for the static handler, segment by segment. */

@@ -16,8 +16,8 @@ import { ErrorLog } from '../log/error-log.js';
 import { addProxy, Counters } from '../status/counters.js';
 import type { CounterSnapshot, ProxySnapshot } from '../status/counters.js';
 import { BodyWatch } from './body-watch.js';
-import { clientErrorHandler } from './client-errors.js';
-import { rawErrorResponse, sendError } from './error-page.js';
+import { createClientErrorHandler, refuseConnect, refusalMessage, type HeadRule } from 'tsgi-head-gate';
+import { errorBody, rawErrorResponse, sendError } from './error-page.js';
 import { createGroupServer, loadSecureContexts } from './listeners.js';
 import type { AnyServer } from './listeners.js';
 import { createProxyFactory } from './proxy-bridge.js';
@@ -173,15 +173,21 @@ export class WebServer {
         session.once('close', () => this.#sessions.delete(session));
         if (this.#draining) session.close();
       });
-      // Malformed or slow clients are the client's problem, not the server's: info, as nginx logs them.
-      server.on('clientError', clientErrorHandler((status, err, socket, bytes) => {
-        const client = (socket as { remoteAddress?: string }).remoteAddress;
-        this.errorLog.log('info', `client error ${status}: ${err.message}`, { client });
+      // What node's parser refuses, and CONNECT: the request-head gate's answers, as every tsgi
+      // server gives them. Malformed or slow clients are the client's problem: info, as nginx logs them.
+      const refused = (rule: HeadRule, client: string | undefined): void => {
+        this.errorLog.log('info', refusalMessage(rule), { client });
         if (this.accessLog.enabled) {
           const now = Date.now();
-          this.accessLog.write({ remoteAddr: client ?? '-', method: '-', url: '-', httpVersion: '1.1', status, bodyBytes: bytes, referer: undefined, userAgent: undefined, host: undefined, startedAt: now, requestTimeMs: 0, unparsed: true });
+          this.accessLog.write({ remoteAddr: client ?? '-', method: '-', url: '-', httpVersion: '1.1', status: rule.status, bodyBytes: errorBody(rule.status).length, referer: undefined, userAgent: undefined, host: undefined, startedAt: now, requestTimeMs: 0, unparsed: true });
         }
+      };
+      server.on('clientError', createClientErrorHandler({
+        rawResponse: rawErrorResponse,
+        onRefuse: (rule, _err, socket) => refused(rule, (socket as Socket).remoteAddress),
+        onIgnore: (err) => this.errorLog.log('debug', `client went away: ${err.message}`),
       }));
+      server.on('connect', refuseConnect((rule, req) => refused(rule, req.socket.remoteAddress), rawErrorResponse));
       server.on('tlsClientError', (err: Error) => this.errorLog.log('debug', `TLS handshake failed: ${err.message}`));
       if (group.upgrades) {
         server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
