@@ -26,7 +26,7 @@ export interface ClientErrorOptions {
   readonly rawResponse?: (status: number) => string | Uint8Array;
   /** Called once per refused request, for the info log line and counters; `answered` is false when no status could be sent. */
   readonly onRefuse?: (rule: HeadRule, error: Error, socket: Duplex, answered: boolean) => void;
-  /** Called for parser errors that are no refusal (client gone, bytes after close), for debug logs. */
+  /** Called for parser errors that need no answer (client gone, bytes after close, a body broken after its request was answered), for debug logs. */
   readonly onIgnore?: (error: Error, socket: Duplex) => void;
 }
 
@@ -81,8 +81,9 @@ export function createClientErrorHandler(options: ClientErrorOptions = {}): (err
 /** An error in the body of the request in flight: one answer for that request, then close. */
 function answerInFlight(socket: Duplex, res: ServerResponse, rule: HeadRule, err: Error, raw: (status: number) => string | Uint8Array, options: ClientErrorOptions): void {
   if (res.writableEnded) {
-    // Already answered (the app, or the gate itself, refused before reading the body).
-    options.onRefuse?.(rule, err, socket, false);
+    // Already answered (the app, or the gate itself, refused before reading the body): that
+    // answer stands, and was logged where it was made.
+    options.onIgnore?.(err, socket);
     closeWhenDone(socket, res);
     return;
   }

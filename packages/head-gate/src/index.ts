@@ -5,7 +5,7 @@
  * same bytes get the same status from each, and a refused request reaches no app or upstream.
  * @module
  */
-export { HEAD_RULES, RULES, STATUS_TEXT, refusalMessage, type HeadRule, type HeadRuleCode, type HeadRuleSpec, type RuleEnforcer } from './rules.js';
+export { HEAD_RULES, RULES, STATUS_TEXT, refusalMessage, renderRulesMarkdown, type HeadRule, type HeadRuleCode, type HeadRuleSpec, type RuleEnforcer } from './rules.js';
 export { admitRequest, checkHead, checkLimits, type HeadLimits } from './admit.js';
 export { createClientErrorHandler, rawRefusal, refuseConnect, type ClientErrorOptions } from './client-error.js';
 export { ruleForParserError, type ParserError } from './parser-errors.js';

@@ -85,3 +85,16 @@ export const STATUS_TEXT: { readonly [S in HeadRuleSpec['status']]: string } = {
 export function refusalMessage(rule: HeadRule, detail?: string): string {
   return `request refused by rule ${rule.code} (${rule.status}): ${rule.reason}${detail ? `; ${detail}` : ''}`;
 }
+
+/**
+ * The rule table as Markdown, for the README (readme.test.ts keeps the two equal).
+ *
+ * @example
+ * ```ts
+ * console.log(renderRulesMarkdown());
+ * ```
+ */
+export function renderRulesMarkdown(): string {
+  const rows = Object.entries(HEAD_RULES).map(([code, r]) => `| \`${code}\` | ${r.status} | ${r.by === 'parser' ? 'llhttp' : 'gate'} | ${r.reason} | ${r.rfc} |`);
+  return ['| rule | status | enforced by | refuses | source |', '|---|---|---|---|---|', ...rows].join('\n');
+}
