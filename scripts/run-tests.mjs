@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every `*.test.ts` under packages/, examples/, bench/ and scripts/ with node:test through tsx.
+// Runs every `*.test.ts` under packages/, examples/, bench/, scripts/ and interop/ with node:test through tsx.
 // Node 20's --test takes no globs, so the files are listed here. Usage:
 //   node scripts/run-tests.mjs [path-filter ...]   e.g. `npm run test:only -- packages/tsgi`
 import { readdirSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const roots = ['packages', 'examples', 'bench', 'scripts'];
+const roots = ['packages', 'examples', 'bench', 'scripts', 'interop'];
 const skip = new Set(['node_modules', 'dist', '.tmp']);
 
 function find(dir, out) {
