@@ -8,7 +8,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isUnderMount, type TsgiLimits, type TsgiLogger } from 'tsgi';
+import { mountedTarget, type TsgiLimits, type TsgiLogger } from 'tsgi';
 import { admitRequest, refusalMessage, splitAbsoluteTarget, STATUS_TEXT } from 'tsgi-head-gate';
 import type { RequestHandler } from './http-server.js';
 
@@ -42,7 +42,12 @@ export function guardNodeListener(listener: (req: IncomingMessage, res: ServerRe
       req.headers.host = absolute.host;
       req.url = url = absolute.path;
     }
-    if (mount !== '' && !isUnderMount(url, mount)) return reject(res, 404, 'Not Found', false);
+    if (mount !== '') {
+      // The app reads the normalised target, the one the mount was tested on (SPEC 3.1.5).
+      const mounted = mountedTarget(url, mount);
+      if (mounted === undefined) return reject(res, 404, 'Not Found', false);
+      req.url = mounted;
+    }
     if (maxBodyBytes > 0 && req.method !== 'GET' && req.method !== 'HEAD') {
       const cl = req.headers['content-length'];
       // Close: the client may send the body anyway, and it will not be read.

@@ -28,4 +28,4 @@ export { HOP_BY_HOP_HEADERS } from './validate-headers.js';
 export { toFetchHandler, hostConnection, type FetchHandlerOptions, type HostConnection, type TsgiFetchHandler } from './to-fetch-handler.js';
 export { fileResponse, type FileResponseInit } from './file-response.js';
 export { installRequestPatch } from './request-patch.js';
-export { isUnderMount } from './mount-path.js';
+export { mountedTarget } from './mount-path.js';

@@ -12,7 +12,7 @@ import { resolveAdapterConfig, type AdapterConfig, type NodeAdapterOptions } fro
 import { Exchange, NodeContext } from './exchange.js';
 import { resolveApp } from './lifespan.js';
 import { TsgiRequest } from './lazy-request.js';
-import { isUnderMount } from './mount-path.js';
+import { mountedTarget } from './mount-path.js';
 import { sendError, sendResponse } from './write-response.js';
 import type { TsgiApp } from './types.js';
 
@@ -123,9 +123,11 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
   const hasBody = framed && !NO_BODY_METHODS.has(method);
 
   // 4. Mount path (WSGI's SCRIPT_NAME): outside it the app is not asked. Compared on the path
-  //    as request.url will carry it (SPEC 3.1.5), so `/mnt/../x` is outside `/mnt`.
-  if (config.mountPath !== '' && !isUnderMount(target, config.mountPath)) {
-    return reject(res, 404, 'Not Found', framed);
+  //    normalised, which request.url then carries (SPEC 3.1.5): `/mnt/../x` is outside `/mnt`.
+  if (config.mountPath !== '') {
+    const mounted = mountedTarget(target, config.mountPath);
+    if (mounted === undefined) return reject(res, 404, 'Not Found', framed);
+    target = mounted;
   }
 
   const ex = new Exchange(config, req, res, target, targetHost, expectsContinue && hasBody);

@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import { TSGI_VERSION } from './types.js';
 import type { TsgiApp, TsgiAppObject, TsgiCompletion, TsgiContext, TsgiLimits, TsgiLogger, TsgiServerInfo, TsgiState, TsgiWorker } from './types.js';
-import { isUnderMount } from './mount-path.js';
+import { mountedTarget } from './mount-path.js';
 
 /** What the host knows about the connection a request came on. */
 export interface HostConnection {
@@ -146,7 +146,7 @@ export function toFetchHandler(app: TsgiApp, options: FetchHandlerOptions = {}):
   const handler = async (request: Request, ...hostArgs: unknown[]): Promise<Response> => {
     await startup();
     const url = new URL(request.url);
-    if (mountPath !== '' && !isUnderMount(url.pathname, mountPath)) {
+    if (mountPath !== '' && mountedTarget(url.pathname, mountPath) === undefined) {
       return new Response('Not Found', { status: 404, headers: { 'content-type': 'text/plain' } });
     }
     const conn = findConnection(request, ...hostArgs);

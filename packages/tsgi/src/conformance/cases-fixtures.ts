@@ -29,12 +29,13 @@ export function registerFixtureCases(kit: Kit): void {
       if (expect.saw !== undefined) {
         const report = echoReport(response);
         const { port } = new URL(base);
-        const saw = JSON.parse(JSON.stringify(expect.saw).replaceAll('{port}', port)) as Record<string, unknown>;
+        const saw = JSON.parse(JSON.stringify(expect.saw).replaceAll('{port}', port).replaceAll('{seen}', seen)) as Record<string, unknown>;
         const actual = { ...report, headers: Object.fromEntries(report.headers) };
         const differences = matchSubset(actual, saw);
         assert.deepEqual(differences, [], `what the app saw differs from ${fixture.name}.json`);
         assert.deepEqual(report.violations, [], 'the probe found server-side violations');
       }
+      if (expect.appCalled === false) assert.equal(readObservation(kit.dir(), `seen-${seen}`), undefined, `${fixture.name}: the request reached the app`);
     });
   }
   for (const fixture of invalidFixtures()) {

@@ -22,6 +22,8 @@ export interface ValidExpectation {
   readonly saw?: Record<string, unknown>;
   /** Header fields of the client's response (lower-case names), compared exactly. */
   readonly responseHeaders?: Record<string, string>;
+  /** False when the server must answer without calling the app (the target carries `seen={seen}`). */
+  readonly appCalled?: false;
 }
 
 /** The expectations of an invalid fixture: one of these statuses, the app never called, the connection closed. */
