@@ -60,7 +60,7 @@ function preview(text: string, max = 300): string {
 
 /** Asserts one outcome; the message names the case, the server, what was expected and what came. */
 function assertCase(target: Target, c: HeadGateCase, out: CaseOutcome): void {
-  const expected = { statuses: c.responses ?? [c.status], reaches: c.reaches };
+  const expected = { statuses: c.responses ?? [c.status], reaches: (target.proxy ? c.reachesUpstream : undefined) ?? c.reaches };
   const got = { statuses: out.statuses, reaches: out.reaches };
   const heads = out.seen.filter((s) => !s.complete).map((s) => s.line);
   const message = [

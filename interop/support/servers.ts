@@ -32,6 +32,8 @@ export interface Target {
   readonly log: SeenLog;
   /** `''` at the root, `/mnt` for the mounted one: barrier requests go under it. */
   readonly prefix: '' | '/mnt';
+  /** True for a proxy in front of a recording upstream (a case's `reachesUpstream` applies). */
+  readonly proxy?: true;
   /** The server's own log so far (a process's stderr), for failure messages. */
   output(): string;
 }
@@ -306,8 +308,8 @@ listen = "127.0.0.1:${mountPort}"
     throw error;
   }
   return {
-    root: { name: 'tsgi-webserver (proxy_pass)', port: rootPort, log: upstream, prefix: '', output: p.output },
-    mount: { name: 'tsgi-webserver (location /mnt/ proxy_pass)', port: mountPort, log: upstream, prefix: '/mnt', output: p.output },
+    root: { name: 'tsgi-webserver (proxy_pass)', port: rootPort, log: upstream, prefix: '', proxy: true, output: p.output },
+    mount: { name: 'tsgi-webserver (location /mnt/ proxy_pass)', port: mountPort, log: upstream, prefix: '/mnt', proxy: true, output: p.output },
     stop,
   };
 }

@@ -31,6 +31,11 @@ export interface HeadGateCase {
   readonly responses?: readonly number[];
   /** The `METHOD path` lines the app or upstream receives whole, in order; `[]` when nothing may reach it. */
   readonly reaches: readonly string[];
+  /**
+   * What an upstream behind tsgi-webserver receives, when it differs from `reaches`: the proxy
+   * forwards `OPTIONS *` as `OPTIONS /` (undici, its client, cannot send the asterisk form).
+   */
+  readonly reachesUpstream?: readonly string[];
   /** The Host the app or upstream must see for the reached request(s), when the case is about it. */
   readonly host?: string;
   /** Run only against servers mounted at `/mnt` (and only those run it). */
@@ -162,7 +167,7 @@ const ROOT_CASES: readonly HeadGateCase[] = [
   { id: 'absolute-form-bad-port', name: 'absolute-form with port 99999', raw: `GET http://evil.example:99999/x HTTP/1.1\r\n${H}\r\n`, status: 400, reaches: [] },
   { id: 'absolute-form-ftp', name: 'absolute-form with the ftp scheme', raw: `GET ftp://evil.example/x HTTP/1.1\r\n${H}\r\n`, status: 400, reaches: [] },
   { id: 'asterisk-get', name: 'GET * (asterisk-form is for OPTIONS only)', raw: `GET * HTTP/1.1\r\n${H}\r\n`, status: 400, reaches: [] },
-  { id: 'asterisk-options', name: 'OPTIONS * (allowed)', raw: `OPTIONS * HTTP/1.1\r\n${H}\r\n`, status: 200, reaches: ['OPTIONS *'] },
+  { id: 'asterisk-options', name: 'OPTIONS * (allowed)', raw: `OPTIONS * HTTP/1.1\r\n${H}\r\n`, status: 200, reaches: ['OPTIONS *'], reachesUpstream: ['OPTIONS /'] },
 
   // The request line (RFC 9112 section 3; RFC 9110 sections 2.5 and 9.1).
   { id: 'http09', name: 'an HTTP/0.9 request line GET /', raw: `GET /\r\n\r\n`, status: 400, reaches: [] },
@@ -188,7 +193,9 @@ const ROOT_CASES: readonly HeadGateCase[] = [
   { id: 'dot-dot-deep', name: '/a/../../x climbs above the root', raw: `GET /a/../../x HTTP/1.1\r\n${H}\r\n`, status: 400, reaches: [] },
   { id: 'dot-dot-encoded', name: '/%2e%2e/x climbs above the root', raw: `GET /%2e%2e/x HTTP/1.1\r\n${H}\r\n`, status: 400, reaches: [] },
   { id: 'dot-dot-backslash', name: '/..\\x climbs above the root (backslash counted as /)', raw: `GET /..\\x HTTP/1.1\r\n${H}\r\n`, status: 400, reaches: [] },
-  { id: 'dot-dot-encoded-slash', name: '/..%2fx is one segment, not a climb', raw: `GET /..%2fx HTTP/1.1\r\n${H}\r\n`, status: 200, reaches: ['GET /..%2fx'] },
+  // %2F is data to the URL standard, but a server that decodes before it resolves (nginx, static
+  // files) would climb: the gate counts it as a separator for this test, as nginx does.
+  { id: 'dot-dot-encoded-slash', name: '/..%2fx climbs for a server that decodes first', raw: `GET /..%2fx HTTP/1.1\r\n${H}\r\n`, status: 400, reaches: [] },
   { id: 'dot-dot-inside', name: '/a/../echo stays under the root', raw: `GET /a/../echo HTTP/1.1\r\n${H}\r\n`, status: 200, reaches: ['GET /echo'] },
   { id: 'dot-dot-in-query', name: '/echo?p=/../../x (dot segments in the query are data)', raw: `GET /echo?p=/../../x HTTP/1.1\r\n${H}\r\n`, status: 200, reaches: ['GET /echo?p=/../../x'] },
 

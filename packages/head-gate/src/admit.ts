@@ -26,6 +26,17 @@ export interface HeadLimits {
 }
 
 /**
+ * The head limits every tsgi server starts from: Gunicorn's (request line 8190 bytes, 100 header
+ * fields of 8190 bytes each), close to nginx's 8 KiB large_client_header_buffers.
+ *
+ * @example
+ * ```ts
+ * admitRequest(req, res, DEFAULT_HEAD_LIMITS);
+ * ```
+ */
+export const DEFAULT_HEAD_LIMITS: HeadLimits = Object.freeze({ maxRequestLineBytes: 8190, maxHeaderCount: 100, maxHeaderFieldBytes: 8190 });
+
+/**
  * Decides whether a request head is acceptable. Returns the rule it breaks (answer
  * `rule.status` and close the connection, without calling the app or forwarding anything), or
  * undefined. Records the exchange on its connection for {@link createClientErrorHandler}, which
@@ -46,7 +57,7 @@ export interface HeadLimits {
  * ```
  */
 export function admitRequest(req: IncomingMessage, res: ServerResponse, limits: HeadLimits): HeadRule | undefined {
-  trackExchange(req, res);
+  if (!trackExchange(req, res)) return RULES['after-close'];
   return checkHead(req, limits);
 }
 

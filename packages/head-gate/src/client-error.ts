@@ -58,8 +58,9 @@ export function createClientErrorHandler(options: ClientErrorOptions = {}): (err
   return (err, socket) => {
     // llhttp stays in its error state and reports the same error for every later chunk.
     if (!claimParseError(socket)) return;
-    const rule = ruleForParserError(err as ParserError);
     const last = lastExchange(socket);
+    const inBody = last !== undefined && !last.req.complete;
+    const rule = ruleForParserError(err as ParserError, inBody);
     if (rule === undefined) {
       options.onIgnore?.(err, socket);
       // Bytes after a close: the response owed (if any) still goes out. Otherwise the client is
@@ -68,7 +69,7 @@ export function createClientErrorHandler(options: ClientErrorOptions = {}): (err
       else socket.destroy();
       return;
     }
-    if (last !== undefined && !last.req.complete) {
+    if (inBody) {
       answerInFlight(socket, last, rule, err, raw, options);
       return;
     }

@@ -18,9 +18,17 @@ interface TrackedSocket {
   [kHandled]?: boolean;
 }
 
-/** Records the newest exchange of `req`'s connection (called by admitRequest). */
-export function trackExchange(req: IncomingMessage, res: ServerResponse): void {
-  (req.socket as TrackedSocket)[kLast] = res;
+/**
+ * Records the newest exchange of `req`'s connection (called by admitRequest). Returns false when
+ * the exchange before it closes the connection (a refusal, a 413, `Connection: close`): node
+ * parses pipelined requests ahead and emits them, but never sends a response queued behind a
+ * closing one, so such a request must not reach the app either.
+ */
+export function trackExchange(req: IncomingMessage, res: ServerResponse): boolean {
+  const socket = req.socket as TrackedSocket;
+  const previous = socket[kLast];
+  socket[kLast] = res;
+  return previous === undefined || previous.shouldKeepAlive;
 }
 
 /** The newest exchange on this connection, if a request was ever handed over on it. */

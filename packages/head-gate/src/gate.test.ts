@@ -96,6 +96,12 @@ test('a malformed request pipelined after a good one waits for the good response
   assert.deepEqual(refusals, ['request-line']);
 });
 
+test('requests node parsed ahead behind a refused one never reach the app: one 400, nothing else', async () => {
+  assert.deepEqual(await exchange(`GET /a HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\nGET /b HTTP/1.1\r\n${H}\r\nGET /c HTTP/1.1\r\n${H}\r\n`), [400]);
+  assert.deepEqual(seen, []);
+  assert.deepEqual(refusals, ['duplicate-host', 'after-close', 'after-close']);
+});
+
 test('bytes after Connection: close are ignored, never a second request or answer', async () => {
   assert.deepEqual(await exchange(`GET /a HTTP/1.1\r\n${H}Connection: close\r\n\r\nGET /b HTTP/1.1\r\n${H}\r\n`), [200]);
   assert.deepEqual(seen, ['GET /a']);

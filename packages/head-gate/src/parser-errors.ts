@@ -18,6 +18,9 @@ export interface ParserError extends Error {
 /** A well-formed request line (RFC 9112 section 3) whose method token node simply does not know. */
 const WELL_FORMED_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [!-~]+ HTTP\/\d\.\d\r?\n/;
 const VERSION = /HTTP\/(\d)\.\d\r?$/;
+const CONTENT_LENGTH_FIELD = /\ncontent-length[ \t]*:/i;
+/** llhttp codes that, inside a chunked body, mean its framing is broken. */
+const BODY_CODES = new Set(['HPE_INVALID_CHUNK_SIZE', 'HPE_STRICT', 'HPE_CR_EXPECTED', 'HPE_LF_EXPECTED', 'HPE_INVALID_CONSTANT', 'HPE_UNEXPECTED_SPACE']);
 
 /**
  * The rule a parser error breaks, or undefined when it is no refusal: the client went away
@@ -29,7 +32,9 @@ const VERSION = /HTTP\/(\d)\.\d\r?$/;
  * ruleForParserError(Object.assign(new Error('x'), { code: 'HPE_INVALID_CHUNK_SIZE' }))?.status; // 400
  * ```
  */
-export function ruleForParserError(err: ParserError): HeadRule | undefined {
+export function ruleForParserError(err: ParserError, inBody = false): HeadRule | undefined {
+  // In a body the only framing left to break is chunked (a Content-Length body cannot be malformed).
+  if (inBody && BODY_CODES.has(err.code ?? '')) return RULES['chunked-framing'];
   switch (err.code) {
     case 'ECONNRESET':
     case 'EPIPE':
@@ -54,14 +59,15 @@ export function ruleForParserError(err: ParserError): HeadRule | undefined {
     case 'HPE_UNEXPECTED_SPACE':
     case 'HPE_CR_EXPECTED':
     case 'HPE_LF_EXPECTED':
+    case 'HPE_STRICT':
       return RULES['header-syntax'];
     case 'HPE_INVALID_CONTENT_LENGTH':
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
       return RULES['content-length'];
     case 'HPE_INVALID_TRANSFER_ENCODING':
-      return RULES['transfer-encoding-not-chunked'];
+      // llhttp reports Content-Length with Transfer-Encoding under this code too.
+      return CONTENT_LENGTH_FIELD.test(currentRequest(err)) ? RULES['content-length'] : RULES['transfer-encoding-not-chunked'];
     case 'HPE_INVALID_CHUNK_SIZE':
-    case 'HPE_STRICT':
       return RULES['chunked-framing'];
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
       return RULES['chunk-extensions-too-large'];
@@ -94,13 +100,17 @@ function currentRequest(err: ParserError): string {
 /**
  * The request line, when it ended within the parsed bytes; undefined when the parser stopped
  * before the line ended (the request line itself overflowed: 414, as nginx answers, not 431).
- * A continuation packet that starts mid-head (TLS delivers 16 KiB records) is taken as headers:
- * huge cookies are more common than 32 KiB URLs.
+ * A continuation packet (TCP and TLS deliver a long head in pieces) is judged by whether it holds
+ * whitespace.
  */
 function requestLine(err: ParserError): string | undefined {
   const { text, parsed } = position(err);
   const newline = text.indexOf('\n');
   if (newline !== -1 && newline < Math.max(parsed, 1)) return text.slice(0, newline);
   if (newline !== -1 && err.code !== 'HPE_HEADER_OVERFLOW') return text.slice(0, newline);
-  return /^[A-Z]+ \S/.test(text) ? undefined : '';
+  if (/^[A-Z]+ \S/.test(text)) return undefined;
+  // A packet that starts mid-head with no line end before the overflow: a request target holds no
+  // whitespace, header lines almost always do (`name: value`, `a=b; c=d`). A long whitespace-free
+  // header value is taken as a target: either way the answer is a refusal that closes.
+  return /[ \t]/.test(text.slice(0, Math.max(parsed, 1))) ? '' : undefined;
 }

@@ -46,6 +46,7 @@ export const HEAD_RULES = {
   'transfer-encoding-unknown': { status: 501, by: 'gate', reason: 'a transfer coding other than chunked (gzip, chunked)', rfc: 'RFC 9112 §6.1' },
   'chunked-framing': { status: 400, by: 'parser', reason: 'malformed chunked body (size, extension, line ending)', rfc: 'RFC 9112 §7.1' },
   'chunk-extensions-too-large': { status: 413, by: 'parser', reason: 'chunk extensions larger than node allows (16 KiB)', rfc: 'RFC 9112 §7.1.1' },
+  'after-close': { status: 400, by: 'gate', reason: 'a request pipelined behind a response that closes the connection (node parsed it ahead; it is never answered)', rfc: 'RFC 9112 §9.6' },
   'head-timeout': { status: 408, by: 'parser', reason: 'the head did not arrive within the header timeout', rfc: 'RFC 9110 §15.5.9' },
 } as const satisfies Record<string, HeadRuleSpec>;
 

@@ -59,4 +59,8 @@ test('escapesRoot: only a .. that climbs above / (the query does not count)', ()
   assert.equal(escapesRoot('/%2e%2e/x'), true);
   assert.equal(escapesRoot('/..\\x'), true);
   assert.equal(escapesRoot('/..'), true);
+  // Encoded separators count for this test: a server that decodes first would climb.
+  assert.equal(escapesRoot('/..%2fx'), true);
+  assert.equal(escapesRoot('/a%2F..%2F..%2Fx'), true);
+  assert.equal(escapesRoot('/a/..%5cx'), false);
 });

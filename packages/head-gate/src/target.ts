@@ -59,8 +59,13 @@ export function splitAbsoluteTarget(target: string): AbsoluteTarget | undefined 
   return { host, path: path === '' ? '/' : path.charCodeAt(0) === 47 ? path : `/${path}` };
 }
 
-/** A `..` segment, plain or percent-encoded, before the query: the only way a path can climb. */
-const DOT_DOT = /^[^?]*[/\\](?:\.|%2e){2}(?:[/\\?]|$)/i;
+/**
+ * A `..` segment, plain or percent-encoded, before the query: the only way a path can climb. For
+ * this test `%2F` and `%5C` count as separators too: a server that decodes before it resolves
+ * (nginx, tsgi-webserver's static files) would read them so.
+ */
+const DOT_DOT = /^[^?]*(?:[/\\]|%2f|%5c)(?:\.|%2e){2}(?:[/\\?]|%2f|%5c|$)/i;
+const ENCODED_SEPARATOR = /%2f|%5c/gi;
 /** What {@link normalizePath} rewrites: percent-escapes, backslashes and dot segments. */
 const NEEDS_NORMALIZING = /%|\\|\/\.(?:\.|%2e)?(?:[/\\]|$)|\/%2e/i;
 const UNRESERVED = /%(?:[46][1-9A-Fa-f]|[57][0-9Aa]|3[0-9]|2[DEde]|5[Ff]|7[Ee])/g;
@@ -101,7 +106,7 @@ export function normalizePath(path: string): string | undefined {
 
 /**
  * True when the target's path climbs above the root with `..` segments (`/a/../../etc`,
- * `/%2e%2e/x`, `/..\\x`). Cheap for ordinary targets: one regex that fails fast.
+ * `/%2e%2e/x`, `/..\\x`, `/..%2fx`). Cheap for ordinary targets: one regex that fails fast.
  *
  * @example
  * ```ts
@@ -112,5 +117,5 @@ export function normalizePath(path: string): string | undefined {
 export function escapesRoot(target: string): boolean {
   if (!DOT_DOT.test(target)) return false;
   const q = target.indexOf('?');
-  return normalizePath(q === -1 ? target : target.slice(0, q)) === undefined;
+  return normalizePath((q === -1 ? target : target.slice(0, q)).replace(ENCODED_SEPARATOR, '/')) === undefined;
 }

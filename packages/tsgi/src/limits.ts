@@ -2,6 +2,7 @@
  * The limits a server enforces before the app runs, with safe defaults.
  * @module
  */
+import { DEFAULT_HEAD_LIMITS } from 'tsgi-head-gate';
 import type { TsgiLimits } from './types.js';
 
 /**
@@ -17,9 +18,7 @@ import type { TsgiLimits } from './types.js';
  * ```
  */
 export const DEFAULT_LIMITS: TsgiLimits = Object.freeze({
-  maxRequestLineBytes: 8190,
-  maxHeaderCount: 100,
-  maxHeaderFieldBytes: 8190,
+  ...DEFAULT_HEAD_LIMITS,
   maxBodyBytes: 100 * 1024 * 1024,
   headersTimeoutMs: 60_000,
   bodyTimeoutMs: 60_000,

@@ -9,7 +9,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { admitRequest, checkHead, checkLimits, refusalMessage, splitAbsoluteTarget, type HeadLimits } from 'tsgi-head-gate';
+import { admitRequest, checkHead, checkLimits, DEFAULT_HEAD_LIMITS, refusalMessage, splitAbsoluteTarget, type HeadLimits } from 'tsgi-head-gate';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config/types.js';
@@ -167,7 +167,9 @@ export class RequestHandler {
     const site = group.names.find(hostHeader);
     const q = url.indexOf('?');
     const pathname = q === -1 ? url : url.slice(0, q);
-    const uri = normalizeUri(pathname);
+    // OPTIONS * (RFC 9112 section 3.2.4) asks about the server as a whole: it is matched as `/`,
+    // forwarded as `*` by a proxy location and answered here by any other.
+    const uri = url === '*' ? '/' : normalizeUri(pathname);
     if (uri === undefined) {
       sendError(res, method, 400);
       return undefined;
@@ -201,6 +203,10 @@ export class RequestHandler {
     if (first) {
       if (ex.site.addsHeaders) this.#hookHeaders(ex);
       if (!this.#checkBody(ex, c.clientMaxBodySize)) return;
+    }
+    if (ex.vars.requestUri === '*' && !c.proxy) {
+      res.writeHead(200, { allow: 'GET, HEAD, POST, OPTIONS', 'content-length': 0 }).end();
+      return;
     }
     if (c.return) {
       this.#return(ex);
@@ -426,10 +432,11 @@ export class RequestHandler {
 
 /**
  * nginx's buffers as the gate's limits: the request line and each header line must fit one
- * large_client_header_buffers buffer (with its CRLF); nginx has no limit on the field count.
+ * large_client_header_buffers buffer (with its CRLF). nginx has no limit on the field count; the
+ * gate's default (100) applies, so a request gets the same answer from every tsgi server.
  */
 export function headLimits(limits: Config['limits']): HeadLimits {
-  return { maxRequestLineBytes: limits.headerBufferSize, maxHeaderCount: 0, maxHeaderFieldBytes: limits.headerBufferSize - 2 };
+  return { maxRequestLineBytes: limits.headerBufferSize, maxHeaderCount: DEFAULT_HEAD_LIMITS.maxHeaderCount, maxHeaderFieldBytes: limits.headerBufferSize - 2 };
 }
 
 /** Percent-encodes a decoded path for the static handler, segment by segment. */
