@@ -89,7 +89,18 @@ async function runCorpus(t: { test: (name: string, fn: () => Promise<void>) => P
     for (const c of cases) {
       await t.test(`${c.id} on ${target.name}`, async () => assertCase(target, c, await runner.run(c)));
     }
+    if (target.logsRefusals && cases === ROOT_CASES) await t.test(`refusals on ${target.name} are logged at info, naming the rule`, async () => assertRefusalLog(target));
   }
+}
+
+/** The log holds an info line naming the rule of a refused case, and no refusal at warn or error level. */
+function assertRefusalLog(target: Target): void {
+  const lines = target.output().split('\n');
+  const named = lines.filter((l) => /request refused by rule duplicate-host \(400\)/.test(l));
+  assert.ok(named.length > 0, `${target.name}: no log line names the rule duplicate-host; log:\n${target.output().slice(-2000)}`);
+  for (const l of named) assert.match(l, /\binfo\b/i, `${target.name}: a refusal is logged at info level: ${l}`);
+  const loud = lines.filter((l) => /request refused by rule/.test(l) && /\b(?:warn|warning|error)\b/i.test(l.replace(/request refused by rule.*$/, '')));
+  assert.deepEqual(loud, [], `${target.name}: refusals logged above info`);
 }
 
 const SERVERS: ReadonlyArray<readonly [string, () => Promise<Family>]> = [

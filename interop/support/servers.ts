@@ -34,6 +34,8 @@ export interface Target {
   readonly prefix: '' | '/mnt';
   /** True for a proxy in front of a recording upstream (a case's `reachesUpstream` applies). */
   readonly proxy?: true;
+  /** True when output() holds the server's log, where each refusal must be one info line naming its rule. */
+  readonly logsRefusals?: true;
   /** The server's own log so far (a process's stderr), for failure messages. */
   output(): string;
 }
@@ -134,18 +136,21 @@ export async function startReferenceFamily(): Promise<Family> {
 export async function startServeFamily(): Promise<Family> {
   const rootLog = memoryLog();
   const mountLog = memoryLog();
-  const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+  // What serve() logs, one `level: message` line each (debug left out).
+  let logged = '';
+  const line = (level: string) => (message: string) => void (logged += `${level}: ${message}\n`);
+  const log = { debug: () => {}, info: line('info'), warn: line('warn'), error: line('error') };
   const servers: TsgiServer[] = [];
   const stop = async () => {
     await Promise.all(servers.map((s) => s.close()));
   };
   try {
-    const root = await serve(recordingTsgiApp(rootLog.sink), { port: 0, log: quiet, shutdownTimeoutMs: 2_000 });
+    const root = await serve(recordingTsgiApp(rootLog.sink), { port: 0, log, shutdownTimeoutMs: 2_000 });
     servers.push(root);
-    const mount = await serve(recordingTsgiApp(mountLog.sink), { port: 0, log: quiet, mountPath: '/mnt', shutdownTimeoutMs: 2_000 });
+    const mount = await serve(recordingTsgiApp(mountLog.sink), { port: 0, log, mountPath: '/mnt', shutdownTimeoutMs: 2_000 });
     servers.push(mount);
     return {
-      root: { name: 'serve()', port: root.address.port, log: rootLog, prefix: '', output: none },
+      root: { name: 'serve()', port: root.address.port, log: rootLog, prefix: '', logsRefusals: true, output: () => logged },
       mount: { name: 'serve() mounted at /mnt', port: mount.address.port, log: mountLog, prefix: '/mnt', output: none },
       stop,
     };
@@ -182,7 +187,7 @@ export async function startAppserverFamily(label: string, app: string): Promise<
     const [, url] = await p.waitFor(/Listening at: (\S+) \(/);
     await p.waitFor(/Ready: \d+ worker/);
     const port = Number(new URL(url!.split(',')[0]!).port);
-    return { name: `tsgi-appserver (${label})${mount === '' ? '' : ' mounted at /mnt'}`, port, log: fileLog(file), prefix: mount, output: () => p.output() };
+    return { name: `tsgi-appserver (${label})${mount === '' ? '' : ' mounted at /mnt'}`, port, log: fileLog(file), prefix: mount, logsRefusals: true, output: () => p.output() };
   };
   try {
     const [root, mount] = await Promise.all([start(''), start('/mnt')]);
@@ -271,7 +276,7 @@ export async function startWebserverFamily(): Promise<Family> {
     config,
     `master_process = false
 error_log = "stderr"
-error_log_level = "warn"
+error_log_level = "info"
 access_log = "off"
 
 [[upstream]]
@@ -308,7 +313,7 @@ listen = "127.0.0.1:${mountPort}"
     throw error;
   }
   return {
-    root: { name: 'tsgi-webserver (proxy_pass)', port: rootPort, log: upstream, prefix: '', proxy: true, output: p.output },
+    root: { name: 'tsgi-webserver (proxy_pass)', port: rootPort, log: upstream, prefix: '', proxy: true, logsRefusals: true, output: p.output },
     mount: { name: 'tsgi-webserver (location /mnt/ proxy_pass)', port: mountPort, log: upstream, prefix: '/mnt', proxy: true, output: p.output },
     stop,
   };
