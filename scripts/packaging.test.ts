@@ -31,7 +31,7 @@ function declaredTargets(manifest: { exports?: unknown; bin?: string | Record<st
   return out;
 }
 
-for (const dir of ['tsgi', 'appserver', 'webserver', 'framework']) {
+for (const dir of ['head-gate', 'tsgi', 'appserver', 'webserver', 'framework']) {
   test(`packages/${dir}: the npm package holds what it declares and no test-only files`, () => {
     const cwd = join(root, 'packages', dir);
     const manifest = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name: string; exports?: unknown; bin?: Record<string, string> };

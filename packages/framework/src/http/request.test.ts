@@ -184,6 +184,17 @@ test('bad Host: 400, a security log line, and the view never runs', async () => 
   assert.match(line[1], /You may need to add "evil\.example\.net" to ALLOWED_HOSTS/);
 });
 
+test('absolute-form: the authority in the request line is the host ALLOWED_HOSTS checks, not the Host field (RFC 9112 section 3.2.2)', async () => {
+  const before = viewCalls;
+  const smuggled = await raw(served.port, 'GET http://evil.example.net/describe/ HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n');
+  assert.match(smuggled, /^HTTP\/1\.1 400 /);
+  assert.equal(viewCalls, before, 'a disallowed authority must not reach the view behind an allowed Host');
+  const allowed = await raw(served.port, 'GET http://example.com/describe/ HTTP/1.1\r\nHost: evil.example.net\r\nConnection: close\r\n\r\n');
+  assert.match(allowed, /^HTTP\/1\.1 200 /);
+  assert.match(allowed, /"host":"example\.com"/);
+  assert.equal(viewCalls, before + 1);
+});
+
 test('body, content type and its parameters, encoding', async () => {
   const res = await fetch(`${served.url}/body/`, {
     method: 'POST',

@@ -273,14 +273,16 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
     throw new DisallowedHost(message);
   }
 
-  /** The host as sent, unvalidated (X-Forwarded-Host when USE_X_FORWARDED_HOST). */
+  /**
+   * The host as sent, unvalidated (X-Forwarded-Host when USE_X_FORWARDED_HOST): the authority of
+   * `request.url`, which the server took from an absolute-form request line before the Host field
+   * (SPEC 3.1.3, RFC 9112 section 3.2.2), so ALLOWED_HOSTS checks the host the request is for.
+   */
   rawHost(): string {
     if (this.settings.USE_X_FORWARDED_HOST) {
       const forwarded = this.header('x-forwarded-host');
       if (forwarded) return forwarded.split(',', 1)[0]?.trim() ?? '';
     }
-    const host = this.header('host');
-    if (host !== null) return host;
     const url = this.raw.url;
     const start = url.indexOf('//') + 2;
     const end = url.indexOf('/', start);

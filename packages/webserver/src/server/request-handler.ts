@@ -168,7 +168,7 @@ export class RequestHandler {
     const q = url.indexOf('?');
     const pathname = q === -1 ? url : url.slice(0, q);
     // OPTIONS * (RFC 9112 section 3.2.4) asks about the server as a whole: it is matched as `/`,
-    // forwarded as `*` by a proxy location and answered here by any other.
+    // forwarded by a proxy location (as `OPTIONS /`: undici cannot send `*`) and answered here by any other.
     const uri = url === '*' ? '/' : normalizeUri(pathname);
     if (uri === undefined) {
       sendError(res, method, 400);
