@@ -67,16 +67,29 @@ export function checkHead(req: IncomingMessage, limits: HeadLimits): HeadRule | 
   if (req.httpVersionMajor !== 1) return req.httpVersionMajor === 0 ? RULES['http-0.9'] : RULES['http-version'];
   const method = req.method ?? '';
   const target = req.url ?? '';
-  const limited = checkLimits(method, target, req.rawHeaders, limits);
-  if (limited !== undefined) return limited;
-
   const raw = req.rawHeaders;
+  const sized = checkLineAndCount(method, target, raw, limits);
+  if (sized !== undefined) return sized;
+
+  // One pass over the fields: their size, and the Host and Transfer-Encoding values (read from
+  // rawHeaders, so node's headers object is not built for the gate).
+  const maxField = limits.maxHeaderFieldBytes > 0 ? limits.maxHeaderFieldBytes : Infinity;
   let hosts = 0;
+  let host: string | undefined;
+  let te: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    // node keeps the first of several Host fields; RFC 9112 section 3.2 makes that a 400.
-    if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
+    const value = raw[i + 1]!;
+    // name ": " value
+    if (name.length + value.length + 2 > maxField) return RULES['header-too-large'];
+    if (name.length === 4 && name.toLowerCase() === 'host') {
+      hosts++;
+      host = value;
+    } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
+      te = te === undefined ? value : `${te}, ${value}`;
+    }
   }
+  // node keeps the first of several Host fields; RFC 9112 section 3.2 makes that a 400.
   if (hosts > 1) return RULES['duplicate-host'];
   if (hosts === 0 && req.httpVersionMinor >= 1) return RULES['missing-host'];
 
@@ -85,7 +98,6 @@ export function checkHead(req: IncomingMessage, limits: HeadLimits): HeadRule | 
   let path = target;
   const first = target.charCodeAt(0);
   if (first === 47 /* / */) {
-    const host = req.headers.host;
     if (host !== undefined && !isValidHost(host)) return RULES['invalid-host'];
   } else if (first === 42 /* * */) {
     if (target.length !== 1 || method !== 'OPTIONS') return RULES['target-form'];
@@ -98,7 +110,6 @@ export function checkHead(req: IncomingMessage, limits: HeadLimits): HeadRule | 
 
   // Framing (RFC 9112 section 6): llhttp refuses CL with TE and bad Content-Length; the codings
   // are judged here.
-  const te = req.headers['transfer-encoding'];
   if (te !== undefined) return checkTransferEncoding(te, req.httpVersionMinor);
   return undefined;
 }
@@ -108,14 +119,19 @@ export function checkHead(req: IncomingMessage, limits: HeadLimits): HeadRule | 
  * HTTP/2 streams, whose framing node:http2 checks itself.
  */
 export function checkLimits(method: string, target: string, raw: readonly string[], limits: HeadLimits): HeadRule | undefined {
+  const sized = checkLineAndCount(method, target, raw, limits);
+  if (sized !== undefined || limits.maxHeaderFieldBytes <= 0) return sized;
+  const max = limits.maxHeaderFieldBytes;
+  // name ": " value
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length + raw[i + 1]!.length + 2 > max) return RULES['header-too-large'];
+  return undefined;
+}
+
+/** The request line (414) and the field count (431). */
+function checkLineAndCount(method: string, target: string, raw: readonly string[], limits: HeadLimits): HeadRule | undefined {
   // method SP target SP HTTP/1.1: the 9 bytes of " HTTP/1.1" and one space.
   if (limits.maxRequestLineBytes > 0 && method.length + target.length + 10 > limits.maxRequestLineBytes) return RULES['request-line-too-long'];
   if (limits.maxHeaderCount > 0 && raw.length > limits.maxHeaderCount * 2) return RULES['too-many-headers'];
-  if (limits.maxHeaderFieldBytes > 0) {
-    const max = limits.maxHeaderFieldBytes;
-    // name ": " value
-    for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length + raw[i + 1]!.length + 2 > max) return RULES['header-too-large'];
-  }
   return undefined;
 }
 

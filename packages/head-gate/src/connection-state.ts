@@ -5,7 +5,7 @@
  * follows one still in flight (its answer waits for that response).
  *
  * node:http keeps the same facts in private fields (`socket._httpMessage`); these are ours.
- * Cost: one property write per request on an object node already references the response from.
+ * Cost: one property write and one shared 'close' listener per request.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -28,7 +28,16 @@ export function trackExchange(req: IncomingMessage, res: ServerResponse): boolea
   const socket = req.socket as TrackedSocket;
   const previous = socket[kLast];
   socket[kLast] = res;
+  // Forget it once it is over: an exchange kept from the socket until the next request survives
+  // young-generation GCs and is promoted (measured: ~20% more CPU per request for serve() with
+  // FastResponse). One shared listener, no closure.
+  res.on('close', forget);
   return previous === undefined || previous.shouldKeepAlive;
+}
+
+function forget(this: ServerResponse): void {
+  const socket = this.req.socket as TrackedSocket | null;
+  if (socket !== null && socket[kLast] === this) socket[kLast] = undefined;
 }
 
 /** The newest exchange on this connection, if a request was ever handed over on it. */
