@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import type { Command, CommandContext, Output, ProjectContext } from './base.js';
 import { CommandError } from './base.js';
+import { splitAppSpec } from './app-spec.js';
 import { commandHelp, parseCommandArguments, usageLine } from './parse.js';
 import { commands as builtinCommands } from './registry.js';
 import { frameworkVersion } from './version.js';
@@ -111,13 +112,6 @@ function makeContext(options: ExecuteOptions): CommandContext {
     env: options.env ?? process.env,
     ...(project ? { project } : {}),
   };
-}
-
-/** Splits `path/file.ts:attr` (attribute defaults to `application`); a Windows drive letter is not a separator. */
-export function splitAppSpec(spec: string): [string, string] {
-  const i = spec.lastIndexOf(':');
-  if (i <= 1) return [spec, 'application'];
-  return [spec.slice(0, i), spec.slice(i + 1) || 'application'];
 }
 
 function printHelp(context: CommandContext, commands: readonly Command[], topic: string | undefined): number {

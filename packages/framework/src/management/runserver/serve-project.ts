@@ -12,7 +12,7 @@ import { formatCheckReport, runChecks } from '../../conf/checks.js';
 import { withStaticFiles } from '../../staticfiles/serve.js';
 import type { Output, ProjectContext } from '../base.js';
 import { CommandError } from '../base.js';
-import { splitAppSpec } from '../execute.js';
+import { splitAppSpec } from '../app-spec.js';
 import { loadSettings } from '../load-settings.js';
 import { displayUrl } from './addrport.js';
 
