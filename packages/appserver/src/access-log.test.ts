@@ -1,7 +1,8 @@
 /**
  * The access log through the real server: Gunicorn's default format to a file, a custom format
- * with request-time, pid, worker and header atoms, JSON lines to stdout, and a client that
- * hangs up logged at debug (not as an error).
+ * with request-time, pid, worker and header atoms, JSON lines to stdout, a Node app's bytes and
+ * headers read the same way as a TSGI app's, and a client that hangs up logged at debug (not
+ * as an error).
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -75,6 +76,28 @@ describe('access log', () => {
       assert.equal(typeof entry.duration_ms, 'number');
     } finally {
       await json.stop();
+    }
+  });
+
+  it('counts a Node app\'s body bytes and writeHead headers as it does a TSGI app\'s', async () => {
+    writeFileSync(
+      join(project.dir, 'node-app.ts'),
+      `import type { IncomingMessage, ServerResponse } from 'node:http';
+export const application = (_req: IncomingMessage, res: ServerResponse) => {
+  res.writeHead(201, { 'x-out': 'node' });
+  res.write('abc');
+  res.write(Buffer.from('de'));
+  res.end('\u00e9', 'utf8');
+};
+`,
+    );
+    const server = await startAppserver(['--interface', 'node', '--access-logfile', '-', '--access-logformat', 'N %(s)s %(B)s OUT=%({x-out}o)s U=%(U)s', 'node-app.ts'], { cwd: project.dir });
+    try {
+      assert.equal(await (await fetch(`${server.url}/n`)).text(), 'abcde\u00e9');
+      const [line] = await server.waitFor(/N \d+ .*U=\/n/);
+      assert.equal(line, 'N 201 7 OUT=node U=/n');
+    } finally {
+      await server.stop();
     }
   });
 

@@ -5,20 +5,52 @@
  * moment ago, whose request has not arrived yet, counts as idle: its client would see a reset.
  * So a stopping worker closes only the listening socket (`net.Server#close`), and sweeps
  * connections that are idle *after* having served something: read bytes, no response pending.
+ *
+ * "No response pending" is our own bookkeeping, not node's private `socket._httpMessage`: every
+ * response of a worker's servers is a {@link TrackedResponse}, which notes itself on its
+ * connection as the latest one there when node creates it. Responses on one connection finish
+ * in request order, so the connection has nothing pending once its latest response has
+ * finished (`writableFinished`, public). Cost per request: one property store on the socket in
+ * the constructor; no listener. The price is that an idle keep-alive connection keeps its last
+ * (finished) request and response reachable until the next request or the close.
  * @module
  */
-import type { Server } from 'node:http';
+import { ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 
-/** The connections of one server, tracked per connection (never per request). */
-export class ConnectionTracker {
-  readonly #sockets = new Set<Socket>();
+const kLatestResponse = Symbol('tsgi-appserver.latestResponse');
 
-  constructor(server: Server) {
-    server.on('connection', (socket: Socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    });
+type TrackedSocket = Socket & { [kLatestResponse]?: ServerResponse };
+
+/**
+ * The ServerResponse of every worker server (`http.createServer({ ServerResponse })`): node
+ * makes one per request, just before emitting 'request', and this one records itself as its
+ * connection's latest response for {@link ConnectionTracker.closeIdle}.
+ */
+export class TrackedResponse extends ServerResponse<IncomingMessage> {
+  // Rest parameters: node passes an options object after `req` that the typings leave out.
+  constructor(...args: [IncomingMessage]) {
+    super(...args);
+    (args[0].socket as TrackedSocket)[kLatestResponse] = this;
+  }
+}
+
+/** The connections of one server, tracked per connection; requests are known through {@link TrackedResponse}. */
+export class ConnectionTracker {
+  /** Every accepted connection (TCP, or the transport under TLS). */
+  readonly #sockets = new Set<Socket>();
+  /** The sockets node:http reads requests from: the same set without TLS, the TLS sockets with it. */
+  readonly #served: Set<Socket>;
+
+  /** `tls`: an https server, whose requests arrive on the TLS socket of 'secureConnection', not on the TCP one. */
+  constructor(server: Server, tls: boolean) {
+    const track = (set: Set<Socket>) => (socket: Socket) => {
+      set.add(socket);
+      socket.once('close', () => set.delete(socket));
+    };
+    server.on('connection', track(this.#sockets));
+    this.#served = tls ? new Set() : this.#sockets;
+    if (tls) server.on('secureConnection', track(this.#served));
   }
 
   /** Connections still open. */
@@ -26,12 +58,16 @@ export class ConnectionTracker {
     return this.#sockets.size;
   }
 
-  /** Closes connections that served a request and wait for the next (keep-alive idle). */
+  /**
+   * Closes connections that served a request and wait for the next (keep-alive idle). A TLS
+   * connection still in its handshake has served nothing: it is left alone, like a new one.
+   */
   closeIdle(): void {
-    for (const socket of this.#sockets) {
-      // `_httpMessage` is the response node:http is writing on this socket (null between requests).
-      const pending = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
-      if (socket.bytesRead > 0 && (pending === null || pending === undefined)) socket.destroy();
+    for (const socket of this.#served) {
+      const latest = (socket as TrackedSocket)[kLatestResponse];
+      // No response yet with bytes read: a request refused before node made a response, or one
+      // whose head is still arriving (closing then is allowed: RFC 9112 section 9.6).
+      if (socket.bytesRead > 0 && (latest === undefined || latest.writableFinished)) socket.destroy();
     }
   }
 

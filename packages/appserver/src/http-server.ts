@@ -1,20 +1,21 @@
 /**
  * One worker's node:http (or https) server: the limits node:http enforces itself (header size,
  * header timeout, keep-alive), the request-head gate's answers for what llhttp rejects, the
- * body inactivity timeout, the access log and the PROXY protocol front. Request-level TSGI
+ * body inactivity timeout, the response class (drain.ts's tracking; access-log-response.ts's
+ * counts and line when the access log is on) and the PROXY protocol front. Request-level TSGI
  * behaviour (URL, context, named limits, 413, 500s) is `toNodeListener`'s, not this file's.
  * @module
  */
-import { readFileSync, type WriteStream } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { CidrSet, type TsgiLimits } from 'tsgi';
 import { createClientErrorHandler, refuseConnect, refusalMessage } from 'tsgi-head-gate';
-import { compileAccessFormat, jsonAccessLine, type AccessRecord } from './access-log.js';
+import { accessLogResponse } from './access-log-response.js';
+import { ConnectionTracker, TrackedResponse } from './drain.js';
 import { AppserverError } from './errors.js';
-import { openLogStream, type ServerLogger } from './logger.js';
-import { ConnectionTracker } from './drain.js';
+import type { ServerLogger } from './logger.js';
 import { readProxyHeader } from './proxy-protocol.js';
 
 /** A request listener with the optional `checkContinue` companion toNodeListener provides. */
@@ -74,83 +75,60 @@ function armBodyTimeout(req: IncomingMessage, res: ServerResponse, ms: number, l
   res.once('close', clear);
 }
 
+/** What a worker adds around the requests of all its servers, built once (see {@link instrument}). */
+export interface Instrumented {
+  /** The request listener: the one given, untouched, when nothing is added per call (hot path). */
+  readonly handler: RequestHandler;
+  /** The ServerResponse class of every server: TrackedResponse, or with the access log on its counting subclass. */
+  readonly Response: typeof ServerResponse;
+}
+
 /**
- * Adds what the worker observes around each request: keep-alive off when --keep-alive is 0,
- * the access log, and for node-interface apps (toNodeListener does it for TSGI apps) the body
- * inactivity timeout on requests with a body. The handler is returned as is when none of them
- * is on (hot path: no per-request closure or listener).
+ * Adds what the worker observes around each request: the access log (through the response
+ * class, access-log-response.ts), keep-alive off when --keep-alive is 0, and for node-interface
+ * apps (toNodeListener does it for TSGI apps) the body inactivity timeout on requests with a
+ * body. The handler is returned as is unless keep-alive is off or a body timeout applies (hot
+ * path: no per-request closure or listener). The access log wraps nothing either: its response
+ * class counts in its own methods and adds one shared 'close' listener per response.
  */
-export function instrument(handler: RequestHandler, options: HttpServerOptions, nodeApp: boolean): RequestHandler {
+export function instrument(handler: RequestHandler, options: HttpServerOptions, nodeApp: boolean): Instrumented {
   const { limits, log } = options;
-  let line: ((r: AccessRecord) => string) | undefined;
-  let stream: NodeJS.WritableStream | undefined;
   const target = options.accessLogfile;
-  if (target !== null) {
-    line = options.accessLogJson ? jsonAccessLine : compileAccessFormat(options.accessLogformat);
-    stream = openLogStream(target, 'stdout');
-    if (target !== '-') {
-      // SIGUSR1 (from the master, after logrotate moved the file): write to a fresh file.
-      process.on('SIGUSR1', () => {
-        const old = stream as WriteStream;
-        stream = openLogStream(target, 'stdout');
-        old.end();
-      });
-    }
-  }
+  const Response =
+    target === null
+      ? (TrackedResponse as unknown as typeof ServerResponse)
+      : accessLogResponse({ file: target, format: options.accessLogformat, json: options.accessLogJson, workerId: options.workerId, log });
   const bodyTimeout = nodeApp ? limits.bodyTimeoutMs : 0;
   const keepAlive = limits.keepAliveTimeoutMs > 0;
-  const lean = line === undefined && keepAlive;
-  if (lean && bodyTimeout === 0) return handler;
+  if (keepAlive && bodyTimeout === 0) return { handler, Response };
 
+  // Without keep-alive every request has its own connection: say at debug when a client leaves
+  // early (the access log's response says it when the log is on).
+  const noteEarlyClose =
+    !keepAlive && target === null && log.enabled('debug')
+      ? function (this: ServerResponse): void {
+          if (!this.writableFinished) log.debug('client closed the connection before the response was complete: %s %s', this.req.method, this.req.url);
+        }
+      : undefined;
   const wrap = (inner: (req: IncomingMessage, res: ServerResponse) => void): ((req: IncomingMessage, res: ServerResponse) => void) => {
-    if (lean) {
+    if (keepAlive) {
+      // Only the body timeout (a Node app with keep-alive on: the usual case, kept lean).
       return (req, res) => {
         if (req.method !== 'GET' && req.method !== 'HEAD') armBodyTimeout(req, res, bodyTimeout, log);
         inner(req, res);
       };
     }
     return (req, res) => {
-      if (!keepAlive) res.shouldKeepAlive = false;
+      res.shouldKeepAlive = false;
+      if (noteEarlyClose !== undefined) res.on('close', noteEarlyClose);
       if (bodyTimeout > 0 && req.method !== 'GET' && req.method !== 'HEAD') armBodyTimeout(req, res, bodyTimeout, log);
-      let bytes = 0;
-      let writeHeadHeaders: unknown;
-      const start = line !== undefined ? process.hrtime.bigint() : 0n;
-      if (line !== undefined) {
-        const write = res.write;
-        const end = res.end;
-        const writeHead = res.writeHead;
-        res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-          const last = args[args.length - 1];
-          if (args.length > 1 && last !== null && typeof last === 'object') writeHeadHeaders = last;
-          return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-        } as ServerResponse['writeHead'];
-        const count = (chunk: unknown, encoding: unknown) => {
-          if (typeof chunk === 'string') bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
-          else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
-        };
-        res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-          count(chunk, rest[0]);
-          return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-        } as ServerResponse['write'];
-        res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
-          if (typeof chunk !== 'function') count(chunk, rest[0]);
-          return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
-        } as ServerResponse['end'];
-      }
-      res.once('close', () => {
-        if (!res.writableFinished) log.debug('client closed the connection before the response was complete: %s %s', req.method, req.url);
-        if (line !== undefined) {
-          const record: AccessRecord = { req, res, bytes, start, status: res.headersSent ? res.statusCode : 0, workerId: options.workerId, writeHeadHeaders };
-          stream!.write(`${line(record)}\n`);
-        }
-      });
       inner(req, res);
     };
   };
   const wrapped = wrap(handler) as RequestHandler;
   const cc = handler.checkContinue;
   if (cc !== undefined) Object.defineProperty(wrapped, 'checkContinue', { value: wrap(cc) });
-  return wrapped;
+  return { handler: wrapped, Response };
 }
 
 /** A server of one worker, listening on one inherited handle. */
@@ -165,9 +143,10 @@ export interface WorkerServer {
  * Creates the http(s) server for one socket, with limits and error answers, and starts
  * listening on the handle the master passed.
  */
-export function createWorkerServer(handler: RequestHandler, options: HttpServerOptions, listen: (server: Server | NetServer) => Promise<void>): Promise<WorkerServer> {
+export function createWorkerServer({ handler, Response }: Instrumented, options: HttpServerOptions, listen: (server: Server | NetServer) => Promise<void>): Promise<WorkerServer> {
   const { limits, log } = options;
   const serverOptions = {
+    ServerResponse: Response,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     headersTimeout: limits.headersTimeoutMs,
     // Timeouts are inactivity-based: no deadline for a whole request (a long upload is fine while data flows).
@@ -195,7 +174,7 @@ export function createWorkerServer(handler: RequestHandler, options: HttpServerO
     http.on('tlsClientError', (err: Error) => log.debug('TLS handshake failed: %s', err.message));
   }
   http.on('error', (err) => log.error('server error: %s', err.message));
-  const connections = new ConnectionTracker(http);
+  const connections = new ConnectionTracker(http, options.tls !== undefined);
 
   if (options.proxyAllowFrom === null) return listen(http).then(() => ({ http, connections, listening: http }));
   const allowed = new CidrSet(cidrList(options.proxyAllowFrom));

@@ -6,14 +6,21 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
-import { get as httpsGet } from 'node:https';
+import { Agent as HttpsAgent, get as httpsGet } from 'node:https';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { spawnAppserver, tempProject } from './testing/spawn-appserver.js';
 
-const APP = `export const application = (request: Request, context: { scheme: string; localPort: number; remoteAddress: string; encrypted: boolean }) =>
-  new Response(\`\${context.scheme} \${context.encrypted} \${request.url} peer=\${context.remoteAddress || 'none'}\`);
+const APP = `export const application = {
+  async fetch(request: Request, context: { scheme: string; localPort: number; remoteAddress: string; encrypted: boolean; log: { info(m: string): void } }) {
+    if (new URL(request.url).pathname === '/slow') {
+      context.log.info('slow request arrived');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return new Response(\`\${context.scheme} \${context.encrypted} \${request.url} peer=\${context.remoteAddress || 'none'}\`);
+  },
+};
 `;
 
 function getText(options: { socketPath?: string; host?: string; port?: number; path?: string }): Promise<string> {
@@ -108,7 +115,7 @@ describe('binds', () => {
     }
   });
 
-  it('serves HTTPS with --certfile and --keyfile; the app sees scheme https', async () => {
+  it('serves HTTPS with --certfile and --keyfile; the app sees scheme https; TERM drains a TLS connection', async () => {
     const cert = join(project.dir, 'cert.pem');
     const key = join(project.dir, 'key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
@@ -116,14 +123,25 @@ describe('binds', () => {
     try {
       const [, port] = (await p.waitFor(/Listening at: https:\/\/127\.0\.0\.1:(\d+) /)) as unknown as string[];
       await p.waitFor(/Ready: 1 worker/);
-      const body = await new Promise<string>((resolve, reject) => {
-        httpsGet({ host: '127.0.0.1', port: Number(port), path: '/tls', servername: 'localhost', ca: [execFileSync('cat', [cert])], headers: { host: 'localhost' } }, (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve(text));
-        }).on('error', reject);
-      });
-      assert.equal(body, 'https true https://localhost/tls peer=127.0.0.1');
+      // One keep-alive agent: the second request reuses the first one's TLS connection.
+      const agent = new HttpsAgent({ keepAlive: true, maxSockets: 1 });
+      const get = (path: string) =>
+        new Promise<string>((resolve, reject) => {
+          httpsGet({ host: '127.0.0.1', port: Number(port), path, agent, servername: 'localhost', ca: [execFileSync('cat', [cert])], headers: { host: 'localhost' } }, (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => resolve(text));
+          }).on('error', reject);
+        });
+      assert.equal(await get('/tls'), 'https true https://localhost/tls peer=127.0.0.1');
+      // The requests arrive on the TLS socket, not the TCP one under it: the drain must see the
+      // one in flight there and let it finish, then close the connection so the worker exits.
+      const slow = get('/slow');
+      await p.waitFor(/slow request arrived/);
+      p.child.kill('SIGTERM');
+      assert.equal(await slow, 'https true https://localhost/slow peer=127.0.0.1');
+      assert.equal(await p.exited(), 0);
+      agent.destroy();
     } finally {
       await p.stop();
     }

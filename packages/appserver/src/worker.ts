@@ -13,7 +13,7 @@ import type { Server as NetServer } from 'node:net';
 import { TSGI_FILE_EXTENSION, TSGI_VERSION, runShutdown, runStartup, toNodeListener, type TsgiLimits, type TsgiServerInfo, type TsgiStartupContext, type TsgiWorker } from 'tsgi';
 import { AppserverError, ERROR_CODES, type AppserverErrorCode } from './errors.js';
 import { stopListening } from './drain.js';
-import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type RequestHandler, type WorkerServer } from './http-server.js';
+import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type WorkerServer } from './http-server.js';
 import { isMessage, type BootErrorMessage, type BootMessage, type ListenMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
 import { loadApp, type LoadedApp } from './loader.js';
 import { guardNodeListener } from './node-guard.js';
@@ -123,7 +123,7 @@ export async function runWorker(): Promise<void> {
   const limits = limitsFrom(s);
   const server: TsgiServerInfo = Object.freeze({ software: SOFTWARE, tsgiVersion: TSGI_VERSION, extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true }), limits });
   const lifespan: TsgiStartupContext = { server, worker, log, state: {} };
-  let handler: RequestHandler;
+  let instrumented: Instrumented;
   let idle: () => Promise<void>;
   let options: HttpServerOptions;
   const servers: WorkerServer[] = [];
@@ -149,13 +149,13 @@ export async function runWorker(): Promise<void> {
         server,
         log,
       });
-      handler = instrument(listener, options, false);
+      instrumented = instrument(listener, options, false);
       idle = () => listener.idle();
     } else {
-      handler = instrument(guardNodeListener(loaded.app, limits, s.mount, log), options, true);
+      instrumented = instrument(guardNodeListener(loaded.app, limits, s.mount, log), options, true);
       idle = () => Promise.resolve();
     }
-    for (const { message, handle } of handles) servers.push(await createWorkerServer(handler, options, listenOn(handle, message.kind, s.backlog)));
+    for (const { message, handle } of handles) servers.push(await createWorkerServer(instrumented, options, listenOn(handle, message.kind, s.backlog)));
   } catch (err) {
     return bootFailure(log, 'TSGI_APPSERVER_E_WORKER_BOOT', err);
   }
@@ -169,7 +169,7 @@ export async function runWorker(): Promise<void> {
         ws.http.removeAllListeners('request');
         ws.http.on('request', (req: IncomingMessage, res: ServerResponse) => {
           res.shouldKeepAlive = false;
-          handler(req, res);
+          instrumented.handler(req, res);
         });
         stopListening(ws.listening);
         ws.connections.closeIdle();
@@ -177,8 +177,8 @@ export async function runWorker(): Promise<void> {
       // Leave a second of the master's --graceful-timeout for shutdown before it kills us.
       const budget = Math.max(100, s.gracefulTimeout * 1000 - 1000);
       const deadline = Date.now() + budget;
-      // Drained: every connection closed (a Node app's requests are not counted one by one, which
-      // would cost every request), and for a TSGI app its in-flight requests and waitUntil promises.
+      // Drained: every connection closed (a connection closes once its latest response has
+      // finished: drain.ts), and for a TSGI app its in-flight requests and waitUntil promises.
       const open = () => servers.reduce((n, ws) => n + ws.connections.size, 0);
       let tsgiIdle = loaded.interface !== 'tsgi';
       if (!tsgiIdle) void idle().then(() => (tsgiIdle = true));
