@@ -50,7 +50,8 @@ export const application = {
       join(project.dir, 'node-app.ts'),
       `import type { IncomingMessage, ServerResponse } from 'node:http';\nexport const application = (req: IncomingMessage, res: ServerResponse) => setTimeout(() => res.end('slow done'), req.url === '/slow' ? 1500 : 0);\n`,
     );
-    const server = await startAppserver(['node-app.ts'], { cwd: project.dir });
+    // A (req, res) function has the shape of fetch(request, context): the interface is named.
+    const server = await startAppserver(['--interface', 'node', 'node-app.ts'], { cwd: project.dir });
     const keptAlive = await fetch(server.url);
     assert.equal(await keptAlive.text(), 'slow done');
     const slow = fetch(`${server.url}/slow`, { headers: { connection: 'close' } });

@@ -83,60 +83,82 @@ function describe(value: unknown): string {
   return `an object (${name}) with keys [${Object.keys(value).slice(0, 8).join(', ')}]`;
 }
 
-/** The first two parameter names of a function, read from its source text. */
-function parameterNames(fn: (...args: never[]) => unknown): string[] {
-  const text = Function.prototype.toString.call(fn);
-  const m = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([^)]*)\)/.exec(text) ?? /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(text);
-  if (m === null) return [];
-  return m[1]!.split(',').map((p) => p.trim().replace(/[:=].*$/, '').trim());
+/** How `--interface auto` tells the interfaces apart, in this order. */
+const AUTO_RULES = 'an object with fetch() is TSGI; an object with callback() and use() is a Koa app; a function with handle() and use() (Express, connect) or of 3+ parameters is a Node listener; a function of 0 or 1 parameters is a TSGI fetch(request)';
+
+/** What `--interface` to pass when the shape does not tell. */
+const AMBIGUOUS_FIX = 'pass --interface tsgi for a fetch(request, context) function or --interface node for a (req, res) listener (or set interface in tsgi.config.ts); an object with a fetch method is TSGI without the option';
+
+/**
+ * How a value is served, decided by its shape alone: the interface, whether it is a Koa app
+ * (served through its `callback()`), and why (printed at startup).
+ */
+export interface Detection {
+  readonly interface: 'tsgi' | 'node';
+  /** A Koa application object: the Node listener is its `callback()`, which {@link loadApp} calls once. */
+  readonly koa: boolean;
+  readonly reason: string;
+}
+
+/** A method, own or inherited, read without calling anything but property getters. */
+function hasMethod(value: object, name: string): boolean {
+  return typeof (value as Record<string, unknown>)[name] === 'function';
 }
 
 /**
- * Decides how to call `value`: as a TSGI app or as a Node listener, and why.
- * Koa app objects (with `callback()`) become their callback; Express and connect apps are
- * functions carrying `handle` and `use`.
+ * Decides how to call `value`, from its shape only (its methods, own or inherited, and a
+ * function's declared parameter count): never from its source text, and without calling it.
+ * A function of 2 parameters is ambiguous (`fetch(request, context)` and `(req, res)` look the
+ * same): that, like anything else it cannot place, is an error that says which option to pass.
  *
  * @example
  * ```ts
  * detectInterface({ fetch: () => new Response('hi') }, 'auto').interface; // 'tsgi'
+ * detectInterface((req, res, next) => next(), 'auto').interface; // 'node'
  * ```
  */
-export function detectInterface(value: unknown, choice: InterfaceChoice): { interface: 'tsgi'; app: TsgiApp; reason: string } | { interface: 'node'; app: NodeListener; reason: string } {
-  const asNode = (app: NodeListener, reason: string) => ({ interface: 'node' as const, app, reason });
-  const asTsgi = (app: TsgiApp, reason: string) => ({ interface: 'tsgi' as const, app: resolveApp(app) as unknown as TsgiApp, reason });
-  const obj = value as { fetch?: unknown; callback?: unknown; handle?: unknown; use?: unknown } | null;
+export function detectInterface(value: unknown, choice: InterfaceChoice): Detection {
+  const tsgi = (reason: string): Detection => ({ interface: 'tsgi', koa: false, reason });
+  const node = (reason: string, koa = false): Detection => ({ interface: 'node', koa, reason });
   const isObject = value !== null && typeof value === 'object';
+  const isKoa = isObject && hasMethod(value, 'callback') && hasMethod(value, 'use');
 
-  if (choice === 'tsgi') return asTsgi(value as TsgiApp, '--interface tsgi');
+  if (choice === 'tsgi') return tsgi('--interface tsgi');
   if (choice === 'node') {
-    if (isObject && typeof obj!.callback === 'function') return asNode((obj!.callback as () => NodeListener)(), '--interface node (a Koa-style app: using its callback())');
+    if (isKoa) return node('--interface node (a Koa app: serving its callback())', true);
     if (typeof value !== 'function') {
-      throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `--interface node expects a (req, res) listener function or an object with callback(); found ${describe(value)}`);
+      throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `--interface node expects a (req, res) listener function or a Koa app (an object with callback() and use()); found ${describe(value)}`);
     }
-    return asNode(value as NodeListener, '--interface node');
+    return node('--interface node');
   }
 
-  if (isObject && typeof obj!.fetch === 'function') return asTsgi(value as TsgiApp, 'it is an object with a fetch() method (TSGI app object, Hono, srvx style)');
-  if (isObject && typeof obj!.callback === 'function') return asNode((obj!.callback as () => NodeListener)(), 'it is an object with callback() (a Koa app): serving its callback() as a Node listener');
+  if (isObject && hasMethod(value, 'fetch')) return tsgi('it is an object with a fetch() method (TSGI app object, Hono, srvx style)');
+  if (isKoa) return node('it is an object with callback() and use() (a Koa app): serving its callback() as a Node listener', true);
   if (typeof value === 'function') {
-    const fn = value as (...args: never[]) => unknown;
-    if (typeof obj!.handle === 'function' && typeof obj!.use === 'function') {
-      return asNode(fn as unknown as NodeListener, 'it is a function with handle() and use() (an Express or connect app)');
+    const fn = value as ((...args: never[]) => unknown) & { handle?: unknown; use?: unknown };
+    // A class cannot be called: its prototype is read-only, a function's is not (arrows have none).
+    if (Object.getOwnPropertyDescriptor(fn, 'prototype')?.writable === false) {
+      throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `found a class (${fn.name || 'anonymous'}); export an instance of it (an object with fetch, or a listener) instead`);
     }
-    if (fn.length >= 3) return asNode(fn as unknown as NodeListener, `it is a function of ${fn.length} parameters (req, res, next)`);
-    const [first, second] = parameterNames(fn);
-    if (/^(req|request|incoming|msg)$/i.test(first ?? '') && /^(res|response|resp|out)$/i.test(second ?? '')) {
-      return asNode(fn as unknown as NodeListener, `it is a function whose parameters are named (${first}, ${second})`);
-    }
-    return asTsgi(
-      fn as TsgiApp,
-      `it is a function of ${fn.length} parameter(s)${first ? ` (${[first, second].filter(Boolean).join(', ')})` : ''}, taken as a TSGI fetch(request, context); pass --interface node for a (req, res) listener`,
-    );
+    if (hasMethod(fn, 'handle') && hasMethod(fn, 'use')) return node('it is a function with handle() and use() (an Express or connect app)');
+    if (fn.length >= 3) return node(`it is a function of ${fn.length} parameters (req, res, next)`);
+    if (fn.length <= 1) return tsgi(`it is a function of ${fn.length} parameter(s), taken as a TSGI fetch(request); pass --interface node for a (req, res) listener`);
+    throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `it is a function of 2 parameters, which may be a TSGI fetch(request, context) or a Node (req, res) listener: ${AMBIGUOUS_FIX}`);
   }
   throw new AppserverError(
     'TSGI_APPSERVER_E_APP_LOAD',
-    `expected a TSGI app (a fetch(request, context) function or an object with fetch) or a Node listener ((req, res) function, Express/connect app, Koa app); found ${describe(value)}`,
+    `expected a TSGI app (a fetch(request, context) function or an object with fetch) or a Node listener ((req, res) function, Express/connect app, Koa app); found ${describe(value)} (${AUTO_RULES})`,
   );
+}
+
+/**
+ * The app as the worker calls it: a TSGI app checked by `resolveApp`, a Node listener as it
+ * is, or a Koa app's `callback()` (called here, once, after detection).
+ */
+function servable(value: unknown, detection: Detection): TsgiApp | NodeListener {
+  if (detection.interface === 'tsgi') return resolveApp(value as TsgiApp) as unknown as TsgiApp;
+  if (detection.koa) return (value as { callback(): NodeListener }).callback();
+  return value as NodeListener;
 }
 
 function pick(mod: Record<string, unknown>, attribute: string, file: string): unknown {
@@ -202,12 +224,14 @@ export async function loadApp(spec: string, cwd: string, choice: InterfaceChoice
     const exports = Object.keys(mod).join(', ') || 'none';
     throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `${file} exports neither "application" nor a default export (its exports: ${exports}); name one with ${file}:NAME`);
   }
-  let detected;
+  let detection: Detection;
+  let app: TsgiApp | NodeListener;
   try {
-    detected = detectInterface(value, choice);
+    detection = detectInterface(value, choice);
+    app = servable(value, detection);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `${file}:${name}: ${message}`, { cause: err });
   }
-  return { ...detected, file: path, attribute: name } as LoadedApp;
+  return { interface: detection.interface, app, reason: detection.reason, file: path, attribute: name } as LoadedApp;
 }

@@ -90,7 +90,7 @@ describe('--proxy-protocol through the server', () => {
     project = tempProject();
     writeFileSync(
       join(project.dir, 'app.ts'),
-      `export const application = (_r: Request, c: { client: { address: string; port?: number }; remoteAddress: string }) => new Response(\`client=\${c.client.address}:\${c.client.port} peer=\${c.remoteAddress}\`);\n`,
+      `export const application = { fetch: (_r: Request, c: { client: { address: string; port?: number }; remoteAddress: string }) => new Response(\`client=\${c.client.address}:\${c.client.port} peer=\${c.remoteAddress}\`) };\n`,
     );
     [allowed, refused] = await Promise.all([
       startAppserver(['--proxy-protocol', '--forwarded-allow-ips', '', 'app.ts'], { cwd: project.dir }),

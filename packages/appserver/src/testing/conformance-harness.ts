@@ -25,7 +25,9 @@ export function appserverHarness(workers: number): ServerHarness {
   const started: { output(): string }[] = [];
   return {
     async start(probe, config) {
-      const server = await startAppserver(['-w', String(workers), ...optionsFor(config), `${probe.module}:${probe.exportName}`]);
+      // The probe module's exports are TSGI apps by contract; a bare fetch(request, context)
+      // function has the shape of a (req, res) listener, so auto-detection would refuse it.
+      const server = await startAppserver(['-w', String(workers), '--interface', 'tsgi', ...optionsFor(config), `${probe.module}:${probe.exportName}`]);
       started.push(server);
       return {
         url: server.url,

@@ -1,0 +1,68 @@
+/**
+ * Interface detection by shape: methods (own or inherited) and a function's declared parameter
+ * count, never its source text, and never a call into the app. The examples' real Hono, Express
+ * and Koa apps are detected through the real server in examples/; here each rule is pinned.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AppserverError } from './errors.js';
+import { detectInterface } from './loader.js';
+
+const ambiguous = /function of 2 parameters.*--interface tsgi .*--interface node/;
+
+describe('detectInterface', () => {
+  it('an object with fetch, own or inherited, is TSGI', () => {
+    assert.equal(detectInterface({ fetch: () => new Response('x') }, 'auto').interface, 'tsgi');
+    class App {
+      fetch(): Response {
+        return new Response('x');
+      }
+    }
+    assert.equal(detectInterface(new App(), 'auto').interface, 'tsgi');
+  });
+
+  it('a Koa-shaped object (callback and use) is a Node app, and detection does not call it', () => {
+    let called = 0;
+    class Koaish {
+      use(): this {
+        return this;
+      }
+      callback() {
+        called++;
+        return () => {};
+      }
+    }
+    const detection = detectInterface(new Koaish(), 'auto');
+    assert.deepEqual({ interface: detection.interface, koa: detection.koa }, { interface: 'node', koa: true });
+    assert.equal(detectInterface(new Koaish(), 'node').koa, true);
+    assert.equal(called, 0);
+  });
+
+  it('a function with handle and use (Express, connect), or of 3+ parameters, is a Node listener', () => {
+    const express = Object.assign((_req: unknown, _res: unknown, _next: unknown) => {}, { handle() {}, use() {} });
+    assert.match(detectInterface(express, 'auto').reason, /handle\(\) and use\(\)/);
+    const twoWithMethods = Object.assign((_req: unknown, _res: unknown) => {}, { handle() {}, use() {} });
+    assert.equal(detectInterface(twoWithMethods, 'auto').interface, 'node');
+    assert.equal(detectInterface((_a: unknown, _b: unknown, _c: unknown) => {}, 'auto').interface, 'node');
+  });
+
+  it('a function of 0 or 1 parameters is a TSGI fetch', () => {
+    assert.equal(detectInterface(() => new Response('x'), 'auto').interface, 'tsgi');
+    assert.equal(detectInterface((_request: Request) => new Response('x'), 'auto').interface, 'tsgi');
+    assert.equal(detectInterface(async function named(_request: Request) { return new Response('x'); }, 'auto').interface, 'tsgi');
+  });
+
+  it('a function of 2 parameters is ambiguous whatever its parameters are called: the error names --interface', () => {
+    for (const fn of [(_request: Request, _context: unknown) => new Response('x'), (_req: unknown, _res: unknown) => {}, function (_a: unknown, _b: unknown) {}]) {
+      assert.throws(() => detectInterface(fn, 'auto'), (err: unknown) => err instanceof AppserverError && ambiguous.test(err.message));
+    }
+    assert.equal(detectInterface((_request: Request, _context: unknown) => new Response('x'), 'tsgi').interface, 'tsgi');
+    assert.equal(detectInterface((_req: unknown, _res: unknown) => {}, 'node').interface, 'node');
+  });
+
+  it('refuses a class, a value of no known shape, and a non-function under --interface node', () => {
+    assert.throws(() => detectInterface(class Server {}, 'auto'), /found a class \(Server\); export an instance/);
+    assert.throws(() => detectInterface({ handler() {} }, 'auto'), /expected a TSGI app .* found an object \(Object\) with keys \[handler\]/);
+    assert.throws(() => detectInterface(42, 'node'), /--interface node expects a \(req, res\) listener function or a Koa app/);
+  });
+});
