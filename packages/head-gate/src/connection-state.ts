@@ -37,7 +37,9 @@ export function trackExchange(req: IncomingMessage, res: ServerResponse): boolea
 
 function forget(this: ServerResponse): void {
   const socket = this.req.socket as TrackedSocket | null;
-  if (socket !== null && socket[kLast] === this) socket[kLast] = undefined;
+  // A request answered before its body was read (an early 403 or 413) stays known: node reads
+  // the rest of the body, and a framing error in it belongs to this request, not to a new one.
+  if (socket !== null && socket[kLast] === this && this.req.complete) socket[kLast] = undefined;
 }
 
 /** The newest exchange on this connection, if a request was ever handed over on it. */
