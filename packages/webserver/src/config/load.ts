@@ -10,15 +10,13 @@ import { createSecureContext } from 'node:tls';
 import { parse, TomlError } from 'smol-toml';
 import { ConfigError, ValueError, closest } from './errors.js';
 import { parseListen } from './listen.js';
-import { settingDefault, settingsFor } from './settings.js';
+import { Block, settingsFor } from './settings.js';
 import type { Scope } from './settings.js';
 import { SourceLines } from './source-lines.js';
-import type { Config, Limits, ListenConfig, LocationConfig, LocationMatch, LogLevel, ReturnConfig, ServerConfig } from './types.js';
+import type { Config, Limits, ListenConfig, LocationConfig, LocationMatch, ReturnConfig, ServerConfig } from './types.js';
 import { parseProxyPass, parseUpstreamServer, resolveProxyTarget } from './upstream.js';
 import type { HealthCheckOptions, ProxyPassOptions, UpstreamOptions } from '../proxy/options.js';
 import type { StaticOptions } from '../static/options.js';
-
-type Values = ReadonlyMap<string, unknown>;
 
 const SCOPE_TITLES: Record<Scope, string> = { main: 'the top level', server: '[[server]]', location: '[[server.location]]', upstream: '[[upstream]]', health_check: 'health_check' };
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -96,8 +94,11 @@ class Validator {
     throw new ConfigError(code, this.#file, this.#lines.lineOf(path), key, message);
   }
 
-  /** Checks every key of a table against its scope and parses the values. */
-  values(table: Record<string, unknown>, scope: Scope, path: string, blocks: readonly string[] = []): Map<string, unknown> {
+  /**
+   * Checks every key of a table against its scope and parses the values; `blocks` are nested
+   * tables read separately, `parents` the blocks this one inherits from.
+   */
+  values<S extends Scope>(table: Record<string, unknown>, scope: S, path: string, blocks: readonly string[] = [], parents: ReadonlyArray<{ readonly own: ReadonlyMap<string, unknown> }> = []): Block<S> {
     const allowed = settingsFor(scope);
     const out = new Map<string, unknown>();
     for (const [key, value] of Object.entries(table)) {
@@ -116,7 +117,7 @@ class Validator {
         throw e;
       }
     }
-    return out;
+    return new Block(scope, out, parents);
   }
 
   tables(value: unknown, path: string, key: string, title: string): Array<Record<string, unknown>> {
@@ -142,31 +143,31 @@ class Validator {
     const servers = serverTables.map((t, i) => this.server(t, i, main, upstreams, implicit));
     this.checkSockets(servers);
 
-    const hb = val<{ count: number; size: number }>(main, 'large_client_header_buffers', 'main');
+    const hb = main.get('large_client_header_buffers');
     const limits: Limits = {
-      maxConnections: num(main, 'max_connections', 'main'),
+      maxConnections: main.get('max_connections'),
       headerBufferSize: hb.size,
       headerBuffersTotal: hb.count * hb.size,
-      headerTimeoutMs: num(main, 'client_header_timeout', 'main'),
-      bodyTimeoutMs: num(main, 'client_body_timeout', 'main'),
-      sendTimeoutMs: num(main, 'send_timeout', 'main'),
-      keepaliveTimeoutMs: num(main, 'keepalive_timeout', 'main'),
-      keepaliveRequests: num(main, 'keepalive_requests', 'main'),
-      http2MaxConcurrentStreams: num(main, 'http2_max_concurrent_streams', 'main'),
+      headerTimeoutMs: main.get('client_header_timeout'),
+      bodyTimeoutMs: main.get('client_body_timeout'),
+      sendTimeoutMs: main.get('send_timeout'),
+      keepaliveTimeoutMs: main.get('keepalive_timeout'),
+      keepaliveRequests: main.get('keepalive_requests'),
+      http2MaxConcurrentStreams: main.get('http2_max_concurrent_streams'),
     };
-    const workers = val<number | 'auto'>(main, 'workers', 'main');
-    const pid = main.get('pid') as string | undefined;
+    const workers = main.get('workers');
+    const pid = main.get('pid');
     return {
       file: this.#file,
-      workers: workers === 'auto' ? availableParallelism() : (workers as number),
-      masterProcess: val<boolean>(main, 'master_process', 'main'),
+      workers: workers === 'auto' ? availableParallelism() : workers,
+      masterProcess: main.get('master_process'),
       ...(pid === undefined ? {} : { pid: resolvePath(pid) }),
-      errorLog: val<string>(main, 'error_log', 'main'),
-      errorLogLevel: val<LogLevel>(main, 'error_log_level', 'main'),
-      accessLog: val<string>(main, 'access_log', 'main'),
-      accessLogFormat: val<'combined' | 'json'>(main, 'access_log_format', 'main'),
-      shutdownTimeoutMs: num(main, 'worker_shutdown_timeout', 'main'),
-      serverTokens: val<boolean>(main, 'server_tokens', 'main'),
+      errorLog: main.get('error_log'),
+      errorLogLevel: main.get('error_log_level'),
+      accessLog: main.get('access_log'),
+      accessLogFormat: main.get('access_log_format'),
+      shutdownTimeoutMs: main.get('worker_shutdown_timeout'),
+      serverTokens: main.get('server_tokens'),
       limits,
       servers,
       upstreams,
@@ -176,9 +177,9 @@ class Validator {
 
   upstream(t: Record<string, unknown>, path: string): UpstreamOptions {
     const v = this.values(t, 'upstream', path);
-    const name = v.get('name') as string | undefined;
+    const name = v.get('name');
     if (name === undefined) this.fail('WS_CONFIG_MISSING', path, 'name', 'an [[upstream]] needs name = "..." (proxy_pass = "http://NAME" refers to it)');
-    const entries = v.get('server') as unknown[] | undefined;
+    const entries = v.get('server');
     if (!entries) this.fail('WS_CONFIG_MISSING', path, 'server', 'an [[upstream]] needs server = ["host:port", ...]');
     const servers = entries.map((e) => {
       try {
@@ -189,24 +190,24 @@ class Validator {
       }
     });
     if (servers.every((s) => s.backup || s.down)) this.fail('WS_CONFIG_BAD_VALUE', `${path}.server`, 'server', 'at least one server must be neither backup nor down');
-    const balance = val<UpstreamOptions['balance']>(v, 'balance', 'upstream');
-    const hashKey = v.get('hash_key') as string | undefined;
+    const balance = v.get('balance');
+    const hashKey = v.get('hash_key');
     if (balance === 'hash' && hashKey === undefined) this.fail('WS_CONFIG_MISSING', `${path}.balance`, 'hash_key', 'balance = "hash" needs hash_key, e.g. "$request_uri"');
     if (balance !== 'hash' && hashKey !== undefined) this.fail('WS_CONFIG_CONFLICT', `${path}.hash_key`, 'hash_key', 'hash_key is used only with balance = "hash"');
     if ((balance === 'hash' || balance === 'ip_hash') && servers.some((s) => s.backup)) {
       this.fail('WS_CONFIG_CONFLICT', `${path}.server`, 'server', `backup servers cannot be used with balance = "${balance}" (as in nginx)`);
     }
     let healthCheck: HealthCheckOptions | undefined;
-    const hc = v.get('health_check') as Record<string, unknown> | undefined;
+    const hc = v.get('health_check');
     if (hc) {
       const h = this.values(hc, 'health_check', `${path}.health_check`);
       healthCheck = {
-        intervalMs: num(h, 'interval', 'health_check'),
-        timeoutMs: num(h, 'timeout', 'health_check'),
-        path: val<string>(h, 'path', 'health_check'),
-        expectStatus: (h.get('expect_status') as number[] | undefined) ?? range(200, 399),
-        rise: num(h, 'rise', 'health_check'),
-        fall: num(h, 'fall', 'health_check'),
+        intervalMs: h.get('interval'),
+        timeoutMs: h.get('timeout'),
+        path: h.get('path'),
+        expectStatus: h.get('expect_status'),
+        rise: h.get('rise'),
+        fall: h.get('fall'),
       };
     }
     return {
@@ -214,16 +215,16 @@ class Validator {
       servers,
       balance,
       ...(hashKey === undefined ? {} : { hashKey }),
-      keepalive: num(v, 'keepalive', 'upstream'),
-      keepaliveTimeoutMs: num(v, 'keepalive_timeout', 'upstream'),
+      keepalive: v.get('keepalive'),
+      keepaliveTimeoutMs: v.get('keepalive_timeout'),
       ...(healthCheck ? { healthCheck } : {}),
     };
   }
 
-  server(t: Record<string, unknown>, i: number, main: Values, upstreams: ReadonlyMap<string, UpstreamOptions>, implicit: Map<string, UpstreamOptions>): ServerConfig {
+  server(t: Record<string, unknown>, i: number, main: Block<'main'>, upstreams: ReadonlyMap<string, UpstreamOptions>, implicit: Map<string, UpstreamOptions>): ServerConfig {
     const path = `server[${i}]`;
-    const v = this.values(t, 'server', path, ['location']);
-    const listen: ListenConfig[] = val<string[]>(v, 'listen', 'server').map((text) => {
+    const v = this.values(t, 'server', path, ['location'], [main]);
+    const listen: ListenConfig[] = v.get('listen').map((text) => {
       try {
         return parseListen(text);
       } catch (e) {
@@ -231,7 +232,7 @@ class Validator {
         throw e;
       }
     });
-    const names = (v.get('server_name') as string[] | undefined) ?? [];
+    const names = v.get('server_name') ?? [];
     for (const n of names) {
       if (n.startsWith('~')) {
         try {
@@ -244,8 +245,8 @@ class Validator {
       }
     }
     let tls: ServerConfig['tls'];
-    const cert = v.get('ssl_certificate') as string | undefined;
-    const key = v.get('ssl_certificate_key') as string | undefined;
+    const cert = v.get('ssl_certificate');
+    const key = v.get('ssl_certificate_key');
     if (listen.some((l) => l.ssl)) {
       if (cert === undefined || key === undefined) {
         this.fail('WS_CONFIG_MISSING', `${path}.listen`, cert === undefined ? 'ssl_certificate' : 'ssl_certificate_key', 'a server with an ssl listener needs ssl_certificate and ssl_certificate_key (PEM files)');
@@ -258,23 +259,18 @@ class Validator {
     const seen = new Set<string>();
     const locations = this.tables(t.location, `${path}.location`, 'location', '[[server.location]]').map((lt, j) => {
       const lpath = `${path}.location[${j}]`;
-      const lv = this.values(lt, 'location', lpath);
-      const loc = this.location(lv, chain, lpath, upstreams, implicit);
+      const loc = this.location(this.values(lt, 'location', lpath, [], chain), lpath, upstreams, implicit);
       if (seen.has(`${loc.match} ${loc.path}`)) this.fail('WS_CONFIG_CONFLICT', `${lpath}.path`, 'path', `duplicate location "${loc.name}"`);
       seen.add(`${loc.match} ${loc.path}`);
       return loc;
     });
-    const fallback = this.location(new Map([['path', '/']]), chain, path, upstreams, implicit, true);
+    const fallback = this.location(new Block('location', new Map([['path', '/']]), chain), path, upstreams, implicit, true);
     return { index: i, line: this.#lines.lineOf(path), listen, names, ...(tls ? { tls } : {}), locations, fallback };
   }
 
-  location(v: Values, parents: readonly Values[], path: string, upstreams: ReadonlyMap<string, UpstreamOptions>, implicit: Map<string, UpstreamOptions>, isFallback = false): LocationConfig {
-    // A location inherits from its server, the server from the top level, then the table's default.
-    const get = <T>(key: string): T | undefined => {
-      for (const m of [v, ...parents]) if (m.has(key)) return m.get(key) as T;
-      return settingDefault('location', key) as T | undefined;
-    };
-    const spec = v.get('path') as string | undefined;
+  /** `v` inherits from its server, the server from the top level, then the table's defaults (see Block). */
+  location(v: Block<'location'>, path: string, upstreams: ReadonlyMap<string, UpstreamOptions>, implicit: Map<string, UpstreamOptions>, isFallback = false): LocationConfig {
+    const spec = v.get('path');
     if (spec === undefined) this.fail('WS_CONFIG_MISSING', path, 'path', 'a location needs path = "/prefix/" (or "= /exact", "^~ /prefix/", "~ regex", "~* regex")');
     const m = /^(=|\^~|~\*|~)\s*(.*)$/.exec(spec);
     const modifier = m ? m[1]! : '';
@@ -293,8 +289,8 @@ class Validator {
     }
     if (match !== 'regex' && !target.startsWith('/')) this.fail('WS_CONFIG_BAD_VALUE', `${path}.path`, 'path', `${JSON.stringify(spec)}: a prefix or exact location starts with "/"`);
 
-    const root = get<string>('root');
-    const alias = v.get('alias') as string | undefined;
+    const root = v.get('root');
+    const alias = v.get('alias');
     if (alias !== undefined && v.has('root')) this.fail('WS_CONFIG_CONFLICT', `${path}.alias`, 'alias', 'give either root or alias, not both');
     if (alias !== undefined && match === 'regex') this.fail('WS_CONFIG_CONFLICT', `${path}.alias`, 'alias', 'alias is not supported in regex locations; use root');
     for (const [k, p] of [['root', alias === undefined ? root : undefined], ['alias', alias]] as const) {
@@ -302,11 +298,11 @@ class Validator {
     }
 
     let ret: ReturnConfig | undefined;
-    const rv = get<number | string>('return');
+    const rv = v.get('return');
     if (rv !== undefined) ret = this.parseReturn(rv, `${path}.return`);
 
     let proxy: ProxyPassOptions | undefined;
-    const pp = v.get('proxy_pass') as string | undefined;
+    const pp = v.get('proxy_pass');
     if (pp !== undefined) {
       try {
         const { target: t, uri } = parseProxyPass(pp);
@@ -314,27 +310,27 @@ class Validator {
         proxy = {
           upstream: resolveProxyTarget(t, upstreams, implicit),
           ...(uri === undefined ? {} : { uri }),
-          setHeaders: Object.fromEntries(get<Array<[string, string]>>('proxy_set_header') ?? []),
-          connectTimeoutMs: get<number>('proxy_connect_timeout')!,
-          readTimeoutMs: get<number>('proxy_read_timeout')!,
-          sendTimeoutMs: get<number>('proxy_send_timeout')!,
-          requestBuffering: get<boolean>('proxy_request_buffering')!,
-          buffering: get<boolean>('proxy_buffering')!,
-          bufferSize: get<number>('proxy_buffer_size')!,
-          maxTempFileSize: get<number>('proxy_max_temp_file_size')!,
+          setHeaders: Object.fromEntries(v.get('proxy_set_header') ?? []),
+          connectTimeoutMs: v.get('proxy_connect_timeout'),
+          readTimeoutMs: v.get('proxy_read_timeout'),
+          sendTimeoutMs: v.get('proxy_send_timeout'),
+          requestBuffering: v.get('proxy_request_buffering'),
+          buffering: v.get('proxy_buffering'),
+          bufferSize: v.get('proxy_buffer_size'),
+          maxTempFileSize: v.get('proxy_max_temp_file_size'),
           // The contract wants every field filled: spilled bodies go to the OS temp dir unless told.
-          tempPath: resolvePath(get<string>('proxy_temp_path') ?? tmpdir()),
-          nextUpstreamTries: get<number>('proxy_next_upstream_tries')!,
-          retryNonIdempotent: get<boolean>('proxy_next_upstream_non_idempotent')!,
-          websocket: get<boolean>('proxy_websocket')!,
-          trustedProxies: get<string[]>('proxy_trusted_proxies')!,
+          tempPath: resolvePath(v.get('proxy_temp_path') ?? tmpdir()),
+          nextUpstreamTries: v.get('proxy_next_upstream_tries'),
+          retryNonIdempotent: v.get('proxy_next_upstream_non_idempotent'),
+          websocket: v.get('proxy_websocket'),
+          trustedProxies: v.get('proxy_trusted_proxies'),
         };
       } catch (e) {
         if (e instanceof ValueError) this.fail('WS_CONFIG_BAD_VALUE', `${path}.proxy_pass`, 'proxy_pass', e.message);
         throw e;
       }
     }
-    const tryFiles = get<string[]>('try_files');
+    const tryFiles = v.get('try_files');
     if (tryFiles !== undefined && proxy) this.fail('WS_CONFIG_CONFLICT', `${path}.try_files`, 'try_files', 'try_files and proxy_pass in one location: let the last try_files entry be a URI that a proxy_pass location matches');
     if (tryFiles !== undefined && tryFiles.length < 2 && !isFallback) {
       this.fail('WS_CONFIG_BAD_VALUE', `${path}.try_files`, 'try_files', 'needs at least two entries, the last a fallback: ["$uri", "$uri/", "=404"] or ["$uri", "/index.html"]');
@@ -346,42 +342,40 @@ class Validator {
     }
 
     let staticOptions: StaticOptions | undefined;
-    if (root !== undefined || alias !== undefined) {
-      const expires = get<number | 'max' | 'epoch' | 'off'>('expires');
-      const gzip = get<boolean>('gzip')!;
-      const brotli = get<boolean>('brotli')!;
-      const cacheControl = get<string>('cache_control');
-      const encodings: Array<'br' | 'gzip'> = [...(brotli ? ['br' as const] : []), ...(gzip ? ['gzip' as const] : [])];
-      const gzipMin = get<number>('gzip_min_length');
-      staticOptions = {
-        ...(alias !== undefined ? { alias, aliasPrefix: target } : { root: root! }),
-        index: get<string[]>('index')!,
-        autoindex: get<'off' | 'html' | 'json'>('autoindex')!,
-        dotfiles: get<'deny' | 'allow'>('dotfiles')!,
-        symlinks: get<'within-root' | 'follow' | 'deny'>('symlinks')!,
-        ...(expires === undefined ? {} : { expires }),
-        ...(cacheControl === undefined ? {} : { cacheControl }),
-        immutable: get<boolean>('immutable')!,
-        precompressed: get<boolean>('precompressed')!,
-        ...(encodings.length ? { compress: gzipMin === undefined ? { encodings } : { encodings, minLength: gzipMin } } : {}),
-        etag: get<boolean>('etag')!,
-        charset: get<boolean>('charset')!,
-        maxRanges: get<number>('max_ranges')!,
-        // Every key has a default in the settings table, so the cache options are always complete.
-        openFileCache: {
-          max: get<number>('open_file_cache')!,
-          validMs: get<number>('open_file_cache_valid')!,
-          memoryMaxFileSize: get<number>('open_file_cache_memory_file_max')!,
-          hotMaxFileSize: get<number>('open_file_cache_hot_file_max')!,
-        },
-      };
+    const files = alias !== undefined ? { alias, aliasPrefix: target } : root !== undefined ? { root } : undefined;
+    if (files) {
+      const index = v.get('index');
       if (v.has('index')) {
-        for (const n of staticOptions.index!) {
+        for (const n of index) {
           if (n.includes('/') || n === '.' || n === '..') this.fail('WS_CONFIG_BAD_VALUE', `${path}.index`, 'index', `${JSON.stringify(n)}: index entries are plain file names`);
         }
       }
+      const cacheControl = v.get('cache_control');
+      const encodings: Array<'br' | 'gzip'> = [...(v.get('brotli') ? ['br' as const] : []), ...(v.get('gzip') ? ['gzip' as const] : [])];
+      staticOptions = {
+        ...files,
+        index,
+        autoindex: v.get('autoindex'),
+        dotfiles: v.get('dotfiles'),
+        symlinks: v.get('symlinks'),
+        expires: v.get('expires'),
+        ...(cacheControl === undefined ? {} : { cacheControl }),
+        immutable: v.get('immutable'),
+        precompressed: v.get('precompressed'),
+        ...(encodings.length ? { compress: { encodings, minLength: v.get('gzip_min_length') } } : {}),
+        etag: v.get('etag'),
+        charset: v.get('charset'),
+        maxRanges: v.get('max_ranges'),
+        // Every key has a default in the settings table, so the cache options are always complete.
+        openFileCache: {
+          max: v.get('open_file_cache'),
+          validMs: v.get('open_file_cache_valid'),
+          memoryMaxFileSize: v.get('open_file_cache_memory_file_max'),
+          hotMaxFileSize: v.get('open_file_cache_hot_file_max'),
+        },
+      };
     }
-    const status = v.get('status') as 'stub' | 'prometheus' | undefined;
+    const status = v.get('status');
     return {
       name: isFallback ? '(server)' : spec,
       match,
@@ -389,13 +383,13 @@ class Validator {
       ...(regex ? { regex } : {}),
       line: this.#lines.lineOf(path),
       ...(tryFiles ? { tryFiles } : {}),
-      addHeader: get<Array<[string, string]>>('add_header') ?? [],
-      addHeaderAlways: get<Array<[string, string]>>('add_header_always') ?? [],
+      addHeader: v.get('add_header') ?? [],
+      addHeaderAlways: v.get('add_header_always') ?? [],
       ...(ret ? { return: ret } : {}),
       ...(staticOptions ? { static: staticOptions } : {}),
       ...(proxy ? { proxy } : {}),
       ...(status ? { status } : {}),
-      clientMaxBodySize: get<number>('client_max_body_size')!,
+      clientMaxBodySize: v.get('client_max_body_size'),
     };
   }
 
@@ -445,18 +439,4 @@ class Validator {
       }
     }
   }
-}
-
-/** A number from the block, else the table's default for the scope. */
-function num(v: Values, key: string, scope: Scope): number {
-  return (v.get(key) ?? settingDefault(scope, key)) as number;
-}
-
-/** A value from the block, else the table's default for the scope. */
-function val<T>(v: Values, key: string, scope: Scope): T {
-  return (v.get(key) ?? settingDefault(scope, key)) as T;
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }

@@ -5,11 +5,12 @@
  */
 import { ValueError } from './errors.js';
 import { parseBindAddress } from './listen.js';
+import { settingDefault } from './settings.js';
 import { parseDuration } from './units.js';
 import type { UpstreamAddress, UpstreamOptions, UpstreamServerOptions } from '../proxy/options.js';
 
-/** nginx's upstream defaults. */
-export const UPSTREAM_DEFAULTS = { weight: 1, maxFails: 1, failTimeoutMs: 10_000, keepalive: 32, keepaliveTimeoutMs: 60_000 } as const;
+/** nginx's defaults for the parameters of one server entry (the block's own keys are in the settings table). */
+export const UPSTREAM_DEFAULTS = { weight: 1, maxFails: 1, failTimeoutMs: 10_000 } as const;
 
 /**
  * One server entry: `"127.0.0.1:8000 weight=2 max_fails=3 fail_timeout=30s backup"`, or a table
@@ -82,9 +83,9 @@ export function implicitUpstream(name: string, address: UpstreamAddress): Upstre
   return {
     name,
     servers: [{ name, address, weight: 1, maxFails: UPSTREAM_DEFAULTS.maxFails, failTimeoutMs: UPSTREAM_DEFAULTS.failTimeoutMs, backup: false, down: false, maxConns: 0 }],
-    balance: 'round_robin',
-    keepalive: UPSTREAM_DEFAULTS.keepalive,
-    keepaliveTimeoutMs: UPSTREAM_DEFAULTS.keepaliveTimeoutMs,
+    balance: settingDefault('upstream', 'balance'),
+    keepalive: settingDefault('upstream', 'keepalive'),
+    keepaliveTimeoutMs: settingDefault('upstream', 'keepalive_timeout'),
   };
 }
 
