@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -57,6 +57,25 @@ describe('access log', () => {
       assert.equal(entry.remote_addr, '127.0.0.1');
       assert.equal(typeof entry.request_time, 'number');
       assert.ok(!Number.isNaN(Date.parse(String(entry.time))));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('logs the body bytes each response wrote, pipelined ones on one connection included', async () => {
+    // The responses count their own bytes (server/responses.ts); the socket's count would mix
+    // the two responses of this connection, and their heads.
+    const file = join(tmp.dir, 'bytes.log');
+    const www = join(tmp.dir, 'www');
+    await mkdir(www);
+    await writeFile(join(www, 'big.bin'), Buffer.alloc(300_000, 97));
+    const server = await startFromText(`access_log = "${file}"\n[[server]]\nlisten = "127.0.0.1:0"\nroot = "${www}"\nopen_file_cache_memory_file_max = 0\n  [[server.location]]\n  path = "/small"\n  return = "200 four"\n`);
+    try {
+      const raw = await rawRequest(portOf(server), 'GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\nGET /small HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      assert.ok(raw.endsWith('four'), 'both responses arrived');
+      const lines = await waitFor(async () => ((await readLines(file)).length >= 2 ? readLines(file) : undefined), 5000, 'two log lines');
+      assert.match(lines.find((l) => l.includes('/big.bin')) ?? '', /"GET \/big\.bin HTTP\/1\.1" 200 300000 /);
+      assert.match(lines.find((l) => l.includes('/small')) ?? '', /"GET \/small HTTP\/1\.1" 200 4 /);
     } finally {
       await server.close();
     }

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
-import { serverTokenResponse } from './server-token-response.js';
+import { CountingHttp2Response, http1Response } from './responses.js';
 import type { Server as HttpServer, ServerOptions as HttpServerOptions } from 'node:http';
 import { createSecureServer } from 'node:http2';
 import type { Http2SecureServer } from 'node:http2';
@@ -57,8 +57,8 @@ export async function createGroupServer(
   serverToken?: string,
 ): Promise<AnyServer> {
   const http1: HttpServerOptions = {
-    // HTTP/1 responses add `Server` inside writeHead (see server-token-response.ts).
-    ...(serverToken !== undefined ? { ServerResponse: serverTokenResponse(serverToken) } : {}),
+    // The server's own responses: they count their body bytes and add `Server` (responses.ts).
+    ServerResponse: http1Response(serverToken),
     // llhttp counts the request line and every header against one total (nginx: NUMBER*SIZE).
     maxHeaderSize: limits.headerBuffersTotal,
     headersTimeout: limits.headerTimeoutMs,
@@ -86,6 +86,9 @@ export async function createGroupServer(
       server = createSecureServer({
         ...tlsOptions,
         ...http1,
+        // node:http2 names its response classes differently: HTTP/1.1 fallback, then h2 streams.
+        Http1ServerResponse: http1.ServerResponse,
+        Http2ServerResponse: CountingHttp2Response,
         allowHTTP1: true,
         settings: { maxConcurrentStreams: limits.http2MaxConcurrentStreams, maxHeaderListSize: limits.headerBuffersTotal },
         maxSessionMemory: 20,

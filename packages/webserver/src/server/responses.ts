@@ -1,22 +1,71 @@
 /**
- * The `Server` response header without leaving node:http's fast path.
+ * The server's own response classes, handed to node:http, node:https and node:http2 so that every
+ * response is made as one of them (Gunicorn's `Response` idea: the response owns its state):
  *
- * Why: one `res.setHeader('Server', ...)` per request makes node:http merge every later
- * `writeHead(status, array)` into its header object field by field (its "progressive API" slow
- * path); on a 1 KiB static file that cost about a tenth of the request. Adding the field to the
- * array the handler already built keeps the one-pass serialisation.
+ * - each counts the body bytes written through it, in its own write path, for the access log
+ *   (`$body_bytes_sent`). Nothing wraps `res.write` or `res.end` per request. The socket's
+ *   `bytesWritten` cannot serve: with pipelining or HTTP/2 one socket carries several responses
+ *   at once, and it counts heads and chunk framing too.
+ * - the HTTP/1 one adds `Server` inside writeHead when `server_tokens` is on. Why: one
+ *   `res.setHeader('Server', ...)` per request makes node:http merge every later
+ *   `writeHead(status, array)` into its header object field by field (its "progressive API" slow
+ *   path); on a 1 KiB static file that cost about a tenth of the request (commit e5d4a22:
+ *   ~30k -> ~38k req/s). Adding the field to the array the handler already built keeps the
+ *   one-pass serialisation.
+ *
+ * The count costs one method call and one addition per write: nothing is allocated for it.
  * @module
  */
 import { ServerResponse } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders, OutgoingHttpHeader } from 'node:http';
+import { Http2ServerResponse } from 'node:http2';
+import type { Http2ServerRequest } from 'node:http2';
 
 /** The product token sent as `Server` when `server_tokens` is on. */
 export const SERVER_TOKEN = 'tsgi-webserver';
 
 type HeadersArg = OutgoingHttpHeaders | OutgoingHttpHeader[] | undefined;
+type Chunk = string | Uint8Array;
+type WriteCallback = (err: Error | null | undefined) => void;
+
+/** The bytes a chunk puts on the wire (strings in their encoding, utf-8 by default). */
+function chunkBytes(chunk: unknown, encoding: unknown): number {
+  if (typeof chunk === 'string') return Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+  return chunk instanceof Uint8Array ? chunk.byteLength : 0;
+}
+
+/**
+ * An HTTP/1 response that counts its body bytes. Every byte of a body goes through `write` or
+ * `end` (node's `end(chunk)` does not call `write`, so both count; pipes call `write`).
+ */
+export class CountingResponse extends ServerResponse<IncomingMessage> {
+  /** Body bytes written so far (what `$body_bytes_sent` logs; HEAD bodies included, node drops them). */
+  bodyBytes = 0;
+
+  override write(chunk: Chunk, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
+    if (!this.writableEnded) this.bodyBytes += chunkBytes(chunk, encoding);
+    return super.write(chunk, encoding as BufferEncoding, cb);
+  }
+
+  override end(chunk?: Chunk | (() => void), encoding?: BufferEncoding | (() => void), cb?: () => void): this {
+    if (typeof chunk !== 'function' && chunk !== undefined && !this.writableEnded) this.bodyBytes += chunkBytes(chunk, encoding);
+    return super.end(chunk as Chunk, encoding as BufferEncoding, cb);
+  }
+}
+
+/** An HTTP/2 compat response that counts its body bytes (node's `end(chunk)` calls `write`). */
+export class CountingHttp2Response<Request extends Http2ServerRequest = Http2ServerRequest> extends Http2ServerResponse<Request> {
+  /** Body bytes written so far. */
+  bodyBytes = 0;
+
+  override write(chunk: Chunk, encoding?: BufferEncoding | ((err: Error) => void), cb?: (err: Error) => void): boolean {
+    if (!this.writableEnded) this.bodyBytes += chunkBytes(chunk, encoding);
+    return super.write(chunk, encoding as BufferEncoding, cb);
+  }
+}
 
 /** Responses that add `Server` themselves in writeHead (so the request path must not set it). */
-export abstract class ServerTokenResponse extends ServerResponse<IncomingMessage> {}
+export abstract class ServerTokenResponse extends CountingResponse {}
 
 /** True when a flat `[name, value, ...]` header array already names `Server`. */
 function arrayHasServer(headers: readonly OutgoingHttpHeader[]): boolean {
@@ -28,16 +77,35 @@ function arrayHasServer(headers: readonly OutgoingHttpHeader[]): boolean {
 }
 
 /**
- * A ServerResponse class for `http.createServer({ ServerResponse })` whose writeHead adds
- * `Server: token` unless the response already has one.
+ * The HTTP/1 response class for `http.createServer({ ServerResponse })`: a
+ * {@link CountingResponse} whose writeHead adds `Server: token` (when a token is given) unless the
+ * response already has one.
  *
  * @example
  * ```ts
- * const server = http.createServer({ ServerResponse: serverTokenResponse('tsgi-webserver') }, handler);
+ * const server = http.createServer({ ServerResponse: http1Response('tsgi-webserver') }, handler);
  * ```
  */
-export function serverTokenResponse(token: string): typeof ServerResponse {
-  const TokenResponse = class extends ServerTokenResponse {
+export function http1Response(token: string | undefined): typeof ServerResponse {
+  const Class = token === undefined ? CountingResponse : tokenResponse(token);
+  // node:http's option type is generic over the request class; these serve IncomingMessage.
+  return Class as unknown as typeof ServerResponse;
+}
+
+/** One class per token, so that every response of the process has the same shape. */
+const tokenClasses = new Map<string, typeof ServerTokenResponse>();
+
+function tokenResponse(token: string): typeof ServerTokenResponse {
+  let Class = tokenClasses.get(token);
+  if (Class === undefined) {
+    Class = makeTokenResponse(token);
+    tokenClasses.set(token, Class);
+  }
+  return Class;
+}
+
+function makeTokenResponse(token: string): typeof ServerTokenResponse {
+  return class extends ServerTokenResponse {
     override writeHead(statusCode: number, reasonOrHeaders?: string | HeadersArg, maybeHeaders?: HeadersArg): this {
       const withReason = typeof reasonOrHeaders === 'string';
       const headers = withReason ? maybeHeaders : reasonOrHeaders;
@@ -53,6 +121,9 @@ export function serverTokenResponse(token: string): typeof ServerResponse {
       return withReason ? super.writeHead(statusCode, reasonOrHeaders, out) : super.writeHead(statusCode, out);
     }
   };
-  // node:http's option type is generic over the request class; this one serves IncomingMessage.
-  return TokenResponse as unknown as typeof ServerResponse;
+}
+
+/** The body bytes a response of this server wrote (0 for a response made elsewhere, which does not count). */
+export function bodyBytesOf(res: ServerResponse | Http2ServerResponse): number {
+  return res instanceof CountingResponse || res instanceof CountingHttp2Response ? res.bodyBytes : 0;
 }

@@ -25,8 +25,7 @@ import { RequestHandler } from './request-handler.js';
 import type { Req, Res } from './request-handler.js';
 import { buildRuntime } from './sites.js';
 import type { Runtime, SocketGroup } from './sites.js';
-import { ServerResponse as NodeServerResponse } from 'node:http';
-import { SERVER_TOKEN } from './server-token-response.js';
+import { http1Response, SERVER_TOKEN } from './responses.js';
 
 /** Options of {@link WebServer.start}. */
 export interface WebServerOptions {
@@ -126,8 +125,11 @@ export class WebServer {
       draining: () => this.#draining,
     });
     const noKeepAlive = this.config.limits.keepaliveTimeoutMs === 0;
+    const serverToken = this.config.serverTokens ? SERVER_TOKEN : undefined;
+    // The class node:http makes responses with, for the one-shot responses made here too.
+    const Response = http1Response(serverToken);
     for (const group of this.#runtime.groups) {
-      const server = await createGroupServer(group, this.config.limits, contexts, this.config.serverTokens ? SERVER_TOKEN : undefined);
+      const server = await createGroupServer(group, this.config.limits, contexts, serverToken);
       const onRequest = (req: Req, res: Res, expectContinue: boolean): void => {
         const conn = 'stream' in req ? undefined : req.socket;
         if (conn) {
@@ -193,7 +195,7 @@ export class WebServer {
         server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
           handler.upgrade(req, socket, head, group, (r) => {
             // Not a proxied Upgrade: answer it as an ordinary request on a one-shot response.
-            const res = new NodeServerResponse(r);
+            const res = new Response(r);
             res.assignSocket(socket as Socket);
             res.shouldKeepAlive = false;
             res.once('finish', () => socket.end());
