@@ -4,9 +4,13 @@
  * 1. the request id (the server has already passed the head through the request-head gate);
  * 2. request body read fully (memory, then temp file) unless `requestBuffering` is off;
  * 3. a server picked by the balancer; connect (connectTimeoutMs), send (sendTimeoutMs);
- * 4. on failure, the next server when it is safe (see {@link canRetry}), else 502/504;
+ * 4. on failure, the next server when it is safe (see {@link canRetry}), else 502/504 (the
+ *    server's error page, server/error-page.ts);
  * 5. response headers filtered and sent; body pumped (buffered or streamed);
  * 6. whatever happens, temp files closed and the upstream request cancelled if the client left.
+ *
+ * An Upgrade (WebSocket) takes steps 1, 3 and 4 through the same attempt loop ({@link #attempt});
+ * only its one try on a server differs (tunnel.ts instead of {@link #dispatch}).
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -25,7 +29,9 @@ import type { HeaderTemplate } from './headers.js';
 import { BufferedBody } from './request-body.js';
 import { ResponsePump } from './response-pump.js';
 import { ProxyError, ProxyErrorCode, statusFor } from './errors.js';
-import { responseOnSocket, tunnel } from './tunnel.js';
+import { responseOnSocket, tunnelTo } from './tunnel.js';
+import type { TryOutcome, UpgradeExchange } from './tunnel.js';
+import { sendError } from '../server/error-page.js';
 
 /** RFC 9110 section 9.2.2: methods whose repetition has the same effect as one request. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -36,10 +42,9 @@ const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connect
 /** A request id from a trusted peer is kept only if it looks like one. */
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 504: 'Gateway Timeout' };
-
 /** Per-request state across tries. */
 interface Exchange {
+  readonly upgrade: false;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly ctx: ProxyContext;
@@ -92,11 +97,14 @@ class ReverseProxy implements Proxy {
   readonly #hashKey: HeaderTemplate | undefined;
   readonly #log: NonNullable<ProxyDeps['log']>;
   readonly #maxTries: number;
+  /** The class the server makes responses with, for the answers written on an upgrade's socket. */
+  readonly #Response: typeof ServerResponse | undefined;
   /**
    * Requests in flight, as an intrusive doubly linked list (for close() and stats()). Not a Set:
    * measured under load, a long-lived Set that every request is added to and deleted from made
    * V8 promote request objects to the old generation (about six times the mark-compacts and
-   * ~20% fewer requests/s than without it); links on the exchange itself allocate nothing.
+   * ~25% fewer requests/s than without it, commit 9bc1050); links on the exchange itself
+   * allocate nothing.
    */
   #head: Exchange | undefined;
   #active = 0;
@@ -107,6 +115,12 @@ class ReverseProxy implements Proxy {
   #retries = 0;
   #upgrades = 0;
   #closed = false;
+  /** How a tunnel's try answers the client and reports back to {@link #attempt} (one per proxy). */
+  readonly #tunnelOutcome: TryOutcome = {
+    respond: (x) => responseOnSocket(x.req, x.socket, this.#Response),
+    release: (x, server, ok, err) => this.#release(x, server, ok, err),
+    failed: (x, err) => this.#retryOrFail(x, err, false),
+  };
 
   constructor(pass: ProxyPassOptions, deps: ProxyDeps) {
     this.#pass = pass;
@@ -115,6 +129,7 @@ class ReverseProxy implements Proxy {
     this.#group = this.#registry.get(pass.upstream);
     this.#trusted = new TrustedProxies(pass.trustedProxies);
     this.#log = deps.log ?? (() => undefined);
+    this.#Response = deps.ServerResponse;
     this.#set = new Map();
     for (const [name, value] of Object.entries(pass.setHeaders)) {
       const lower = name.toLowerCase();
@@ -132,8 +147,7 @@ class ReverseProxy implements Proxy {
       this.#handle(req, res, ctx);
     } catch (err) {
       this.#log('error', 'proxy: unexpected error', { err, requestId: ctx.requestId });
-      if (!res.headersSent) this.#answer(res, 502, true);
-      else res.destroy();
+      answer(res, req.method ?? 'GET', 502, true);
     }
   }
 
@@ -147,35 +161,34 @@ class ReverseProxy implements Proxy {
         // request goes up as plain HTTP/1.1 (its Upgrade header is hop-by-hop, hence stripped).
         this.#requests--;
         this.#upgrades--;
-        if (requestHasBody(req)) {
-          socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-          return;
-        }
-        this.handle(req, responseOnSocket(req, socket), ctx);
+        const res = responseOnSocket(req, socket, this.#Response);
+        if (requestHasBody(req)) answer(res, req.method ?? 'GET', 400, true);
+        else this.handle(req, res, ctx);
         return;
       }
       const trusted = this.#trusted.has(ctx.remoteAddress);
       this.#assignRequestId(req, ctx, trusted);
-      this.#tunnels.add(socket);
-      socket.once('close', () => this.#tunnels.delete(socket));
-      tunnel({
+      const x: UpgradeExchange = {
+        upgrade: true,
         req,
         socket,
         head,
         ctx,
-        trusted,
-        pass: this.#pass,
-        group: this.#group,
+        method: req.method ?? 'GET',
         path: this.#path(req, ctx),
-        maxTries: this.#maxTries,
-        set: this.#set,
-        hashKey: this.#hashKey,
-        log: this.#log,
-        onStatus: (status) => {
-          if (status === 502) this.#badGateway++;
-          else if (status === 504) this.#gatewayTimeout++;
-        },
+        trusted,
+        tried: new Set(),
+        addrs: [],
+        body: undefined,
+        clientGone: false,
+      };
+      this.#tunnels.add(socket);
+      socket.once('close', () => {
+        x.clientGone = true;
+        this.#tunnels.delete(socket);
       });
+      socket.on('error', () => socket.destroy());
+      this.#attempt(x);
     } catch (err) {
       this.#log('error', 'proxy: unexpected error in upgrade', { err, requestId: ctx.requestId });
       socket.destroy();
@@ -189,8 +202,7 @@ class ReverseProxy implements Proxy {
     for (let x = this.#head; x !== undefined; x = x.next) all.push(x);
     for (const x of all) {
       x.abort?.(new Error('proxy closing'));
-      if (!x.res.headersSent) this.#answer(x.res, 502, true);
-      else x.res.destroy();
+      answer(x.res, x.method, 502, true);
     }
     for (const s of this.#tunnels) s.destroy();
     if (this.#ownRegistry) this.#registry.close();
@@ -240,6 +252,7 @@ class ReverseProxy implements Proxy {
     const trusted = this.#trusted.has(ctx.remoteAddress);
     this.#assignRequestId(req, ctx, trusted);
     const x: Exchange = {
+      upgrade: false,
       req,
       res,
       ctx,
@@ -269,7 +282,7 @@ class ReverseProxy implements Proxy {
       if (x.body instanceof BufferedBody) void x.body.dispose();
     });
     if (this.#closed) {
-      this.#answer(res, 502, true);
+      answer(res, x.method, 502, true);
       return;
     }
     if (!requestHasBody(req)) {
@@ -288,12 +301,12 @@ class ReverseProxy implements Proxy {
           if ((err as { code?: string }).code === ProxyErrorCode.TEMP_FILE) {
             // Our disk, not the client: nginx answers 500 when it cannot write a temp file.
             this.#log('error', `proxy: ${err.message}`, { requestId: ctx.requestId });
-            this.#answer(res, 500, true);
+            answer(res, x.method, 500, true);
             return;
           }
           // The client went away or broke the body framing while uploading: nothing was forwarded.
           this.#log('debug', 'proxy: client request body failed', { err, requestId: ctx.requestId });
-          if (!res.headersSent && !res.destroyed) this.#answer(res, 400, true);
+          answer(res, x.method, 400, true);
         },
       );
     } else {
@@ -318,13 +331,15 @@ class ReverseProxy implements Proxy {
     this.#active--;
   }
 
-  /** One try on the next server (UpstreamPool.dispatch; see the module comment for the order). */
-  #attempt(x: Exchange, lastError?: Error): void {
+  /**
+   * The one attempt loop, for requests and upgrades alike: the next server (at most `maxTries`,
+   * each once), then one try on it; a failed try comes back through {@link #retryOrFail}.
+   */
+  #attempt(x: Exchange | UpgradeExchange, lastError?: Error): void {
     if (x.clientGone) return;
     const server = x.tried.size < this.#maxTries ? this.#pick(x) : undefined;
     if (!server) {
-      const err = lastError ?? new ProxyError(ProxyErrorCode.NO_LIVE_UPSTREAMS, `no live upstreams in "${this.#pass.upstream.name}"`);
-      this.#fail(x, err);
+      this.#fail(x, lastError ?? new ProxyError(ProxyErrorCode.NO_LIVE_UPSTREAMS, `no live upstreams in "${this.#pass.upstream.name}"`));
       return;
     }
     if (x.tried.size > 0) this.#retries++;
@@ -332,8 +347,34 @@ class ReverseProxy implements Proxy {
     x.addrs.push(server.options.name);
     server.active++;
     server.requests++;
+    if (x.upgrade) tunnelTo(x, server, this.#pass, this.#set, this.#tunnelOutcome);
+    else this.#dispatch(x, server);
+  }
+
+  /** A try that got no answer: the next server when {@link #canRetry} allows, else 502/504. */
+  #retryOrFail(x: Exchange | UpgradeExchange, err: Error, bodyStarted: boolean): void {
+    if (x.clientGone) return;
+    if (this.#canRetry(x, err, bodyStarted)) this.#attempt(x, err);
+    else this.#fail(x, err);
+  }
+
+  /** The end of one try on `server` (called once per try): its health and in-flight count. */
+  #release(x: Exchange | UpgradeExchange, server: UpstreamServer, ok: boolean, err: Error | undefined): void {
+    server.active--;
+    if (ok) server.recordSuccess();
+    else if (!x.clientGone) {
+      server.recordFailure(Date.now());
+      this.#log('warn', `proxy: upstream ${server.options.name} failed: ${err?.message ?? 'error'}`, { code: (err as { code?: string } | undefined)?.code, requestId: x.ctx.requestId });
+    }
+  }
+
+  /** One try of a request on `server` (UpstreamPool.dispatch; see the module comment for the order). */
+  #dispatch(x: Exchange, server: UpstreamServer): void {
     const pass = this.#pass;
     const body = x.body;
+    let settled = false;
+    let bodyStarted = false;
+    let abortRef: ((err: Error) => void) | undefined;
     let payload: Buffer | Readable | null = null;
     let len: number | undefined;
     if (body instanceof BufferedBody) {
@@ -345,8 +386,6 @@ class ReverseProxy implements Proxy {
       if (cl !== undefined && x.req.httpVersionMajor < 2) len = Number(cl);
     }
     const headers = buildRequestHeaders(x.req.rawHeaders, { ctx: x.ctx, trusted: x.trusted, body: len, set: this.#set, defaultHost: server.hostName });
-    let settled = false;
-    let bodyStarted = false;
     let pump: ResponsePump | undefined;
     /** Set once the head went out: makes the pump (undefined before onHeaders). */
     let startPump: (() => ResponsePump) | undefined;
@@ -358,12 +397,7 @@ class ReverseProxy implements Proxy {
       if (settled) return;
       settled = true;
       clearTimeout(sendTimer);
-      server.active--;
-      if (ok) server.recordSuccess();
-      else if (!x.clientGone) {
-        server.recordFailure(Date.now());
-        this.#log('warn', `proxy: upstream ${server.options.name} failed: ${err?.message ?? 'error'}`, { code: (err as { code?: string } | undefined)?.code, requestId: x.ctx.requestId });
-      }
+      this.#release(x, server, ok, err);
     };
     if (payload && !Buffer.isBuffer(payload)) {
       // Send timeout: the longest the upstream may leave the body unread (undici has none of its
@@ -385,7 +419,6 @@ class ReverseProxy implements Proxy {
       stream.once('end', () => clearTimeout(sendTimer));
       stream.once('close', () => clearTimeout(sendTimer));
     }
-    let abortRef: ((err: Error) => void) | undefined;
     const handler: Dispatcher.DispatchHandler = {
       onConnect: (abort) => {
         abortRef = abort as (err: Error) => void;
@@ -400,7 +433,8 @@ class ReverseProxy implements Proxy {
         x.responded = true;
         x.ctx.upstreamStatus = status;
         x.ctx.upstreamAddr = x.addrs.join(', ');
-        // undici's Buffers are decoded in the filtering pass itself (no intermediate string array).
+        // undici's Buffers are decoded in the filtering pass itself (no intermediate string array;
+        // commit 9ab4a90, whose effect was not measured apart from the held body below).
         const { headers: out, noBuffering, contentLength } = filterResponseHeaders(rawHeaders as unknown as Buffer[]);
         try {
           // HTTP/2 has no reason phrase (RFC 9113 8.3.2): node warns if given one.
@@ -425,7 +459,8 @@ class ReverseProxy implements Proxy {
         // read) skip the pump: the chunk is held until onComplete, which follows it in the same
         // parse, and goes out with the head in one res.end. Only a chunk that is the whole
         // announced body is held, so nothing ever waits for more upstream bytes; anything else
-        // (streams, several chunks, no length) goes through the pump as before.
+        // (streams, several chunks, no length) goes through the pump as before. Its effect was
+        // not recorded when it landed (commit 9ab4a90): to be measured, with the bench's proxy row.
         wholeBody = buffering && contentLength > 0 && contentLength <= pass.bufferSize ? contentLength : -1;
         if (wholeBody === -1) startPump();
         return true;
@@ -472,9 +507,7 @@ class ReverseProxy implements Proxy {
           return;
         }
         release(false, err);
-        if (x.clientGone) return;
-        if (this.#canRetry(x, err, body, bodyStarted)) this.#attempt(x, err);
-        else this.#fail(x, err);
+        this.#retryOrFail(x, err, bodyStarted);
       },
     };
     server.pool(pass.connectTimeoutMs).dispatch(
@@ -499,7 +532,8 @@ class ReverseProxy implements Proxy {
    * too; once the request may have reached the app, only an idempotent one is repeated, and an
    * unbuffered body that started flowing never is.
    */
-  #canRetry(x: Exchange, err: Error, body: Exchange['body'], bodyStarted: boolean): boolean {
+  #canRetry(x: Exchange | UpgradeExchange, err: Error, bodyStarted: boolean): boolean {
+    const body = x.body;
     const e = err as { code?: string; syscall?: string; socket?: { bytesRead?: number } };
     // An answer that could not be parsed or passed on came from an app that got the request:
     // nginx's `invalid_header` is not in the default proxy_next_upstream either.
@@ -513,7 +547,7 @@ class ReverseProxy implements Proxy {
     return body === undefined && e.code === 'UND_ERR_SOCKET' && (e.socket?.bytesRead ?? 0) > 0;
   }
 
-  #pick(x: Exchange): UpstreamServer | undefined {
+  #pick(x: Exchange | UpgradeExchange): UpstreamServer | undefined {
     return this.#group.balancer.pick({
       clientAddress: x.ctx.remoteAddress,
       hashKey: this.#hashKey ? this.#hashKey(x.ctx, x.req.url ?? '/') : '',
@@ -523,25 +557,27 @@ class ReverseProxy implements Proxy {
   }
 
   /** Final failure before any response byte: 502 or 504. */
-  #fail(x: Exchange, err: Error): void {
+  #fail(x: Exchange | UpgradeExchange, err: Error): void {
     const status = statusFor(err);
     if (status === 504) this.#gatewayTimeout++;
     else this.#badGateway++;
     x.ctx.upstreamAddr = x.addrs.join(', ');
     x.ctx.upstreamStatus = 0;
     this.#log('warn', `proxy: ${status} for ${x.method} ${x.path}: ${err.message}`, { code: (err as { code?: string }).code, requestId: x.ctx.requestId, upstream: x.ctx.upstreamAddr });
-    // An unbuffered body may be half read: the connection cannot be reused.
-    this.#answer(x.res, status, x.body === 'stream' && !x.req.readableEnded);
+    // An upgrade's socket has no parser left to read another request; an unbuffered body may be
+    // half read: neither connection can be reused.
+    if (x.upgrade) answer(this.#tunnelOutcome.respond(x), x.method, status, true);
+    else answer(x.res, x.method, status, x.body === 'stream' && !x.req.readableEnded);
   }
+}
 
-  #answer(res: ServerResponse, status: number, close: boolean): void {
-    if (res.headersSent || res.destroyed) return;
-    const body = `${status} ${STATUS_TEXT[status] ?? ''}\n`;
-    const headers: Record<string, string | number> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) };
-    if (close) headers.connection = 'close';
-    res.writeHead(status, headers);
-    res.end(body);
-  }
+/**
+ * The proxy's own answers (400, 500, 502, 504) are the server's error pages, on a request's
+ * response or on an upgrade's socket alike; a response already started is cut instead (see
+ * sendError), and one whose client has gone is left alone.
+ */
+function answer(res: ServerResponse, method: string, status: number, close: boolean): void {
+  if (!res.destroyed) sendError(res, method, status, undefined, close);
 }
 
 /** True when the request has a body to forward. */

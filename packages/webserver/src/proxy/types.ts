@@ -45,6 +45,12 @@ export interface ProxyDeps {
   readonly registry?: UpstreamRegistry;
   /** Error-log sink. Default: silent. */
   readonly log?: (level: ProxyLogLevel, message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * The class the server makes its HTTP/1 responses with (`http.createServer({ ServerResponse })`),
+   * used for the answers the proxy writes on an upgrade's socket, so that they look like every
+   * other response of the server. Default: node's ServerResponse.
+   */
+  readonly ServerResponse?: typeof ServerResponse;
 }
 
 /** Counters of one upstream server, for status pages and metrics. */

@@ -136,6 +136,15 @@ test('an idle tunnel is closed after readTimeoutMs; no upstream gives 502', asyn
   try {
     const answer = await rawExchange(f2.port, 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n', 3_000);
     assert.match(answer, /^HTTP\/1\.1 502 /);
+    // One format for the proxy's own answers: the server's error page, on an upgrade's socket as
+    // on an ordinary response, counted alike.
+    const plain = await rawExchange(f2.port, 'GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3_000);
+    assert.match(plain, /^HTTP\/1\.1 502 /);
+    const body = (raw: string): string => raw.slice(raw.indexOf('\r\n\r\n') + 4);
+    assert.equal(body(answer), body(plain));
+    assert.match(body(answer), /<h1>502 Bad Gateway<\/h1>/);
+    for (const raw of [answer, plain]) assert.match(raw, /\r\ncontent-type: text\/html\r\n/i);
+    assert.equal(p2.stats().badGateway, 2);
   } finally {
     await f2.close();
     await p2.close();

@@ -1,11 +1,14 @@
 /**
  * The server's own answers (404, 413, 502 ...): a short HTML page as nginx sends, so browsers
  * show something readable, and a raw form for errors written before node:http has a response.
+ * The one format for them all: the proxy's 502/504 (on a response or an upgrade's socket) and
+ * the request-head gate's refusals use it too.
  * @module
  */
 import { STATUS_CODES } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
+import { SERVER_TOKEN } from './responses.js';
 
 /** A node:http or node:http2 compat response. */
 export type AnyResponse = ServerResponse | Http2ServerResponse;
@@ -54,8 +57,13 @@ export function destroyResponse(res: AnyResponse): void {
   else res.destroy();
 }
 
-/** A complete HTTP/1.1 error response as bytes, for clientError handlers that own only the socket. */
-export function rawErrorResponse(status: number): Buffer {
+/**
+ * A complete HTTP/1.1 error response as bytes, for clientError handlers that own only the socket:
+ * the same page and fields {@link sendError} gives with `close` (`Server` unless `serverToken` is
+ * undefined, as `server_tokens = false` leaves it out of every other response).
+ */
+export function rawErrorResponse(status: number, serverToken: string | undefined = SERVER_TOKEN): Buffer {
   const body = errorBody(status);
-  return Buffer.concat([Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nServer: tsgi-webserver\r\nDate: ${new Date().toUTCString()}\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`), body]);
+  const server = serverToken === undefined ? '' : `Server: ${serverToken}\r\n`;
+  return Buffer.concat([Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${server}Date: ${new Date().toUTCString()}\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`), body]);
 }

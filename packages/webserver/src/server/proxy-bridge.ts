@@ -7,6 +7,7 @@
 import { createProxy, UpstreamRegistry } from '../proxy/index.js';
 import type { Proxy, ProxyContext, ProxyLogLevel } from '../proxy/index.js';
 import type { ProxyPassOptions } from '../proxy/options.js';
+import type { ServerResponse } from 'node:http';
 
 export type LocationProxy = Proxy;
 export type ProxyCallContext = ProxyContext;
@@ -25,10 +26,10 @@ export interface ProxyFactory {
  * const proxy = factory.create(location.proxy);
  * ```
  */
-export function createProxyFactory(log: (level: ProxyLogLevel, message: string, fields?: Record<string, unknown>) => void): ProxyFactory {
+export function createProxyFactory(log: (level: ProxyLogLevel, message: string, fields?: Record<string, unknown>) => void, Response?: typeof ServerResponse): ProxyFactory {
   const registry = new UpstreamRegistry();
   return {
-    create: (pass) => createProxy(pass, { registry, log }),
+    create: (pass) => createProxy(pass, { registry, log, ...(Response ? { ServerResponse: Response } : {}) }),
     close: () => registry.close(),
   };
 }

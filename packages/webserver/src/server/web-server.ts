@@ -100,7 +100,7 @@ export class WebServer {
     const errorLog = options.errorLog ?? new ErrorLog(config.errorLog, config.errorLogLevel, options.worker ?? 0);
     const accessLog = options.accessLog ?? new AccessLog(config.accessLog, config.accessLogFormat);
     const needsProxy = config.servers.some((s) => s.locations.some((l) => l.proxy) || s.fallback.proxy);
-    const proxies = needsProxy ? createProxyFactory((level, message, fields) => errorLog.log(level, message, fields)) : undefined;
+    const proxies = needsProxy ? createProxyFactory((level, message, fields) => errorLog.log(level, message, fields), http1Response(config.serverTokens ? SERVER_TOKEN : undefined)) : undefined;
     const runtime = buildRuntime(config, proxies);
     const ws = new WebServer(config, runtime, errorLog, accessLog);
     try {
@@ -128,6 +128,7 @@ export class WebServer {
     const serverToken = this.config.serverTokens ? SERVER_TOKEN : undefined;
     // The class node:http makes responses with, for the one-shot responses made here too.
     const Response = http1Response(serverToken);
+    const rawError = (status: number): Buffer => rawErrorResponse(status, serverToken);
     for (const group of this.#runtime.groups) {
       const server = await createGroupServer(group, this.config.limits, contexts, serverToken);
       const onRequest = (req: Req, res: Res, expectContinue: boolean): void => {
@@ -185,11 +186,11 @@ export class WebServer {
         }
       };
       server.on('clientError', createClientErrorHandler({
-        rawResponse: rawErrorResponse,
+        rawResponse: rawError,
         onRefuse: (rule, _err, socket) => refused(rule, (socket as Socket).remoteAddress),
         onIgnore: (err) => this.errorLog.log('debug', `client went away: ${err.message}`),
       }));
-      server.on('connect', refuseConnect((rule, req) => refused(rule, req.socket.remoteAddress), rawErrorResponse));
+      server.on('connect', refuseConnect((rule, req) => refused(rule, req.socket.remoteAddress), rawError));
       server.on('tlsClientError', (err: Error) => this.errorLog.log('debug', `TLS handshake failed: ${err.message}`));
       if (group.upgrades) {
         server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -313,7 +314,7 @@ export class WebServer {
       timer = setTimeout(() => {
         if (socket.destroyed) return;
         this.errorLog.log('info', 'client timed out sending the request head', { client: socket.remoteAddress });
-        socket.end(rawErrorResponse(408));
+        socket.end(rawErrorResponse(408, this.config.serverTokens ? SERVER_TOKEN : undefined));
         setTimeout(() => socket.destroy(), 1000).unref();
       }, ms);
       timer.unref();
