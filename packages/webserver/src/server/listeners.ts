@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
-import { CountingHttp2Response, http1Response } from './responses.js';
+import { http1Response, http2Response } from './responses.js';
 import type { Server as HttpServer, ServerOptions as HttpServerOptions } from 'node:http';
 import { createSecureServer } from 'node:http2';
 import type { Http2SecureServer } from 'node:http2';
@@ -55,10 +55,11 @@ export async function createGroupServer(
   limits: Limits,
   contexts: ReadonlyMap<SiteRuntime, SecureContext>,
   serverToken?: string,
+  countBytes = false,
 ): Promise<AnyServer> {
   const http1: HttpServerOptions = {
-    // The server's own responses: they count their body bytes and add `Server` (responses.ts).
-    ServerResponse: http1Response(serverToken),
+    // The server's own responses: they add `Server` and count their body bytes (responses.ts).
+    ServerResponse: http1Response(serverToken, countBytes),
     // llhttp counts the request line and every header against one total (nginx: NUMBER*SIZE).
     maxHeaderSize: limits.headerBuffersTotal,
     headersTimeout: limits.headerTimeoutMs,
@@ -88,7 +89,7 @@ export async function createGroupServer(
         ...http1,
         // node:http2 names its response classes differently: HTTP/1.1 fallback, then h2 streams.
         Http1ServerResponse: http1.ServerResponse,
-        Http2ServerResponse: CountingHttp2Response,
+        Http2ServerResponse: http2Response(countBytes),
         allowHTTP1: true,
         settings: { maxConcurrentStreams: limits.http2MaxConcurrentStreams, maxHeaderListSize: limits.headerBuffersTotal },
         maxSessionMemory: 20,

@@ -25,7 +25,7 @@ import type { ProxyCallContext } from './proxy-bridge.js';
 import type { LocationRuntime, SiteRuntime, SocketGroup } from './sites.js';
 import { expand } from './variables.js';
 import type { VariableSource } from './variables.js';
-import { bodyBytesOf, SERVER_TOKEN, ServerTokenResponse } from './responses.js';
+import { bodyBytesOf, SERVER_TOKEN } from './responses.js';
 
 export type Req = IncomingMessage | Http2ServerRequest;
 export type Res = ServerResponse | Http2ServerResponse;
@@ -90,8 +90,9 @@ export class RequestHandler {
     const env = this.#env;
     const conn: object = 'stream' in req ? req.stream.session ?? req.stream : req.socket;
     const done = env.counters.requestStarted(conn, (cb) => (conn as NodeJS.EventEmitter).once('close', cb));
-    // HTTP/1 responses made by http1Response(token) add it in writeHead, off node's slow path.
-    if (this.#serverHeader && !(res instanceof ServerTokenResponse)) res.setHeader('Server', this.#serverHeader);
+    // Every HTTP/1 response is made by http1Response(token), which adds it in writeHead, off
+    // node's slow path (responses.ts); HTTP/2 streams get it here.
+    if (this.#serverHeader && 'stream' in res) res.setHeader('Server', this.#serverHeader);
     let watch: SendWatch | undefined;
     if (!('stream' in res)) {
       watch = env.bodyWatch.watchSend(res, started);

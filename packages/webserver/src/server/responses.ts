@@ -2,10 +2,11 @@
  * The server's own response classes, handed to node:http, node:https and node:http2 so that every
  * response is made as one of them (Gunicorn's `Response` idea: the response owns its state):
  *
- * - each counts the body bytes written through it, in its own write path, for the access log
- *   (`$body_bytes_sent`). Nothing wraps `res.write` or `res.end` per request. The socket's
- *   `bytesWritten` cannot serve: with pipelining or HTTP/2 one socket carries several responses
- *   at once, and it counts heads and chunk framing too.
+ * - with the access log on, each counts the body bytes written through it, in its own write
+ *   path, for `$body_bytes_sent`. Nothing wraps `res.write` or `res.end` per request. The
+ *   socket's `bytesWritten` cannot serve: with pipelining or HTTP/2 one socket carries several
+ *   responses at once, and it counts heads and chunk framing too. With the access log off the
+ *   classes do not count, and write/end are node's own (as tsgi-appserver does).
  * - the HTTP/1 one adds `Server` inside writeHead when `server_tokens` is on. Why: one
  *   `res.setHeader('Server', ...)` per request makes node:http merge every later
  *   `writeHead(status, array)` into its header object field by field (its "progressive API" slow
@@ -14,6 +15,8 @@
  *   one-pass serialisation.
  *
  * The count costs one method call and one addition per write: nothing is allocated for it.
+ * Every HTTP/1 response of the server is made by {@link http1Response}'s class (node:http and
+ * node:https servers, node:http2's HTTP/1.1 fallback, the one-shot responses on upgrade sockets).
  * @module
  */
 import { ServerResponse } from 'node:http';
@@ -38,7 +41,7 @@ function chunkBytes(chunk: unknown, encoding: unknown): number {
  * An HTTP/1 response that counts its body bytes. Every byte of a body goes through `write` or
  * `end` (node's `end(chunk)` does not call `write`, so both count; pipes call `write`).
  */
-export class CountingResponse extends ServerResponse<IncomingMessage> {
+export class CountingResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
   /** Body bytes written so far (what `$body_bytes_sent` logs; HEAD bodies included, node drops them). */
   bodyBytes = 0;
 
@@ -64,9 +67,6 @@ export class CountingHttp2Response<Request extends Http2ServerRequest = Http2Ser
   }
 }
 
-/** Responses that add `Server` themselves in writeHead (so the request path must not set it). */
-export abstract class ServerTokenResponse extends CountingResponse {}
-
 /** True when a flat `[name, value, ...]` header array already names `Server`. */
 function arrayHasServer(headers: readonly OutgoingHttpHeader[]): boolean {
   for (let i = 0; i < headers.length; i += 2) {
@@ -76,51 +76,51 @@ function arrayHasServer(headers: readonly OutgoingHttpHeader[]): boolean {
   return false;
 }
 
+/** One class per choice, so that every response of the process has the same shape. */
+const http1Classes = new Map<string, typeof ServerResponse>();
+
 /**
  * The HTTP/1 response class for `http.createServer({ ServerResponse })`: a
- * {@link CountingResponse} whose writeHead adds `Server: token` (when a token is given) unless the
- * response already has one.
+ * {@link CountingResponse} when `countBytes`, else node's own, whose writeHead adds
+ * `Server: token` (when a token is given) unless the response already has one.
  *
  * @example
  * ```ts
- * const server = http.createServer({ ServerResponse: http1Response('tsgi-webserver') }, handler);
+ * const server = http.createServer({ ServerResponse: http1Response('tsgi-webserver', true) }, handler);
  * ```
  */
-export function http1Response(token: string | undefined): typeof ServerResponse {
-  const Class = token === undefined ? CountingResponse : tokenResponse(token);
-  // node:http's option type is generic over the request class; these serve IncomingMessage.
-  return Class as unknown as typeof ServerResponse;
-}
-
-/** One class per token, so that every response of the process has the same shape. */
-const tokenClasses = new Map<string, typeof ServerTokenResponse>();
-
-function tokenResponse(token: string): typeof ServerTokenResponse {
-  let Class = tokenClasses.get(token);
+export function http1Response(token: string | undefined, countBytes: boolean): typeof ServerResponse {
+  const Base: typeof ServerResponse = countBytes ? CountingResponse : ServerResponse;
+  if (token === undefined) return Base;
+  const id = `${countBytes}:${token}`;
+  let Class = http1Classes.get(id);
   if (Class === undefined) {
-    Class = makeTokenResponse(token);
-    tokenClasses.set(token, Class);
+    const TokenResponse = class extends Base {
+      override writeHead(statusCode: number, reasonOrHeaders?: string | HeadersArg, maybeHeaders?: HeadersArg): this {
+        const withReason = typeof reasonOrHeaders === 'string';
+        const headers = withReason ? maybeHeaders : reasonOrHeaders;
+        let out: HeadersArg = headers;
+        if (Array.isArray(headers)) {
+          // A copy: handlers may pass arrays they cache and reuse.
+          if (!arrayHasServer(headers)) out = [...headers, 'Server', token];
+        } else if (headers !== undefined && typeof headers === 'object') {
+          if (!Object.keys(headers).some((k) => k.toLowerCase() === 'server') && !this.hasHeader('server')) out = { ...headers, Server: token };
+        } else if (!this.hasHeader('server')) {
+          this.setHeader('Server', token);
+        }
+        return withReason ? super.writeHead(statusCode, reasonOrHeaders, out) : super.writeHead(statusCode, out);
+      }
+    };
+    // node:http's class type is generic over the request class; this one serves IncomingMessage.
+    Class = TokenResponse as unknown as typeof ServerResponse;
+    http1Classes.set(id, Class);
   }
   return Class;
 }
 
-function makeTokenResponse(token: string): typeof ServerTokenResponse {
-  return class extends ServerTokenResponse {
-    override writeHead(statusCode: number, reasonOrHeaders?: string | HeadersArg, maybeHeaders?: HeadersArg): this {
-      const withReason = typeof reasonOrHeaders === 'string';
-      const headers = withReason ? maybeHeaders : reasonOrHeaders;
-      let out: HeadersArg = headers;
-      if (Array.isArray(headers)) {
-        // A copy: handlers may pass arrays they cache and reuse.
-        if (!arrayHasServer(headers)) out = [...headers, 'Server', token];
-      } else if (headers !== undefined && typeof headers === 'object') {
-        if (!Object.keys(headers).some((k) => k.toLowerCase() === 'server') && !this.hasHeader('server')) out = { ...headers, Server: token };
-      } else if (!this.hasHeader('server')) {
-        this.setHeader('Server', token);
-      }
-      return withReason ? super.writeHead(statusCode, reasonOrHeaders, out) : super.writeHead(statusCode, out);
-    }
-  };
+/** The HTTP/2 compat response class for `http2.createSecureServer({ Http2ServerResponse })`. */
+export function http2Response(countBytes: boolean): typeof Http2ServerResponse {
+  return countBytes ? CountingHttp2Response : Http2ServerResponse;
 }
 
 /** The body bytes a response of this server wrote (0 for a response made elsewhere, which does not count). */

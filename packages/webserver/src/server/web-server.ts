@@ -100,7 +100,8 @@ export class WebServer {
     const errorLog = options.errorLog ?? new ErrorLog(config.errorLog, config.errorLogLevel, options.worker ?? 0);
     const accessLog = options.accessLog ?? new AccessLog(config.accessLog, config.accessLogFormat);
     const needsProxy = config.servers.some((s) => s.locations.some((l) => l.proxy) || s.fallback.proxy);
-    const proxies = needsProxy ? createProxyFactory((level, message, fields) => errorLog.log(level, message, fields), http1Response(config.serverTokens ? SERVER_TOKEN : undefined)) : undefined;
+    const Response = http1Response(config.serverTokens ? SERVER_TOKEN : undefined, accessLog.enabled);
+    const proxies = needsProxy ? createProxyFactory((level, message, fields) => errorLog.log(level, message, fields), Response) : undefined;
     const runtime = buildRuntime(config, proxies);
     const ws = new WebServer(config, runtime, errorLog, accessLog);
     try {
@@ -126,11 +127,12 @@ export class WebServer {
     });
     const noKeepAlive = this.config.limits.keepaliveTimeoutMs === 0;
     const serverToken = this.config.serverTokens ? SERVER_TOKEN : undefined;
+    const countBytes = this.accessLog.enabled;
     // The class node:http makes responses with, for the one-shot responses made here too.
-    const Response = http1Response(serverToken);
+    const Response = http1Response(serverToken, countBytes);
     const rawError = (status: number): Buffer => rawErrorResponse(status, serverToken);
     for (const group of this.#runtime.groups) {
-      const server = await createGroupServer(group, this.config.limits, contexts, serverToken);
+      const server = await createGroupServer(group, this.config.limits, contexts, serverToken, countBytes);
       const onRequest = (req: Req, res: Res, expectContinue: boolean): void => {
         const conn = 'stream' in req ? undefined : req.socket;
         if (conn) {
