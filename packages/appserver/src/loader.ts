@@ -84,10 +84,7 @@ function describe(value: unknown): string {
 }
 
 /** How `--interface auto` tells the interfaces apart, in this order. */
-const AUTO_RULES = 'an object with fetch() is TSGI; an object with callback() and use() is a Koa app; a function with handle() and use() (Express, connect) or of 3+ parameters is a Node listener; a function of 0 or 1 parameters is a TSGI fetch(request)';
-
-/** What `--interface` to pass when the shape does not tell. */
-const AMBIGUOUS_FIX = 'pass --interface tsgi for a fetch(request, context) function or --interface node for a (req, res) listener (or set interface in tsgi.config.ts); an object with a fetch method is TSGI without the option';
+const AUTO_RULES = 'an object with fetch() is TSGI; an object with callback() and use() is a Koa app; a function with handle() and use() (Express, connect) or of 3+ parameters is a Node listener; a function of 0-2 parameters is a TSGI fetch(request, context) (--interface node for a bare (req, res) listener)';
 
 /**
  * How a value is served, decided by its shape alone: the interface, whether it is a Koa app
@@ -108,8 +105,9 @@ function hasMethod(value: object, name: string): boolean {
 /**
  * Decides how to call `value`, from its shape only (its methods, own or inherited, and a
  * function's declared parameter count): never from its source text, and without calling it.
- * A function of 2 parameters is ambiguous (`fetch(request, context)` and `(req, res)` look the
- * same): that, like anything else it cannot place, is an error that says which option to pass.
+ * A function of 2 or fewer parameters is TSGI's bare `fetch(request, context)`: a bare `(req, res)`
+ * listener looks the same and needs `--interface node`, as the start-up reason says. Anything it
+ * cannot place is an error that says which option to pass.
  *
  * @example
  * ```ts
@@ -142,8 +140,10 @@ export function detectInterface(value: unknown, choice: InterfaceChoice): Detect
     }
     if (hasMethod(fn, 'handle') && hasMethod(fn, 'use')) return node('it is a function with handle() and use() (an Express or connect app)');
     if (fn.length >= 3) return node(`it is a function of ${fn.length} parameters (req, res, next)`);
-    if (fn.length <= 1) return tsgi(`it is a function of ${fn.length} parameter(s), taken as a TSGI fetch(request); pass --interface node for a (req, res) listener`);
-    throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `it is a function of 2 parameters, which may be a TSGI fetch(request, context) or a Node (req, res) listener: ${AMBIGUOUS_FIX}`);
+    // TSGI's own shape (SPEC: a bare fetch(request, context) function) wins the tie with a bare
+    // (req, res) listener, which Express, connect and Koa apps are not (they are told by their
+    // methods); the reason, printed at start, names the option that says otherwise.
+    return tsgi(`it is a function of ${fn.length} parameter(s), taken as a TSGI fetch(request, context); pass --interface node for a (req, res) listener`);
   }
   throw new AppserverError(
     'TSGI_APPSERVER_E_APP_LOAD',
