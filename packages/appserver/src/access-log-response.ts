@@ -5,14 +5,13 @@
  * closes, it writes the access log line from what it counted. The same class serves TSGI apps
  * (the adapter writes through it) and Node apps such as Express (the app does): one mechanism,
  * and nothing is wrapped per request. Servers get it through
- * `http.createServer({ ServerResponse })`; with the access log off they get the plain
- * {@link TrackedResponse} and none of this runs.
+ * `http.createServer({ ServerResponse })`; with the access log off they get node's own
+ * ServerResponse and none of this runs.
  * @module
  */
 import type { WriteStream } from 'node:fs';
-import type { IncomingMessage, OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
 import { compileAccessFormat, jsonAccessLine, type AccessRecord } from './access-log.js';
-import { TrackedResponse } from './drain.js';
 import { openLogStream, type ServerLogger } from './logger.js';
 
 /** Where and how one worker writes its access log. */
@@ -66,7 +65,7 @@ export function accessLogResponse(options: AccessLogOptions): typeof ServerRespo
     stream.write(`${line(record)}\n`);
   }
 
-  class CountingResponse extends TrackedResponse {
+  class CountingResponse extends ServerResponse<IncomingMessage> {
     /** Body bytes handed to write() and end() (what the app or the adapter sent, HEAD included). */
     bodyBytes = 0;
     /** Headers given to writeHead() directly, which `getHeader` does not see. */

@@ -7,13 +7,13 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { CidrSet, type TsgiLimits } from 'tsgi';
 import { createClientErrorHandler, refuseConnect, refusalMessage } from 'tsgi-head-gate';
 import { accessLogResponse } from './access-log-response.js';
-import { ConnectionTracker, TrackedResponse } from './drain.js';
+import { ConnectionTracker } from './drain.js';
 import { AppserverError } from './errors.js';
 import type { ServerLogger } from './logger.js';
 import { readProxyHeader } from './proxy-protocol.js';
@@ -79,7 +79,7 @@ function armBodyTimeout(req: IncomingMessage, res: ServerResponse, ms: number, l
 export interface Instrumented {
   /** The request listener: the one given, untouched, when nothing is added per call (hot path). */
   readonly handler: RequestHandler;
-  /** The ServerResponse class of every server: TrackedResponse, or with the access log on its counting subclass. */
+  /** The ServerResponse class of every server: node's own, or with the access log on its counting subclass. */
   readonly Response: typeof ServerResponse;
 }
 
@@ -96,7 +96,7 @@ export function instrument(handler: RequestHandler, options: HttpServerOptions, 
   const target = options.accessLogfile;
   const Response =
     target === null
-      ? (TrackedResponse as unknown as typeof ServerResponse)
+      ? ServerResponse
       : accessLogResponse({ file: target, format: options.accessLogformat, json: options.accessLogJson, workerId: options.workerId, log });
   const bodyTimeout = nodeApp ? limits.bodyTimeoutMs : 0;
   const keepAlive = limits.keepAliveTimeoutMs > 0;

@@ -10,3 +10,4 @@ export { admitRequest, checkHead, checkLimits, DEFAULT_HEAD_LIMITS, type HeadLim
 export { createClientErrorHandler, rawRefusal, refuseConnect, type ClientErrorOptions } from './client-error.js';
 export { ruleForParserError, type ParserError } from './parser-errors.js';
 export { escapesRoot, isValidHost, normalizePath, splitAbsoluteTarget, type AbsoluteTarget } from './target.js';
+export { responseOwed } from './connection-state.js';
