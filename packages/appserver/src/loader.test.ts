@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AppserverError } from './errors.js';
 import { detectInterface } from './loader.js';
 
 
