@@ -27,7 +27,7 @@ import {
   type ErrorViews,
 } from './exception-handler.js';
 import { Resolver, urlpatternsOf, type ResolverMatch, type UrlConf } from '../urls/resolver.js';
-import { setDefaultResolver, setScriptPrefix } from '../urls/reverse.js';
+import { inRequestScope, registerApplication } from '../urls/reverse.js';
 import { BUILTIN_FACTORIES, BUILTIN_MIDDLEWARE } from '../middleware/builtin.js';
 import { HttpResponseBase } from '../http/response.js';
 
@@ -68,14 +68,15 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
   let urlconfModule: Record<string, unknown> | null = null;
   let errorViews: ErrorViews = errorViewsFrom(settings, null);
   let loading: Promise<void> | null = null;
-  let mountPath: string | null = null;
   const hosts = new HostCache(effectiveAllowedHosts(settings.ALLOWED_HOSTS, settings.DEBUG));
+  // What a bare reverse() reads outside requests: this application's URLconf and mount path.
+  const urls = registerApplication();
 
   const useConf = (conf: UrlConf) => {
     resolver = new Resolver(urlpatternsOf(conf));
     urlconfModule = Array.isArray(conf) ? null : (conf as Record<string, unknown>);
     errorViews = errorViewsFrom(settings, urlconfModule);
-    setDefaultResolver(resolver);
+    urls.resolver = resolver;
   };
   const rootConf = settings.ROOT_URLCONF;
   if (rootConf === null) useConf([]);
@@ -201,6 +202,7 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
   const handleRequest = (request: HttpRequest): MaybePromise<HttpResponseBase> => {
     if (resolver === null) return (ensureLoaded() as Promise<void>).then(() => handleRequest(request));
     request.resolver = resolver;
+    urls.mountPath = request.mountPath;
     // A bad Host never reaches middleware or view: Host poisoning defence (see http/host.ts).
     if (!hosts.check(request.rawHost())) {
       try {
@@ -209,7 +211,7 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
         return responseForException(request, error, errorViews);
       }
     }
-    return chain(request);
+    return inRequestScope(request, chain);
   };
 
   return {
@@ -220,10 +222,6 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
     },
     handle: async (request) => handleRequest(request),
     fetch(raw: Request, context: TsgiContext): Response | Promise<Response> {
-      if (context.mountPath !== mountPath) {
-        mountPath = context.mountPath;
-        setScriptPrefix(mountPath);
-      }
       const request = new HttpRequest(raw, context, settings);
       const head = request.method === 'HEAD';
       const response = handleRequest(request);
