@@ -119,7 +119,7 @@ export class Resolver {
     for (const p of patterns) {
       const parts = p.pattern.reverseParts;
       if (p instanceof URLPattern) {
-        if (p.name === null || parts === null || prefix === null) continue;
+        if (p.name === null || parts === null) continue;
         const key = [...ns, p.name].join(':');
         const list = this.reverseIndex.get(key) ?? [];
         list.push({ parts: [...prefix, ...parts], defaults: { ...defaults, ...p.defaults } });
@@ -146,7 +146,9 @@ export class Resolver {
   resolve(path: string, method: string): ResolverMatch {
     const rest = path.startsWith('/') ? path.slice(1) : path;
     const found: Found = { match: null, allowed: null };
-    // Hot path: no list of tried patterns; it is built by a second walk only for a 404.
+    // No list of tried patterns on the way: it is built by a second walk, for a 404 only.
+    // Building it on every walk took resolving the last of 16 patterns from ~1.0 to ~1.75 us
+    // (in-process, best of 9 rounds); no change when the first pattern matches.
     this.#walk(this.urlpatterns, rest, method, EMPTY_PARAMS, [], [], [], null, found);
     if (found.match) return found.match;
     if (found.allowed) throw new MethodNotAllowed(method, [...found.allowed]);
@@ -187,6 +189,8 @@ export class Resolver {
           for (const allowed of p.methods) found.allowed.add(allowed);
           continue;
         }
+        // No merged object and no array copies when there is nothing to merge or copy: always
+        // spreading and slicing took a match on the bench URLconf from ~0.20 to ~0.25 us.
         const allParams = hasKeys(params) || hasKeys(p.defaults) ? { ...params, ...p.defaults, ...m.params } : m.params;
         const ns = namespaces.join(':');
         found.match = {
