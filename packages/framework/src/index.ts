@@ -36,6 +36,7 @@ export {
 } from './conf/settings.js';
 export { getTsgiApplication, type TsgiApplication } from './core/handler.js';
 export type { View as ViewFunction, ViewAttributes, GetResponse, Middleware, MiddlewareHandler, ResponseLike, RouteParams } from './core/types.js';
+export { settle, type MaybePromise } from './core/settle.js';
 
 // Errors.
 export {

@@ -16,7 +16,8 @@ import {
 } from './exceptions.js';
 import type { HttpRequest } from '../http/request.js';
 import { HttpResponseBase, HttpResponseNotAllowed, HttpResponse, WrappedResponse } from '../http/response.js';
-import type { GetResponse, ResponseLike } from './types.js';
+import type { GetResponse } from './types.js';
+import { settle, type MaybePromise } from './settle.js';
 import { badRequest, pageNotFound, permissionDenied, serverError } from '../views/defaults.js';
 import { technical404Response, technical500Response } from '../views/debug.js';
 import { logAt } from './log.js';
@@ -33,15 +34,25 @@ export interface ErrorViews {
 }
 
 /**
- * Wraps a layer so its throw becomes a response (Django's `convert_exception_to_response`).
+ * Wraps one layer so whatever it throws or rejects with becomes a response AT THAT LAYER
+ * (Django's `convert_exception_to_response`). Every layer is wrapped by this one function:
+ * each middleware, the URL-resolving layer and the view (whose `fail` runs the
+ * `processException` hooks first). `check` turns the layer's answer into a framework response.
+ * The wrapped layer answers synchronously while the layer does (see core/settle.ts).
  */
-export function convertExceptionToResponse(getResponse: (request: HttpRequest) => ResponseLike | Promise<ResponseLike>, errorViews: () => ErrorViews): GetResponse {
-  return async (request) => {
+export function convertExceptionToResponse(
+  layer: (request: HttpRequest) => unknown,
+  check: (request: HttpRequest, answer: unknown) => MaybePromise<HttpResponseBase>,
+  fail: (request: HttpRequest, error: unknown) => MaybePromise<HttpResponseBase>,
+): GetResponse {
+  return function convertedLayer(request) {
+    let answer: unknown;
     try {
-      return toHttpResponse(await getResponse(request), 'middleware');
+      answer = layer(request);
     } catch (error) {
-      return responseForException(request, error, errorViews());
+      return fail(request, error);
     }
+    return settle(request, answer, check, fail);
   };
 }
 

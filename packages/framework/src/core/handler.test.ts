@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { serveApp, type ServedApp } from '../test/serve-app.js';
 import { getTsgiApplication } from './handler.js';
 import { path } from '../urls/conf.js';
-import { HttpResponse } from '../http/response.js';
+import { HttpResponse, HttpResponseBase } from '../http/response.js';
 import { Http404, PermissionDenied, BadRequest, SuspiciousOperation, ImproperlyConfigured, statusForError, RequestDataTooBig, MethodNotAllowed } from './exceptions.js';
-import type { Middleware } from './types.js';
+import type { Middleware, MiddlewareHandler } from './types.js';
 import { Client } from '../test/client.js';
 import { CommonMiddleware } from '../middleware/common.js';
 
@@ -108,7 +108,7 @@ test('a throwing middleware becomes a response at its own layer', async () => {
 test('a built-in middleware that throws answers at its own layer, named or passed as a function', async () => {
   // CommonMiddleware refuses the user agent before calling the layers below it: a 403 that the
   // outer SecurityMiddleware still decorates and the inner XFrameOptionsMiddleware never sees.
-  // By name the layer converts its own throw; as a function it is wrapped; same answer.
+  // By name or as a function, the layer is wrapped like any other; same answer.
   for (const common of ['CommonMiddleware', CommonMiddleware] as const) {
     const client = new Client(
       getTsgiApplication({
@@ -259,5 +259,79 @@ test('sync views answer synchronously through the default middleware; async view
     assert.match(await refused.text(), /CSRF verification failed/);
   } finally {
     await server.close();
+  }
+});
+
+test('one middleware protocol: a project layer gets the response itself while the layers below answer synchronously, and stays synchronous', async () => {
+  const below: string[] = [];
+  // A project middleware written like the built-in ones: no await, so no promise.
+  const plain: Middleware = (getResponse) => (request) => {
+    const response = getResponse(request);
+    below.push(response instanceof HttpResponseBase ? 'response' : 'promise');
+    return response;
+  };
+  const app = getTsgiApplication({
+    ALLOWED_HOSTS: ['127.0.0.1'],
+    SECRET_KEY: 'x'.repeat(50),
+    MIDDLEWARE: ['SecurityMiddleware', plain, 'XFrameOptionsMiddleware'],
+    ROOT_URLCONF: [
+      path('sync/', () => new HttpResponse('sync body')),
+      path('async/', async () => new HttpResponse('async body')),
+    ],
+  });
+  const context = { mountPath: '', log: console, rawHeaders: ['Host', '127.0.0.1'], remoteAddress: '127.0.0.1', scheme: 'http' } as never;
+  const direct = app.fetch(new Request('http://127.0.0.1/sync/'), context);
+  assert.ok(direct instanceof Response, 'a sync project layer keeps a sync view synchronous');
+  assert.equal(await direct.text(), 'sync body');
+  assert.equal(direct.headers.get('x-frame-options'), 'DENY');
+  assert.equal(direct.headers.get('x-content-type-options'), 'nosniff');
+  const later = app.fetch(new Request('http://127.0.0.1/async/'), context);
+  assert.ok(later instanceof Promise);
+  const response = await later;
+  assert.equal(await response.text(), 'async body');
+  assert.equal(response.headers.get('x-frame-options'), 'DENY');
+  assert.deepEqual(below, ['response', 'promise']);
+});
+
+test('processView runs outermost first and may answer; processException runs innermost first; sync and async hooks alike', async () => {
+  const calls: string[] = [];
+  const hooks = (name: string, asyncHooks: boolean, catches: boolean): Middleware => (getResponse) => {
+    const layer: MiddlewareHandler = (request) => getResponse(request);
+    const answer = <T>(value: T) => (asyncHooks ? Promise.resolve(value) : value);
+    layer.processView = (request) => {
+      calls.push(`view:${name}`);
+      return answer(request.path === `/answered-by-${name}/` ? new HttpResponse(`${name} answered`) : null);
+    };
+    layer.processException = (_request, error) => {
+      calls.push(`exception:${name}`);
+      return answer(catches ? new HttpResponse(`${name} caught ${(error as Error).message}`, { status: 503 }) : null);
+    };
+    return layer;
+  };
+  const client = new Client(
+    getTsgiApplication({
+      ALLOWED_HOSTS: ['testserver'],
+      MIDDLEWARE: [hooks('outer', false, true), hooks('middle', true, false), hooks('inner', false, false)],
+      ROOT_URLCONF: [
+        path('ok/', () => new HttpResponse('view')),
+        path('answered-by-middle/', () => new HttpResponse('view')),
+        path('sync-boom/', boom),
+        path('async-boom/', async () => {
+          await Promise.resolve();
+          throw new TypeError('async kaboom');
+        }),
+      ],
+    }),
+  );
+  const all = ['view:outer', 'view:middle', 'view:inner'];
+  assert.equal((await client.get('/ok/')).text, 'view');
+  assert.deepEqual(calls.splice(0), all);
+  assert.equal((await client.get('/answered-by-middle/')).text, 'middle answered');
+  assert.deepEqual(calls.splice(0), ['view:outer', 'view:middle'], 'an answer short-circuits the hooks below and the view');
+  for (const [route, message] of [['/sync-boom/', 'kaboom in the view'], ['/async-boom/', 'async kaboom']] as const) {
+    const caught = await client.get(route);
+    assert.equal(caught.status, 503, route);
+    assert.equal(caught.text, `outer caught ${message}`);
+    assert.deepEqual(calls.splice(0), [...all, 'exception:inner', 'exception:middle', 'exception:outer'], route);
   }
 });

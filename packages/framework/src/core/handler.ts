@@ -6,11 +6,15 @@
  * Per request, in order:
  * 1. the Host header is checked against ALLOWED_HOSTS (400 + a security log line; the view
  *    never runs);
- * 2. the middleware chain runs, outermost first; each layer is wrapped so its throw becomes a
- *    response at that layer;
+ * 2. the middleware chain runs, outermost first;
  * 3. innermost: the URL is resolved (404 / 405), `processView` hooks run, the view runs
  *    (`processException` hooks may answer its throw);
  * 4. the response becomes a fetch Response (a FastResponse) for the server.
+ *
+ * One protocol for every layer: each middleware (built-in or the project's), the resolving
+ * layer and the view answer with a response or a promise of one, and each is wrapped the same
+ * way by `convertExceptionToResponse`, so its throw becomes a response at that layer. While
+ * nothing returns a promise the whole request is answered synchronously (core/settle.ts).
  * @module
  */
 import type { TsgiAppObject, TsgiContext, TsgiStartupContext } from 'tsgi';
@@ -18,7 +22,7 @@ import { defineSettings, installedApps, type ResolvedSettings, type SettingsInpu
 import { HttpRequest } from '../http/request.js';
 import { HostCache, effectiveAllowedHosts } from '../http/host.js';
 import { ImproperlyConfigured } from './exceptions.js';
-import type { BuiltinMiddleware, ConvertLayerError, InnerGetResponse, MaybePromise, Middleware, MiddlewareHandler, View } from './types.js';
+import type { GetResponse, Middleware, MiddlewareHandler } from './types.js';
 import {
   convertExceptionToResponse,
   errorViewsFrom,
@@ -26,9 +30,10 @@ import {
   toHttpResponse,
   type ErrorViews,
 } from './exception-handler.js';
+import { settle, type MaybePromise } from './settle.js';
 import { Resolver, urlpatternsOf, type ResolverMatch, type UrlConf } from '../urls/resolver.js';
 import { inRequestScope, registerApplication } from '../urls/reverse.js';
-import { BUILTIN_FACTORIES, BUILTIN_MIDDLEWARE } from '../middleware/builtin.js';
+import { BUILTIN_MIDDLEWARE } from '../middleware/builtin.js';
 import { HttpResponseBase } from '../http/response.js';
 
 /** The application object `getTsgiApplication()` returns. */
@@ -65,7 +70,6 @@ export interface TsgiApplication extends TsgiAppObject {
 export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
   const settings = defineSettings(input);
   let resolver: Resolver | null = null;
-  let urlconfModule: Record<string, unknown> | null = null;
   let errorViews: ErrorViews = errorViewsFrom(settings, null);
   let loading: Promise<void> | null = null;
   const hosts = new HostCache(effectiveAllowedHosts(settings.ALLOWED_HOSTS, settings.DEBUG));
@@ -74,8 +78,7 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
 
   const useConf = (conf: UrlConf) => {
     resolver = new Resolver(urlpatternsOf(conf));
-    urlconfModule = Array.isArray(conf) ? null : (conf as Record<string, unknown>);
-    errorViews = errorViewsFrom(settings, urlconfModule);
+    errorViews = errorViewsFrom(settings, Array.isArray(conf) ? null : (conf as Record<string, unknown>));
     urls.resolver = resolver;
   };
   const rootConf = settings.ROOT_URLCONF;
@@ -94,13 +97,12 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
     return loading;
   };
 
-  // The innermost layer: resolve, processView hooks, the view, processException hooks. Like the
-  // built-in layers it answers synchronously while nothing it calls returns a promise.
-  const viewHooks: ViewHook[] = [];
-  const exceptionHooks: NonNullable<MiddlewareHandler['processException']>[] = [];
+  // Django's response_for_exception, with the error views in effect (a lazy URLconf brings its own).
+  const failLayer = (request: HttpRequest, error: unknown) => responseForException(request, error, errorViews);
 
   // Django's process_exception: the innermost middleware gets the first chance; a hook's own
   // throw, or no answer at all, ends in the error response.
+  const exceptionHooks: ExceptionHook[] = [];
   const viewFailed = async (request: HttpRequest, error: unknown): Promise<HttpResponseBase> => {
     try {
       for (const hook of exceptionHooks) {
@@ -109,69 +111,30 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
       }
       throw error;
     } catch (failure) {
-      return responseForException(request, failure, errorViews);
+      return failLayer(request, failure);
     }
   };
 
-  const finishView = (view: View, answer: unknown): MaybePromise<HttpResponseBase> => {
-    // The view's name for the error message is only built when it is needed.
-    const response = answer instanceof HttpResponseBase ? answer : toHttpResponse(answer, `view ${view.viewName ?? (view.name || 'anonymous')}`);
-    const preparing = response.prepare();
-    return preparing ? preparing.then(() => response) : response;
-  };
+  // The view, wrapped like every other layer; its answer is prepared (FileResponse stats its
+  // file) before the layers above see it, and a throw on the way goes to processException.
+  const view = convertExceptionToResponse(callView, finishView, viewFailed);
 
-  const runView = (request: HttpRequest, match: ResolverMatch): MaybePromise<HttpResponseBase> => {
-    const view: View = match.view;
-    try {
-      const answer = view(request, match.params);
-      if (isThenable(answer)) {
-        return Promise.resolve(answer).then((value) => finishView(view, value)).catch((error: unknown) => viewFailed(request, error));
-      }
-      const response = finishView(view, answer);
-      return response instanceof Promise ? response.catch((error: unknown) => viewFailed(request, error)) : response;
-    } catch (error) {
-      return viewFailed(request, error);
-    }
-  };
+  // processView hooks, outermost middleware first, then the view: one step per hook, built
+  // once below with the onion.
+  let viewStage: GetResponse = view;
 
-  // Once a processView hook answers with a promise, the rest of the hooks and the view run here.
-  const continueAfterHook = async (request: HttpRequest, match: ResolverMatch, next: number, pending: PromiseLike<unknown>): Promise<HttpResponseBase> => {
-    try {
-      let early = await pending;
-      if (early) return toHttpResponse(early, 'processView');
-      for (let i = next; i < viewHooks.length; i++) {
-        early = await viewHooks[i]!(request, match.view, match.params);
-        if (early) return toHttpResponse(early, 'processView');
-      }
-      return await runView(request, match);
-    } catch (error) {
-      return responseForException(request, error, errorViews);
-    }
-  };
-
-  const innerGetResponse = (request: HttpRequest): MaybePromise<HttpResponseBase> => {
-    // This layer converts its own errors (what convertExceptionToResponse does for the others),
-    // saving a wrapper on the hot path.
-    try {
-      const match = (resolver as Resolver).resolve(request.pathInfo, request.method);
-      request.resolverMatch = match;
-      request.params = match.params;
-      for (let i = 0; i < viewHooks.length; i++) {
-        // Hooks answer synchronously when they have nothing to say (CSRF on a GET).
-        const early = viewHooks[i]!(request, match.view, match.params);
-        if (isThenable(early)) return continueAfterHook(request, match, i + 1, early);
-        if (early) return toHttpResponse(early, 'processView');
-      }
-      return runView(request, match);
-    } catch (error) {
-      return responseForException(request, error, errorViews);
-    }
+  // Django's _get_response: resolve (Resolver404 / MethodNotAllowed are thrown here), then the
+  // processView hooks and the view. Wrapped like the middleware.
+  const resolveAndRun = (request: HttpRequest): MaybePromise<HttpResponseBase> => {
+    const match = (resolver as Resolver).resolve(request.pathInfo, request.method);
+    request.resolverMatch = match;
+    request.params = match.params;
+    return viewStage(request);
   };
 
   // Build the onion from the inside out, once.
-  const getErrorViews = () => errorViews;
-  const convertLayerError: ConvertLayerError = (request, error) => responseForException(request, error, errorViews);
-  let handler: InnerGetResponse = innerGetResponse;
+  let handler: GetResponse = convertExceptionToResponse(resolveAndRun, answerFrom('URL resolver'), failLayer);
+  const viewHooks: ViewHook[] = [];
   const names = settings.MIDDLEWARE;
   for (let i = names.length - 1; i >= 0; i--) {
     const entry = names[i] as Middleware | string;
@@ -182,23 +145,20 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
         'MIDDLEWARE',
       );
     }
-    // The built-in layers convert their own throws (no wrapper: one async frame and one await
-    // less per layer per request); any other layer gets Django's convert_exception_to_response.
-    const builtin = BUILTIN_FACTORIES.has(factory);
-    const below = handler;
-    // A project's own layer is promised a promise (GetResponse); the built-in ones take either.
-    const layer = builtin ? (factory as BuiltinMiddleware)(below, settings, convertLayerError) : factory(async (request) => below(request), settings);
+    const layer = factory(handler, settings);
     if (typeof layer !== 'function') {
       throw new ImproperlyConfigured(`MIDDLEWARE[${i}] (${factory.name || 'anonymous'}) must return a function (request) => response; it returned ${typeof layer}.`, 'MIDDLEWARE');
     }
-    if (layer.processView) viewHooks.unshift(layer.processView);
+    if (layer.processView) viewHooks.push(layer.processView);
     if (layer.processException) exceptionHooks.push(layer.processException);
-    handler = builtin ? (layer as InnerGetResponse) : convertExceptionToResponse(layer, getErrorViews);
+    handler = convertExceptionToResponse(layer, answerFrom(`middleware ${factory.name || `MIDDLEWARE[${i}]`}`), failLayer);
   }
   const chain = handler;
+  // viewHooks holds the hooks innermost first: wrapping each around the stage below leaves the
+  // outermost middleware's hook running first, as in Django.
+  for (const hook of viewHooks) viewStage = viewHookStep(hook, viewStage);
 
-  // Not async: it hands back the chain's own answer, a response when everything answered
-  // synchronously (an async function would add a promise and microtask ticks to every request).
+  // Not async: a synchronous chain's response is handed back as it is (see core/settle.ts).
   const handleRequest = (request: HttpRequest): MaybePromise<HttpResponseBase> => {
     if (resolver === null) return (ensureLoaded() as Promise<void>).then(() => handleRequest(request));
     request.resolver = resolver;
@@ -208,7 +168,7 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
       try {
         request.getHost();
       } catch (error) {
-        return responseForException(request, error, errorViews);
+        return failLayer(request, error);
       }
     }
     return inRequestScope(request, chain);
@@ -223,11 +183,8 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
     handle: async (request) => handleRequest(request),
     fetch(raw: Request, context: TsgiContext): Response | Promise<Response> {
       const request = new HttpRequest(raw, context, settings);
-      const head = request.method === 'HEAD';
-      const response = handleRequest(request);
       // TSGI takes a Response or a promise of one: a synchronous chain answers synchronously.
-      if (response instanceof Promise) return response.then((r) => r.toResponse(head));
-      return response.toResponse(head);
+      return settle(request, handleRequest(request), toFetchResponse);
     },
     async startup(context: TsgiStartupContext): Promise<void> {
       const pending = ensureLoaded();
@@ -245,9 +202,47 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
 /** A middleware's `processView` hook. */
 type ViewHook = NonNullable<MiddlewareHandler['processView']>;
 
-/** A promise or any other thenable (what `await` would wait for). */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+/** A middleware's `processException` hook. */
+type ExceptionHook = NonNullable<MiddlewareHandler['processException']>;
+
+/** One processView hook, then `next` unless the hook answered (Django's process_view). */
+function viewHookStep(hook: ViewHook, next: GetResponse): GetResponse {
+  const afterHook = (request: HttpRequest, early: unknown): MaybePromise<HttpResponseBase> => (early ? toHttpResponse(early, 'processView') : next(request));
+  return function processView(request) {
+    const match = request.resolverMatch as ResolverMatch;
+    return settle(request, hook(request, match.view, match.params), afterHook);
+  };
+}
+
+/** Calls the resolved view with its route parameters. */
+function callView(request: HttpRequest): unknown {
+  const match = request.resolverMatch as ResolverMatch;
+  return match.view(request, match.params);
+}
+
+/** The view's answer as a response, prepared. */
+function finishView(request: HttpRequest, answer: unknown): MaybePromise<HttpResponseBase> {
+  let response: HttpResponseBase;
+  if (answer instanceof HttpResponseBase) {
+    response = answer;
+  } else {
+    const view = (request.resolverMatch as ResolverMatch).view;
+    response = toHttpResponse(answer, `view ${view.viewName ?? (view.name || 'anonymous')}`);
+  }
+  return settle(response, response.prepare(), preparedResponse);
+}
+
+function preparedResponse(response: HttpResponseBase): HttpResponseBase {
+  return response;
+}
+
+/** How a wrapped layer's answer becomes a framework response; `from` names the layer in the error. */
+function answerFrom(from: string): (request: HttpRequest, answer: unknown) => HttpResponseBase {
+  return (_request, answer) => toHttpResponse(answer, from);
+}
+
+function toFetchResponse(request: HttpRequest, response: HttpResponseBase): Response {
+  return response.toResponse(request.method === 'HEAD');
 }
 
 /** Errors that make serving pointless, raised at startup (warnings belong to `tsgi-admin check`). */

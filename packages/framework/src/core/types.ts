@@ -6,6 +6,7 @@
 import type { HttpRequest } from '../http/request.js';
 import type { HttpResponseBase } from '../http/response.js';
 import type { ResolvedSettings } from '../conf/settings.js';
+import type { MaybePromise } from './settle.js';
 
 /** What a view may return: a framework response, or any fetch `Response` (used as it is). */
 export type ResponseLike = HttpResponseBase | Response;
@@ -39,15 +40,30 @@ export interface ViewAttributes {
   viewName?: string;
 }
 
-/** One layer of the onion, as the layer above sees it. */
-export type GetResponse = (request: HttpRequest) => Promise<HttpResponseBase>;
+/**
+ * The layers below, as a middleware sees them: the response, or a promise of it when something
+ * below answered asynchronously. `await` takes either; built-in layers use `settle` to stay
+ * synchronous while everything below is. It never throws: a throw below has already become a
+ * response at the layer that threw (see `Middleware`).
+ *
+ * @example
+ * ```ts
+ * const poweredBy: Middleware = (getResponse: GetResponse) => async (request) => {
+ *   const response = await getResponse(request);
+ *   response.headers.set('X-Powered-By', 'tsgi');
+ *   return response;
+ * };
+ * ```
+ */
+export type GetResponse = (request: HttpRequest) => MaybePromise<HttpResponseBase>;
 
 /**
- * What a middleware factory returns: the layer's request function, optionally with Django's
- * hooks. `processView` runs after URL resolution, before the view (CSRF uses it); returning a
- * response short-circuits the view. `processException` may turn a view's throw into a response.
+ * What a middleware factory returns: the layer's request function (answering with a response or
+ * a promise of one), optionally with Django's hooks. `processView` runs after URL resolution,
+ * before the view (CSRF uses it); returning a response short-circuits the view.
+ * `processException` may turn a view's throw into a response.
  */
-export type MiddlewareHandler = ((request: HttpRequest) => ResponseLike | Promise<ResponseLike>) & {
+export type MiddlewareHandler = ((request: HttpRequest) => MaybePromise<ResponseLike>) & {
   processView?: (
     request: HttpRequest,
     view: View,
@@ -61,7 +77,9 @@ export type MiddlewareHandler = ((request: HttpRequest) => ResponseLike | Promis
 
 /**
  * A middleware: a factory called ONCE at startup with the next layer (and the settings), which
- * returns the function called per request.
+ * returns the function called per request. The built-in middleware are written this way too.
+ * Every layer is wrapped the same way (Django's `convert_exception_to_response`): whatever it
+ * throws or rejects with becomes a response at that layer, so the layers above still run.
  *
  * @example
  * ```ts
@@ -74,28 +92,3 @@ export type MiddlewareHandler = ((request: HttpRequest) => ResponseLike | Promis
  * ```
  */
 export type Middleware = (getResponse: GetResponse, settings: ResolvedSettings) => MiddlewareHandler;
-
-/**
- * Turns a throw inside one layer into that layer's response (what `convertExceptionToResponse`
- * does around a layer). Internal: handler.ts hands it to the built-in middleware.
- */
-export type ConvertLayerError = (request: HttpRequest, error: unknown) => Promise<HttpResponseBase>;
-
-/** A value, or a promise of it. */
-export type MaybePromise<T> = T | Promise<T>;
-
-/**
- * The layers below, as a built-in layer sees them: the response itself when everything below
- * answered synchronously, else a promise of it. Internal.
- */
-export type InnerGetResponse = (request: HttpRequest) => MaybePromise<HttpResponseBase>;
-
-/**
- * A built-in middleware factory. Its layer stays synchronous while the layers below are (no
- * promise, no microtask per layer on the hot path: see middleware/layer.ts). Given `convert`, the
- * layer catches its own throws with it (a try/catch inside the layer costs nothing, where the
- * generic wrapper costs an async frame and an await per layer per request); without it, the
- * layer throws and the handler wraps it. Either way a throw becomes a response at that layer.
- * Internal; still a {@link Middleware}.
- */
-export type BuiltinMiddleware = (getResponse: InnerGetResponse, settings: ResolvedSettings, convert?: ConvertLayerError) => MiddlewareHandler & InnerGetResponse;

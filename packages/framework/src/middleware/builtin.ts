@@ -3,7 +3,7 @@
  * @module
  */
 import type { BuiltinMiddlewareName } from '../conf/settings.js';
-import type { BuiltinMiddleware } from '../core/types.js';
+import type { Middleware } from '../core/types.js';
 import { SecurityMiddleware } from './security.js';
 import { SessionMiddleware } from './session.js';
 import { CommonMiddleware } from './common.js';
@@ -18,7 +18,7 @@ import { XFrameOptionsMiddleware } from './clickjacking.js';
  * BUILTIN_MIDDLEWARE.SecurityMiddleware === SecurityMiddleware; // true
  * ```
  */
-export const BUILTIN_MIDDLEWARE: Readonly<Record<BuiltinMiddlewareName, BuiltinMiddleware>> & Readonly<Record<string, BuiltinMiddleware | undefined>> = {
+export const BUILTIN_MIDDLEWARE: Readonly<Record<BuiltinMiddlewareName, Middleware>> & Readonly<Record<string, Middleware | undefined>> = {
   SecurityMiddleware,
   SessionMiddleware,
   CommonMiddleware,
@@ -26,5 +26,3 @@ export const BUILTIN_MIDDLEWARE: Readonly<Record<BuiltinMiddlewareName, BuiltinM
   XFrameOptionsMiddleware,
 };
 
-/** The built-in factories, which take the handler's error converter (see `BuiltinMiddleware`). */
-export const BUILTIN_FACTORIES: ReadonlySet<unknown> = new Set(Object.values(BUILTIN_MIDDLEWARE));

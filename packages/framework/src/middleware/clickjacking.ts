@@ -3,9 +3,10 @@
  * every response (RFC 7034) unless the view set one or opted out with `xframeOptionsExempt`.
  * @module
  */
-import type { BuiltinMiddleware } from '../core/types.js';
+import type { Middleware } from '../core/types.js';
+import type { HttpRequest } from '../http/request.js';
 import type { HttpResponseBase } from '../http/response.js';
-import { afterInner, failLayer, type AfterResponse } from './layer.js';
+import { settle } from '../core/settle.js';
 
 const EXEMPT = Symbol.for('tsgi-framework.xframe-exempt');
 
@@ -28,17 +29,13 @@ export function xframeOptionsExempt<R extends HttpResponseBase>(response: R): R 
  * defineSettings({ MIDDLEWARE: [..., 'XFrameOptionsMiddleware'], X_FRAME_OPTIONS: 'SAMEORIGIN' });
  * ```
  */
-export const XFrameOptionsMiddleware: BuiltinMiddleware = (getResponse, settings, convert) => {
+export const XFrameOptionsMiddleware: Middleware = (getResponse, settings) => {
   const value = settings.X_FRAME_OPTIONS;
-  const addHeader: AfterResponse = (_request, response) => {
+  const addHeader = (_request: HttpRequest, response: HttpResponseBase): HttpResponseBase => {
     if (!(response as unknown as Record<symbol, boolean>)[EXEMPT]) response.headers.setDefault('X-Frame-Options', value);
     return response;
   };
   return function xFrameOptionsMiddleware(request) {
-    try {
-      return afterInner(request, getResponse(request), addHeader, convert);
-    } catch (error) {
-      return failLayer(request, error, convert);
-    }
+    return settle(request, getResponse(request), addHeader);
   };
 };

@@ -4,11 +4,11 @@
  * the slashed URL resolves.
  * @module
  */
-import type { BuiltinMiddleware } from '../core/types.js';
+import type { Middleware } from '../core/types.js';
 import { ImproperlyConfigured, PermissionDenied } from '../core/exceptions.js';
-import { HttpResponsePermanentRedirect } from '../http/response.js';
+import { HttpResponsePermanentRedirect, type HttpResponseBase } from '../http/response.js';
 import type { HttpRequest } from '../http/request.js';
-import { afterInner, failLayer, type AfterResponse } from './layer.js';
+import { settle } from '../core/settle.js';
 
 /**
  * @example
@@ -16,7 +16,7 @@ import { afterInner, failLayer, type AfterResponse } from './layer.js';
  * defineSettings({ MIDDLEWARE: [..., 'CommonMiddleware'], APPEND_SLASH: true });
  * ```
  */
-export const CommonMiddleware: BuiltinMiddleware = (getResponse, settings, convert) => {
+export const CommonMiddleware: Middleware = (getResponse, settings) => {
   const agents = settings.DISALLOWED_USER_AGENTS;
   const appendSlash = settings.APPEND_SLASH;
 
@@ -27,7 +27,7 @@ export const CommonMiddleware: BuiltinMiddleware = (getResponse, settings, conve
     return !resolver.isValidPath(path) && resolver.isValidPath(`${path}/`);
   };
 
-  const redirectWithSlash: AfterResponse = (request, response) => {
+  const redirectWithSlash = (request: HttpRequest, response: HttpResponseBase): HttpResponseBase => {
     if (response.status !== 404 || !shouldRedirectWithSlash(request)) return response;
     if (settings.DEBUG && (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH')) {
       // Django's RuntimeError: a redirect would lose the body, so say how to fix the form.
@@ -45,14 +45,10 @@ export const CommonMiddleware: BuiltinMiddleware = (getResponse, settings, conve
   };
 
   return function commonMiddleware(request) {
-    try {
-      if (agents.length > 0) {
-        const ua = request.header('user-agent');
-        if (ua !== null && agents.some((re) => re.test(ua))) throw new PermissionDenied('Forbidden user agent');
-      }
-      return afterInner(request, getResponse(request), redirectWithSlash, convert);
-    } catch (error) {
-      return failLayer(request, error, convert);
+    if (agents.length > 0) {
+      const ua = request.header('user-agent');
+      if (ua !== null && agents.some((re) => re.test(ua))) throw new PermissionDenied('Forbidden user agent');
     }
+    return settle(request, getResponse(request), redirectWithSlash);
   };
 };

@@ -10,7 +10,7 @@
  * @module
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { BuiltinMiddleware, MaybePromise, View } from '../core/types.js';
+import type { Middleware, View } from '../core/types.js';
 import type { HttpRequest } from '../http/request.js';
 import { HttpResponseForbidden, type HttpResponseBase } from '../http/response.js';
 import { patchVaryHeaders } from '../http/response-headers.js';
@@ -19,7 +19,7 @@ import { logAt } from '../core/log.js';
 import { toHttpResponse } from '../core/exception-handler.js';
 import { escapeHtml } from '../utils/html.js';
 import { testClientMarker } from '../core/test-hooks.js';
-import { afterInner, failLayer, type AfterResponse } from './layer.js';
+import { settle, type MaybePromise } from '../core/settle.js';
 
 const CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const SECRET_LENGTH = 32;
@@ -160,7 +160,7 @@ function parseTrusted(origin: string): { origin: string; scheme: string; host: s
  * defineSettings({ MIDDLEWARE: [..., 'CsrfViewMiddleware'], CSRF_TRUSTED_ORIGINS: ['https://*.example.com'] });
  * ```
  */
-export const CsrfViewMiddleware: BuiltinMiddleware = (getResponse, settings, convert) => {
+export const CsrfViewMiddleware: Middleware = (getResponse, settings) => {
   const trusted = settings.CSRF_TRUSTED_ORIGINS.map(parseTrusted).filter((t) => t !== null);
   const exactOrigins = new Set(trusted.filter((t) => !t.host.includes('*')).map((t) => t.origin));
   const wildcardOrigins = trusted.filter((t) => t.host.startsWith('*.')).map((t) => ({ scheme: t.scheme, suffix: t.host.slice(1) }));
@@ -210,7 +210,7 @@ export const CsrfViewMiddleware: BuiltinMiddleware = (getResponse, settings, con
     return ok ? null : CSRF_REASONS.BAD_REFERER.replace('%s', referer);
   };
 
-  const rotateCookie: AfterResponse = (request, response) => {
+  const rotateCookie = (request: HttpRequest, response: HttpResponseBase): HttpResponseBase => {
     if (request.meta[COOKIE_NEEDS_UPDATE] && request.meta[COOKIE_SECRET] && !response.cookies.has(cookieName)) {
       response.setCookie(cookieName, request.meta[COOKIE_SECRET] as string, {
         maxAge: settings.CSRF_COOKIE_AGE ?? undefined,
@@ -227,17 +227,13 @@ export const CsrfViewMiddleware: BuiltinMiddleware = (getResponse, settings, con
   };
 
   const handler = function csrfViewMiddleware(request: HttpRequest): MaybePromise<HttpResponseBase> {
-    try {
-      const cookie = request.COOKIES[cookieName];
-      if (cookie !== undefined && checkFormat(cookie)) {
-        request.meta[COOKIE_SECRET] = cookie.length === TOKEN_LENGTH ? unmask(cookie) : cookie;
-      } else if (cookie !== undefined) {
-        request.meta[COOKIE_NEEDS_UPDATE] = true; // a malformed cookie is replaced
-      }
-      return afterInner(request, getResponse(request), rotateCookie, convert);
-    } catch (error) {
-      return failLayer(request, error, convert);
+    const cookie = request.COOKIES[cookieName];
+    if (cookie !== undefined && checkFormat(cookie)) {
+      request.meta[COOKIE_SECRET] = cookie.length === TOKEN_LENGTH ? unmask(cookie) : cookie;
+    } else if (cookie !== undefined) {
+      request.meta[COOKIE_NEEDS_UPDATE] = true; // a malformed cookie is replaced
     }
+    return settle(request, getResponse(request), rotateCookie);
   };
 
   handler.processView = (request: HttpRequest, view: View): Promise<HttpResponseBase | null> | null => {

@@ -4,9 +4,10 @@
  * Referrer-Policy, Cross-Origin-Opener-Policy. Headers a view already set are left alone.
  * @module
  */
-import type { BuiltinMiddleware } from '../core/types.js';
-import { HttpResponsePermanentRedirect } from '../http/response.js';
-import { afterInner, failLayer, type AfterResponse } from './layer.js';
+import type { Middleware } from '../core/types.js';
+import type { HttpRequest } from '../http/request.js';
+import { HttpResponsePermanentRedirect, type HttpResponseBase } from '../http/response.js';
+import { settle } from '../core/settle.js';
 
 /**
  * @example
@@ -14,7 +15,7 @@ import { afterInner, failLayer, type AfterResponse } from './layer.js';
  * defineSettings({ MIDDLEWARE: ['SecurityMiddleware', ...], SECURE_HSTS_SECONDS: 31536000, SECURE_SSL_REDIRECT: true });
  * ```
  */
-export const SecurityMiddleware: BuiltinMiddleware = (getResponse, settings, convert) => {
+export const SecurityMiddleware: Middleware = (getResponse, settings) => {
   let hsts: string | null = null;
   if (settings.SECURE_HSTS_SECONDS > 0) {
     hsts = `max-age=${settings.SECURE_HSTS_SECONDS}`;
@@ -32,7 +33,7 @@ export const SecurityMiddleware: BuiltinMiddleware = (getResponse, settings, con
   const exempt = settings.SECURE_REDIRECT_EXEMPT;
   const sslHost = settings.SECURE_SSL_HOST;
 
-  const addHeaders: AfterResponse = (request, response) => {
+  const addHeaders = (request: HttpRequest, response: HttpResponseBase): HttpResponseBase => {
     const headers = response.headers;
     // RFC 6797 section 7.2: HSTS over secure transport only.
     if (hsts !== null && request.isSecure() && !headers.has('strict-transport-security')) {
@@ -45,17 +46,13 @@ export const SecurityMiddleware: BuiltinMiddleware = (getResponse, settings, con
   };
 
   return function securityMiddleware(request) {
-    try {
-      if (redirect && !request.isSecure()) {
-        const path = request.pathInfo.replace(/^\//, '');
-        if (!exempt.some((re) => re.test(path))) {
-          const host = sslHost ?? request.getHost();
-          return new HttpResponsePermanentRedirect(`https://${host}${request.getFullPath()}`);
-        }
+    if (redirect && !request.isSecure()) {
+      const path = request.pathInfo.replace(/^\//, '');
+      if (!exempt.some((re) => re.test(path))) {
+        const host = sslHost ?? request.getHost();
+        return new HttpResponsePermanentRedirect(`https://${host}${request.getFullPath()}`);
       }
-      return afterInner(request, getResponse(request), addHeaders, convert);
-    } catch (error) {
-      return failLayer(request, error, convert);
     }
+    return settle(request, getResponse(request), addHeaders);
   };
 };

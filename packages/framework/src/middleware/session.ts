@@ -5,13 +5,14 @@
  * only when the session changed (or SESSION_SAVE_EVERY_REQUEST), deleted after `flush()`.
  * @module
  */
-import type { BuiltinMiddleware } from '../core/types.js';
+import type { Middleware } from '../core/types.js';
 import { TimestampSigner, BadSignature } from '../core/signing.js';
 import { Session } from '../sessions/session.js';
 import { patchVaryHeaders } from '../http/response-headers.js';
 import { logAt } from '../core/log.js';
 import type { HttpRequest } from '../http/request.js';
-import { afterInner, failLayer, type AfterResponse } from './layer.js';
+import type { HttpResponseBase } from '../http/response.js';
+import { settle } from '../core/settle.js';
 
 const SALT = 'tsgi-framework.contrib.sessions.backends.signed_cookies';
 /** Browsers keep cookies up to 4096 bytes (RFC 6265 section 6.1); beyond, the session is lost. */
@@ -25,7 +26,7 @@ const MAX_COOKIE_BYTES = 4093;
  * request.session.set('cart', [1, 2]);
  * ```
  */
-export const SessionMiddleware: BuiltinMiddleware = (getResponse, settings, convert) => {
+export const SessionMiddleware: Middleware = (getResponse, settings) => {
   let signer: TimestampSigner | null = null;
   // Built on first use so a project without SECRET_KEY fails with the setting's name, at startup (handler.ts).
   const getSigner = () => (signer ??= new TimestampSigner({ secret: settings.SECRET_KEY, fallbacks: settings.SECRET_KEY_FALLBACKS, salt: SALT }));
@@ -63,7 +64,7 @@ export const SessionMiddleware: BuiltinMiddleware = (getResponse, settings, conv
 
   const loader = (request: HttpRequest) => load(request, request.COOKIES[name]);
 
-  const saveSession: AfterResponse = (request, response) => {
+  const saveSession = (request: HttpRequest, response: HttpResponseBase): HttpResponseBase => {
     let session = request.loadedSession;
     if (session === undefined) {
       if (!settings.SESSION_SAVE_EVERY_REQUEST || request.COOKIES[name] === undefined) return response;
@@ -93,12 +94,8 @@ export const SessionMiddleware: BuiltinMiddleware = (getResponse, settings, conv
   };
 
   return function sessionMiddleware(request) {
-    try {
-      // Django's lazy SessionStore: nothing is parsed or verified unless the view uses the session.
-      request.setSessionLoader(loader);
-      return afterInner(request, getResponse(request), saveSession, convert);
-    } catch (error) {
-      return failLayer(request, error, convert);
-    }
+    // Django's lazy SessionStore: nothing is parsed or verified unless the view uses the session.
+    request.setSessionLoader(loader);
+    return settle(request, getResponse(request), saveSession);
   };
 };
