@@ -6,10 +6,11 @@
  * every conflict is found before the first byte is written.
  * @module
  */
-import { mkdir, readdir, readFile, stat, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CommandError } from './base.js';
+import { CommandError, type Command } from './base.js';
+import { validateName } from './names.js';
 
 /** Placeholder values, e.g. `{ project_name: 'mysite', secret_key: '...' }`. */
 export type TemplateContext = Readonly<Record<string, string>>;
@@ -110,4 +111,66 @@ export async function exists(path: string): Promise<boolean> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
   }
+}
+
+/**
+ * Creates the target directory the way Django does: without DIRECTORY a new `./NAME` that must
+ * not exist yet; with DIRECTORY an existing directory to fill (files already there are kept,
+ * and a conflict stops the command before anything is written).
+ */
+async function prepareTarget(name: string, directory: string | undefined, cwd: string): Promise<{ target: string; created: boolean }> {
+  if (directory === undefined) {
+    const target = resolve(cwd, name);
+    if (await exists(target)) throw new CommandError(`'${target}' already exists`);
+    await mkdir(target);
+    return { target, created: true };
+  }
+  const target = resolve(cwd, directory);
+  if (!(await exists(target))) {
+    throw new CommandError(`Destination directory '${target}' does not exist, please create it first.`);
+  }
+  return { target, created: false };
+}
+
+/**
+ * What startproject and startapp share (Django's TemplateCommand): check the name, pick the
+ * template (`--template DIR` or the built-in one), make or check the target directory, render
+ * every file into it, and leave no half-made directory behind when it made one itself. Returns
+ * the target directory.
+ *
+ * @example
+ * ```ts
+ * const target = await writeFromTemplate('app', 'blog', undefined, undefined, process.cwd(), (name) => ({ app_name: name }));
+ * ```
+ */
+export async function writeFromTemplate(kind: 'project' | 'app', name: string | undefined, directory: string | undefined, template: unknown, cwd: string, context: (name: string) => TemplateContext | Promise<TemplateContext>): Promise<string> {
+  validateName(name, kind, cwd);
+  const source = await templateSource(template, kind === 'project' ? 'project-template' : 'app-template', cwd);
+  const { target, created } = await prepareTarget(name, directory, cwd);
+  try {
+    await copyTemplate(source, target, await context(name));
+  } catch (error) {
+    if (created) await rm(target, { recursive: true, force: true });
+    throw error;
+  }
+  return target;
+}
+
+/**
+ * The arguments and options startproject and startapp share (Django's
+ * TemplateCommand.add_arguments).
+ *
+ * @example
+ * ```ts
+ * defineCommand({ name: 'startapp', help: '...', ...templateCommandSpec('app'), handle });
+ * ```
+ */
+export function templateCommandSpec(kind: 'project' | 'app'): Pick<Command, 'args' | 'options'> {
+  return {
+    args: [
+      { name: 'name', help: 'Name of the application or project.' },
+      { name: 'directory', help: 'Optional destination directory (must exist).', optional: true },
+    ],
+    options: [{ name: 'template', type: 'string', metavar: 'DIR', help: `A directory to copy instead of the built-in ${kind} template (files ending in -tpl are rendered).` }],
+  };
 }
