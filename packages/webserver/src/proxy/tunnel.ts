@@ -112,11 +112,13 @@ export function tunnelTo(
     const res = outcome.respond(x);
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, filterResponseHeaders(upRes.rawHeaders).headers);
     upRes.pipe(res);
-    upRes.on('end', () => release(true));
     upRes.on('error', (err) => {
       release(false, err);
       socket.destroy();
     });
+    // 'close' comes after 'end', after 'error', and also when the client left and the answer was
+    // dropped unread (no 'end' nor 'error' then): the try is released in every case.
+    upRes.once('close', () => release(upRes.complete));
     socket.once('close', () => upRes.destroy());
   });
   up.on('upgrade', (upRes: IncomingMessage, upSocket: Socket, upHead: Buffer) => {

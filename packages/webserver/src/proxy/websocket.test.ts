@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
+import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createProxy } from './index.js';
@@ -23,6 +24,11 @@ before(async () => {
   wss = new WebSocketServer({ noServer: true });
   upstream.on('upgrade', (req, socket, head) => {
     upgradeHeaders.push(req.headers);
+    if (req.url === '/refuse-slowly') {
+      // A refusal whose body never ends: the client leaves before it does.
+      socket.write('HTTP/1.1 403 Forbidden\r\nContent-Length: 100\r\nConnection: close\r\n\r\npartial');
+      return;
+    }
     if (req.url === '/refuse') {
       socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 7\r\nConnection: close\r\n\r\nno way\n');
       return;
@@ -108,6 +114,24 @@ test('Upgrade: h2c is never forwarded: the request goes up as plain HTTP/1.1', a
     const h = plainRequests.at(-1)!;
     assert.equal(h.upgrade, undefined);
     assert.equal(h['http2-settings'], undefined);
+  } finally {
+    await front.close();
+    await proxy.close();
+  }
+});
+
+test('a client that leaves during a refused upgrade\'s answer frees the upstream server, without counting a failure', async () => {
+  const proxy = createProxy(passOptions([serverOptions('a', upPort)]));
+  const front = await startFront(proxy);
+  try {
+    const sock = connect(front.port, '127.0.0.1');
+    sock.write('GET /refuse-slowly HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    await new Promise<void>((resolve) => sock.once('data', () => resolve()));
+    assert.equal(proxy.stats().upstream.servers[0]!.active, 1, 'the answer is in flight');
+    // A reset, not a FIN: upgrade sockets are half-open, so a FIN alone is noticed only at the next write.
+    sock.resetAndDestroy();
+    await waitFor(() => proxy.stats().upstream.servers[0]!.active === 0, 5_000, 'the try to be released');
+    assert.equal(proxy.stats().upstream.servers[0]!.failures, 0);
   } finally {
     await front.close();
     await proxy.close();
