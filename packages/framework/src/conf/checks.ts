@@ -471,9 +471,3 @@ export function formatCheckReport(messages: readonly CheckMessage[], failLevel: 
   const header = n === 0 ? '' : failed ? 'SystemCheckError: System check identified some issues:\n' : 'System check identified some issues:\n';
   return { text: `${header}${body}${n === 0 ? '' : '\n'}${summary}\n`, failed };
 }
-
-/** Absolute path helper for messages: keeps them short relative to BASE_DIR. */
-export function shortPath(settings: ResolvedSettings, path: string): string {
-  const rel = relative(settings.BASE_DIR, resolve(path));
-  return rel.startsWith('..') ? path : rel;
-}

@@ -15,7 +15,7 @@ import {
   statusForError,
 } from './exceptions.js';
 import type { HttpRequest } from '../http/request.js';
-import { HttpResponseBase, HttpResponseNotAllowed, HttpResponse, WrappedResponse } from '../http/response.js';
+import { HttpResponseBase, HttpResponseNotAllowed, WrappedResponse } from '../http/response.js';
 import type { GetResponse } from './types.js';
 import { settle, type MaybePromise } from './settle.js';
 import { badRequest, pageNotFound, permissionDenied, serverError } from '../views/defaults.js';
@@ -137,9 +137,4 @@ export function errorViewsFrom(settings: ResolvedSettings, conf: Record<string, 
     return typeof fromConf === 'function' ? (fromConf as ErrorView) : settings[name];
   };
   return { handler400: pick('handler400'), handler403: pick('handler403'), handler404: pick('handler404'), handler500: pick('handler500') };
-}
-
-/** A plain-text response (used where no request-aware page makes sense). */
-export function plainResponse(status: number, text: string): HttpResponse {
-  return new HttpResponse(text, { status, contentType: 'text/plain' });
 }

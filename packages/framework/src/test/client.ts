@@ -95,7 +95,7 @@ export interface ClientOptions {
 /**
  * @example
  * ```ts
- * import { Client } from 'tsgi-framework/test';
+ * import { Client } from 'tsgi-framework';
  * const client = new Client(application);
  * const res = await client.get('/polls/', { query: { page: 2 } });
  * assert.equal(res.status, 200);
