@@ -26,7 +26,7 @@
  * @module
  */
 import { statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, sep } from 'node:path';
 import type { ResolvedSettings } from './settings.js';
 import { installedApps } from './settings.js';
 import { BUILTIN_MIDDLEWARE } from '../middleware/builtin.js';
