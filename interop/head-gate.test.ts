@@ -79,12 +79,17 @@ function assertCase(target: Target, c: HeadGateCase, out: CaseOutcome): void {
   }
 }
 
-/** One subtest per case: the root cases on the root server, the mount cases on the mounted one. */
-async function runCorpus(t: { test: (name: string, fn: () => Promise<void>) => Promise<void> }, family: Family): Promise<void> {
-  for (const [target, cases] of [
+/** The root cases for the root server, the mount cases for the mounted one. */
+function withCases(family: Family): ReadonlyArray<readonly [Target, readonly HeadGateCase[]]> {
+  return [
     [family.root, ROOT_CASES],
     [family.mount, MOUNT_CASES],
-  ] as const) {
+  ];
+}
+
+/** One subtest per case: the root cases on the root server, the mount cases on the mounted one. */
+async function runCorpus(t: { test: (name: string, fn: () => Promise<void>) => Promise<void> }, family: Family): Promise<void> {
+  for (const [target, cases] of withCases(family)) {
     const runner = new CaseRunner(target);
     for (const c of cases) {
       await t.test(`${c.id} on ${target.name}`, async () => assertCase(target, c, await runner.run(c)));
@@ -122,10 +127,7 @@ describe('the head-gate corpus', { concurrency: true }, () => {
   it('nginx: measured, not asserted (the table of differences)', { timeout: 15 * 60_000 }, async () => {
     const family = await started(startNginxFamily());
     const rows: string[] = [];
-    for (const [target, cases] of [
-      [family.root, ROOT_CASES],
-      [family.mount, MOUNT_CASES],
-    ] as const) {
+    for (const [target, cases] of withCases(family)) {
       const runner = new CaseRunner(target);
       for (const c of cases) {
         const out = await runner.run(c);
