@@ -119,8 +119,10 @@ test('client disconnect mid-stream: the body stream is cancelled, completed says
 
 test('client disconnect mid-upload: the request body stream errors (never ends as if complete)', async () => {
   let outcome = '';
+  let reading = false;
   const server = await serve(
     async (request) => {
+      reading = true;
       try {
         await request.text();
         outcome = 'ended';
@@ -134,7 +136,7 @@ test('client disconnect mid-upload: the request body stream errors (never ends a
   try {
     const socket = await open(portOf(server.url));
     socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhalf');
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => reading, 5000, 'the app to start reading the body');
     socket.destroy();
     await until(() => outcome !== '', 5000, 'the body stream to settle');
     assert.match(outcome, /^errored/);
