@@ -35,10 +35,10 @@ export function guardNodeListener(listener: (req: IncomingMessage, res: ServerRe
       return reject(res, rule.status, STATUS_TEXT[rule.status], true);
     }
     let url = req.url ?? '/';
-    if (url.charCodeAt(0) !== 47 /* / */ && url !== '*') {
-      // Absolute-form (RFC 9112 section 3.2.2): its authority is the Host, and the app gets the
-      // origin-form target its router expects. rawHeaders keep what was sent.
-      const absolute = splitAbsoluteTarget(url)!;
+    // Absolute-form (RFC 9112 section 3.2.2): its authority is the Host, and the app gets the
+    // origin-form target its router expects. rawHeaders keep what was sent.
+    const absolute = splitAbsoluteTarget(url);
+    if (absolute !== undefined) {
       req.headers.host = absolute.host;
       req.url = url = absolute.path;
     }

@@ -41,8 +41,9 @@ const ABSOLUTE = /^https?:\/\/([^/?#]*)(.*)$/i;
 
 /**
  * Splits an absolute-form target (`http://host:port/path?q`) into the host it names and its
- * origin-form path. Undefined when the target is not http(s) absolute-form, or its authority is
- * empty, carries userinfo (RFC 9110 section 4.2.4) or is not a valid host.
+ * origin-form path. Undefined for origin-form and `*`, when the target is not http(s)
+ * absolute-form, or when its authority is empty, carries userinfo (RFC 9110 section 4.2.4) or is
+ * not a valid host. After admitRequest, undefined means "origin-form or `*`": the gate refused the rest.
  *
  * @example
  * ```ts
@@ -51,6 +52,9 @@ const ABSOLUTE = /^https?:\/\/([^/?#]*)(.*)$/i;
  * ```
  */
 export function splitAbsoluteTarget(target: string): AbsoluteTarget | undefined {
+  // Hot path: every origin-form (`/...`) and asterisk-form target returns here, before the regex.
+  const first = target.charCodeAt(0);
+  if (first === 47 /* / */ || first === 42 /* * */) return undefined;
   const m = ABSOLUTE.exec(target);
   if (m === null) return undefined;
   const host = m[1]!;

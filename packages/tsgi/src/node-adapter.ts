@@ -101,15 +101,11 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
     return reject(res, rule.status, STATUS_TEXT[rule.status], true);
   }
 
-  // 2. The target: absolute-form names its own host (RFC 9112 section 3.2.2); the gate has
-  //    checked that it parses.
+  // 2. The target: absolute-form names its own host (RFC 9112 section 3.2.2).
   let target = req.url ?? '/';
-  let targetHost: string | undefined;
-  if (target.charCodeAt(0) !== 47 /* / */ && target !== '*') {
-    const absolute = splitAbsoluteTarget(target)!;
-    targetHost = absolute.host;
-    target = absolute.path;
-  }
+  const absolute = splitAbsoluteTarget(target);
+  const targetHost = absolute?.host;
+  if (absolute !== undefined) target = absolute.path;
 
   // 3. Framing: does the request carry content? Over the limit -> 413 before the app.
   const te = req.headers['transfer-encoding'];

@@ -126,8 +126,8 @@ export class RequestHandler {
     }
     let host = req.headers.host ?? '';
     let url = req.url ?? '/';
-    if (url.charCodeAt(0) !== 47 /* / */ && url !== '*') {
-      const absolute = splitAbsoluteTarget(url)!;
+    const absolute = splitAbsoluteTarget(url);
+    if (absolute !== undefined) {
       host = absolute.host;
       url = absolute.path;
     }
@@ -157,10 +157,10 @@ export class RequestHandler {
       return undefined;
     }
     let hostHeader = (('authority' in req ? req.authority : undefined) || req.headers.host) ?? '';
-    if (url.charCodeAt(0) !== 47 /* / */ && url !== '*') {
-      // RFC 9112 section 3.2.2: absolute-form; its authority replaces Host for routing, logs and
-      // the Host forwarded upstream. The gate has checked that it parses.
-      const absolute = splitAbsoluteTarget(url)!;
+    // RFC 9112 section 3.2.2: absolute-form; its authority replaces Host for routing, logs and the
+    // Host forwarded upstream.
+    const absolute = splitAbsoluteTarget(url);
+    if (absolute !== undefined) {
       hostHeader = absolute.host;
       url = absolute.path;
     }
