@@ -9,14 +9,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mountedTarget, type TsgiLimits, type TsgiLogger } from 'tsgi';
-import { admitRequest, refusalMessage, splitAbsoluteTarget, STATUS_TEXT } from 'tsgi-head-gate';
+import { answerPlain, refuseRequest, splitAbsoluteTarget } from 'tsgi-head-gate';
 import type { RequestHandler } from './http-server.js';
-
-function reject(res: ServerResponse, status: number, text: string, close: boolean): void {
-  if (close) res.shouldKeepAlive = false;
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
-  res.end(text);
-}
 
 /**
  * Wraps a Node listener with the gate, the limit and the mount checks.
@@ -29,11 +23,7 @@ function reject(res: ServerResponse, status: number, text: string, close: boolea
 export function guardNodeListener(listener: (req: IncomingMessage, res: ServerResponse) => void, limits: TsgiLimits, mount: string, log: TsgiLogger): RequestHandler {
   const { maxBodyBytes } = limits;
   return (req, res) => {
-    const rule = admitRequest(req, res, limits);
-    if (rule !== undefined) {
-      log.info(refusalMessage(rule, `${req.method ?? ''} ${req.url ?? ''} from ${req.socket.remoteAddress ?? 'unknown'}`));
-      return reject(res, rule.status, STATUS_TEXT[rule.status], true);
-    }
+    if (refuseRequest(req, res, limits, log)) return;
     let url = req.url ?? '/';
     // Absolute-form (RFC 9112 section 3.2.2): its authority is the Host, and the app gets the
     // origin-form target its router expects. rawHeaders keep what was sent.
@@ -45,13 +35,13 @@ export function guardNodeListener(listener: (req: IncomingMessage, res: ServerRe
     if (mount !== '') {
       // The app reads the normalised target, the one the mount was tested on (SPEC 3.1.5).
       const mounted = mountedTarget(url, mount);
-      if (mounted === undefined) return reject(res, 404, 'Not Found', false);
+      if (mounted === undefined) return answerPlain(res, 404, 'Not Found', false);
       req.url = mounted;
     }
     if (maxBodyBytes > 0 && req.method !== 'GET' && req.method !== 'HEAD') {
       const cl = req.headers['content-length'];
       // Close: the client may send the body anyway, and it will not be read.
-      if (cl !== undefined && Number(cl) > maxBodyBytes) return reject(res, 413, 'Content Too Large', true);
+      if (cl !== undefined && Number(cl) > maxBodyBytes) return answerPlain(res, 413, 'Content Too Large', true);
       if (cl === undefined && req.headers['transfer-encoding'] !== undefined) limitChunkedBody(req, res, maxBodyBytes);
     }
     listener(req, res);
@@ -88,7 +78,7 @@ function overLimit(req: IncomingMessage, res: ServerResponse): void {
     req.destroy(error);
     return;
   }
-  reject(res, 413, 'Content Too Large', true);
+  answerPlain(res, 413, 'Content Too Large', true);
   // The app may still answer when its body reader fails: that answer has nowhere to go now, and
   // a throw from writeHead would crash the worker, so this one response stops taking writes.
   res.writeHead = (() => res) as typeof res.writeHead;

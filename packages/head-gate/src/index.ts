@@ -11,3 +11,4 @@ export { createClientErrorHandler, rawRefusal, refuseConnect, type ClientErrorOp
 export { ruleForParserError, type ParserError } from './parser-errors.js';
 export { escapesRoot, isValidHost, normalizePath, splitAbsoluteTarget, type AbsoluteTarget } from './target.js';
 export { responseOwed } from './connection-state.js';
+export { answerPlain, refuseRequest, type RefusalLog } from './refuse.js';

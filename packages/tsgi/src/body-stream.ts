@@ -139,11 +139,11 @@ export function createBodyStream(ex: Exchange, state: BodyState, onLimit: (error
     {
       start(c) {
         controller = c;
-        ex.onAbort = () => {
+        ex.attachBody(state, () => {
           if (state.done) return;
           finish();
           controller.error(new DOMException('The client closed the connection before the request body was complete', 'AbortError'));
-        };
+        });
         state.fail = (error) => {
           if (state.done) return;
           finish();
@@ -158,10 +158,7 @@ export function createBodyStream(ex: Exchange, state: BodyState, onLimit: (error
       pull() {
         if (!state.started) {
           state.started = true;
-          if (ex.needsContinue) {
-            ex.needsContinue = false;
-            if (!ex.res.headersSent) ex.res.writeContinue();
-          }
+          ex.sendContinue();
         }
         arm();
         req.resume();

@@ -91,7 +91,7 @@ function settleRequestBody(ex: Exchange): void {
     if (ex.bodyState !== undefined && !ex.bodyState.done) res.once('finish', () => drainRequestBody(ex, ex.bodyState));
     return;
   }
-  if (ex.needsContinue) {
+  if (ex.continuePending) {
     // 100 Continue was never sent, so the client may or may not send the body now (RFC 9110
     // section 10.1.1): its next bytes are ambiguous. Close after the response.
     res.shouldKeepAlive = false;
@@ -109,18 +109,16 @@ function settleRequestBody(ex: Exchange): void {
 /** Writes status and headers (the commit point). Returns false when node refused them. */
 function commit(ex: Exchange, status: number, statusText: string | undefined, headers: string[]): boolean {
   const { res } = ex;
-  ex.responded = true;
   settleRequestBody(ex);
   try {
     if (statusText) res.writeHead(status, statusText, headers);
     else res.writeHead(status, headers);
   } catch (error) {
     // node validates names and values (no CR/LF/NUL, token names): the app's fault, a 500.
-    ex.responded = false;
     sendError(ex, error);
     return false;
   }
-  ex.status = status;
+  ex.committed(status);
   return true;
 }
 
@@ -172,7 +170,6 @@ export function sendResponse(ex: Exchange, response: unknown): void {
 
 function failMidway(ex: Exchange, error: unknown): void {
   if (!ex.res.headersSent) {
-    ex.responded = false;
     sendError(ex, error);
     return;
   }
@@ -240,7 +237,7 @@ function finishKnown(ex: Exchange, status: number, statusText: string | undefine
     return;
   }
   if (scan.contentLength === -1 || scan.contentLength === length) {
-    ex.bytesWritten = length;
+    ex.countBytes(length);
     res.end(body);
     return;
   }
@@ -249,7 +246,7 @@ function finishKnown(ex: Exchange, status: number, statusText: string | undefine
   const bytes = typeof body === 'string' ? encoder.encode(body) : (body ?? new Uint8Array(0));
   const sent = Math.min(scan.contentLength, bytes.byteLength);
   ex.config.log.error(`tsgi: ${requestLine(ex)}: the app's Content-Length ${scan.contentLength} does not match its ${bytes.byteLength}-byte body; sent ${sent} bytes and closed the connection`);
-  ex.bytesWritten = sent;
+  ex.countBytes(sent);
   if (sent > 0) res.write(bytes.subarray(0, sent));
   endByClosing(ex);
 }
@@ -342,11 +339,11 @@ async function writeStandard(ex: Exchange, response: Response): Promise<void> {
     return;
   }
   const reader = body.getReader();
-  ex.bodyReader = reader;
+  ex.streaming(reader);
   const first = await reader.read();
   if (ex.closed) return;
   if (first.done) {
-    ex.bodyReader = undefined;
+    ex.streaming(undefined);
     finishKnown(ex, status, statusText, headers, scan, null, 0);
     return;
   }
@@ -369,7 +366,7 @@ async function writeStandard(ex: Exchange, response: Response): Promise<void> {
   if (ex.closed) return;
   if (secondError !== undefined) throw secondError;
   if (second !== undefined && second.done) {
-    ex.bodyReader = undefined;
+    ex.streaming(undefined);
     if (bodiless) {
       // HEAD: the headers GET would have had, no body.
       finishKnown(ex, status, statusText, headers, scan, null, firstChunk.byteLength);
@@ -380,7 +377,7 @@ async function writeStandard(ex: Exchange, response: Response): Promise<void> {
   }
   if (bodiless) {
     // HEAD with a streamed body: the length is unknown without reading it all; stop here.
-    ex.bodyReader = undefined;
+    ex.streaming(undefined);
     reader.cancel().catch(() => {});
     if (!commit(ex, status, statusText, headers)) return;
     ex.res.end();
@@ -413,15 +410,15 @@ async function streamRest(
       const rest = limit - written;
       if (rest > 0) res.write(chunk.subarray(0, rest));
       written = limit;
-      ex.bytesWritten = written;
+      ex.countBytes(written);
       ex.config.log.error(`tsgi: ${requestLine(ex)}: the app's body is longer than its Content-Length ${limit}; cut there and closed the connection`);
-      ex.bodyReader = undefined;
+      ex.streaming(undefined);
       reader.cancel().catch(() => {});
       endByClosing(ex);
       return false;
     }
     written += chunk.byteLength;
-    ex.bytesWritten = written;
+    ex.countBytes(written);
     res.write(chunk); // backpressure is honoured before the next read (writableNeedDrain)
     return true;
   };
@@ -436,7 +433,7 @@ async function streamRest(
         inFlight = undefined;
       } else result = await reader.read();
     } catch (error) {
-      ex.bodyReader = undefined;
+      ex.streaming(undefined);
       if (ex.closed) return;
       throw error;
     }
@@ -444,7 +441,7 @@ async function streamRest(
     if (result.done) break;
     if (!write(asChunk(result.value))) return;
   }
-  ex.bodyReader = undefined;
+  ex.streaming(undefined);
   if (limit !== -1 && written < limit) {
     ex.config.log.error(`tsgi: ${requestLine(ex)}: the app's body (${written} bytes) is shorter than its Content-Length ${limit}; closed the connection`);
     endByClosing(ex);
@@ -479,8 +476,6 @@ export function respondPlain(ex: Exchange, status: number, text: string, close: 
     res.destroy();
     return;
   }
-  ex.responded = true;
-  ex.status = status;
   if (close) res.shouldKeepAlive = false;
   settleRequestBody(ex);
   const bytes = Buffer.byteLength(text);
@@ -493,7 +488,8 @@ export function respondPlain(ex: Exchange, status: number, text: string, close: 
     res.destroy();
     return;
   }
-  ex.bytesWritten = ex.req.method === 'HEAD' ? 0 : bytes;
+  ex.committed(status);
+  ex.countBytes(ex.req.method === 'HEAD' ? 0 : bytes);
   res.end(text);
 }
 
@@ -511,8 +507,7 @@ export function sendError(ex: Exchange, error: unknown): void {
     return;
   }
   const onError = ex.config.onError;
-  if (onError !== undefined && request !== undefined && ex.context !== undefined && !ex.onErrorUsed) {
-    ex.onErrorUsed = true;
+  if (onError !== undefined && request !== undefined && ex.context !== undefined && ex.takeOnError()) {
     let custom: Response | void | Promise<Response | void>;
     try {
       custom = onError(error, request, ex.context);
