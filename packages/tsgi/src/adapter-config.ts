@@ -27,7 +27,8 @@ import type { TsgiContext, TsgiLimits, TsgiLogger, TsgiServerInfo, TsgiState, Ts
 export interface NodeAdapterOptions {
   /**
    * Peers whose `Forwarded` / `X-Forwarded-For/-Proto/-Host` headers are believed: IPs or CIDRs,
-   * IPv4 or IPv6. Default: loopback (`['127.0.0.1/8', '::1']`). `[]` trusts nobody.
+   * IPv4 or IPv6. Default: loopback (`['127.0.0.1/8', '::1']`). A unix-socket peer (no address)
+   * is trusted unless the list is `[]`, which trusts nobody (SPEC 3.2.4).
    */
   trustedProxies?: readonly string[];
   /** Where the app is mounted (WSGI's SCRIPT_NAME), e.g. `/api`; requests outside it get 404. Default `''`. */

@@ -11,6 +11,7 @@ import type { BodyState } from './body-stream.js';
 import { normalizeIp } from './ip-address.js';
 import { buildUrl } from './request-url.js';
 import { resolveForwarded, type ForwardedInfo } from './trusted-proxy.js';
+import { isUnixSocketPeer } from './unix-peer.js';
 import type {
   TsgiClient,
   TsgiCompletion,
@@ -152,10 +153,15 @@ export class Exchange {
     return this.#closed;
   }
 
-  /** What trusted proxies said, resolved once. */
+  /**
+   * What trusted proxies said, resolved once. A unix-socket peer (no address) is a proxy on this
+   * machine and trusted unless nothing is (SPEC 3.2.1).
+   */
   get forwarded(): ForwardedInfo | undefined {
     if (this.#forwarded === NOT_RESOLVED) {
-      this.#forwarded = resolveForwarded(this.req.headers, this.remoteAddress, this.config.trusted);
+      const peer = this.remoteAddress;
+      const unixPeer = peer === '' ? isUnixSocketPeer(this.req.socket) : undefined;
+      this.#forwarded = resolveForwarded(this.req.headers, peer, this.config.trusted, unixPeer);
     }
     return this.#forwarded;
   }
