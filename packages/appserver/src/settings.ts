@@ -176,9 +176,8 @@ export const SETTINGS = {
     flags: ['-m', '--umask'],
     meta: 'MODE',
     kind: octal(0o777),
-    default: null,
-    defaultText: 'the process umask',
-    help: 'The umask applied while creating unix sockets (e.g. 007 gives rw for owner and group): sets their permissions.',
+    default: 0,
+    help: 'The umask applied while creating unix sockets. The default 000 (Gunicorn\'s) creates them srwxrwxrwx, so a front end running as another user (nginx\'s www-data) can connect; the permissions of the socket\'s directory then decide who reaches it. 007 allows only the owner and group.',
     section: 'Server socket',
   }),
   workers: setting({
