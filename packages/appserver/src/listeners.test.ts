@@ -24,7 +24,7 @@ const APP = `export const application = {
 };
 `;
 
-function getText(options: { socketPath?: string; host?: string; port?: number; path?: string; headers?: Record<string, string> }): Promise<string> {
+function getText(options: { socketPath?: string; host?: string; port?: number; localAddress?: string; path?: string; headers?: Record<string, string> }): Promise<string> {
   return new Promise((resolve, reject) => {
     httpGet({ path: '/', ...options, headers: { host: 'example.test', connection: 'close', ...options.headers } }, (res) => {
       let body = '';
@@ -87,6 +87,27 @@ describe('binds', () => {
       assert.equal(await getText({ socketPath: path, path: '/client', headers: { 'x-forwarded-for': '198.51.100.7', 'x-forwarded-proto': 'https' } }), 'none http');
     } finally {
       assert.equal(await p.stop(), 0);
+    }
+  });
+
+  it('by default trusts X-Forwarded-* from all of 127.0.0.0/8 and ::1 (SPEC 3.2.1), not from elsewhere', async () => {
+    const p = spawnAppserver(['-b', '127.0.0.1:0', '-b', '[::1]:0', 'app.ts'], { cwd: project.dir });
+    const headers = { 'x-forwarded-for': '198.51.100.7', 'x-forwarded-proto': 'https' };
+    try {
+      const [, v4, v6] = (await p.waitFor(/Listening at: http:\/\/127\.0\.0\.1:(\d+),http:\/\/\[::1\]:(\d+) /)) as unknown as string[];
+      await p.waitFor(/Ready: 1 worker/);
+      assert.equal(await getText({ host: '127.0.0.1', port: Number(v4), localAddress: '127.0.0.2', path: '/client', headers }), '198.51.100.7 https');
+      assert.equal(await getText({ host: '::1', port: Number(v6), path: '/client', headers }), '198.51.100.7 https');
+    } finally {
+      await p.stop();
+    }
+    const narrow = spawnAppserver(['-b', '127.0.0.1:0', '--forwarded-allow-ips', '127.0.0.1', 'app.ts'], { cwd: project.dir });
+    try {
+      const [, port] = (await narrow.waitFor(/Listening at: http:\/\/127\.0\.0\.1:(\d+) /)) as unknown as string[];
+      await narrow.waitFor(/Ready: 1 worker/);
+      assert.equal(await getText({ host: '127.0.0.1', port: Number(port), localAddress: '127.0.0.2', path: '/client', headers }), '127.0.0.2 http');
+    } finally {
+      await narrow.stop();
     }
   });
 

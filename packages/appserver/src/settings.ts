@@ -265,8 +265,8 @@ export const SETTINGS = {
     flags: ['--forwarded-allow-ips'],
     meta: 'IPS',
     kind: list('IP addresses or CIDRs, or *', ipOrCidr, true, true),
-    default: LOOPBACK,
-    help: 'Peers trusted to set X-Forwarded-For/-Proto/-Host and Forwarded (comma-separated IPs or CIDRs; * trusts everyone); other peers\' headers are ignored.',
+    default: ['127.0.0.0/8', '::1'],
+    help: 'Peers trusted to set X-Forwarded-For/-Proto/-Host and Forwarded (comma-separated IPs or CIDRs; * trusts everyone; "" no one); other peers\' headers are ignored. A unix socket\'s peer, a local process, is trusted unless this is "".',
     section: 'Proxies',
   }),
   proxyProtocol: setting({
