@@ -453,7 +453,6 @@ class ReverseProxy implements Proxy {
             x.res,
             { buffering, bufferSize: pass.bufferSize, maxTempFileSize: pass.maxTempFileSize, tempPath: pass.tempPath },
             { resume, abort: (err) => abortRef?.(err) },
-            () => undefined,
           ));
         // Small complete responses (the common case: a Content-Length body that arrives in one
         // read) skip the pump: the chunk is held until onComplete, which follows it in the same
