@@ -433,9 +433,9 @@ class ReverseProxy implements Proxy {
         x.responded = true;
         x.ctx.upstreamStatus = status;
         x.ctx.upstreamAddr = x.addrs.join(', ');
-        // undici's Buffers are decoded in the filtering pass itself (no intermediate string array;
-        // commit 9ab4a90, whose effect was not measured apart from the held body below).
-        const { headers: out, noBuffering, contentLength } = filterResponseHeaders(rawHeaders as unknown as Buffer[]);
+        // undici hands the fields over as latin1 Buffers.
+        const fields = rawHeaders.map((f) => f.toString('latin1'));
+        const { headers: out, noBuffering, contentLength } = filterResponseHeaders(fields);
         try {
           // HTTP/2 has no reason phrase (RFC 9113 8.3.2): node warns if given one.
           // An empty reason phrase gets node's standard one.
