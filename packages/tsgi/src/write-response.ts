@@ -230,7 +230,11 @@ function finishKnown(ex: Exchange, status: number, statusText: string | undefine
     headers.splice(at, 2);
     scan.contentLength = -1;
   }
-  if (scan.contentLength === -1 && !bodiless) headers.push('content-length', String(length));
+  // HEAD (RFC 9110 sections 8.6, 9.3.2): a Content-Length, if sent, is the one GET would get. An
+  // app that answers HEAD with no body (null, as SPEC 5.7.1 asks, or empty) has not said what
+  // that is, so none is sent rather than a false 0; its own Content-Length is kept.
+  const unknownHeadLength = length === 0 && ex.req.method === 'HEAD';
+  if (scan.contentLength === -1 && !bodiless && !unknownHeadLength) headers.push('content-length', String(length));
   if (!commit(ex, status, statusText, headers)) return;
   if (bodiless || ex.req.method === 'HEAD') {
     res.end();
