@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerPlain, refuseRequest, splitAbsoluteTarget } from 'tsgi-head-gate';
 import { resolveAdapterConfig, type AdapterConfig, type NodeAdapterOptions } from './adapter-config.js';
 import { Exchange, NodeContext } from './exchange.js';
+import { adoptForeignResponse } from './foreign-response.js';
 import { resolveApp } from './lifespan.js';
 import { TsgiRequest } from './lazy-request.js';
 import { mountedTarget } from './mount-path.js';
@@ -137,10 +138,22 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
     sendResponse(ex, result);
   } else if (result !== null && typeof result === 'object' && typeof (result as Promise<Response>).then === 'function') {
     (result as Promise<Response>).then(
-      (response) => sendResponse(ex, response),
+      (response) => sendAppResult(ex, response),
       (error: unknown) => sendError(ex, error),
     );
   } else {
-    sendResponse(ex, result);
+    sendAppResult(ex, result);
   }
+}
+
+/** Sends what the app returned; a Response of another fetch implementation is adopted (SPEC 2.1.5). */
+function sendAppResult(ex: Exchange, value: unknown): void {
+  if (value instanceof Response) return sendResponse(ex, value);
+  let adopted: unknown;
+  try {
+    adopted = adoptForeignResponse(value);
+  } catch (error) {
+    return sendError(ex, error);
+  }
+  sendResponse(ex, adopted);
 }
