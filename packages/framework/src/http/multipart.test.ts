@@ -99,6 +99,17 @@ test('files above FILE_UPLOAD_MAX_MEMORY_SIZE stream to a temp file, removed onc
   assert.equal(existsSync(tempPath), false, 'temp file removed after completion');
 });
 
+test('several files in one field keep the order sent, though a small one finishes before a large one on disk', async () => {
+  const big = Buffer.alloc(60_000, 1);
+  const res = await post(`${served.url}/upload/`, body(part('docs', big, 'first.bin'), part('docs', 'second', 'second.txt', 'text/plain')));
+  assert.equal(res.status, 200);
+  const json = (await res.json()) as { files: { field: string; name: string; inMemory: boolean }[] };
+  assert.deepEqual(
+    json.files.map((f) => [f.field, f.name, f.inMemory]),
+    [['docs', 'first.bin', false], ['docs', 'second.txt', true]],
+  );
+});
+
 test('limits: too many fields / files is 400, a too large file or too much field data is 413', async () => {
   const tooManyFields = await post(`${served.url}/upload/`, body(...['a', 'b', 'c', 'd', 'e'].map((n) => part(n, '1'))));
   assert.equal(tooManyFields.status, 400);
