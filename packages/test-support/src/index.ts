@@ -11,3 +11,5 @@
  * @module
  */
 export { waitFor, assertStaysQuiet, slowPeerPause, type WaitOptions } from './wait.js';
+export { canConnect, freePort } from './net.js';
+export { tempDir } from './temp-dir.js';

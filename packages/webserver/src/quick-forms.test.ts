@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseConfigText } from './config/load.js';
 import { fileServerConfig, reverseProxyConfig } from './quick-forms.js';
-import { freePort, runCli, spawnCli, tempDir, waitFor } from './testing/helpers.js';
+import { runCli, spawnCli } from './testing/helpers.js';
+import { freePort, tempDir, waitFor } from 'tsgi-test-support';
 
 function get(port: number, path: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
@@ -81,14 +82,14 @@ describe('quick forms', () => {
     const port = await freePort();
     const cli = spawnCli(['file-server', '--listen', `127.0.0.1:${port}`, '--root', join(tmp.dir, 'pub'), '--browse', '--access-log', 'stdout']);
     try {
-      await waitFor(() => /listening on/.test(cli.stderr()) || undefined, 20_000, 'the file server');
+      await waitFor(() => /listening on/.test(cli.stderr()), { timeoutMs: 20_000, what: 'the file server' });
       const r = await get(port, '/hello.txt');
       assert.equal(r.status, 200);
       assert.equal(r.body, 'hello file\n');
       const listing = await get(port, '/sub/');
       assert.equal(listing.status, 200);
       assert.match(listing.body, /x\.txt/);
-      await waitFor(() => /"GET \/hello\.txt HTTP\/1\.1" 200 11 /.test(cli.stdout()) || undefined, 5000, 'the access log line');
+      await waitFor(() => /"GET \/hello\.txt HTTP\/1\.1" 200 11 /.test(cli.stdout()), { timeoutMs: 5000, what: 'the access log line' });
     } finally {
       cli.child.kill('SIGTERM');
       assert.equal(await cli.exited, 0);
@@ -100,7 +101,7 @@ describe('quick forms', () => {
     const to = upstreams.map((s) => `127.0.0.1:${(s.address() as { port: number }).port}`);
     const cli = spawnCli(['reverse-proxy', '--listen', `127.0.0.1:${port}`, '--to', to[0]!, '--to', to[1]!, '--static', `/static/=${join(tmp.dir, 'pub')}`, '--access-log', 'off']);
     try {
-      await waitFor(() => /listening on/.test(cli.stderr()) || undefined, 20_000, 'the proxy');
+      await waitFor(() => /listening on/.test(cli.stderr()), { timeoutMs: 20_000, what: 'the proxy' });
       const seen = new Set<string>();
       for (let i = 0; i < 6; i++) {
         const r = await get(port, '/api/x?y=1');

@@ -8,7 +8,8 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createProxy } from './index.js';
-import { passOptions, rawExchange, serverOptions, startFront, waitFor } from './test-fixtures/helpers.js';
+import { passOptions, rawExchange, serverOptions, startFront } from './test-fixtures/helpers.js';
+import { waitFor } from 'tsgi-test-support';
 
 let upstream: Server;
 let wss: WebSocketServer;
@@ -68,7 +69,7 @@ test('a WebSocket is tunnelled both ways, with X-Forwarded-For added to the hand
     ws.send('two');
     const big = Buffer.alloc(300_000, 7);
     ws.send(big);
-    await waitFor(() => replies.length === 3, 10_000, 'three replies');
+    await waitFor(() => replies.length === 3, { timeoutMs: 10_000, what: 'three replies' });
     assert.deepEqual(replies.slice(0, 2), ['echo: one', 'echo: two']);
     assert.equal(replies[2]!.length, big.length);
     const h = upgradeHeaders.at(-1)!;
@@ -77,7 +78,7 @@ test('a WebSocket is tunnelled both ways, with X-Forwarded-For added to the hand
     assert.equal(proxy.stats().upgrades, 1);
     assert.equal(proxy.stats().upstream.servers[0]!.active, 1, 'the tunnel counts as a connection');
     ws.close();
-    await waitFor(() => proxy.stats().upstream.servers[0]!.active === 0, 5_000, 'the tunnel to close');
+    await waitFor(() => proxy.stats().upstream.servers[0]!.active === 0, { timeoutMs: 5_000, what: 'the tunnel to close' });
   } finally {
     ws.terminate();
     await front.close();
@@ -130,7 +131,7 @@ test('a client that leaves during a refused upgrade\'s answer frees the upstream
     assert.equal(proxy.stats().upstream.servers[0]!.active, 1, 'the answer is in flight');
     // A reset, not a FIN: upgrade sockets are half-open, so a FIN alone is noticed only at the next write.
     sock.resetAndDestroy();
-    await waitFor(() => proxy.stats().upstream.servers[0]!.active === 0, 5_000, 'the try to be released');
+    await waitFor(() => proxy.stats().upstream.servers[0]!.active === 0, { timeoutMs: 5_000, what: 'the try to be released' });
     assert.equal(proxy.stats().upstream.servers[0]!.failures, 0);
   } finally {
     await front.close();

@@ -4,7 +4,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WebServer } from './web-server.js';
-import { freePort, portOf, rawRequest, startFromText, statusOf, tempDir } from '../testing/helpers.js';
+import { portOf, rawRequest, startFromText, statusOf } from '../testing/helpers.js';
+import { freePort, tempDir } from 'tsgi-test-support';
 
 interface Reply {
   status: number;

@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { WebServer } from '../server/web-server.js';
-import { freePort, portOf, startFromText } from '../testing/helpers.js';
+import { portOf, startFromText } from '../testing/helpers.js';
+import { freePort } from 'tsgi-test-support';
 
 function get(port: number, path: string, method = 'GET'): Promise<{ status: number; body: string; type: string | undefined }> {
   return new Promise((resolve, reject) => {

@@ -1,22 +1,14 @@
 /**
- * Test helpers: a server from config text, raw-socket requests, temp dirs, spawned CLIs.
+ * Test helpers: a server from config text, raw-socket requests, spawned CLIs (waiting, ports and
+ * temp dirs come from tsgi-test-support).
  * @module
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { loadConfigText } from '../config/load.js';
 import { WebServer } from '../server/web-server.js';
-
-/** A temp dir removed by `cleanup`. */
-export async function tempDir(prefix = 'tsgi-ws-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
 
 /** Starts a WebServer in this process from TOML text (`error_log` defaults to off-ish: level crit). */
 export async function startFromText(text: string, file = 'test.toml'): Promise<WebServer> {
@@ -81,27 +73,4 @@ export async function runCli(args: readonly string[], cwd?: string): Promise<{ c
   const p = spawnCli(args, cwd);
   const code = await p.exited;
   return { code, stdout: p.stdout(), stderr: p.stderr() };
-}
-
-/** Polls `check` until it returns a value (bounded). */
-export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A port that was free a moment ago (for configs where several servers share one socket). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }

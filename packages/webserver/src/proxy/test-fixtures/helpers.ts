@@ -3,7 +3,7 @@
  * server on port 0, upstream child processes, raw-socket exchanges.
  * @module
  */
-import { createServer } from 'node:http';
+import { Agent, createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -176,12 +176,48 @@ export function rawExchange(port: number, bytes: string | Buffer, timeoutMs = 5_
   });
 }
 
-/** Polls `fn` until it returns true (bounded). */
-export async function waitFor(fn: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 25));
+/** GET `path` through `agent` (keep-alive); never rejects: a network error is status 0. */
+export function getVia(agent: Agent, port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', () => resolve({ status: 0, body }));
+    });
+    req.setTimeout(20_000, () => req.destroy());
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.end();
+  });
+}
+
+/**
+ * Sends `total` GETs of `path` from `concurrency` keep-alive clients and calls `atQuarter` once,
+ * when a quarter are sent (the kill -9 in failover tests). Resolves the count of each status and
+ * of each (trimmed) body.
+ */
+export async function loadWithKill(
+  port: number,
+  options: { total: number; concurrency: number; path: string; atQuarter: () => void },
+): Promise<{ statuses: Map<number, number>; bodies: Map<string, number> }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const statuses = new Map<number, number>();
+  const bodies = new Map<string, number>();
+  let sent = 0;
+  const client = async (): Promise<void> => {
+    while (sent < options.total) {
+      sent++;
+      if (sent === Math.ceil(options.total / 4)) options.atQuarter();
+      const r = await getVia(agent, port, options.path);
+      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      bodies.set(r.body.trim(), (bodies.get(r.body.trim()) ?? 0) + 1);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: options.concurrency }, client));
+  } finally {
+    agent.destroy();
   }
-  throw new Error(`timed out waiting for ${what}`);
+  return { statuses, bodies };
 }
