@@ -274,14 +274,16 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
   }
 
   /**
-   * The host as sent, unvalidated (X-Forwarded-Host when USE_X_FORWARDED_HOST): the authority of
-   * `request.url`, which the server took from an absolute-form request line before the Host field
-   * (SPEC 3.1.3, RFC 9112 section 3.2.2), so ALLOWED_HOSTS checks the host the request is for.
+   * The host as sent, unvalidated: the authority of `request.url`, which the server took from an
+   * absolute-form request line before the Host field (SPEC 3.1.3, RFC 9112 section 3.2.2), or
+   * from a trusted proxy's X-Forwarded-Host, so ALLOWED_HOSTS checks the host the request is
+   * for and links are built for it. USE_X_FORWARDED_HOST (Django's) believes X-Forwarded-Host
+   * from any peer, for servers that do not: its whole value, so a list fails validation as in Django.
    */
   rawHost(): string {
     if (this.settings.USE_X_FORWARDED_HOST) {
       const forwarded = this.header('x-forwarded-host');
-      if (forwarded) return forwarded.split(',', 1)[0]?.trim() ?? '';
+      if (forwarded) return forwarded.trim();
     }
     const url = this.raw.url;
     const start = url.indexOf('//') + 2;
