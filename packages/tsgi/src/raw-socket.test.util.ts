@@ -76,15 +76,6 @@ export function waitForData(socket: Socket, pattern: RegExp, timeoutMs = 10_000)
   });
 }
 
-/** Waits until `predicate()` holds (polling, bounded). */
-export async function until(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Splits a raw HTTP/1.1 response stream into status lines (for pipelining order checks). */
 export function statusLines(raw: string): string[] {
   return raw.match(/HTTP\/1\.[01] \d{3}[^\r\n]*/g) ?? [];
