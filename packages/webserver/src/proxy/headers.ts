@@ -200,8 +200,6 @@ export interface ResponseHeaders {
   readonly headers: string[];
   /** `X-Accel-Buffering: no` from the app: stream this response per chunk. */
   readonly noBuffering: boolean;
-  /** The Content-Length the upstream announced (its last one; the parser rejects conflicting ones), or -1. */
-  readonly contentLength: number;
 }
 
 /** Filters the upstream's raw response headers for the client (hop-by-hop, Date, Server, X-Pad and `X-Accel-*` dropped, as nginx). */
@@ -209,7 +207,6 @@ export function filterResponseHeaders(raw: readonly string[], keepUpgrade = fals
   const named = keepUpgrade ? undefined : connectionNamed(raw);
   const headers: string[] = [];
   let noBuffering = false;
-  let contentLength = -1;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
@@ -224,9 +221,7 @@ export function filterResponseHeaders(raw: readonly string[], keepUpgrade = fals
       if (lower === 'x-accel-buffering') noBuffering = value.trim().toLowerCase() === 'no';
       continue;
     }
-    // Its value is kept so that a small complete body can be written with one res.end (see proxy.ts).
-    if (lower === 'content-length') contentLength = /^[0-9]{1,15}$/.test(value) ? Number(value) : -1;
     headers.push(name, value);
   }
-  return { headers, noBuffering, contentLength };
+  return { headers, noBuffering };
 }
