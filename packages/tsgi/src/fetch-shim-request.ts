@@ -8,7 +8,7 @@
  * errors past `maxBodyBytes` (the shim then answers 413 whatever the app returns).
  * @module
  */
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { checkHead, checkLimits, splitAbsoluteTarget } from 'tsgi-head-gate';
 import { BodyTooLargeError } from './body-stream.js';
 import type { CidrSet } from './ip-address.js';
@@ -41,6 +41,8 @@ export interface AdmittedRequest {
   readonly forwarded: ForwardedInfo | undefined;
   /** Set once the app's reading of the body went past `maxBodyBytes`. */
   readonly bodyLimit: BodyLimitState;
+  /** True while a held-back `100 Continue` was not sent: the client may still be waiting to send the body. */
+  continuePending(): boolean;
 }
 
 /** Whether the request body went past the limit while the app read it. */
@@ -49,6 +51,19 @@ export interface BodyLimitState {
 }
 
 const NO_BODY_METHODS = new Set(['GET', 'HEAD']);
+
+/** Marks a node request whose `100 Continue` node held back (the shim's `checkContinue` listener took it). */
+const kContinueOwed = Symbol('tsgi.continueOwed');
+
+/**
+ * A node:http `checkContinue` listener for a fetch host's server: it hands the request to the
+ * host's `request` listeners without node's automatic `100 Continue`, which the shim then sends
+ * when the app first reads the body, after the limits were checked (RFC 9110 10.1.1).
+ */
+export function deferContinue(this: { emit(event: 'request', req: IncomingMessage, res: ServerResponse): boolean }, req: IncomingMessage, res: ServerResponse): void {
+  (req as IncomingMessage & { [kContinueOwed]?: boolean })[kContinueOwed] = true;
+  this.emit('request', req, res);
+}
 
 /**
  * A plain-text answer of the shim's own (`text/plain; charset=utf-8`, the reason phrase as the
@@ -65,20 +80,21 @@ export function plainResponse(status: number, close: boolean): Response {
  * Admits one request: a Response to send instead of calling the app (refused head, 413, 404
  * outside the mount), or the request to give it.
  */
-export function admitRequest(request: Request, node: IncomingMessage | undefined, conn: ShimConnection, config: ShimRequestConfig): Response | AdmittedRequest {
+export function admitRequest(request: Request, node: { req?: IncomingMessage; res?: ServerResponse }, conn: ShimConnection, config: ShimRequestConfig): Response | AdmittedRequest {
   const { limits } = config;
+  const nodeReq = node.req;
   const method = request.method;
-  const parsed = node === undefined ? new URL(request.url) : undefined;
-  let target = node?.url ?? `${parsed!.pathname}${parsed!.search}`;
+  const parsed = nodeReq === undefined ? new URL(request.url) : undefined;
+  let target = nodeReq?.url ?? `${parsed!.pathname}${parsed!.search}`;
 
   // 1. The request-head gate: the whole of it on node's parsed head (HTTP/0.9 and 1.x; HTTP/2
   //    streams are framed by node:http2), else the size limits.
-  const rule = node !== undefined && node.httpVersionMajor < 2 ? checkHead(node, limits) : checkLimits(method, target, conn.rawHeaders, limits);
+  const rule = nodeReq !== undefined && nodeReq.httpVersionMajor < 2 ? checkHead(nodeReq, limits) : checkLimits(method, target, conn.rawHeaders, limits);
   if (rule !== undefined) return plainResponse(rule.status, true);
 
   // 2. Framing: over the body limit on the declared length -> 413 before the app (RFC 9110 15.5.14).
-  const te = node !== undefined ? node.headers['transfer-encoding'] : (request.headers.get('transfer-encoding') ?? undefined);
-  const cl = node !== undefined ? node.headers['content-length'] : (request.headers.get('content-length') ?? undefined);
+  const te = nodeReq !== undefined ? nodeReq.headers['transfer-encoding'] : (request.headers.get('transfer-encoding') ?? undefined);
+  const cl = nodeReq !== undefined ? nodeReq.headers['content-length'] : (request.headers.get('content-length') ?? undefined);
   const framed = te !== undefined || (cl !== undefined && cl !== '0');
   if (cl !== undefined && limits.maxBodyBytes > 0 && Number(cl) > limits.maxBodyBytes) return plainResponse(413, true);
   const hasBody = framed && !NO_BODY_METHODS.has(method);
@@ -93,7 +109,7 @@ export function admitRequest(request: Request, node: IncomingMessage | undefined
   }
 
   // 4. Trusted proxies, then the URL tsgi's adapter would build.
-  const headers = node !== undefined ? node.headers : Object.fromEntries(request.headers);
+  const headers = nodeReq !== undefined ? nodeReq.headers : Object.fromEntries(request.headers);
   const forwarded = resolveForwarded(headers, conn.remoteAddress, config.trusted);
   const scheme = forwarded?.scheme ?? (conn.encrypted || parsed?.protocol === 'https:' ? 'https' : 'http');
   const host = forwarded?.host || absolute?.host || headers.host || parsed?.host || localHost(conn);
@@ -106,18 +122,32 @@ export function admitRequest(request: Request, node: IncomingMessage | undefined
 
   // 5. The Request: the host's own when it already is what the app should get.
   const bodyLimit: BodyLimitState = { exceeded: false };
-  const limited = hasBody && limits.maxBodyBytes > 0;
+  const owed = nodeReq !== undefined && (nodeReq as IncomingMessage & { [kContinueOwed]?: boolean })[kContinueOwed] === true;
+  const sendContinue = owed && hasBody && node.res !== undefined ? continueSender(node.res) : undefined;
+  const wrapped = hasBody && (limits.maxBodyBytes > 0 || sendContinue !== undefined);
   const wrongBody = !hasBody && !NO_BODY_METHODS.has(method) && request.body !== null;
-  if (url === request.url && !limited && !wrongBody) return { request, url, scheme, forwarded, bodyLimit };
-  const body = hasBody && request.body !== null ? (limited ? limitBody(request.body, limits.maxBodyBytes, bodyLimit) : request.body) : null;
+  const continuePending = () => sendContinue?.pending() ?? false;
+  if (url === request.url && !wrapped && !wrongBody) return { request, url, scheme, forwarded, bodyLimit, continuePending };
+  const body = hasBody && request.body !== null ? (wrapped ? limitBody(request.body, limits.maxBodyBytes, bodyLimit, sendContinue) : request.body) : null;
   try {
     const init: RequestInit & { duplex?: 'half' } = { method, headers: request.headers, body, signal: request.signal };
     if (body !== null) init.duplex = 'half';
-    return { request: new Request(url, init), url, scheme, forwarded, bodyLimit };
+    return { request: new Request(url, init), url, scheme, forwarded, bodyLimit, continuePending };
   } catch {
     // A method fetch forbids (TRACE...) or a URL it refuses: the host's request as it is.
-    return { request, url: request.url, scheme, forwarded, bodyLimit };
+    return { request, url: request.url, scheme, forwarded, bodyLimit, continuePending };
   }
+}
+
+/** Sends the `100 Continue` node held back, once, unless a response has begun. */
+function continueSender(res: ServerResponse): { (): void; pending(): boolean } {
+  let sent = false;
+  const send = () => {
+    if (sent) return;
+    sent = true;
+    if (!res.headersSent) res.writeContinue();
+  };
+  return Object.assign(send, { pending: () => !sent });
 }
 
 function localHost(conn: ShimConnection): string {
@@ -126,22 +156,24 @@ function localHost(conn: ShimConnection): string {
 }
 
 /**
- * The request body, erroring with {@link BodyTooLargeError} once more than `max` bytes arrived.
- * Pull-based: it reads from the host only when the app reads, so backpressure reaches the client.
+ * The request body, erroring with {@link BodyTooLargeError} once more than `max` bytes arrived
+ * (0: no limit), and sending a held-back `100 Continue` on the app's first read. Pull-based: it
+ * reads from the host only when the app reads, so backpressure reaches the client.
  */
-function limitBody(body: ReadableStream<Uint8Array>, max: number, state: BodyLimitState): ReadableStream<Uint8Array> {
+function limitBody(body: ReadableStream<Uint8Array>, max: number, state: BodyLimitState, sendContinue: (() => void) | undefined): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let total = 0;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        sendContinue?.();
         const { done, value } = await reader.read();
         if (done) {
           controller.close();
           return;
         }
         total += value.byteLength;
-        if (total > max) {
+        if (max > 0 && total > max) {
           // The host's stream is left unread, not cancelled: cancelling it would destroy the
           // socket before the 413 goes out; the 413 closes the connection instead.
           state.exceeded = true;

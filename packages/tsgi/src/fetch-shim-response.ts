@@ -21,6 +21,8 @@ export interface ShimResponseContext {
   countBytes(bytes: number): void;
   /** Called once when the host has read the body to its end (true) or it failed/was cancelled (false). */
   bodyDone(complete: boolean): void;
+  /** The connection must close after this response (a request body the client was told to hold back). */
+  readonly close: boolean;
 }
 
 /** The app's response could not be sent as it is: the caller answers 500. */
@@ -50,6 +52,10 @@ export async function prepareResponse(response: Response, ctx: ShimResponseConte
   } catch (error) {
     if (error instanceof UnsendableResponseError) throw error;
     throw new UnsendableResponseError(`the app's response has a header that cannot be sent: ${String(error)}`);
+  }
+  if (ctx.close) {
+    headers.set('connection', 'close');
+    stripped = true;
   }
   const init = { status, statusText: response.statusText, headers };
   const body = response.body;

@@ -7,7 +7,7 @@
  */
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { normalizeMountPath } from './adapter-config.js';
-import { admitRequest, plainResponse, type ShimRequestConfig } from './fetch-shim-request.js';
+import { admitRequest, deferContinue, plainResponse, type ShimRequestConfig } from './fetch-shim-request.js';
 import { prepareResponse, type ShimResponseContext } from './fetch-shim-response.js';
 import { CidrSet } from './ip-address.js';
 import { resolveLimits } from './limits.js';
@@ -67,6 +67,13 @@ export interface TsgiFetchHandler {
   startup(): Promise<void>;
   /** Waits for `waitUntil` promises, then runs the app's `shutdown`. */
   shutdown(): Promise<void>;
+  /**
+   * A `checkContinue` listener for a node host's server (srvx: `server.node.server`,
+   * @hono/node-server: the returned server). Without it node sends `100 Continue` before the app
+   * can refuse the body; with it the shim sends it when the app first reads the body, after the
+   * limits: `server.on('checkContinue', handler.checkContinue)`.
+   */
+  readonly checkContinue: typeof deferContinue;
 }
 
 /** Timeouts are the host's: declared as given, 0 (unknown) by default. */
@@ -177,7 +184,7 @@ export function toFetchHandler(app: TsgiApp, options: FetchHandlerOptions = {}):
     const remoteAddress = conn?.remoteAddress ?? '';
     const remotePort = conn?.remotePort ?? 0;
     const rawHeaders = conn?.rawHeaders ?? [...request.headers].flat();
-    const admitted = admitRequest(request, node.req, { remoteAddress, localAddress: conn?.localAddress ?? '', localPort: conn?.localPort ?? 0, encrypted: conn?.encrypted ?? false, rawHeaders }, config);
+    const admitted = admitRequest(request, node, { remoteAddress, localAddress: conn?.localAddress ?? '', localPort: conn?.localPort ?? 0, encrypted: conn?.encrypted ?? false, rawHeaders }, config);
     if (admitted instanceof Response) return admitted;
 
     const completion = new Completion(request, node.res);
@@ -229,7 +236,7 @@ export function toFetchHandler(app: TsgiApp, options: FetchHandlerOptions = {}):
       return failed(new TypeError(`the app returned ${response === null ? 'null' : typeof response}, not a Response`), 'failed');
     }
     try {
-      return await prepareResponse(response, completion.responseContext(response.status, request.method, requestLine, log));
+      return await prepareResponse(response, completion.responseContext(response.status, request.method, requestLine, log, admitted.continuePending()));
     } catch (error) {
       return failed(error, 'failed before its response was sent');
     }
@@ -237,6 +244,7 @@ export function toFetchHandler(app: TsgiApp, options: FetchHandlerOptions = {}):
 
   return Object.assign(handler, {
     startup,
+    checkContinue: deferContinue,
     async shutdown() {
       await Promise.allSettled([...pending]);
       if (started !== undefined) await started.catch(() => undefined);
@@ -276,9 +284,10 @@ class Completion {
   }
 
   /** What the response writer reports to, for the app's response with `status`. */
-  responseContext(status: number, method: string, requestLine: string, log: TsgiLogger): ShimResponseContext {
+  responseContext(status: number, method: string, requestLine: string, log: TsgiLogger, close: boolean): ShimResponseContext {
     this.#status = status;
     return {
+      close,
       method,
       requestLine,
       log,

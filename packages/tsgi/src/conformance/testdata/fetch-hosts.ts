@@ -20,7 +20,7 @@ import type { ProbeServerConfig, ServerHarness, StartedServer } from '../harness
 /** A fetch-handler host: starts a server on a free loopback port around `handler`. */
 export interface FetchHost {
   readonly name: string;
-  listen(handler: TsgiFetchHandler): Promise<StartedServer>;
+  listen(handler: TsgiFetchHandler): Promise<StartedServer & { readonly node: Server }>;
 }
 
 /** Answers the kit's requests and records error-level logs, ignoring the rest (the probe misbehaves on purpose). */
@@ -49,7 +49,7 @@ export const SRVX: FetchHost = {
     await server.ready();
     const node = server.node?.server as Server | undefined;
     if (node === undefined) throw new Error('srvx did not start a node server');
-    return { url: `http://127.0.0.1:${(node.address() as AddressInfo).port}`, close: () => closeNode(node) };
+    return { url: `http://127.0.0.1:${(node.address() as AddressInfo).port}`, node, close: () => closeNode(node) };
   },
 };
 
@@ -61,7 +61,7 @@ export const HONO_NODE_SERVER: FetchHost = {
       const s = honoServe({ fetch: handler, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server));
       s.once('error', reject);
     });
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeNode(server) };
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, node: server, close: () => closeNode(server) };
   },
 };
 
@@ -76,6 +76,8 @@ export function fetchHandlerHarness(host: FetchHost, known: Pick<ServerHarness, 
       const handler = toFetchHandler(probe.app, fetchHandlerOptions(config, capturingLog(errors)));
       await handler.startup();
       const server = await host.listen(handler);
+      // As the README wires it: the shim, not node, decides on 100 Continue.
+      server.node.on('checkContinue', handler.checkContinue);
       return {
         url: server.url,
         async close() {
