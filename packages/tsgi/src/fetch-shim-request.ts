@@ -9,7 +9,7 @@
  * @module
  */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-import { checkHead, checkLimits, splitAbsoluteTarget } from 'tsgi-head-gate';
+import { checkHead, checkLimits, splitAbsoluteTarget, STATUS_TEXT } from 'tsgi-head-gate';
 import { BodyTooLargeError } from './body-stream.js';
 import type { CidrSet } from './ip-address.js';
 import { mountedTarget } from './mount-path.js';
@@ -70,7 +70,8 @@ export function deferContinue(this: { emit(event: 'request', req: IncomingMessag
  * body); `close` asks the host to close the connection after it (an unread body, a refused head).
  */
 export function plainResponse(status: number, close: boolean): Response {
-  const text = STATUS_CODES[status] ?? 'Error';
+  // The gate's reason phrases first: node's table says "Payload Too Large" on Node 20 (RFC 9110 renamed it).
+  const text = (STATUS_TEXT as Readonly<Record<number, string>>)[status] ?? STATUS_CODES[status] ?? 'Error';
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) };
   if (close) headers.connection = 'close';
   return new Response(text, { status, headers });
