@@ -16,6 +16,7 @@ import { mountedTarget } from './mount-path.js';
 import { buildUrl } from './request-url.js';
 import { resolveForwarded, type ForwardedInfo } from './trusted-proxy.js';
 import type { TsgiLimits } from './types.js';
+import { isUnixSocketPeer } from './unix-peer.js';
 
 /** What the shim knows about the connection, as far as the host tells. */
 export interface ShimConnection {
@@ -111,7 +112,9 @@ export function admitRequest(request: Request, node: { req?: IncomingMessage; re
 
   // 4. Trusted proxies, then the URL tsgi's adapter would build.
   const headers = nodeReq !== undefined ? nodeReq.headers : Object.fromEntries(request.headers);
-  const forwarded = resolveForwarded(headers, conn.remoteAddress, config.trusted);
+  // A unix-socket peer (no address) is a proxy on this machine, trusted unless nothing is (SPEC 3.2.1).
+  const unixPeer = conn.remoteAddress === '' && nodeReq !== undefined ? isUnixSocketPeer(nodeReq.socket) : undefined;
+  const forwarded = resolveForwarded(headers, conn.remoteAddress, config.trusted, unixPeer);
   const scheme = forwarded?.scheme ?? (conn.encrypted || parsed?.protocol === 'https:' ? 'https' : 'http');
   const host = forwarded?.host || absolute?.host || headers.host || parsed?.host || localHost(conn);
   let url: string;

@@ -4,7 +4,12 @@
  * through the whole conformance kit over sockets in conformance/*.conformance.test.ts.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { createAdaptorServer } from '@hono/node-server';
 import { toFetchHandler } from './to-fetch-handler.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import type { TsgiCompletion, TsgiContext, TsgiLogger } from './types.js';
@@ -131,4 +136,41 @@ describe('toFetchHandler on a host without a node request', () => {
     const untrusting = await (await toFetchHandler(app, { log: quiet, connection, trustedProxies: [] })(request())).json();
     assert.deepEqual(untrusting, { url: 'http://h/x', scheme: 'http', client: '127.0.0.1' });
   });
+});
+
+describe('toFetchHandler on a unix socket (@hono/node-server)', () => {
+  /** GETs / over the socket with forwarding headers, returning what the app saw. */
+  function get(socketPath: string): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({ socketPath, path: '/who', headers: { host: 'example.com', 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  for (const [trustedProxies, expected] of [
+    [undefined, { url: 'https://example.com/who', scheme: 'https', client: '203.0.113.9', remote: '' }],
+    [[], { url: 'http://example.com/who', scheme: 'http', client: '', remote: '' }],
+  ] as const) {
+    it(`believes a unix-socket peer's forwarding headers ${trustedProxies === undefined ? 'by default' : 'not with trustedProxies: []'}`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tsgi-shim-'));
+      const handler = toFetchHandler((request, context) => Response.json({ url: request.url, scheme: context.scheme, client: context.client.address, remote: context.remoteAddress }), {
+        log: quiet,
+        ...(trustedProxies === undefined ? {} : { trustedProxies }),
+      });
+      const server = createAdaptorServer({ fetch: handler }) as Server;
+      try {
+        const socketPath = join(dir, 'app.sock');
+        await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+        assert.deepEqual(await get(socketPath), expected);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });

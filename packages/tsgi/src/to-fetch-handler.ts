@@ -1,8 +1,9 @@
 /**
  * `toFetchHandler(app)`: the shim that runs a TSGI app on a server that only speaks plain fetch
  * handlers (`(request) => Response`: srvx, @hono/node-server, Bun, Deno, Workers). It builds the
- * TSGI context from what the host exposes, runs the lifespan hooks, and settles
- * `context.completed` when the host has consumed the response body.
+ * TSGI context from what the host exposes, runs the lifespan hooks, admits the request as tsgi's
+ * servers do (fetch-shim-request.ts), makes the app's response one the host sends as they would
+ * (fetch-shim-response.ts), and settles `context.completed` when the host is done with it.
  * @module
  */
 import { ServerResponse, type IncomingMessage } from 'node:http';
@@ -95,10 +96,6 @@ function nodeExchangeOf(request: Request, hostArgs: readonly unknown[]): { req?:
   return { req: env.incoming, res: env.outgoing instanceof ServerResponse ? env.outgoing : undefined };
 }
 
-function nodeRequestOf(request: Request, hostArgs: readonly unknown[]): IncomingMessage | undefined {
-  return nodeExchangeOf(request, hostArgs).req;
-}
-
 /**
  * The default {@link FetchHandlerOptions.connection}: srvx and @hono/node-server on node.
  *
@@ -108,7 +105,7 @@ function nodeRequestOf(request: Request, hostArgs: readonly unknown[]): Incoming
  * ```
  */
 export function hostConnection(request: Request, ...hostArgs: unknown[]): HostConnection | undefined {
-  const req = nodeRequestOf(request, hostArgs);
+  const req = nodeExchangeOf(request, hostArgs).req;
   if (req === undefined) return undefined;
   const socket = req.socket;
   const ip = (request as unknown as { ip?: unknown }).ip;
