@@ -23,7 +23,7 @@ export interface FetchHost {
   listen(handler: TsgiFetchHandler): Promise<StartedServer & { readonly node: Server }>;
 }
 
-/** Answers the kit's requests and records error-level logs, ignoring the rest (the probe misbehaves on purpose). */
+/** A logger that keeps error-level entries (for the kit's S-ERR-LOG) and drops the rest (the probe misbehaves on purpose). */
 export function capturingLog(into: string[]): TsgiLogger {
   const ignore = () => undefined;
   const keep = (message: string, ...details: unknown[]) => {
