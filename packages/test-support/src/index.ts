@@ -11,5 +11,6 @@
  * @module
  */
 export { waitFor, assertStaysQuiet, slowPeerPause, type WaitOptions } from './wait.js';
-export { canConnect, freePort } from './net.js';
+export { canConnect, freePort, waitForData } from './net.js';
 export { tempDir } from './temp-dir.js';
+export { uploadRaw, type UploadOptions, type UploadOutcome } from './upload.js';

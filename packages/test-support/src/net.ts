@@ -1,9 +1,10 @@
 /**
- * Loopback ports for tests: one that was free a moment ago, and whether one accepts connections now.
+ * Loopback sockets for tests: a port that was free a moment ago, whether one accepts connections
+ * now, and waiting for data on an open connection.
  * @module
  */
 import { connect, createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 /**
  * A loopback port that was free a moment ago, for configs that must name their port before they
@@ -41,5 +42,35 @@ export function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Resolves once `socket` has received data (since this call) matching `pattern`, and returns that
+ * data; rejects after `timeoutMs`. For connections the server keeps open: read until what matters
+ * came, not for a fixed time.
+ *
+ * @example
+ * ```ts
+ * socket.write('GET /raw HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
+ * const head = await waitForData(socket, /\r\n\r\n/);
+ * ```
+ */
+export function waitForData(socket: Socket, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    const timer = setTimeout(() => {
+      socket.off('data', onData);
+      reject(new Error(`timeout waiting for ${pattern}; got ${JSON.stringify(data)}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer | string) => {
+      data += typeof chunk === 'string' ? chunk : chunk.toString('latin1');
+      if (pattern.test(data)) {
+        clearTimeout(timer);
+        socket.off('data', onData);
+        resolve(data);
+      }
+    };
+    socket.on('data', onData);
   });
 }

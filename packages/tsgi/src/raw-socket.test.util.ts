@@ -56,26 +56,6 @@ export async function rawExchange(port: number, bytes: string | Buffer, timeoutM
   return done;
 }
 
-/** Resolves once `socket` has received data matching `pattern` (bounded). Returns what was received. */
-export function waitForData(socket: Socket, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = '';
-    const timer = setTimeout(() => {
-      socket.off('data', onData);
-      reject(new Error(`timeout waiting for ${pattern}; got ${JSON.stringify(data)}`));
-    }, timeoutMs);
-    const onData = (chunk: Buffer | string) => {
-      data += typeof chunk === 'string' ? chunk : chunk.toString('latin1');
-      if (pattern.test(data)) {
-        clearTimeout(timer);
-        socket.off('data', onData);
-        resolve(data);
-      }
-    };
-    socket.on('data', onData);
-  });
-}
-
 /** Splits a raw HTTP/1.1 response stream into status lines (for pipelining order checks). */
 export function statusLines(raw: string): string[] {
   return raw.match(/HTTP\/1\.[01] \d{3}[^\r\n]*/g) ?? [];

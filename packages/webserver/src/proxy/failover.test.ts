@@ -49,6 +49,7 @@ test('passive health: a failed server is skipped for fail_timeout, then tried ag
     assert.equal(s.failures, 1, 'a was tried once, then skipped while failed');
     assert.equal(s.state, 'failed');
     await waitFor(() => proxy.stats().upstream.servers[0]!.state === 'up', { what: 'a to be back after fail_timeout' });
+    assert.equal(proxy.stats().upstream.servers[0]!.state, 'up', 'back after fail_timeout');
     assert.ok(Date.now() - firstTry >= 800, 'not back before fail_timeout (800 ms) passed');
     for (let i = 0; i < 2; i++) assert.equal((await fetchRaw(front.port, '/hello')).status, 200);
     assert.equal(proxy.stats().upstream.servers[0]!.failures, 2, 'tried again after fail_timeout');
@@ -74,6 +75,7 @@ test('active health checks take a server out after `fall` failures and back afte
     await assertStaysQuiet(400, () => proxy.stats().upstream.servers.some((s) => s.state !== 'up'), () => `a healthy server leaving 'up': ${JSON.stringify(proxy.stats().upstream.servers.map((s) => s.state))}`);
     await a.kill();
     await waitFor(() => proxy.stats().upstream.servers[0]!.state === 'unhealthy', { what: 'a to be marked unhealthy' });
+    assert.equal(proxy.stats().upstream.servers[0]!.state, 'unhealthy');
     const failuresBefore = proxy.stats().upstream.servers[0]!.failures;
     for (let i = 0; i < 4; i++) assert.equal((await fetchRaw(front.port, '/hello')).body.toString(), 'hello from b\n');
     assert.equal(proxy.stats().upstream.servers[0]!.failures, failuresBefore, 'no request is sent to an unhealthy server');
@@ -109,7 +111,10 @@ test('active health checks: an unhealthy server comes back after `rise` passes',
   );
   const front = await startFront(proxy);
   const state = (): string => proxy.stats().upstream.servers[0]!.state;
-  const until = (want: string): Promise<boolean> => waitFor(() => state() === want, { what: () => `state ${want} (now ${state()})` });
+  const until = async (want: string): Promise<void> => {
+    await waitFor(() => state() === want, { what: () => `state ${want} (now ${state()})` });
+    assert.equal(state(), want);
+  };
   try {
     healthy = false;
     await until('unhealthy');

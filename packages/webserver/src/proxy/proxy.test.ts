@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProxy, UpstreamRegistry } from './index.js';
 import type { ProxyContext } from './index.js';
-import { fetchRaw, passOptions, rawExchange, serverOptions, startFront } from './test-fixtures/helpers.js';
+import { fetchRaw, passOptions, serverOptions, startFront } from './test-fixtures/helpers.js';
+import { rawRequest } from '../testing/helpers.js';
 import { waitFor } from 'tsgi-test-support';
 
 let upstream: Server;
@@ -270,10 +271,10 @@ test('a client that goes away cancels the upstream request and frees its connect
   const proxy = createProxy(passOptions([serverOptions('a', upPort)]));
   const front = await startFront(proxy);
   try {
-    const pending = rawExchange(front.port, 'GET /hang HTTP/1.1\r\nHost: x\r\n\r\n', 400);
+    const pending = rawRequest(front.port, 'GET /hang HTTP/1.1\r\nHost: x\r\n\r\n', 400);
     await waitFor(() => hanging === 1, { timeoutMs: 5_000, what: 'the upstream to get the request' });
     assert.equal(proxy.stats().upstream.servers[0]!.active, 1);
-    await pending; // rawExchange closes the socket after 400 ms
+    await pending; // rawRequest closes the socket after 400 ms
     await waitFor(() => hanging === 0, { timeoutMs: 5_000, what: 'the upstream request to be cancelled' });
     await waitFor(() => proxy.stats().upstream.servers[0]!.active === 0 && proxy.stats().active === 0, { timeoutMs: 5_000, what: 'the proxy to free it' });
   } finally {
@@ -365,7 +366,7 @@ test('an HTTP/1.0 request without Host gets the upstream server as Host', async 
   const proxy = createProxy(passOptions([serverOptions('a', upPort)]));
   const front = await startFront(proxy, { host: '' });
   try {
-    const raw = await rawExchange(front.port, 'GET /old HTTP/1.0\r\n\r\n', 3_000);
+    const raw = await rawRequest(front.port, 'GET /old HTTP/1.0\r\n\r\n', 3_000);
     assert.match(raw, /^HTTP\/1\.[01] 200 /);
     const echo = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Echo;
     assert.deepEqual(headerValues(echo.rawHeaders, 'host'), [`127.0.0.1:${upPort}`]);
@@ -379,9 +380,9 @@ test('absolute-form targets go up in origin-form; OPTIONS * as OPTIONS /', async
   const proxy = createProxy(passOptions([serverOptions('a', upPort)]));
   const front = await startFront(proxy);
   try {
-    const abs = await rawExchange(front.port, 'GET http://site.example/abs?x=1 HTTP/1.1\r\nHost: site.example\r\nConnection: close\r\n\r\n', 3_000);
+    const abs = await rawRequest(front.port, 'GET http://site.example/abs?x=1 HTTP/1.1\r\nHost: site.example\r\nConnection: close\r\n\r\n', 3_000);
     assert.equal((JSON.parse(abs.slice(abs.indexOf('\r\n\r\n') + 4)) as Echo).url, '/abs?x=1');
-    const star = await rawExchange(front.port, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3_000);
+    const star = await rawRequest(front.port, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3_000);
     const echo = JSON.parse(star.slice(star.indexOf('\r\n\r\n') + 4)) as Echo;
     assert.equal(echo.method, 'OPTIONS');
     assert.equal(echo.url, '/');

@@ -6,7 +6,6 @@
 import { Agent, createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import { request } from 'node:http';
-import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -150,29 +149,6 @@ export function fetchRaw(
     req.setTimeout(opts.timeoutMs ?? 30_000, () => req.destroy(new Error('test request timed out')));
     req.on('error', reject);
     req.end(opts.body);
-  });
-}
-
-/** Sends raw bytes and returns everything read until the server closes (or `timeoutMs`). */
-export function rawExchange(port: number, bytes: string | Buffer, timeoutMs = 5_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    const t = setTimeout(() => {
-      sock.destroy();
-      resolve(Buffer.concat(chunks).toString('latin1'));
-    }, timeoutMs);
-    sock.on('data', (c: Buffer) => chunks.push(c));
-    sock.on('error', (err) => {
-      clearTimeout(t);
-      if (chunks.length > 0) resolve(Buffer.concat(chunks).toString('latin1'));
-      else reject(err);
-    });
-    sock.on('close', () => {
-      clearTimeout(t);
-      resolve(Buffer.concat(chunks).toString('latin1'));
-    });
-    sock.write(bytes);
   });
 }
 
