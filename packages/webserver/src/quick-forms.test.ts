@@ -7,21 +7,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseConfigText } from './config/load.js';
 import { fileServerConfig, reverseProxyConfig } from './quick-forms.js';
-import { runCli, spawnCli } from './testing/helpers.js';
+import { httpGet, runCli, spawnCli } from './testing/helpers.js';
 import { freePort, tempDir, waitFor } from 'tsgi-test-support';
 
-function get(port: number, path: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+const get = (port: number, path: string) => httpGet(port, path);
 
 /**
  * POSTs `size` bytes as a careful client does: `Expect: 100-continue`, the body only after

@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { portOf, rawRequest, spawnCli, startFromText } from '../testing/helpers.js';
+import { httpGet, portOf, rawRequest, spawnCli, startFromText } from '../testing/helpers.js';
 import { freePort, tempDir, waitFor } from 'tsgi-test-support';
 
-function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, headers, method, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode!));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+const get = async (port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<number> => (await httpGet(port, path, { headers, method })).status;
 
 const readLines = async (file: string): Promise<string[]> => (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
 

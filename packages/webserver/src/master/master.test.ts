@@ -1,27 +1,17 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
-import { Agent, createServer, request } from 'node:http';
+import { Agent, createServer } from 'node:http';
 import type { Server, ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, spawnCli } from '../testing/helpers.js';
+import { httpGet, runCli, spawnCli } from '../testing/helpers.js';
 import { assertStaysQuiet, canConnect, freePort, tempDir, waitFor } from 'tsgi-test-support';
 
-function get(port: number, path: string, agent: Agent | false = false): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-      res.on('error', reject);
-    });
-    req.setTimeout(20_000, () => req.destroy(new Error('client timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = async (port: number, path: string, agent: Agent | false = false): Promise<{ status: number; body: string }> => {
+  const { status, body } = await httpGet(port, path, { agent });
+  return { status, body };
+};
 
 const alive = (pid: number): boolean => {
   try {

@@ -5,6 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import type { Agent, IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { loadConfigText } from '../config/load.js';
@@ -46,6 +48,37 @@ export function rawRequest(port: number, data: string | Buffer, timeoutMs = 10_0
       clearTimeout(timer);
       resolve(Buffer.concat(chunks).toString('latin1'));
     });
+  });
+}
+
+/** What {@link httpGet} returns. */
+export interface HttpReply {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/**
+ * One request to `host`:`port` (127.0.0.1) through node's HTTP client (a fresh connection unless `agent`
+ * is given, or over `socketPath`); the body is decoded as `encoding` (utf8). Bounded by `timeoutMs`.
+ */
+export function httpGet(
+  port: number,
+  path: string,
+  options: { host?: string; method?: string; headers?: Record<string, string>; agent?: Agent | false; socketPath?: string; encoding?: BufferEncoding; timeoutMs?: number } = {},
+): Promise<HttpReply> {
+  return new Promise((resolve, reject) => {
+    const { host = '127.0.0.1', method = 'GET', headers = {}, agent = false, socketPath, encoding = 'utf8', timeoutMs = 20_000 } = options;
+    const req = request({ host, port, path, method, headers, agent, ...(socketPath === undefined ? {} : { socketPath }) }, (res) => {
+      let body = '';
+      res.setEncoding(encoding);
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer to ${method} ${path} within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
   });
 }
 
