@@ -14,3 +14,4 @@ export { waitFor, assertStaysQuiet, slowPeerPause, type WaitOptions } from './wa
 export { canConnect, freePort, waitForData } from './net.js';
 export { tempDir } from './temp-dir.js';
 export { uploadRaw, type UploadOptions, type UploadOutcome } from './upload.js';
+export { waitForOutput } from './process.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnCli } from '../testing/helpers.js';
 import { fetchRaw, loadWithKill, spawnUpstream } from './test-fixtures/helpers.js';
-import { freePort, tempDir, waitFor } from 'tsgi-test-support';
+import { freePort, tempDir, waitFor, waitForOutput } from 'tsgi-test-support';
 
 const APPSERVER_BIN = fileURLToPath(new URL('../../../appserver/bin/tsgi-appserver.js', import.meta.url));
 const APPSERVER_DIST = fileURLToPath(new URL('../../../appserver/dist/cli.js', import.meta.url));
@@ -24,23 +24,10 @@ async function startAppserver(name: string): Promise<{ port: number; child: Chil
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, NAME: name },
   });
-  let log = '';
-  child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`tsgi-appserver ${name} did not start:\n${log}`)), 30_000);
-    const onData = (): void => {
-      const m = /Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(log);
-      if (m && /Ready/.test(log)) {
-        clearTimeout(t);
-        child.stderr!.off('data', onData);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`tsgi-appserver ${name} exited with ${code}:\n${log}`)));
-  });
+  // Both lines, in either order: the port is known and the worker is ready.
+  const [, port] = await waitForOutput(child, /^(?=[\s\S]*Ready)[\s\S]*?Listening at: http:\/\/127\.0\.0\.1:(\d+)/, { what: `tsgi-appserver ${name}` });
   return {
-    port,
+    port: Number(port),
     child,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;

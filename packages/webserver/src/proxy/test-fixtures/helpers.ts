@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ProxyPassOptions, UpstreamOptions, UpstreamServerOptions } from '../options.js';
 import type { Proxy, ProxyContext } from '../types.js';
+import { waitForOutput } from 'tsgi-test-support';
 
 export const UPSTREAM_SCRIPT = fileURLToPath(new URL('./upstream.mjs', import.meta.url));
 
@@ -99,20 +100,9 @@ export interface UpstreamProcess {
 
 export async function spawnUpstream(name: string, extra: string[] = []): Promise<UpstreamProcess> {
   const child = spawn(process.execPath, [UPSTREAM_SCRIPT, '--name', name, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const t = setTimeout(() => reject(new Error(`upstream ${name} did not start`)), 20_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(t);
-        const info = JSON.parse(out.slice(0, nl)) as { port?: number };
-        resolve(info.port ?? 0);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`upstream ${name} exited with ${code}`)));
-  });
+  // Its first line is JSON with the port it listens on.
+  const [, first] = await waitForOutput(child, /^(.*)\n/, { timeoutMs: 20_000, what: `upstream ${name}` });
+  const port = (JSON.parse(first!) as { port?: number }).port ?? 0;
   return {
     port,
     child,
