@@ -13,5 +13,4 @@
 export { waitFor, assertStaysQuiet, slowPeerPause, type WaitOptions } from './wait.js';
 export { canConnect, freePort, waitForData } from './net.js';
 export { tempDir } from './temp-dir.js';
-export { uploadRaw, type UploadOptions, type UploadOutcome } from './upload.js';
 export { waitForOutput } from './process.js';
