@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseProxyHeader, V2_MAX } from './proxy-protocol.js';
 import { startAppserver, tempProject, type AppserverProcess } from './testing/spawn-appserver.js';
-import { slowPeerPause } from 'tsgi-test-support';
+import { rawExchange, slowPeerPause } from 'tsgi-test-support';
 
 const SIG = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
 
@@ -71,17 +71,8 @@ describe('parseProxyHeader', () => {
   });
 });
 
-function exchange(url: string, data: Buffer): Promise<string> {
-  const { port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), '127.0.0.1');
-    let out = '';
-    socket.on('data', (c) => (out += c.toString()));
-    socket.on('close', () => resolve(out));
-    socket.on('error', () => resolve(out));
-    socket.write(data);
-  });
-}
+/** Sends `data` to the server at `url` and returns all it sent until it closed the connection. */
+const exchange = (url: string, data: Buffer): Promise<string> => rawExchange(Number(new URL(url).port), data);
 
 describe('--proxy-protocol through the server', () => {
   let project: ReturnType<typeof tempProject>;

@@ -11,6 +11,6 @@
  * @module
  */
 export { waitFor, assertStaysQuiet, slowPeerPause, type WaitOptions } from './wait.js';
-export { canConnect, freePort, waitForData } from './net.js';
+export { canConnect, freePort, open, rawExchange, readUntilClose, waitForData } from './net.js';
 export { tempDir } from './temp-dir.js';
 export { waitForOutput } from './process.js';

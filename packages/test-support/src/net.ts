@@ -1,6 +1,6 @@
 /**
  * Loopback sockets for tests: a port that was free a moment ago, whether one accepts connections
- * now, and waiting for data on an open connection.
+ * now, raw exchanges read until the server closes, and waiting for data on an open connection.
  * @module
  */
 import { connect, createServer } from 'node:net';
@@ -73,4 +73,48 @@ export function waitForData(socket: Socket, pattern: RegExp, timeoutMs = 10_000)
     };
     socket.on('data', onData);
   });
+}
+
+/**
+ * Opens a TCP connection to 127.0.0.1:`port` (rejects when it is refused), for exchanges that
+ * fetch clients hide: pipelining, malformed requests, framing, 100-continue.
+ *
+ * @example
+ * ```ts
+ * const socket = await open(port);
+ * const all = readUntilClose(socket);
+ * socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+ * ```
+ */
+export function open(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Everything the server sends until it closes the connection (bounded by `timeoutMs`). */
+export function readUntilClose(socket: Socket, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`timeout: the server did not close the connection; got so far: ${JSON.stringify(data)}`));
+    }, timeoutMs);
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (data += chunk));
+    socket.on('error', () => {}); // a reset after the data is still an end
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(data);
+    });
+  });
+}
+
+/** Sends `bytes` on a fresh connection and returns all the server sent until it closed. */
+export async function rawExchange(port: number, bytes: string | Buffer, timeoutMs = 10_000): Promise<string> {
+  const socket = await open(port);
+  const done = readUntilClose(socket, timeoutMs);
+  socket.write(bytes);
+  return done;
 }

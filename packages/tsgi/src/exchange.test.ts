@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FastResponse, serve, type TsgiCompletion, type TsgiContext } from './index.js';
-import { open, portOf, rawExchange, recordingLogger } from './raw-socket.test.util.js';
-import { assertStaysQuiet, slowPeerPause, waitFor, waitForData } from 'tsgi-test-support';
+import { portOf, recordingLogger } from './raw-socket.test.util.js';
+import { assertStaysQuiet, open, rawExchange, slowPeerPause, waitFor, waitForData } from 'tsgi-test-support';
 
 const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`;
 

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { Response as UndiciResponse } from 'undici';
 import { adoptForeignResponse } from './foreign-response.js';
 import { checkResponse, serve } from './index.js';
-import { portOf, rawExchange, recordingLogger } from './raw-socket.test.util.js';
+import { portOf, recordingLogger } from './raw-socket.test.util.js';
+import { rawExchange } from 'tsgi-test-support';
 
 /** The raw answer with the Date header's value blanked, so it can be compared byte for byte. */
 function stable(raw: string): string {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { request as httpRequest } from 'node:http';
 import { DEFAULT_LIMITS, resolveLimits, serve } from './index.js';
-import { open, portOf, rawExchange, readUntilClose, recordingLogger } from './raw-socket.test.util.js';
-import { assertStaysQuiet, slowPeerPause, waitFor, waitForData } from 'tsgi-test-support';
+import { portOf, recordingLogger } from './raw-socket.test.util.js';
+import { assertStaysQuiet, open, rawExchange, readUntilClose, slowPeerPause, waitFor, waitForData } from 'tsgi-test-support';
 
 test('resolveLimits merges over the defaults and rejects bad values with the key named', () => {
   assert.equal(resolveLimits({ maxBodyBytes: 5 }).maxBodyBytes, 5);

@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import ts from 'typescript';
-import { open, readUntilClose } from './raw-socket.test.util.js';
-import { waitForData } from 'tsgi-test-support';
+import { open, readUntilClose, waitForData } from 'tsgi-test-support';
 
 const packageDir = fileURLToPath(new URL('../', import.meta.url));
 const readme = readFileSync(join(packageDir, 'README.md'), 'utf8');

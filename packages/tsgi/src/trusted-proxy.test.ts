@@ -8,7 +8,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, toNodeListener, type NodeAdapterOptions, type TsgiContext } from './index.js';
-import { portOf, rawExchange, readUntilClose } from './raw-socket.test.util.js';
+import { portOf } from './raw-socket.test.util.js';
+import { rawExchange, readUntilClose } from 'tsgi-test-support';
 
 test('CidrSet matches IPv4 and IPv6 blocks, and IPv4-mapped IPv6 peers against IPv4 blocks', () => {
   const set = new CidrSet(['10.0.0.0/8', '192.168.1.7', 'fd00::/8', '::1', '2001:db8::/32']);

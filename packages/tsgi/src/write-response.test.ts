@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FastResponse, serve, type TsgiApp } from './index.js';
-import { open, portOf, rawExchange, readUntilClose, recordingLogger, statusLines } from './raw-socket.test.util.js';
-import { assertStaysQuiet, slowPeerPause, waitFor, waitForData } from 'tsgi-test-support';
+import { portOf, recordingLogger, statusLines } from './raw-socket.test.util.js';
+import { assertStaysQuiet, open, rawExchange, readUntilClose, slowPeerPause, waitFor, waitForData } from 'tsgi-test-support';
 
 const enc = new TextEncoder();
 
