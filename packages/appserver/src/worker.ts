@@ -16,7 +16,7 @@ import { stopListening } from './drain.js';
 import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type WorkerServer } from './http-server.js';
 import { isMessage, type BootErrorMessage, type BootMessage, type ListenMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
 import { loadApp, type LoadedApp } from './loader.js';
-import { guardNodeListener } from './node-guard.js';
+import { guardNodeListener, lingeringFrom } from './node-guard.js';
 import { createServerLogger, type ServerLogger } from './logger.js';
 import { SOFTWARE } from './version.js';
 
@@ -144,6 +144,7 @@ export async function runWorker(): Promise<void> {
         trustedProxies: cidrList(s.forwardedAllowIps),
         mountPath: s.mount,
         limits,
+        lingering: lingeringFrom(s),
         state,
         worker,
         server,
@@ -152,7 +153,7 @@ export async function runWorker(): Promise<void> {
       instrumented = instrument(listener, options, false);
       idle = () => listener.idle();
     } else {
-      instrumented = instrument(guardNodeListener(loaded.app, limits, s.mount, log), options, true);
+      instrumented = instrument(guardNodeListener(loaded.app, limits, s.mount, log, lingeringFrom(s)), options, true);
       idle = () => Promise.resolve();
     }
     for (const { message, handle } of handles) servers.push(await createWorkerServer(instrumented, options, listenOn(handle, message.kind, s.backlog)));

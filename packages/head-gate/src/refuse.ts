@@ -6,7 +6,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { admitRequest, type HeadLimits } from './admit.js';
+import { closeLingering, DEFAULT_LINGERING_CLOSE, type LingeringClose } from './lingering-close.js';
 import { refusalMessage, STATUS_TEXT } from './rules.js';
+
+const NO_LINGERING: LingeringClose = Object.freeze({ ...DEFAULT_LINGERING_CLOSE, close: 'off' });
 
 /** Where a refusal is logged (any logger with `info`, such as a `TsgiLogger`). */
 export interface RefusalLog {
@@ -15,15 +18,16 @@ export interface RefusalLog {
 
 /**
  * Answers `status` with `text` as text/plain, without calling the app; `close` ends the
- * connection after it (the client may send a body nobody will read).
+ * connection after it (the client may send a body nobody will read), with a lingering close
+ * (`lingering`, default nginx's) so the client reads the answer instead of a reset.
  *
  * @example
  * ```ts
  * if (outsideMount) return answerPlain(res, 404, 'Not Found', false);
  * ```
  */
-export function answerPlain(res: ServerResponse, status: number, text: string, close: boolean): void {
-  if (close) res.shouldKeepAlive = false;
+export function answerPlain(res: ServerResponse, status: number, text: string, close: boolean, lingering: LingeringClose = DEFAULT_LINGERING_CLOSE): void {
+  if (close) closeLingering(res.req, res, lingering);
   res.writeHead(status, ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(text))]);
   res.end(text);
 }
@@ -45,6 +49,7 @@ export function refuseRequest(req: IncomingMessage, res: ServerResponse, limits:
   const rule = admitRequest(req, res, limits);
   if (rule === undefined) return false;
   log.info(refusalMessage(rule, `${req.method ?? ''} ${req.url ?? ''} from ${req.socket.remoteAddress ?? 'unknown'}`));
-  answerPlain(res, rule.status, STATUS_TEXT[rule.status], true);
+  // No lingering: a refused head's framing is not trusted, so there is no "rest of the body" to read.
+  answerPlain(res, rule.status, STATUS_TEXT[rule.status], true, NO_LINGERING);
   return true;
 }

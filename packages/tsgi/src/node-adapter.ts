@@ -102,8 +102,9 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
   const cl = req.headers['content-length'];
   const framed = te !== undefined || (cl !== undefined && cl !== '0');
   if (cl !== undefined && limits.maxBodyBytes > 0 && Number(cl) > limits.maxBodyBytes) {
-    // Close: the client may send the body anyway, and we will not read it (RFC 9110 section 15.5.14).
-    return answerPlain(res, 413, 'Content Too Large', true);
+    // Close: the client may send the body anyway, and we will not read it (RFC 9110 section
+    // 15.5.14); lingering, so the client reads the 413 rather than a reset.
+    return answerPlain(res, 413, 'Content Too Large', true, config.lingering);
   }
   // GET and HEAD content is never given to the app (SPEC 3.5.1); it is drained like an unread body.
   const hasBody = framed && !NO_BODY_METHODS.has(method);
@@ -112,7 +113,7 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
   //    normalised, which request.url then carries (SPEC 3.1.5): `/mnt/../x` is outside `/mnt`.
   if (config.mountPath !== '') {
     const mounted = mountedTarget(target, config.mountPath);
-    if (mounted === undefined) return answerPlain(res, 404, 'Not Found', framed);
+    if (mounted === undefined) return answerPlain(res, 404, 'Not Found', framed, config.lingering);
     target = mounted;
   }
 

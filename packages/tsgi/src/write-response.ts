@@ -10,6 +10,7 @@
  * @module
  */
 import { STATUS_CODES } from 'node:http';
+import { closeLingering, lingerIfClosing } from 'tsgi-head-gate';
 import { DRAIN_LIMIT_BYTES } from './adapter-config.js';
 import { drainRequestBody, type BodyLimitError } from './body-stream.js';
 import { knownResponse, type KnownResponse } from './known-response.js';
@@ -83,9 +84,12 @@ export function requestLine(ex: Exchange): string {
 
 /**
  * Decides, at the commit point, what happens to a request body the app did not read: drained
- * after the response when at most {@link DRAIN_LIMIT_BYTES} remain, else `Connection: close`.
+ * after the response when at most {@link DRAIN_LIMIT_BYTES} remain, else `Connection: close`
+ * with a lingering close (SPEC 5.11): the rest is read and discarded, within the `lingering`
+ * bounds, before the socket closes, so the client reads this answer instead of a reset.
+ * `linger` false: a close decided by the caller happens at once (a 408: the client went quiet).
  */
-function settleRequestBody(ex: Exchange): void {
+function settleRequestBody(ex: Exchange, linger = true): void {
   const { req, res } = ex;
   if (req.complete || !ex.hasBody) {
     if (ex.bodyState !== undefined && !ex.bodyState.done) res.once('finish', () => drainRequestBody(ex, ex.bodyState));
@@ -94,15 +98,18 @@ function settleRequestBody(ex: Exchange): void {
   if (ex.continuePending) {
     // 100 Continue was never sent, so the client may or may not send the body now (RFC 9110
     // section 10.1.1): its next bytes are ambiguous. Close after the response.
-    res.shouldKeepAlive = false;
+    closeLingering(req, res, ex.config.lingering);
     return;
   }
   const state = ex.bodyState;
   if (state === undefined || !state.started) {
     const cl = req.headers['content-length'];
     const remaining = cl === undefined ? Infinity : Number(cl) - (state?.received ?? 0) - req.readableLength;
-    if (remaining > DRAIN_LIMIT_BYTES) res.shouldKeepAlive = false;
+    if (remaining > DRAIN_LIMIT_BYTES) closeLingering(req, res, ex.config.lingering);
   }
+  // node may close the connection anyway (the client sent Connection: close or HTTP/1.0, as
+  // nginx does to its upstreams): then too, the close lingers (unless the caller closes at once).
+  if (linger) lingerIfClosing(req, res, ex.config.lingering);
   res.once('finish', () => drainRequestBody(ex, ex.bodyState));
 }
 
@@ -461,7 +468,9 @@ async function streamRest(
 export function answerBodyLimit(ex: Exchange, error: BodyLimitError): void {
   ex.config.log.info(`tsgi: ${requestLine(ex)}: ${error.message}`);
   if (!ex.res.headersSent && !ex.responded) {
-    respondPlain(ex, error.status, error.status === 413 ? 'Content Too Large' : 'Request Timeout', true);
+    // 413: the client is still sending, so the close lingers; 408: it has gone quiet, close now.
+    if (error.status === 413) respondPlain(ex, 413, 'Content Too Large', 'linger');
+    else respondPlain(ex, 408, 'Request Timeout', 'close');
   } else if (error.status === 408) {
     ex.res.destroy(); // committed: a stalled upload ends the exchange (SPEC 8.1)
   }
@@ -472,16 +481,18 @@ const ERROR_BODY = 'Internal Server Error';
 
 /**
  * Answers with a plain-text status of the server's own (4xx/500) if nothing was sent yet, else
- * destroys the connection so the client sees a truncated message.
+ * destroys the connection so the client sees a truncated message. `connection`: kept alive when
+ * the body allows (settleRequestBody), closed, or closed lingering.
  */
-export function respondPlain(ex: Exchange, status: number, text: string, close: boolean): void {
+export function respondPlain(ex: Exchange, status: number, text: string, connection: 'keep-alive' | 'close' | 'linger'): void {
   const { res } = ex;
   if (res.headersSent || ex.closed) {
     res.destroy();
     return;
   }
-  if (close) res.shouldKeepAlive = false;
-  settleRequestBody(ex);
+  if (connection === 'linger') closeLingering(ex.req, res, ex.config.lingering);
+  else if (connection === 'close') res.shouldKeepAlive = false;
+  settleRequestBody(ex, connection !== 'close');
   const bytes = Buffer.byteLength(text);
   try {
     // The reason phrase is given explicitly: node would otherwise reuse a statusMessage an
@@ -517,17 +528,17 @@ export function sendError(ex: Exchange, error: unknown): void {
       custom = onError(error, request, ex.context);
     } catch (inner) {
       ex.config.log.error('tsgi: onError threw', inner);
-      respondPlain(ex, 500, ERROR_BODY, false);
+      respondPlain(ex, 500, ERROR_BODY, 'keep-alive');
       return;
     }
     Promise.resolve(custom).then(
-      (r) => (r instanceof Response ? sendResponse(ex, r) : respondPlain(ex, 500, ERROR_BODY, false)),
+      (r) => (r instanceof Response ? sendResponse(ex, r) : respondPlain(ex, 500, ERROR_BODY, 'keep-alive')),
       (inner: unknown) => {
         ex.config.log.error('tsgi: onError rejected', inner);
-        respondPlain(ex, 500, ERROR_BODY, false);
+        respondPlain(ex, 500, ERROR_BODY, 'keep-alive');
       },
     );
     return;
   }
-  respondPlain(ex, 500, ERROR_BODY, false);
+  respondPlain(ex, 500, ERROR_BODY, 'keep-alive');
 }
