@@ -2,7 +2,10 @@
  * A line sink: a file opened for appending (reopened on USR1 so logrotate can move it), or
  * stdout/stderr. Lines are gathered and written once per event-loop turn, so a busy worker makes
  * one write(2) per turn instead of one per request; O_APPEND keeps whole lines from several
- * worker processes from interleaving.
+ * worker processes from interleaving. Measured 2026-12-06 against one stream write per line
+ * (file-server, 1 KiB file, access log to a file, server on one core, wrk -c50 on the other,
+ * both versions loaded in alternating 3 s slices): about 3% less server CPU per request
+ * (per-pair median ratios 0.99, 1.04, 1.04 in three runs of 10-12 pairs).
  * @module
  */
 import { createWriteStream } from 'node:fs';
