@@ -101,9 +101,10 @@ export class RequestHandler {
     let ex: Exchange | undefined;
     // What this module owes a finished response, in one 'close' listener: the status counters,
     // the send watch, the access log. (Others listen too: the worker's connection state in
-    // web-server.ts, the body watch for requests with a body, the proxy. Merging the counters'
-    // and the send watch's listeners was measured within noise, commit 26751b0; it stays one
-    // listener because one place is simpler, not for speed.)
+    // web-server.ts, the request-head gate's per-connection record (admitRequest, HTTP/1), the
+    // body watch for requests with a body, the proxy. Merging the counters' and the send
+    // watch's listeners was measured within noise, commit 26751b0; it stays one listener
+    // because one place is simpler, not for speed.)
     res.once('close', () => {
       done();
       if (watch !== undefined) env.bodyWatch.unwatchSend(watch);
