@@ -205,9 +205,8 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
       const enc = chooseEncoding(ae, opts.compress.encodings);
       if (enc === undefined) return identity;
       let body: Buffer | null;
-      const hit = compression.peek(file, enc);
       try {
-        body = hit !== undefined ? hit.body : await compression.compress(file, enc);
+        body = await compression.compress(file, enc);
       } catch {
         return identity; // the file vanished or failed to read: the identity path reports it
       }
