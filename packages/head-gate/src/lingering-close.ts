@@ -113,6 +113,11 @@ export function lingerIfClosing(req: IncomingMessage, res: ServerResponse, optio
   // Discarding starts when the response has finished, before node's own 'finish' handler: a
   // request body someone reads is then not "dumped" by node (which would hide its bytes from us).
   res.prependOnceListener('finish', () => discard(req, socket, options));
+  // Forgotten once over (node emits 'close' after its own close decision): an exchange kept from
+  // the socket until the next request would outlive young-generation GCs (connection-state.ts).
+  res.once('close', () => {
+    if (socket[kPending]?.res === res) socket[kPending] = undefined;
+  });
   // node ends a connection after its last response with socket.destroySoon() (resOnFinish in
   // lib/_http_server.js, Node 20 to 24): this socket lingers instead. One shared function.
   if (socket.destroySoon !== lingeringDestroySoon) socket.destroySoon = lingeringDestroySoon;

@@ -14,7 +14,8 @@ const MB3 = 3 * 1024 * 1024;
 
 async function app(request: Request): Promise<Response> {
   const path = new URL(request.url).pathname;
-  if (path === '/read') return new Response(`read ${(await request.arrayBuffer()).byteLength}`);
+  // Over the limit the read fails and the server has answered 413 already; this answer is dropped.
+  if (path === '/read') return new Response(`read ${(await request.arrayBuffer().catch(() => new ArrayBuffer(0))).byteLength}`);
   if (path === '/read-some') {
     await request.body!.getReader().read();
     return new Response('Forbidden', { status: 403 });
@@ -40,7 +41,7 @@ describe('lingering close after early answers (serve)', () => {
     await off.close();
   });
 
-  const upload = (path: string, chunked = false, to = port) => uploadRaw({ port: to, head: `POST ${path} HTTP/1.1\r\nHost: x`, bodyBytes: MB3, chunked });
+  const upload = (path: string, chunked = false, to = port, bodyBytes = MB3) => uploadRaw({ port: to, head: `POST ${path} HTTP/1.1\r\nHost: x`, bodyBytes, chunked });
 
   it("the app's 403 without reading: every byte written, the 403 read (Content-Length and chunked)", async () => {
     for (const chunked of [false, true]) {
@@ -71,7 +72,8 @@ describe('lingering close after early answers (serve)', () => {
   });
 
   it("lingering: { close: 'off' } (the control): the same upload is reset", async () => {
-    const outcome = await upload('/csrf', false, portOf(off));
+    // 32 MB: more than the socket buffers of both ends hold, so the reset cannot be outrun.
+    const outcome = await upload('/csrf', false, portOf(off), 32 << 20);
     assert.ok(outcome.error === 'EPIPE' || outcome.error === 'ECONNRESET', `expected a reset, got ${String(outcome.error)} after ${outcome.bodyWritten} bytes`);
   });
 
