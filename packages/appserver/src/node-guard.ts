@@ -48,17 +48,17 @@ export function guardNodeListener(listener: (req: IncomingMessage, res: ServerRe
       req.headers.host = absolute.host;
       req.url = url = absolute.path;
     }
+    const cl = req.headers['content-length'];
+    const te = req.headers['transfer-encoding'];
+    // The app (a CSRF 403) or the 404 below may answer before the body is read: if that answer
+    // closes the connection, the close lingers, so a proxy in front still sending gets the answer.
+    if (te !== undefined || (cl !== undefined && cl !== '0')) lingerIfClosing(req, res, lingering);
     if (mount !== '') {
       // The app reads the normalised target, the one the mount was tested on (SPEC 3.1.5).
       const mounted = mountedTarget(url, mount);
       if (mounted === undefined) return answerPlain(res, 404, 'Not Found', false);
       req.url = mounted;
     }
-    const cl = req.headers['content-length'];
-    const te = req.headers['transfer-encoding'];
-    // An app may answer before reading the body (a CSRF 403): if that answer closes the
-    // connection, the close lingers, so a proxy in front still sending the body gets the answer.
-    if (te !== undefined || (cl !== undefined && cl !== '0')) lingerIfClosing(req, res, lingering);
     if (maxBodyBytes > 0 && req.method !== 'GET' && req.method !== 'HEAD') {
       // Close: the client may send the body anyway, and it will not be read.
       if (cl !== undefined && Number(cl) > maxBodyBytes) return answerPlain(res, 413, 'Content Too Large', true, lingering);
