@@ -1,5 +1,5 @@
 /**
- * Early answers on 3 MB uploads through the real tsgi-appserver, for a TSGI app and a Node app:
+ * Early answers on 3 MB uploads through the real tsgi-appserver, for a TSGI app, a plain Node app and Express:
  * the app's 403 without reading the body, and the server's 413 from --limit-request-body
  * (Content-Length, and a chunked body crossing it). A raw client writing on like a proxy writes
  * every byte and reads the answer (the close lingers, --lingering-close on by default); then the
@@ -31,19 +31,26 @@ export const application = (req: IncomingMessage, res: ServerResponse) => {
   req.on('end', () => res.end('read ' + size));
 };
 `,
+  // Express 5, a CSRF-style middleware refusing before any body parser runs.
+  express: `import express from 'express';
+export const application = express()
+  .use((req, res, next) => (req.path === '/read' ? next() : res.status(403).send('Forbidden')))
+  .post('/read', express.raw({ type: () => true, limit: '64mb' }), (req, res) => res.send('read ' + (req.body as Buffer).length));
+`,
 } as const;
 
-for (const kind of ['tsgi', 'node'] as const) {
+for (const kind of ['tsgi', 'node', 'express'] as const) {
   describe(`lingering close after early answers (${kind} app)`, () => {
     let project: ReturnType<typeof tempProject>;
     let server: AppserverProcess & { url: string };
     let limited: AppserverProcess & { url: string };
+    const iface = kind === 'tsgi' ? 'tsgi' : 'node';
     before(async () => {
       project = tempProject();
       writeFileSync(join(project.dir, 'app.ts'), APPS[kind]);
       [server, limited] = await Promise.all([
-        startAppserver(['--interface', kind, 'app.ts'], { cwd: project.dir }),
-        startAppserver(['--interface', kind, '--limit-request-body', '1m', 'app.ts'], { cwd: project.dir }),
+        startAppserver(['--interface', iface, 'app.ts'], { cwd: project.dir }),
+        startAppserver(['--interface', iface, '--limit-request-body', '1m', 'app.ts'], { cwd: project.dir }),
       ]);
     });
     after(async () => {
