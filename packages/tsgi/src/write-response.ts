@@ -70,7 +70,11 @@ function collectInitHeaders(ex: Exchange, init: HeadersInit | undefined, out: st
   } else {
     const record = init as Record<string, unknown>;
     for (const name in record) {
-      // Hot path: a plain object literal, written as given (no Headers built).
+      // Hot path: a plain object literal, written as given (no Headers built). Measured
+      // 2026-12-06 (toNodeListener with this and with `new Headers(init)` iterated, both in one
+      // process, stub req/res, sampled alternately, CPU time per request, median of 11): a
+      // FastResponse with three headers 1.25-1.68 us a request against 2.19-3.35 us (two runs):
+      // 0.9-1.7 us saved.
       const value = record[name];
       addHeader(ex, out, scan, name, typeof value === 'string' ? value : String(value));
     }
@@ -163,7 +167,8 @@ export function sendResponse(ex: Exchange, response: unknown): void {
       sendFile(ex, response, file);
       return;
     }
-    // Hot path (Node 20): a standard Response whose body is complete in memory, written now.
+    // Hot path (Node 20): a standard Response whose body is complete in memory, written now;
+    // 4-10 us a request saved, measured 2026-12-06 (see known-response.ts).
     const known = knownResponse(response);
     if (known !== undefined) {
       writeKnownStandard(ex, known);
@@ -203,7 +208,13 @@ function cancelBody(response: Response): void {
   if (body !== null && !body.locked) body.cancel().catch(() => {});
 }
 
-/** The fast path. Returns false when the body is not simple (the caller takes the standard path). */
+/**
+ * The fast path. Returns false when the body is not simple (the caller takes the standard path).
+ * Measured 2026-12-06 (toNodeListener with and without it, both in one process, stub req/res,
+ * sampled alternately, CPU time per request, median of 11, two runs): `new FastResponse('hello')`
+ * 1.7 us a request against 20-22 us through the standard path (which builds the real Response
+ * and reads its stream); with three headers 1.2-2.0 us against 17-27 us.
+ */
 function writeFast(ex: Exchange, response: FastResponse): boolean {
   let body = fastBody(response);
   let length: number;
