@@ -7,6 +7,9 @@
  * Characters and dot segments the WHATWG URL parser would rewrite. When the target has none of
  * them, `scheme://host` + target is already what `new URL()` would produce, so the hot path
  * concatenates instead of parsing (and the lazy Request's url equals the real Request's).
+ * Measured 2026-12-06 (buildUrl alone against `new URL(url).href`, both in one process, sampled
+ * alternately, CPU time per call, median of 11): 0.07-0.15 us a call against 0.57-0.75 us, so
+ * 0.4-0.6 us saved for every request that reads `request.url`.
  */
 const NEEDS_PARSE = /[^\x21-\x7e]|["<>\\^`{|}]|\/\.\.?(?:[/?#]|$)|%2e/i;
 
@@ -31,27 +34,15 @@ export function buildUrl(scheme: string, host: string, path: string): string {
 /**
  * Hosts the URL parser leaves as they are: lower-case names whose last label is not numeric,
  * canonical dotted quads, and a port that is not the scheme's default. Anything else (upper
- * case, IPv6, `127.1`, `:80` on http) goes through `new URL()`. Memoised for the last host,
- * because one server sees the same few hosts over and over.
+ * case, IPv6, `127.1`, `:80` on http) goes through `new URL()`.
  */
 const CANONICAL_HOST =
   /^(?:(?:[a-z0-9-]+\.)*[a-z_-][a-z0-9_-]*|(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))(?::[1-9]\d{0,4})?$/;
-let lastHost = '';
-let lastScheme = '';
-let lastCanonical = false;
 
 function isCanonicalHost(scheme: string, host: string): boolean {
-  if (host === lastHost && scheme === lastScheme) return lastCanonical;
-  let ok = CANONICAL_HOST.test(host);
-  if (ok) {
-    const colon = host.lastIndexOf(':');
-    if (colon !== -1) {
-      const port = Number(host.slice(colon + 1));
-      ok = port <= 65535 && !((scheme === 'http' && port === 80) || (scheme === 'https' && port === 443));
-    }
-  }
-  lastHost = host;
-  lastScheme = scheme;
-  lastCanonical = ok;
-  return ok;
+  if (!CANONICAL_HOST.test(host)) return false;
+  const colon = host.lastIndexOf(':');
+  if (colon === -1) return true;
+  const port = Number(host.slice(colon + 1));
+  return port <= 65535 && !((scheme === 'http' && port === 80) || (scheme === 'https' && port === 443));
 }
