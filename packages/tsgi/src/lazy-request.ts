@@ -147,6 +147,10 @@ export class TsgiRequest {
   /**
    * Hot path: the whole body read straight from the stream, without building the standard
    * Request (Fetch's "consume body": unusable once used, UTF-8 with the BOM stripped for text).
+   * Measured 2026-12-06 on Node 20 (toNodeListener from this build and from one whose body
+   * methods call the real Request's, both in one process, stub req/res, a 27-byte POST echoed
+   * by `await request.json()` or `.text()`, sampled alternately, CPU time per request, median of
+   * 11, four runs): 21-40 us a request against 106-148 us.
    */
   async #bytes(): Promise<Uint8Array<ArrayBuffer>> {
     if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
