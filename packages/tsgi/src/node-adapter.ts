@@ -119,7 +119,11 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
 
   const ex = new Exchange(config, req, res, target, targetHost, framed, expectsContinue && hasBody);
   config.tracker.requests++;
-  // Hot path: one shared listener instead of a closure + once() wrapper per request.
+  // Hot path: one shared listener instead of a closure + once() wrapper per request. Measured
+  // 2026-12-06 (toNodeListener with this and with `res.once('close', () => ex.close())`, both in
+  // one process, stub req/res, a FastResponse('hello') at 1.0-1.7 us a request, sampled
+  // alternately, CPU time per request, median of 11, eight runs; the same build against itself
+  // differed by under 0.08 us): 0.08-0.22 us a request saved, median 0.15.
   (res as ExchangeCarrier)[kExchange] = ex;
   res.on('close', onResponseClose);
 
@@ -134,7 +138,9 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
     sendError(ex, error);
     return;
   }
-  // Hot path: a synchronous Response is written now, without a microtask hop.
+  // Hot path: a synchronous Response is written now, without a microtask hop. Measured
+  // 2026-12-06 (as above, against `Promise.resolve(result).then(...)` for every result):
+  // 0.09-0.29 us a request saved, median 0.14.
   if (result instanceof Response) {
     sendResponse(ex, result);
   } else if (result !== null && typeof result === 'object' && typeof (result as Promise<Response>).then === 'function') {
