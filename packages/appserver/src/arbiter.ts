@@ -11,15 +11,15 @@
  *   USR1             reopen the log files (after logrotate), in the master and every worker
  * @module
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { ERROR_CODES, type AppserverErrorCode } from './errors.js';
 import type { ArbiterHookContext } from './hooks.js';
-import { isMessage, type BootErrorMessage, type BootMessage, type ListenMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
+import { isMessage, type BootErrorMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
 import { bindAll, closeAll, systemdListenFds, type BoundListener } from './listeners.js';
 import type { ServerLogger } from './logger.js';
 import type { AppserverSettings } from './settings.js';
 import { VERSION } from './version.js';
+import { describeExit, WorkerProcess } from './worker-process.js';
 
 /** The signals the master handles, and the handler each one is dispatched to. */
 const SIGNALS = ['SIGHUP', 'SIGQUIT', 'SIGINT', 'SIGTERM', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1'] as const;
@@ -30,29 +30,6 @@ const SIGNAL_QUEUE_MAX = 5;
 
 /** How often the main loop wakes without a signal to check the workers. */
 const LOOP_INTERVAL_MS = 1000;
-
-interface WorkerRecord {
-  readonly id: number;
-  readonly child: ChildProcess;
-  readonly pid: number;
-  /** Sent `ready`: it loaded the app, ran startup and accepts connections. */
-  ready: boolean;
-  /** Told to stop (TERM sent): its exit is expected. */
-  stopping: boolean;
-  /** From a reload: the old generation, stopped once the new one is ready. */
-  generation: number;
-  bootError: BootErrorMessage | undefined;
-}
-
-/** Where the worker program is: next to this file (src/*.ts under tsx, dist/*.js when built). */
-function workerEntry(): string {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./worker-main${ext}`, import.meta.url).pathname;
-}
-
-function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  return signal !== null ? `signal ${signal}` : `code ${code ?? 'unknown'}`;
-}
 
 /**
  * The master process.
@@ -67,7 +44,7 @@ export class Arbiter {
   readonly #reloadSettings: (() => Promise<AppserverSettings>) | undefined;
   readonly #log: ServerLogger;
   #listeners: BoundListener[] = [];
-  readonly #workers = new Map<number, WorkerRecord>();
+  readonly #workers = new Map<number, WorkerProcess>();
   #nextId = 1;
   #numWorkers: number;
   #generation = 1;
@@ -245,13 +222,7 @@ export class Arbiter {
 
   #handleUsr1(): void {
     this.#log.reopen();
-    for (const w of this.#workers.values()) {
-      try {
-        w.child.kill('SIGUSR1');
-      } catch {
-        // already gone
-      }
-    }
+    for (const w of this.#workers.values()) w.signal('SIGUSR1');
   }
 
   /** Keeps the number of live workers of the current generation at the target. */
@@ -266,39 +237,22 @@ export class Arbiter {
   }
 
   #spawnWorker(): void {
-    const id = this.#nextId++;
-    const child = fork(workerEntry(), [], {
-      execArgv: process.execArgv,
-      serialization: 'json',
-      env: { ...process.env, TSGI_APPSERVER_WORKER_ID: String(id) },
-    });
-    const record: WorkerRecord = { id, child, pid: child.pid ?? 0, ready: false, stopping: false, generation: this.#generation, bootError: undefined };
-    this.#workers.set(id, record);
-    this.#log.info('Booting worker %d with pid: %d', id, record.pid);
-    child.on('message', (message: unknown) => this.#onWorkerMessage(record, message));
-    child.on('error', (err) => this.#log.error('Worker %d (pid: %d): %s', id, record.pid, err.message));
-    child.on('exit', (code, signal) => this.#onWorkerExit(record, code, signal));
     const { onStarting: _a, whenReady: _b, onExit: _c, ...settings } = this.#settings;
-    const boot: BootMessage = { type: 'boot', id, settings: settings satisfies WorkerSettings, listeners: this.#listeners.length };
-    child.send(boot);
-    this.#listeners.forEach((l, index) => {
-      const message: ListenMessage = { type: 'listen', index, label: l.label, kind: l.address.kind };
-      child.send(message, l.handle as never);
-    });
+    const w = WorkerProcess.spawn({ id: this.#nextId++, generation: this.#generation, settings: settings satisfies WorkerSettings, listeners: this.#listeners });
+    this.#workers.set(w.id, w);
+    this.#log.info('Booting worker %d with pid: %d', w.id, w.pid);
+    w.child.on('message', (message: unknown) => this.#onWorkerMessage(w, message));
+    w.child.on('error', (err) => this.#log.error('Worker %d (pid: %d): %s', w.id, w.pid, err.message));
+    w.child.on('exit', (code, signal) => this.#onWorkerExit(w, code, signal));
   }
 
-  #stopWorker(w: WorkerRecord, signal: NodeJS.Signals = 'SIGTERM'): void {
-    w.stopping = true;
-    try {
-      w.child.kill(signal);
-    } catch {
-      // already gone
-    }
+  #stopWorker(w: WorkerProcess): void {
+    w.stop(this.#settings.gracefulTimeout);
   }
 
-  #onWorkerMessage(w: WorkerRecord, message: unknown): void {
+  #onWorkerMessage(w: WorkerProcess, message: unknown): void {
     if (isMessage<ReadyMessage>(message, 'ready')) {
-      w.ready = true;
+      w.markReady();
       this.#log.info('Worker %d (pid: %d) ready', w.id, w.pid);
       if (!this.#announcedInterface) {
         this.#announcedInterface = true;
@@ -328,7 +282,7 @@ export class Arbiter {
     }
   }
 
-  #onWorkerExit(w: WorkerRecord, code: number | null, signal: NodeJS.Signals | null): void {
+  #onWorkerExit(w: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(w.id);
     if (w.stopping || this.#halt !== undefined) {
       this.#log.info('Worker %d (pid: %d) stopped (%s)', w.id, w.pid, describeExit(code, signal));
@@ -364,7 +318,7 @@ export class Arbiter {
     while (this.#workers.size > 0 && Date.now() < deadline) await this.#sleep(Math.min(100, Math.max(1, deadline - Date.now())));
     for (const w of this.#workers.values()) {
       this.#log.warn('Worker %d (pid: %d) did not stop within --graceful-timeout; killing it', w.id, w.pid);
-      this.#stopWorker(w, 'SIGKILL');
+      w.kill();
     }
     const killDeadline = Date.now() + 5000;
     while (this.#workers.size > 0 && Date.now() < killDeadline) await this.#sleep(50);

@@ -4,8 +4,10 @@
  * on every socket and tells the master it is ready. On TERM/QUIT (or when the master goes
  * away) it stops accepting, lets in-flight requests finish, runs shutdown and exits.
  *
- * Lifecycle, in this order: boot message -> load app (exit 4 on failure) -> startup (exit 3)
- * -> listen on each handle -> ready -> ... -> stop: close listeners, drain, shutdown, exit 0.
+ * Lifecycle, in this order (the methods of {@link Worker}, called by {@link Worker.run}):
+ *   claimSignals -> receive (boot message + handles) -> loadApp (exit 4 on failure)
+ *   -> startServers: startup hook, listen on each handle (exit 3 on failure) -> notifyReady
+ *   -> ... serving ... -> stop: stop accepting, drain, shutdown, exit 0.
  * @module
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -86,126 +88,173 @@ function listenOn(handle: object, kind: ListenMessage['kind'], backlog: number) 
     });
 }
 
+/** The phase of a worker between ready and exit, as {@link Worker.stop} drives it. */
+type StopReason = 'SIGTERM' | 'SIGQUIT' | 'master went away';
+
+/**
+ * This process as a worker: one instance, one lifecycle, each step a named method in the order
+ * {@link Worker.run} calls them.
+ */
+class Worker {
+  #log: ServerLogger | undefined;
+  #settings!: WorkerSettings;
+  #info!: TsgiWorker;
+  #loaded!: LoadedApp;
+  #lifespan!: TsgiStartupContext;
+  #idle: () => Promise<void> = () => Promise.resolve();
+  readonly #servers: WorkerServer[] = [];
+  #instrumented!: Instrumented;
+  #stopping: Promise<void> | undefined;
+  /** What TERM/QUIT and the master's disconnect do: exit at once until serving, then {@link stop}. */
+  #onStopSignal: (why: StopReason) => void = () => process.exit(0);
+
+  /** The whole life of the worker. Never returns normally: it exits. */
+  async run(): Promise<void> {
+    this.#claimSignals();
+    const { boot, handles } = await receive();
+    this.#settings = boot.settings;
+    this.#log = createServerLogger(this.#settings.errorLogfile, this.#settings.logLevel);
+    this.#info = Object.freeze({ id: boot.id, pid: process.pid });
+    await this.#loadApp();
+    await this.#startServers(handles);
+    this.#onStopSignal = (why) => this.stop(why);
+    if (!process.connected) return this.stop('master went away');
+    await this.#notifyReady();
+  }
+
+  /**
+   * Signals, claimed before anything else. Ctrl-C reaches the whole process group: the master
+   * turns it into a graceful TERM for each worker, so workers ignore INT themselves. USR1
+   * reopens log files (without a listener, node would start its inspector on USR1). If the
+   * master goes away at any point (even while the app loads), this worker must not linger as
+   * an orphan holding the socket.
+   */
+  #claimSignals(): void {
+    process.on('SIGINT', () => {});
+    process.on('SIGUSR1', () => this.#log?.reopen());
+    for (const s of ['SIGTERM', 'SIGQUIT'] as const) process.on(s, () => this.#onStopSignal(s));
+    process.once('disconnect', () => this.#onStopSignal('master went away'));
+  }
+
+  async #loadApp(): Promise<void> {
+    try {
+      const app = this.#settings.app;
+      if (app === null) throw new AppserverError('TSGI_APPSERVER_E_USAGE', 'no APP given');
+      this.#loaded = await loadApp(app, process.cwd(), this.#settings.interface);
+    } catch (err) {
+      return bootFailure(this.#log, 'TSGI_APPSERVER_E_APP_LOAD', err);
+    }
+  }
+
+  /** Runs the app's startup hook, builds the request handler and listens on every handle. */
+  async #startServers(handles: Received['handles']): Promise<void> {
+    const s = this.#settings;
+    const log = this.#log!;
+    const limits = limitsFrom(s);
+    const server: TsgiServerInfo = Object.freeze({ software: SOFTWARE, tsgiVersion: TSGI_VERSION, extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true }), limits });
+    this.#lifespan = { server, worker: this.#info, log, state: {} };
+    try {
+      const options: HttpServerOptions = {
+        limits,
+        log,
+        workerId: this.#info.id,
+        tls: readTls(s.certfile, s.keyfile),
+        accessLogfile: s.accessLogfile,
+        accessLogformat: s.accessLogformat,
+        accessLogJson: s.accessLogJson,
+        proxyAllowFrom: s.proxyProtocol ? s.proxyAllowFrom : null,
+      };
+      if (this.#loaded.interface === 'tsgi') {
+        const state = await runStartup(this.#loaded.app, this.#lifespan);
+        const listener = toNodeListener(this.#loaded.app, {
+          trustedProxies: cidrList(s.forwardedAllowIps),
+          mountPath: s.mount,
+          limits,
+          state,
+          worker: this.#info,
+          server,
+          log,
+        });
+        this.#instrumented = instrument(listener, options, false);
+        this.#idle = () => listener.idle();
+      } else {
+        this.#instrumented = instrument(guardNodeListener(this.#loaded.app, limits, s.mount, log), options, true);
+      }
+      for (const { message, handle } of handles) this.#servers.push(await createWorkerServer(this.#instrumented, options, listenOn(handle, message.kind, s.backlog)));
+    } catch (err) {
+      return bootFailure(log, 'TSGI_APPSERVER_E_WORKER_BOOT', err);
+    }
+  }
+
+  async #notifyReady(): Promise<void> {
+    const loaded = this.#loaded;
+    await send({ type: 'ready', interface: loaded.interface, reason: loaded.reason, app: `${loaded.file}:${loaded.attribute}` });
+  }
+
+  /** Graceful stop, once: stop accepting, drain, shutdown, exit 0. */
+  stop(why: StopReason): void {
+    if (this.#stopping !== undefined) return;
+    this.#stopping = (async () => {
+      this.#log!.debug('worker %d stopping (%s)', this.#info.id, why);
+      this.#stopAccepting();
+      await this.#drain();
+      await this.#shutdown();
+      await this.#log!.close();
+      process.exit(0);
+    })();
+  }
+
+  #stopAccepting(): void {
+    const handler = this.#instrumented.handler;
+    for (const ws of this.#servers) {
+      // Requests still arriving on kept-alive connections are served, then the connection closes.
+      ws.http.removeAllListeners('request');
+      ws.http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+        res.shouldKeepAlive = false;
+        handler(req, res);
+      });
+      stopListening(ws.listening);
+      ws.connections.closeIdle();
+    }
+  }
+
+  /**
+   * Waits until every connection closed (a connection closes once its latest response has
+   * finished: drain.ts), and for a TSGI app its in-flight requests and waitUntil promises, or
+   * the worker's share of --graceful-timeout is spent.
+   */
+  async #drain(): Promise<void> {
+    const log = this.#log!;
+    const servers = this.#servers;
+    // Leave a second of the master's --graceful-timeout for shutdown before it kills us.
+    const budget = Math.max(100, this.#settings.gracefulTimeout * 1000 - 1000);
+    const deadline = Date.now() + budget;
+    const open = () => servers.reduce((n, ws) => n + ws.connections.size, 0);
+    let appIdle = false;
+    void this.#idle().then(() => (appIdle = true));
+    while ((open() > 0 || !appIdle) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      // Connections that finish their last response become idle: close them as they do.
+      for (const ws of servers) ws.connections.closeIdle();
+    }
+    if (Date.now() >= deadline) log.warn('worker %d: graceful timeout reached with %d connection(s) open; closing them', this.#info.id, open());
+    for (const ws of servers) ws.connections.destroyAll();
+  }
+
+  /** The app's shutdown hook (TSGI apps); a failure is logged, the exit goes on. */
+  async #shutdown(): Promise<void> {
+    if (this.#loaded.interface !== 'tsgi') return;
+    try {
+      await runShutdown(this.#loaded.app, this.#lifespan);
+    } catch (err) {
+      this.#log!.error('shutdown hook failed: %s', err instanceof Error ? (err.stack ?? err.message) : String(err));
+    }
+  }
+}
+
 /**
  * Runs this process as a worker until it is told to stop. Never returns normally: it exits.
  */
-export async function runWorker(): Promise<void> {
-  // Ctrl-C reaches the whole process group: the master turns it into a graceful TERM for each
-  // worker, so workers ignore INT themselves. Until the app is up, TERM/QUIT just end the process.
-  process.on('SIGINT', () => {});
-  const early = () => process.exit(0);
-  for (const s of ['SIGTERM', 'SIGQUIT'] as const) process.on(s, early);
-
-  // If the master goes away at any point (even while the app loads), this worker must not
-  // linger as an orphan holding the socket: exit now, or stop gracefully once serving.
-  let onMasterGone = (): void => process.exit(0);
-  process.once('disconnect', () => onMasterGone());
-
-  // USR1 reopens log files. It is claimed before anything else: without a listener, node would
-  // start its inspector on USR1.
-  let reopenLogs = (): void => {};
-  process.on('SIGUSR1', () => reopenLogs());
-
-  const { boot, handles } = await receive();
-  const s = boot.settings;
-  const log = createServerLogger(s.errorLogfile, s.logLevel);
-  reopenLogs = () => log.reopen();
-  const worker: TsgiWorker = Object.freeze({ id: boot.id, pid: process.pid });
-
-  let loaded: LoadedApp;
-  try {
-    if (s.app === null) throw new AppserverError('TSGI_APPSERVER_E_USAGE', 'no APP given');
-    loaded = await loadApp(s.app, process.cwd(), s.interface);
-  } catch (err) {
-    return bootFailure(log, 'TSGI_APPSERVER_E_APP_LOAD', err);
-  }
-
-  const limits = limitsFrom(s);
-  const server: TsgiServerInfo = Object.freeze({ software: SOFTWARE, tsgiVersion: TSGI_VERSION, extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true }), limits });
-  const lifespan: TsgiStartupContext = { server, worker, log, state: {} };
-  let instrumented: Instrumented;
-  let idle: () => Promise<void>;
-  let options: HttpServerOptions;
-  const servers: WorkerServer[] = [];
-  try {
-    options = {
-      limits,
-      log,
-      workerId: worker.id,
-      tls: readTls(s.certfile, s.keyfile),
-      accessLogfile: s.accessLogfile,
-      accessLogformat: s.accessLogformat,
-      accessLogJson: s.accessLogJson,
-      proxyAllowFrom: s.proxyProtocol ? s.proxyAllowFrom : null,
-    };
-    if (loaded.interface === 'tsgi') {
-      const state = await runStartup(loaded.app, lifespan);
-      const listener = toNodeListener(loaded.app, {
-        trustedProxies: cidrList(s.forwardedAllowIps),
-        mountPath: s.mount,
-        limits,
-        state,
-        worker,
-        server,
-        log,
-      });
-      instrumented = instrument(listener, options, false);
-      idle = () => listener.idle();
-    } else {
-      instrumented = instrument(guardNodeListener(loaded.app, limits, s.mount, log), options, true);
-      idle = () => Promise.resolve();
-    }
-    for (const { message, handle } of handles) servers.push(await createWorkerServer(instrumented, options, listenOn(handle, message.kind, s.backlog)));
-  } catch (err) {
-    return bootFailure(log, 'TSGI_APPSERVER_E_WORKER_BOOT', err);
-  }
-
-  let stopping: Promise<void> | undefined;
-  const stop = (why: string) => {
-    stopping ??= (async () => {
-      log.debug('worker %d stopping (%s)', worker.id, why);
-      for (const ws of servers) {
-        // Requests still arriving on kept-alive connections are served, then the connection closes.
-        ws.http.removeAllListeners('request');
-        ws.http.on('request', (req: IncomingMessage, res: ServerResponse) => {
-          res.shouldKeepAlive = false;
-          instrumented.handler(req, res);
-        });
-        stopListening(ws.listening);
-        ws.connections.closeIdle();
-      }
-      // Leave a second of the master's --graceful-timeout for shutdown before it kills us.
-      const budget = Math.max(100, s.gracefulTimeout * 1000 - 1000);
-      const deadline = Date.now() + budget;
-      // Drained: every connection closed (a connection closes once its latest response has
-      // finished: drain.ts), and for a TSGI app its in-flight requests and waitUntil promises.
-      const open = () => servers.reduce((n, ws) => n + ws.connections.size, 0);
-      let tsgiIdle = loaded.interface !== 'tsgi';
-      if (!tsgiIdle) void idle().then(() => (tsgiIdle = true));
-      while ((open() > 0 || !tsgiIdle) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-        // Connections that finish their last response become idle: close them as they do.
-        for (const ws of servers) ws.connections.closeIdle();
-      }
-      if (Date.now() >= deadline) log.warn('worker %d: graceful timeout reached with %d connection(s) open; closing them', worker.id, open());
-      for (const ws of servers) ws.connections.destroyAll();
-      if (loaded.interface === 'tsgi') {
-        try {
-          await runShutdown(loaded.app, lifespan);
-        } catch (err) {
-          log.error('shutdown hook failed: %s', err instanceof Error ? (err.stack ?? err.message) : String(err));
-        }
-      }
-      await log.close();
-      process.exit(0);
-    })();
-  };
-  for (const sig of ['SIGTERM', 'SIGQUIT'] as const) {
-    process.off(sig, early);
-    process.on(sig, () => stop(sig));
-  }
-  onMasterGone = () => stop('master went away');
-  if (!process.connected) return stop('master went away');
-
-  await send({ type: 'ready', interface: loaded.interface, reason: loaded.reason, app: `${loaded.file}:${loaded.attribute}` });
+export function runWorker(): Promise<void> {
+  return new Worker().run();
 }
