@@ -82,6 +82,7 @@ export class Arbiter {
         const signal = this.#queue.shift();
         if (signal === undefined) {
           await this.#sleep(LOOP_INTERVAL_MS);
+          this.#murderWorkers();
           if (this.#halt === undefined) this.#manageWorkers();
           continue;
         }
@@ -225,6 +226,15 @@ export class Arbiter {
     for (const w of this.#workers.values()) w.signal('SIGUSR1');
   }
 
+  /** Kills (SIGKILL) the workers that must not live on: those past their --graceful-timeout. */
+  #murderWorkers(): void {
+    for (const w of this.#workers.values()) {
+      if (w.killed || !w.stopping || !w.overdue()) continue;
+      this.#log.warn('Worker %d (pid: %d) did not stop within --graceful-timeout; killing it', w.id, w.pid);
+      w.kill();
+    }
+  }
+
   /** Keeps the number of live workers of the current generation at the target. */
   #manageWorkers(): void {
     if (this.#halt !== undefined) return;
@@ -311,12 +321,22 @@ export class Arbiter {
     this.#reloading = false;
   }
 
-  /** TERM every worker, wait up to --graceful-timeout for them to exit, then KILL the rest. */
+  /**
+   * Stops the server: the master closes its listening sockets first and then TERMs every
+   * worker, each of which closes its own at once, so a connection attempted after that is
+   * refused (ECONNREFUSED) instead of being accepted by the kernel and reset later. Then waits
+   * up to --graceful-timeout for the workers to exit and KILLs the rest.
+   */
   async #stopWorkers(): Promise<void> {
+    closeAll(this.#listeners);
     for (const w of this.#workers.values()) this.#stopWorker(w);
     const deadline = Date.now() + this.#settings.gracefulTimeout * 1000;
-    while (this.#workers.size > 0 && Date.now() < deadline) await this.#sleep(Math.min(100, Math.max(1, deadline - Date.now())));
+    while (this.#workers.size > 0 && Date.now() < deadline) {
+      await this.#sleep(Math.min(100, Math.max(1, deadline - Date.now())));
+      this.#murderWorkers();
+    }
     for (const w of this.#workers.values()) {
+      if (w.killed) continue;
       this.#log.warn('Worker %d (pid: %d) did not stop within --graceful-timeout; killing it', w.id, w.pid);
       w.kill();
     }

@@ -10,11 +10,12 @@
  *   -> ... serving ... -> stop: stop accepting, drain, shutdown, exit 0.
  * @module
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import { TSGI_FILE_EXTENSION, TSGI_VERSION, runShutdown, runStartup, toNodeListener, type TsgiLimits, type TsgiServerInfo, type TsgiStartupContext, type TsgiWorker } from 'tsgi';
 import { AppserverError, ERROR_CODES, type AppserverErrorCode } from './errors.js';
 import { stopListening } from './drain.js';
+import { InFlightRequests } from './in-flight-requests.js';
 import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type WorkerServer } from './http-server.js';
 import { isMessage, type BootErrorMessage, type BootMessage, type ListenMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
 import { loadApp, type LoadedApp } from './loader.js';
@@ -104,6 +105,7 @@ class Worker {
   #idle: () => Promise<void> = () => Promise.resolve();
   readonly #servers: WorkerServer[] = [];
   #instrumented!: Instrumented;
+  readonly #inFlight = new InFlightRequests();
   #stopping: Promise<void> | undefined;
   /** What TERM/QUIT and the master's disconnect do: exit at once until serving, then {@link stop}. */
   #onStopSignal: (why: StopReason) => void = () => process.exit(0);
@@ -175,10 +177,10 @@ class Worker {
           server,
           log,
         });
-        this.#instrumented = instrument(listener, options, false);
+        this.#instrumented = instrument(this.#inFlight.wrap(listener), options, false);
         this.#idle = () => listener.idle();
       } else {
-        this.#instrumented = instrument(guardNodeListener(this.#loaded.app, limits, s.mount, log), options, true);
+        this.#instrumented = instrument(this.#inFlight.wrap(guardNodeListener(this.#loaded.app, limits, s.mount, log)), options, true);
       }
       for (const { message, handle } of handles) this.#servers.push(await createWorkerServer(this.#instrumented, options, listenOn(handle, message.kind, s.backlog)));
     } catch (err) {
@@ -204,24 +206,16 @@ class Worker {
     })();
   }
 
+  /** Closes the listening sockets now; responses from here on say Connection: close (drain.ts's rule). */
   #stopAccepting(): void {
-    const handler = this.#instrumented.handler;
-    for (const ws of this.#servers) {
-      // Requests still arriving on kept-alive connections are served, then the connection closes.
-      ws.http.removeAllListeners('request');
-      ws.http.on('request', (req: IncomingMessage, res: ServerResponse) => {
-        res.shouldKeepAlive = false;
-        handler(req, res);
-      });
-      stopListening(ws.listening);
-      ws.connections.closeIdle();
-    }
+    for (const ws of this.#servers) stopListening(ws.listening);
+    this.#inFlight.stop();
   }
 
   /**
-   * Waits until every connection closed (a connection closes once its latest response has
-   * finished: drain.ts), and for a TSGI app its in-flight requests and waitUntil promises, or
-   * the worker's share of --graceful-timeout is spent.
+   * Waits until every connection closed (after a `Connection: close` response, by the client,
+   * or by the keep-alive timer once idle: drain.ts), and for a TSGI app its in-flight requests
+   * and waitUntil promises, or the worker's share of --graceful-timeout is spent.
    */
   async #drain(): Promise<void> {
     const log = this.#log!;
@@ -232,13 +226,10 @@ class Worker {
     const open = () => servers.reduce((n, ws) => n + ws.connections.size, 0);
     let appIdle = false;
     void this.#idle().then(() => (appIdle = true));
-    while ((open() > 0 || !appIdle) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      // Connections that finish their last response become idle: close them as they do.
-      for (const ws of servers) ws.connections.closeIdle();
-    }
-    if (Date.now() >= deadline) log.warn('worker %d: graceful timeout reached with %d connection(s) open; closing them', this.#info.id, open());
-    for (const ws of servers) ws.connections.destroyAll();
+    while ((open() > 0 || !appIdle) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (open() === 0) return;
+    log.warn('worker %d: graceful timeout reached with %d connection(s) open; closing them', this.#info.id, open());
+    for (const ws of servers) ws.connections.endAll();
   }
 
   /** The app's shutdown hook (TSGI apps); a failure is logged, the exit goes on. */
