@@ -13,7 +13,7 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { ERROR_CODES, type AppserverErrorCode } from './errors.js';
-import type { ArbiterHookContext } from './hooks.js';
+import { callHook, HOOK_NAMES, WORKER_HOOK_NAMES, type ArbiterHookContext, type WorkerHookInfo } from './hooks.js';
 import { isMessage, type BootErrorMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
 import { bindAll, closeAll, systemdListenFds, type BoundListener } from './listeners.js';
 import type { ServerLogger } from './logger.js';
@@ -110,7 +110,7 @@ export class Arbiter {
   async #start(): Promise<void> {
     this.#log.info('Starting tsgi-appserver %s', VERSION);
     if (this.#settings.pidfile !== null) writeFileSync(this.#settings.pidfile, `${process.pid}\n`);
-    await this.#settings.onStarting?.(this.#hookContext());
+    await callHook(this.#log, 'onStarting', this.#settings.onStarting, this.#hookContext());
     const inheritedFds = systemdListenFds();
     if (inheritedFds.length > 0) this.#log.info('Using %d socket(s) from systemd (LISTEN_FDS); --bind is ignored', inheritedFds.length);
     this.#listeners = await bindAll(this.#settings.bind, {
@@ -125,11 +125,7 @@ export class Arbiter {
     closeAll(this.#listeners);
     this.#listeners = [];
     if (this.#settings.pidfile !== null) rmSync(this.#settings.pidfile, { force: true });
-    try {
-      await this.#settings.onExit?.(this.#hookContext());
-    } catch (err) {
-      this.#log.error('onExit hook failed: %s', err instanceof Error ? (err.stack ?? err.message) : String(err));
-    }
+    await callHook(this.#log, 'onExit', this.#settings.onExit, this.#hookContext());
   }
 
   #initSignals(): void {
@@ -198,12 +194,13 @@ export class Arbiter {
           this.#log.warn('Reload: --bind, --umask and TLS changes need a restart; keeping the current sockets');
         }
         this.#settings = { ...next, bind: this.#settings.bind, umask: this.#settings.umask, certfile: this.#settings.certfile, keyfile: this.#settings.keyfile };
-        this.#numWorkers = next.workers;
+        this.#setNumWorkers(next.workers);
       } catch (err) {
         this.#log.error('Reload refused, the settings are invalid; keeping the running workers: %s', err instanceof Error ? err.message : String(err));
         return;
       }
     }
+    await callHook(this.#log, 'onReload', this.#settings.onReload, this.#hookContext());
     this.#reloading = true;
     this.#generation++;
     this.#log.info('Reloading: starting %d new worker(s)', this.#numWorkers);
@@ -211,14 +208,26 @@ export class Arbiter {
   }
 
   #handleTtin(): void {
-    this.#numWorkers++;
+    this.#setNumWorkers(this.#numWorkers + 1);
     this.#manageWorkers();
   }
 
   #handleTtou(): void {
     if (this.#numWorkers <= 1) return;
-    this.#numWorkers--;
+    this.#setNumWorkers(this.#numWorkers - 1);
     this.#manageWorkers();
+  }
+
+  /** The target number of workers changes: the nworkersChanged hook hears of it. */
+  #setNumWorkers(value: number): void {
+    const old = this.#numWorkers;
+    this.#numWorkers = value;
+    if (value !== old) void callHook(this.#log, 'nworkersChanged', this.#settings.nworkersChanged, this.#hookContext(), value, old);
+  }
+
+  /** A worker as the hooks see it. */
+  #hookWorker(w: { readonly id: number; readonly pid: number; readonly generation: number }): WorkerHookInfo {
+    return Object.freeze({ id: w.id, pid: w.pid, generation: w.generation });
   }
 
   #handleUsr1(): void {
@@ -247,8 +256,12 @@ export class Arbiter {
   }
 
   #spawnWorker(): void {
-    const { onStarting: _a, whenReady: _b, onExit: _c, ...settings } = this.#settings;
-    const w = WorkerProcess.spawn({ id: this.#nextId++, generation: this.#generation, settings: settings satisfies WorkerSettings, listeners: this.#listeners });
+    const id = this.#nextId++;
+    void callHook(this.#log, 'preFork', this.#settings.preFork, this.#hookContext(), this.#hookWorker({ id, pid: 0, generation: this.#generation }));
+    const settings: Record<string, unknown> = { ...this.#settings };
+    for (const name of HOOK_NAMES) delete settings[name];
+    const workerHooks = WORKER_HOOK_NAMES.filter((name) => this.#settings[name] !== null);
+    const w = WorkerProcess.spawn({ id, generation: this.#generation, settings: settings as WorkerSettings, listeners: this.#listeners, workerHooks });
     this.#workers.set(w.id, w);
     this.#log.info('Booting worker %d with pid: %d', w.id, w.pid);
     w.child.on('message', (message: unknown) => this.#onWorkerMessage(w, message));
@@ -286,14 +299,13 @@ export class Arbiter {
     if (!this.#announcedReady) {
       this.#announcedReady = true;
       this.#log.info('Ready: %d worker(s) accepting connections', current.length);
-      Promise.resolve(this.#settings.whenReady?.(this.#hookContext())).catch((err: unknown) =>
-        this.#log.error('whenReady hook failed: %s', err instanceof Error ? (err.stack ?? err.message) : String(err)),
-      );
+      void callHook(this.#log, 'whenReady', this.#settings.whenReady, this.#hookContext());
     }
   }
 
   #onWorkerExit(w: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(w.id);
+    void callHook(this.#log, 'childExit', this.#settings.childExit, this.#hookContext(), this.#hookWorker(w));
     if (w.stopping || this.#halt !== undefined) {
       this.#log.info('Worker %d (pid: %d) stopped (%s)', w.id, w.pid, describeExit(code, signal));
     } else if (!w.ready) {

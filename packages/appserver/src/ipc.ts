@@ -4,10 +4,11 @@
  * @module
  */
 import type { AppserverErrorCode } from './errors.js';
+import type { HookName } from './hooks.js';
 import type { AppserverSettings } from './settings.js';
 
-/** Settings a worker needs (the JSON-safe ones; hooks stay in the master). */
-export type WorkerSettings = Omit<AppserverSettings, 'onStarting' | 'whenReady' | 'onExit'>;
+/** Settings a worker needs (the JSON-safe ones; functions do not travel: a worker with hooks imports the config file). */
+export type WorkerSettings = Omit<AppserverSettings, HookName>;
 
 /** Master -> worker: who you are and what to serve. Sent first. */
 export interface BootMessage {
@@ -16,6 +17,10 @@ export interface BootMessage {
   readonly settings: WorkerSettings;
   /** How many `listen` messages follow. */
   readonly listeners: number;
+  /** The worker hooks the config file sets (the worker imports it only when there is one). */
+  readonly workerHooks: readonly string[];
+  /** The reload generation the worker belongs to (for hooks). */
+  readonly generation: number;
 }
 
 /** Master -> worker: one bound socket (the handle rides along). */

@@ -21,7 +21,7 @@ import {
   string,
   type SettingKind,
 } from './setting-kinds.js';
-import type { ArbiterHookContext } from './hooks.js';
+import type { MasterHooks, WorkerHooks } from './hooks.js';
 
 /** The sections settings are grouped in, in display order. */
 export const SECTIONS = ['Config', 'Application', 'Server socket', 'Worker processes', 'Limits', 'Proxies', 'TLS', 'Logging', 'Server hooks'] as const;
@@ -341,25 +341,109 @@ export const SETTINGS = {
     help: 'The least severe error log messages written: debug, info, warning, error or critical.',
     section: 'Logging',
   }),
-  onStarting: setting<((ctx: ArbiterHookContext) => unknown) | null>({
+  onStarting: setting<MasterHooks['onStarting'] | null>({
     flags: [],
     kind: hook(),
     default: null,
-    help: 'Called in the master before the sockets are bound (may be async).',
+    help: 'Called in the master before the sockets are bound, as onStarting(server); awaited.',
     section: 'Server hooks',
   }),
-  whenReady: setting<((ctx: ArbiterHookContext) => unknown) | null>({
+  onReload: setting<MasterHooks['onReload'] | null>({
     flags: [],
     kind: hook(),
     default: null,
-    help: 'Called in the master once every worker has started and is accepting connections.',
+    help: 'Called in the master on HUP (or --reload) once the settings are read again, as onReload(server); awaited.',
     section: 'Server hooks',
   }),
-  onExit: setting<((ctx: ArbiterHookContext) => unknown) | null>({
+  whenReady: setting<MasterHooks['whenReady'] | null>({
     flags: [],
     kind: hook(),
     default: null,
-    help: 'Called in the master just before it exits.',
+    help: 'Called in the master once every worker has started and is accepting connections, as whenReady(server).',
+    section: 'Server hooks',
+  }),
+  preFork: setting<MasterHooks['preFork'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the master just before a worker process starts, as preFork(server, worker) (worker.pid is 0).',
+    section: 'Server hooks',
+  }),
+  postFork: setting<WorkerHooks['postFork'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in a new worker before it loads the app, as postFork(server, worker); the worker imports the config file for it.',
+    section: 'Server hooks',
+  }),
+  postWorkerInit: setting<WorkerHooks['postWorkerInit'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in a worker once the app is loaded and started, before it accepts, as postWorkerInit(worker).',
+    section: 'Server hooks',
+  }),
+  workerInt: setting<WorkerHooks['workerInt'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in a worker that got INT or QUIT, as workerInt(worker).',
+    section: 'Server hooks',
+  }),
+  workerAbort: setting<MasterHooks['workerAbort'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the master before it kills a worker silent for --timeout (a blocked event loop runs no code), as workerAbort(server, worker).',
+    section: 'Server hooks',
+  }),
+  preRequest: setting<WorkerHooks['preRequest'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the worker before the app sees each request, as preRequest(worker, req); costs a call per request only when set.',
+    section: 'Server hooks',
+  }),
+  postRequest: setting<WorkerHooks['postRequest'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the worker when each response is over (finished or the client left), as postRequest(worker, req, res).',
+    section: 'Server hooks',
+  }),
+  childExit: setting<MasterHooks['childExit'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the master after a worker process exited, as childExit(server, worker).',
+    section: 'Server hooks',
+  }),
+  workerExit: setting<WorkerHooks['workerExit'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in a worker just before it exits after a graceful stop, as workerExit(server, worker).',
+    section: 'Server hooks',
+  }),
+  nworkersChanged: setting<MasterHooks['nworkersChanged'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the master when the number of workers changes (TTIN, TTOU, HUP), as nworkersChanged(server, newValue, oldValue).',
+    section: 'Server hooks',
+  }),
+  preExec: setting<MasterHooks['preExec'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the master before it executes a new master (USR2), as preExec(server).',
+    section: 'Server hooks',
+  }),
+  onExit: setting<MasterHooks['onExit'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the master just before it exits, as onExit(server); awaited.',
     section: 'Server hooks',
   }),
 } as const;

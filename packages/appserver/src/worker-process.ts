@@ -30,6 +30,8 @@ export interface SpawnWorkerOptions {
   readonly generation: number;
   readonly settings: WorkerSettings;
   readonly listeners: readonly BoundListener[];
+  /** The worker hooks the config file sets. */
+  readonly workerHooks: readonly string[];
 }
 
 /**
@@ -78,7 +80,7 @@ export class WorkerProcess {
       env: { ...process.env, TSGI_APPSERVER_WORKER_ID: String(options.id) },
     });
     const worker = new WorkerProcess(options.id, options.generation, child);
-    const boot: BootMessage = { type: 'boot', id: options.id, settings: options.settings, listeners: options.listeners.length };
+    const boot: BootMessage = { type: 'boot', id: options.id, generation: options.generation, settings: options.settings, listeners: options.listeners.length, workerHooks: options.workerHooks };
     child.send(boot);
     options.listeners.forEach((l, index) => {
       const message: ListenMessage = { type: 'listen', index, label: l.label, kind: l.address.kind };

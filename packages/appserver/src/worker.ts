@@ -22,6 +22,7 @@ import { loadApp, type LoadedApp } from './loader.js';
 import { guardNodeListener } from './node-guard.js';
 import { createServerLogger, type ServerLogger } from './logger.js';
 import { SOFTWARE } from './version.js';
+import { WorkerHookRunner } from './worker-hooks.js';
 
 interface Received {
   readonly boot: BootMessage;
@@ -107,6 +108,8 @@ class Worker {
   #instrumented!: Instrumented;
   readonly #inFlight = new InFlightRequests();
   #stopping: Promise<void> | undefined;
+  /** The config file's worker hooks (none until the boot message arrives). */
+  #hooks: WorkerHookRunner | undefined;
   /** What TERM/QUIT and the master's disconnect do: exit at once until serving, then {@link stop}. */
   #onStopSignal: (why: StopReason) => void = () => process.exit(0);
 
@@ -117,6 +120,8 @@ class Worker {
     this.#settings = boot.settings;
     this.#log = createServerLogger(this.#settings.errorLogfile, this.#settings.logLevel);
     this.#info = Object.freeze({ id: boot.id, pid: process.pid });
+    this.#hooks = await WorkerHookRunner.load(boot.settings, boot.workerHooks, Object.freeze({ id: boot.id, pid: process.pid, generation: boot.generation, log: this.#log }), this.#log);
+    await this.#hooks.postFork();
     await this.#loadApp();
     await this.#startServers(handles);
     this.#onStopSignal = (why) => this.stop(why);
@@ -132,9 +137,13 @@ class Worker {
    * an orphan holding the socket.
    */
   #claimSignals(): void {
-    process.on('SIGINT', () => {});
+    process.on('SIGINT', () => void this.#hooks?.workerInt());
     process.on('SIGUSR1', () => this.#log?.reopen());
-    for (const s of ['SIGTERM', 'SIGQUIT'] as const) process.on(s, () => this.#onStopSignal(s));
+    process.on('SIGTERM', () => this.#onStopSignal('SIGTERM'));
+    process.on('SIGQUIT', () => {
+      void this.#hooks?.workerInt();
+      this.#onStopSignal('SIGQUIT');
+    });
     process.once('disconnect', () => this.#onStopSignal('master went away'));
   }
 
@@ -177,11 +186,12 @@ class Worker {
           server,
           log,
         });
-        this.#instrumented = instrument(this.#inFlight.wrap(listener), options, false);
+        this.#instrumented = instrument(this.#hooks!.wrapRequests(this.#inFlight.wrap(listener)), options, false);
         this.#idle = () => listener.idle();
       } else {
-        this.#instrumented = instrument(this.#inFlight.wrap(guardNodeListener(this.#loaded.app, limits, s.mount, log)), options, true);
+        this.#instrumented = instrument(this.#hooks!.wrapRequests(this.#inFlight.wrap(guardNodeListener(this.#loaded.app, limits, s.mount, log))), options, true);
       }
+      await this.#hooks!.postWorkerInit();
       for (const { message, handle } of handles) this.#servers.push(await createWorkerServer(this.#instrumented, options, listenOn(handle, message.kind, s.backlog)));
     } catch (err) {
       return bootFailure(log, 'TSGI_APPSERVER_E_WORKER_BOOT', err);
@@ -201,6 +211,7 @@ class Worker {
       this.#stopAccepting();
       await this.#drain();
       await this.#shutdown();
+      await this.#hooks?.workerExit();
       await this.#log!.close();
       process.exit(0);
     })();
