@@ -153,6 +153,13 @@ export const SETTINGS = {
     help: 'Serve the app under this path prefix (WSGI\'s SCRIPT_NAME): requests outside it get 404; the app sees it as context.mountPath.',
     section: 'Application',
   }),
+  preload: setting({
+    flags: ['--preload'],
+    kind: bool(),
+    default: false,
+    help: 'Import the app in the master before the sockets are bound and the workers start (Gunicorn\'s preload_app): an import error stops the server at once, and module-level code runs in the master first. Workers still import the app themselves (Node has no fork(): no memory is shared), and HUP reloads the settings and restarts the workers but does not re-import the app in the master.',
+    section: 'Application',
+  }),
   bind: setting({
     flags: ['-b', '--bind'],
     meta: 'ADDRESS',
