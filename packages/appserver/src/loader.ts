@@ -9,7 +9,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolveApp, type TsgiApp } from 'tsgi';
 import { AppserverError } from './errors.js';
-import { moduleFormatFix } from './module-format.js';
+import { moduleExports, moduleFormatFix } from './module-format.js';
 
 /** A Node request listener, as `http.createServer` takes. */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -166,18 +166,6 @@ function servable(value: unknown, detection: Detection): TsgiApp | NodeListener 
   return value as NodeListener;
 }
 
-/**
- * The module's exports. A CommonJS module compiled from an ES module (tsx's output for a `.ts` file
- * outside a `"type": "module"` package, or tsc's) marks `module.exports` with `__esModule`: that
- * object is the real namespace, its `default` the default export (Babel's and esbuild's interop
- * rule). Node's namespace for it may list only `default` when tsx is registered at run time.
- */
-function namespaceOf(mod: Record<string, unknown>): Record<string, unknown> {
-  const inner = mod.default;
-  if (inner !== null && typeof inner === 'object' && (inner as { __esModule?: unknown }).__esModule === true) return inner as Record<string, unknown>;
-  return mod;
-}
-
 function pick(mod: Record<string, unknown>, attribute: string, file: string): unknown {
   let value: unknown = mod;
   for (const part of attribute.split('.')) {
@@ -209,7 +197,7 @@ export async function loadApp(spec: string, cwd: string, choice: InterfaceChoice
   if (TS_EXTENSIONS.has(extname(path))) await ensureTypeScript();
   let mod: Record<string, unknown>;
   try {
-    mod = namespaceOf((await import(pathToFileURL(path).href)) as Record<string, unknown>);
+    mod = moduleExports((await import(pathToFileURL(path).href)) as Record<string, unknown>);
   } catch (err) {
     const fix = moduleFormatFix(path, err);
     const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);

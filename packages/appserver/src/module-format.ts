@@ -1,6 +1,7 @@
 /**
- * Module formats: when an app file cannot be imported because its syntax and the format its
- * name or package.json gives it disagree, this says exactly what to change.
+ * Module formats: an ES module compiled to CommonJS read as its author wrote it, and, when an app
+ * file cannot be imported because its syntax and the format its name or package.json gives it
+ * disagree, exactly what to change.
  *
  * What loads and what does not (tsx's rules for TypeScript, Node's for JavaScript):
  * - `.ts` written as ES modules loads whatever its package.json says: without `"type": "module"`
@@ -68,4 +69,22 @@ export function moduleFormatFix(file: string, err: unknown): string | undefined 
   if (!ESM_SYNTAX_IN_CJS.test(text)) return undefined;
   if (ext === '.cjs') return `${name} uses ES module syntax (import/export) but a .cjs file is always CommonJS: rename it to ${basename(file, ext)}.mjs`;
   return `${name} (or a file it imports) uses ES module syntax (import/export) but is loaded as CommonJS: ${typeModuleFix(file)}, or rename the file to .mjs`;
+}
+
+/**
+ * A module's exports as its author wrote them. A CommonJS module compiled from an ES module (tsx's
+ * output for a `.ts` file outside a `"type": "module"` package, or tsc's) marks `module.exports` with
+ * `__esModule`: that object is the real namespace and its `default` the default export (Babel's and
+ * esbuild's interop rule), while Node's namespace for it has `module.exports` as `default` and may
+ * list nothing else (when tsx is registered at run time).
+ *
+ * @example
+ * ```ts
+ * const mod = moduleExports(await import(url)); // mod.default is the author's default export
+ * ```
+ */
+export function moduleExports(namespace: Record<string, unknown>): Record<string, unknown> {
+  const inner = namespace.default;
+  if (inner !== null && typeof inner === 'object' && (inner as { __esModule?: unknown }).__esModule === true) return inner as Record<string, unknown>;
+  return namespace;
 }
