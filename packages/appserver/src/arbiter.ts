@@ -221,6 +221,7 @@ export class Arbiter {
   /** Reload: a new generation of workers re-imports the app; the old one stops once it is ready. */
   async #handleHup(): Promise<void> {
     if (this.#reloading) {
+      if (!this.#reloadAgain) this.#log.info('A reload is under way; another will follow once it ends');
       this.#reloadAgain = true;
       return;
     }

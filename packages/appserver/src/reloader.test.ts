@@ -58,6 +58,14 @@ export const application = (request: Request) => new Response(new URL(request.ur
 
       writeFileSync(join(project.dir, 'lib/greet.ts'), greet('v4'));
       await untilBody(server.url, 'v4');
+
+      // A change while a reload is under way is not lost: another reload follows it.
+      const during = server.output().length;
+      writeFileSync(join(project.dir, 'lib/greet.ts'), greet('v5'));
+      await waitAfter(server, during, /Reloading: starting 2 new worker/);
+      writeFileSync(join(project.dir, 'lib/greet.ts'), greet('v6'));
+      await waitAfter(server, during, /A reload is under way; another will follow once it ends/);
+      await untilBody(server.url, 'v6');
     } finally {
       assert.equal(await server.stop(), 0);
     }
