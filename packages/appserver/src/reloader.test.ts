@@ -1,13 +1,14 @@
 /**
  * `--reload` through a real server: an edit to a file the app imports replaces the workers; a
  * syntax error keeps the old workers serving and the log names the error; fixing it switches the
- * responses. `--reload-extra-file` adds a file the app reads. The file list comes from app-files.ts.
+ * responses; one made during a reload is not lost. `--reload-extra-file` adds a file the app reads.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { appFiles, AppFilesError } from './app-files.js';
+import { createServerLogger } from './logger.js';
+import { Reloader } from './reloader.js';
 import { spawnAppserver, startAppserver, tempProject, type AppserverProcess } from './testing/spawn-appserver.js';
 
 const greet = (word: string) => `export const greet = (): string => '${word}';\n`;
@@ -102,35 +103,48 @@ async function waitAfter(server: AppserverProcess, offset: number, pattern: RegE
   assert.fail(`no ${pattern} in the output within ${timeoutMs} ms:\n${server.output().slice(offset)}`);
 }
 
-describe('appFiles', () => {
+describe('Reloader', () => {
   let project: ReturnType<typeof tempProject>;
   before(() => {
     project = tempProject();
-    mkdirSync(join(project.dir, 'lib'));
-    writeFileSync(join(project.dir, 'lib/a.ts'), `export const a = 1;\n`);
-    writeFileSync(join(project.dir, 'lib/lazy.ts'), `export const lazy = 1;\n`);
-    writeFileSync(join(project.dir, 'data.json'), `{ "x": 1 }\n`);
-    writeFileSync(join(project.dir, 'addon.node'), 'not parsed');
-    writeFileSync(
-      join(project.dir, 'app.ts'),
-      `import { Hono } from 'hono';
-import { a } from './lib/a.js';
-import data from './data.json' with { type: 'json' };
-export const addon = () => import('./addon.node');
-export const later = () => import('./lib/lazy.ts');
-export const application = new Hono().get('/', (c) => c.text(String(a + data.x)));
-`,
-    );
+    mkdirSync(join(project.dir, 'templates'));
+    writeFileSync(join(project.dir, 'app.ts'), `export const application = () => new Response('x');\n`);
   });
   after(() => project.remove());
 
-  it('lists the app and its local imports (static, import() of a literal, JSON, a file of no known type), not packages', async () => {
-    const files = (await appFiles(join(project.dir, 'app.ts'), project.dir)).map((f) => f.slice(project.dir.length + 1)).sort();
-    assert.deepEqual(files, ['addon.node', 'app.ts', 'data.json', 'lib/a.ts', 'lib/lazy.ts']);
-  });
-
-  it('a syntax error is an AppFilesError naming the file and line', async () => {
-    writeFileSync(join(project.dir, 'broken.ts'), `import './lib/a.js';\nexport const x = (;\n`);
-    await assert.rejects(appFiles(join(project.dir, 'broken.ts'), project.dir), (err: unknown) => err instanceof AppFilesError && /^broken\.ts:2: Unexpected/.test(err.message));
+  it('a burst of saves is one change; a directory given as an extra file watches what is in it', async () => {
+    const calls: string[][] = [];
+    let notify = (): void => {};
+    const reloader = await Reloader.start({
+      appFile: join(project.dir, 'app.ts'),
+      cwd: project.dir,
+      extraFiles: ['templates'],
+      log: createServerLogger('-', 'error'),
+      onChange: (changed) => {
+        calls.push([...changed].sort());
+        notify();
+      },
+    });
+    try {
+      assert.deepEqual(reloader.files, [join(project.dir, 'app.ts')]);
+      const called = (n: number) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`onChange was called ${calls.length} time(s), not ${n}, within 10 s`)), 10_000);
+          notify = () => {
+            if (calls.length < n) return;
+            clearTimeout(timer);
+            resolve();
+          };
+          notify();
+        });
+      for (let i = 0; i < 5; i++) writeFileSync(join(project.dir, 'app.ts'), `export const application = () => new Response('${i}');\n`);
+      await called(1);
+      writeFileSync(join(project.dir, 'templates/page.html'), '<p>new</p>');
+      await called(2);
+      // Had the burst of five saves been split, the second call would name app.ts again.
+      assert.deepEqual(calls, [[join(project.dir, 'app.ts')], [join(project.dir, 'templates/page.html')]]);
+    } finally {
+      reloader.close();
+    }
   });
 });
