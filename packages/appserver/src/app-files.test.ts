@@ -36,6 +36,13 @@ export const application = new Hono().get('/', (c) => c.text(String(a + data.x))
     assert.deepEqual(files, ['addon.node', 'app.ts', 'data.json', 'lib/a.ts', 'lib/lazy.ts']);
   });
 
+  it('follows tsconfig paths, as tsx resolves them', async () => {
+    writeFileSync(join(project.dir, 'tsconfig.json'), `{ "compilerOptions": { "baseUrl": ".", "paths": { "@lib/*": ["lib/*"] } } }\n`);
+    writeFileSync(join(project.dir, 'aliased.ts'), `import { a } from '@lib/a';\nexport const application = () => new Response(String(a));\n`);
+    const files = (await appFiles(join(project.dir, 'aliased.ts'), project.dir)).map((f) => f.slice(project.dir.length + 1)).sort();
+    assert.deepEqual(files, ['aliased.ts', 'lib/a.ts']);
+  });
+
   it('a syntax error is an AppFilesError naming the file and line', async () => {
     writeFileSync(join(project.dir, 'broken.ts'), `import './lib/a.js';\nexport const x = (;\n`);
     await assert.rejects(appFiles(join(project.dir, 'broken.ts'), project.dir), (err: unknown) => err instanceof AppFilesError && /^broken\.ts:2: Unexpected/.test(err.message));
