@@ -54,6 +54,8 @@ export class Arbiter {
   #announcedReady = false;
   #announcedInterface = false;
   #reloading = false;
+  /** A reload asked for while one was under way: it runs once that one ends (new code may have landed). */
+  #reloadAgain = false;
   readonly #signalListeners = new Map<HandledSignal, () => void>();
 
   /**
@@ -100,6 +102,12 @@ export class Arbiter {
     this.#log.info('Shutting down: Master');
     if (halt.reason !== undefined) this.#log.info('Reason: %s', halt.reason);
     return halt.exitCode;
+  }
+
+  /** Queues a reload, as HUP does (the --reload file watcher calls it). */
+  requestReload(): void {
+    if (this.#queue.length < SIGNAL_QUEUE_MAX) this.#queue.push('SIGHUP');
+    this.#wakeup();
   }
 
   /** A context for the config file's server hooks. */
@@ -186,7 +194,11 @@ export class Arbiter {
 
   /** Reload: a new generation of workers re-imports the app; the old one stops once it is ready. */
   async #handleHup(): Promise<void> {
-    if (this.#reloading) return;
+    if (this.#reloading) {
+      if (!this.#reloadAgain) this.#log.info('A reload is under way; another will follow once it ends');
+      this.#reloadAgain = true;
+      return;
+    }
     if (this.#reloadSettings !== undefined) {
       try {
         const next = await this.#reloadSettings();
@@ -295,6 +307,7 @@ export class Arbiter {
       const old = [...this.#workers.values()].filter((w) => w.generation !== this.#generation && !w.stopping);
       this.#log.info('Reload done: stopping %d old worker(s)', old.length);
       for (const w of old) this.#stopWorker(w);
+      this.#reloadIfAsked();
     }
     if (!this.#announcedReady) {
       this.#announcedReady = true;
@@ -331,6 +344,13 @@ export class Arbiter {
     for (const w of this.#workers.values()) if (w.generation === this.#generation) this.#stopWorker(w);
     this.#generation--;
     this.#reloading = false;
+    this.#reloadIfAsked();
+  }
+
+  #reloadIfAsked(): void {
+    if (!this.#reloadAgain) return;
+    this.#reloadAgain = false;
+    this.requestReload();
   }
 
   /**

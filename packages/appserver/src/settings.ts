@@ -24,7 +24,7 @@ import {
 import type { MasterHooks, WorkerHooks } from './hooks.js';
 
 /** The sections settings are grouped in, in display order. */
-export const SECTIONS = ['Config', 'Application', 'Server socket', 'Worker processes', 'Limits', 'Proxies', 'TLS', 'Logging', 'Server hooks'] as const;
+export const SECTIONS = ['Config', 'Application', 'Server socket', 'Worker processes', 'Limits', 'Proxies', 'TLS', 'Logging', 'Development', 'Server hooks'] as const;
 
 /** A section of the option list. */
 export type SettingSection = (typeof SECTIONS)[number];
@@ -84,6 +84,10 @@ function formatProblem(format: string): string | undefined {
 function appSpec(value: string): string | undefined {
   if (value === '') return 'an app such as path/to/app.ts:application';
   return undefined;
+}
+
+function nonEmpty(value: string): string | undefined {
+  return value === '' ? 'a path' : undefined;
 }
 
 const LOOPBACK = ['127.0.0.1', '::1'];
@@ -151,6 +155,13 @@ export const SETTINGS = {
     kind: string('a path such as /api, or "" for the root', mountPath),
     default: '',
     help: 'Serve the app under this path prefix (WSGI\'s SCRIPT_NAME): requests outside it get 404; the app sees it as context.mountPath.',
+    section: 'Application',
+  }),
+  preload: setting({
+    flags: ['--preload'],
+    kind: bool(),
+    default: false,
+    help: 'Import the app in the master before the sockets are bound and the workers start (Gunicorn\'s preload_app): an import error stops the server at once, and module-level code runs in the master first. Workers still import the app themselves (Node has no fork(): no memory is shared), and HUP (or a --reload change) reloads the settings and restarts the workers but does not re-import the app in the master.',
     section: 'Application',
   }),
   bind: setting({
@@ -340,6 +351,22 @@ export const SETTINGS = {
     default: 'info',
     help: 'The least severe error log messages written: debug, info, warning, error or critical.',
     section: 'Logging',
+  }),
+  reload: setting({
+    flags: ['--reload'],
+    kind: bool(),
+    default: false,
+    help: 'For development: watch the app\'s files (the app module and the files it imports, found as esbuild resolves them; not node_modules) and replace the workers when one changes, as HUP does. A change that breaks the app (a syntax or import error) keeps the old workers serving and logs the error.',
+    section: 'Development',
+  }),
+  reloadExtraFiles: setting({
+    flags: ['--reload-extra-file'],
+    meta: 'FILE',
+    kind: list('a file or directory path', nonEmpty, false, true),
+    default: [],
+    defaultText: 'none',
+    help: 'With --reload, also watch this file, or the files directly in this directory (templates, data the app reads at start); repeatable.',
+    section: 'Development',
   }),
   onStarting: setting<MasterHooks['onStarting'] | null>({
     flags: [],
