@@ -14,9 +14,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { ERROR_CODES, type AppserverErrorCode } from './errors.js';
 import { callHook, HOOK_NAMES, WORKER_HOOK_NAMES, type ArbiterHookContext, type WorkerHookInfo } from './hooks.js';
-import { isMessage, type BootErrorMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
+import { isMessage, type BootErrorMessage, type MetricsMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
 import { bindAll, closeAll, systemdListenFds, type BoundListener } from './listeners.js';
 import type { ServerLogger } from './logger.js';
+import type { MasterMetrics, RestartReason } from './metrics.js';
 import type { AppserverSettings } from './settings.js';
 import { VERSION } from './version.js';
 import { describeExit, WorkerProcess } from './worker-process.js';
@@ -57,6 +58,8 @@ export class Arbiter {
   /** A reload asked for while one was under way: it runs once that one ends (new code may have landed). */
   #reloadAgain = false;
   readonly #signalListeners = new Map<HandledSignal, () => void>();
+  /** --metrics-bind: the workers' last reports and the endpoint (prom-client is loaded only then). */
+  #metrics: MasterMetrics | undefined;
 
   /**
    * @param reloadSettings reads the settings again for HUP (the config file may have changed);
@@ -127,11 +130,17 @@ export class Arbiter {
       inheritedFds,
     });
     this.#log.info('Listening at: %s (%d)', this.#listeners.map((l) => l.label).join(','), process.pid);
+    if (this.#settings.metricsBind !== null) {
+      const { MasterMetrics } = await import('./metrics.js');
+      this.#metrics = new MasterMetrics(this.#log);
+      this.#log.info('Metrics at: %s/metrics', await this.#metrics.listen(this.#settings.metricsBind));
+    }
   }
 
   async #cleanup(): Promise<void> {
     closeAll(this.#listeners);
     this.#listeners = [];
+    this.#metrics?.close();
     if (this.#settings.pidfile !== null) rmSync(this.#settings.pidfile, { force: true });
     await callHook(this.#log, 'onExit', this.#settings.onExit, this.#hookContext());
   }
@@ -275,6 +284,7 @@ export class Arbiter {
     const workerHooks = WORKER_HOOK_NAMES.filter((name) => this.#settings[name] !== null);
     const w = WorkerProcess.spawn({ id, generation: this.#generation, settings: settings as WorkerSettings, listeners: this.#listeners, workerHooks });
     this.#workers.set(w.id, w);
+    this.#metrics?.workerStarted();
     this.#log.info('Booting worker %d with pid: %d', w.id, w.pid);
     w.child.on('message', (message: unknown) => this.#onWorkerMessage(w, message));
     w.child.on('error', (err) => this.#log.error('Worker %d (pid: %d): %s', w.id, w.pid, err.message));
@@ -294,6 +304,8 @@ export class Arbiter {
         this.#log.info('Serving %s as a %s app: %s', message.app, message.interface === 'tsgi' ? 'TSGI' : 'Node (req, res)', message.reason);
       }
       this.#checkAllReady();
+    } else if (isMessage<MetricsMessage>(message, 'metrics')) {
+      this.#metrics?.report(w.id, message.metrics);
     } else if (isMessage<BootErrorMessage>(message, 'boot-error')) {
       w.bootError = message;
     }
@@ -318,6 +330,7 @@ export class Arbiter {
 
   #onWorkerExit(w: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(w.id);
+    this.#metrics?.workerExited(w.id, this.#exitReason(w));
     void callHook(this.#log, 'childExit', this.#settings.childExit, this.#hookContext(), this.#hookWorker(w));
     if (w.stopping || this.#halt !== undefined) {
       this.#log.info('Worker %d (pid: %d) stopped (%s)', w.id, w.pid, describeExit(code, signal));
@@ -338,6 +351,15 @@ export class Arbiter {
       this.#log.error('Worker %d (pid: %d) died unexpectedly (%s); starting a replacement', w.id, w.pid, describeExit(code, signal));
     }
     this.#wakeup();
+  }
+
+  /** Why a worker left, for the restart metrics; undefined when the whole server is stopping. */
+  #exitReason(w: WorkerProcess): RestartReason | undefined {
+    if (this.#halt !== undefined) return undefined;
+    if (w.killed && !w.stopping) return 'timeout';
+    if (w.retiring !== undefined) return w.retiring === 'max-worker-memory' ? 'max-memory' : 'max-requests';
+    if (w.stopping) return w.generation !== this.#generation ? 'reload' : 'ttou';
+    return 'died';
   }
 
   #abortReload(): void {

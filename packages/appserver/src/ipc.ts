@@ -4,6 +4,7 @@
  * @module
  */
 import type { AppserverErrorCode } from './errors.js';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { HookName } from './hooks.js';
 import type { AppserverSettings } from './settings.js';
 
@@ -46,10 +47,16 @@ export interface BootErrorMessage {
   readonly message: string;
 }
 
+/** Worker -> master, once a second with --metrics-bind: its request figures as prom-client JSON (request-metrics.ts). */
+export interface MetricsMessage {
+  readonly type: 'metrics';
+  readonly metrics: MetricObjectWithValues<MetricValue<string>>[];
+}
+
 /** Any message the master sends. */
 export type ToWorker = BootMessage | ListenMessage;
 /** Any message a worker sends. */
-export type FromWorker = ReadyMessage | BootErrorMessage;
+export type FromWorker = ReadyMessage | BootErrorMessage | MetricsMessage;
 
 /** Narrowing for messages arriving from the other side. */
 export function isMessage<T extends { type: string }>(value: unknown, type: T['type']): value is T {

@@ -352,6 +352,19 @@ export const SETTINGS = {
     help: 'The least severe error log messages written: debug, info, warning, error or critical.',
     section: 'Logging',
   }),
+  metricsBind: setting({
+    flags: ['--metrics-bind'],
+    meta: 'ADDRESS',
+    kind: optionalString('HOST:PORT, [IPV6]:PORT or unix:PATH', (s) => {
+      const parsed = parseBind(s);
+      if (typeof parsed === 'string') return parsed;
+      return parsed.kind === 'fd' ? 'fd://N is not supported here; give HOST:PORT or unix:PATH' : undefined;
+    }),
+    default: null,
+    defaultText: 'off',
+    help: 'Serve Prometheus metrics from the master at this address (GET /metrics): requests, responses by status class, in flight, latency, RSS, per worker and in total, and worker restarts by reason. Workers report once a second; the master does no per-request work. Keep it on a private address.',
+    section: 'Logging',
+  }),
   reload: setting({
     flags: ['--reload'],
     kind: bool(),

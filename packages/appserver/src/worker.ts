@@ -16,7 +16,7 @@ import { TSGI_FILE_EXTENSION, TSGI_VERSION, runShutdown, runStartup, toNodeListe
 import { AppserverError, ERROR_CODES, type AppserverErrorCode } from './errors.js';
 import { stopListening } from './drain.js';
 import { InFlightRequests } from './in-flight-requests.js';
-import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type WorkerServer } from './http-server.js';
+import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type RequestHandler, type WorkerServer } from './http-server.js';
 import { isMessage, type BootErrorMessage, type BootMessage, type ListenMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
 import { loadApp, type LoadedApp } from './loader.js';
 import { guardNodeListener } from './node-guard.js';
@@ -186,16 +186,27 @@ class Worker {
           server,
           log,
         });
-        this.#instrumented = instrument(this.#hooks!.wrapRequests(this.#inFlight.wrap(listener)), options, false);
+        this.#instrumented = instrument(await this.#measured(this.#hooks!.wrapRequests(this.#inFlight.wrap(listener))), options, false);
         this.#idle = () => listener.idle();
       } else {
-        this.#instrumented = instrument(this.#hooks!.wrapRequests(this.#inFlight.wrap(guardNodeListener(this.#loaded.app, limits, s.mount, log))), options, true);
+        this.#instrumented = instrument(await this.#measured(this.#hooks!.wrapRequests(this.#inFlight.wrap(guardNodeListener(this.#loaded.app, limits, s.mount, log)))), options, true);
       }
       await this.#hooks!.postWorkerInit();
       for (const { message, handle } of handles) this.#servers.push(await createWorkerServer(this.#instrumented, options, listenOn(handle, message.kind, s.backlog)));
     } catch (err) {
       return bootFailure(log, 'TSGI_APPSERVER_E_WORKER_BOOT', err);
     }
+  }
+
+  /** With --metrics-bind: counts each request and reports to the master once a second (request-metrics.ts). */
+  async #measured(handler: RequestHandler): Promise<RequestHandler> {
+    if (this.#settings.metricsBind === null) return handler;
+    const { RequestMetrics } = await import('./request-metrics.js');
+    const metrics = new RequestMetrics();
+    metrics.startReporting((message) => {
+      if (process.connected) process.send?.(message);
+    });
+    return metrics.wrap(handler);
   }
 
   async #notifyReady(): Promise<void> {
