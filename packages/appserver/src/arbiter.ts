@@ -9,9 +9,12 @@
  *                    set of workers (re-importing the app), then stop the old ones
  *   TTIN / TTOU      one worker more / one fewer
  *   USR1             reopen the log files (after logrotate), in the master and every worker
+ *   USR2             start a new master on the same sockets (binary upgrade; reexec.ts): TERM the
+ *                    old master to complete it, HUP it to roll back
  * @module
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { ERROR_CODES, type AppserverErrorCode } from './errors.js';
 import { callHook, HOOK_NAMES, WORKER_HOOK_NAMES, type ArbiterHookContext, type WorkerHookInfo } from './hooks.js';
 import { isMessage, type BootErrorMessage, type MetricsMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
@@ -19,11 +22,12 @@ import { bindAll, closeAll, systemdListenFds, type BoundListener } from './liste
 import type { ServerLogger } from './logger.js';
 import type { MasterMetrics, RestartReason } from './metrics.js';
 import type { AppserverSettings } from './settings.js';
+import { inheritedFromOldMaster, spawnNewMaster } from './reexec.js';
 import { VERSION } from './version.js';
 import { describeExit, WorkerProcess } from './worker-process.js';
 
 /** The signals the master handles, and the handler each one is dispatched to. */
-const SIGNALS = ['SIGHUP', 'SIGQUIT', 'SIGINT', 'SIGTERM', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1'] as const;
+const SIGNALS = ['SIGHUP', 'SIGQUIT', 'SIGINT', 'SIGTERM', 'SIGTTIN', 'SIGTTOU', 'SIGUSR1', 'SIGUSR2'] as const;
 type HandledSignal = (typeof SIGNALS)[number];
 
 /** At most this many signals wait in the queue (Gunicorn keeps 5); more are dropped. */
@@ -60,6 +64,10 @@ export class Arbiter {
   readonly #signalListeners = new Map<HandledSignal, () => void>();
   /** --metrics-bind: the workers' last reports and the endpoint (prom-client is loaded only then). */
   #metrics: MasterMetrics | undefined;
+  /** After USR2: the new master this one started, until it exits. */
+  #newMaster: ChildProcess | undefined;
+  /** Started by an old master's USR2: its pid, until it exits and this master is promoted. */
+  #oldMasterPid: number | undefined;
 
   /**
    * @param reloadSettings reads the settings again for HUP (the config file may have changed);
@@ -87,6 +95,7 @@ export class Arbiter {
         const signal = this.#queue.shift();
         if (signal === undefined) {
           await this.#sleep(LOOP_INTERVAL_MS);
+          this.#maybePromote();
           this.#murderWorkers();
           if (this.#halt === undefined) this.#manageWorkers();
           continue;
@@ -120,15 +129,26 @@ export class Arbiter {
 
   async #start(): Promise<void> {
     this.#log.info('Starting tsgi-appserver %s', VERSION);
-    if (this.#settings.pidfile !== null) writeFileSync(this.#settings.pidfile, `${process.pid}\n`);
+    const inherited = inheritedFromOldMaster();
+    this.#oldMasterPid = inherited?.oldMasterPid;
+    const pidfile = this.#pidfile();
+    if (pidfile !== null) writeFileSync(pidfile, `${process.pid}\n`);
     await callHook(this.#log, 'onStarting', this.#settings.onStarting, this.#hookContext());
-    const inheritedFds = systemdListenFds();
-    if (inheritedFds.length > 0) this.#log.info('Using %d socket(s) from systemd (LISTEN_FDS); --bind is ignored', inheritedFds.length);
+    const inheritedFds = inherited?.fds ?? systemdListenFds();
+    if (inherited !== undefined) this.#log.info('Upgrade: started by master %d; serving its %d socket(s)', inherited.oldMasterPid, inherited.fds.length);
+    else if (inheritedFds.length > 0) this.#log.info('Using %d socket(s) from systemd (LISTEN_FDS); --bind is ignored', inheritedFds.length);
     this.#listeners = await bindAll(this.#settings.bind, {
       umask: this.#settings.umask,
       scheme: this.#settings.certfile !== null ? 'https' : 'http',
       inheritedFds,
     });
+    if (inherited !== undefined) {
+      // The old master's names for them; a unix socket's file becomes this master's to remove.
+      this.#listeners = this.#listeners.map((l, i) => {
+        const label = inherited.labels[i] ?? l.label;
+        return { ...l, label, unlinkPath: label.startsWith('unix:') ? label.slice(5) : undefined };
+      });
+    }
     this.#log.info('Listening at: %s (%d)', this.#listeners.map((l) => l.label).join(','), process.pid);
     if (this.#settings.metricsBind !== null) {
       const { MasterMetrics } = await import('./metrics.js');
@@ -138,10 +158,12 @@ export class Arbiter {
   }
 
   async #cleanup(): Promise<void> {
-    closeAll(this.#listeners);
+    // After USR2 the new master serves these sockets: their files stay.
+    closeAll(this.#listeners, this.#newMaster !== undefined);
     this.#listeners = [];
     this.#metrics?.close();
-    if (this.#settings.pidfile !== null) rmSync(this.#settings.pidfile, { force: true });
+    const pidfile = this.#pidfile();
+    if (pidfile !== null) rmSync(pidfile, { force: true });
     await callHook(this.#log, 'onExit', this.#settings.onExit, this.#hookContext());
   }
 
@@ -194,6 +216,8 @@ export class Arbiter {
         return this.#handleTtou();
       case 'SIGUSR1':
         return this.#handleUsr1();
+      case 'SIGUSR2':
+        return this.#handleUsr2();
     }
   }
 
@@ -203,6 +227,7 @@ export class Arbiter {
 
   /** Reload: a new generation of workers re-imports the app; the old one stops once it is ready. */
   async #handleHup(): Promise<void> {
+    if (this.#newMaster !== undefined) return this.#rollBackUpgrade();
     if (this.#reloading) {
       if (!this.#reloadAgain) this.#log.info('A reload is under way; another will follow once it ends');
       this.#reloadAgain = true;
@@ -254,6 +279,49 @@ export class Arbiter {
   #handleUsr1(): void {
     this.#log.reopen();
     for (const w of this.#workers.values()) w.signal('SIGUSR1');
+  }
+
+  /** The pid file: `<pidfile>.2` while the old master of an upgrade still runs. */
+  #pidfile(): string | null {
+    const name = this.#settings.pidfile;
+    if (name === null) return null;
+    return this.#oldMasterPid !== undefined ? `${name}.2` : name;
+  }
+
+  /** USR2: a new master on the same sockets; both serve until the old one gets TERM (or HUP: rollback). */
+  async #handleUsr2(): Promise<void> {
+    if (this.#newMaster !== undefined) {
+      this.#log.warn('USR2 ignored: a new master (pid %d) is already running', this.#newMaster.pid);
+      return;
+    }
+    if (this.#oldMasterPid !== undefined) {
+      this.#log.warn('USR2 ignored: the old master (pid %d) is still running; TERM it first', this.#oldMasterPid);
+      return;
+    }
+    await callHook(this.#log, 'preExec', this.#settings.preExec, this.#hookContext());
+    const next = spawnNewMaster(this.#listeners);
+    this.#newMaster = next;
+    this.#log.info('Upgrade: started a new master (pid %d); TERM this master (pid %d) to complete, HUP it to roll back', next.pid, process.pid);
+    next.once('exit', (code, signal) => {
+      this.#log.info('The new master (pid %d) exited (%s)', next.pid, describeExit(code, signal));
+      if (this.#newMaster === next) this.#newMaster = undefined;
+    });
+  }
+
+  /** HUP while a new master runs: stop it; this master's workers never stopped serving. */
+  #rollBackUpgrade(): void {
+    this.#log.info('Upgrade rolled back: stopping the new master (pid %d)', this.#newMaster?.pid);
+    this.#newMaster?.kill('SIGTERM');
+  }
+
+  /** The old master of an upgrade has exited: this master takes the pid file's own name. */
+  #maybePromote(): void {
+    if (this.#oldMasterPid === undefined || process.ppid === this.#oldMasterPid) return;
+    const from = this.#pidfile();
+    this.#oldMasterPid = undefined;
+    const to = this.#pidfile();
+    if (from !== null && to !== null) renameSync(from, to);
+    this.#log.info('Upgrade complete: the old master has exited; this master (pid %d) is the master now', process.pid);
   }
 
   /** Kills (SIGKILL) the workers that must not live on: those past their --graceful-timeout. */
