@@ -14,7 +14,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { ERROR_CODES, type AppserverErrorCode } from './errors.js';
 import type { ArbiterHookContext } from './hooks.js';
-import { isMessage, type BootErrorMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
+import { heartbeatIntervalMs, isMessage, type BootErrorMessage, type HeartbeatMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
 import { bindAll, closeAll, systemdListenFds, type BoundListener } from './listeners.js';
 import type { ServerLogger } from './logger.js';
 import type { AppserverSettings } from './settings.js';
@@ -28,8 +28,10 @@ type HandledSignal = (typeof SIGNALS)[number];
 /** At most this many signals wait in the queue (Gunicorn keeps 5); more are dropped. */
 const SIGNAL_QUEUE_MAX = 5;
 
-/** How often the main loop wakes without a signal to check the workers. */
-const LOOP_INTERVAL_MS = 1000;
+/** How often the main loop wakes without a signal to check the workers (as often as they beat, for --timeout). */
+function loopIntervalMs(timeout: number): number {
+  return timeout > 0 ? heartbeatIntervalMs(timeout) : 1000;
+}
 
 /**
  * The master process.
@@ -81,7 +83,7 @@ export class Arbiter {
       while (this.#halt === undefined) {
         const signal = this.#queue.shift();
         if (signal === undefined) {
-          await this.#sleep(LOOP_INTERVAL_MS);
+          await this.#sleep(loopIntervalMs(this.#settings.timeout));
           this.#murderWorkers();
           if (this.#halt === undefined) this.#manageWorkers();
           continue;
@@ -226,12 +228,21 @@ export class Arbiter {
     for (const w of this.#workers.values()) w.signal('SIGUSR1');
   }
 
-  /** Kills (SIGKILL) the workers that must not live on: those past their --graceful-timeout. */
+  /**
+   * Kills (SIGKILL) the workers that must not live on (Gunicorn's murder_workers): those silent
+   * for --timeout, serving or stopping alike, and those past their --graceful-timeout.
+   */
   #murderWorkers(): void {
+    const timeout = this.#settings.timeout;
     for (const w of this.#workers.values()) {
-      if (w.killed || !w.stopping || !w.overdue()) continue;
-      this.#log.warn('Worker %d (pid: %d) did not stop within --graceful-timeout; killing it', w.id, w.pid);
-      w.kill();
+      if (w.killed) continue;
+      if (w.hung(timeout)) {
+        this.#log.critical('WORKER TIMEOUT (pid %d): worker %d sent no heartbeat for %s s (--timeout %s); killing it; %s', w.pid, w.id, w.silentFor().toFixed(1), timeout, w.describeHang());
+        w.kill();
+      } else if (w.stopping && w.overdue()) {
+        this.#log.warn('Worker %d (pid: %d) did not stop within --graceful-timeout; killing it', w.id, w.pid);
+        w.kill();
+      }
     }
   }
 
@@ -269,6 +280,8 @@ export class Arbiter {
         this.#log.info('Serving %s as a %s app: %s', message.app, message.interface === 'tsgi' ? 'TSGI' : 'Node (req, res)', message.reason);
       }
       this.#checkAllReady();
+    } else if (isMessage<HeartbeatMessage>(message, 'heartbeat')) {
+      w.heartbeat(message.requests);
     } else if (isMessage<BootErrorMessage>(message, 'boot-error')) {
       w.bootError = message;
     }
@@ -301,7 +314,11 @@ export class Arbiter {
       // fail the same way, so the whole server stops with the worker's error (no respawn loop).
       const err = w.bootError;
       const codeName: AppserverErrorCode = err?.code ?? 'TSGI_APPSERVER_E_WORKER_BOOT';
-      const message = err?.message ?? `worker ${w.id} (pid: ${w.pid}) exited with ${describeExit(code, signal)} before it was ready`;
+      const message =
+        err?.message ??
+        (w.killed
+          ? `worker ${w.id} (pid: ${w.pid}) sent no heartbeat for --timeout ${this.#settings.timeout} s before it was ready (the app's import or startup blocks the event loop?)`
+          : `worker ${w.id} (pid: ${w.pid}) exited with ${describeExit(code, signal)} before it was ready`);
       if (this.#reloading && w.generation === this.#generation) {
         this.#log.error('Reload failed, keeping the running workers: %s', message);
         this.#abortReload();
@@ -309,6 +326,8 @@ export class Arbiter {
         this.#log.critical('Worker %d failed to boot: %s', w.id, message);
         this.#halt = { exitCode: ERROR_CODES[codeName], reason: codeName === 'TSGI_APPSERVER_E_APP_LOAD' ? 'App failed to load.' : 'Worker failed to boot.' };
       }
+    } else if (w.killed) {
+      this.#log.error('Worker %d (pid: %d) killed (%s); starting a replacement', w.id, w.pid, describeExit(code, signal));
     } else {
       this.#log.error('Worker %d (pid: %d) died unexpectedly (%s); starting a replacement', w.id, w.pid, describeExit(code, signal));
     }

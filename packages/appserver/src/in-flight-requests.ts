@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from './http-server.js';
+import type { StallWatchdog } from './stall-watchdog.js';
 
 /** The request line of `req`, as the access log's `%(r)s` shows it. */
 export function requestLineOf(req: IncomingMessage): string {
@@ -29,8 +30,11 @@ export class InFlightRequests {
   #stopping = false;
   /** One listener for every response (no closure per request). */
   readonly #forget: (this: ServerResponse) => void;
+  readonly #watchdog: StallWatchdog | undefined;
 
-  constructor() {
+  /** `watchdog`: each request start is noted in its slot (--timeout's report of a blocked loop). */
+  constructor(watchdog?: StallWatchdog) {
+    this.#watchdog = watchdog;
     const responses = this.#responses;
     this.#forget = function (this: ServerResponse) {
       responses.delete(this);
@@ -66,6 +70,7 @@ export class InFlightRequests {
   wrap(handler: RequestHandler): RequestHandler {
     const track = (inner: (req: IncomingMessage, res: ServerResponse) => void) => (req: IncomingMessage, res: ServerResponse) => {
       this.started++;
+      this.#watchdog?.noteRequest(req);
       this.#responses.add(res);
       res.on('close', this.#forget);
       if (this.#stopping) res.shouldKeepAlive = false;

@@ -195,7 +195,15 @@ export const SETTINGS = {
     meta: 'SECONDS',
     kind: seconds(MAX_SECONDS),
     default: 30,
-    help: 'On SIGTERM/SIGINT/SIGQUIT, how long workers may finish in-flight requests and run shutdown before they are killed.',
+    help: 'How long a stopping worker (SIGTERM/SIGINT/SIGQUIT, a reload, TTOU, recycling) may finish in-flight requests and run shutdown before it is killed.',
+    section: 'Worker processes',
+  }),
+  timeout: setting({
+    flags: ['-t', '--timeout'],
+    meta: 'SECONDS',
+    kind: seconds(MAX_SECONDS),
+    default: 30,
+    help: 'Liveness, not a request timeout: a worker whose event loop sends no heartbeat for this long is killed (SIGKILL) and replaced, logged as WORKER TIMEOUT with the request it was running; this also ends a worker stuck in a graceful stop (0 = never). See --request-timeout.',
     section: 'Worker processes',
   }),
   pidfile: setting<string | null>({

@@ -17,9 +17,10 @@ import { AppserverError, ERROR_CODES, type AppserverErrorCode } from './errors.j
 import { stopListening } from './drain.js';
 import { InFlightRequests } from './in-flight-requests.js';
 import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type WorkerServer } from './http-server.js';
-import { isMessage, type BootErrorMessage, type BootMessage, type ListenMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
+import { heartbeatIntervalMs, isMessage, type BootErrorMessage, type BootMessage, type HeartbeatMessage, type ListenMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
 import { loadApp, type LoadedApp } from './loader.js';
 import { guardNodeListener } from './node-guard.js';
+import { StallWatchdog } from './stall-watchdog.js';
 import { createServerLogger, type ServerLogger } from './logger.js';
 import { SOFTWARE } from './version.js';
 
@@ -105,7 +106,7 @@ class Worker {
   #idle: () => Promise<void> = () => Promise.resolve();
   readonly #servers: WorkerServer[] = [];
   #instrumented!: Instrumented;
-  readonly #inFlight = new InFlightRequests();
+  #inFlight = new InFlightRequests();
   #stopping: Promise<void> | undefined;
   /** What TERM/QUIT and the master's disconnect do: exit at once until serving, then {@link stop}. */
   #onStopSignal: (why: StopReason) => void = () => process.exit(0);
@@ -117,6 +118,7 @@ class Worker {
     this.#settings = boot.settings;
     this.#log = createServerLogger(this.#settings.errorLogfile, this.#settings.logLevel);
     this.#info = Object.freeze({ id: boot.id, pid: process.pid });
+    this.#startHeartbeat();
     await this.#loadApp();
     await this.#startServers(handles);
     this.#onStopSignal = (why) => this.stop(why);
@@ -136,6 +138,28 @@ class Worker {
     process.on('SIGUSR1', () => this.#log?.reopen());
     for (const s of ['SIGTERM', 'SIGQUIT'] as const) process.on(s, () => this.#onStopSignal(s));
     process.once('disconnect', () => this.#onStopSignal('master went away'));
+  }
+
+  /**
+   * --timeout: the event loop tells the master it is alive every heartbeat interval, from the
+   * moment the settings arrive (a worker that hangs loading the app is a hung worker too), and
+   * through a graceful stop. The beat names the requests in flight; the watchdog thread covers
+   * the request that blocks the loop before the next beat (stall-watchdog.ts).
+   */
+  #startHeartbeat(): void {
+    const timeout = this.#settings.timeout;
+    if (timeout <= 0) return;
+    const intervalMs = heartbeatIntervalMs(timeout);
+    const watchdog = StallWatchdog.start(intervalMs);
+    this.#inFlight = new InFlightRequests(watchdog);
+    const beat = () => {
+      watchdog?.beat();
+      if (!process.connected) return;
+      const message: HeartbeatMessage = { type: 'heartbeat', requests: this.#inFlight.lines(5) };
+      process.send?.(message);
+    };
+    beat();
+    setInterval(beat, intervalMs).unref();
   }
 
   async #loadApp(): Promise<void> {
