@@ -270,6 +270,14 @@ export const SETTINGS = {
     help: 'Longest silence while a request body is being received; beyond it: 408 Request Timeout (0 = none).',
     section: 'Limits',
   }),
+  requestTimeout: setting({
+    flags: ['--request-timeout'],
+    meta: 'SECONDS',
+    kind: seconds(MAX_SECONDS),
+    default: 0,
+    help: 'Longest wait for a response head: past it the client gets 504 Gateway Timeout, a TSGI app\'s request.signal aborts and the worker lives on (0 = off). Not --timeout, which is liveness.',
+    section: 'Limits',
+  }),
   forwardedAllowIps: setting({
     flags: ['--forwarded-allow-ips'],
     meta: 'IPS',

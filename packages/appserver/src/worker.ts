@@ -20,6 +20,7 @@ import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptio
 import { heartbeatIntervalMs, isMessage, type BootErrorMessage, type BootMessage, type HeartbeatMessage, type ListenMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
 import { loadApp, type LoadedApp } from './loader.js';
 import { guardNodeListener } from './node-guard.js';
+import { withRequestTimeout } from './request-timeout.js';
 import { StallWatchdog } from './stall-watchdog.js';
 import { createServerLogger, type ServerLogger } from './logger.js';
 import { SOFTWARE } from './version.js';
@@ -201,10 +202,13 @@ class Worker {
           server,
           log,
         });
-        this.#instrumented = instrument(this.#inFlight.wrap(listener), options, false);
+        const timed = s.requestTimeout > 0 ? withRequestTimeout(listener, { seconds: s.requestTimeout, log, abandon: listener.abandon }) : listener;
+        this.#instrumented = instrument(this.#inFlight.wrap(timed), options, false);
         this.#idle = () => listener.idle();
       } else {
-        this.#instrumented = instrument(this.#inFlight.wrap(guardNodeListener(this.#loaded.app, limits, s.mount, log)), options, true);
+        const guarded = guardNodeListener(this.#loaded.app, limits, s.mount, log);
+        const timed = s.requestTimeout > 0 ? withRequestTimeout(guarded, { seconds: s.requestTimeout, log, abandon: undefined }) : guarded;
+        this.#instrumented = instrument(this.#inFlight.wrap(timed), options, true);
       }
       for (const { message, handle } of handles) this.#servers.push(await createWorkerServer(this.#instrumented, options, listenOn(handle, message.kind, s.backlog)));
     } catch (err) {
