@@ -14,7 +14,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { ERROR_CODES, type AppserverErrorCode } from './errors.js';
 import type { ArbiterHookContext } from './hooks.js';
-import { heartbeatIntervalMs, isMessage, type BootErrorMessage, type HeartbeatMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
+import { heartbeatIntervalMs, isMessage, type BootErrorMessage, type HeartbeatMessage, type ReadyMessage, type RetireMessage, type WorkerSettings } from './ipc.js';
 import { bindAll, closeAll, systemdListenFds, type BoundListener } from './listeners.js';
 import type { ServerLogger } from './logger.js';
 import type { AppserverSettings } from './settings.js';
@@ -246,15 +246,46 @@ export class Arbiter {
     }
   }
 
-  /** Keeps the number of live workers of the current generation at the target. */
+  /** The workers of the current generation not told to stop (retiring ones included). */
+  #current(): WorkerProcess[] {
+    return [...this.#workers.values()].filter((w) => !w.stopping && w.generation === this.#generation);
+  }
+
+  /**
+   * Keeps the number of serving workers of the current generation at the target. A retiring
+   * worker does not count: its replacement is started now, and it is stopped once the
+   * replacement is ready ({@link #stopReplaced}).
+   */
   #manageWorkers(): void {
     if (this.#halt !== undefined) return;
-    const live = [...this.#workers.values()].filter((w) => !w.stopping && w.generation === this.#generation);
+    const live = this.#current().filter((w) => w.retiring === undefined);
     for (let i = live.length; i < this.#numWorkers; i++) this.#spawnWorker();
     if (live.length > this.#numWorkers) {
       // Stop the oldest first, as Gunicorn does.
       for (const w of live.sort((a, b) => a.id - b.id).slice(0, live.length - this.#numWorkers)) this.#stopWorker(w);
     }
+    this.#stopReplaced();
+  }
+
+  /** Stops retiring workers, oldest first, as far as ready replacements keep --workers serving. */
+  #stopReplaced(): void {
+    const current = this.#current();
+    const retiring = current.filter((w) => w.retiring !== undefined).sort((a, b) => a.id - b.id);
+    let spare = current.filter((w) => w.retiring === undefined && w.ready).length + retiring.length - this.#numWorkers;
+    for (const w of retiring) {
+      if (spare <= 0) return;
+      spare--;
+      this.#log.info('Worker %d (pid: %d) recycled (%s): its replacement is ready; stopping it', w.id, w.pid, w.retiring);
+      this.#stopWorker(w);
+    }
+  }
+
+  /** A worker asks to be replaced (--max-requests, --max-worker-memory): start its replacement first. */
+  #onRetire(w: WorkerProcess, reason: string): void {
+    if (w.retiring !== undefined || w.stopping || w.generation !== this.#generation || this.#halt !== undefined) return;
+    w.retiring = reason;
+    this.#log.info('Worker %d (pid: %d) to be recycled: %s; starting its replacement', w.id, w.pid, reason);
+    this.#manageWorkers();
   }
 
   #spawnWorker(): void {
@@ -280,15 +311,18 @@ export class Arbiter {
         this.#log.info('Serving %s as a %s app: %s', message.app, message.interface === 'tsgi' ? 'TSGI' : 'Node (req, res)', message.reason);
       }
       this.#checkAllReady();
+      this.#stopReplaced();
     } else if (isMessage<HeartbeatMessage>(message, 'heartbeat')) {
       w.heartbeat(message.requests);
+    } else if (isMessage<RetireMessage>(message, 'retire')) {
+      this.#onRetire(w, message.reason);
     } else if (isMessage<BootErrorMessage>(message, 'boot-error')) {
       w.bootError = message;
     }
   }
 
   #checkAllReady(): void {
-    const current = [...this.#workers.values()].filter((w) => w.generation === this.#generation && !w.stopping);
+    const current = this.#current().filter((w) => w.retiring === undefined);
     if (current.length < this.#numWorkers || !current.every((w) => w.ready)) return;
     if (this.#reloading) {
       this.#reloading = false;

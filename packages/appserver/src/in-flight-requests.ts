@@ -28,6 +28,9 @@ export class InFlightRequests {
   /** Requests started since the worker began serving. */
   started = 0;
   #stopping = false;
+  /** The request count at which {@link onLimit} runs (Infinity: none). */
+  #limit = Number.POSITIVE_INFINITY;
+  #onLimit: () => void = () => {};
   /** One listener for every response (no closure per request). */
   readonly #forget: (this: ServerResponse) => void;
   readonly #watchdog: StallWatchdog | undefined;
@@ -56,6 +59,12 @@ export class InFlightRequests {
     return out;
   }
 
+  /** Calls `then` once, when the `limit`-th request starts (--max-requests). */
+  atRequest(limit: number, then: () => void): void {
+    this.#limit = limit;
+    this.#onLimit = then;
+  }
+
   /**
    * The worker is stopping: requests that arrive on kept-alive connections are still served,
    * and every response whose head has not gone out yet says `Connection: close`, so its
@@ -69,7 +78,7 @@ export class InFlightRequests {
   /** `handler` (and its checkContinue companion) with every request tracked. */
   wrap(handler: RequestHandler): RequestHandler {
     const track = (inner: (req: IncomingMessage, res: ServerResponse) => void) => (req: IncomingMessage, res: ServerResponse) => {
-      this.started++;
+      if (++this.started === this.#limit) this.#onLimit();
       this.#watchdog?.noteRequest(req);
       this.#responses.add(res);
       res.on('close', this.#forget);
