@@ -9,6 +9,11 @@
  *                    set of workers (re-importing the app), then stop the old ones
  *   TTIN / TTOU      one worker more / one fewer
  *   USR1             reopen the log files (after logrotate), in the master and every worker
+ *
+ * Between signals the loop checks the workers (as often as they beat): one silent for --timeout
+ * is killed (WORKER TIMEOUT) and replaced, one past its --graceful-timeout is killed, and one
+ * that asked to be recycled (--max-requests, --max-worker-memory) is stopped once its
+ * replacement is ready.
  * @module
  */
 import { rmSync, writeFileSync } from 'node:fs';
