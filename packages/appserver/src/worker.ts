@@ -102,7 +102,7 @@ const MEMORY_CHECK_MS = 100;
 
 const MB = 1024 * 1024;
 
-/** The phase of a worker between ready and exit, as {@link Worker.stop} drives it. */
+/** Why a serving worker stops (for the debug log). */
 type StopReason = 'SIGTERM' | 'SIGQUIT' | 'master went away';
 
 /**
@@ -118,7 +118,7 @@ class Worker {
   #idle: () => Promise<void> = () => Promise.resolve();
   readonly #servers: WorkerServer[] = [];
   #instrumented!: Instrumented;
-  #inFlight = new InFlightRequests();
+  #inFlight!: InFlightRequests;
   #stopping: Promise<void> | undefined;
   /** What TERM/QUIT and the master's disconnect do: exit at once until serving, then {@link stop}. */
   #onStopSignal: (why: StopReason) => void = () => process.exit(0);
@@ -157,14 +157,15 @@ class Worker {
    * --timeout: the event loop tells the master it is alive every heartbeat interval, from the
    * moment the settings arrive (a worker that hangs loading the app is a hung worker too), and
    * through a graceful stop. The beat names the requests in flight; the watchdog thread covers
-   * the request that blocks the loop before the next beat (stall-watchdog.ts).
+   * the request that blocks the loop before the next beat (stall-watchdog.ts), which notes
+   * each request start through the in-flight bookkeeping.
    */
   #startHeartbeat(): void {
     const timeout = this.#settings.timeout;
-    if (timeout <= 0) return;
     const intervalMs = heartbeatIntervalMs(timeout);
-    const watchdog = StallWatchdog.start(intervalMs);
+    const watchdog = timeout > 0 ? StallWatchdog.start(intervalMs) : undefined;
     this.#inFlight = new InFlightRequests(watchdog);
+    if (timeout <= 0) return;
     const beat = () => {
       watchdog?.beat();
       if (!process.connected) return;
