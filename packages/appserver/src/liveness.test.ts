@@ -102,7 +102,8 @@ describe('liveness', () => {
       assert.ok(Date.now() - blockedAt < (timeout + 2) * 1000, 'killed by --timeout, long before --graceful-timeout 60');
       assert.notEqual(await spin, 'answered');
       await server.waitFor(new RegExp(`Worker 1 \\(pid: ${oldPid}\\) stopped \\(signal SIGKILL\\)`));
-      const res = await fetch(server.url);
+      // Connection: close, or the stop below would wait out the 30 s keep-alive of an idle connection (drain.ts).
+      const res = await fetch(server.url, { headers: { connection: 'close' } });
       assert.notEqual(await res.text(), oldPid);
     } finally {
       await client.destroy();
