@@ -11,13 +11,18 @@
  *   USR1             reopen the log files (after logrotate), in the master and every worker
  *   USR2             start a new master on the same sockets (binary upgrade; reexec.ts): TERM the
  *                    old master to complete it, HUP it to roll back
+ *
+ * Between signals the loop checks the workers (as often as they beat): one silent for --timeout
+ * is killed (WORKER TIMEOUT) and replaced, one past its --graceful-timeout is killed, and one
+ * that asked to be recycled (--max-requests, --max-worker-memory) is stopped once its
+ * replacement is ready.
  * @module
  */
 import type { ChildProcess } from 'node:child_process';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { ERROR_CODES, type AppserverErrorCode } from './errors.js';
 import { callHook, HOOK_NAMES, WORKER_HOOK_NAMES, type ArbiterHookContext, type WorkerHookInfo } from './hooks.js';
-import { isMessage, type BootErrorMessage, type MetricsMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
+import { heartbeatIntervalMs, isMessage, type BootErrorMessage, type HeartbeatMessage, type MetricsMessage, type ReadyMessage, type RetireMessage, type WorkerSettings } from './ipc.js';
 import { bindAll, closeAll, systemdListenFds, type BoundListener } from './listeners.js';
 import type { ServerLogger } from './logger.js';
 import type { MasterMetrics, RestartReason } from './metrics.js';
@@ -33,8 +38,10 @@ type HandledSignal = (typeof SIGNALS)[number];
 /** At most this many signals wait in the queue (Gunicorn keeps 5); more are dropped. */
 const SIGNAL_QUEUE_MAX = 5;
 
-/** How often the main loop wakes without a signal to check the workers. */
-const LOOP_INTERVAL_MS = 1000;
+/** How often the main loop wakes without a signal to check the workers (as often as they beat, for --timeout). */
+function loopIntervalMs(timeout: number): number {
+  return timeout > 0 ? heartbeatIntervalMs(timeout) : 1000;
+}
 
 /**
  * The master process.
@@ -64,6 +71,8 @@ export class Arbiter {
   readonly #signalListeners = new Map<HandledSignal, () => void>();
   /** --metrics-bind: the workers' last reports and the endpoint (prom-client is loaded only then). */
   #metrics: MasterMetrics | undefined;
+  /** Workers killed for --timeout, until their exit is counted. */
+  readonly #timedOut = new Set<number>();
   /** After USR2: the new master this one started, until it exits. */
   #newMaster: ChildProcess | undefined;
   /** Started by an old master's USR2: its pid, until it exits and this master is promoted. */
@@ -94,7 +103,7 @@ export class Arbiter {
       while (this.#halt === undefined) {
         const signal = this.#queue.shift();
         if (signal === undefined) {
-          await this.#sleep(LOOP_INTERVAL_MS);
+          await this.#sleep(loopIntervalMs(this.#settings.timeout));
           this.#maybePromote();
           this.#murderWorkers();
           if (this.#halt === undefined) this.#manageWorkers();
@@ -324,24 +333,66 @@ export class Arbiter {
     this.#log.info('Upgrade complete: the old master has exited; this master (pid %d) is the master now', process.pid);
   }
 
-  /** Kills (SIGKILL) the workers that must not live on: those past their --graceful-timeout. */
+  /**
+   * Kills (SIGKILL) the workers that must not live on (Gunicorn's murder_workers): those silent
+   * for --timeout, serving or stopping alike, and those past their --graceful-timeout.
+   */
   #murderWorkers(): void {
+    const timeout = this.#settings.timeout;
     for (const w of this.#workers.values()) {
-      if (w.killed || !w.stopping || !w.overdue()) continue;
-      this.#log.warn('Worker %d (pid: %d) did not stop within --graceful-timeout; killing it', w.id, w.pid);
-      w.kill();
+      if (w.killed) continue;
+      if (w.hung(timeout)) {
+        this.#log.critical('WORKER TIMEOUT (pid %d): worker %d sent no heartbeat for %s s (--timeout %s); killing it; %s', w.pid, w.id, w.silentFor().toFixed(1), timeout, w.describeHang());
+        void callHook(this.#log, 'workerAbort', this.#settings.workerAbort, this.#hookContext(), this.#hookWorker(w));
+        this.#timedOut.add(w.id);
+        w.kill();
+      } else if (w.stopping && w.overdue()) {
+        this.#log.warn('Worker %d (pid: %d) did not stop within --graceful-timeout; killing it', w.id, w.pid);
+        w.kill();
+      }
     }
   }
 
-  /** Keeps the number of live workers of the current generation at the target. */
+  /** The workers of the current generation not told to stop (retiring ones included). */
+  #current(): WorkerProcess[] {
+    return [...this.#workers.values()].filter((w) => !w.stopping && w.generation === this.#generation);
+  }
+
+  /**
+   * Keeps the number of serving workers of the current generation at the target. A retiring
+   * worker does not count: its replacement is started now, and it is stopped once the
+   * replacement is ready ({@link #stopReplaced}).
+   */
   #manageWorkers(): void {
     if (this.#halt !== undefined) return;
-    const live = [...this.#workers.values()].filter((w) => !w.stopping && w.generation === this.#generation);
+    const live = this.#current().filter((w) => w.retiring === undefined);
     for (let i = live.length; i < this.#numWorkers; i++) this.#spawnWorker();
     if (live.length > this.#numWorkers) {
       // Stop the oldest first, as Gunicorn does.
       for (const w of live.sort((a, b) => a.id - b.id).slice(0, live.length - this.#numWorkers)) this.#stopWorker(w);
     }
+    this.#stopReplaced();
+  }
+
+  /** Stops retiring workers, oldest first, as far as ready replacements keep --workers serving. */
+  #stopReplaced(): void {
+    const current = this.#current();
+    const retiring = current.filter((w) => w.retiring !== undefined).sort((a, b) => a.id - b.id);
+    let spare = current.filter((w) => w.retiring === undefined && w.ready).length + retiring.length - this.#numWorkers;
+    for (const w of retiring) {
+      if (spare <= 0) return;
+      spare--;
+      this.#log.info('Worker %d (pid: %d) recycled (%s): its replacement is ready; stopping it', w.id, w.pid, w.retiring);
+      this.#stopWorker(w);
+    }
+  }
+
+  /** A worker asks to be replaced (--max-requests, --max-worker-memory): start its replacement first. */
+  #onRetire(w: WorkerProcess, reason: string): void {
+    if (w.retiring !== undefined || w.stopping || w.generation !== this.#generation || this.#halt !== undefined) return;
+    w.retiring = reason;
+    this.#log.info('Worker %d (pid: %d) to be recycled: %s; starting its replacement', w.id, w.pid, reason);
+    this.#manageWorkers();
   }
 
   #spawnWorker(): void {
@@ -372,6 +423,11 @@ export class Arbiter {
         this.#log.info('Serving %s as a %s app: %s', message.app, message.interface === 'tsgi' ? 'TSGI' : 'Node (req, res)', message.reason);
       }
       this.#checkAllReady();
+      this.#stopReplaced();
+    } else if (isMessage<HeartbeatMessage>(message, 'heartbeat')) {
+      w.heartbeat(message.requests);
+    } else if (isMessage<RetireMessage>(message, 'retire')) {
+      this.#onRetire(w, message.reason);
     } else if (isMessage<MetricsMessage>(message, 'metrics')) {
       this.#metrics?.report(w.id, message.metrics);
     } else if (isMessage<BootErrorMessage>(message, 'boot-error')) {
@@ -380,7 +436,7 @@ export class Arbiter {
   }
 
   #checkAllReady(): void {
-    const current = [...this.#workers.values()].filter((w) => w.generation === this.#generation && !w.stopping);
+    const current = this.#current().filter((w) => w.retiring === undefined);
     if (current.length < this.#numWorkers || !current.every((w) => w.ready)) return;
     if (this.#reloading) {
       this.#reloading = false;
@@ -407,7 +463,11 @@ export class Arbiter {
       // fail the same way, so the whole server stops with the worker's error (no respawn loop).
       const err = w.bootError;
       const codeName: AppserverErrorCode = err?.code ?? 'TSGI_APPSERVER_E_WORKER_BOOT';
-      const message = err?.message ?? `worker ${w.id} (pid: ${w.pid}) exited with ${describeExit(code, signal)} before it was ready`;
+      const message =
+        err?.message ??
+        (w.killed
+          ? `worker ${w.id} (pid: ${w.pid}) sent no heartbeat for --timeout ${this.#settings.timeout} s before it was ready (the app's import or startup blocks the event loop?)`
+          : `worker ${w.id} (pid: ${w.pid}) exited with ${describeExit(code, signal)} before it was ready`);
       if (this.#reloading && w.generation === this.#generation) {
         this.#log.error('Reload failed, keeping the running workers: %s', message);
         this.#abortReload();
@@ -415,6 +475,8 @@ export class Arbiter {
         this.#log.critical('Worker %d failed to boot: %s', w.id, message);
         this.#halt = { exitCode: ERROR_CODES[codeName], reason: codeName === 'TSGI_APPSERVER_E_APP_LOAD' ? 'App failed to load.' : 'Worker failed to boot.' };
       }
+    } else if (w.killed) {
+      this.#log.error('Worker %d (pid: %d) killed (%s); starting a replacement', w.id, w.pid, describeExit(code, signal));
     } else {
       this.#log.error('Worker %d (pid: %d) died unexpectedly (%s); starting a replacement', w.id, w.pid, describeExit(code, signal));
     }
@@ -423,9 +485,10 @@ export class Arbiter {
 
   /** Why a worker left, for the restart metrics; undefined when the whole server is stopping. */
   #exitReason(w: WorkerProcess): RestartReason | undefined {
+    const timedOut = this.#timedOut.delete(w.id);
     if (this.#halt !== undefined) return undefined;
-    if (w.killed && !w.stopping) return 'timeout';
-    if (w.retiring !== undefined) return w.retiring === 'max-worker-memory' ? 'max-memory' : 'max-requests';
+    if (timedOut) return 'timeout';
+    if (w.retiring !== undefined) return w.retiring.includes('--max-worker-memory') ? 'max-memory' : 'max-requests';
     if (w.stopping) return w.generation !== this.#generation ? 'reload' : 'ttou';
     return 'died';
   }

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from './http-server.js';
+import type { StallWatchdog } from './stall-watchdog.js';
 
 /** The request line of `req`, as the access log's `%(r)s` shows it. */
 export function requestLineOf(req: IncomingMessage): string {
@@ -27,10 +28,16 @@ export class InFlightRequests {
   /** Requests started since the worker began serving. */
   started = 0;
   #stopping = false;
+  /** The request count at which {@link onLimit} runs (Infinity: none). */
+  #limit = Number.POSITIVE_INFINITY;
+  #onLimit: () => void = () => {};
   /** One listener for every response (no closure per request). */
   readonly #forget: (this: ServerResponse) => void;
+  readonly #watchdog: StallWatchdog | undefined;
 
-  constructor() {
+  /** `watchdog`: each request start is noted in its slot (--timeout's report of a blocked loop). */
+  constructor(watchdog?: StallWatchdog) {
+    this.#watchdog = watchdog;
     const responses = this.#responses;
     this.#forget = function (this: ServerResponse) {
       responses.delete(this);
@@ -52,6 +59,12 @@ export class InFlightRequests {
     return out;
   }
 
+  /** Calls `then` once, when the `limit`-th request starts (--max-requests). */
+  atRequest(limit: number, then: () => void): void {
+    this.#limit = limit;
+    this.#onLimit = then;
+  }
+
   /**
    * The worker is stopping: requests that arrive on kept-alive connections are still served,
    * and every response whose head has not gone out yet says `Connection: close`, so its
@@ -65,7 +78,8 @@ export class InFlightRequests {
   /** `handler` (and its checkContinue companion) with every request tracked. */
   wrap(handler: RequestHandler): RequestHandler {
     const track = (inner: (req: IncomingMessage, res: ServerResponse) => void) => (req: IncomingMessage, res: ServerResponse) => {
-      this.started++;
+      if (++this.started === this.#limit) this.#onLimit();
+      this.#watchdog?.noteRequest(req);
       this.#responses.add(res);
       res.on('close', this.#forget);
       if (this.#stopping) res.shouldKeepAlive = false;

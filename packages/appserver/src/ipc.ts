@@ -53,10 +53,38 @@ export interface MetricsMessage {
   readonly metrics: MetricObjectWithValues<MetricValue<string>>[];
 }
 
+/**
+ * Worker -> master, from the worker's event loop every heartbeat interval (--timeout): it is
+ * alive. It carries the request lines in flight (the first few), which the master logs if the
+ * worker later goes silent and is killed.
+ */
+export interface HeartbeatMessage {
+  readonly type: 'heartbeat';
+  readonly requests: readonly string[];
+}
+
+/**
+ * Worker -> master: replace me (--max-requests reached, or RSS over --max-worker-memory). The
+ * worker keeps serving; the master starts its replacement and stops it once that one is ready.
+ */
+export interface RetireMessage {
+  readonly type: 'retire';
+  /** Why, for the log: `"200 requests (--max-requests 200)"`, `"RSS 161.2 MB over --max-worker-memory 150 MB"`. */
+  readonly reason: string;
+}
+
+/**
+ * How often a worker beats for a given --timeout (seconds): four beats per timeout, at most one
+ * a second, so one late beat never looks like a hang. The master checks as often.
+ */
+export function heartbeatIntervalMs(timeout: number): number {
+  return Math.max(10, Math.min(1000, Math.round(timeout * 250)));
+}
+
 /** Any message the master sends. */
 export type ToWorker = BootMessage | ListenMessage;
 /** Any message a worker sends. */
-export type FromWorker = ReadyMessage | BootErrorMessage | MetricsMessage;
+export type FromWorker = ReadyMessage | BootErrorMessage | HeartbeatMessage | RetireMessage | MetricsMessage;
 
 /** Narrowing for messages arriving from the other side. */
 export function isMessage<T extends { type: string }>(value: unknown, type: T['type']): value is T {

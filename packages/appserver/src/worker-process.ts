@@ -10,8 +10,11 @@
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { BootErrorMessage, BootMessage, ListenMessage, WorkerSettings } from './ipc.js';
 import type { BoundListener } from './listeners.js';
+import { WATCHDOG_ENV, WATCHDOG_FD, type StallReport } from './stall-watchdog.js';
 
 /** Where the worker program is: next to this file (src/*.ts under tsx, dist/*.js when built). */
 function workerEntry(): string {
@@ -23,6 +26,13 @@ function workerEntry(): string {
 export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   return signal !== null ? `signal ${signal}` : `code ${code ?? 'unknown'}`;
 }
+
+/**
+ * How long a new process may take to send its first heartbeat: starting node and tsx and
+ * compiling the server's own modules is not the app's doing (measured 1-3 s on a busy 2-core
+ * machine), so --timeout counts from the first beat, which comes before the app is imported.
+ */
+const FIRST_BEAT_ALLOWANCE_S = 30;
 
 /** What {@link WorkerProcess.spawn} needs. */
 export interface SpawnWorkerOptions {
@@ -62,14 +72,30 @@ export class WorkerProcess {
   bootError: BootErrorMessage | undefined = undefined;
   /** When the master last heard from it (ms, monotonic); the spawn counts as the first sign of life. */
   #lastSeen = performance.now();
+  /** A heartbeat has arrived: the process is up and its loop beats. */
+  #beating = false;
   /** When a graceful stop must be over (ms, monotonic), or Infinity when not stopping. */
   #stopDeadline = Number.POSITIVE_INFINITY;
+  /** The request lines in flight at its last heartbeat. */
+  #requests: readonly string[] = [];
+  /** What its watchdog thread said since the last heartbeat: the event loop is stuck. */
+  #stall: StallReport | undefined = undefined;
 
   private constructor(id: number, generation: number, child: ChildProcess) {
     this.id = id;
     this.generation = generation;
     this.child = child;
     this.pid = child.pid ?? 0;
+    const pipe = child.stdio[WATCHDOG_FD] as Readable | null | undefined;
+    if (pipe != null) {
+      createInterface({ input: pipe }).on('line', (line) => {
+        try {
+          this.#stall = JSON.parse(line) as StallReport;
+        } catch {
+          // not a report: ignore
+        }
+      });
+    }
   }
 
   /** Forks the worker program and hands it its settings and every bound socket. */
@@ -77,7 +103,9 @@ export class WorkerProcess {
     const child = fork(workerEntry(), [], {
       execArgv: process.execArgv,
       serialization: 'json',
-      env: { ...process.env, TSGI_APPSERVER_WORKER_ID: String(options.id) },
+      // fd 4: the watchdog thread's pipe to the master (stall-watchdog.ts).
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'],
+      env: { ...process.env, TSGI_APPSERVER_WORKER_ID: String(options.id), [WATCHDOG_ENV]: String(WATCHDOG_FD) },
     });
     const worker = new WorkerProcess(options.id, options.generation, child);
     const boot: BootMessage = { type: 'boot', id: options.id, generation: options.generation, settings: options.settings, listeners: options.listeners.length, workerHooks: options.workerHooks };
@@ -95,14 +123,31 @@ export class WorkerProcess {
     this.#lastSeen = performance.now();
   }
 
-  /** A message arrived from its event loop: it is alive. */
-  heartbeat(): void {
+  /** A heartbeat arrived from its event loop: it is alive, serving `requests`. */
+  heartbeat(requests: readonly string[]): void {
     this.#lastSeen = performance.now();
+    this.#beating = true;
+    this.#requests = requests;
+    this.#stall = undefined;
+  }
+
+  /** What is known of what it was doing when it went silent, for the WORKER TIMEOUT line. */
+  describeHang(): string {
+    const stall = this.#stall;
+    const inFlight = this.#requests.length === 0 ? 'none' : this.#requests.map((r) => JSON.stringify(r)).join(', ');
+    if (stall === undefined) return `in flight at its last heartbeat: ${inFlight}`;
+    const started = stall.startedSinceBeat === undefined ? 'no request started after its last heartbeat' : `the last request to start before it stuck: ${JSON.stringify(stall.startedSinceBeat)}`;
+    return `its event loop was blocked (the watchdog saw no beat for ${(stall.stalledMs / 1000).toFixed(1)} s); ${started}; in flight at its last heartbeat: ${inFlight}`;
   }
 
   /** Seconds since the master last heard from it. */
   silentFor(): number {
     return (performance.now() - this.#lastSeen) / 1000;
+  }
+
+  /** Silent for longer than `timeout` seconds (plus the process's start-up before its first beat). */
+  hung(timeout: number): boolean {
+    return timeout > 0 && this.silentFor() > timeout + (this.#beating ? 0 : FIRST_BEAT_ALLOWANCE_S);
   }
 
   /** Its graceful stop has run past --graceful-timeout. */
@@ -121,7 +166,6 @@ export class WorkerProcess {
   /** SIGKILL: no cleanup, no shutdown hook; the master replaces it if it is still wanted. */
   kill(): void {
     this.killed = true;
-    this.stopping = true;
     this.#signal('SIGKILL');
   }
 

@@ -17,9 +17,11 @@ import { AppserverError, ERROR_CODES, type AppserverErrorCode } from './errors.j
 import { stopListening } from './drain.js';
 import { InFlightRequests } from './in-flight-requests.js';
 import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type RequestHandler, type WorkerServer } from './http-server.js';
-import { isMessage, type BootErrorMessage, type BootMessage, type ListenMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
+import { heartbeatIntervalMs, isMessage, type BootErrorMessage, type BootMessage, type HeartbeatMessage, type ListenMessage, type ReadyMessage, type RetireMessage, type WorkerSettings } from './ipc.js';
 import { loadApp, type LoadedApp } from './loader.js';
 import { guardNodeListener } from './node-guard.js';
+import { withRequestTimeout } from './request-timeout.js';
+import { StallWatchdog } from './stall-watchdog.js';
 import { createServerLogger, type ServerLogger } from './logger.js';
 import { SOFTWARE } from './version.js';
 import { WorkerHookRunner } from './worker-hooks.js';
@@ -90,7 +92,18 @@ function listenOn(handle: object, kind: ListenMessage['kind'], backlog: number) 
     });
 }
 
-/** The phase of a worker between ready and exit, as {@link Worker.stop} drives it. */
+/**
+ * How often a worker compares its RSS with --max-worker-memory. A leak of L MB/s overshoots the
+ * limit by at most L x 0.1 s before the worker asks to be replaced; the rest of the overshoot is
+ * the replacement's boot (1-3 s measured under tsx), during which the old worker must keep
+ * serving. One process.memoryUsage.rss() reads /proc/self/stat: ~20 us measured, so ten a second
+ * cost 0.02 % of a core.
+ */
+const MEMORY_CHECK_MS = 100;
+
+const MB = 1024 * 1024;
+
+/** Why a serving worker stops (for the debug log). */
 type StopReason = 'SIGTERM' | 'SIGQUIT' | 'master went away';
 
 /**
@@ -106,7 +119,7 @@ class Worker {
   #idle: () => Promise<void> = () => Promise.resolve();
   readonly #servers: WorkerServer[] = [];
   #instrumented!: Instrumented;
-  readonly #inFlight = new InFlightRequests();
+  #inFlight!: InFlightRequests;
   #stopping: Promise<void> | undefined;
   /** The config file's worker hooks (none until the boot message arrives). */
   #hooks: WorkerHookRunner | undefined;
@@ -122,11 +135,13 @@ class Worker {
     this.#info = Object.freeze({ id: boot.id, pid: process.pid });
     this.#hooks = await WorkerHookRunner.load(boot.settings, boot.workerHooks, Object.freeze({ id: boot.id, pid: process.pid, generation: boot.generation, log: this.#log }), this.#log);
     await this.#hooks.postFork();
+    this.#startHeartbeat();
     await this.#loadApp();
     await this.#startServers(handles);
     this.#onStopSignal = (why) => this.stop(why);
     if (!process.connected) return this.stop('master went away');
     await this.#notifyReady();
+    this.#watchForRecycling();
   }
 
   /**
@@ -145,6 +160,29 @@ class Worker {
       this.#onStopSignal('SIGQUIT');
     });
     process.once('disconnect', () => this.#onStopSignal('master went away'));
+  }
+
+  /**
+   * --timeout: the event loop tells the master it is alive every heartbeat interval, from the
+   * moment the settings arrive (a worker that hangs loading the app is a hung worker too), and
+   * through a graceful stop. The beat names the requests in flight; the watchdog thread covers
+   * the request that blocks the loop before the next beat (stall-watchdog.ts), which notes
+   * each request start through the in-flight bookkeeping.
+   */
+  #startHeartbeat(): void {
+    const timeout = this.#settings.timeout;
+    const intervalMs = heartbeatIntervalMs(timeout);
+    const watchdog = timeout > 0 ? StallWatchdog.start(intervalMs) : undefined;
+    this.#inFlight = new InFlightRequests(watchdog);
+    if (timeout <= 0) return;
+    const beat = () => {
+      watchdog?.beat();
+      if (!process.connected) return;
+      const message: HeartbeatMessage = { type: 'heartbeat', requests: this.#inFlight.lines(5) };
+      process.send?.(message);
+    };
+    beat();
+    setInterval(beat, intervalMs).unref();
   }
 
   async #loadApp(): Promise<void> {
@@ -186,10 +224,13 @@ class Worker {
           server,
           log,
         });
-        this.#instrumented = instrument(await this.#measured(this.#hooks!.wrapRequests(this.#inFlight.wrap(listener))), options, false);
+        const timed = s.requestTimeout > 0 ? withRequestTimeout(listener, { seconds: s.requestTimeout, log, abandon: listener.abandon }) : listener;
+        this.#instrumented = instrument(await this.#measured(this.#hooks!.wrapRequests(this.#inFlight.wrap(timed))), options, false);
         this.#idle = () => listener.idle();
       } else {
-        this.#instrumented = instrument(await this.#measured(this.#hooks!.wrapRequests(this.#inFlight.wrap(guardNodeListener(this.#loaded.app, limits, s.mount, log)))), options, true);
+        const guarded = guardNodeListener(this.#loaded.app, limits, s.mount, log);
+        const timed = s.requestTimeout > 0 ? withRequestTimeout(guarded, { seconds: s.requestTimeout, log, abandon: undefined }) : guarded;
+        this.#instrumented = instrument(await this.#measured(this.#hooks!.wrapRequests(this.#inFlight.wrap(timed))), options, true);
       }
       await this.#hooks!.postWorkerInit();
       for (const { message, handle } of handles) this.#servers.push(await createWorkerServer(this.#instrumented, options, listenOn(handle, message.kind, s.backlog)));
@@ -212,6 +253,35 @@ class Worker {
   async #notifyReady(): Promise<void> {
     const loaded = this.#loaded;
     await send({ type: 'ready', interface: loaded.interface, reason: loaded.reason, app: `${loaded.file}:${loaded.attribute}` });
+  }
+
+  /**
+   * --max-requests (with its jitter) and --max-worker-memory: the worker asks the master, once,
+   * to be replaced, and serves on until the master stops it (once the replacement is ready).
+   */
+  #watchForRecycling(): void {
+    const s = this.#settings;
+    let asked = false;
+    const retire = (reason: string) => {
+      if (asked || this.#stopping !== undefined) return;
+      asked = true;
+      this.#log!.info('worker %d: %s; asking to be recycled', this.#info.id, reason);
+      const message: RetireMessage = { type: 'retire', reason };
+      if (process.connected) process.send?.(message);
+    };
+    if (s.maxRequests > 0) {
+      const limit = s.maxRequests + Math.floor(Math.random() * (s.maxRequestsJitter + 1));
+      this.#inFlight.atRequest(limit, () => retire(`${limit} requests (--max-requests ${s.maxRequests}, --max-requests-jitter ${s.maxRequestsJitter})`));
+    }
+    if (s.maxWorkerMemory > 0) {
+      const timer = setInterval(() => {
+        const rss = process.memoryUsage.rss();
+        if (rss <= s.maxWorkerMemory) return;
+        clearInterval(timer);
+        retire(`RSS ${(rss / MB).toFixed(1)} MB over --max-worker-memory ${(s.maxWorkerMemory / MB).toFixed(1)} MB`);
+      }, MEMORY_CHECK_MS);
+      timer.unref();
+    }
   }
 
   /** Graceful stop, once: stop accepting, drain, shutdown, exit 0. */
