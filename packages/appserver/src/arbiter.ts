@@ -161,7 +161,7 @@ export class Arbiter {
     this.#log.info('Listening at: %s (%d)', this.#listeners.map((l) => l.label).join(','), process.pid);
     if (this.#settings.metricsBind !== null) {
       const { MasterMetrics } = await import('./metrics.js');
-      this.#metrics = new MasterMetrics(this.#log);
+      this.#metrics = new MasterMetrics(this.#log, () => this.#workers.size);
       this.#log.info('Metrics at: %s/metrics', await this.#metrics.listen(this.#settings.metricsBind));
     }
   }
@@ -403,7 +403,6 @@ export class Arbiter {
     const workerHooks = WORKER_HOOK_NAMES.filter((name) => this.#settings[name] !== null);
     const w = WorkerProcess.spawn({ id, generation: this.#generation, settings: settings as WorkerSettings, listeners: this.#listeners, workerHooks });
     this.#workers.set(w.id, w);
-    this.#metrics?.workerStarted();
     this.#log.info('Booting worker %d with pid: %d', w.id, w.pid);
     w.child.on('message', (message: unknown) => this.#onWorkerMessage(w, message));
     w.child.on('error', (err) => this.#log.error('Worker %d (pid: %d): %s', w.id, w.pid, err.message));

@@ -61,7 +61,7 @@ describe('--metrics-bind', () => {
     const pid = Number((await server.waitFor(/Booting worker 1 with pid: (\d+)/))[1]);
     process.kill(pid, 'SIGKILL');
     await server.waitFor(/Booting worker 3 with pid/);
-    text = await scrapeUntil(metricsUrl, (t) => sample(t, 'tsgi_appserver_worker_restarts_total{reason="died"}') === 1 && sample(t, 'tsgi_appserver_workers') === 2);
+    text = await scrapeUntil(metricsUrl, (t) => sample(t, 'tsgi_appserver_worker_restarts_total{reason="died"}') === 1 && sample(t, 'tsgi_appserver_workers') === 2).catch((err: Error) => { throw new Error(`${err.message}\n--- server output:\n${server.output()}`); });
     assert.equal(sample(text, 'tsgi_appserver_requests_total'), 10, 'the dead worker\'s requests are still counted');
     assert.equal(sample(text, 'tsgi_appserver_request_duration_seconds_count'), 10);
     assert.equal(text.match(/^tsgi_appserver_worker_requests_total\{worker="1"\}/m), null, 'the dead worker has no series of its own');

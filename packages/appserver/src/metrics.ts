@@ -52,7 +52,7 @@ function perWorker(metrics: readonly MetricJson[], id: number): MetricJson[] {
  *
  * @example
  * ```ts
- * const metrics = new MasterMetrics(log);
+ * const metrics = new MasterMetrics(log, () => workers.size);
  * await metrics.listen('127.0.0.1:9100');
  * metrics.report(workerId, message.metrics);  // on each worker report
  * metrics.workerExited(workerId, 'timeout');
@@ -68,9 +68,12 @@ export class MasterMetrics {
   readonly #restarts = new Counter({ name: 'tsgi_appserver_worker_restarts_total', help: 'Workers stopped or replaced, by reason.', labelNames: ['reason'], registers: [this.#own] });
   readonly #workers = new Gauge({ name: 'tsgi_appserver_workers', help: 'Live worker processes.', registers: [this.#own] });
   #server: Server | undefined;
+  readonly #countWorkers: () => number;
 
-  constructor(log: ServerLogger) {
+  /** `countWorkers`: the live worker processes now (read at each scrape). */
+  constructor(log: ServerLogger, countWorkers: () => number) {
     this.#log = log;
+    this.#countWorkers = countWorkers;
   }
 
   /** Stores a worker's latest report. */
@@ -78,14 +81,8 @@ export class MasterMetrics {
     this.#live.set(workerId, metrics);
   }
 
-  /** A worker process started. */
-  workerStarted(): void {
-    this.#workers.inc();
-  }
-
   /** A worker exited: its counters join the retired totals; `reason` counts when it was a replacement or stop. */
   workerExited(workerId: number, reason: RestartReason | undefined): void {
-    this.#workers.dec();
     if (reason !== undefined) this.#restarts.inc({ reason });
     const last = this.#live.get(workerId);
     this.#live.delete(workerId);
@@ -94,6 +91,7 @@ export class MasterMetrics {
 
   /** The Prometheus text. */
   async render(): Promise<string> {
+    this.#workers.set(this.#countWorkers());
     // Fold the exited workers' counters into one snapshot, so memory stays flat over recycles.
     const retired = this.#retired;
     this.#retired = [];
