@@ -405,6 +405,14 @@ export class Arbiter {
     this.#workers.set(w.id, w);
     this.#log.info('Booting worker %d with pid: %d', w.id, w.pid);
     w.child.on('message', (message: unknown) => this.#onWorkerMessage(w, message));
+    w.onStall = (report) =>
+      this.#log.warn(
+        'Worker %d (pid: %d): event loop blocked for %s s%s',
+        w.id,
+        w.pid,
+        (report.stalledMs / 1000).toFixed(1),
+        report.startedSinceBeat === undefined ? '' : `; the last request to start: ${JSON.stringify(report.startedSinceBeat)}`,
+      );
     w.child.on('error', (err) => this.#log.error('Worker %d (pid: %d): %s', w.id, w.pid, err.message));
     w.child.on('exit', (code, signal) => this.#onWorkerExit(w, code, signal));
   }

@@ -45,10 +45,10 @@ describe('liveness', () => {
     const server = await startAppserver(['-w', '2', '--timeout', String(timeout), 'app.ts'], { cwd: project.dir });
     try {
       const load = keepAliveLoad(server.url, { connections: 20 });
-      // Both workers hold some of the connections (the kernel spreads them unevenly).
-      await load.until((c) => c.ok >= 200 && new Set(c.lastByLoop.filter((b) => b !== undefined)).size === 2);
-      // One connection of its own, so the request lands on some worker; that worker hangs.
+      await load.until((c) => c.ok >= 200);
+      // A connection of its own, on some worker: that worker will hang.
       const spinner = new Client(server.url);
+      const spinnerPid = await (await spinner.request({ path: '/', method: 'GET' })).body.text();
       // Each loop's connection stays on one worker until it fails: where they were at the block.
       const before = [...load.counts.lastByLoop];
       const okAtBlock = load.counts.ok;
@@ -57,25 +57,32 @@ describe('liveness', () => {
         () => 'answered',
         (err: NodeJS.ErrnoException) => err.code ?? err.message,
       );
+      // Once the hung worker's watchdog has spoken, new connections can only be accepted by the
+      // other worker (the kernel spreads the 20 above unevenly, possibly all onto the hung one).
+      await server.waitFor(new RegExp(`\\(pid: ${spinnerPid}\\): event loop blocked for [\\d.]+ s; the last request to start: "GET /spin HTTP/1.1"`), 15_000);
+      const probe = keepAliveLoad(server.url, { connections: 4 });
       const [, pid] = await server.waitFor(/WORKER TIMEOUT \(pid (\d+)\)[^\n]*"GET \/spin/, 15_000);
+      const probeOkAtKill = probe.counts.ok;
       const killedAfter = Date.now() - blockedAt;
       assert.ok(killedAfter < (timeout + 2) * 1000, `killed ${killedAfter} ms after the block; --timeout ${timeout}`);
+      assert.equal(pid, spinnerPid, 'the worker that ran /spin was killed');
       const okAtKill = load.counts.ok;
       await server.waitFor(/Worker 3 \(pid: \d+\) ready/);
       assert.notEqual(await spin, 'answered');
       await spinner.destroy();
       await load.until((c) => c.ok >= okAtKill + 200);
       const counts = await load.stop();
-      // The other worker answered during the hang (the load kept going), and only connections
-      // that were on the hung worker lost a request, one each.
-      assert.ok(okAtKill - okAtBlock > 0, `the other worker kept answering during the hang (${okAtKill - okAtBlock} ok)`);
+      await probe.stop();
+      // The other worker answered during the hang, and only connections that were on the hung
+      // worker lost a request, one each.
+      assert.ok(probeOkAtKill > 0, `the other worker answered new connections during the hang (${probeOkAtKill} ok)`);
       const hungLoops = new Set(loopsOn(before, Number(pid)));
       counts.failuresByLoop.forEach((codes, i) => {
         assert.ok(codes.length <= 1, `loop ${i} failed ${codes.length} times`);
         if (codes.length > 0) assert.ok(hungLoops.has(i), `loop ${i} failed without being on the hung worker`);
       });
       assert.ok(counts.failed <= hungLoops.size);
-      console.log(`hung worker: killed ${killedAfter} ms after the block; ${okAtKill - okAtBlock} ok meanwhile; ${counts.failed} failed of ${counts.ok + counts.failed}; ${hungLoops.size} connection(s) on it`);
+      console.log(`hung worker: killed ${killedAfter} ms after the block; ${okAtKill - okAtBlock + probeOkAtKill} ok meanwhile; ${counts.failed} failed of ${counts.ok + counts.failed}; ${hungLoops.size} connection(s) on it`);
       assert.match(server.output(), new RegExp(`Worker \\d \\(pid: ${pid}\\) killed \\(signal SIGKILL\\); starting a replacement`));
     } finally {
       assert.equal(await server.stop(), 0);

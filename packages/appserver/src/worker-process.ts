@@ -80,6 +80,8 @@ export class WorkerProcess {
   #requests: readonly string[] = [];
   /** What its watchdog thread said since the last heartbeat: the event loop is stuck. */
   #stall: StallReport | undefined = undefined;
+  /** Called when its watchdog reports a stuck event loop (before --timeout runs out: an early warning). */
+  onStall: ((report: StallReport) => void) | undefined = undefined;
 
   private constructor(id: number, generation: number, child: ChildProcess) {
     this.id = id;
@@ -89,11 +91,14 @@ export class WorkerProcess {
     const pipe = child.stdio[WATCHDOG_FD] as Readable | null | undefined;
     if (pipe != null) {
       createInterface({ input: pipe }).on('line', (line) => {
+        let report: StallReport;
         try {
-          this.#stall = JSON.parse(line) as StallReport;
+          report = JSON.parse(line) as StallReport;
         } catch {
-          // not a report: ignore
+          return; // not a report
         }
+        this.#stall = report;
+        this.onStall?.(report);
       });
     }
   }
