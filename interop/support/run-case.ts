@@ -11,6 +11,7 @@ import { HOST } from '../../packages/head-gate/corpus/requests.js';
 import { rawExchange, type RawOutcome } from './raw-exchange.js';
 import { canonicalLine, type Seen } from './recording.js';
 import type { Target } from './servers.js';
+import { waitFor } from 'tsgi-test-support';
 
 /** What one case did on one server. */
 export interface CaseOutcome {
@@ -39,15 +40,15 @@ export class CaseRunner {
     const line = `GET ${t.prefix}/__barrier__/${++barriers}`;
     const out = await rawExchange(t.port, `${line} HTTP/1.1\r\nHost: ${HOST}\r\nConnection: close\r\n\r\n`, { silenceMs: 5_000, maxMs: 10_000 });
     const from = this.#cursor ?? 0;
-    const deadline = Date.now() + 5_000;
-    for (;;) {
+    const recorded = (): number | undefined => {
       const all = t.log.all();
       for (let i = from; i < all.length; i++) if (all[i]!.line === line) return i + 1;
-      if (Date.now() > deadline) {
-        throw new Error(`${t.name}: the barrier request ${line} was not recorded (statuses ${JSON.stringify(out.statuses)}, received ${JSON.stringify(out.received.slice(0, 200))}); server output:\n${t.output().slice(-2000)}`);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
+      return undefined;
+    };
+    return waitFor(recorded, {
+      timeoutMs: 5_000,
+      what: () => `${t.name}: the barrier request ${line} to be recorded (statuses ${JSON.stringify(out.statuses)}, received ${JSON.stringify(out.received.slice(0, 200))}); server output:\n${t.output().slice(-2000)}`,
+    });
   }
 
   /** Sends the case on a fresh connection and collects its outcome. */

@@ -8,13 +8,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, type TsgiServer } from 'tsgi';
 import { spawnAppserver } from 'tsgi-appserver/testing';
 import { admitRequest, createClientErrorHandler, normalizePath, refuseConnect, splitAbsoluteTarget, STATUS_TEXT } from 'tsgi-head-gate';
+import { canConnect, freePort, waitFor } from 'tsgi-test-support';
 import { recordingTsgiApp } from '../fixtures/tsgi-recorder.js';
 import { fileLog, memoryLog, RECORD_ENV, startRecordingUpstream, type SeenLog, type SeenSink } from './recording.js';
 
@@ -233,33 +234,28 @@ function spawnCollected(command: string, args: readonly string[], cwd: string): 
 
 /** Waits until 127.0.0.1:`port` accepts a connection (polled, bounded), failing early if `p` exits. */
 async function waitListening(p: Spawned, port: number, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`${what} exited (${p.child.exitCode ?? p.child.signalCode}) before listening on ${port}; output:\n${p.output()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port} within ${timeoutMs} ms; output:\n${p.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const exited = () => p.child.exitCode !== null || p.child.signalCode !== null;
+  await waitFor(async () => exited() || (await canConnect(port)), { timeoutMs, what: () => `${what} to listen on ${port}; output:\n${p.output()}` });
+  if (exited()) throw new Error(`${what} exited (${p.child.exitCode ?? p.child.signalCode}) before listening on ${port}; output:\n${p.output()}`);
 }
 
-/** A loopback port that was free a moment ago (for servers whose config names its port). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
+/**
+ * Waits until `p` listens on every port of its family and returns the family's stop (the
+ * process, its recording upstream, its temp dir); stops them all when it never comes up.
+ */
+async function familyListening(p: Spawned, upstream: { close(): Promise<void> }, tmp: { remove(): void }, ports: readonly number[], what: string): Promise<() => Promise<void>> {
+  const stop = async () => {
+    await p.stop();
+    await upstream.close();
+    tmp.remove();
+  };
+  try {
+    for (const port of ports) await waitListening(p, port, what);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return stop;
 }
 
 /**
@@ -300,18 +296,7 @@ listen = "127.0.0.1:${mountPort}"
   );
   const cli = join(REPO_ROOT, 'packages/webserver/src/testing/run-cli.ts');
   const p = spawnCollected(process.execPath, ['--conditions=source', '--import', 'tsx', cli, '--config', config], REPO_ROOT);
-  const stop = async () => {
-    await p.stop();
-    await upstream.close();
-    tmp.remove();
-  };
-  try {
-    await waitListening(p, rootPort, 'tsgi-webserver');
-    await waitListening(p, mountPort, 'tsgi-webserver');
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const stop = await familyListening(p, upstream, tmp, [rootPort, mountPort], 'tsgi-webserver');
   return {
     root: { name: 'tsgi-webserver (proxy_pass)', port: rootPort, log: upstream, prefix: '', proxy: true, logsRefusals: true, output: p.output },
     mount: { name: 'tsgi-webserver (location /mnt/ proxy_pass)', port: mountPort, log: upstream, prefix: '/mnt', proxy: true, output: p.output },
@@ -361,18 +346,7 @@ http {
     v.once('exit', () => resolve(out.trim().replace(/^nginx version: /, '')));
   });
   const p = spawnCollected(NGINX, ['-p', d, '-e', `${d}/logs/error.log`, '-c', `${d}/nginx.conf`], d);
-  const stop = async () => {
-    await p.stop();
-    await upstream.close();
-    tmp.remove();
-  };
-  try {
-    await waitListening(p, rootPort, 'nginx');
-    await waitListening(p, mountPort, 'nginx');
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const stop = await familyListening(p, upstream, tmp, [rootPort, mountPort], 'nginx');
   return {
     version,
     root: { name: `nginx ${version}`, port: rootPort, log: upstream, prefix: '', output: p.output },

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { compileAccessFormat } from './access-log.js';
 import { spawnAppserver, startAppserver, tempProject } from './testing/spawn-appserver.js';
+import { waitFor } from 'tsgi-test-support';
 
 const APP = `export const application = (request: Request) => {
   const path = new URL(request.url).pathname;
@@ -25,16 +26,6 @@ const APP = `export const application = (request: Request) => {
 };
 `;
 
-async function until<T>(fn: () => T | undefined, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('access log', () => {
   let project: ReturnType<typeof tempProject>;
   before(() => {
@@ -48,7 +39,7 @@ describe('access log', () => {
     const server = await startAppserver(['--access-logfile', file, 'app.ts'], { cwd: project.dir });
     try {
       await (await fetch(`${server.url}/missing?q=1`, { headers: { referer: 'http://ref.example/', 'user-agent': 'test-agent "quoted"' } })).text();
-      const line = await until(() => readFileSync(file, 'utf8').split('\n').find((l) => l.includes('/missing')), 'the access log line');
+      const line = await waitFor(() => readFileSync(file, 'utf8').split('\n').find((l) => l.includes('/missing')), { what: 'the access log line' });
       assert.match(line, /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET \/missing\?q=1 HTTP\/1\.1" 404 5 "http:\/\/ref\.example\/" "test-agent \\x22quoted\\x22"$/);
     } finally {
       await server.stop();
@@ -128,23 +119,27 @@ export const application = (_req: IncomingMessage, res: ServerResponse) => {
     const spawned = spawnAppserver(['-b', '127.0.0.1:0', '--access-logfile', access, '--error-logfile', errors, 'app.ts'], { cwd: project.dir });
     try {
       // The error log goes to the file, so readiness is read there.
-      const ready = await until(() => (existsSync(errors) && /Ready: 1 worker/.test(readFileSync(errors, 'utf8')) ? readFileSync(errors, 'utf8') : undefined), 'the server to start', 30_000);
+      const ready = await waitFor(() => (existsSync(errors) && /Ready: 1 worker/.test(readFileSync(errors, 'utf8')) ? readFileSync(errors, 'utf8') : undefined), { timeoutMs: 30_000, what: 'the server to start' });
       const server = Object.assign(spawned, { url: /Listening at: (\S+) \(/.exec(ready)![1]! });
       await (await fetch(`${server.url}/before`)).text();
-      await until(() => (readFileSync(access, 'utf8').includes('/before') ? true : undefined), 'the first line');
+      await waitFor(() => readFileSync(access, 'utf8').includes('/before'), { what: 'the first line' });
       renameSync(access, `${access}.1`);
       renameSync(errors, `${errors}.1`);
       server.child.kill('SIGUSR1');
-      await until(() => (existsSync(errors) ? true : undefined), 'a new error log');
+      await waitFor(() => existsSync(errors), { what: 'a new error log' });
       // The master passes USR1 on to the worker, which reopens a moment later: requests until
       // then still (rightly) go to the moved file, so ask until one lands in the new one.
       let marker = '';
-      for (let i = 0; i < 100 && marker === ''; i++) {
-        await (await fetch(`${server.url}/after-${i}-end`)).text();
-        await new Promise((r) => setTimeout(r, 100));
-        if (existsSync(access) && readFileSync(access, 'utf8').includes(`/after-${i}-end`)) marker = `/after-${i}-end`;
+      const deadline = Date.now() + 10_000;
+      for (let i = 0; i < 1_000 && marker === '' && Date.now() < deadline; i++) {
+        const path = `/after-${i}-end`;
+        await (await fetch(`${server.url}${path}`)).text();
+        const logged = (file: string) => existsSync(file) && readFileSync(file, 'utf8').includes(path);
+        // The line lands in one of the two files: wait for it, then see which.
+        await waitFor(() => logged(access) || logged(`${access}.1`), { what: `the access log line for ${path}` });
+        if (logged(access)) marker = path;
       }
-      assert.notEqual(marker, '', 'no request reached the new access log within 100 tries');
+      assert.notEqual(marker, '', 'no request reached the new access log within 10 s');
       assert.ok(!readFileSync(`${access}.1`, 'utf8').includes(marker), 'a request after the reopen was written to the moved file');
       assert.match(readFileSync(`${errors}.1`, 'utf8'), /Handling signal: usr1/);
     } finally {

@@ -110,21 +110,14 @@ export function instrument(handler: RequestHandler, options: HttpServerOptions, 
           if (!this.writableFinished) log.debug('client closed the connection before the response was complete: %s %s', this.req.method, this.req.url);
         }
       : undefined;
-  const wrap = (inner: (req: IncomingMessage, res: ServerResponse) => void): ((req: IncomingMessage, res: ServerResponse) => void) => {
-    if (keepAlive) {
-      // Only the body timeout (a Node app with keep-alive on: the usual case, kept lean).
-      return (req, res) => {
-        if (req.method !== 'GET' && req.method !== 'HEAD') armBodyTimeout(req, res, bodyTimeout, log);
-        inner(req, res);
-      };
-    }
-    return (req, res) => {
-      res.shouldKeepAlive = false;
+  const wrap =
+    (inner: (req: IncomingMessage, res: ServerResponse) => void): ((req: IncomingMessage, res: ServerResponse) => void) =>
+    (req, res) => {
+      if (!keepAlive) res.shouldKeepAlive = false;
       if (noteEarlyClose !== undefined) res.on('close', noteEarlyClose);
       if (bodyTimeout > 0 && req.method !== 'GET' && req.method !== 'HEAD') armBodyTimeout(req, res, bodyTimeout, log);
       inner(req, res);
     };
-  };
   const wrapped = wrap(handler) as RequestHandler;
   const cc = handler.checkContinue;
   if (cc !== undefined) Object.defineProperty(wrapped, 'checkContinue', { value: wrap(cc) });

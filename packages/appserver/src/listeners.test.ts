@@ -13,19 +13,20 @@ import { after, before, describe, it } from 'node:test';
 import { spawnAppserver, tempProject } from './testing/spawn-appserver.js';
 
 const APP = `export const application = {
-  async fetch(request: Request, context: { scheme: string; localPort: number; remoteAddress: string; encrypted: boolean; log: { info(m: string): void } }) {
+  async fetch(request: Request, context: { scheme: string; localPort: number; remoteAddress: string; client: { address: string }; encrypted: boolean; log: { info(m: string): void } }) {
     if (new URL(request.url).pathname === '/slow') {
       context.log.info('slow request arrived');
       await new Promise((r) => setTimeout(r, 500));
     }
+    if (new URL(request.url).pathname === '/client') return new Response(\`\${context.client.address || 'none'} \${context.scheme}\`);
     return new Response(\`\${context.scheme} \${context.encrypted} \${request.url} peer=\${context.remoteAddress || 'none'}\`);
   },
 };
 `;
 
-function getText(options: { socketPath?: string; host?: string; port?: number; path?: string }): Promise<string> {
+function getText(options: { socketPath?: string; host?: string; port?: number; localAddress?: string; path?: string; headers?: Record<string, string> }): Promise<string> {
   return new Promise((resolve, reject) => {
-    httpGet({ path: '/', ...options, headers: { host: 'example.test', connection: 'close' } }, (res) => {
+    httpGet({ path: '/', ...options, headers: { host: 'example.test', connection: 'close', ...options.headers } }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
       res.on('end', () => resolve(body));
@@ -62,6 +63,52 @@ describe('binds', () => {
       assert.equal(await p.stop(), 0);
     }
     assert.equal(existsSync(path), false);
+  });
+
+  it('by default creates a unix socket srwxrwxrwx (umask 000, as Gunicorn) and believes its peer\'s X-Forwarded-*', async () => {
+    const path = join(project.dir, 'open.sock');
+    const p = spawnAppserver(['-b', `unix:${path}`, '--forwarded-allow-ips', '*', 'app.ts'], { cwd: project.dir });
+    const forwarded = { 'x-forwarded-for': '198.51.100.7', 'x-forwarded-proto': 'https' };
+    try {
+      await p.waitFor(/Ready: 1 worker/);
+      assert.equal(statSync(path).mode & 0o777, 0o777);
+      assert.equal(await getText({ socketPath: path, path: '/client', headers: forwarded }), '198.51.100.7 https');
+      assert.equal(await getText({ socketPath: path, path: '/client' }), 'none http');
+    } finally {
+      assert.equal(await p.stop(), 0);
+    }
+  });
+
+  it('--forwarded-allow-ips "" trusts no one, not even a unix-socket peer', async () => {
+    const path = join(project.dir, 'closed.sock');
+    const p = spawnAppserver(['-b', `unix:${path}`, '--forwarded-allow-ips', '', 'app.ts'], { cwd: project.dir });
+    try {
+      await p.waitFor(/Ready: 1 worker/);
+      assert.equal(await getText({ socketPath: path, path: '/client', headers: { 'x-forwarded-for': '198.51.100.7', 'x-forwarded-proto': 'https' } }), 'none http');
+    } finally {
+      assert.equal(await p.stop(), 0);
+    }
+  });
+
+  it('by default trusts X-Forwarded-* from all of 127.0.0.0/8 and ::1 (SPEC 3.2.1), not from elsewhere', async () => {
+    const p = spawnAppserver(['-b', '127.0.0.1:0', '-b', '[::1]:0', 'app.ts'], { cwd: project.dir });
+    const headers = { 'x-forwarded-for': '198.51.100.7', 'x-forwarded-proto': 'https' };
+    try {
+      const [, v4, v6] = (await p.waitFor(/Listening at: http:\/\/127\.0\.0\.1:(\d+),http:\/\/\[::1\]:(\d+) /)) as unknown as string[];
+      await p.waitFor(/Ready: 1 worker/);
+      assert.equal(await getText({ host: '127.0.0.1', port: Number(v4), localAddress: '127.0.0.2', path: '/client', headers }), '198.51.100.7 https');
+      assert.equal(await getText({ host: '::1', port: Number(v6), path: '/client', headers }), '198.51.100.7 https');
+    } finally {
+      await p.stop();
+    }
+    const narrow = spawnAppserver(['-b', '127.0.0.1:0', '--forwarded-allow-ips', '127.0.0.1', 'app.ts'], { cwd: project.dir });
+    try {
+      const [, port] = (await narrow.waitFor(/Listening at: http:\/\/127\.0\.0\.1:(\d+) /)) as unknown as string[];
+      await narrow.waitFor(/Ready: 1 worker/);
+      assert.equal(await getText({ host: '127.0.0.1', port: Number(port), localAddress: '127.0.0.2', path: '/client', headers }), '127.0.0.2 http');
+    } finally {
+      await narrow.stop();
+    }
   });
 
   it('serves TCP on IPv4 and IPv6 at once', async () => {

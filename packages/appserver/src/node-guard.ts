@@ -9,31 +9,37 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mountedTarget, type TsgiLimits, type TsgiLogger } from 'tsgi';
-import { admitRequest, refusalMessage, splitAbsoluteTarget, STATUS_TEXT } from 'tsgi-head-gate';
+import { answerPlain, lingerIfClosing, refuseRequest, splitAbsoluteTarget, type LingeringClose } from 'tsgi-head-gate';
 import type { RequestHandler } from './http-server.js';
-
-function reject(res: ServerResponse, status: number, text: string, close: boolean): void {
-  if (close) res.shouldKeepAlive = false;
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
-  res.end(text);
-}
+import type { AppserverSettings } from './settings.js';
 
 /**
- * Wraps a Node listener with the gate, the limit and the mount checks.
+ * The lingering close of the settings (nginx's lingering_close, lingering_time and
+ * lingering_timeout): how a connection closes after an answer that left a request body unread.
  *
  * @example
  * ```ts
- * http.createServer(guardNodeListener(expressApp, limits, '/api', log));
+ * lingeringFrom({ lingeringClose: 'on', lingeringTime: 30, lingeringTimeout: 5 }); // { close: 'on', timeMs: 30000, timeoutMs: 5000 }
  * ```
  */
-export function guardNodeListener(listener: (req: IncomingMessage, res: ServerResponse) => void, limits: TsgiLimits, mount: string, log: TsgiLogger): RequestHandler {
+export function lingeringFrom(s: Pick<AppserverSettings, 'lingeringClose' | 'lingeringTime' | 'lingeringTimeout'>): LingeringClose {
+  return Object.freeze({ close: s.lingeringClose, timeMs: Math.round(s.lingeringTime * 1000), timeoutMs: Math.round(s.lingeringTimeout * 1000) });
+}
+
+/**
+ * Wraps a Node listener with the gate, the limit and the mount checks. The server's own 413s
+ * close the connection lingering (`lingering`), so the client, or a proxy in front still sending
+ * the body, reads the 413 rather than a reset.
+ *
+ * @example
+ * ```ts
+ * http.createServer(guardNodeListener(expressApp, limits, '/api', log, DEFAULT_LINGERING_CLOSE));
+ * ```
+ */
+export function guardNodeListener(listener: (req: IncomingMessage, res: ServerResponse) => void, limits: TsgiLimits, mount: string, log: TsgiLogger, lingering: LingeringClose): RequestHandler {
   const { maxBodyBytes } = limits;
   return (req, res) => {
-    const rule = admitRequest(req, res, limits);
-    if (rule !== undefined) {
-      log.info(refusalMessage(rule, `${req.method ?? ''} ${req.url ?? ''} from ${req.socket.remoteAddress ?? 'unknown'}`));
-      return reject(res, rule.status, STATUS_TEXT[rule.status], true);
-    }
+    if (refuseRequest(req, res, limits, log)) return;
     let url = req.url ?? '/';
     // Absolute-form (RFC 9112 section 3.2.2): its authority is the Host, and the app gets the
     // origin-form target its router expects. rawHeaders keep what was sent.
@@ -42,17 +48,21 @@ export function guardNodeListener(listener: (req: IncomingMessage, res: ServerRe
       req.headers.host = absolute.host;
       req.url = url = absolute.path;
     }
+    const cl = req.headers['content-length'];
+    const te = req.headers['transfer-encoding'];
+    // The app (a CSRF 403) or the 404 below may answer before the body is read: if that answer
+    // closes the connection, the close lingers, so a proxy in front still sending gets the answer.
+    if (te !== undefined || (cl !== undefined && cl !== '0')) lingerIfClosing(req, res, lingering);
     if (mount !== '') {
       // The app reads the normalised target, the one the mount was tested on (SPEC 3.1.5).
       const mounted = mountedTarget(url, mount);
-      if (mounted === undefined) return reject(res, 404, 'Not Found', false);
+      if (mounted === undefined) return answerPlain(res, 404, 'Not Found', false);
       req.url = mounted;
     }
     if (maxBodyBytes > 0 && req.method !== 'GET' && req.method !== 'HEAD') {
-      const cl = req.headers['content-length'];
       // Close: the client may send the body anyway, and it will not be read.
-      if (cl !== undefined && Number(cl) > maxBodyBytes) return reject(res, 413, 'Content Too Large', true);
-      if (cl === undefined && req.headers['transfer-encoding'] !== undefined) limitChunkedBody(req, res, maxBodyBytes);
+      if (cl !== undefined && Number(cl) > maxBodyBytes) return answerPlain(res, 413, 'Content Too Large', true, lingering);
+      if (cl === undefined && te !== undefined) limitChunkedBody(req, res, maxBodyBytes, lingering);
     }
     listener(req, res);
   };
@@ -63,18 +73,22 @@ export function guardNodeListener(listener: (req: IncomingMessage, res: ServerRe
  * wrapping this one request's `push` costs nothing for requests with a Content-Length) and,
  * past `max`, stops delivering, answers 413 if the app has not answered yet, and ends the request.
  */
-function limitChunkedBody(req: IncomingMessage, res: ServerResponse, max: number): void {
+function limitChunkedBody(req: IncomingMessage, res: ServerResponse, max: number, lingering: LingeringClose): void {
   let seen = 0;
-  let over = false;
+  let error: Error | undefined;
   const push = req.push;
   req.push = function pushWithinLimit(chunk: unknown, encoding?: BufferEncoding): boolean {
-    if (over) return false;
+    if (error !== undefined) {
+      // Past the limit, the 413 sent: the rest is read and dropped while the close lingers, and
+      // the body's end fails the app's reader instead of ending the body as if complete.
+      if (chunk === null || chunk === undefined) req.destroy(error);
+      return true;
+    }
     if (chunk !== null && chunk !== undefined) {
       seen += (chunk as Buffer).length;
       if (seen > max) {
-        over = true;
-        overLimit(req, res);
-        return false;
+        error = overLimit(req, res, lingering);
+        return true;
       }
     }
     return push.call(this, chunk, encoding);
@@ -82,17 +96,17 @@ function limitChunkedBody(req: IncomingMessage, res: ServerResponse, max: number
 }
 
 /** The 413 for a chunked body over the limit; later writes by the app are dropped, not thrown. */
-function overLimit(req: IncomingMessage, res: ServerResponse): void {
+function overLimit(req: IncomingMessage, res: ServerResponse, lingering: LingeringClose): Error {
   const error = Object.assign(new Error('request body larger than --limit-request-body'), { code: 'TSGI_APPSERVER_E_BODY_TOO_LARGE', status: 413 });
   if (res.headersSent) {
     req.destroy(error);
-    return;
+    return error;
   }
-  reject(res, 413, 'Content Too Large', true);
+  answerPlain(res, 413, 'Content Too Large', true, lingering);
   // The app may still answer when its body reader fails: that answer has nowhere to go now, and
   // a throw from writeHead would crash the worker, so this one response stops taking writes.
   res.writeHead = (() => res) as typeof res.writeHead;
   res.write = (() => true) as typeof res.write;
   res.end = (() => res) as typeof res.end;
-  res.once('finish', () => req.destroy(error));
+  return error;
 }

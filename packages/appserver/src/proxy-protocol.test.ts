@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseProxyHeader, V2_MAX } from './proxy-protocol.js';
 import { startAppserver, tempProject, type AppserverProcess } from './testing/spawn-appserver.js';
+import { rawExchange, slowPeerPause } from 'tsgi-test-support';
 
 const SIG = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
 
@@ -70,17 +71,8 @@ describe('parseProxyHeader', () => {
   });
 });
 
-function exchange(url: string, data: Buffer): Promise<string> {
-  const { port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), '127.0.0.1');
-    let out = '';
-    socket.on('data', (c) => (out += c.toString()));
-    socket.on('close', () => resolve(out));
-    socket.on('error', () => resolve(out));
-    socket.write(data);
-  });
-}
+/** Sends `data` to the server at `url` and returns all it sent until it closed the connection. */
+const exchange = (url: string, data: Buffer): Promise<string> => rawExchange(Number(new URL(url).port), data);
 
 describe('--proxy-protocol through the server', () => {
   let project: ReturnType<typeof tempProject>;
@@ -119,7 +111,9 @@ describe('--proxy-protocol through the server', () => {
       socket.on('data', (c) => (out += c.toString()));
       socket.on('close', () => resolve(out));
       socket.write(header.subarray(0, 7));
-      setTimeout(() => socket.write(Buffer.concat([header.subarray(7), request])), 50);
+      // The server is another process and says nothing of a partial header: a slow sender's pause
+      // is what makes the two pieces arrive apart.
+      void slowPeerPause(50).then(() => socket.write(Buffer.concat([header.subarray(7), request])));
     });
     assert.match(res, /client=198\.51\.100\.9:4242/);
   });

@@ -47,6 +47,6 @@ describe('settings table', () => {
     const lines = text.split('\n');
     assert.equal(lines.length, SETTING_NAMES.length);
     assert.ok(lines.some((l) => /^bind\s+= 127\.0\.0\.1:8000$/.test(l)));
-    assert.ok(lines.some((l) => /^umask\s+= unset$/.test(l)));
+    assert.ok(lines.some((l) => /^umask\s+= 0o000$/.test(l)));
   });
 });

@@ -19,7 +19,7 @@ import { InFlightRequests } from './in-flight-requests.js';
 import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type RequestHandler, type WorkerServer } from './http-server.js';
 import { heartbeatIntervalMs, isMessage, type BootErrorMessage, type BootMessage, type HeartbeatMessage, type ListenMessage, type ReadyMessage, type RetireMessage, type WorkerSettings } from './ipc.js';
 import { loadApp, type LoadedApp } from './loader.js';
-import { guardNodeListener } from './node-guard.js';
+import { guardNodeListener, lingeringFrom } from './node-guard.js';
 import { withRequestTimeout } from './request-timeout.js';
 import { StallWatchdog } from './stall-watchdog.js';
 import { createServerLogger, type ServerLogger } from './logger.js';
@@ -219,6 +219,7 @@ class Worker {
           trustedProxies: cidrList(s.forwardedAllowIps),
           mountPath: s.mount,
           limits,
+          lingering: lingeringFrom(s),
           state,
           worker: this.#info,
           server,
@@ -228,7 +229,7 @@ class Worker {
         this.#instrumented = instrument(await this.#measured(this.#hooks!.wrapRequests(this.#inFlight.wrap(timed))), options, false);
         this.#idle = () => listener.idle();
       } else {
-        const guarded = guardNodeListener(this.#loaded.app, limits, s.mount, log);
+        const guarded = guardNodeListener(this.#loaded.app, limits, s.mount, log, lingeringFrom(s));
         const timed = s.requestTimeout > 0 ? withRequestTimeout(guarded, { seconds: s.requestTimeout, log, abandon: undefined }) : guarded;
         this.#instrumented = instrument(await this.#measured(this.#hooks!.wrapRequests(this.#inFlight.wrap(timed))), options, true);
       }

@@ -11,6 +11,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { admitRequest } from './admit.js';
 import { createClientErrorHandler, refuseConnect } from './client-error.js';
 import type { HeadRule } from './rules.js';
+import { slowPeerPause, waitFor } from 'tsgi-test-support';
 
 const LIMITS = { maxRequestLineBytes: 8190, maxHeaderCount: 100, maxHeaderFieldBytes: 8190 };
 const H = 'Host: x\r\n';
@@ -34,8 +35,8 @@ function app(req: IncomingMessage, res: ServerResponse): void {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     bodies.push(`ended:${Buffer.concat(chunks).toString()}`);
-    // A little later, so a following pipelined error has arrived while this is in flight.
-    setTimeout(() => res.end('ok'), 20);
+    // A slow app, so a following pipelined error has arrived while this is in flight.
+    void slowPeerPause(20).then(() => res.end('ok'));
   });
   req.on('error', () => bodies.push('errored'));
   req.on('aborted', () => bodies.push('aborted'));
@@ -66,7 +67,14 @@ beforeEach(() => {
   mode = 'read';
 });
 
-/** Writes `parts` (each after a short pause, so the server reads them apart) and returns the status codes sent before the server closed. */
+/** How far the server got: requests the app saw plus requests the gate refused. */
+const progress = (): number => seen.length + refusals.length;
+
+/**
+ * Writes `parts`, each once the server acted on the one before (the app saw a request, the gate
+ * refused one, or the connection closed), so the server reads them apart; returns the status
+ * codes sent before the server closed.
+ */
 function exchange(...parts: string[]): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
@@ -82,11 +90,17 @@ function exchange(...parts: string[]): Promise<number[]> {
       clearTimeout(timer);
       resolve([...data.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1])));
     });
-    let i = 0;
-    const next = (): void => {
-      if (i < parts.length && !socket.destroyed) socket.write(parts[i++]!, () => setTimeout(next, 30));
+    let closed = false;
+    socket.once('close', () => (closed = true));
+    const writeAll = async (): Promise<void> => {
+      for (const [i, part] of parts.entries()) {
+        if (closed) return;
+        const before = progress();
+        socket.write(part);
+        if (i < parts.length - 1) await waitFor(() => closed || progress() > before, { timeoutMs: 5_000, what: `the server to act on part ${i + 1}` });
+      }
     };
-    socket.on('connect', next);
+    socket.on('connect', () => void writeAll().catch((error: unknown) => socket.destroy(error as Error)));
   });
 }
 
@@ -164,10 +178,9 @@ test('a client gone mid-body: the body read fails and nothing is answered', asyn
   const socket = connect(port, '127.0.0.1');
   await new Promise<void>((r) => socket.on('connect', r));
   socket.write(`POST /up HTTP/1.1\r\n${H}Content-Length: 100\r\n\r\nhalf`);
-  const deadline = Date.now() + 5_000;
-  while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(() => seen.length > 0, { timeoutMs: 5_000, what: 'the app to see the request' });
   socket.destroy();
-  while (bodies.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(() => bodies.length > 0, { timeoutMs: 5_000, what: 'the body read to settle' });
   assert.deepEqual(seen, ['POST /up']);
   assert.ok(bodies.length > 0 && !bodies.includes('ended:half'), `body outcome: ${bodies.join(',')}`);
   assert.deepEqual(refusals, []);

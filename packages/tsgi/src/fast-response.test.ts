@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FastResponse, serve } from './index.js';
-import { portOf, rawExchange } from './raw-socket.test.util.js';
+import { portOf } from './raw-socket.test.util.js';
+import { rawExchange } from 'tsgi-test-support';
 
 test('FastResponse is a Response: instanceof, status, ok, statusText, body methods, clone, toStringTag', async () => {
   const r = new FastResponse('hello', { status: 201, statusText: 'Made', headers: { 'x-a': '1' } });

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FastResponse, TSGI_FILE, fileResponse, serve, type TsgiServer } from './index.js';
-import { portOf, rawExchange, recordingLogger } from './raw-socket.test.util.js';
+import { portOf, recordingLogger } from './raw-socket.test.util.js';
+import { rawExchange } from 'tsgi-test-support';
 
 let dir: string;
 let big: string;

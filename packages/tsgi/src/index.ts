@@ -6,6 +6,7 @@
 export * from './types.js';
 export { toNodeListener, type TsgiNodeListener } from './node-adapter.js';
 export type { NodeAdapterOptions } from './adapter-config.js';
+export { DEFAULT_LINGERING_CLOSE, type LingeringClose } from 'tsgi-head-gate';
 export { serve, type ServeOptions, type TsgiServer } from './serve.js';
 export { resolveApp, runStartup, runShutdown, type ResolvedApp } from './lifespan.js';
 export { FastResponse } from './fast-response.js';

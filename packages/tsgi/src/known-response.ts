@@ -11,6 +11,12 @@
  * apart in `cookies`) and `body` (`source` and `stream`). When that slot is absent (Node 22+
  * keeps these in private fields) or holds anything unexpected, this returns undefined and the
  * writer takes the standard path; so the shortcut can only ever be skipped, never wrong.
+ *
+ * Measured 2026-12-06 on Node 20 (toNodeListener from this build and from one without the
+ * shortcut, both in one process, driven with stub req/res, sampled alternately, CPU time per
+ * request, median of 11, two runs): `new Response('hello')` 10.7-13.7 us a request with it,
+ * 16.0-24.1 us without; `Response.json({ message })` 14.2-19.4 us with it, 18.2-24.0 us
+ * without: 4-10 us saved a request.
  * @module
  */
 

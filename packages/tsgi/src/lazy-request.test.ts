@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { serve, type TsgiContext, type TsgiServer } from './index.js';
-import { portOf, rawExchange, recordingLogger } from './raw-socket.test.util.js';
+import { portOf, recordingLogger } from './raw-socket.test.util.js';
+import { rawExchange } from 'tsgi-test-support';
 
 /** What the probe app saw, per request id (the `x-id` header). */
 const seen = new Map<string, { request: Request; context: TsgiContext; body?: string; instance: boolean }>();

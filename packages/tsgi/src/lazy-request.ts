@@ -8,9 +8,11 @@
  * on Node 20, and most handlers read only the method and the url.
  * @module
  */
-import { createBodyStream, type BodyState } from './body-stream.js';
-import { answerBodyLimit } from './write-response.js';
+import { createBodyStream, type BodyLimitError, type BodyState } from './body-stream.js';
 import type { Exchange } from './exchange.js';
+
+/** What the server does when the body crosses a limit (the response writer's 413/408), given by the adapter. */
+export type OnBodyLimit = (ex: Exchange, error: BodyLimitError) => void;
 
 /** The runtime's own Request, captured before anyone (installRequestPatch) replaces the global. */
 const NativeRequest = globalThis.Request;
@@ -45,15 +47,17 @@ function headersFrom(raw: readonly string[]): Headers {
 export class TsgiRequest {
   readonly #ex: Exchange;
   readonly #hasBody: boolean;
+  readonly #onBodyLimit: OnBodyLimit;
   #headers: Headers | undefined = undefined;
   #body: Request['body'] | undefined = undefined;
   #bodyState: BodyState | undefined = undefined;
   #real: Request | undefined = undefined;
 
   /** @internal Built by the adapter. */
-  constructor(ex: Exchange, hasBody: boolean) {
+  constructor(ex: Exchange, hasBody: boolean, onBodyLimit: OnBodyLimit) {
     this.#ex = ex;
     this.#hasBody = hasBody;
+    this.#onBodyLimit = onBodyLimit;
   }
 
   /** @internal The standard Request behind `request`, built now if it was not yet. */
@@ -99,9 +103,9 @@ export class TsgiRequest {
       if (!this.#hasBody) this.#body = null;
       else {
         this.#bodyState = { received: 0, started: false, done: false };
-        this.#ex.bodyState = this.#bodyState;
         const ex = this.#ex;
-        this.#body = createBodyStream(ex, this.#bodyState, (error) => answerBodyLimit(ex, error)) as Request['body'];
+        const onBodyLimit = this.#onBodyLimit;
+        this.#body = createBodyStream(ex, this.#bodyState, (error) => onBodyLimit(ex, error)) as Request['body'];
       }
     }
     return this.#body;

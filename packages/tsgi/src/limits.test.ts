@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { request as httpRequest } from 'node:http';
 import { DEFAULT_LIMITS, resolveLimits, serve } from './index.js';
-import { open, portOf, rawExchange, readUntilClose, recordingLogger, waitForData } from './raw-socket.test.util.js';
+import { portOf, recordingLogger } from './raw-socket.test.util.js';
+import { assertStaysQuiet, open, rawExchange, readUntilClose, slowPeerPause, waitFor, waitForData } from 'tsgi-test-support';
 
 test('resolveLimits merges over the defaults and rejects bad values with the key named', () => {
   assert.equal(resolveLimits({ maxBodyBytes: 5 }).maxBodyBytes, 5);
@@ -66,9 +67,11 @@ test('a chunked body growing past maxBodyBytes errors the stream and gets 413 ev
 test('Expect: 100-continue: 100 is sent only when the app reads, not before; never when it does not read', async () => {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
+  let reached = false;
   const server = await serve(
     async (request) => {
       if (request.url.endsWith('/noread')) return new Response('no read');
+      reached = true;
       await gate;
       return new Response(await request.text());
     },
@@ -80,7 +83,9 @@ test('Expect: 100-continue: 100 is sent only when the app reads, not before; nev
     let received = '';
     socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
     socket.write('POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
-    await new Promise((r) => setTimeout(r, 150));
+    await waitFor(() => reached, { what: 'the request to reach the app' });
+    // A 100 sent too early would arrive within milliseconds; nothing announces that none came.
+    await assertStaysQuiet(150, () => received !== '', () => `a 100 Continue before the app reads: ${JSON.stringify(received)}`);
     assert.equal(received, '', 'no 100 Continue before the app reads');
     release();
     await waitForData(socket, /100 Continue/);
@@ -178,7 +183,7 @@ test('bodyTimeoutMs: a stalled upload gets 408 (inactivity, not total time)', as
     socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n');
     // steady trickle longer than the timeout in total, never silent that long
     for (let i = 0; i < 5; i++) {
-      await new Promise((r) => setTimeout(r, 100));
+      await slowPeerPause(100);
       socket.write('a');
     }
     const raw = await done; // then silence: 408

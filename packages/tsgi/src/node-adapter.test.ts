@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FastResponse, serve, toNodeListener, type TsgiApp } from './index.js';
-import { rawExchange, recordingLogger } from './raw-socket.test.util.js';
+import { recordingLogger } from './raw-socket.test.util.js';
+import { rawExchange } from 'tsgi-test-support';
 
 async function listen(server: Server, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {

@@ -7,13 +7,14 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { admitRequest, refusalMessage, splitAbsoluteTarget, STATUS_TEXT } from 'tsgi-head-gate';
+import { answerPlain, refuseRequest, splitAbsoluteTarget } from 'tsgi-head-gate';
 import { resolveAdapterConfig, type AdapterConfig, type NodeAdapterOptions } from './adapter-config.js';
 import { Exchange, NodeContext } from './exchange.js';
+import { adoptForeignResponse } from './foreign-response.js';
 import { resolveApp } from './lifespan.js';
 import { TsgiRequest } from './lazy-request.js';
 import { mountedTarget } from './mount-path.js';
-import { sendError, sendResponse } from './write-response.js';
+import { answerBodyLimit, sendError, sendResponse } from './write-response.js';
 import type { TsgiApp } from './types.js';
 
 /**
@@ -90,24 +91,13 @@ export function toNodeListener(app: TsgiApp, options: NodeAdapterOptions = {}): 
   return listener;
 }
 
-/** Answers without calling the app (a limit or the mount path), and lets the connection go when asked. */
-function reject(res: ServerResponse, status: number, text: string, close: boolean): void {
-  if (close) res.shouldKeepAlive = false;
-  res.writeHead(status, ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(text))]);
-  res.end(text);
-}
-
 function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
   const limits = config.limits;
   const method = req.method ?? 'GET';
 
   // 1. The request-head gate (tsgi-head-gate), the same for every tsgi server: version, limits
   //    (414/431), Host, target form, Transfer-Encoding. A refused request never reaches the app.
-  const rule = admitRequest(req, res, limits);
-  if (rule !== undefined) {
-    config.log.info(refusalMessage(rule, `${method} ${req.url ?? ''} from ${req.socket.remoteAddress ?? 'unknown'}`));
-    return reject(res, rule.status, STATUS_TEXT[rule.status], true);
-  }
+  if (refuseRequest(req, res, limits, config.log)) return;
 
   // 2. The target: absolute-form names its own host (RFC 9112 section 3.2.2).
   let target = req.url ?? '/';
@@ -120,8 +110,9 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
   const cl = req.headers['content-length'];
   const framed = te !== undefined || (cl !== undefined && cl !== '0');
   if (cl !== undefined && limits.maxBodyBytes > 0 && Number(cl) > limits.maxBodyBytes) {
-    // Close: the client may send the body anyway, and we will not read it (RFC 9110 section 15.5.14).
-    return reject(res, 413, 'Content Too Large', true);
+    // Close: the client may send the body anyway, and we will not read it (RFC 9110 section
+    // 15.5.14); lingering, so the client reads the 413 rather than a reset.
+    return answerPlain(res, 413, 'Content Too Large', true, config.lingering);
   }
   // GET and HEAD content is never given to the app (SPEC 3.5.1); it is drained like an unread body.
   const hasBody = framed && !NO_BODY_METHODS.has(method);
@@ -130,21 +121,19 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
   //    normalised, which request.url then carries (SPEC 3.1.5): `/mnt/../x` is outside `/mnt`.
   if (config.mountPath !== '') {
     const mounted = mountedTarget(target, config.mountPath);
-    if (mounted === undefined) return reject(res, 404, 'Not Found', framed);
+    if (mounted === undefined) return answerPlain(res, 404, 'Not Found', framed, config.lingering);
     target = mounted;
   }
 
-  const ex = new Exchange(config, req, res, target, targetHost, expectsContinue && hasBody);
-  ex.hasBody = framed;
+  const ex = new Exchange(config, req, res, target, targetHost, framed, expectsContinue && hasBody);
   config.tracker.requests++;
   // Hot path: one shared listener instead of a closure + once() wrapper per request.
   (res as ExchangeCarrier)[kExchange] = ex;
   res.on('close', onResponseClose);
 
-  const request = new TsgiRequest(ex, hasBody) as unknown as Request;
+  const request = new TsgiRequest(ex, hasBody, answerBodyLimit) as unknown as Request;
   const context = new NodeContext(ex);
-  ex.context = context;
-  ex.request = request;
+  ex.bind(request, context);
 
   let result: Response | Promise<Response>;
   try {
@@ -158,10 +147,22 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
     sendResponse(ex, result);
   } else if (result !== null && typeof result === 'object' && typeof (result as Promise<Response>).then === 'function') {
     (result as Promise<Response>).then(
-      (response) => sendResponse(ex, response),
+      (response) => sendAppResult(ex, response),
       (error: unknown) => sendError(ex, error),
     );
   } else {
-    sendResponse(ex, result);
+    sendAppResult(ex, result);
   }
+}
+
+/** Sends what the app returned; a Response of another fetch implementation is adopted (SPEC 2.1.5). */
+function sendAppResult(ex: Exchange, value: unknown): void {
+  if (value instanceof Response) return sendResponse(ex, value);
+  let adopted: unknown;
+  try {
+    adopted = adoptForeignResponse(value);
+  } catch (error) {
+    return sendError(ex, error);
+  }
+  sendResponse(ex, adopted);
 }

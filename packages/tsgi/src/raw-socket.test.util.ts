@@ -1,9 +1,9 @@
 /**
- * Test helpers: raw TCP exchanges (for what fetch clients hide: pipelining, malformed requests,
- * framing, 100-continue) and a recording logger. Not part of the package API.
+ * Test helpers for this package: a recording logger, the port of a server URL, and status lines of
+ * a raw response (raw TCP exchanges themselves come from tsgi-test-support). Not part of the
+ * package API.
  * @module
  */
-import { connect, type Socket } from 'node:net';
 import type { TsgiLogger } from './types.js';
 
 /** A logger that records lines so tests can assert what was logged (and keep stderr quiet). */
@@ -20,69 +20,6 @@ export function recordingLogger(): TsgiLogger & { lines: string[] } {
 /** The port of a server URL. */
 export function portOf(url: string): number {
   return Number(new URL(url).port);
-}
-
-/** Opens a socket to 127.0.0.1:port. */
-export function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
-
-/** Everything the server sends until it closes the connection (bounded by `timeoutMs`). */
-export function readUntilClose(socket: Socket, timeoutMs = 10_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`timeout: the server did not close the connection; got so far: ${JSON.stringify(data)}`));
-    }, timeoutMs);
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (data += chunk));
-    socket.on('error', () => {}); // a reset after the data is still an end
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(data);
-    });
-  });
-}
-
-/** Sends `bytes` on a fresh connection and returns all the server sent until it closed. */
-export async function rawExchange(port: number, bytes: string | Buffer, timeoutMs = 10_000): Promise<string> {
-  const socket = await open(port);
-  const done = readUntilClose(socket, timeoutMs);
-  socket.write(bytes);
-  return done;
-}
-
-/** Resolves once `socket` has received data matching `pattern` (bounded). Returns what was received. */
-export function waitForData(socket: Socket, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = '';
-    const timer = setTimeout(() => {
-      socket.off('data', onData);
-      reject(new Error(`timeout waiting for ${pattern}; got ${JSON.stringify(data)}`));
-    }, timeoutMs);
-    const onData = (chunk: Buffer | string) => {
-      data += typeof chunk === 'string' ? chunk : chunk.toString('latin1');
-      if (pattern.test(data)) {
-        clearTimeout(timer);
-        socket.off('data', onData);
-        resolve(data);
-      }
-    };
-    socket.on('data', onData);
-  });
-}
-
-/** Waits until `predicate()` holds (polling, bounded). */
-export async function until(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** Splits a raw HTTP/1.1 response stream into status lines (for pipelining order checks). */

@@ -76,9 +76,9 @@ export async function sendFileRegion(ex: Exchange, file: TsgiFileBody, bodiless:
   const source = createReadStream('', { fd: handle, start: offset, end: offset + length - 1, highWaterMark: 64 * 1024 });
   try {
     await pipeline(source, counter, ex.res);
-    ex.bytesWritten = length;
+    ex.countBytes(length);
   } catch (error) {
-    ex.bytesWritten = counter.count;
+    ex.countBytes(counter.count);
     if (!ex.closed) hooks.abort(error); // else: the client went away, nothing to report
   }
 }

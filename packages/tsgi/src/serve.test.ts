@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { request as httpRequest } from 'node:http';
 import { FastResponse, serve, type TsgiAppObject } from './index.js';
-import { recordingLogger, until } from './raw-socket.test.util.js';
+import { recordingLogger } from './raw-socket.test.util.js';
+import { assertStaysQuiet, slowPeerPause, waitFor } from 'tsgi-test-support';
 
 test('serve() answers a FastResponse and a standard Response over a real socket', async () => {
   const server = await serve(
@@ -64,13 +65,15 @@ test('close() waits for an in-flight request and waitUntil before shutdown', asy
   const events: string[] = [];
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
+  let answer!: () => void;
+  const answered = new Promise<void>((r) => (answer = r));
   let started = false;
   const server = await serve(
     {
       async fetch(_request, context) {
         started = true;
         context.waitUntil(gate.then(() => events.push('waitUntil done')));
-        await new Promise((r) => setTimeout(r, 50));
+        await answered;
         return new Response('slow');
       },
       shutdown: () => void events.push('shutdown'),
@@ -78,10 +81,15 @@ test('close() waits for an in-flight request and waitUntil before shutdown', asy
     { port: 0 },
   );
   const response = fetch(server.url).then((r) => r.text());
-  await until(() => started, 10_000, 'the request to reach the app');
-  const closed = server.close();
+  await waitFor(() => started, { what: 'the request to reach the app' });
+  let closeDone = false;
+  const closed = server.close().then(() => void (closeDone = true));
+  answer(); // the request is in flight while close() begins
   assert.equal(await response, 'slow');
-  setTimeout(release, 30);
+  // close() must not finish while waitUntil work is pending; a close that did not wait would
+  // run shutdown within a few milliseconds, and no event says it did not.
+  await assertStaysQuiet(30, () => closeDone || events.includes('shutdown'), 'close() finishing before the waitUntil work');
+  release();
   await closed;
   assert.deepEqual(events, ['waitUntil done', 'shutdown']);
 });
@@ -121,7 +129,7 @@ test('request bodies stream to the app (POST echo through node:http client)', as
       });
       req.on('error', reject);
       req.write('part one, ');
-      setTimeout(() => req.end('part two'), 20);
+      void slowPeerPause(20).then(() => req.end('part two'));
     });
     assert.equal(text, 'POST:part one, part two');
   } finally {

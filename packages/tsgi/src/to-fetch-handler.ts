@@ -1,14 +1,19 @@
 /**
  * `toFetchHandler(app)`: the shim that runs a TSGI app on a server that only speaks plain fetch
  * handlers (`(request) => Response`: srvx, @hono/node-server, Bun, Deno, Workers). It builds the
- * TSGI context from what the host exposes, runs the lifespan hooks, and settles
- * `context.completed` when the host has consumed the response body.
+ * TSGI context from what the host exposes, runs the lifespan hooks, admits the request as tsgi's
+ * servers do (fetch-shim-request.ts), makes the app's response one the host sends as they would
+ * (fetch-shim-response.ts), and settles `context.completed` when the host is done with it.
  * @module
  */
-import type { IncomingMessage } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import { normalizeMountPath } from './adapter-config.js';
+import { admitRequest, deferContinue, plainResponse, type ShimRequestConfig } from './fetch-shim-request.js';
+import { prepareResponse, type ShimResponseContext } from './fetch-shim-response.js';
+import { CidrSet } from './ip-address.js';
+import { resolveLimits } from './limits.js';
 import { TSGI_VERSION } from './types.js';
 import type { TsgiApp, TsgiAppObject, TsgiCompletion, TsgiContext, TsgiLimits, TsgiLogger, TsgiServerInfo, TsgiState, TsgiWorker } from './types.js';
-import { mountedTarget } from './mount-path.js';
 
 /** What the host knows about the connection a request came on. */
 export interface HostConnection {
@@ -33,8 +38,20 @@ export interface FetchHandlerOptions {
    * second argument); other hosts get `''`/`0` (SPEC 4.1's "absent").
    */
   connection?: (request: Request, ...hostArgs: unknown[]) => HostConnection | undefined;
-  /** The declaration apps see as `context.server` (software defaults to `tsgi-fetch-shim`). */
-  server?: { software?: string; extensions?: Record<string, unknown>; limits?: Partial<TsgiLimits> };
+  /**
+   * Peers whose `Forwarded` / `X-Forwarded-For/-Proto/-Host` headers are believed: IPs or CIDRs.
+   * Default: loopback (`['127.0.0.1/8', '::1']`), as `toNodeListener`. `[]` trusts nobody.
+   */
+  trustedProxies?: readonly string[];
+  /**
+   * Limits enforced before and while the app runs, with `DEFAULT_LIMITS` for those not given:
+   * `maxBodyBytes` (413 on the declared length, and the body stream errors past it),
+   * `maxRequestLineBytes` (414), `maxHeaderCount` and `maxHeaderFieldBytes` (431). The timeouts
+   * are the host's to enforce: they are only declared to the app (default 0, unknown).
+   */
+  limits?: Partial<TsgiLimits>;
+  /** The declaration apps see as `context.server` (software defaults to `tsgi-fetch-shim`); its limits are {@link FetchHandlerOptions.limits}. */
+  server?: { software?: string; extensions?: Record<string, unknown> };
   /** Where the app is mounted; requests outside it get 404 without calling the app. */
   mountPath?: string;
   /** Default: worker 1 of this process. */
@@ -51,17 +68,17 @@ export interface TsgiFetchHandler {
   startup(): Promise<void>;
   /** Waits for `waitUntil` promises, then runs the app's `shutdown`. */
   shutdown(): Promise<void>;
+  /**
+   * A `checkContinue` listener for a node host's server (srvx: `server.node.server`,
+   * @hono/node-server: the returned server). Without it node sends `100 Continue` before the app
+   * can refuse the body; with it the shim sends it when the app first reads the body, after the
+   * limits: `server.on('checkContinue', handler.checkContinue)`.
+   */
+  readonly checkContinue: typeof deferContinue;
 }
 
-const NO_LIMITS: TsgiLimits = Object.freeze({
-  maxRequestLineBytes: 0,
-  maxHeaderCount: 0,
-  maxHeaderFieldBytes: 0,
-  maxBodyBytes: 0,
-  headersTimeoutMs: 0,
-  bodyTimeoutMs: 0,
-  keepAliveTimeoutMs: 0,
-});
+/** Timeouts are the host's: declared as given, 0 (unknown) by default. */
+const HOST_TIMEOUTS: Partial<TsgiLimits> = { headersTimeoutMs: 0, bodyTimeoutMs: 0, keepAliveTimeoutMs: 0 };
 
 function resolve(app: TsgiApp): TsgiAppObject {
   if (typeof app === 'function') return { fetch: app };
@@ -69,11 +86,14 @@ function resolve(app: TsgiApp): TsgiAppObject {
   throw new TypeError(`toFetchHandler: expected a TSGI app (a fetch function or an object with a fetch method), got ${app === null ? 'null' : typeof app}`);
 }
 
-function nodeRequestOf(request: Request, hostArgs: readonly unknown[]): IncomingMessage | undefined {
-  const srvx = (request as unknown as { runtime?: { node?: { req?: IncomingMessage } } }).runtime?.node?.req;
-  if (srvx !== undefined) return srvx;
-  const env = hostArgs[0] as { incoming?: IncomingMessage } | undefined;
-  return env !== null && typeof env === 'object' ? env.incoming : undefined;
+/** The node request and response behind a request, when the host is srvx or @hono/node-server on node. */
+function nodeExchangeOf(request: Request, hostArgs: readonly unknown[]): { req?: IncomingMessage; res?: ServerResponse } {
+  const srvx = (request as unknown as { runtime?: { node?: { req?: IncomingMessage; res?: ServerResponse } } }).runtime?.node;
+  if (srvx?.req !== undefined) return srvx;
+  const env = hostArgs[0] as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
+  if (env === null || typeof env !== 'object') return {};
+  // HTTP/2 streams have no ServerResponse; the shim then settles `completed` from the body stream.
+  return { req: env.incoming, res: env.outgoing instanceof ServerResponse ? env.outgoing : undefined };
 }
 
 /**
@@ -85,7 +105,7 @@ function nodeRequestOf(request: Request, hostArgs: readonly unknown[]): Incoming
  * ```
  */
 export function hostConnection(request: Request, ...hostArgs: unknown[]): HostConnection | undefined {
-  const req = nodeRequestOf(request, hostArgs);
+  const req = nodeExchangeOf(request, hostArgs).req;
   if (req === undefined) return undefined;
   const socket = req.socket;
   const ip = (request as unknown as { ip?: unknown }).ip;
@@ -103,13 +123,19 @@ export function hostConnection(request: Request, ...hostArgs: unknown[]): HostCo
 }
 
 /**
- * Wraps a TSGI app as a plain fetch handler for third-party servers.
+ * Wraps a TSGI app as a plain fetch handler for third-party servers. The shim does what tsgi's
+ * own servers do around the app, as far as the host lets it: the request-head gate and limits
+ * (414/431/413, the body stream held to `maxBodyBytes`), the mount path, trusted proxies, a 500
+ * `text/plain` for an app error (logged with the request line), hop-by-hop fields dropped, and
+ * Content-Length kept for a body complete in memory and enforced for a stream. What only the
+ * host can do (100-continue, timeouts, its own parse errors) is listed in the README's
+ * conformance table.
  *
  * @example srvx
  * ```ts
  * import { serve } from 'srvx';
  * import { toFetchHandler } from 'tsgi';
- * const handler = toFetchHandler(app);
+ * const handler = toFetchHandler(app, { trustedProxies: ['10.0.0.0/8'], limits: { maxBodyBytes: 10 << 20 } });
  * await handler.startup();
  * const server = serve({ port: 3000, fetch: handler });
  * ```
@@ -123,13 +149,18 @@ export function toFetchHandler(app: TsgiApp, options: FetchHandlerOptions = {}):
   const inner = resolve(app);
   const log: TsgiLogger = options.log ?? console;
   const worker: TsgiWorker = options.worker ?? Object.freeze({ id: 1, pid: process.pid });
+  const limits = resolveLimits({ ...HOST_TIMEOUTS, ...options.limits });
   const server: TsgiServerInfo = Object.freeze({
     software: options.server?.software ?? 'tsgi-fetch-shim/1.0',
     tsgiVersion: TSGI_VERSION,
     extensions: Object.freeze({ ...(options.server?.extensions ?? {}) }),
-    limits: Object.freeze({ ...NO_LIMITS, ...(options.server?.limits ?? {}) }),
+    limits,
   });
-  const mountPath = (options.mountPath ?? '').replace(/\/+$/, '');
+  const config: ShimRequestConfig = {
+    trusted: new CidrSet(options.trustedProxies ?? ['127.0.0.1/8', '::1']),
+    mountPath: normalizeMountPath(options.mountPath),
+    limits,
+  };
   const findConnection = options.connection ?? hostConnection;
   const state: TsgiState = {};
   const pending = new Set<Promise<unknown>>();
@@ -145,40 +176,36 @@ export function toFetchHandler(app: TsgiApp, options: FetchHandlerOptions = {}):
 
   const handler = async (request: Request, ...hostArgs: unknown[]): Promise<Response> => {
     await startup();
-    const url = new URL(request.url);
-    if (mountPath !== '' && mountedTarget(url.pathname, mountPath) === undefined) {
-      return new Response('Not Found', { status: 404, headers: { 'content-type': 'text/plain' } });
-    }
+    const node = nodeExchangeOf(request, hostArgs);
     const conn = findConnection(request, ...hostArgs);
-    let settle!: (completion: TsgiCompletion) => void;
-    let settled = false;
-    const completed = new Promise<TsgiCompletion>((done) => {
-      settle = (completion) => {
-        if (settled) return;
-        settled = true;
-        done(completion);
-      };
-    });
-    const hostWaitUntil = (request as unknown as { waitUntil?: (p: Promise<unknown>) => void }).waitUntil;
     const remoteAddress = conn?.remoteAddress ?? '';
     const remotePort = conn?.remotePort ?? 0;
+    const rawHeaders = conn?.rawHeaders ?? [...request.headers].flat();
+    const admitted = admitRequest(request, node, { remoteAddress, localAddress: conn?.localAddress ?? '', localPort: conn?.localPort ?? 0, encrypted: conn?.encrypted ?? false, rawHeaders }, config);
+    if (admitted instanceof Response) return admitted;
+
+    const completion = new Completion(request, node.res);
+    const fwd = admitted.forwarded;
+    const hostWaitUntil = (request as unknown as { waitUntil?: (p: Promise<unknown>) => void }).waitUntil;
+    const clientAddress = fwd?.clientAddress ?? conn?.clientAddress ?? remoteAddress;
     const context: TsgiContext = {
       remoteAddress,
       remotePort,
-      client: { address: conn?.clientAddress ?? remoteAddress, port: conn?.clientAddress === undefined || conn.clientAddress === remoteAddress ? remotePort || undefined : undefined },
+      client: Object.freeze({ address: clientAddress, port: fwd !== undefined ? fwd.clientPort : clientAddress === remoteAddress ? remotePort || undefined : undefined }),
       localAddress: conn?.localAddress ?? '',
       localPort: conn?.localPort ?? 0,
-      serverName: url.hostname,
+      // SPEC 4.0.3: exactly `new URL(request.url).hostname`.
+      serverName: new URL(admitted.url).hostname,
       encrypted: conn?.encrypted ?? false,
-      scheme: url.protocol === 'https:' ? 'https' : 'http',
+      scheme: admitted.scheme,
       protocol: conn?.protocol ?? 'HTTP/1.1',
-      rawHeaders: conn?.rawHeaders ?? [...request.headers].flat(),
-      mountPath,
+      rawHeaders,
+      mountPath: config.mountPath,
       state: { ...state },
       worker,
       server,
       log,
-      completed,
+      completed: completion.promise,
       waitUntil(promise) {
         const tracked = Promise.resolve(promise).then(undefined, (error: unknown) => log.error(`tsgi: a waitUntil promise rejected: ${String(error)}`, error));
         pending.add(tracked);
@@ -186,21 +213,35 @@ export function toFetchHandler(app: TsgiApp, options: FetchHandlerOptions = {}):
         if (typeof hostWaitUntil === 'function') hostWaitUntil(tracked);
       },
     };
-    const response = await inner.fetch.call(inner, request, context);
+    const requestLine = `"${request.method} ${node.req?.url ?? new URL(admitted.url).pathname} HTTP/${node.req?.httpVersion ?? '1.1'}"`;
+    const failed = (error: unknown, what: string): Response => {
+      if (admitted.bodyLimit.exceeded) return completion.answer(plainResponse(413, true));
+      log.error(`tsgi: ${requestLine} ${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return completion.answer(plainResponse(500, false));
+    };
+    let response: unknown;
+    try {
+      response = await inner.fetch.call(inner, admitted.request, context);
+    } catch (error) {
+      return failed(error, 'failed');
+    }
+    if (admitted.bodyLimit.exceeded) {
+      if (response instanceof Response) response.body?.cancel().catch(() => {});
+      return completion.answer(plainResponse(413, true));
+    }
     if (!(response instanceof Response)) {
-      settle({ aborted: false, bytesWritten: 0, status: 500 });
-      throw new TypeError(`tsgi: the app returned ${response === null ? 'null' : typeof response}, not a Response`);
+      return failed(new TypeError(`the app returned ${response === null ? 'null' : typeof response}, not a Response`), 'failed');
     }
-    request.signal.addEventListener('abort', () => settle({ aborted: true, bytesWritten: 0, status: response.status }), { once: true });
-    if (response.body === null) {
-      queueMicrotask(() => settle({ aborted: false, bytesWritten: 0, status: response.status }));
-      return response;
+    try {
+      return await prepareResponse(response, completion.responseContext(response.status, request.method, requestLine, log, admitted.continuePending()));
+    } catch (error) {
+      return failed(error, 'failed before its response was sent');
     }
-    return withCompletion(response, settle);
   };
 
   return Object.assign(handler, {
     startup,
+    checkContinue: deferContinue,
     async shutdown() {
       await Promise.allSettled([...pending]);
       if (started !== undefined) await started.catch(() => undefined);
@@ -209,30 +250,56 @@ export function toFetchHandler(app: TsgiApp, options: FetchHandlerOptions = {}):
   });
 }
 
-/** Re-wraps the body so that reading it to the end, or cancelling it, settles `completed`. */
-function withCompletion(response: Response, settle: (completion: TsgiCompletion) => void): Response {
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  let bytes = 0;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          controller.close();
-          settle({ aborted: false, bytesWritten: bytes, status: response.status });
-          return;
-        }
-        bytes += value.byteLength;
-        controller.enqueue(value);
-      } catch (error) {
-        settle({ aborted: true, bytesWritten: bytes, status: response.status });
-        controller.error(error);
-      }
-    },
-    cancel(reason) {
-      settle({ aborted: true, bytesWritten: bytes, status: response.status });
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+/**
+ * `context.completed` for one request: settled when the host's node response closes (finished
+ * or not), or, on hosts that expose none, when the host has read the body to its end or given up.
+ */
+class Completion {
+  readonly promise: Promise<TsgiCompletion>;
+  #settle!: (completion: TsgiCompletion) => void;
+  #settled = false;
+  #bytes = 0;
+  #status = 0;
+  readonly #res: ServerResponse | undefined;
+
+  constructor(request: Request, res: ServerResponse | undefined) {
+    this.promise = new Promise((resolve) => (this.#settle = resolve));
+    this.#res = res;
+    if (res !== undefined) {
+      res.once('close', () => this.#done(!res.writableFinished));
+    } else {
+      request.signal.addEventListener('abort', () => this.#done(true), { once: true });
+    }
+  }
+
+  /** The shim's own answer (413, 500) instead of the app's. */
+  answer(response: Response): Response {
+    this.#status = response.status;
+    this.#bytes = 0;
+    if (this.#res === undefined) queueMicrotask(() => this.#done(false));
+    return response;
+  }
+
+  /** What the response writer reports to, for the app's response with `status`. */
+  responseContext(status: number, method: string, requestLine: string, log: TsgiLogger, close: boolean): ShimResponseContext {
+    this.#status = status;
+    return {
+      close,
+      method,
+      requestLine,
+      log,
+      countBytes: (bytes) => (this.#bytes = method === 'HEAD' ? 0 : bytes),
+      bodyDone: (complete) => {
+        if (this.#res === undefined) queueMicrotask(() => this.#done(!complete));
+      },
+    };
+  }
+
+  #done(aborted: boolean): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    const res = this.#res;
+    const status = res !== undefined && res.headersSent ? res.statusCode : this.#status;
+    this.#settle({ aborted, bytesWritten: this.#bytes, status });
+  }
 }

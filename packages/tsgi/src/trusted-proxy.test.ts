@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CidrSet, normalizeIp } from './ip-address.js';
 import { resolveForwarded } from './trusted-proxy.js';
-import { serve } from './index.js';
-import { portOf, rawExchange } from './raw-socket.test.util.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, toNodeListener, type NodeAdapterOptions, type TsgiContext } from './index.js';
+import { portOf } from './raw-socket.test.util.js';
+import { rawExchange, readUntilClose } from 'tsgi-test-support';
 
 test('CidrSet matches IPv4 and IPv6 blocks, and IPv4-mapped IPv6 peers against IPv4 blocks', () => {
   const set = new CidrSet(['10.0.0.0/8', '192.168.1.7', 'fd00::/8', '::1', '2001:db8::/32']);
@@ -127,4 +133,39 @@ test('over a socket: absolute-form target names the host; HTTP/1.0 without Host 
   } finally {
     await server.close();
   }
+});
+
+/** Serves the probe on a unix socket with `options`, sends `request`, returns the raw answer. */
+async function overUnixSocket(options: NodeAdapterOptions, request: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tsgi-unix-'));
+  const path = join(dir, 'app.sock');
+  const app = (request: Request, context: TsgiContext) =>
+    new Response(`${context.client.address}|${context.scheme}|${context.remoteAddress}|${request.url}`);
+  const server = createServer(toNodeListener(app, { ...options, log: { debug() {}, info() {}, warn() {}, error() {} } }));
+  try {
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const socket = connect(path);
+    const done = readUntilClose(socket);
+    socket.write(request);
+    return await done;
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function answerBody(raw: string): string {
+  return raw.slice(raw.indexOf('\r\n\r\n') + 4);
+}
+
+test('over a unix socket: the peer is a local proxy, trusted by default and with *; [] trusts nobody', async () => {
+  const proxied =
+    'GET /p?x=1 HTTP/1.1\r\nHost: internal\r\nX-Forwarded-For: 198.51.100.7\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: www.example.com\r\nConnection: close\r\n\r\n';
+  assert.equal(answerBody(await overUnixSocket({}, proxied)), '198.51.100.7|https||https://www.example.com/p?x=1');
+  assert.equal(answerBody(await overUnixSocket({ trustedProxies: ['0.0.0.0/0', '::/0'] }, proxied)), '198.51.100.7|https||https://www.example.com/p?x=1');
+  assert.equal(answerBody(await overUnixSocket({ trustedProxies: ['10.0.0.0/8'] }, 'GET / HTTP/1.1\r\nHost: h\r\nForwarded: for=192.0.2.60;proto=https\r\nConnection: close\r\n\r\n')), '192.0.2.60|https||https://h/');
+  // Trusted proxies in the chain are walked past, as over TCP.
+  assert.equal(answerBody(await overUnixSocket({}, 'GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 203.0.113.9, 127.0.0.1\r\nConnection: close\r\n\r\n')), '203.0.113.9|http||http://h/');
+  assert.equal(answerBody(await overUnixSocket({ trustedProxies: [] }, proxied)), '|http||http://internal/p?x=1');
+  assert.equal(answerBody(await overUnixSocket({}, 'GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n')), '|http||http://h/');
 });

@@ -72,20 +72,22 @@ function parseScheme(value: string | undefined): 'http' | 'https' | undefined {
  * The chain is walked from the right (the hop nearest us) past every trusted address; the first
  * untrusted address is the client, so a client cannot forge its address by sending its own
  * `X-Forwarded-For`. Returns undefined when the peer is untrusted or no proxy header exists.
+ * `peerTrusted`, when given, replaces the address test: a unix-socket peer has no address (`''`)
+ * and is trusted by its transport; an empty `trusted` set still trusts nobody.
  *
  * @example
  * ```ts
  * const info = resolveForwarded(req.headers, '127.0.0.1', new CidrSet(['127.0.0.1']));
  * ```
  */
-export function resolveForwarded(headers: IncomingHttpHeaders, peer: string, trusted: CidrSet): ForwardedInfo | undefined {
+export function resolveForwarded(headers: IncomingHttpHeaders, peer: string, trusted: CidrSet, peerTrusted?: boolean): ForwardedInfo | undefined {
   if (trusted.empty) return undefined;
   const forwarded = headerValue(headers.forwarded);
   const xff = headerValue(headers['x-forwarded-for']);
   const xproto = headerValue(headers['x-forwarded-proto']);
   const xhost = headerValue(headers['x-forwarded-host']);
   if (forwarded === undefined && xff === undefined && xproto === undefined && xhost === undefined) return undefined;
-  if (!trusted.has(peer)) return undefined;
+  if (!(peerTrusted ?? trusted.has(peer))) return undefined;
 
   if (forwarded !== undefined) return fromForwarded(forwarded, peer, trusted);
 

@@ -25,6 +25,10 @@ function typeOf(value: unknown): string {
  */
 export function checkResponse(response: unknown, method: string, label?: string): TsgiViolation[] {
   if (!(response instanceof Response)) {
+    if (Object.prototype.toString.call(response) === '[object Response]') {
+      // SPEC 2.1.5: tsgi's own servers adopt it; others need not.
+      return [violation('TSGI_E_RESPONSE_TYPE', 'fetch returned a Response of another fetch implementation (the undici package?), not the global Response; return `new Response(r.body, r)`', label)];
+    }
     const hint = response === undefined ? ' (did you forget a `return`, or an `await`?)' : '';
     return [violation('TSGI_E_RESPONSE_TYPE', `fetch returned ${typeOf(response)}, not a Response${hint}; return \`new Response(body, init)\``, label)];
   }

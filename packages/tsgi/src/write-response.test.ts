@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FastResponse, serve, type TsgiApp } from './index.js';
-import { open, portOf, rawExchange, readUntilClose, recordingLogger, statusLines, waitForData } from './raw-socket.test.util.js';
+import { portOf, recordingLogger, statusLines } from './raw-socket.test.util.js';
+import { assertStaysQuiet, open, rawExchange, readUntilClose, slowPeerPause, waitFor, waitForData } from 'tsgi-test-support';
 
 const enc = new TextEncoder();
 
@@ -166,7 +167,7 @@ test('a live stream that fails after its first chunk: committed 200, then a trun
         new ReadableStream({
           start(c) {
             c.enqueue(enc.encode('first'));
-            setTimeout(() => c.error(new Error('later failure')), 50);
+            void slowPeerPause(50).then(() => c.error(new Error('later failure'))); // fails while live, after the head went out
           },
         }),
       ),
@@ -253,10 +254,14 @@ test('a standard Response is sent as it stands when written, whichever way the r
 });
 
 test('pipelined requests are answered in order on one connection (keep-alive reuse)', async () => {
+  // Later requests finish first: request n waits until request n + 1 has answered.
+  const answered = new Map<number, () => void>();
+  const done = [1, 2, 3].map((n) => new Promise<void>((r) => answered.set(n, r)));
   await withServer(
     async (request) => {
       const n = Number(new URL(request.url).searchParams.get('n'));
-      await new Promise((r) => setTimeout(r, (3 - n) * 30)); // later requests finish first
+      if (n < 3) await done[n];
+      answered.get(n)!();
       return new FastResponse(`r${n}`, { status: 200 + n });
     },
     async (port) => {
@@ -303,8 +308,10 @@ test('a response streams chunk by chunk, with backpressure against a slow reader
       const socket = await open(port);
       socket.pause(); // a client that reads nothing
       socket.write(get('/'));
-      await new Promise((r) => setTimeout(r, 500));
-      // 2000 x 64 KiB = 125 MiB available; a server ignoring backpressure would pull it all
+      await waitFor(() => pulled > 0, { what: 'the response to start' });
+      // 2000 x 64 KiB = 125 MiB available; a server ignoring backpressure would pull it all, and
+      // fast. Nothing announces that pulling stopped, so watch for a while.
+      await assertStaysQuiet(500, () => pulled >= 200, () => `pulling on while the client read nothing (${pulled} chunks)`);
       assert.ok(pulled < 200, `pulled ${pulled} chunks while the client read nothing`);
       socket.destroy();
     },
@@ -314,6 +321,7 @@ test('a response streams chunk by chunk, with backpressure against a slow reader
 test('server-sent chunks reach the client before the stream ends', async () => {
   let push!: (s: string) => void;
   let end!: () => void;
+  let started = false;
   await withServer(
     () =>
       new Response(
@@ -321,6 +329,7 @@ test('server-sent chunks reach the client before the stream ends', async () => {
           start(c) {
             push = (s) => c.enqueue(enc.encode(s));
             end = () => c.close();
+            started = true;
           },
         }),
         { headers: { 'content-type': 'text/event-stream' } },
@@ -328,7 +337,7 @@ test('server-sent chunks reach the client before the stream ends', async () => {
     async (port) => {
       const socket = await open(port);
       socket.write(get('/'));
-      await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => started, { what: 'the app to start its stream' });
       push('data: one\n\n');
       // the first chunk alone must reach the client: never held back waiting for a second
       const head = await waitForData(socket, /data: one/);

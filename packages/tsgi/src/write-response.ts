@@ -10,6 +10,7 @@
  * @module
  */
 import { STATUS_CODES } from 'node:http';
+import { closeLingering, lingerIfClosing } from 'tsgi-head-gate';
 import { DRAIN_LIMIT_BYTES } from './adapter-config.js';
 import { drainRequestBody, type BodyLimitError } from './body-stream.js';
 import { knownResponse, type KnownResponse } from './known-response.js';
@@ -69,7 +70,11 @@ function collectInitHeaders(ex: Exchange, init: HeadersInit | undefined, out: st
   } else {
     const record = init as Record<string, unknown>;
     for (const name in record) {
-      // Hot path: a plain object literal, written as given (no Headers built).
+      // Hot path: a plain object literal, written as given (no Headers built). Measured
+      // 2026-12-06 (toNodeListener with this and with `new Headers(init)` iterated, both in one
+      // process, stub req/res, sampled alternately, CPU time per request, median of 11): a
+      // FastResponse with three headers 1.25-1.68 us a request against 2.19-3.35 us (two runs):
+      // 0.9-1.7 us saved.
       const value = record[name];
       addHeader(ex, out, scan, name, typeof value === 'string' ? value : String(value));
     }
@@ -83,44 +88,48 @@ export function requestLine(ex: Exchange): string {
 
 /**
  * Decides, at the commit point, what happens to a request body the app did not read: drained
- * after the response when at most {@link DRAIN_LIMIT_BYTES} remain, else `Connection: close`.
+ * after the response when at most {@link DRAIN_LIMIT_BYTES} remain, else `Connection: close`
+ * with a lingering close (SPEC 5.11): the rest is read and discarded, within the `lingering`
+ * bounds, before the socket closes, so the client reads this answer instead of a reset.
+ * `linger` false: a close decided by the caller happens at once (a 408: the client went quiet).
  */
-function settleRequestBody(ex: Exchange): void {
+function settleRequestBody(ex: Exchange, linger = true): void {
   const { req, res } = ex;
   if (req.complete || !ex.hasBody) {
     if (ex.bodyState !== undefined && !ex.bodyState.done) res.once('finish', () => drainRequestBody(ex, ex.bodyState));
     return;
   }
-  if (ex.needsContinue) {
+  if (ex.continuePending) {
     // 100 Continue was never sent, so the client may or may not send the body now (RFC 9110
     // section 10.1.1): its next bytes are ambiguous. Close after the response.
-    res.shouldKeepAlive = false;
+    closeLingering(req, res, ex.config.lingering);
     return;
   }
   const state = ex.bodyState;
   if (state === undefined || !state.started) {
     const cl = req.headers['content-length'];
     const remaining = cl === undefined ? Infinity : Number(cl) - (state?.received ?? 0) - req.readableLength;
-    if (remaining > DRAIN_LIMIT_BYTES) res.shouldKeepAlive = false;
+    if (remaining > DRAIN_LIMIT_BYTES) closeLingering(req, res, ex.config.lingering);
   }
+  // node may close the connection anyway (the client sent Connection: close or HTTP/1.0, as
+  // nginx does to its upstreams): then too, the close lingers (unless the caller closes at once).
+  if (linger) lingerIfClosing(req, res, ex.config.lingering);
   res.once('finish', () => drainRequestBody(ex, ex.bodyState));
 }
 
 /** Writes status and headers (the commit point). Returns false when node refused them. */
 function commit(ex: Exchange, status: number, statusText: string | undefined, headers: string[]): boolean {
   const { res } = ex;
-  ex.responded = true;
   settleRequestBody(ex);
   try {
     if (statusText) res.writeHead(status, statusText, headers);
     else res.writeHead(status, headers);
   } catch (error) {
     // node validates names and values (no CR/LF/NUL, token names): the app's fault, a 500.
-    ex.responded = false;
     sendError(ex, error);
     return false;
   }
-  ex.status = status;
+  ex.committed(status);
   return true;
 }
 
@@ -158,7 +167,8 @@ export function sendResponse(ex: Exchange, response: unknown): void {
       sendFile(ex, response, file);
       return;
     }
-    // Hot path (Node 20): a standard Response whose body is complete in memory, written now.
+    // Hot path (Node 20): a standard Response whose body is complete in memory, written now;
+    // 4-10 us a request saved, measured 2026-12-06 (see known-response.ts).
     const known = knownResponse(response);
     if (known !== undefined) {
       writeKnownStandard(ex, known);
@@ -172,7 +182,6 @@ export function sendResponse(ex: Exchange, response: unknown): void {
 
 function failMidway(ex: Exchange, error: unknown): void {
   if (!ex.res.headersSent) {
-    ex.responded = false;
     sendError(ex, error);
     return;
   }
@@ -199,7 +208,13 @@ function cancelBody(response: Response): void {
   if (body !== null && !body.locked) body.cancel().catch(() => {});
 }
 
-/** The fast path. Returns false when the body is not simple (the caller takes the standard path). */
+/**
+ * The fast path. Returns false when the body is not simple (the caller takes the standard path).
+ * Measured 2026-12-06 (toNodeListener with and without it, both in one process, stub req/res,
+ * sampled alternately, CPU time per request, median of 11, two runs): `new FastResponse('hello')`
+ * 1.7 us a request against 20-22 us through the standard path (which builds the real Response
+ * and reads its stream); with three headers 1.2-2.0 us against 17-27 us.
+ */
 function writeFast(ex: Exchange, response: FastResponse): boolean {
   let body = fastBody(response);
   let length: number;
@@ -233,14 +248,18 @@ function finishKnown(ex: Exchange, status: number, statusText: string | undefine
     headers.splice(at, 2);
     scan.contentLength = -1;
   }
-  if (scan.contentLength === -1 && !bodiless) headers.push('content-length', String(length));
+  // HEAD (RFC 9110 sections 8.6, 9.3.2): a Content-Length, if sent, is the one GET would get. An
+  // app that answers HEAD with no body (null, as SPEC 5.7.1 asks, or empty) has not said what
+  // that is, so none is sent rather than a false 0; its own Content-Length is kept.
+  const unknownHeadLength = length === 0 && ex.req.method === 'HEAD';
+  if (scan.contentLength === -1 && !bodiless && !unknownHeadLength) headers.push('content-length', String(length));
   if (!commit(ex, status, statusText, headers)) return;
   if (bodiless || ex.req.method === 'HEAD') {
     res.end();
     return;
   }
   if (scan.contentLength === -1 || scan.contentLength === length) {
-    ex.bytesWritten = length;
+    ex.countBytes(length);
     res.end(body);
     return;
   }
@@ -249,7 +268,7 @@ function finishKnown(ex: Exchange, status: number, statusText: string | undefine
   const bytes = typeof body === 'string' ? encoder.encode(body) : (body ?? new Uint8Array(0));
   const sent = Math.min(scan.contentLength, bytes.byteLength);
   ex.config.log.error(`tsgi: ${requestLine(ex)}: the app's Content-Length ${scan.contentLength} does not match its ${bytes.byteLength}-byte body; sent ${sent} bytes and closed the connection`);
-  ex.bytesWritten = sent;
+  ex.countBytes(sent);
   if (sent > 0) res.write(bytes.subarray(0, sent));
   endByClosing(ex);
 }
@@ -342,11 +361,11 @@ async function writeStandard(ex: Exchange, response: Response): Promise<void> {
     return;
   }
   const reader = body.getReader();
-  ex.bodyReader = reader;
+  ex.streaming(reader);
   const first = await reader.read();
   if (ex.closed) return;
   if (first.done) {
-    ex.bodyReader = undefined;
+    ex.streaming(undefined);
     finishKnown(ex, status, statusText, headers, scan, null, 0);
     return;
   }
@@ -369,7 +388,7 @@ async function writeStandard(ex: Exchange, response: Response): Promise<void> {
   if (ex.closed) return;
   if (secondError !== undefined) throw secondError;
   if (second !== undefined && second.done) {
-    ex.bodyReader = undefined;
+    ex.streaming(undefined);
     if (bodiless) {
       // HEAD: the headers GET would have had, no body.
       finishKnown(ex, status, statusText, headers, scan, null, firstChunk.byteLength);
@@ -380,7 +399,7 @@ async function writeStandard(ex: Exchange, response: Response): Promise<void> {
   }
   if (bodiless) {
     // HEAD with a streamed body: the length is unknown without reading it all; stop here.
-    ex.bodyReader = undefined;
+    ex.streaming(undefined);
     reader.cancel().catch(() => {});
     if (!commit(ex, status, statusText, headers)) return;
     ex.res.end();
@@ -413,15 +432,15 @@ async function streamRest(
       const rest = limit - written;
       if (rest > 0) res.write(chunk.subarray(0, rest));
       written = limit;
-      ex.bytesWritten = written;
+      ex.countBytes(written);
       ex.config.log.error(`tsgi: ${requestLine(ex)}: the app's body is longer than its Content-Length ${limit}; cut there and closed the connection`);
-      ex.bodyReader = undefined;
+      ex.streaming(undefined);
       reader.cancel().catch(() => {});
       endByClosing(ex);
       return false;
     }
     written += chunk.byteLength;
-    ex.bytesWritten = written;
+    ex.countBytes(written);
     res.write(chunk); // backpressure is honoured before the next read (writableNeedDrain)
     return true;
   };
@@ -436,7 +455,7 @@ async function streamRest(
         inFlight = undefined;
       } else result = await reader.read();
     } catch (error) {
-      ex.bodyReader = undefined;
+      ex.streaming(undefined);
       if (ex.closed) return;
       throw error;
     }
@@ -444,7 +463,7 @@ async function streamRest(
     if (result.done) break;
     if (!write(asChunk(result.value))) return;
   }
-  ex.bodyReader = undefined;
+  ex.streaming(undefined);
   if (limit !== -1 && written < limit) {
     ex.config.log.error(`tsgi: ${requestLine(ex)}: the app's body (${written} bytes) is shorter than its Content-Length ${limit}; closed the connection`);
     endByClosing(ex);
@@ -460,7 +479,9 @@ async function streamRest(
 export function answerBodyLimit(ex: Exchange, error: BodyLimitError): void {
   ex.config.log.info(`tsgi: ${requestLine(ex)}: ${error.message}`);
   if (!ex.res.headersSent && !ex.responded) {
-    respondPlain(ex, error.status, error.status === 413 ? 'Content Too Large' : 'Request Timeout', true);
+    // 413: the client is still sending, so the close lingers; 408: it has gone quiet, close now.
+    if (error.status === 413) respondPlain(ex, 413, 'Content Too Large', 'linger');
+    else respondPlain(ex, 408, 'Request Timeout', 'close');
   } else if (error.status === 408) {
     ex.res.destroy(); // committed: a stalled upload ends the exchange (SPEC 8.1)
   }
@@ -471,18 +492,18 @@ const ERROR_BODY = 'Internal Server Error';
 
 /**
  * Answers with a plain-text status of the server's own (4xx/500) if nothing was sent yet, else
- * destroys the connection so the client sees a truncated message.
+ * destroys the connection so the client sees a truncated message. `connection`: kept alive when
+ * the body allows (settleRequestBody), closed, or closed lingering.
  */
-export function respondPlain(ex: Exchange, status: number, text: string, close: boolean): void {
+export function respondPlain(ex: Exchange, status: number, text: string, connection: 'keep-alive' | 'close' | 'linger'): void {
   const { res } = ex;
   if (res.headersSent || ex.closed) {
     res.destroy();
     return;
   }
-  ex.responded = true;
-  ex.status = status;
-  if (close) res.shouldKeepAlive = false;
-  settleRequestBody(ex);
+  if (connection === 'linger') closeLingering(ex.req, res, ex.config.lingering);
+  else if (connection === 'close') res.shouldKeepAlive = false;
+  settleRequestBody(ex, connection !== 'close');
   const bytes = Buffer.byteLength(text);
   try {
     // The reason phrase is given explicitly: node would otherwise reuse a statusMessage an
@@ -493,7 +514,8 @@ export function respondPlain(ex: Exchange, status: number, text: string, close: 
     res.destroy();
     return;
   }
-  ex.bytesWritten = ex.req.method === 'HEAD' ? 0 : bytes;
+  ex.committed(status);
+  ex.countBytes(ex.req.method === 'HEAD' ? 0 : bytes);
   res.end(text);
 }
 
@@ -511,24 +533,23 @@ export function sendError(ex: Exchange, error: unknown): void {
     return;
   }
   const onError = ex.config.onError;
-  if (onError !== undefined && request !== undefined && ex.context !== undefined && !ex.onErrorUsed) {
-    ex.onErrorUsed = true;
+  if (onError !== undefined && request !== undefined && ex.context !== undefined && ex.takeOnError()) {
     let custom: Response | void | Promise<Response | void>;
     try {
       custom = onError(error, request, ex.context);
     } catch (inner) {
       ex.config.log.error('tsgi: onError threw', inner);
-      respondPlain(ex, 500, ERROR_BODY, false);
+      respondPlain(ex, 500, ERROR_BODY, 'keep-alive');
       return;
     }
     Promise.resolve(custom).then(
-      (r) => (r instanceof Response ? sendResponse(ex, r) : respondPlain(ex, 500, ERROR_BODY, false)),
+      (r) => (r instanceof Response ? sendResponse(ex, r) : respondPlain(ex, 500, ERROR_BODY, 'keep-alive')),
       (inner: unknown) => {
         ex.config.log.error('tsgi: onError rejected', inner);
-        respondPlain(ex, 500, ERROR_BODY, false);
+        respondPlain(ex, 500, ERROR_BODY, 'keep-alive');
       },
     );
     return;
   }
-  respondPlain(ex, 500, ERROR_BODY, false);
+  respondPlain(ex, 500, ERROR_BODY, 'keep-alive');
 }

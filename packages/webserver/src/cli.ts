@@ -6,7 +6,7 @@
  * tsgi-webserver -t [-c FILE]          check FILE and exit, as nginx -t
  * tsgi-webserver -s reload|reopen|quit|stop [-c FILE]   signal the running master (pid file)
  * tsgi-webserver file-server --listen ADDR --root DIR [--browse] [--workers N]
- * tsgi-webserver reverse-proxy --listen ADDR --to HOST:PORT [--to ...] [--static /p/=DIR]
+ * tsgi-webserver reverse-proxy --listen ADDR --to HOST:PORT [--to ...] [--static /p/=DIR] [--client-max-body-size SIZE]
  * tsgi-webserver --help-config         every config key, generated from the settings table
  * ```
  * @module
@@ -32,7 +32,8 @@ const USAGE = `usage:
   tsgi-webserver file-server [--listen 127.0.0.1:8080] --root DIR [--browse] [--precompressed]
                              [--compress] [--workers N|auto] [--access-log PATH|stdout] (default: none)
   tsgi-webserver reverse-proxy [--listen 127.0.0.1:8080] --to HOST:PORT [--to HOST:PORT ...]
-                             [--static /PREFIX/=DIR ...] [--workers N|auto] [--access-log ...]
+                             [--static /PREFIX/=DIR ...] [--client-max-body-size SIZE|off] (default: 1m)
+                             [--workers N|auto] [--access-log ...]
   tsgi-webserver --help-config                  list every config key
   tsgi-webserver --version
 
@@ -67,8 +68,14 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 async function run(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === 'file-server') return serve(await loadConfigText(fileServerConfig(rest), '<file-server>'), fileServerConfig(rest));
-  if (first === 'reverse-proxy') return serve(await loadConfigText(reverseProxyConfig(rest), '<reverse-proxy>'), reverseProxyConfig(rest));
+  if (first === 'file-server' || first === 'reverse-proxy') {
+    if (rest.includes('-h') || rest.includes('--help')) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const text = first === 'file-server' ? fileServerConfig(rest) : reverseProxyConfig(rest);
+    return serve(await loadConfigText(text, `<${first}>`), text);
+  }
 
   let file = 'tsgi-webserver.toml';
   let test = false;

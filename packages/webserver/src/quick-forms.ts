@@ -2,7 +2,7 @@
  * One-line forms, as Caddy has them, each written as a config file's text so it runs through the
  * same validation and code as any config:
  * - `file-server --listen 127.0.0.1:8080 --root DIR [--browse] [--workers N] [--access-log PATH]`
- * - `reverse-proxy --listen ADDR --to HOST:PORT [--to ...] [--static /static/=DIR] [--workers N]`
+ * - `reverse-proxy --listen ADDR --to HOST:PORT [--to ...] [--static /static/=DIR] [--client-max-body-size SIZE] [--workers N]`
  * @module
  */
 import { resolve } from 'node:path';
@@ -87,7 +87,7 @@ export function fileServerConfig(argv: readonly string[]): string {
  * @example reverseProxyConfig(['--listen', ':8080', '--to', '127.0.0.1:8000', '--static', '/static/=./static'])
  */
 export function reverseProxyConfig(argv: readonly string[]): string {
-  const p = parse(argv, ['listen', 'to', 'static', 'workers', 'access-log'], []);
+  const p = parse(argv, ['listen', 'to', 'static', 'client-max-body-size', 'workers', 'access-log'], []);
   const to = p.values.get('to');
   if (!to || to.length === 0) throw new UsageError('--to HOST:PORT is required (repeat it for several app servers)');
   const locations: Array<Record<string, unknown>> = [{ path: '/', proxy_pass: 'http://app' }];
@@ -97,10 +97,10 @@ export function reverseProxyConfig(argv: readonly string[]): string {
     const prefix = s.slice(0, eq);
     locations.push({ path: `^~ ${prefix.endsWith('/') ? prefix : `${prefix}/`}`, alias: resolve(s.slice(eq + 1)) });
   }
-  const doc = {
-    ...common(p),
-    upstream: [{ name: 'app', server: to }],
-    server: [{ listen: one(p, 'listen', '127.0.0.1:8080'), location: locations }],
-  };
+  const server: Record<string, unknown> = { listen: one(p, 'listen', '127.0.0.1:8080'), location: locations };
+  // The config key's own name and syntax (1m, 100m, off), validated by the config loader.
+  const maxBody = p.values.get('client-max-body-size') === undefined ? undefined : one(p, 'client-max-body-size');
+  if (maxBody !== undefined) server.client_max_body_size = maxBody;
+  const doc = { ...common(p), upstream: [{ name: 'app', server: to }], server: [server] };
   return stringify(doc);
 }

@@ -140,7 +140,11 @@ export interface Settings {
    * trusted-proxy handling (`context.scheme`) is used when this is null.
    */
   readonly SECURE_PROXY_SSL_HEADER: readonly [string, string] | null;
-  /** Use X-Forwarded-Host over Host (only behind a proxy that sets it). Default false. */
+  /**
+   * Use X-Forwarded-Host over Host from any peer, as Django does (only behind a proxy that sets
+   * it). Not needed behind a proxy the TSGI server trusts: its X-Forwarded-Host is already the
+   * host of `request.url`, which `getHost()` follows. Default false.
+   */
   readonly USE_X_FORWARDED_HOST: boolean;
   /** Use X-Forwarded-Port for the port in `getPort()`. Default false. */
   readonly USE_X_FORWARDED_PORT: boolean;
@@ -311,7 +315,7 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
         : "null or a [header, value] pair such as ['X-Forwarded-Proto', 'https']",
     help: 'header a trusted proxy sets on https requests',
   },
-  { name: 'USE_X_FORWARDED_HOST', default: false, check: isBool, help: 'trust X-Forwarded-Host' },
+  { name: 'USE_X_FORWARDED_HOST', default: false, check: isBool, help: 'trust X-Forwarded-Host from any peer (a trusted proxy\'s is already in request.url)' },
   { name: 'USE_X_FORWARDED_PORT', default: false, check: isBool, help: 'trust X-Forwarded-Port' },
   { name: 'CSRF_TRUSTED_ORIGINS', default: () => [], check: isStringArray, help: 'origins allowed for unsafe requests' },
   { name: 'CSRF_COOKIE_NAME', default: 'csrftoken', check: isString, help: 'CSRF cookie name' },

@@ -149,7 +149,12 @@ export class QueryDict extends MultiValueDict<string> {
   }
 }
 
-/** Decodes one urlencoded component; fast path when there is nothing to decode. */
+/**
+ * Decodes one urlencoded component. Components with nothing to decode (most keys and values)
+ * are returned as they are: measured 2026-12-06 (this function alone, sampled alternately with
+ * the plain replace-then-decodeURIComponent version in one process, CPU time) 0.014 against
+ * 0.105 us a component, 0.09 against 0.15 us for a mix with escapes.
+ */
 export function decodeComponent(s: string): string {
   if (s.indexOf('%') === -1 && s.indexOf('+') === -1) return s;
   const plus = s.indexOf('+') === -1 ? s : s.replace(/\+/g, ' ');

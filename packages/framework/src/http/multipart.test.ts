@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { serveApp, type ServedApp } from '../test/serve-app.js';
 import { path } from '../urls/conf.js';
 import { JsonResponse } from './response.js';
+import { waitFor } from 'tsgi-test-support';
 
 const BOUNDARY = 'XyZ123';
 
@@ -95,8 +96,19 @@ test('files above FILE_UPLOAD_MAX_MEMORY_SIZE stream to a temp file, removed onc
   assert.equal(file.name, 'big.bin', 'client path components are removed');
   assert.equal(file.sha256, createHash('sha256').update(data).digest('hex'));
   const tempPath = seenPaths.at(-1) as string;
-  for (let i = 0; i < 100 && existsSync(tempPath); i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => !existsSync(tempPath), { timeoutMs: 2_000, what: 'the temp file to be removed after completion' });
   assert.equal(existsSync(tempPath), false, 'temp file removed after completion');
+});
+
+test('several files in one field keep the order sent, though a small one finishes before a large one on disk', async () => {
+  const big = Buffer.alloc(60_000, 1);
+  const res = await post(`${served.url}/upload/`, body(part('docs', big, 'first.bin'), part('docs', 'second', 'second.txt', 'text/plain')));
+  assert.equal(res.status, 200);
+  const json = (await res.json()) as { files: { field: string; name: string; inMemory: boolean }[] };
+  assert.deepEqual(
+    json.files.map((f) => [f.field, f.name, f.inMemory]),
+    [['docs', 'first.bin', false], ['docs', 'second.txt', true]],
+  );
 });
 
 test('limits: too many fields / files is 400, a too large file or too much field data is 413', async () => {
@@ -199,7 +211,7 @@ test('a 50 MB upload streams to disk with bounded server memory', { timeout: 120
   // 64 KiB chunks alive; chunks already written are garbage that V8 frees when its external-
   // memory heuristic triggers a GC, which lets RSS float by up to ~30 MB (measured 0-35 MB).
   assert.ok(growth < 45 * 1024 * 1024, `server RSS grew by ${(growth / 1048576).toFixed(1)} MB during a 50 MB upload`);
-  for (let i = 0; i < 100 && existsSync(json.path); i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => !existsSync(json.path), { timeoutMs: 2_000, what: 'the temp file to be removed' });
   assert.equal(existsSync(json.path), false, 'temp file removed');
   child.kill('SIGTERM');
 });

@@ -164,6 +164,9 @@ export async function parseMultipart(
   let failure: unknown = null;
   let fieldBytes = 0;
   const pending: Promise<void>[] = [];
+  // Files finish in any order (a small one in memory before a large one flushed to disk): each
+  // takes its slot as its part arrives, so request.FILES keeps the order sent, as Django's does.
+  const slots: Array<{ readonly fieldName: string; file: UploadedFile | null }> = [];
   const active = new Set<NodeJS.ReadableStream & { destroy?: (e?: Error) => void }>();
   const fail = (error: unknown) => {
     if (failure === null) failure = error;
@@ -192,9 +195,11 @@ export async function parseMultipart(
       return;
     }
     active.add(stream);
+    const slot: (typeof slots)[number] = { fieldName, file: null };
+    slots.push(slot);
     pending.push(receiveFile(fieldName, stream, fileName, mime, options, fail).then((file) => {
       active.delete(stream);
-      if (file) files.append(fieldName, file);
+      slot.file = file;
     }));
   });
 
@@ -244,11 +249,10 @@ export async function parseMultipart(
   await Promise.allSettled(pending);
   if (failure !== null) {
     parser.removeAllListeners('file');
-    await Promise.all(
-      [...files].map(([, f]) => (f.path ? rm(f.path, { force: true }) : undefined)),
-    );
+    await Promise.all(slots.map(({ file }) => (file?.path ? rm(file.path, { force: true }) : undefined)));
     throw failure;
   }
+  for (const { fieldName, file } of slots) if (file !== null) files.append(fieldName, file);
   return { fields, files };
 }
 

@@ -55,6 +55,12 @@ const describe = async (request: HttpRequest) => {
 
 let served: ServedApp;
 let mounted: ServedApp;
+const baseSettings = { DEBUG: false, SECRET_KEY: 'k'.repeat(50), MIDDLEWARE: [], ROOT_URLCONF: [path('describe/', describe)] };
+
+/** The fields of a describe answer a host test compares. */
+function pick(answer: { status: number; host?: string; absolute?: string }) {
+  return { status: answer.status, host: answer.host, absolute: answer.absolute };
+}
 
 before(async () => {
   const settings = {
@@ -193,6 +199,27 @@ test('absolute-form: the authority in the request line is the host ALLOWED_HOSTS
   assert.match(allowed, /^HTTP\/1\.1 200 /);
   assert.match(allowed, /"host":"example\.com"/);
   assert.equal(viewCalls, before + 1);
+});
+
+test('X-Forwarded-Host: a trusted proxy\'s is the host (it is request.url\'s); anyone else\'s only with USE_X_FORWARDED_HOST, whole, as Django', async () => {
+  const ask = async (port: number, headers: string) => {
+    const answer = await raw(port, `GET /describe/ HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}Connection: close\r\n\r\n`);
+    const status = Number(answer.slice(9, 12));
+    return status === 200 ? { status, ...(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { host: string; absolute: string }) } : { status };
+  };
+  // serve() trusts loopback: the proxy's X-Forwarded-Host names the host, still checked against ALLOWED_HOSTS.
+  assert.deepEqual(pick(await ask(served.port, 'X-Forwarded-Host: example.com\r\nX-Forwarded-Proto: https\r\n')), { status: 200, host: 'example.com', absolute: 'https://example.com/describe/' });
+  assert.deepEqual(await ask(served.port, 'X-Forwarded-Host: evil.example.net\r\n'), { status: 400 });
+  const untrusted = await serveApp({ ...baseSettings, ALLOWED_HOSTS: ['127.0.0.1', 'example.com'] }, { trustedProxies: [] });
+  const useForwarded = await serveApp({ ...baseSettings, ALLOWED_HOSTS: ['127.0.0.1', 'example.com'], USE_X_FORWARDED_HOST: true }, { trustedProxies: [] });
+  try {
+    assert.deepEqual(pick(await ask(untrusted.port, 'X-Forwarded-Host: example.com\r\n')), { status: 200, host: '127.0.0.1', absolute: 'http://127.0.0.1/describe/' });
+    assert.deepEqual(pick(await ask(useForwarded.port, 'X-Forwarded-Host: example.com\r\n')), { status: 200, host: 'example.com', absolute: 'http://example.com/describe/' });
+    assert.deepEqual(await ask(useForwarded.port, 'X-Forwarded-Host: example.com, 127.0.0.1\r\n'), { status: 400 });
+  } finally {
+    await untrusted.close();
+    await useForwarded.close();
+  }
 });
 
 test('body, content type and its parameters, encoding', async () => {

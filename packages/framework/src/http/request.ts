@@ -48,8 +48,11 @@ import type { Session } from '../sessions/session.js';
 export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /**
- * Finds a header in TSGI's `rawHeaders` without building a Headers object (hot path).
- * Duplicates are joined with `, ` (`; ` for cookie), as fetch's Headers would.
+ * Finds a header in TSGI's `rawHeaders` without building a Headers object.
+ * Duplicates are joined with `, ` (`; ` for cookie), as fetch's Headers would. The length test
+ * spares lower-casing the other names: measured 2026-12-06 (a 16-field browser request, with and
+ * without the test sampled alternately in one process, CPU time) 0.04-0.09 us a lookup against
+ * 0.32-0.36 us.
  */
 export function rawHeader(raw: readonly string[], lowerName: string): string | null {
   let found: string | null = null;
@@ -274,14 +277,16 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
   }
 
   /**
-   * The host as sent, unvalidated (X-Forwarded-Host when USE_X_FORWARDED_HOST): the authority of
-   * `request.url`, which the server took from an absolute-form request line before the Host field
-   * (SPEC 3.1.3, RFC 9112 section 3.2.2), so ALLOWED_HOSTS checks the host the request is for.
+   * The host as sent, unvalidated: the authority of `request.url`, which the server took from an
+   * absolute-form request line before the Host field (SPEC 3.1.3, RFC 9112 section 3.2.2), or
+   * from a trusted proxy's X-Forwarded-Host, so ALLOWED_HOSTS checks the host the request is
+   * for and links are built for it. USE_X_FORWARDED_HOST (Django's) believes X-Forwarded-Host
+   * from any peer, for servers that do not: its whole value, so a list fails validation as in Django.
    */
   rawHost(): string {
     if (this.settings.USE_X_FORWARDED_HOST) {
       const forwarded = this.header('x-forwarded-host');
-      if (forwarded) return forwarded.split(',', 1)[0]?.trim() ?? '';
+      if (forwarded) return forwarded.trim();
     }
     const url = this.raw.url;
     const start = url.indexOf('//') + 2;

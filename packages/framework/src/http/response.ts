@@ -218,18 +218,10 @@ export class JsonResponse extends HttpResponse {
     if ((init?.safe ?? true) && (typeof data !== 'object' || data === null || Array.isArray(data))) {
       throw new TypeError('JsonResponse: only objects are serialized unless { safe: false } is given');
     }
-    // Hot path: `new JsonResponse(data)` shares one read-only init (no spread per response).
-    if (init === undefined) {
-      super(JSON.stringify(data), JSON_INIT);
-      return;
-    }
-    const text = JSON.stringify(data, init.replacer, init.space);
-    super(text, { ...init, contentType: init.contentType ?? 'application/json' });
+    const text = JSON.stringify(data, init?.replacer, init?.space);
+    super(text, { ...init, contentType: init?.contentType ?? 'application/json' });
   }
 }
-
-/** The init of a JsonResponse made without one; only read by the constructors. */
-const JSON_INIT: ResponseInit = Object.freeze({ contentType: 'application/json' });
 
 const ALLOWED_REDIRECT_SCHEMES = new Set(['http', 'https']);
 

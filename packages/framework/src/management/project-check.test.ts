@@ -4,10 +4,8 @@
  * and fails it with the right id for each misconfiguration — real processes.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeProject, run } from './testing/processes.js';
+import { makeProject, run, withEdit } from './testing/processes.js';
 
 describe('a project made by startproject: manage.ts check', () => {
   let root: string;
@@ -18,20 +16,6 @@ describe('a project made by startproject: manage.ts check', () => {
     ({ root, cleanup } = await makeProject('mysite'));
   });
   after(() => cleanup?.());
-
-  /** Rewrites a project file for the duration of `body`. */
-  async function withEdit(file: string, edit: (text: string) => string, body: () => Promise<void>): Promise<void> {
-    const path = join(root, file);
-    const original = await readFile(path, 'utf8');
-    const changed = edit(original);
-    assert.notEqual(changed, original, `the edit of ${file} changed nothing`);
-    await writeFile(path, changed);
-    try {
-      await body();
-    } finally {
-      await writeFile(path, original);
-    }
-  }
 
   it('passes `manage.ts check` as generated', async () => {
     const result = await manage(['check']);
@@ -46,33 +30,33 @@ describe('a project made by startproject: manage.ts check', () => {
     assert.match(noHosts.stderr, /settings\.ALLOWED_HOSTS: \(tsgi\.E003\) ALLOWED_HOSTS is empty and DEBUG is false/);
     const hosts = { ...production, TSGI_ALLOWED_HOSTS: 'example.com' };
 
-    await withEdit('mysite/settings.ts', (t) => t.replace(/SECRET_KEY: .*,/, "SECRET_KEY: '',"), async () => {
+    await withEdit(root, 'mysite/settings.ts', (t) => t.replace(/SECRET_KEY: .*,/, "SECRET_KEY: '',"), async () => {
       const r = await manage(['check'], hosts);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /\(tsgi\.E002\) The SECRET_KEY setting must not be empty when DEBUG is false\./);
     });
-    await withEdit('mysite/settings.ts', (t) => t.replace("'CsrfViewMiddleware'", "'CsrfMiddleware'"), async () => {
+    await withEdit(root, 'mysite/settings.ts', (t) => t.replace("'CsrfViewMiddleware'", "'CsrfMiddleware'"), async () => {
       const r = await manage(['check']);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /\(tsgi\.E004\) Unknown middleware 'CsrfMiddleware' in MIDDLEWARE\.\n\tHINT: Did you mean 'CsrfViewMiddleware'\?/);
     });
-    await withEdit('mysite/settings.ts', (t) => t.replace("DEBUG: process.env.TSGI_DEBUG !== '0'", "DEBUG: 'yes' as unknown as boolean"), async () => {
+    await withEdit(root, 'mysite/settings.ts', (t) => t.replace("DEBUG: process.env.TSGI_DEBUG !== '0'", "DEBUG: 'yes' as unknown as boolean"), async () => {
       const r = await manage(['check']);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /CommandError: \(tsgi\.E001\) .*settings\.ts: settings\.DEBUG must be a boolean, got "yes"/);
     });
-    await withEdit('mysite/urls.ts', (t) => t.replace("path('', home, { name: 'home' }),", "path('', home, { name: 'home' }),\n  path('again/', home, { name: 'home' }),"), async () => {
+    await withEdit(root, 'mysite/urls.ts', (t) => t.replace("path('', home, { name: 'home' }),", "path('', home, { name: 'home' }),\n  path('again/', home, { name: 'home' }),"), async () => {
       const r = await manage(['check']);
       assert.equal(r.code, 0, 'a warning alone does not fail');
       assert.match(r.stderr, /\(urls\.W006\) URL name 'home' is used by 2 patterns \('', 'again\/'\)/);
       assert.equal((await manage(['check', '--fail-level', 'WARNING'])).code, 1);
     });
-    await withEdit('mysite/tsgi.ts', (t) => t.replace('export const application = getTsgiApplication(settings);', 'export const app = getTsgiApplication(settings);'), async () => {
+    await withEdit(root, 'mysite/tsgi.ts', (t) => t.replace('export const application = getTsgiApplication(settings);', 'export const app = getTsgiApplication(settings);'), async () => {
       const r = await manage(['check']);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /tsgi\.ts: \(tsgi\.E009\) The application .*tsgi\.ts:application does not load: .*has no TSGI application named 'application'/);
     });
-    await withEdit('mysite/views.ts', (t) => `${t}\nexport const broken = ;\n`, async () => {
+    await withEdit(root, 'mysite/views.ts', (t) => `${t}\nexport const broken = ;\n`, async () => {
       const r = await manage(['check']);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /\(tsgi\.E008\) ROOT_URLCONF failed to load: .*views\.ts:\d+:\d+/s);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { TsgiAppObject } from 'tsgi';
-import { APPSERVER_ENTRY, LiveProcess, makeProject, pollUntil, run } from './testing/processes.js';
+import { APPSERVER_ENTRY, LiveProcess, makeProject, pollUntil, run, withEdit } from './testing/processes.js';
 import { serveOnSrvx } from './testing/srvx-adapter.js';
 import type { TsgiApplication } from '../core/handler.js';
 import { Client } from '../test/client.js';
@@ -27,20 +27,6 @@ describe('a project made by startproject: served', () => {
   after(() => cleanup?.());
 
   const manage = (args: string[], env: NodeJS.ProcessEnv = {}) => run(['manage.ts', ...args], { cwd: root, env });
-
-  /** Rewrites a project file for the duration of `body`. */
-  async function withEdit(file: string, edit: (text: string) => string, body: () => Promise<void>): Promise<void> {
-    const path = join(root, file);
-    const original = await readFile(path, 'utf8');
-    const changed = edit(original);
-    assert.notEqual(changed, original, `the edit of ${file} changed nothing`);
-    await writeFile(path, changed);
-    try {
-      await body();
-    } finally {
-      await writeFile(path, original);
-    }
-  }
 
   it('is served by `manage.ts runserver`, with static files, and restarts on a change (keeping the last good code on a syntax error)', async () => {
     const server = new LiveProcess(['manage.ts', 'runserver', '127.0.0.1:0'], { cwd: root });
@@ -149,8 +135,8 @@ describe('a project made by startproject: served', () => {
   it('`manage.ts startapp` adds an app whose templates and static files are found', async () => {
     const r = await run(['manage.ts', 'startapp', 'polls'], { cwd: root });
     assert.equal(r.code, 0, r.stderr);
-    await withEdit('mysite/settings.ts', (t) => t.replace('INSTALLED_APPS: [],', "INSTALLED_APPS: ['polls'],"), async () => {
-      await withEdit('mysite/urls.ts', (t) => t
+    await withEdit(root, 'mysite/settings.ts', (t) => t.replace('INSTALLED_APPS: [],', "INSTALLED_APPS: ['polls'],"), async () => {
+      await withEdit(root, 'mysite/urls.ts', (t) => t
         .replace("import { path } from 'tsgi-framework';", "import { include, path } from 'tsgi-framework';\nimport { urlpatterns as pollsUrls } from '../polls/urls.js';")
         .replace("path('', home, { name: 'home' }),", "path('', home, { name: 'home' }),\n  path('polls/', include(pollsUrls, { namespace: 'polls' })),"), async () => {
         assert.equal((await manage(['check'])).code, 0);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { executeFromCommandLine } from './execute.js';
 import type { RunResult } from './testing/processes.js';
-import { REPO_ROOT, runAdmin, tempDir } from './testing/processes.js';
+import { REPO_ROOT, runAdmin } from './testing/processes.js';
+import { tempDir } from 'tsgi-test-support';
 
 /**
  * tsgi-admin in this process (the same dispatcher the bin runs): fast enough to try every

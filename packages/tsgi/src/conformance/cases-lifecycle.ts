@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { RawConnection } from './raw-http.js';
 import { rawRequest, send, type Kit } from './kit.js';
+import { poll } from './observations.js';
 
 /** Registers the lifecycle and error cases. */
 export function registerLifecycleCases(kit: Kit): void {
@@ -124,8 +125,7 @@ export function registerLifecycleCases(kit: Kit): void {
     if (errorLog === undefined) throw new Error('unreachable: case registered only with errorLog');
     const marker = kit.id('log');
     assert.equal((await send(kit.root(), 'GET', `/error?marker=${marker}`)).status, 500);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const entry = errorLog().find((line) => line.includes(marker));
+    const entry = await poll(() => errorLog().find((line) => line.includes(marker)), kit.waitMs);
     assert.ok(entry !== undefined, 'no error-log entry names the request');
     assert.match(entry, new RegExp(`GET [^ ]*/error\\?marker=${marker}`), 'the entry lacks the request line');
     assert.match(entry, /probe: fetch threw on purpose/);
@@ -163,7 +163,9 @@ export function registerLifecycleCases(kit: Kit): void {
     ]) {
       const conn = await RawConnection.open(base);
       await conn.write(bytes);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Mid-response means after the first bytes came back; mid-request has no event to wait for.
+      if (bytes.startsWith('GET /stream')) await conn.waitFor(() => conn.pending.length > 0, kit.waitMs);
+      else await new Promise((resolve) => setTimeout(resolve, 50));
       conn.destroy();
     }
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -100,6 +100,26 @@ export function registerResponseCases(kit: Kit): void {
     }
   });
 
+  kit.test('S-HEAD-NULL', 'HEAD answered with a null body: no Content-Length rather than a false 0, and no body (R5.7.1)', async () => {
+    const base = kit.root();
+    const get = await send(base, 'GET', '/text?size=10');
+    assert.equal(get.header('content-length'), '10');
+    const conn = await RawConnection.open(base);
+    try {
+      await conn.write(rawRequest(base, 'HEAD', '/text?size=10&head=null', { close: false }));
+      const head = await conn.readFinal({ head: true });
+      assert.equal(head.status, 200);
+      // RFC 9110 section 8.6: a HEAD response's Content-Length, if sent, is what GET would send.
+      assert.equal(head.header('content-length'), undefined, 'HEAD with a null body sent a Content-Length GET would not send');
+      assert.equal(head.header('transfer-encoding'), undefined);
+      await conn.write(rawRequest(base, 'GET', '/text?size=2'));
+      const next = await conn.readFinal();
+      assert.equal(next.body.toString(), 'xx', 'bytes after the HEAD response: the server sent a body');
+    } finally {
+      conn.destroy();
+    }
+  });
+
   kit.test('S-204-304', '204 and 304 have no body, 204 no Content-Length (R5.7.3 R5.7.4)', async () => {
     const base = kit.root();
     const conn = await RawConnection.open(base);

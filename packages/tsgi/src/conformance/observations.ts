@@ -33,12 +33,17 @@ export function readObservation(dir: string, name: string): unknown {
   }
 }
 
-/** Polls for `{dir}/{name}.json` every 25 ms for at most `timeoutMs`; undefined when it never came. */
-export async function waitForObservation(dir: string, name: string, timeoutMs = 10_000): Promise<unknown> {
+/** Calls `check` every 25 ms until it returns something other than undefined, for at most `timeoutMs`; undefined when nothing came. */
+export async function poll<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (true) {
-    const value = readObservation(dir, name);
+    const value = check();
     if (value !== undefined || Date.now() >= deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** Polls for `{dir}/{name}.json` for at most `timeoutMs`; undefined when it never came. */
+export function waitForObservation(dir: string, name: string, timeoutMs = 10_000): Promise<unknown> {
+  return poll(() => readObservation(dir, name), timeoutMs);
 }

@@ -273,8 +273,11 @@ async function route(request: Request, context: TsgiContext): Promise<Response> 
     }
     case '/no-read':
       return new Response('ignored the body\n');
-    case '/text':
-      return new Response('x'.repeat(intParam(url, 'size', 100, 1 << 24)), { headers: { 'content-type': 'text/plain', 'x-probe': 'text' } });
+    case '/text': {
+      // ?head=null: HEAD gets a null body, as SPEC 5.7.1 asks apps (and Hono does).
+      const nullHead = request.method === 'HEAD' && url.searchParams.get('head') === 'null';
+      return new Response(nullHead ? null : 'x'.repeat(intParam(url, 'size', 100, 1 << 24)), { headers: { 'content-type': 'text/plain', 'x-probe': 'text' } });
+    }
     case '/stream':
       return stream(url);
     case '/hold':

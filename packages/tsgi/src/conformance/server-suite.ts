@@ -12,7 +12,7 @@ import { application, PROBE_MODULE } from './probe-app.js';
 import { PROBE_DIR_ENV, type ProbeApp, type ServerHarness, type StartedServer } from './harness.js';
 import { LOOPBACK_TRUST } from './loopback.js';
 import { TSGI_VERSION } from '../types.js';
-import { createKit, RESTRICTED_LIMITS, RESTRICTED_MOUNT } from './kit.js';
+import { createKit, RESTRICTED_LIMITS, RESTRICTED_MOUNT, type Kit } from './kit.js';
 import { registerFixtureCases } from './cases-fixtures.js';
 import { registerRequestCases } from './cases-request.js';
 import { registerResponseCases } from './cases-response.js';
@@ -20,6 +20,38 @@ import { registerLifecycleCases } from './cases-lifecycle.js';
 import { registerRestrictedCases } from './cases-restricted.js';
 import { registerLifespanCases } from './cases-lifespan.js';
 
+/** The suite's sections in order: a node:test `describe` each, and a column of the README's conformance table. */
+export const SERVER_SECTIONS: ReadonlyArray<{ readonly title: string; readonly register: (kit: Kit) => void }> = [
+  { title: 'request fixtures', register: registerFixtureCases },
+  { title: 'the request', register: registerRequestCases },
+  { title: 'the response', register: registerResponseCases },
+  { title: 'completion, signal, waitUntil and errors', register: registerLifecycleCases },
+  { title: 'trusted proxies, mount path and limits', register: registerRestrictedCases },
+  { title: 'lifespan', register: registerLifespanCases },
+];
+
+/** One case of the server suite, as registered. */
+export interface ServerCase {
+  readonly tag: string;
+  readonly title: string;
+}
+
+/**
+ * The server suite's cases per section, without running anything: what a pass count is out of.
+ *
+ * @example
+ * ```ts
+ * const total = listServerCases().reduce((n, section) => n + section.cases.length, 0);
+ * ```
+ */
+export function listServerCases(): Array<{ title: string; cases: ServerCase[] }> {
+  return SERVER_SECTIONS.map((section) => {
+    const cases: ServerCase[] = [];
+    const recorder = createKit({ start: () => Promise.reject(new Error('listing only')) }, { app: application, module: PROBE_MODULE, exportName: 'application' }, {});
+    section.register({ ...recorder, test: (tag, title) => void cases.push({ tag, title }) });
+    return { title: section.title, cases };
+  });
+}
 
 /**
  * Registers the TSGI server conformance suite for one server.
@@ -59,11 +91,6 @@ export function describeServerConformance(name: string, harness: ServerHarness):
       if (servers.dir !== undefined) rmSync(servers.dir, { recursive: true, force: true });
     });
 
-    describe('request fixtures', () => registerFixtureCases(kit));
-    describe('the request', () => registerRequestCases(kit));
-    describe('the response', () => registerResponseCases(kit));
-    describe('completion, signal, waitUntil and errors', () => registerLifecycleCases(kit));
-    describe('trusted proxies, mount path and limits', () => registerRestrictedCases(kit));
-    describe('lifespan', () => registerLifespanCases(kit));
+    for (const section of SERVER_SECTIONS) describe(section.title, () => section.register(kit));
   });
 }

@@ -12,6 +12,10 @@ import { serve as honoServe } from '@hono/node-server';
 import { toFetchHandler, type TsgiFetchHandler } from '../to-fetch-handler.js';
 import type { TsgiAppObject, TsgiCompletion } from '../types.js';
 import { RawConnection } from '../conformance/raw-http.js';
+import { waitFor } from 'tsgi-test-support';
+
+/** Ends the waitUntil work of a `/later` request: the test decides when "later" is. */
+let finishLater: () => void = () => {};
 
 /** A TSGI app that leans on its context; it records what happened after each response. */
 function contextApp(record: Map<string, unknown>): TsgiAppObject {
@@ -25,7 +29,7 @@ function contextApp(record: Map<string, unknown>): TsgiAppObject {
       const id = url.searchParams.get('id') ?? 'x';
       void context.completed.then((completion: TsgiCompletion) => record.set(`${id}.completed`, completion));
       if (url.pathname === '/later') {
-        context.waitUntil(new Promise((resolve) => setTimeout(resolve, 100)).then(() => record.set(`${id}.later`, true)));
+        context.waitUntil(new Promise<void>((resolve) => (finishLater = resolve)).then(() => record.set(`${id}.later`, true)));
       }
       const body = request.body === null ? '' : await request.text();
       return Response.json({
@@ -46,11 +50,6 @@ function contextApp(record: Map<string, unknown>): TsgiAppObject {
       record.set('shutdown', true);
     },
   };
-}
-
-async function waitFor(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
-  assert.ok(check(), `timed out waiting for ${what}`);
 }
 
 const hosts: Array<{ name: string; start(handler: TsgiFetchHandler): Promise<{ url: string; close(): Promise<void> }> }> = [
@@ -118,7 +117,7 @@ for (const host of hosts) {
       } finally {
         conn.destroy();
       }
-      await waitFor(() => record.has('a.completed'), 'completed');
+      await waitFor(() => record.has('a.completed'), { what: 'completed' });
       const completion = record.get('a.completed') as TsgiCompletion;
       assert.equal(completion.aborted, false);
       assert.equal(completion.status, 200);
@@ -129,7 +128,9 @@ for (const host of hosts) {
       const response = await fetch(`${server.url}/later?id=b`);
       assert.equal(response.status, 200);
       await response.arrayBuffer();
-      await waitFor(() => record.get('b.later') === true, 'the waitUntil promise');
+      assert.equal(record.get('b.later'), undefined, 'the response did not wait for the waitUntil work');
+      finishLater();
+      await waitFor(() => record.get('b.later') === true, { what: 'the waitUntil promise' });
     });
   });
 }

@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { ConfigError } from './errors.js';
 import { loadConfig, parseConfigText } from './load.js';
 import { renderSettingsDocs, settingDefault, SETTINGS } from './settings.js';
-import { runCli, tempDir } from '../testing/helpers.js';
+import { runCli } from '../testing/helpers.js';
+import { tempDir } from 'tsgi-test-support';
 
 function configError(text: string): ConfigError {
   try {

@@ -154,6 +154,7 @@ class Validator {
       keepaliveTimeoutMs: main.get('keepalive_timeout'),
       keepaliveRequests: main.get('keepalive_requests'),
       http2MaxConcurrentStreams: main.get('http2_max_concurrent_streams'),
+      lingering: { close: main.get('lingering_close'), timeMs: main.get('lingering_time'), timeoutMs: main.get('lingering_timeout') },
     };
     const workers = main.get('workers');
     const pid = main.get('pid');

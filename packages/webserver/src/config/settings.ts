@@ -150,6 +150,9 @@ export const SETTINGS = [
   setting({ name: 'keepalive_requests', scopes: ['main'], type: 'integer', default: '1000', help: 'Requests served on one connection before it is closed.', parse: int(1, 1_000_000) }),
   setting({ name: 'http2_max_concurrent_streams', scopes: ['main'], type: 'integer', default: '128', help: 'Concurrent HTTP/2 streams per connection.', parse: int(1, 65535) }),
   setting({ name: 'client_max_body_size', scopes: ALL_HTTP, type: 'size or "off"', default: '"1m"', help: 'Largest request body; a larger one gets 413, before any 100 Continue ("off" or 0: no limit).', parse: sizeOrOff }),
+  setting({ name: 'lingering_close', scopes: ['main'], type: '"on" or "off"', default: '"on"', help: 'After an answer that leaves a request body unread (a 413), close the connection only once the client stops sending, reading and discarding the rest, so it reads the answer instead of a reset (nginx lingering_close); "off" closes at once.', parse: oneOf('on', 'off') }),
+  setting({ name: 'lingering_time', scopes: ['main'], type: 'duration', default: '"30s"', help: 'The longest a lingering close reads and discards in all.', parse: duration }),
+  setting({ name: 'lingering_timeout', scopes: ['main'], type: 'duration', default: '"5s"', help: 'A lingering close ends after this long without a byte from the client.', parse: duration }),
   setting({ name: 'server_tokens', scopes: ['main'], type: 'boolean', default: 'true', help: 'Send `Server: tsgi-webserver` (false: no Server header).', parse: bool }),
   // ---- server
   setting({ name: 'listen', scopes: ['server'], type: 'string or array: "8080", "127.0.0.1:8080", "[::1]:8080", "unix:/run/web.sock", each optionally followed by ssl, http2, default_server', default: '"80"', help: 'Addresses this server answers on.', parse: strList }),

@@ -3,6 +3,7 @@
  * every default applied; durations are milliseconds, sizes bytes.
  * @module
  */
+import type { LingeringClose } from 'tsgi-head-gate';
 import type { ProxyPassOptions, UpstreamOptions } from '../proxy/options.js';
 import type { StaticOptions } from '../static/options.js';
 
@@ -82,6 +83,8 @@ export interface Limits {
   readonly keepaliveTimeoutMs: number;
   readonly keepaliveRequests: number;
   readonly http2MaxConcurrentStreams: number;
+  /** How a connection closes after an answer that left a request body unread (nginx's lingering_*). */
+  readonly lingering: LingeringClose;
 }
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error' | 'crit';

@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, portOf, rawRequest, spawnCli, startFromText, tempDir, waitFor } from '../testing/helpers.js';
+import { httpGet, portOf, rawRequest, spawnCli, startFromText } from '../testing/helpers.js';
+import { freePort, tempDir, waitFor } from 'tsgi-test-support';
 
-function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, headers, method, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode!));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+const get = async (port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<number> => (await httpGet(port, path, { headers, method })).status;
 
 const readLines = async (file: string): Promise<string[]> => (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
 
@@ -33,7 +24,7 @@ describe('access log', () => {
       await get(port, '/ok?x=1', { referer: 'http://ref.test/', 'user-agent': 'ua/1 "quoted"' });
       await get(port, '/missing', {}, 'HEAD');
       await rawRequest(port, 'GET /bad path HTTP/1.1\r\nHost: x\r\n\r\n');
-      const lines = await waitFor(async () => ((await readLines(file)).length >= 3 ? readLines(file) : undefined), 5000, 'three log lines');
+      const lines = await waitFor(async () => ((await readLines(file)).length >= 3 ? readLines(file) : undefined), { timeoutMs: 5000, what: 'three log lines' });
       assert.match(lines[2]!, /^127\.0\.0\.1 - - \[[^\]]+\] "-" 400 \d+ "-" "-"$/);
       assert.match(lines[0]!, /^127\.0\.0\.1 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "GET \/ok\?x=1 HTTP\/1\.1" 200 2 "http:\/\/ref\.test\/" "ua\/1 \\x22quoted\\x22"$/);
       assert.match(lines[1]!, /"HEAD \/missing HTTP\/1\.1" 404 0 "-" "-"$/);
@@ -47,7 +38,7 @@ describe('access log', () => {
     const server = await startFromText(`access_log = "${file}"\naccess_log_format = "json"\n[[server]]\nlisten = "127.0.0.1:0"\n  [[server.location]]\n  path = "/"\n  return = "204"\n`);
     try {
       await get(portOf(server), '/a', { host: 'h.test', 'user-agent': 'ua' });
-      const lines = await waitFor(async () => ((await readLines(file)).length >= 1 ? readLines(file) : undefined), 5000, 'a log line');
+      const lines = await waitFor(async () => ((await readLines(file)).length >= 1 ? readLines(file) : undefined), { timeoutMs: 5000, what: 'a log line' });
       const entry = JSON.parse(lines[0]!) as Record<string, unknown>;
       assert.equal(entry.method, 'GET');
       assert.equal(entry.uri, '/a');
@@ -73,7 +64,7 @@ describe('access log', () => {
     try {
       const raw = await rawRequest(portOf(server), 'GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\nGET /small HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
       assert.ok(raw.endsWith('four'), 'both responses arrived');
-      const lines = await waitFor(async () => ((await readLines(file)).length >= 2 ? readLines(file) : undefined), 5000, 'two log lines');
+      const lines = await waitFor(async () => ((await readLines(file)).length >= 2 ? readLines(file) : undefined), { timeoutMs: 5000, what: 'two log lines' });
       assert.match(lines.find((l) => l.includes('/big.bin')) ?? '', /"GET \/big\.bin HTTP\/1\.1" 200 300000 /);
       assert.match(lines.find((l) => l.includes('/small')) ?? '', /"GET \/small HTTP\/1\.1" 200 4 /);
     } finally {
@@ -89,16 +80,16 @@ describe('access log', () => {
     await writeFile(conf, `master_process = false\naccess_log = "${access}"\nerror_log = "${errors}"\nerror_log_level = "info"\n[[server]]\nlisten = "127.0.0.1:${port}"\n  [[server.location]]\n  path = "/"\n  return = "200 ok"\n`);
     const cli = spawnCli(['-c', conf]);
     try {
-      await waitFor(() => /listening on/.test(cli.stderr()) || undefined, 20_000, 'the server to listen');
+      await waitFor(() => /listening on/.test(cli.stderr()), { timeoutMs: 20_000, what: 'the server to listen' });
       await get(port, '/before');
-      await waitFor(async () => ((await readLines(access)).length === 1 ? true : undefined), 5000, 'the first line');
+      await waitFor(async () => ((await readLines(access)).length === 1 ? true : undefined), { timeoutMs: 5000, what: 'the first line' });
       await rename(access, `${access}.1`);
       cli.child.kill('SIGUSR1');
       // The reopen happens on the signal; poll until a request lands in the new file.
       await waitFor(async () => {
         await get(port, '/after');
         return (await readLines(access)).some((l) => l.includes('/after')) || undefined;
-      }, 10_000, 'a line in the reopened file');
+      }, { timeoutMs: 10_000, what: 'a line in the reopened file' });
       const rotated = await readLines(`${access}.1`);
       assert.match(rotated[0]!, /GET \/before /);
       // Requests made before the signal arrived may land in the old file; none before it in the new one.

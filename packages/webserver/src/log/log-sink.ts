@@ -2,7 +2,10 @@
  * A line sink: a file opened for appending (reopened on USR1 so logrotate can move it), or
  * stdout/stderr. Lines are gathered and written once per event-loop turn, so a busy worker makes
  * one write(2) per turn instead of one per request; O_APPEND keeps whole lines from several
- * worker processes from interleaving.
+ * worker processes from interleaving. Measured 2026-12-06 against one stream write per line
+ * (200k access-log lines to a file, 50 per event-loop turn, process CPU time): 1.02-1.04 us a
+ * line batched, 1.38-1.42 us unbatched; about 1% of a 1 KiB static response's CPU (a
+ * whole-server comparison, within that day's noise of several %, leaned the same way).
  * @module
  */
 import { createWriteStream } from 'node:fs';

@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, tempDir } from '../testing/helpers.js';
+import { runCli } from '../testing/helpers.js';
+import { tempDir } from 'tsgi-test-support';
 
 describe('startup failures are reported and exit 1', () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };

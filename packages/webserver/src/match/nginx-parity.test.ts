@@ -10,7 +10,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WebServer } from '../server/web-server.js';
-import { freePort, portOf, rawRequest, startFromText, statusOf, tempDir, waitFor } from '../testing/helpers.js';
+import { portOf, rawRequest, startFromText, statusOf } from '../testing/helpers.js';
+import { freePort, tempDir, waitFor } from 'tsgi-test-support';
 
 const hasNginx = spawnSync('nginx', ['-v']).status === 0;
 
@@ -83,7 +84,7 @@ ${ngServers}
     const ourNames = names.map(([n, body]) => `[[server]]\nlisten = "127.0.0.1:${namePortO}"\nserver_name = ${JSON.stringify(n)}\nreturn = "200 ${body}"`).join('\n');
     ours = await startFromText(`[[server]]\nlisten = "127.0.0.1:0"\n${ourLocations}\n[[server]]\nlisten = "127.0.0.1:${namePortO} default_server"\nserver_name = "_"\nreturn = "200 default"\n${ourNames}\n`);
     ourPort = portOf(ours);
-    await waitFor(async () => statusOf(await rawRequest(nginxPort, 'GET / HTTP/1.0\r\n\r\n', 2000).catch(() => '')) === 200 || undefined, 15_000, 'nginx to start');
+    await waitFor(async () => statusOf(await rawRequest(nginxPort, 'GET / HTTP/1.0\r\n\r\n', 2000).catch(() => '')) === 200, { timeoutMs: 15_000, what: 'nginx to start' });
   });
   after(async () => {
     nginx?.kill('SIGTERM');

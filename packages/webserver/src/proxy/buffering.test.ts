@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProxy } from './index.js';
 import type { Proxy } from './index.js';
-import { fetchRaw, passOptions, serverOptions, spawnUpstream, startFront, waitFor } from './test-fixtures/helpers.js';
+import { fetchRaw, passOptions, serverOptions, spawnUpstream, startFront } from './test-fixtures/helpers.js';
+import { slowPeerPause, waitFor } from 'tsgi-test-support';
 import type { UpstreamProcess } from './test-fixtures/helpers.js';
 
 let up: UpstreamProcess;
@@ -43,10 +44,10 @@ test('a slow uploader does not hold the upstream: the body is read fully first',
   try {
     for (let i = 0; i < body.length; i++) {
       sock.write(body[i]!);
-      await new Promise((r) => setTimeout(r, 50));
+      await slowPeerPause(50);
       if (i % 5 === 0) assert.equal(await upstreamInflight(), 0, 'the upstream has nothing in flight while the client dribbles');
     }
-    await waitFor(() => answer.includes('}'), 10_000, 'the answer');
+    await waitFor(() => answer.includes('}'), { timeoutMs: 10_000, what: 'the answer' });
     const expected = createHash('sha256').update(body).digest('hex');
     assert.match(answer, new RegExp(`"sha256":"${expected}","length":20`));
   } finally {
@@ -60,11 +61,11 @@ test('a slowloris client (headers dribbled) never reaches the upstream', async (
     const head = 'GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: ';
     for (let i = 0; i < head.length; i += 4) {
       sock.write(head.slice(i, i + 4));
-      await new Promise((r) => setTimeout(r, 20));
+      await slowPeerPause(20);
     }
     for (let i = 0; i < 5; i++) {
       sock.write('a');
-      await new Promise((r) => setTimeout(r, 100));
+      await slowPeerPause(100);
       assert.equal(await upstreamInflight(), 0);
     }
     assert.equal(proxy.stats().upstream.servers[0]!.active, 0);
@@ -103,16 +104,16 @@ test('a reader that does not read does not hold the upstream: the response spill
   sock.pause();
   try {
     // First the request must have gone upstream: before that, "nothing in flight" is trivially true.
-    await waitFor(() => proxy.stats().upstream.servers[0]!.requests > served, 15_000, 'the request to reach the upstream');
-    await waitFor(async () => proxy.stats().upstream.servers[0]!.active === 0 && (await upstreamInflight()) === 0, 15_000, 'the upstream to finish while the client reads nothing');
+    await waitFor(() => proxy.stats().upstream.servers[0]!.requests > served, { timeoutMs: 15_000, what: 'the request to reach the upstream' });
+    await waitFor(async () => proxy.stats().upstream.servers[0]!.active === 0 && (await upstreamInflight()) === 0, { timeoutMs: 15_000, what: 'the upstream to finish while the client reads nothing' });
     assert.equal(proxy.stats().active, 1, 'the proxy still holds the response');
     assert.deepEqual(await readdir(tempDir), [], 'temp files are unlinked as soon as they are opened');
     assert.ok(openFds() > fdsBefore, 'a temp file is open');
     sock.resume();
     await finished;
     assert.equal(hash.digest('hex'), expected);
-    await waitFor(() => proxy.stats().active === 0, 5_000, 'the proxy to finish');
-    await waitFor(() => openFds() <= fdsBefore, 5_000, 'the temp file to be closed');
+    await waitFor(() => proxy.stats().active === 0, { timeoutMs: 5_000, what: 'the proxy to finish' });
+    await waitFor(() => openFds() <= fdsBefore, { timeoutMs: 5_000, what: 'the temp file to be closed' });
   } finally {
     sock.destroy();
   }
@@ -123,10 +124,10 @@ test('a client that leaves mid-response frees the temp file and the upstream', a
   const sock = connect(front.port, '127.0.0.1');
   sock.write(`GET /bytes?n=${96 * 1024 * 1024} HTTP/1.1\r\nHost: x\r\n\r\n`);
   sock.pause();
-  await waitFor(() => openFds() > fdsBefore + 1, 10_000, 'the spill file to open');
+  await waitFor(() => openFds() > fdsBefore + 1, { timeoutMs: 10_000, what: 'the spill file to open' });
   sock.destroy();
-  await waitFor(() => openFds() <= fdsBefore && proxy.stats().active === 0, 10_000, 'every descriptor to be closed');
-  await waitFor(async () => (await upstreamInflight()) === 0, 10_000, 'the upstream to be free');
+  await waitFor(() => openFds() <= fdsBefore && proxy.stats().active === 0, { timeoutMs: 10_000, what: 'every descriptor to be closed' });
+  await waitFor(async () => (await upstreamInflight()) === 0, { timeoutMs: 10_000, what: 'the upstream to be free' });
 });
 
 test('request bodies past bufferSize go through a temp file and arrive intact', async () => {
@@ -153,7 +154,7 @@ test('X-Accel-Buffering: no streams each event as it comes (SSE)', async () => {
   sock.write('GET /sse?n=3&ms=400 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   sock.resume();
   try {
-    await waitFor(() => events.length === 3, 10_000, 'three events');
+    await waitFor(() => events.length === 3, { timeoutMs: 10_000, what: 'three events' });
     assert.ok(events[2]! - events[0]! >= 500, `events arrive spread out, as sent: ${events.join(', ')} ms`);
     assert.doesNotMatch(buf, /x-accel-buffering/i);
     assert.match(buf, /content-type: text\/event-stream/i);
@@ -168,11 +169,11 @@ test('requestBuffering off: the upstream gets the request before the upload ends
   const sock = connect(f.port, '127.0.0.1');
   try {
     sock.write('POST /sha256 HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n12345');
-    await waitFor(async () => (await upstreamInflight()) === 1, 10_000, 'the upstream to see the request mid-upload');
+    await waitFor(async () => (await upstreamInflight()) === 1, { timeoutMs: 10_000, what: 'the upstream to see the request mid-upload' });
     let answer = '';
     sock.on('data', (d: Buffer) => (answer += d.toString()));
     sock.write('67890');
-    await waitFor(() => answer.includes('}'), 10_000, 'the answer');
+    await waitFor(() => answer.includes('}'), { timeoutMs: 10_000, what: 'the answer' });
     assert.match(answer, new RegExp(createHash('sha256').update('1234567890').digest('hex')));
   } finally {
     sock.destroy();

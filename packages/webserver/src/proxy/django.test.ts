@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createProxy } from './index.js';
 import type { Proxy } from './index.js';
 import { fetchRaw, passOptions, serverOptions, startFront } from './test-fixtures/helpers.js';
+import { waitForOutput } from 'tsgi-test-support';
 
 const GUNICORN = '/usr/bin/gunicorn';
 const skip = existsSync(GUNICORN) ? false : `gunicorn is not installed (${GUNICORN}); install the Debian packages gunicorn and python3-django`;
@@ -26,21 +27,9 @@ before(async () => {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    let log = '';
-    const t = setTimeout(() => reject(new Error(`gunicorn did not start:\n${log}`)), 30_000);
-    gunicorn!.stderr!.on('data', (c: Buffer) => {
-      log += c.toString();
-      const m = /Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(log);
-      if (m) {
-        clearTimeout(t);
-        resolve(Number(m[1]));
-      }
-    });
-    gunicorn!.once('exit', (code) => reject(new Error(`gunicorn exited with ${code}:\n${log}`)));
-  });
-  gunicornPort = port;
-  proxy = createProxy(passOptions([serverOptions('gunicorn', port)]));
+  const [, port] = await waitForOutput(gunicorn, /Listening at: http:\/\/127\.0\.0\.1:(\d+)/, { what: 'gunicorn' });
+  gunicornPort = Number(port);
+  proxy = createProxy(passOptions([serverOptions('gunicorn', gunicornPort)]));
   front = await startFront(proxy);
 });
 after(async () => {

@@ -7,10 +7,10 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { freePort, spawnCli, tempDir } from '../testing/helpers.js';
-import { fetchRaw, spawnUpstream, waitFor } from './test-fixtures/helpers.js';
+import { spawnCli } from '../testing/helpers.js';
+import { fetchRaw, loadWithKill, spawnUpstream } from './test-fixtures/helpers.js';
+import { freePort, tempDir, waitFor, waitForOutput } from 'tsgi-test-support';
 
 const APPSERVER_BIN = fileURLToPath(new URL('../../../appserver/bin/tsgi-appserver.js', import.meta.url));
 const APPSERVER_DIST = fileURLToPath(new URL('../../../appserver/dist/cli.js', import.meta.url));
@@ -24,23 +24,10 @@ async function startAppserver(name: string): Promise<{ port: number; child: Chil
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, NAME: name },
   });
-  let log = '';
-  child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`tsgi-appserver ${name} did not start:\n${log}`)), 30_000);
-    const onData = (): void => {
-      const m = /Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(log);
-      if (m && /Ready/.test(log)) {
-        clearTimeout(t);
-        child.stderr!.off('data', onData);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`tsgi-appserver ${name} exited with ${code}:\n${log}`)));
-  });
+  // Both lines, in either order: the port is known and the worker is ready.
+  const [, port] = await waitForOutput(child, /^(?=[\s\S]*Ready)[\s\S]*?Listening at: http:\/\/127\.0\.0\.1:(\d+)/, { what: `tsgi-appserver ${name}` });
   return {
-    port,
+    port: Number(port),
     child,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -55,30 +42,15 @@ async function startAppserver(name: string): Promise<{ port: number; child: Chil
   };
 }
 
-function get(agent: Agent, port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', () => resolve({ status: 0, body }));
-    });
-    req.setTimeout(20_000, () => req.destroy());
-    req.on('error', () => resolve({ status: 0, body: '' }));
-    req.end();
-  });
-}
-
-async function waitListening(port: number): Promise<void> {
+/** Waits until the web server on `port` answers `path` with 200 (it is up and its upstream too). */
+async function waitAnswering(port: number, path: string): Promise<void> {
   await waitFor(async () => {
     try {
-      await fetchRaw(port, '/hello', { timeoutMs: 2_000 });
-      return true;
+      return (await fetchRaw(port, path, { timeoutMs: 2_000 })).status === 200;
     } catch {
       return false;
     }
-  }, 30_000, `tsgi-webserver on ${port}`);
+  }, { timeoutMs: 30_000, what: `tsgi-webserver on ${port} to answer ${path}` });
 }
 
 test('reverse-proxy in front of two tsgi-appservers: kill -9 one under load, zero failures; both gone: 502', { skip: noAppserver, timeout: 120_000 }, async () => {
@@ -86,27 +58,10 @@ test('reverse-proxy in front of two tsgi-appservers: kill -9 one under load, zer
   const b = await startAppserver('b');
   const port = await freePort();
   const web = spawnCli(['reverse-proxy', '--listen', `127.0.0.1:${port}`, '--to', `127.0.0.1:${a.port}`, '--to', `127.0.0.1:${b.port}`, '--access-log', 'off']);
-  const agent = new Agent({ keepAlive: true, maxSockets: 20 });
   try {
-    await waitListening(port);
+    await waitAnswering(port, '/hello');
     const total = 2_000;
-    let sent = 0;
-    let killed = false;
-    const statuses = new Map<number, number>();
-    const by = new Map<string, number>();
-    const worker = async (): Promise<void> => {
-      while (sent < total) {
-        sent++;
-        if (!killed && sent >= total / 4) {
-          killed = true;
-          void a.kill();
-        }
-        const r = await get(agent, port, '/hello');
-        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-        by.set(r.body.trim(), (by.get(r.body.trim()) ?? 0) + 1);
-      }
-    };
-    await Promise.all(Array.from({ length: 20 }, worker));
+    const { statuses, bodies: by } = await loadWithKill(port, { total, concurrency: 20, path: '/hello', atQuarter: () => void a.kill() });
     assert.deepEqual([...statuses], [[200, total]], `every request answered 200 (${JSON.stringify([...by])}); stderr: ${web.stderr().slice(-2000)}`);
     assert.ok((by.get('hello from a') ?? 0) > 0 && (by.get('hello from b') ?? 0) > total / 2, JSON.stringify([...by]));
     await b.kill();
@@ -115,7 +70,6 @@ test('reverse-proxy in front of two tsgi-appservers: kill -9 one under load, zer
     assert.equal(r.status, 502);
     assert.ok(Date.now() - t0 < 5_000, 'both upstreams refused: 502 well before the connect timeout');
   } finally {
-    agent.destroy();
     web.child.kill('SIGTERM');
     await web.exited;
     await a.kill();
@@ -151,13 +105,7 @@ listen = "127.0.0.1:${port}"
   );
   const web = spawnCli(['--config', config]);
   try {
-    await waitFor(async () => {
-      try {
-        return (await fetchRaw(port, '/api/hello', { timeoutMs: 2_000 })).status === 200;
-      } catch {
-        return false;
-      }
-    }, 30_000, 'tsgi-webserver to listen');
+    await waitAnswering(port, '/api/hello');
     const seen = new Set<string>();
     for (let i = 0; i < 4; i++) seen.add(String((await fetchRaw(port, '/api/hello')).headers['x-upstream']));
     assert.deepEqual([...seen].sort(), ['one', 'two'], 'round robin over the block');
@@ -174,7 +122,7 @@ listen = "127.0.0.1:${port}"
     assert.equal(h('host'), 'example.test');
     const id = h('x-request-id');
     assert.match(id ?? '', /^[0-9a-f-]{36}$/);
-    await waitFor(() => web.stdout().includes(id!), 10_000, 'the access log line with the request id');
+    await waitFor(() => web.stdout().includes(id!), { timeoutMs: 10_000, what: 'the access log line with the request id' });
   } finally {
     web.child.kill('SIGTERM');
     await web.exited;
@@ -198,13 +146,7 @@ test('WebSocket through the CLI (reverse-proxy)', { timeout: 60_000 }, async () 
   const port = await freePort();
   const web = spawnCli(['reverse-proxy', '--listen', `127.0.0.1:${port}`, '--to', `127.0.0.1:${upPort}`, '--access-log', 'off']);
   try {
-    await waitFor(async () => {
-      try {
-        return (await fetchRaw(port, '/', { timeoutMs: 2_000 })).status === 200;
-      } catch {
-        return false;
-      }
-    }, 30_000, 'tsgi-webserver to listen');
+    await waitAnswering(port, '/');
     const ws = new WebSocket(`ws://127.0.0.1:${port}/socket`);
     const got: string[] = [];
     ws.on('message', (d) => got.push(d.toString()));
@@ -213,7 +155,7 @@ test('WebSocket through the CLI (reverse-proxy)', { timeout: 60_000 }, async () 
       ws.once('error', reject);
     });
     ws.send('ping');
-    await waitFor(() => got.length >= 2, 10_000, 'two messages');
+    await waitFor(() => got.length >= 2, { timeoutMs: 10_000, what: 'two messages' });
     assert.deepEqual(got, ['xff=127.0.0.1', 'echo: ping']);
     ws.close();
   } finally {

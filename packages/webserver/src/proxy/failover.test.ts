@@ -1,53 +1,19 @@
 // Failover with real processes: two upstream children behind the proxy, one killed -9 under load.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createProxy } from './index.js';
-import { fetchRaw, passOptions, serverOptions, spawnUpstream, startFront } from './test-fixtures/helpers.js';
-
-/** GET `path` through a keep-alive agent; resolves the status (0 on a network error). */
-function get(agent: Agent, port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', () => resolve({ status: 0, body }));
-    });
-    req.setTimeout(20_000, () => req.destroy());
-    req.on('error', () => resolve({ status: 0, body: '' }));
-    req.end();
-  });
-}
+import { fetchRaw, loadWithKill, passOptions, serverOptions, spawnUpstream, startFront } from './test-fixtures/helpers.js';
+import { assertStaysQuiet, waitFor } from 'tsgi-test-support';
 
 test('kill -9 of one upstream under load: zero failed requests; both stopped: 502 before the connect timeout', async () => {
   const a = await spawnUpstream('a');
   const b = await spawnUpstream('b');
   const proxy = createProxy(passOptions([serverOptions('a', a.port), serverOptions('b', b.port)], { connectTimeoutMs: 3_000 }));
   const front = await startFront(proxy);
-  const agent = new Agent({ keepAlive: true, maxSockets: 20 });
   try {
     const total = 2_000;
-    const concurrency = 20;
-    let sent = 0;
-    let killed = false;
-    const statuses = new Map<number, number>();
-    const by = new Map<string, number>();
-    const worker = async (): Promise<void> => {
-      while (sent < total) {
-        sent++;
-        if (!killed && sent >= total / 4) {
-          killed = true;
-          void a.kill();
-        }
-        const r = await get(agent, front.port, '/hello');
-        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-        by.set(r.body.trim(), (by.get(r.body.trim()) ?? 0) + 1);
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    const { statuses, bodies: by } = await loadWithKill(front.port, { total, concurrency: 20, path: '/hello', atQuarter: () => void a.kill() });
     assert.deepEqual([...statuses], [[200, total]], `every request answered 200 (${JSON.stringify([...by])})`);
     assert.ok((by.get('hello from a') ?? 0) > 0 && (by.get('hello from b') ?? 0) > total / 2, JSON.stringify([...by]));
     const st = proxy.stats();
@@ -58,7 +24,6 @@ test('kill -9 of one upstream under load: zero failed requests; both stopped: 50
     assert.equal(r.status, 502);
     assert.ok(Date.now() - t0 < 3_000, 'refused connections answer 502 before the connect timeout');
   } finally {
-    agent.destroy();
     await front.close();
     await proxy.close();
     await a.kill();
@@ -74,6 +39,7 @@ test('passive health: a failed server is skipped for fail_timeout, then tried ag
   const proxy = createProxy(passOptions([serverOptions('a', aPort, { failTimeoutMs: 800 }), serverOptions('b', b.port)]));
   const front = await startFront(proxy);
   try {
+    const firstTry = Date.now();
     for (let i = 0; i < 6; i++) {
       const r = await fetchRaw(front.port, '/hello');
       assert.equal(r.status, 200);
@@ -82,8 +48,9 @@ test('passive health: a failed server is skipped for fail_timeout, then tried ag
     const s = proxy.stats().upstream.servers[0]!;
     assert.equal(s.failures, 1, 'a was tried once, then skipped while failed');
     assert.equal(s.state, 'failed');
-    await new Promise((r) => setTimeout(r, 900));
+    await waitFor(() => proxy.stats().upstream.servers[0]!.state === 'up', { what: 'a to be back after fail_timeout' });
     assert.equal(proxy.stats().upstream.servers[0]!.state, 'up', 'back after fail_timeout');
+    assert.ok(Date.now() - firstTry >= 800, 'not back before fail_timeout (800 ms) passed');
     for (let i = 0; i < 2; i++) assert.equal((await fetchRaw(front.port, '/hello')).status, 200);
     assert.equal(proxy.stats().upstream.servers[0]!.failures, 2, 'tried again after fail_timeout');
   } finally {
@@ -103,11 +70,11 @@ test('active health checks take a server out after `fall` failures and back afte
   );
   const front = await startFront(proxy);
   try {
-    await new Promise((r) => setTimeout(r, 400));
-    assert.deepEqual(proxy.stats().upstream.servers.map((s) => s.state), ['up', 'up']);
+    // Passing checks must leave both up: with a 100 ms interval and fall 2, a wrong verdict would
+    // show within 200 ms; no event says "still up", so watch for twice that.
+    await assertStaysQuiet(400, () => proxy.stats().upstream.servers.some((s) => s.state !== 'up'), () => `a healthy server leaving 'up': ${JSON.stringify(proxy.stats().upstream.servers.map((s) => s.state))}`);
     await a.kill();
-    const end = Date.now() + 10_000;
-    while (proxy.stats().upstream.servers[0]!.state !== 'unhealthy' && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => proxy.stats().upstream.servers[0]!.state === 'unhealthy', { what: 'a to be marked unhealthy' });
     assert.equal(proxy.stats().upstream.servers[0]!.state, 'unhealthy');
     const failuresBefore = proxy.stats().upstream.servers[0]!.failures;
     for (let i = 0; i < 4; i++) assert.equal((await fetchRaw(front.port, '/hello')).body.toString(), 'hello from b\n');
@@ -145,8 +112,7 @@ test('active health checks: an unhealthy server comes back after `rise` passes',
   const front = await startFront(proxy);
   const state = (): string => proxy.stats().upstream.servers[0]!.state;
   const until = async (want: string): Promise<void> => {
-    const end = Date.now() + 10_000;
-    while (state() !== want && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => state() === want, { what: () => `state ${want} (now ${state()})` });
     assert.equal(state(), want);
   };
   try {

@@ -7,7 +7,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createProxy, UpstreamRegistry } from './index.js';
 import type { Proxy } from './index.js';
-import { fetchRaw, passOptions, serverOptions, startFront, waitFor } from './test-fixtures/helpers.js';
+import { fetchRaw, passOptions, serverOptions, startFront } from './test-fixtures/helpers.js';
+import { assertStaysQuiet, waitFor } from 'tsgi-test-support';
 
 /**
  * An upstream that counts its connections. Requests are held until `gate` of them are in flight
@@ -106,9 +107,10 @@ test('keepalive 4: a burst of 20 opens 20 connections, then at most 4 stay open,
       for (const [i, r] of replies.entries()) assert.deepEqual(r, { status: 200, body: `hello /r${i}` });
       // keepalive does not limit busy connections (max_conns does): all 20 were open at once.
       assert.equal(up.accepted(), 20);
-      await waitFor(() => up.open() <= 4, 15_000, 'the upstream to see surplus idle connections closed');
+      await waitFor(() => up.open() <= 4, { timeoutMs: 15_000, what: 'the upstream to see surplus idle connections closed' });
       // The cache keeps exactly its capacity (the keep-alive timeout is 60 s): the proxy closed 16.
-      await new Promise((r) => setTimeout(r, 200));
+      // Closing one too many would show at once; nothing announces that it did not happen.
+      await assertStaysQuiet(200, () => up.open() < 4, () => `the cache closing below its capacity (open: ${up.open()})`);
       assert.equal(up.open(), 4);
       up.gate = 1;
       for (let i = 0; i < 3; i++) {
@@ -132,7 +134,7 @@ test('keepalive 0: every request is answered, sent with Connection: close, and n
       up.gate = 10;
       const replies = await burst(front, 10);
       for (const [i, r] of replies.entries()) assert.deepEqual(r, { status: 200, body: `hello /r${i}` });
-      await waitFor(() => up.open() === 0, 15_000, 'every upstream connection to close');
+      await waitFor(() => up.open() === 0, { timeoutMs: 15_000, what: 'every upstream connection to close' });
       up.gate = 1;
       for (let i = 0; i < 3; i++) {
         const r = await fetchRaw(front, `/seq${i}`);
@@ -142,7 +144,7 @@ test('keepalive 0: every request is answered, sent with Connection: close, and n
       // No reuse: one connection per request.
       assert.equal(up.accepted(), 13);
       assert.ok(up.connectionHeaders.every((h) => h === 'close'), `Connection headers: ${[...new Set(up.connectionHeaders)].join(', ')}`);
-      await waitFor(() => up.open() === 0, 15_000, 'every upstream connection to close');
+      await waitFor(() => up.open() === 0, { timeoutMs: 15_000, what: 'every upstream connection to close' });
     });
   } finally {
     await up.close();
@@ -160,15 +162,15 @@ test('the keepalive count is per upstream block, across its servers (nginx), lea
       const replies = await burst(front, 12);
       assert.ok(replies.every((r) => r.status === 200));
       assert.equal(a.accepted() + b.accepted(), 12);
-      await waitFor(() => a.open() + b.open() <= 3, 15_000, 'surplus idle connections to close');
-      await new Promise((r) => setTimeout(r, 200));
+      await waitFor(() => a.open() + b.open() <= 3, { timeoutMs: 15_000, what: 'surplus idle connections to close' });
+      await assertStaysQuiet(200, () => a.open() + b.open() < 3, () => `the cache closing below its capacity (open: ${a.open() + b.open()})`);
       assert.equal(a.open() + b.open(), 3);
       a.gate = 1;
       b.gate = 1;
       // The upstream alternates; a server whose idle connections were all evicted opens a new one,
       // which then displaces the least recently used cached one: still 3 in all.
       for (let i = 0; i < 4; i++) assert.equal((await fetchRaw(front, `/x${i}`)).status, 200);
-      await waitFor(() => a.open() + b.open() <= 3, 15_000, 'the cache to stay at 3');
+      await waitFor(() => a.open() + b.open() <= 3, { timeoutMs: 15_000, what: 'the cache to stay at 3' });
       assert.ok(a.open() + b.open() >= 1);
     });
   } finally {

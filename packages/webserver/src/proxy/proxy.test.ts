@@ -9,12 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProxy, UpstreamRegistry } from './index.js';
 import type { ProxyContext } from './index.js';
-import { fetchRaw, passOptions, rawExchange, serverOptions, startFront, waitFor } from './test-fixtures/helpers.js';
+import { fetchRaw, passOptions, serverOptions, startFront } from './test-fixtures/helpers.js';
+import { rawRequest } from '../testing/helpers.js';
+import { waitFor } from 'tsgi-test-support';
 
 let upstream: Server;
 let upPort = 0;
 let hanging = 0;
 const seen: IncomingMessage[] = [];
+/** `/slow` requests, held until `answerSlow()`: late for exactly as long as a test needs. */
+const slowHeld = new Set<ServerResponse>();
+const answerSlow = (): void => {
+  for (const res of slowHeld) res.end('late');
+  slowHeld.clear();
+};
 
 function upstreamHandler(req: IncomingMessage, res: ServerResponse): void {
   seen.push(req);
@@ -45,7 +53,8 @@ function upstreamHandler(req: IncomingMessage, res: ServerResponse): void {
       return;
     }
     if (url.pathname === '/slow') {
-      setTimeout(() => res.end('late'), 2_000);
+      slowHeld.add(res);
+      res.on('close', () => slowHeld.delete(res));
       return;
     }
     res.setHeader('content-type', 'application/json');
@@ -59,6 +68,7 @@ before(async () => {
   upPort = (upstream.address() as AddressInfo).port;
 });
 after(async () => {
+  answerSlow();
   upstream.closeAllConnections();
   await new Promise<void>((r) => upstream.close(() => r()));
 });
@@ -261,12 +271,12 @@ test('a client that goes away cancels the upstream request and frees its connect
   const proxy = createProxy(passOptions([serverOptions('a', upPort)]));
   const front = await startFront(proxy);
   try {
-    const pending = rawExchange(front.port, 'GET /hang HTTP/1.1\r\nHost: x\r\n\r\n', 400);
-    await waitFor(() => hanging === 1, 5_000, 'the upstream to get the request');
+    const pending = rawRequest(front.port, 'GET /hang HTTP/1.1\r\nHost: x\r\n\r\n', 400);
+    await waitFor(() => hanging === 1, { timeoutMs: 5_000, what: 'the upstream to get the request' });
     assert.equal(proxy.stats().upstream.servers[0]!.active, 1);
-    await pending; // rawExchange closes the socket after 400 ms
-    await waitFor(() => hanging === 0, 5_000, 'the upstream request to be cancelled');
-    await waitFor(() => proxy.stats().upstream.servers[0]!.active === 0 && proxy.stats().active === 0, 5_000, 'the proxy to free it');
+    await pending; // rawRequest closes the socket after 400 ms
+    await waitFor(() => hanging === 0, { timeoutMs: 5_000, what: 'the upstream request to be cancelled' });
+    await waitFor(() => proxy.stats().upstream.servers[0]!.active === 0 && proxy.stats().active === 0, { timeoutMs: 5_000, what: 'the proxy to free it' });
   } finally {
     await front.close();
     await proxy.close();
@@ -356,7 +366,7 @@ test('an HTTP/1.0 request without Host gets the upstream server as Host', async 
   const proxy = createProxy(passOptions([serverOptions('a', upPort)]));
   const front = await startFront(proxy, { host: '' });
   try {
-    const raw = await rawExchange(front.port, 'GET /old HTTP/1.0\r\n\r\n', 3_000);
+    const raw = await rawRequest(front.port, 'GET /old HTTP/1.0\r\n\r\n', 3_000);
     assert.match(raw, /^HTTP\/1\.[01] 200 /);
     const echo = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as Echo;
     assert.deepEqual(headerValues(echo.rawHeaders, 'host'), [`127.0.0.1:${upPort}`]);
@@ -370,9 +380,9 @@ test('absolute-form targets go up in origin-form; OPTIONS * as OPTIONS /', async
   const proxy = createProxy(passOptions([serverOptions('a', upPort)]));
   const front = await startFront(proxy);
   try {
-    const abs = await rawExchange(front.port, 'GET http://site.example/abs?x=1 HTTP/1.1\r\nHost: site.example\r\nConnection: close\r\n\r\n', 3_000);
+    const abs = await rawRequest(front.port, 'GET http://site.example/abs?x=1 HTTP/1.1\r\nHost: site.example\r\nConnection: close\r\n\r\n', 3_000);
     assert.equal((JSON.parse(abs.slice(abs.indexOf('\r\n\r\n') + 4)) as Echo).url, '/abs?x=1');
-    const star = await rawExchange(front.port, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3_000);
+    const star = await rawRequest(front.port, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3_000);
     const echo = JSON.parse(star.slice(star.indexOf('\r\n\r\n') + 4)) as Echo;
     assert.equal(echo.method, 'OPTIONS');
     assert.equal(echo.url, '/');
@@ -387,9 +397,10 @@ test('max_conns: a full server is not given more requests (502 when it is the on
   const front = await startFront(proxy);
   try {
     const slow = fetchRaw(front.port, '/slow');
-    await waitFor(() => proxy.stats().upstream.servers[0]!.active === 1, 5_000, 'the slow request to be in flight');
+    await waitFor(() => proxy.stats().upstream.servers[0]!.active === 1, { timeoutMs: 5_000, what: 'the slow request to be in flight' });
     const r = await fetchRaw(front.port, '/');
     assert.equal(r.status, 502, 'no live upstream while the only server is full');
+    answerSlow();
     assert.equal((await slow).status, 200);
     assert.equal((await fetchRaw(front.port, '/')).status, 200, 'free again');
   } finally {

@@ -386,12 +386,8 @@ class ReverseProxy implements Proxy {
       if (cl !== undefined && x.req.httpVersionMajor < 2) len = Number(cl);
     }
     const headers = buildRequestHeaders(x.req.rawHeaders, { ctx: x.ctx, trusted: x.trusted, body: len, set: this.#set, defaultHost: server.hostName });
+    /** Made once the head went out. */
     let pump: ResponsePump | undefined;
-    /** Set once the head went out: makes the pump (undefined before onHeaders). */
-    let startPump: (() => ResponsePump) | undefined;
-    /** The announced body length when it may be held whole (see onHeaders), else -1. */
-    let wholeBody = -1;
-    let held: Buffer | undefined;
     let sendTimer: NodeJS.Timeout | undefined;
     const release = (ok: boolean, err?: Error): void => {
       if (settled) return;
@@ -433,9 +429,9 @@ class ReverseProxy implements Proxy {
         x.responded = true;
         x.ctx.upstreamStatus = status;
         x.ctx.upstreamAddr = x.addrs.join(', ');
-        // undici's Buffers are decoded in the filtering pass itself (no intermediate string array;
-        // commit 9ab4a90, whose effect was not measured apart from the held body below).
-        const { headers: out, noBuffering, contentLength } = filterResponseHeaders(rawHeaders as unknown as Buffer[]);
+        // undici hands the fields over as latin1 Buffers.
+        const fields = rawHeaders.map((f) => f.toString('latin1'));
+        const { headers: out, noBuffering } = filterResponseHeaders(fields);
         try {
           // HTTP/2 has no reason phrase (RFC 9113 8.3.2): node warns if given one.
           // An empty reason phrase gets node's standard one.
@@ -447,58 +443,20 @@ class ReverseProxy implements Proxy {
           abortRef?.(new ProxyError(ProxyErrorCode.INVALID_RESPONSE, `invalid response header from ${server.options.name}: ${(err as Error).message}`));
           return false;
         }
-        const buffering = pass.buffering && !noBuffering;
-        startPump = (): ResponsePump =>
-          (pump = x.pump = new ResponsePump(
-            x.res,
-            { buffering, bufferSize: pass.bufferSize, maxTempFileSize: pass.maxTempFileSize, tempPath: pass.tempPath },
-            { resume, abort: (err) => abortRef?.(err) },
-            () => undefined,
-          ));
-        // Small complete responses (the common case: a Content-Length body that arrives in one
-        // read) skip the pump: the chunk is held until onComplete, which follows it in the same
-        // parse, and goes out with the head in one res.end. Only a chunk that is the whole
-        // announced body is held, so nothing ever waits for more upstream bytes; anything else
-        // (streams, several chunks, no length) goes through the pump as before. Its effect was
-        // not recorded when it landed (commit 9ab4a90): to be measured, with the bench's proxy row.
-        wholeBody = buffering && contentLength > 0 && contentLength <= pass.bufferSize ? contentLength : -1;
-        if (wholeBody === -1) startPump();
+        pump = x.pump = new ResponsePump(
+          x.res,
+          { buffering: pass.buffering && !noBuffering, bufferSize: pass.bufferSize, maxTempFileSize: pass.maxTempFileSize, tempPath: pass.tempPath },
+          { resume, abort: (err) => abortRef?.(err) },
+        );
         return true;
       },
-      onData: (chunk) => {
-        if (pump) return pump.write(chunk);
-        if (!startPump) return false;
-        if (held === undefined && chunk.length === wholeBody) {
-          held = chunk;
-          return true;
-        }
-        const p = startPump();
-        if (held !== undefined) {
-          p.write(held);
-          held = undefined;
-        }
-        return p.write(chunk);
-      },
+      onData: (chunk) => pump?.write(chunk) ?? false,
       onComplete: () => {
         x.ctx.upstreamResponseTimeMs = Date.now() - x.start;
         release(true);
-        if (pump) pump.end();
-        else if (startPump && !x.res.destroyed) {
-          // Held whole body (or none: a HEAD or an empty body): head and body in one write.
-          if (held === undefined) x.res.end();
-          else x.res.end(held);
-          held = undefined;
-        }
+        pump?.end();
       },
       onError: (err) => {
-        if (!pump && startPump) {
-          // Head sent, body held or not started: cut the client connection, as the pump would.
-          held = undefined;
-          const clientGone = (err as { code?: string }).code === 'ERR_PROXY_CLIENT_GONE';
-          release(clientGone, err);
-          x.res.destroy(err);
-          return;
-        }
         if (pump) {
           // Mid-body: the client connection is cut (nothing else can tell it the body is short).
           const clientGone = (err as { code?: string }).code === 'ERR_PROXY_CLIENT_GONE';

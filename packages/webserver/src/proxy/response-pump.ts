@@ -30,15 +30,11 @@ export interface PumpSource {
   abort(err: Error): void;
 }
 
-/** Outcome callback: everything is over (client finished, gone or cut); temp file closed. */
-export type PumpFinished = () => void;
-
 /** Pumps one response; see the module comment. Feed it with write(), end() and fail(). */
 export class ResponsePump {
   readonly #res: ServerResponse;
   readonly #opts: PumpOptions;
   readonly #source: PumpSource;
-  readonly #finished: PumpFinished;
   /** Chunks waiting in memory (they precede whatever waits in the file). */
   readonly #mem: Buffer[] = [];
   #memBytes = 0;
@@ -58,24 +54,15 @@ export class ResponsePump {
   /** The source was told to pause (client backpressure when streaming, temp file cap when buffering). */
   #sourcePaused = false;
 
-  constructor(res: ServerResponse, opts: PumpOptions, source: PumpSource, finished: PumpFinished) {
+  constructor(res: ServerResponse, opts: PumpOptions, source: PumpSource) {
     this.#res = res;
     this.#opts = opts;
     this.#source = source;
-    this.#finished = finished;
-    // 'drain' is listened to only once a write was refused (hot path: most responses never are);
-    // the owner calls clientClosed() from its own 'close' listener.
-  }
-
-  #listening = false;
-
-  #needDrain(): void {
-    if (this.#listening) return;
-    this.#listening = true;
-    this.#res.on('drain', () => {
+    res.on('drain', () => {
       if (this.#opts.buffering) this.#flush();
       else this.#resumeSource();
     });
+    // No 'close' listener: the owner calls clientClosed() from its own.
   }
 
   /** The client connection closed (finished or not): frees everything. */
@@ -89,14 +76,10 @@ export class ResponsePump {
     if (!this.#opts.buffering) {
       if (this.#res.write(c)) return true;
       this.#sourcePaused = true;
-      this.#needDrain();
       return false;
     }
     if (!this.#backlogged) {
-      if (!this.#res.write(c)) {
-        this.#backlogged = true;
-        this.#needDrain();
-      }
+      if (!this.#res.write(c)) this.#backlogged = true;
       return true;
     }
     const fileUnread = this.#fileWritten - this.#fileRead + this.#pendingBytes;
@@ -227,14 +210,8 @@ export class ResponsePump {
     this.#done = true;
     if (!this.#upEnded) this.#source.abort(Object.assign(new Error('client went away'), { code: 'ERR_PROXY_CLIENT_GONE' }));
     this.#mem.length = 0;
-    const f = this.#file;
+    // A temp file still opening is closed by #openFile when it arrives (#done is set).
+    void this.#file?.close().catch(() => undefined);
     this.#file = undefined;
-    if (!f && !this.#fileOpening) {
-      // Hot path: nothing spilled, nothing to close.
-      this.#finished();
-      return;
-    }
-    const closing = f ? f.close().catch(() => undefined) : this.#fileOpening!.then((x) => x.close()).catch(() => undefined);
-    void closing.finally(() => this.#finished());
   }
 }

@@ -22,7 +22,12 @@ export class TrustedProxies {
     this.#empty = cidrs.length === 0;
   }
 
-  /** Answers per address, memoised: BlockList.check parses the address each time (hot path). */
+  /**
+   * Answers per address, memoised: BlockList.check parses the address each time. Measured
+   * 2026-12-06 (has() alone, three-entry list, interleaved runs in one process, CPU time per
+   * call): 2.1-3.5 us a call without the memo, 0.01-0.02 us with it; 2-3% of a proxied request's
+   * CPU (~100 us) whenever trustedProxies is set.
+   */
   readonly #cache = new Map<string, boolean>();
 
   has(address: string): boolean {

@@ -9,7 +9,7 @@ import type { Dispatcher } from 'undici';
 import { IdleCache } from './idle-cache.js';
 import type { IdleEntry } from './idle-cache.js';
 import { UpstreamPool } from './upstream-pool.js';
-import { waitFor } from './test-fixtures/helpers.js';
+import { assertStaysQuiet, waitFor } from 'tsgi-test-support';
 
 interface Upstream {
   port: number;
@@ -100,13 +100,14 @@ test('IdleCache: past capacity the surplus waits the trim delay, so a connection
   assert.deepEqual(evicted, [], 'nothing is closed the instant the count passes capacity');
   assert.equal(cache.size, 3);
   cache.remove(a); // the oldest is taken for the next request before the trim
-  await new Promise((r) => setTimeout(r, 150));
+  await waitFor(() => evicted.length > 0, { what: 'the trim' });
   assert.deepEqual(evicted, ['b'], 'after the delay, the least recently used surplus is closed');
   assert.equal(cache.size, 1);
   assert.equal(c.cached, true);
   cache.add(a);
   cache.close();
-  await new Promise((r) => setTimeout(r, 100));
+  // A trim that close() failed to cancel would run 50 ms later; nothing announces that it did not.
+  await assertStaysQuiet(150, () => evicted.length > 1, () => `a trim after close(): evicted ${JSON.stringify(evicted)}`);
   assert.deepEqual(evicted, ['b'], 'close() cancels the pending trim');
 });
 
@@ -127,16 +128,17 @@ test('max_conns 2: six concurrent requests wait for a free connection and all co
 
 test('the most recently used idle connection is reused; one the server closed is dropped, not reused', async () => {
   const up = await upstream(30);
-  const pool = poolFor(up.port, new IdleCache(8));
+  const cache = new IdleCache(8);
+  const pool = poolFor(up.port, cache);
   try {
     // Two connections: the one answering last is the most recently used.
     const slow = get(pool, '/a');
-    await waitFor(() => up.ports.length === 1, 10_000, 'the first request');
+    await waitFor(() => up.ports.length === 1, { timeoutMs: 10_000, what: 'the first request' });
     const fast = get(pool, '/b');
     await Promise.all([slow, fast]);
     assert.equal(pool.connections, 2);
     // undici frees a connection one event-loop turn after its response completed.
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => cache.size === 2, { what: () => `both connections idle (cached: ${cache.size})` });
     const [first, second] = up.ports;
     assert.notEqual(first, second);
     await get(pool, '/c');
@@ -145,7 +147,7 @@ test('the most recently used idle connection is reused; one the server closed is
 
     // The server closes every idle connection: the pool forgets them and opens a new one.
     for (const s of up.sockets) s.destroy();
-    await waitFor(() => pool.connections === 0, 10_000, 'the pool to drop closed idle connections');
+    await waitFor(() => pool.connections === 0, { timeoutMs: 10_000, what: 'the pool to drop closed idle connections' });
     assert.equal(await get(pool, '/d'), 'ok /d');
     assert.ok(![first, second].includes(up.ports[3]!));
     assert.equal(pool.connections, 1);
@@ -161,13 +163,13 @@ test('destroy closes idle connections and fails requests still waiting for one',
   try {
     const running = get(pool, '/running').catch((err: Error) => err);
     const waiting = get(pool, '/waiting').catch((err: Error) => err);
-    await waitFor(() => up.ports.length === 1, 10_000, 'the first request');
+    await waitFor(() => up.ports.length === 1, { timeoutMs: 10_000, what: 'the first request' });
     await pool.destroy();
     const w = await waiting;
     assert.ok(w instanceof Error);
     assert.equal((w as Error & { code?: string }).code, 'UND_ERR_DESTROYED');
     assert.ok((await running) instanceof Error);
-    await waitFor(() => up.sockets.size === 0, 10_000, 'the upstream connection to close');
+    await waitFor(() => up.sockets.size === 0, { timeoutMs: 10_000, what: 'the upstream connection to close' });
     assert.equal(up.ports.length, 1, 'the waiting request never went out');
     const after = await get(pool, '/late').catch((err: Error) => err);
     assert.ok(after instanceof Error);

@@ -8,7 +8,9 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createProxy } from './index.js';
-import { passOptions, rawExchange, serverOptions, startFront, waitFor } from './test-fixtures/helpers.js';
+import { passOptions, serverOptions, startFront } from './test-fixtures/helpers.js';
+import { rawRequest } from '../testing/helpers.js';
+import { waitFor, waitForData } from 'tsgi-test-support';
 
 let upstream: Server;
 let wss: WebSocketServer;
@@ -68,7 +70,7 @@ test('a WebSocket is tunnelled both ways, with X-Forwarded-For added to the hand
     ws.send('two');
     const big = Buffer.alloc(300_000, 7);
     ws.send(big);
-    await waitFor(() => replies.length === 3, 10_000, 'three replies');
+    await waitFor(() => replies.length === 3, { timeoutMs: 10_000, what: 'three replies' });
     assert.deepEqual(replies.slice(0, 2), ['echo: one', 'echo: two']);
     assert.equal(replies[2]!.length, big.length);
     const h = upgradeHeaders.at(-1)!;
@@ -77,7 +79,7 @@ test('a WebSocket is tunnelled both ways, with X-Forwarded-For added to the hand
     assert.equal(proxy.stats().upgrades, 1);
     assert.equal(proxy.stats().upstream.servers[0]!.active, 1, 'the tunnel counts as a connection');
     ws.close();
-    await waitFor(() => proxy.stats().upstream.servers[0]!.active === 0, 5_000, 'the tunnel to close');
+    await waitFor(() => proxy.stats().upstream.servers[0]!.active === 0, { timeoutMs: 5_000, what: 'the tunnel to close' });
   } finally {
     ws.terminate();
     await front.close();
@@ -89,11 +91,15 @@ test('bytes pipelined after the handshake reach the upstream; a refusal is passe
   const proxy = createProxy(passOptions([serverOptions('a', upPort)]));
   const front = await startFront(proxy);
   try {
-    const answer = await rawExchange(front.port, 'GET /raw HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nPIPELINED-BYTES', 1_000);
+    // The tunnel stays open: read until the echoed bytes came back, then leave.
+    const sock = connect(front.port, '127.0.0.1');
+    const echoed = waitForData(sock, /PIPELINED-BYTES/);
+    sock.write('GET /raw HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nPIPELINED-BYTES');
+    const answer = await echoed.finally(() => sock.destroy());
     assert.match(answer, /^HTTP\/1\.1 101 /);
     assert.match(answer, /\r\nUpgrade: echo\r\n/i);
     assert.ok(answer.endsWith('\r\n\r\nPIPELINED-BYTES'), JSON.stringify(answer));
-    const refused = await rawExchange(front.port, 'GET /refuse HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', 2_000);
+    const refused = await rawRequest(front.port, 'GET /refuse HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', 2_000);
     assert.match(refused, /^HTTP\/1\.1 403 /);
     assert.match(refused, /no way/);
   } finally {
@@ -107,7 +113,7 @@ test('Upgrade: h2c is never forwarded: the request goes up as plain HTTP/1.1', a
   const front = await startFront(proxy);
   try {
     const before = upgradeHeaders.length;
-    const answer = await rawExchange(front.port, 'GET /plain HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n', 2_000);
+    const answer = await rawRequest(front.port, 'GET /plain HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n', 2_000);
     assert.match(answer, /^HTTP\/1\.1 200 /);
     assert.match(answer, /plain answer/);
     assert.equal(upgradeHeaders.length, before, 'no upgrade reached the upstream');
@@ -130,7 +136,7 @@ test('a client that leaves during a refused upgrade\'s answer frees the upstream
     assert.equal(proxy.stats().upstream.servers[0]!.active, 1, 'the answer is in flight');
     // A reset, not a FIN: upgrade sockets are half-open, so a FIN alone is noticed only at the next write.
     sock.resetAndDestroy();
-    await waitFor(() => proxy.stats().upstream.servers[0]!.active === 0, 5_000, 'the try to be released');
+    await waitFor(() => proxy.stats().upstream.servers[0]!.active === 0, { timeoutMs: 5_000, what: 'the try to be released' });
     assert.equal(proxy.stats().upstream.servers[0]!.failures, 0);
   } finally {
     await front.close();
@@ -143,7 +149,7 @@ test('an idle tunnel is closed after readTimeoutMs; no upstream gives 502', asyn
   const front = await startFront(proxy);
   try {
     const t0 = Date.now();
-    const answer = await rawExchange(front.port, 'GET /raw HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n', 5_000);
+    const answer = await rawRequest(front.port, 'GET /raw HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n', 5_000);
     assert.match(answer, /^HTTP\/1\.1 101 /);
     const took = Date.now() - t0;
     assert.ok(took >= 250 && took < 4_000, `closed after the idle timeout (${took} ms)`);
@@ -158,11 +164,11 @@ test('an idle tunnel is closed after readTimeoutMs; no upstream gives 502', asyn
   const p2 = createProxy(passOptions([serverOptions('dead', deadPort)]));
   const f2 = await startFront(p2);
   try {
-    const answer = await rawExchange(f2.port, 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n', 3_000);
+    const answer = await rawRequest(f2.port, 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n', 3_000);
     assert.match(answer, /^HTTP\/1\.1 502 /);
     // One format for the proxy's own answers: the server's error page, on an upgrade's socket as
     // on an ordinary response, counted alike.
-    const plain = await rawExchange(f2.port, 'GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3_000);
+    const plain = await rawRequest(f2.port, 'GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3_000);
     assert.match(plain, /^HTTP\/1\.1 502 /);
     const body = (raw: string): string => raw.slice(raw.indexOf('\r\n\r\n') + 4);
     assert.equal(body(answer), body(plain));

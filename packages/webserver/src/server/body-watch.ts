@@ -72,15 +72,22 @@ export class BodyWatch {
     const push = req.push;
     const events = this.#events;
     const bodies = this.#bodies;
+    let over = false;
     req.push = function (this: Req, chunk: unknown, encoding?: BufferEncoding): boolean {
+      if (over) {
+        // Past the limit, the 413 sent: the rest is read and dropped while the close lingers,
+        // and the body's end aborts the request instead of ending it as if complete.
+        if (chunk === null || chunk === undefined) req.destroy();
+        return true;
+      }
       if (chunk !== null && chunk !== undefined) {
         entry.bytes += (chunk as Buffer).length;
         entry.last = Date.now();
         if (limit > 0 && entry.bytes > limit) {
           bodies.delete(entry);
-          req.push = push;
+          over = true;
           events.tooLarge(req, res);
-          return false;
+          return true;
         }
       } else {
         bodies.delete(entry);

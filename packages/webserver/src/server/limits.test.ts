@@ -7,7 +7,8 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WebServer } from './web-server.js';
-import { portOf, rawRequest, startFromText, statusOf, tempDir, waitFor } from '../testing/helpers.js';
+import { portOf, rawRequest, startFromText, statusOf } from '../testing/helpers.js';
+import { tempDir, waitFor } from 'tsgi-test-support';
 
 /** A socket that records what it receives and whether the server closed it. */
 function client(port: number): Promise<{ socket: Socket; data: () => string; closed: () => boolean }> {
@@ -106,15 +107,15 @@ root = "${tmp.dir}"
   it('413 before 100 Continue; 100 Continue when the size is allowed', async () => {
     const c = await client(port);
     c.socket.write(`POST /small-upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n`);
-    await waitFor(() => c.closed() || undefined, 10_000, 'the connection to close');
+    await waitFor(() => c.closed(), { timeoutMs: 10_000, what: 'the connection to close' });
     assert.equal(statusOf(c.data()), 413);
     assert.doesNotMatch(c.data(), /100 Continue/);
 
     const d = await client(port);
     d.socket.write(`POST /small-upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
-    await waitFor(() => /100 Continue/.test(d.data()) || undefined, 10_000, '100 Continue');
+    await waitFor(() => /100 Continue/.test(d.data()), { timeoutMs: 10_000, what: '100 Continue' });
     d.socket.write('hello');
-    await waitFor(() => d.closed() || undefined, 10_000, 'the response');
+    await waitFor(() => d.closed(), { timeoutMs: 10_000, what: 'the response' });
     assert.match(d.data(), /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/);
     assert.match(d.data(), /got 5$/);
   });
@@ -136,7 +137,7 @@ root = "${tmp.dir}"
       if (!c.closed()) c.socket.write('X-A: b\r\n');
     }, 200);
     try {
-      await waitFor(() => c.closed() || undefined, 15_000, 'the server to close the slow connection');
+      await waitFor(() => c.closed(), { timeoutMs: 15_000, what: 'the server to close the slow connection' });
     } finally {
       clearInterval(drip);
     }
@@ -148,7 +149,7 @@ root = "${tmp.dir}"
   it('408 for a client that stops sending its body (client_body_timeout)', async () => {
     const c = await client(port);
     c.socket.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789');
-    await waitFor(() => c.closed() || undefined, 15_000, 'the server to give up on the body');
+    await waitFor(() => c.closed(), { timeoutMs: 15_000, what: 'the server to give up on the body' });
     assert.equal(statusOf(c.data()), 408);
   });
 
@@ -165,7 +166,7 @@ root = "${tmp.dir}"
     const c = await client(port);
     c.socket.write('GET /ok HTTP/1.1\r\nHost: x\r\n\r\n');
     const started = Date.now();
-    await waitFor(() => c.closed() || undefined, 15_000, 'the idle connection to close');
+    await waitFor(() => c.closed(), { timeoutMs: 15_000, what: 'the idle connection to close' });
     assert.equal(statusOf(c.data()), 200);
     assert.ok(Date.now() - started >= 800);
   });
@@ -173,23 +174,23 @@ root = "${tmp.dir}"
   it('refuses connections beyond max_connections and counts them as not handled', async () => {
     const held = await Promise.all([client(port), client(port), client(port), client(port)]);
     for (const h of held) h.socket.write('GET /ok HTTP/1.1\r\nHost: x\r\nX-Keep: 1\r\n\r\n');
-    await waitFor(() => held.every((h) => statusOf(h.data()) === 200) || undefined, 10_000, 'four answers');
+    await waitFor(() => held.every((h) => statusOf(h.data()) === 200), { timeoutMs: 10_000, what: 'four answers' });
     const extra = await client(port);
     extra.socket.write('GET /ok HTTP/1.1\r\nHost: x\r\n\r\n');
-    await waitFor(() => extra.closed() || undefined, 10_000, 'the fifth connection to be dropped');
+    await waitFor(() => extra.closed(), { timeoutMs: 10_000, what: 'the fifth connection to be dropped' });
     assert.equal(extra.data(), '');
     const s = server.counters.snapshot();
     assert.ok(s.accepts > s.handled, `accepts ${s.accepts} handled ${s.handled}`);
     for (const h of held) h.socket.destroy();
-    await waitFor(() => server.counters.snapshot().active === 0 || undefined, 10_000, 'connections to close');
+    await waitFor(() => server.counters.snapshot().active === 0, { timeoutMs: 10_000, what: 'connections to close' });
   });
 
   it('cuts a client that stops reading the response (send_timeout)', async () => {
     const c = await client(port);
     c.socket.pause();
     c.socket.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n');
-    await waitFor(() => server.counters.snapshot().active === 1 || undefined, 5000, 'the connection');
-    await waitFor(() => server.counters.snapshot().active === 0 || undefined, 20_000, 'the server to cut the stalled reader');
+    await waitFor(() => server.counters.snapshot().active === 1, { timeoutMs: 5000, what: 'the connection' });
+    await waitFor(() => server.counters.snapshot().active === 0, { timeoutMs: 20_000, what: 'the server to cut the stalled reader' });
     c.socket.destroy();
   });
 });

@@ -9,7 +9,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { admitRequest, checkHead, checkLimits, DEFAULT_HEAD_LIMITS, refusalMessage, splitAbsoluteTarget, type HeadLimits } from 'tsgi-head-gate';
+import { admitRequest, checkHead, checkLimits, closeLingering, DEFAULT_HEAD_LIMITS, lingerIfClosing, refusalMessage, splitAbsoluteTarget, type HeadLimits } from 'tsgi-head-gate';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config/types.js';
@@ -101,9 +101,10 @@ export class RequestHandler {
     let ex: Exchange | undefined;
     // What this module owes a finished response, in one 'close' listener: the status counters,
     // the send watch, the access log. (Others listen too: the worker's connection state in
-    // web-server.ts, the body watch for requests with a body, the proxy. Merging the counters'
-    // and the send watch's listeners was measured within noise, commit 26751b0; it stays one
-    // listener because one place is simpler, not for speed.)
+    // web-server.ts, the request-head gate's per-connection record (admitRequest, HTTP/1), the
+    // body watch for requests with a body, the proxy. Merging the counters' and the send
+    // watch's listeners was measured within noise, commit 26751b0; it stays one listener
+    // because one place is simpler, not for speed.)
     res.once('close', () => {
       done();
       if (watch !== undefined) env.bodyWatch.unwatchSend(watch);
@@ -253,11 +254,18 @@ export class RequestHandler {
     const chunked = req.headers['transfer-encoding'] !== undefined;
     if (cl !== undefined && limit > 0 && Number(cl) > limit) {
       this.#env.errorLog.log('info', 'client intended to send too large body', { bytes: cl, limit, client: ex.vars.remoteAddr });
+      // The client may be sending the body already: the close lingers (lingering_close), so it
+      // reads the 413 instead of a reset.
+      if (!('stream' in req)) closeLingering(req, res as ServerResponse, this.#env.config.limits.lingering);
       sendError(res, req.method ?? 'GET', 413, undefined, true);
       return false;
     }
     const hasBody = chunked || (cl !== undefined && cl !== '0') || ('stream' in req && !req.stream.readableEnded && req.method !== 'GET' && req.method !== 'HEAD');
-    if (hasBody) this.#env.bodyWatch.watchBody(req, res, cl === undefined ? limit : 0);
+    if (!hasBody) return true;
+    this.#env.bodyWatch.watchBody(req, res, cl === undefined ? limit : 0);
+    // An answer before the body is read (a return, an error page) that closes the connection
+    // (Connection: close or HTTP/1.0 from the client) lingers, instead of resetting the upload.
+    if (!('stream' in req)) lingerIfClosing(req, res as ServerResponse, this.#env.config.limits.lingering);
     return true;
   }
 

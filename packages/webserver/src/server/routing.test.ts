@@ -1,29 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WebServer } from './web-server.js';
-import { freePort, portOf, rawRequest, startFromText, statusOf, tempDir } from '../testing/helpers.js';
+import { httpGet, portOf, rawRequest, startFromText, statusOf } from '../testing/helpers.js';
+import { freePort, tempDir } from 'tsgi-test-support';
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET', socketPath?: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, headers, ...(socketPath ? { socketPath } : {}), agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('latin1');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (port: number, path: string, headers: Record<string, string> = {}, method = 'GET', socketPath?: string) =>
+  httpGet(port, path, { headers, method, ...(socketPath === undefined ? {} : { socketPath }), encoding: 'latin1' });
 
 describe('routing over real sockets', () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
@@ -232,14 +216,6 @@ describe('unix and IPv6 listeners', () => {
 
   it('serves on [::1]', async () => {
     const port = server.addresses()[1]!.port!;
-    const r = await new Promise<number>((resolve, reject) => {
-      request({ host: '::1', port, path: '/', agent: false }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      })
-        .on('error', reject)
-        .end();
-    });
-    assert.equal(r, 200);
+    assert.equal((await httpGet(port, '/', { host: '::1' })).status, 200);
   });
 });

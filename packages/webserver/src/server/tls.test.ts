@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { WebServer } from './web-server.js';
 import { makeCert } from '../testing/certs.js';
-import { freePort, startFromText, tempDir } from '../testing/helpers.js';
+import { startFromText } from '../testing/helpers.js';
+import { freePort, tempDir, waitFor } from 'tsgi-test-support';
 
 const run = promisify(execFile);
 
@@ -93,8 +94,11 @@ return = "301 https://$host:${p1}$request_uri"
     const b = await curl(['--http2', '--resolve', `b.test:${tlsPort}:127.0.0.1`, `https://b.test:${tlsPort}/x`]);
     assert.deepEqual([b.status, b.version, b.body], ['200', '2', 'this is b']);
     server.accessLog.sink.flush();
-    await new Promise((r) => setTimeout(r, 100));
-    const log = await readFile(join(tmp.dir, 'access.log'), 'utf8');
+    // The sink's write reaches the file a moment later: wait for the third of the three lines.
+    const log = await waitFor(async () => {
+      const text = await readFile(join(tmp.dir, 'access.log'), 'utf8');
+      return /"GET \/x HTTP\/2\.0"/.test(text) && text;
+    }, { what: 'the access log lines' });
     assert.match(log, /"GET \/ HTTP\/2\.0" 200 9 /);
     assert.match(log, /"GET \/ HTTP\/1\.1" 200 9 /);
     assert.match(log, /"GET \/x HTTP\/2\.0" 200 9 /);

@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { WebServer } from './web-server.js';
 import { makeCert } from '../testing/certs.js';
-import { portOf, rawRequest, startFromText, statusOf, tempDir } from '../testing/helpers.js';
+import { portOf, rawRequest, startFromText, statusOf } from '../testing/helpers.js';
+import { tempDir } from 'tsgi-test-support';
 
 describe('Upgrade requests', () => {
   let upstream: Server;

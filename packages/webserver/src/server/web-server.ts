@@ -16,7 +16,7 @@ import { ErrorLog } from '../log/error-log.js';
 import { addProxy, Counters } from '../status/counters.js';
 import type { CounterSnapshot, ProxySnapshot } from '../status/counters.js';
 import { BodyWatch } from './body-watch.js';
-import { createClientErrorHandler, refuseConnect, refusalMessage, type HeadRule } from 'tsgi-head-gate';
+import { closeLingering, createClientErrorHandler, refuseConnect, refusalMessage, type HeadRule } from 'tsgi-head-gate';
 import { errorBody, rawErrorResponse, sendError } from './error-page.js';
 import { createGroupServer, loadSecureContexts } from './listeners.js';
 import type { AnyServer } from './listeners.js';
@@ -79,8 +79,12 @@ export class WebServer {
     this.#bodyWatch = new BodyWatch(l.bodyTimeoutMs, l.sendTimeoutMs, {
       tooLarge: (req, res) => {
         this.errorLog.log('info', 'client sent too large chunked body', { client: req.socket?.remoteAddress, uri: req.url });
+        // HTTP/1: the close lingers (lingering_close) while the body watch drops the rest, so
+        // the client reads the 413 instead of a reset. HTTP/2 resets the stream alone.
+        const http1 = !('stream' in req);
+        if (http1) closeLingering(req, res as ServerResponse, this.config.limits.lingering);
         sendError(res, req.method ?? 'GET', 413, undefined, true);
-        req.destroy();
+        if (!http1) req.destroy();
       },
       bodyTimeout: (req, res) => {
         this.errorLog.log('info', 'client timed out while sending the request body', { client: req.socket?.remoteAddress, uri: req.url });

@@ -1,7 +1,9 @@
 /**
  * Content-coding negotiation (RFC 9110 12.5.3): q-values, `*`, `identity;q=0`, and `x-gzip` as
  * an alias of gzip (RFC 9110 8.4.1.3). Parsed results are memoised per header value, since
- * browsers send a handful of distinct strings.
+ * browsers send a handful of distinct strings: measured 2026-12-06 (chooseEncoding alone,
+ * browsers' and curl's values, memo and plain versions sampled alternately in one process, CPU
+ * time per call) 0.04-0.05 us a call with the memo, 0.59-0.66 us without.
  * @module
  */
 import type { StaticEncoding } from './options.js';

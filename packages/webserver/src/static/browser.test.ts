@@ -14,7 +14,8 @@ import type { BrowserContext, Request, Response } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import type { WebServer } from '../server/web-server.js';
 import { makeCert } from '../testing/certs.js';
-import { startFromText, tempDir } from '../testing/helpers.js';
+import { startFromText } from '../testing/helpers.js';
+import { tempDir, waitFor } from 'tsgi-test-support';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // A valid 2x1 PNG (red, blue).
@@ -169,10 +170,13 @@ gzip = true
     // Second load: every file is in the cache with no-cache, so each use is revalidated.
     const conditional: string[] = [];
     const statuses = new Map<string, number>();
+    const headerReads: Promise<void>[] = [];
     const onRequest = (req: Request) => {
-      void req.allHeaders().then((h) => {
-        if (h['if-none-match'] !== undefined) conditional.push(new URL(req.url()).pathname);
-      });
+      headerReads.push(
+        req.allHeaders().then((h) => {
+          if (h['if-none-match'] !== undefined) conditional.push(new URL(req.url()).pathname);
+        }),
+      );
     };
     const onResponse = (res: Response) => statuses.set(new URL(res.url()).pathname, res.status());
     page.on('request', onRequest);
@@ -184,14 +188,12 @@ gzip = true
     page.off('request', onRequest);
     page.off('response', onResponse);
 
-    let second: LogLine[] = [];
-    for (let i = 0; i < 50; i++) {
-      second = (await readLog()).slice(before);
-      if (second.length >= 4) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const second = await waitFor(async () => {
+      const lines = (await readLog()).slice(before);
+      return lines.length >= 4 && lines;
+    }, { timeoutMs: 5_000, what: 'four access log lines for the second load' });
     const revalidated = second.filter((l) => l.status === 304).map((l) => l.uri).sort();
-    await new Promise((r) => setTimeout(r, 200));
+    await Promise.all(headerReads);
     assert.deepEqual(revalidated, ['/', '/css/site.css', '/img/logo.png', '/js/app.js'], `second load: conditional ${JSON.stringify(conditional)} statuses ${JSON.stringify([...statuses])}`);
     assert.ok(second.every((l) => l.protocol === 'HTTP/2.0'));
     assert.ok(conditional.length >= 1, `the browser sent If-None-Match (saw ${JSON.stringify([...statuses])})`);

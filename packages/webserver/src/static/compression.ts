@@ -42,7 +42,7 @@ export class CompressionCache {
     });
   }
 
-  /** The cached result, if any (synchronous: the hot path needs no await). */
+  /** The cached result, if any, without starting a compression. */
   peek(entry: FileEntry, encoding: StaticEncoding): { body: Compressed } | undefined {
     return this.#done.get(key(entry, encoding));
   }

@@ -18,6 +18,7 @@ import { PROCESS_LIMITS } from './file-entry.js';
 import { StaticOptionsError } from './options.js';
 import { FIXED_MTIME, makeTree, serveStatic, type RunningStatic, type Tree } from './test-support/fixture.js';
 import { rawRequest } from './test-support/raw-http.js';
+import { waitFor } from 'tsgi-test-support';
 
 const BIG = randomBytes(3 * 1024 * 1024 + 17);
 const TEXT = 'body { color: rgb(1, 2, 3); }\n'.repeat(200);
@@ -26,14 +27,6 @@ async function get(url: string, headers: Record<string, string> = {}, method: 'G
   const r = await request(url, { method, headers });
   const body = Buffer.from(await r.body.arrayBuffer());
   return { status: r.statusCode, headers: r.headers as Record<string, string | undefined>, body };
-}
-
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`not within 5 s: ${what}`);
 }
 
 let tree: Tree;
@@ -428,16 +421,16 @@ describe('open-file cache', () => {
       const first = await get(s.url + '/v.txt');
       assert.equal(first.body.toString(), 'one\n');
       await writeFile(join(t.root, 'v.txt'), 'two, longer\n');
-      await eventually(async () => (await get(s.url + '/v.txt')).body.toString() === 'two, longer\n', 'the new content');
+      await waitFor(async () => (await get(s.url + '/v.txt')).body.toString() === 'two, longer\n', { timeoutMs: 5_000, what: 'the new content' });
       const second = await get(s.url + '/v.txt');
       assert.notEqual(second.headers.etag, first.headers.etag);
       assert.equal(Number(second.headers['content-length']), 12);
       // same size, new mtime: still noticed
       await writeFile(join(t.root, 'v.txt'), 'TWO, LONGER\n');
       await utimes(join(t.root, 'v.txt'), FIXED_MTIME + 10, FIXED_MTIME + 10);
-      await eventually(async () => (await get(s.url + '/v.txt')).body.toString() === 'TWO, LONGER\n', 'same-size change');
+      await waitFor(async () => (await get(s.url + '/v.txt')).body.toString() === 'TWO, LONGER\n', { timeoutMs: 5_000, what: 'same-size change' });
       await unlink(join(t.root, 'v.txt'));
-      await eventually(async () => (await get(s.url + '/v.txt')).status === 404, 'deletion');
+      await waitFor(async () => (await get(s.url + '/v.txt')).status === 404, { timeoutMs: 5_000, what: 'deletion' });
       await writeFile(join(t.root, 'new.txt'), 'new\n');
       assert.equal((await get(s.url + '/new.txt')).status, 200);
     } finally {
@@ -457,7 +450,7 @@ describe('open-file cache', () => {
       assert.ok(part.body.equals(one.subarray(1000, 2000)));
       await writeFile(join(t.root, 'hot.bin'), two);
       await utimes(join(t.root, 'hot.bin'), FIXED_MTIME + 20, FIXED_MTIME + 20);
-      await eventually(async () => (await get(s.url + '/hot.bin')).body.equals(two), 'the new bytes of a hot file');
+      await waitFor(async () => (await get(s.url + '/hot.bin')).body.equals(two), { timeoutMs: 5_000, what: 'the new bytes of a hot file' });
     } finally {
       await s.close();
       await t.remove();
@@ -488,7 +481,7 @@ describe('open-file cache', () => {
       const open = await openUnderRoot();
       assert.ok(open >= 1 && open <= 2, `open descriptors under the root: ${open} (cached, at most max = 2)`);
       await s.handler.close();
-      await eventually(async () => (await openUnderRoot()) === 0, 'every descriptor closed');
+      await waitFor(async () => (await openUnderRoot()) === 0, { timeoutMs: 5_000, what: 'every descriptor closed' });
     } finally {
       await s.close();
       await tr.remove();

@@ -108,8 +108,6 @@ function pathOf(url: string): string {
   return m === null ? path : path.slice(m[0].length) || '/';
 }
 
-const SERVED: Promise<boolean> = Promise.resolve(true);
-
 function header(h: IncomingHttpHeaders, name: string): string | undefined {
   const v = h[name];
   return Array.isArray(v) ? v.join(', ') : v;
@@ -207,9 +205,8 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
       const enc = chooseEncoding(ae, opts.compress.encodings);
       if (enc === undefined) return identity;
       let body: Buffer | null;
-      const hit = compression.peek(file, enc);
       try {
-        body = hit !== undefined ? hit.body : await compression.compress(file, enc);
+        body = await compression.compress(file, enc);
       } catch {
         return identity; // the file vanished or failed to read: the identity path reports it
       }
@@ -320,8 +317,8 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
     end(res, isHead ? undefined : body);
   }
 
-  async function slow(req: StaticRequest, res: StaticResponse, raw: string, cached: Route | undefined): Promise<boolean> {
-    const route = cached ?? (await cache.resolve(raw));
+  async function serve(req: StaticRequest, res: StaticResponse, raw: string): Promise<boolean> {
+    const route = cache.lookup(raw, Date.now()) ?? (await cache.resolve(raw));
     const method = req.method;
     const isHead = method === 'HEAD';
     switch (route.kind) {
@@ -369,27 +366,8 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
     }
   }
 
-  // Not `async`: the fast path (a fresh cached small file, nothing to negotiate, validate or
-  // slice) answers synchronously and returns one shared resolved promise.
-  const handler = (req: StaticRequest, res: StaticResponse, pathname?: string): Promise<boolean> => {
-    const raw = pathname ?? pathOf(req.url ?? '/');
-    const route = cache.lookup(raw, Date.now());
-    if (route !== undefined && route.kind === 'file' && route.file.body !== undefined) {
-      const method = req.method;
-      const h = req.headers as IncomingHttpHeaders;
-      if ((method === 'GET' || method === 'HEAD') && (!route.vary || h['accept-encoding'] === undefined) && !hasConditions(h)) {
-        try {
-          writeHead(res, 200, headers200(route));
-          if (method === 'HEAD') end(res);
-          else sendBuffer(res, route.file.body);
-        } catch (err) {
-          return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-        }
-        return SERVED;
-      }
-    }
-    return slow(req, res, raw, route);
-  };
+  const handler = (req: StaticRequest, res: StaticResponse, pathname?: string): Promise<boolean> =>
+    serve(req, res, pathname ?? pathOf(req.url ?? '/'));
 
   return Object.assign(handler, {
     resolve: async (pathname: string) => routeResult(cache.lookup(pathname, Date.now()) ?? (await cache.resolve(pathname))),

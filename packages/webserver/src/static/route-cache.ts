@@ -4,7 +4,7 @@
  * device, inode, size, mtime — did not change). Bounded LRU by entries; file bodies by bytes;
  * open descriptors by count. Concurrent misses for one path share one lookup.
  *
- * A fresh hit is answered synchronously (`lookup`), so the hot path has no await at all.
+ * A fresh hit is answered synchronously (`lookup`); `resolve` stats and reads for a miss.
  * @module
  */
 import type { Stats } from 'node:fs';

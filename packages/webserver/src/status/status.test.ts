@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { WebServer } from '../server/web-server.js';
-import { freePort, portOf, startFromText } from '../testing/helpers.js';
+import { httpGet, portOf, startFromText } from '../testing/helpers.js';
+import { freePort } from 'tsgi-test-support';
 
-function get(port: number, path: string, method = 'GET'): Promise<{ status: number; body: string; type: string | undefined }> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body, type: res.headers['content-type'] }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+const get = async (port: number, path: string, method = 'GET') => {
+  const r = await httpGet(port, path, { method });
+  return { ...r, type: r.headers['content-type'] };
+};
 
 describe('status endpoints (one process)', () => {
   let upstream: Server;

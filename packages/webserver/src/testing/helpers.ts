@@ -1,22 +1,16 @@
 /**
- * Test helpers: a server from config text, raw-socket requests, temp dirs, spawned CLIs.
+ * Test helpers: a server from config text, raw-socket requests, spawned CLIs (waiting, ports and
+ * temp dirs come from tsgi-test-support).
  * @module
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { request } from 'node:http';
+import type { Agent, IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { loadConfigText } from '../config/load.js';
 import { WebServer } from '../server/web-server.js';
-
-/** A temp dir removed by `cleanup`. */
-export async function tempDir(prefix = 'tsgi-ws-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
 
 /** Starts a WebServer in this process from TOML text (`error_log` defaults to off-ish: level crit). */
 export async function startFromText(text: string, file = 'test.toml'): Promise<WebServer> {
@@ -57,6 +51,37 @@ export function rawRequest(port: number, data: string | Buffer, timeoutMs = 10_0
   });
 }
 
+/** What {@link httpGet} returns. */
+export interface HttpReply {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/**
+ * One request to `host`:`port` (127.0.0.1) through node's HTTP client (a fresh connection unless `agent`
+ * is given, or over `socketPath`); the body is decoded as `encoding` (utf8). Bounded by `timeoutMs`.
+ */
+export function httpGet(
+  port: number,
+  path: string,
+  options: { host?: string; method?: string; headers?: Record<string, string>; agent?: Agent | false; socketPath?: string; encoding?: BufferEncoding; timeoutMs?: number } = {},
+): Promise<HttpReply> {
+  return new Promise((resolve, reject) => {
+    const { host = '127.0.0.1', method = 'GET', headers = {}, agent = false, socketPath, encoding = 'utf8', timeoutMs = 20_000 } = options;
+    const req = request({ host, port, path, method, headers, agent, ...(socketPath === undefined ? {} : { socketPath }) }, (res) => {
+      let body = '';
+      res.setEncoding(encoding);
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer to ${method} ${path} within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** The status code of the first response in raw text. */
 export function statusOf(raw: string): number {
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(raw);
@@ -81,27 +106,4 @@ export async function runCli(args: readonly string[], cwd?: string): Promise<{ c
   const p = spawnCli(args, cwd);
   const code = await p.exited;
   return { code, stdout: p.stdout(), stderr: p.stderr() };
-}
-
-/** Polls `check` until it returns a value (bounded). */
-export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A port that was free a moment ago (for configs where several servers share one socket). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }

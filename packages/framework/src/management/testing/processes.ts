@@ -6,10 +6,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import assert from 'node:assert/strict';
+import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { tempDir, waitFor } from 'tsgi-test-support';
 
 /** The monorepo root (node_modules lives there). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
@@ -59,18 +60,12 @@ export function runAdmin(args: readonly string[], cwd: string): Promise<RunResul
   return run([ADMIN_ENTRY, ...args], { cwd });
 }
 
-/** A temp directory removed by the returned `cleanup`. */
-export async function tempDir(prefix = 'tsgi-fw-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
-
 /**
  * Makes a project with startproject in a temp dir and links the monorepo's node_modules into
  * it, so it resolves tsgi-framework, tsgi and tsgi-appserver from this checkout.
  */
 export async function makeProject(name = 'mysite'): Promise<{ root: string; dir: string; cleanup: () => Promise<void> }> {
-  const { dir, cleanup } = await tempDir();
+  const { dir, cleanup } = await tempDir('tsgi-fw-');
   const result = await runAdmin(['startproject', name], dir);
   if (result.code !== 0) throw new Error(`startproject failed (${result.code}): ${result.stderr}`);
   const root = join(dir, name);
@@ -130,18 +125,33 @@ export class LiveProcess {
 
 /** GETs `url` until `predicate(body, status)` holds or `timeoutMs` passes (connection errors retried). */
 export async function pollUntil(url: string, predicate: (body: string, status: number) => boolean, timeoutMs = 30_000): Promise<{ status: number; body: string }> {
-  const deadline = Date.now() + timeoutMs;
   let last = 'no response';
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(url);
-      const body = await response.text();
-      if (predicate(body, response.status)) return { status: response.status, body };
-      last = `${response.status} ${body.slice(0, 200)}`;
-    } catch (error) {
-      last = String(error);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  return waitFor(
+    async () => {
+      try {
+        const response = await fetch(url);
+        const body = await response.text();
+        if (predicate(body, response.status)) return { status: response.status, body };
+        last = `${response.status} ${body.slice(0, 200)}`;
+      } catch (error) {
+        last = String(error);
+      }
+      return undefined;
+    },
+    { timeoutMs, intervalMs: 50, what: () => `${url} to meet the condition; last: ${last}` },
+  );
+}
+
+/** Rewrites `file` (relative to `root`) with `edit` for the duration of `body`, then restores it. */
+export async function withEdit(root: string, file: string, edit: (text: string) => string, body: () => Promise<void>): Promise<void> {
+  const path = join(root, file);
+  const original = await readFile(path, 'utf8');
+  const changed = edit(original);
+  assert.notEqual(changed, original, `the edit of ${file} changed nothing`);
+  await writeFile(path, changed);
+  try {
+    await body();
+  } finally {
+    await writeFile(path, original);
   }
-  throw new Error(`${url}: condition not met within ${timeoutMs} ms; last: ${last}`);
 }

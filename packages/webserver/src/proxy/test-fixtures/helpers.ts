@@ -3,10 +3,9 @@
  * server on port 0, upstream child processes, raw-socket exchanges.
  * @module
  */
-import { createServer } from 'node:http';
+import { Agent, createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import { request } from 'node:http';
-import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -14,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ProxyPassOptions, UpstreamOptions, UpstreamServerOptions } from '../options.js';
 import type { Proxy, ProxyContext } from '../types.js';
+import { waitForOutput } from 'tsgi-test-support';
 
 export const UPSTREAM_SCRIPT = fileURLToPath(new URL('./upstream.mjs', import.meta.url));
 
@@ -100,20 +100,9 @@ export interface UpstreamProcess {
 
 export async function spawnUpstream(name: string, extra: string[] = []): Promise<UpstreamProcess> {
   const child = spawn(process.execPath, [UPSTREAM_SCRIPT, '--name', name, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const t = setTimeout(() => reject(new Error(`upstream ${name} did not start`)), 20_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(t);
-        const info = JSON.parse(out.slice(0, nl)) as { port?: number };
-        resolve(info.port ?? 0);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`upstream ${name} exited with ${code}`)));
-  });
+  // Its first line is JSON with the port it listens on.
+  const [, first] = await waitForOutput(child, /^(.*)\n/, { timeoutMs: 20_000, what: `upstream ${name}` });
+  const port = (JSON.parse(first!) as { port?: number }).port ?? 0;
   return {
     port,
     child,
@@ -153,35 +142,48 @@ export function fetchRaw(
   });
 }
 
-/** Sends raw bytes and returns everything read until the server closes (or `timeoutMs`). */
-export function rawExchange(port: number, bytes: string | Buffer, timeoutMs = 5_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    const t = setTimeout(() => {
-      sock.destroy();
-      resolve(Buffer.concat(chunks).toString('latin1'));
-    }, timeoutMs);
-    sock.on('data', (c: Buffer) => chunks.push(c));
-    sock.on('error', (err) => {
-      clearTimeout(t);
-      if (chunks.length > 0) resolve(Buffer.concat(chunks).toString('latin1'));
-      else reject(err);
+/** GET `path` through `agent` (keep-alive); never rejects: a network error is status 0. */
+export function getVia(agent: Agent, port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', () => resolve({ status: 0, body }));
     });
-    sock.on('close', () => {
-      clearTimeout(t);
-      resolve(Buffer.concat(chunks).toString('latin1'));
-    });
-    sock.write(bytes);
+    req.setTimeout(20_000, () => req.destroy());
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.end();
   });
 }
 
-/** Polls `fn` until it returns true (bounded). */
-export async function waitFor(fn: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 25));
+/**
+ * Sends `total` GETs of `path` from `concurrency` keep-alive clients and calls `atQuarter` once,
+ * when a quarter are sent (the kill -9 in failover tests). Resolves the count of each status and
+ * of each (trimmed) body.
+ */
+export async function loadWithKill(
+  port: number,
+  options: { total: number; concurrency: number; path: string; atQuarter: () => void },
+): Promise<{ statuses: Map<number, number>; bodies: Map<string, number> }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const statuses = new Map<number, number>();
+  const bodies = new Map<string, number>();
+  let sent = 0;
+  const client = async (): Promise<void> => {
+    while (sent < options.total) {
+      sent++;
+      if (sent === Math.ceil(options.total / 4)) options.atQuarter();
+      const r = await getVia(agent, port, options.path);
+      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      bodies.set(r.body.trim(), (bodies.get(r.body.trim()) ?? 0) + 1);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: options.concurrency }, client));
+  } finally {
+    agent.destroy();
   }
-  throw new Error(`timed out waiting for ${what}`);
+  return { statuses, bodies };
 }

@@ -6,9 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { canConnect, freePort, waitFor } from 'tsgi-test-support';
 
 export const NGINX_BIN = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 
@@ -17,30 +17,6 @@ export interface RunningNginx {
   /** The error log so far (for assertion messages). */
   errorLog(): Promise<string>;
   stop(): Promise<void>;
-}
-
-/** A free loopback port (bound then released: a small race, acceptable in tests). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = connect(port, '127.0.0.1');
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
 }
 
 export async function nginxInstalled(): Promise<boolean> {
@@ -110,11 +86,8 @@ http {
     }
     await rm(dir, { recursive: true, force: true });
   };
-  for (let i = 0; i < 100; i++) {
-    if (exited) break;
-    if (await canConnect(port)) return { port, errorLog, stop };
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const listening = await waitFor(async () => (exited ? 'exited' : (await canConnect(port)) && 'listening'), { timeoutMs: 5_000, what: 'nginx to listen' }).catch(() => 'not in time');
+  if (listening === 'listening') return { port, errorLog, stop };
   const log = await errorLog();
   await stop();
   throw new Error(`nginx did not start: ${stderr}${log}`);
