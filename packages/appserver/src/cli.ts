@@ -9,6 +9,8 @@ import { AppserverError } from './errors.js';
 import { renderHelp, renderSettings, USAGE } from './help.js';
 import { loadApp } from './loader.js';
 import { createServerLogger } from './logger.js';
+import { preloadApp } from './preload.js';
+import { startReloader } from './reloader.js';
 import { VERSION } from './version.js';
 
 /**
@@ -45,8 +47,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const log = createServerLogger(settings.errorLogfile, settings.logLevel);
     try {
+      const preloadFailed = settings.preload ? await preloadApp(settings, log) : undefined;
+      if (preloadFailed !== undefined) return preloadFailed;
       const reload = async () => (await resolveSettings(argv)).settings;
-      return await new Arbiter(settings, log, reload).run();
+      const arbiter = new Arbiter(settings, log, reload);
+      const reloader = settings.reload ? await startReloader(settings, log, () => arbiter.requestReload()) : undefined;
+      try {
+        return await arbiter.run();
+      } finally {
+        reloader?.close();
+      }
     } finally {
       await log.close();
     }

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppserverError } from './errors.js';
+import { moduleExports } from './module-format.js';
 import { describeValue, KindError } from './setting-kinds.js';
 import { SETTING_NAMES, settingSpec, type AppserverConfig, type AppserverSettings, type SettingName } from './settings.js';
 import { suggestKey } from './suggest.js';
@@ -96,7 +97,7 @@ export async function loadConfigFile(path: string): Promise<Partial<AppserverSet
   let mod: Record<string, unknown>;
   try {
     const { tsImport } = await import('tsx/esm/api');
-    mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+    mod = moduleExports((await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>);
   } catch (err) {
     const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
     throw new AppserverError('TSGI_APPSERVER_E_CONFIG', `${path}: cannot load the config file:\n${detail}`, { cause: err });

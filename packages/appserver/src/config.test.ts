@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { resolveSettings } from './config.js';
@@ -40,6 +40,16 @@ describe('resolveSettings', () => {
     assert.equal(settings.workers, 5);
     assert.equal(settings.keepAlive, 9);
     assert.deepEqual(settings.bind, ['127.0.0.1:1']);
+  });
+
+  it('loads a config file written as an ES module in a package without "type": "module"', async () => {
+    const dir = join(project.dir, 'untyped');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), '{ "name": "untyped" }\n');
+    writeFileSync(join(dir, 'tsgi.config.ts'), `import { defineConfig } from 'tsgi-appserver';\nexport default defineConfig({ app: 'app.ts', workers: 2 });\n`);
+    const { settings } = await resolveSettings([], { cwd: dir, env: {} });
+    assert.equal(settings.workers, 2);
+    assert.equal(settings.app, 'app.ts');
   });
 
   it('names the file, line, key, value and what is allowed', async () => {

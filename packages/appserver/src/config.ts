@@ -62,4 +62,10 @@ export function checkTogether(settings: AppserverSettings, cwd: string = process
   for (const [flag, file] of [['--certfile', settings.certfile], ['--keyfile', settings.keyfile]] as const) {
     if (file !== null && !existsSync(resolve(cwd, file))) throw new AppserverError('TSGI_APPSERVER_E_USAGE', `${flag}: got ${JSON.stringify(file)}; no such file`);
   }
+  if (settings.reloadExtraFiles.length > 0 && !settings.reload) {
+    throw new AppserverError('TSGI_APPSERVER_E_USAGE', '--reload-extra-file needs --reload: the extra files are watched only while reloading is on');
+  }
+  for (const file of settings.reloadExtraFiles) {
+    if (!existsSync(resolve(cwd, file))) throw new AppserverError('TSGI_APPSERVER_E_USAGE', `--reload-extra-file: got ${JSON.stringify(file)}; no such file or directory`);
+  }
 }

@@ -167,7 +167,7 @@ export function createWorkerServer({ handler, Response }: Instrumented, options:
     http.on('tlsClientError', (err: Error) => log.debug('TLS handshake failed: %s', err.message));
   }
   http.on('error', (err) => log.error('server error: %s', err.message));
-  const connections = new ConnectionTracker(http, options.tls !== undefined);
+  const connections = new ConnectionTracker(http);
 
   if (options.proxyAllowFrom === null) return listen(http).then(() => ({ http, connections, listening: http }));
   const allowed = new CidrSet(cidrList(options.proxyAllowFrom));

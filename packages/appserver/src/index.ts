@@ -21,5 +21,5 @@ export { parseBind, type BindAddress } from './bind-address.js';
 export { parseAppSpec, detectInterface, loadApp, type Detection, type LoadedApp, type NodeListener } from './loader.js';
 export { parseProxyHeader, type ProxyHeader } from './proxy-protocol.js';
 export { compileAccessFormat } from './access-log.js';
-export type { ArbiterHookContext } from './hooks.js';
+export type { ArbiterHookContext, MasterHooks, WorkerHookContext, WorkerHookInfo, WorkerHooks, WorkerServerContext } from './hooks.js';
 export { VERSION, SOFTWARE } from './version.js';

@@ -4,10 +4,12 @@
  * @module
  */
 import type { AppserverErrorCode } from './errors.js';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { HookName } from './hooks.js';
 import type { AppserverSettings } from './settings.js';
 
-/** Settings a worker needs (the JSON-safe ones; hooks stay in the master). */
-export type WorkerSettings = Omit<AppserverSettings, 'onStarting' | 'whenReady' | 'onExit'>;
+/** Settings a worker needs (the JSON-safe ones; functions do not travel: a worker with hooks imports the config file). */
+export type WorkerSettings = Omit<AppserverSettings, HookName>;
 
 /** Master -> worker: who you are and what to serve. Sent first. */
 export interface BootMessage {
@@ -16,6 +18,10 @@ export interface BootMessage {
   readonly settings: WorkerSettings;
   /** How many `listen` messages follow. */
   readonly listeners: number;
+  /** The worker hooks the config file sets (the worker imports it only when there is one). */
+  readonly workerHooks: readonly string[];
+  /** The reload generation the worker belongs to (for hooks). */
+  readonly generation: number;
 }
 
 /** Master -> worker: one bound socket (the handle rides along). */
@@ -41,10 +47,44 @@ export interface BootErrorMessage {
   readonly message: string;
 }
 
+/** Worker -> master, once a second with --metrics-bind: its request figures as prom-client JSON (request-metrics.ts). */
+export interface MetricsMessage {
+  readonly type: 'metrics';
+  readonly metrics: MetricObjectWithValues<MetricValue<string>>[];
+}
+
+/**
+ * Worker -> master, from the worker's event loop every heartbeat interval (--timeout): it is
+ * alive. It carries the request lines in flight (the first few), which the master logs if the
+ * worker later goes silent and is killed.
+ */
+export interface HeartbeatMessage {
+  readonly type: 'heartbeat';
+  readonly requests: readonly string[];
+}
+
+/**
+ * Worker -> master: replace me (--max-requests reached, or RSS over --max-worker-memory). The
+ * worker keeps serving; the master starts its replacement and stops it once that one is ready.
+ */
+export interface RetireMessage {
+  readonly type: 'retire';
+  /** Why, for the log: `"200 requests (--max-requests 200)"`, `"RSS 161.2 MB over --max-worker-memory 150 MB"`. */
+  readonly reason: string;
+}
+
+/**
+ * How often a worker beats for a given --timeout (seconds): four beats per timeout, at most one
+ * a second, so one late beat never looks like a hang. The master checks as often.
+ */
+export function heartbeatIntervalMs(timeout: number): number {
+  return Math.max(10, Math.min(1000, Math.round(timeout * 250)));
+}
+
 /** Any message the master sends. */
 export type ToWorker = BootMessage | ListenMessage;
 /** Any message a worker sends. */
-export type FromWorker = ReadyMessage | BootErrorMessage;
+export type FromWorker = ReadyMessage | BootErrorMessage | HeartbeatMessage | RetireMessage | MetricsMessage;
 
 /** Narrowing for messages arriving from the other side. */
 export function isMessage<T extends { type: string }>(value: unknown, type: T['type']): value is T {

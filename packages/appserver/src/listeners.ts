@@ -177,15 +177,15 @@ export async function bindAll(binds: readonly string[], options: BindOptions): P
   }
 }
 
-/** Closes the handles and removes the unix socket files this server created. */
-export function closeAll(listeners: readonly BoundListener[]): void {
+/** Closes the handles and removes the unix socket files this server created (unless `keepFiles`: another master serves them). */
+export function closeAll(listeners: readonly BoundListener[], keepFiles = false): void {
   for (const l of listeners) {
     try {
       l.handle.close();
     } catch {
       // already closed
     }
-    if (l.unlinkPath !== undefined) {
+    if (l.unlinkPath !== undefined && !keepFiles) {
       try {
         unlinkSync(l.unlinkPath);
       } catch {

@@ -9,6 +9,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolveApp, type TsgiApp } from 'tsgi';
 import { AppserverError } from './errors.js';
+import { moduleExports, moduleFormatFix } from './module-format.js';
 
 /** A Node request listener, as `http.createServer` takes. */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -64,14 +65,18 @@ export function resolveAppFile(file: string, cwd: string): string {
 
 let tsxRegistered = false;
 
-/** Registers tsx's ESM loader once, unless the process already runs under tsx. */
+/**
+ * Registers tsx once, unless the process already runs under tsx, with both of its hooks, as
+ * `tsx app.ts` has them: the ESM hook alone cannot load a `.ts` file that tsx compiles to CommonJS
+ * (one in a package without `"type": "module"`): Node then fails with ERR_REQUIRE_CYCLE_MODULE.
+ */
 async function ensureTypeScript(): Promise<void> {
   if (tsxRegistered) return;
   tsxRegistered = true;
   const underTsx = process.execArgv.some((a, i, all) => /(^|[/\\])tsx([/\\]|$)/.test(a) || (all[i - 1] === '--import' && a === 'tsx'));
   if (underTsx) return;
-  const { register } = await import('tsx/esm/api');
-  register();
+  (await import('tsx/cjs/api')).register();
+  (await import('tsx/esm/api')).register();
 }
 
 function describe(value: unknown): string {
@@ -186,12 +191,17 @@ function pick(mod: Record<string, unknown>, attribute: string, file: string): un
 export async function loadApp(spec: string, cwd: string, choice: InterfaceChoice): Promise<LoadedApp> {
   const { file, attribute } = parseAppSpec(spec);
   const path = resolveAppFile(file, cwd);
+  // JavaScript is imported by Node as it is: registering tsx costs each worker about 0.5 s at start
+  // (measured: 490-610 ms on a 2-core box importing Express and Hono), and a built app should run
+  // as `node` runs it (module-format.ts says what to change when its format is refused).
   if (TS_EXTENSIONS.has(extname(path))) await ensureTypeScript();
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    mod = moduleExports((await import(pathToFileURL(path).href)) as Record<string, unknown>);
   } catch (err) {
-    throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `cannot import ${file}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, { cause: err });
+    const fix = moduleFormatFix(path, err);
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', fix === undefined ? `cannot import ${file}: ${detail}` : `cannot import ${file}: ${fix}\n${detail}`, { cause: err });
   }
   let name: string;
   let value: unknown;

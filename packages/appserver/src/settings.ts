@@ -21,10 +21,10 @@ import {
   string,
   type SettingKind,
 } from './setting-kinds.js';
-import type { ArbiterHookContext } from './hooks.js';
+import type { MasterHooks, WorkerHooks } from './hooks.js';
 
 /** The sections settings are grouped in, in display order. */
-export const SECTIONS = ['Config', 'Application', 'Server socket', 'Worker processes', 'Limits', 'Proxies', 'TLS', 'Logging', 'Server hooks'] as const;
+export const SECTIONS = ['Config', 'Application', 'Server socket', 'Worker processes', 'Limits', 'Proxies', 'TLS', 'Logging', 'Development', 'Server hooks'] as const;
 
 /** A section of the option list. */
 export type SettingSection = (typeof SECTIONS)[number];
@@ -84,6 +84,10 @@ function formatProblem(format: string): string | undefined {
 function appSpec(value: string): string | undefined {
   if (value === '') return 'an app such as path/to/app.ts:application';
   return undefined;
+}
+
+function nonEmpty(value: string): string | undefined {
+  return value === '' ? 'a path' : undefined;
 }
 
 const LOOPBACK = ['127.0.0.1', '::1'];
@@ -153,6 +157,13 @@ export const SETTINGS = {
     help: 'Serve the app under this path prefix (WSGI\'s SCRIPT_NAME): requests outside it get 404; the app sees it as context.mountPath.',
     section: 'Application',
   }),
+  preload: setting({
+    flags: ['--preload'],
+    kind: bool(),
+    default: false,
+    help: 'Import the app in the master before the sockets are bound and the workers start (Gunicorn\'s preload_app): an import error stops the server at once, and module-level code runs in the master first. Workers still import the app themselves (Node has no fork(): no memory is shared), and HUP (or a --reload change) reloads the settings and restarts the workers but does not re-import the app in the master.',
+    section: 'Application',
+  }),
   bind: setting({
     flags: ['-b', '--bind'],
     meta: 'ADDRESS',
@@ -194,7 +205,39 @@ export const SETTINGS = {
     meta: 'SECONDS',
     kind: seconds(MAX_SECONDS),
     default: 30,
-    help: 'On SIGTERM/SIGINT/SIGQUIT, how long workers may finish in-flight requests and run shutdown before they are killed.',
+    help: 'How long a stopping worker (SIGTERM/SIGINT/SIGQUIT, a reload, TTOU, recycling) may finish in-flight requests and run shutdown before it is killed.',
+    section: 'Worker processes',
+  }),
+  timeout: setting({
+    flags: ['-t', '--timeout'],
+    meta: 'SECONDS',
+    kind: seconds(MAX_SECONDS),
+    default: 30,
+    help: 'Liveness, not a request timeout: a worker whose event loop sends no heartbeat for this long is killed (SIGKILL) and replaced, logged as WORKER TIMEOUT with the request it was running; this also ends a worker stuck in a graceful stop (0 = never). See --request-timeout.',
+    section: 'Worker processes',
+  }),
+  maxRequests: setting({
+    flags: ['--max-requests'],
+    meta: 'INT',
+    kind: int(0, 2 ** 31 - 1),
+    default: 0,
+    help: 'Recycle a worker after it has started this many requests: its replacement starts, and once that one accepts connections the old one stops gracefully (0 = never).',
+    section: 'Worker processes',
+  }),
+  maxRequestsJitter: setting({
+    flags: ['--max-requests-jitter'],
+    meta: 'INT',
+    kind: int(0, 2 ** 31 - 1),
+    default: 0,
+    help: 'Add a random 0 to INT to each worker\'s --max-requests, so the workers do not all recycle at once.',
+    section: 'Worker processes',
+  }),
+  maxWorkerMemory: setting({
+    flags: ['--max-worker-memory'],
+    meta: 'SIZE',
+    kind: bytes(2 ** 50),
+    default: 0,
+    help: 'Recycle a worker whose resident memory (RSS) exceeds this (k, m, g suffixes), checked every 100 ms, the same way as --max-requests; the log gives the figure (0 = no limit).',
     section: 'Worker processes',
   }),
   pidfile: setting<string | null>({
@@ -285,6 +328,14 @@ export const SETTINGS = {
     help: 'Longest silence while a request body is being received; beyond it: 408 Request Timeout (0 = none).',
     section: 'Limits',
   }),
+  requestTimeout: setting({
+    flags: ['--request-timeout'],
+    meta: 'SECONDS',
+    kind: seconds(MAX_SECONDS),
+    default: 0,
+    help: 'Longest wait for a response head: past it the client gets 504 Gateway Timeout, a TSGI app\'s request.signal aborts and the worker lives on (0 = off). Not --timeout, which is liveness.',
+    section: 'Limits',
+  }),
   forwardedAllowIps: setting({
     flags: ['--forwarded-allow-ips'],
     meta: 'IPS',
@@ -364,25 +415,138 @@ export const SETTINGS = {
     help: 'The least severe error log messages written: debug, info, warning, error or critical.',
     section: 'Logging',
   }),
-  onStarting: setting<((ctx: ArbiterHookContext) => unknown) | null>({
+  metricsBind: setting({
+    flags: ['--metrics-bind'],
+    meta: 'ADDRESS',
+    kind: optionalString('HOST:PORT, [IPV6]:PORT or unix:PATH', (s) => {
+      const parsed = parseBind(s);
+      if (typeof parsed === 'string') return parsed;
+      return parsed.kind === 'fd' ? 'fd://N is not supported here; give HOST:PORT or unix:PATH' : undefined;
+    }),
+    default: null,
+    defaultText: 'off',
+    help: 'Serve Prometheus metrics from the master at this address (GET /metrics): requests, responses by status class, in flight, latency, RSS, per worker and in total, and worker restarts by reason. Workers report once a second; the master does no per-request work. Keep it on a private address.',
+    section: 'Logging',
+  }),
+  reload: setting({
+    flags: ['--reload'],
+    kind: bool(),
+    default: false,
+    help: 'For development: watch the app\'s files (the app module and the files it imports, found as esbuild resolves them; not node_modules) and replace the workers when one changes, as HUP does. A change that breaks the app (a syntax or import error) keeps the old workers serving and logs the error.',
+    section: 'Development',
+  }),
+  reloadExtraFiles: setting({
+    flags: ['--reload-extra-file'],
+    meta: 'FILE',
+    kind: list('a file or directory path', nonEmpty, false, true),
+    default: [],
+    defaultText: 'none',
+    help: 'With --reload, also watch this file, or the files directly in this directory (templates, data the app reads at start); repeatable.',
+    section: 'Development',
+  }),
+  onStarting: setting<MasterHooks['onStarting'] | null>({
     flags: [],
     kind: hook(),
     default: null,
-    help: 'Called in the master before the sockets are bound (may be async).',
+    help: 'Called in the master before the sockets are bound, as onStarting(server); awaited.',
     section: 'Server hooks',
   }),
-  whenReady: setting<((ctx: ArbiterHookContext) => unknown) | null>({
+  onReload: setting<MasterHooks['onReload'] | null>({
     flags: [],
     kind: hook(),
     default: null,
-    help: 'Called in the master once every worker has started and is accepting connections.',
+    help: 'Called in the master on HUP (or --reload) once the settings are read again, as onReload(server); awaited.',
     section: 'Server hooks',
   }),
-  onExit: setting<((ctx: ArbiterHookContext) => unknown) | null>({
+  whenReady: setting<MasterHooks['whenReady'] | null>({
     flags: [],
     kind: hook(),
     default: null,
-    help: 'Called in the master just before it exits.',
+    help: 'Called in the master once every worker has started and is accepting connections, as whenReady(server).',
+    section: 'Server hooks',
+  }),
+  preFork: setting<MasterHooks['preFork'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the master just before a worker process starts, as preFork(server, worker) (worker.pid is 0).',
+    section: 'Server hooks',
+  }),
+  postFork: setting<WorkerHooks['postFork'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in a new worker before it loads the app, as postFork(server, worker); the worker imports the config file for it.',
+    section: 'Server hooks',
+  }),
+  postWorkerInit: setting<WorkerHooks['postWorkerInit'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in a worker once the app is loaded and started, before it accepts, as postWorkerInit(worker).',
+    section: 'Server hooks',
+  }),
+  workerInt: setting<WorkerHooks['workerInt'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in a worker that got INT or QUIT, as workerInt(worker).',
+    section: 'Server hooks',
+  }),
+  workerAbort: setting<MasterHooks['workerAbort'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the master before it kills a worker silent for --timeout (a blocked event loop runs no code), as workerAbort(server, worker).',
+    section: 'Server hooks',
+  }),
+  preRequest: setting<WorkerHooks['preRequest'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the worker before the app sees each request, as preRequest(worker, req); costs a call per request only when set.',
+    section: 'Server hooks',
+  }),
+  postRequest: setting<WorkerHooks['postRequest'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the worker when each response is over (finished or the client left), as postRequest(worker, req, res).',
+    section: 'Server hooks',
+  }),
+  childExit: setting<MasterHooks['childExit'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the master after a worker process exited, as childExit(server, worker).',
+    section: 'Server hooks',
+  }),
+  workerExit: setting<WorkerHooks['workerExit'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in a worker just before it exits after a graceful stop, as workerExit(server, worker).',
+    section: 'Server hooks',
+  }),
+  nworkersChanged: setting<MasterHooks['nworkersChanged'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the master when the number of workers changes (TTIN, TTOU, HUP), as nworkersChanged(server, newValue, oldValue).',
+    section: 'Server hooks',
+  }),
+  preExec: setting<MasterHooks['preExec'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the master before it executes a new master (USR2), as preExec(server).',
+    section: 'Server hooks',
+  }),
+  onExit: setting<MasterHooks['onExit'] | null>({
+    flags: [],
+    kind: hook(),
+    default: null,
+    help: 'Called in the master just before it exits, as onExit(server); awaited.',
     section: 'Server hooks',
   }),
 } as const;

@@ -4,21 +4,27 @@
  * on every socket and tells the master it is ready. On TERM/QUIT (or when the master goes
  * away) it stops accepting, lets in-flight requests finish, runs shutdown and exits.
  *
- * Lifecycle, in this order: boot message -> load app (exit 4 on failure) -> startup (exit 3)
- * -> listen on each handle -> ready -> ... -> stop: close listeners, drain, shutdown, exit 0.
+ * Lifecycle, in this order (the methods of {@link Worker}, called by {@link Worker.run}):
+ *   claimSignals -> receive (boot message + handles) -> loadApp (exit 4 on failure)
+ *   -> startServers: startup hook, listen on each handle (exit 3 on failure) -> notifyReady
+ *   -> ... serving ... -> stop: stop accepting, drain, shutdown, exit 0.
  * @module
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import { TSGI_FILE_EXTENSION, TSGI_VERSION, runShutdown, runStartup, toNodeListener, type TsgiLimits, type TsgiServerInfo, type TsgiStartupContext, type TsgiWorker } from 'tsgi';
 import { AppserverError, ERROR_CODES, type AppserverErrorCode } from './errors.js';
 import { stopListening } from './drain.js';
-import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type WorkerServer } from './http-server.js';
-import { isMessage, type BootErrorMessage, type BootMessage, type ListenMessage, type ReadyMessage, type WorkerSettings } from './ipc.js';
+import { InFlightRequests } from './in-flight-requests.js';
+import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type RequestHandler, type WorkerServer } from './http-server.js';
+import { heartbeatIntervalMs, isMessage, type BootErrorMessage, type BootMessage, type HeartbeatMessage, type ListenMessage, type ReadyMessage, type RetireMessage, type WorkerSettings } from './ipc.js';
 import { loadApp, type LoadedApp } from './loader.js';
 import { guardNodeListener, lingeringFrom } from './node-guard.js';
+import { withRequestTimeout } from './request-timeout.js';
+import { StallWatchdog } from './stall-watchdog.js';
 import { createServerLogger, type ServerLogger } from './logger.js';
 import { SOFTWARE } from './version.js';
+import { WorkerHookRunner } from './worker-hooks.js';
 
 interface Received {
   readonly boot: BootMessage;
@@ -87,126 +93,252 @@ function listenOn(handle: object, kind: ListenMessage['kind'], backlog: number) 
 }
 
 /**
- * Runs this process as a worker until it is told to stop. Never returns normally: it exits.
+ * How often a worker compares its RSS with --max-worker-memory. A leak of L MB/s overshoots the
+ * limit by at most L x 0.1 s before the worker asks to be replaced; the rest of the overshoot is
+ * the replacement's boot (1-3 s measured under tsx), during which the old worker must keep
+ * serving. One process.memoryUsage.rss() reads /proc/self/stat: ~20 us measured, so ten a second
+ * cost 0.02 % of a core.
  */
-export async function runWorker(): Promise<void> {
-  // Ctrl-C reaches the whole process group: the master turns it into a graceful TERM for each
-  // worker, so workers ignore INT themselves. Until the app is up, TERM/QUIT just end the process.
-  process.on('SIGINT', () => {});
-  const early = () => process.exit(0);
-  for (const s of ['SIGTERM', 'SIGQUIT'] as const) process.on(s, early);
+const MEMORY_CHECK_MS = 100;
 
-  // If the master goes away at any point (even while the app loads), this worker must not
-  // linger as an orphan holding the socket: exit now, or stop gracefully once serving.
-  let onMasterGone = (): void => process.exit(0);
-  process.once('disconnect', () => onMasterGone());
+const MB = 1024 * 1024;
 
-  // USR1 reopens log files. It is claimed before anything else: without a listener, node would
-  // start its inspector on USR1.
-  let reopenLogs = (): void => {};
-  process.on('SIGUSR1', () => reopenLogs());
+/** Why a serving worker stops (for the debug log). */
+type StopReason = 'SIGTERM' | 'SIGQUIT' | 'master went away';
 
-  const { boot, handles } = await receive();
-  const s = boot.settings;
-  const log = createServerLogger(s.errorLogfile, s.logLevel);
-  reopenLogs = () => log.reopen();
-  const worker: TsgiWorker = Object.freeze({ id: boot.id, pid: process.pid });
+/**
+ * This process as a worker: one instance, one lifecycle, each step a named method in the order
+ * {@link Worker.run} calls them.
+ */
+class Worker {
+  #log: ServerLogger | undefined;
+  #settings!: WorkerSettings;
+  #info!: TsgiWorker;
+  #loaded!: LoadedApp;
+  #lifespan!: TsgiStartupContext;
+  #idle: () => Promise<void> = () => Promise.resolve();
+  readonly #servers: WorkerServer[] = [];
+  #instrumented!: Instrumented;
+  #inFlight!: InFlightRequests;
+  #stopping: Promise<void> | undefined;
+  /** The config file's worker hooks (none until the boot message arrives). */
+  #hooks: WorkerHookRunner | undefined;
+  /** What TERM/QUIT and the master's disconnect do: exit at once until serving, then {@link stop}. */
+  #onStopSignal: (why: StopReason) => void = () => process.exit(0);
 
-  let loaded: LoadedApp;
-  try {
-    if (s.app === null) throw new AppserverError('TSGI_APPSERVER_E_USAGE', 'no APP given');
-    loaded = await loadApp(s.app, process.cwd(), s.interface);
-  } catch (err) {
-    return bootFailure(log, 'TSGI_APPSERVER_E_APP_LOAD', err);
+  /** The whole life of the worker. Never returns normally: it exits. */
+  async run(): Promise<void> {
+    this.#claimSignals();
+    const { boot, handles } = await receive();
+    this.#settings = boot.settings;
+    this.#log = createServerLogger(this.#settings.errorLogfile, this.#settings.logLevel);
+    this.#info = Object.freeze({ id: boot.id, pid: process.pid });
+    this.#hooks = await WorkerHookRunner.load(boot.settings, boot.workerHooks, Object.freeze({ id: boot.id, pid: process.pid, generation: boot.generation, log: this.#log }), this.#log);
+    await this.#hooks.postFork();
+    this.#startHeartbeat();
+    await this.#loadApp();
+    await this.#startServers(handles);
+    this.#onStopSignal = (why) => this.stop(why);
+    if (!process.connected) return this.stop('master went away');
+    await this.#notifyReady();
+    this.#watchForRecycling();
   }
 
-  const limits = limitsFrom(s);
-  const server: TsgiServerInfo = Object.freeze({ software: SOFTWARE, tsgiVersion: TSGI_VERSION, extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true }), limits });
-  const lifespan: TsgiStartupContext = { server, worker, log, state: {} };
-  let instrumented: Instrumented;
-  let idle: () => Promise<void>;
-  let options: HttpServerOptions;
-  const servers: WorkerServer[] = [];
-  try {
-    options = {
-      limits,
-      log,
-      workerId: worker.id,
-      tls: readTls(s.certfile, s.keyfile),
-      accessLogfile: s.accessLogfile,
-      accessLogformat: s.accessLogformat,
-      accessLogJson: s.accessLogJson,
-      proxyAllowFrom: s.proxyProtocol ? s.proxyAllowFrom : null,
+  /**
+   * Signals, claimed before anything else. Ctrl-C reaches the whole process group: the master
+   * turns it into a graceful TERM for each worker, so workers ignore INT themselves. USR1
+   * reopens log files (without a listener, node would start its inspector on USR1). If the
+   * master goes away at any point (even while the app loads), this worker must not linger as
+   * an orphan holding the socket.
+   */
+  #claimSignals(): void {
+    process.on('SIGINT', () => void this.#hooks?.workerInt());
+    process.on('SIGUSR1', () => this.#log?.reopen());
+    process.on('SIGTERM', () => this.#onStopSignal('SIGTERM'));
+    process.on('SIGQUIT', () => {
+      void this.#hooks?.workerInt();
+      this.#onStopSignal('SIGQUIT');
+    });
+    process.once('disconnect', () => this.#onStopSignal('master went away'));
+  }
+
+  /**
+   * --timeout: the event loop tells the master it is alive every heartbeat interval, from the
+   * moment the settings arrive (a worker that hangs loading the app is a hung worker too), and
+   * through a graceful stop. The beat names the requests in flight; the watchdog thread covers
+   * the request that blocks the loop before the next beat (stall-watchdog.ts), which notes
+   * each request start through the in-flight bookkeeping.
+   */
+  #startHeartbeat(): void {
+    const timeout = this.#settings.timeout;
+    const intervalMs = heartbeatIntervalMs(timeout);
+    const watchdog = timeout > 0 ? StallWatchdog.start(intervalMs) : undefined;
+    this.#inFlight = new InFlightRequests(watchdog);
+    if (timeout <= 0) return;
+    const beat = () => {
+      watchdog?.beat();
+      if (!process.connected) return;
+      const message: HeartbeatMessage = { type: 'heartbeat', requests: this.#inFlight.lines(5) };
+      process.send?.(message);
     };
-    if (loaded.interface === 'tsgi') {
-      const state = await runStartup(loaded.app, lifespan);
-      const listener = toNodeListener(loaded.app, {
-        trustedProxies: cidrList(s.forwardedAllowIps),
-        mountPath: s.mount,
-        limits,
-        lingering: lingeringFrom(s),
-        state,
-        worker,
-        server,
-        log,
-      });
-      instrumented = instrument(listener, options, false);
-      idle = () => listener.idle();
-    } else {
-      instrumented = instrument(guardNodeListener(loaded.app, limits, s.mount, log, lingeringFrom(s)), options, true);
-      idle = () => Promise.resolve();
-    }
-    for (const { message, handle } of handles) servers.push(await createWorkerServer(instrumented, options, listenOn(handle, message.kind, s.backlog)));
-  } catch (err) {
-    return bootFailure(log, 'TSGI_APPSERVER_E_WORKER_BOOT', err);
+    beat();
+    setInterval(beat, intervalMs).unref();
   }
 
-  let stopping: Promise<void> | undefined;
-  const stop = (why: string) => {
-    stopping ??= (async () => {
-      log.debug('worker %d stopping (%s)', worker.id, why);
-      for (const ws of servers) {
-        // Requests still arriving on kept-alive connections are served, then the connection closes.
-        ws.http.removeAllListeners('request');
-        ws.http.on('request', (req: IncomingMessage, res: ServerResponse) => {
-          res.shouldKeepAlive = false;
-          instrumented.handler(req, res);
+  async #loadApp(): Promise<void> {
+    try {
+      const app = this.#settings.app;
+      if (app === null) throw new AppserverError('TSGI_APPSERVER_E_USAGE', 'no APP given');
+      this.#loaded = await loadApp(app, process.cwd(), this.#settings.interface);
+    } catch (err) {
+      return bootFailure(this.#log, 'TSGI_APPSERVER_E_APP_LOAD', err);
+    }
+  }
+
+  /** Runs the app's startup hook, builds the request handler and listens on every handle. */
+  async #startServers(handles: Received['handles']): Promise<void> {
+    const s = this.#settings;
+    const log = this.#log!;
+    const limits = limitsFrom(s);
+    const server: TsgiServerInfo = Object.freeze({ software: SOFTWARE, tsgiVersion: TSGI_VERSION, extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true }), limits });
+    this.#lifespan = { server, worker: this.#info, log, state: {} };
+    try {
+      const options: HttpServerOptions = {
+        limits,
+        log,
+        workerId: this.#info.id,
+        tls: readTls(s.certfile, s.keyfile),
+        accessLogfile: s.accessLogfile,
+        accessLogformat: s.accessLogformat,
+        accessLogJson: s.accessLogJson,
+        proxyAllowFrom: s.proxyProtocol ? s.proxyAllowFrom : null,
+      };
+      if (this.#loaded.interface === 'tsgi') {
+        const state = await runStartup(this.#loaded.app, this.#lifespan);
+        const listener = toNodeListener(this.#loaded.app, {
+          trustedProxies: cidrList(s.forwardedAllowIps),
+          mountPath: s.mount,
+          limits,
+          lingering: lingeringFrom(s),
+          state,
+          worker: this.#info,
+          server,
+          log,
         });
-        stopListening(ws.listening);
-        ws.connections.closeIdle();
+        const timed = s.requestTimeout > 0 ? withRequestTimeout(listener, { seconds: s.requestTimeout, log, abandon: listener.abandon }) : listener;
+        this.#instrumented = instrument(await this.#measured(this.#hooks!.wrapRequests(this.#inFlight.wrap(timed))), options, false);
+        this.#idle = () => listener.idle();
+      } else {
+        const guarded = guardNodeListener(this.#loaded.app, limits, s.mount, log, lingeringFrom(s));
+        const timed = s.requestTimeout > 0 ? withRequestTimeout(guarded, { seconds: s.requestTimeout, log, abandon: undefined }) : guarded;
+        this.#instrumented = instrument(await this.#measured(this.#hooks!.wrapRequests(this.#inFlight.wrap(timed))), options, true);
       }
-      // Leave a second of the master's --graceful-timeout for shutdown before it kills us.
-      const budget = Math.max(100, s.gracefulTimeout * 1000 - 1000);
-      const deadline = Date.now() + budget;
-      // Drained: every connection closed (a connection closes once its latest response has
-      // finished: drain.ts), and for a TSGI app its in-flight requests and waitUntil promises.
-      const open = () => servers.reduce((n, ws) => n + ws.connections.size, 0);
-      let tsgiIdle = loaded.interface !== 'tsgi';
-      if (!tsgiIdle) void idle().then(() => (tsgiIdle = true));
-      while ((open() > 0 || !tsgiIdle) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-        // Connections that finish their last response become idle: close them as they do.
-        for (const ws of servers) ws.connections.closeIdle();
-      }
-      if (Date.now() >= deadline) log.warn('worker %d: graceful timeout reached with %d connection(s) open; closing them', worker.id, open());
-      for (const ws of servers) ws.connections.destroyAll();
-      if (loaded.interface === 'tsgi') {
-        try {
-          await runShutdown(loaded.app, lifespan);
-        } catch (err) {
-          log.error('shutdown hook failed: %s', err instanceof Error ? (err.stack ?? err.message) : String(err));
-        }
-      }
-      await log.close();
+      await this.#hooks!.postWorkerInit();
+      for (const { message, handle } of handles) this.#servers.push(await createWorkerServer(this.#instrumented, options, listenOn(handle, message.kind, s.backlog)));
+    } catch (err) {
+      return bootFailure(log, 'TSGI_APPSERVER_E_WORKER_BOOT', err);
+    }
+  }
+
+  /** With --metrics-bind: counts each request and reports to the master once a second (request-metrics.ts). */
+  async #measured(handler: RequestHandler): Promise<RequestHandler> {
+    if (this.#settings.metricsBind === null) return handler;
+    const { RequestMetrics } = await import('./request-metrics.js');
+    const metrics = new RequestMetrics();
+    metrics.startReporting((message) => {
+      if (process.connected) process.send?.(message);
+    });
+    return metrics.wrap(handler);
+  }
+
+  async #notifyReady(): Promise<void> {
+    const loaded = this.#loaded;
+    await send({ type: 'ready', interface: loaded.interface, reason: loaded.reason, app: `${loaded.file}:${loaded.attribute}` });
+  }
+
+  /**
+   * --max-requests (with its jitter) and --max-worker-memory: the worker asks the master, once,
+   * to be replaced, and serves on until the master stops it (once the replacement is ready).
+   */
+  #watchForRecycling(): void {
+    const s = this.#settings;
+    let asked = false;
+    const retire = (reason: string) => {
+      if (asked || this.#stopping !== undefined) return;
+      asked = true;
+      this.#log!.info('worker %d: %s; asking to be recycled', this.#info.id, reason);
+      const message: RetireMessage = { type: 'retire', reason };
+      if (process.connected) process.send?.(message);
+    };
+    if (s.maxRequests > 0) {
+      const limit = s.maxRequests + Math.floor(Math.random() * (s.maxRequestsJitter + 1));
+      this.#inFlight.atRequest(limit, () => retire(`${limit} requests (--max-requests ${s.maxRequests}, --max-requests-jitter ${s.maxRequestsJitter})`));
+    }
+    if (s.maxWorkerMemory > 0) {
+      const timer = setInterval(() => {
+        const rss = process.memoryUsage.rss();
+        if (rss <= s.maxWorkerMemory) return;
+        clearInterval(timer);
+        retire(`RSS ${(rss / MB).toFixed(1)} MB over --max-worker-memory ${(s.maxWorkerMemory / MB).toFixed(1)} MB`);
+      }, MEMORY_CHECK_MS);
+      timer.unref();
+    }
+  }
+
+  /** Graceful stop, once: stop accepting, drain, shutdown, exit 0. */
+  stop(why: StopReason): void {
+    if (this.#stopping !== undefined) return;
+    this.#stopping = (async () => {
+      this.#log!.debug('worker %d stopping (%s)', this.#info.id, why);
+      this.#stopAccepting();
+      await this.#drain();
+      await this.#shutdown();
+      await this.#hooks?.workerExit();
+      await this.#log!.close();
       process.exit(0);
     })();
-  };
-  for (const sig of ['SIGTERM', 'SIGQUIT'] as const) {
-    process.off(sig, early);
-    process.on(sig, () => stop(sig));
   }
-  onMasterGone = () => stop('master went away');
-  if (!process.connected) return stop('master went away');
 
-  await send({ type: 'ready', interface: loaded.interface, reason: loaded.reason, app: `${loaded.file}:${loaded.attribute}` });
+  /** Closes the listening sockets now; responses from here on say Connection: close (drain.ts's rule). */
+  #stopAccepting(): void {
+    for (const ws of this.#servers) stopListening(ws.listening);
+    this.#inFlight.stop();
+  }
+
+  /**
+   * Waits until every connection closed (after a `Connection: close` response, by the client,
+   * or by the keep-alive timer once idle: drain.ts), and for a TSGI app its in-flight requests
+   * and waitUntil promises, or the worker's share of --graceful-timeout is spent.
+   */
+  async #drain(): Promise<void> {
+    const log = this.#log!;
+    const servers = this.#servers;
+    // Leave a second of the master's --graceful-timeout for shutdown before it kills us.
+    const budget = Math.max(100, this.#settings.gracefulTimeout * 1000 - 1000);
+    const deadline = Date.now() + budget;
+    const open = () => servers.reduce((n, ws) => n + ws.connections.size, 0);
+    let appIdle = false;
+    void this.#idle().then(() => (appIdle = true));
+    while ((open() > 0 || !appIdle) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (open() === 0) return;
+    log.warn('worker %d: graceful timeout reached with %d connection(s) open; closing them', this.#info.id, open());
+    for (const ws of servers) ws.connections.endAll();
+  }
+
+  /** The app's shutdown hook (TSGI apps); a failure is logged, the exit goes on. */
+  async #shutdown(): Promise<void> {
+    if (this.#loaded.interface !== 'tsgi') return;
+    try {
+      await runShutdown(this.#loaded.app, this.#lifespan);
+    } catch (err) {
+      this.#log!.error('shutdown hook failed: %s', err instanceof Error ? (err.stack ?? err.message) : String(err));
+    }
+  }
+}
+
+/**
+ * Runs this process as a worker until it is told to stop. Never returns normally: it exits.
+ */
+export function runWorker(): Promise<void> {
+  return new Worker().run();
 }

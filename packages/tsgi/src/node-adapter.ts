@@ -42,6 +42,13 @@ export interface TsgiNodeListener {
   idle(): Promise<void>;
   /** Requests in flight and unsettled `waitUntil` promises, for a server's drain logic and metrics. */
   readonly inFlight: { readonly requests: number; readonly waitUntil: number };
+  /**
+   * The server gives up on the request whose response is `res` (a server-side request timeout):
+   * `request.signal` aborts, `context.completed` settles with `aborted: true` (SPEC 4.5: "the
+   * server gave up") and whatever the app returns later is discarded. The caller then answers
+   * the client on `res` itself (e.g. 504). No effect once the response has closed.
+   */
+  abandon(res: ServerResponse): void;
 }
 
 const NO_BODY_METHODS = new Set(['GET', 'HEAD']);
@@ -76,6 +83,7 @@ export function toNodeListener(app: TsgiApp, options: NodeAdapterOptions = {}): 
   Object.defineProperties(listener, {
     checkContinue: { value: (req: IncomingMessage, res: ServerResponse) => handle(config, req, res, true) },
     idle: { value: () => config.tracker.idle() },
+    abandon: { value: (res: ServerResponse) => (res as ExchangeCarrier)[kExchange]?.close() },
     inFlight: {
       get: () => ({ requests: config.tracker.requests, waitUntil: config.tracker.pending }),
     },

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (three levels above this file's directory). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const ENTRY = fileURLToPath(new URL(`./cli-entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+/** The installed command: bin/tsgi-appserver.js, which runs dist/cli.js. */
+export const BUILT_ENTRY = join(REPO_ROOT, 'packages/appserver/bin/tsgi-appserver.js');
 
 /** A running (or finished) tsgi-appserver process. */
 export interface AppserverProcess {
@@ -35,6 +37,11 @@ export interface SpawnOptions {
   readonly passFds?: readonly number[];
   /** Run through `sh -c 'exec ...'` with this prefix (e.g. `LISTEN_PID=$$`), for systemd-style tests. */
   readonly shellPrefix?: string;
+  /**
+   * Run the built command (bin/tsgi-appserver.js on dist/, with plain node) instead of the source
+   * under tsx: the way users run it, where the workers are not under tsx either. Needs `npx tsc -b`.
+   */
+  readonly built?: boolean;
 }
 
 /**
@@ -47,7 +54,7 @@ export interface SpawnOptions {
  * ```
  */
 export function spawnAppserver(args: readonly string[], options: SpawnOptions = {}): AppserverProcess {
-  const argv = [process.execPath, '--conditions=source', '--import', 'tsx', ENTRY, ...args];
+  const argv = options.built === true ? [process.execPath, BUILT_ENTRY, ...args] : [process.execPath, '--conditions=source', '--import', 'tsx', ENTRY, ...args];
   const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
   const [command, commandArgs] = options.shellPrefix === undefined ? [argv[0]!, argv.slice(1)] : ['/bin/sh', ['-c', `${options.shellPrefix} exec ${argv.map(quote).join(' ')}`]];
   const child = spawn(command, commandArgs, {
