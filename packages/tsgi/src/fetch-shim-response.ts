@@ -8,6 +8,7 @@
  * closes the connection); a body that fails before its first byte becomes a 500.
  * @module
  */
+import { readAhead } from './read-ahead.js';
 import type { TsgiLogger } from './types.js';
 import { HOP_BY_HOP_HEADERS } from './validate-headers.js';
 
@@ -73,20 +74,8 @@ export async function prepareResponse(response: Response, ctx: ShimResponseConte
     ctx.bodyDone(true);
     return new Response(null, init);
   }
-  // As the adapter does: a body already in memory ends within a few microtasks of its first
-  // chunk; a live stream does not, and its first chunk is never held back waiting for a second.
-  let second: ReadableStreamReadResult<Uint8Array> | undefined;
-  let secondError: unknown;
-  const secondRead = reader.read().then(
-    (r) => (second = r),
-    (error: unknown) => {
-      secondError = error ?? new Error('body stream errored');
-      throw error;
-    },
-  );
-  secondRead.catch(() => {});
-  for (let hop = 0; hop < 3 && second === undefined && secondError === undefined; hop++) await undefined;
-  if (secondError !== undefined) throw secondError;
+  // As the adapter does (read-ahead.ts): whole with a Content-Length if it ends at once, else streamed.
+  const { second, pending: secondRead } = await readAhead(reader);
   const firstChunk = first.value;
   if (second !== undefined && second.done && contentLength !== undefined && contentLength < firstChunk.byteLength && !bodiless) {
     // Longer than its Content-Length: the message ends there, and the connection with it.

@@ -14,6 +14,7 @@ import { closeLingering, lingerIfClosing } from 'tsgi-head-gate';
 import { DRAIN_LIMIT_BYTES } from './adapter-config.js';
 import { drainRequestBody, type BodyLimitError } from './body-stream.js';
 import { knownResponse, type KnownResponse } from './known-response.js';
+import { readAhead, type ReadAhead } from './read-ahead.js';
 import { sendFileRegion } from './send-file.js';
 import type { Exchange } from './exchange.js';
 import { FastResponse, fastBody, fastInit, fastReal } from './fast-response.js';
@@ -370,23 +371,16 @@ async function writeStandard(ex: Exchange, response: Response): Promise<void> {
     return;
   }
   const firstChunk = asChunk(first.value);
-  // A body already complete in memory (a string, bytes, JSON) ends within a couple of
-  // microtasks of its first chunk: then it is sent whole with a Content-Length. A live stream
-  // (server-sent events) does not: its first chunk goes out now (SPEC 5.9.2), never held back
-  // waiting for a second. Guessing wrong only costs chunked framing, never correctness.
-  let second: ReadableStreamReadResult<Uint8Array> | undefined;
-  let secondError: unknown;
-  const secondRead = reader.read().then(
-    (r) => (second = r),
-    (error: unknown) => {
-      secondError = error ?? new Error('body stream errored');
-      throw error;
-    },
-  );
-  secondRead.catch(() => {});
-  for (let hop = 0; hop < 3 && second === undefined && secondError === undefined; hop++) await undefined;
+  // In memory, sent whole with a Content-Length, or a live stream whose first chunk goes out now (read-ahead.ts).
+  let ahead: ReadAhead;
+  try {
+    ahead = await readAhead(reader);
+  } catch (error) {
+    if (ex.closed) return;
+    throw error;
+  }
   if (ex.closed) return;
-  if (secondError !== undefined) throw secondError;
+  const { second, pending: secondRead } = ahead;
   if (second !== undefined && second.done) {
     ex.streaming(undefined);
     if (bodiless) {
