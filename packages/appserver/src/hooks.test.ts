@@ -4,9 +4,10 @@
  * throws is logged without taking anything down.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { waitFor } from 'tsgi-test-support';
 import { startAppserver, tempProject } from './testing/spawn-appserver.js';
 
 const APP = `export const application = (request: Request) => new Response('hello ' + new URL(request.url).pathname);\n`;
@@ -36,20 +37,10 @@ export default {
 };
 `;
 
-/** Polls `file` until it has a line starting with `prefix` (hooks run asynchronously to the test). */
-async function waitForLine(file: string, prefix: string, timeoutMs = 20_000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let lines: string[] = [];
-    try {
-      lines = readFileSync(file, 'utf8').trim().split('\n');
-    } catch {
-      // not written yet
-    }
-    if (lines.some((l) => l.startsWith(prefix))) return lines;
-    if (Date.now() > deadline) throw new Error(`no line "${prefix}..." in ${file} within ${timeoutMs} ms; got:\n${lines.join('\n')}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** Waits until `file` has a line starting with `prefix` (hooks run asynchronously to the test); returns every line. */
+function waitForLine(file: string, prefix: string): Promise<string[]> {
+  const lines = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []);
+  return waitFor(() => lines().some((l) => l.startsWith(prefix)) && lines(), { timeoutMs: 20_000, what: () => `a line "${prefix}..." in ${file}; got:\n${lines().join('\n')}` });
 }
 
 describe('server hooks', () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { waitFor } from 'tsgi-test-support';
 import { startAppserver, tempProject } from './testing/spawn-appserver.js';
 
 const APP = `export const application = (request: Request) =>
@@ -18,18 +19,17 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-/** Scrapes until `ready(text)` holds (workers report once a second). */
-async function scrapeUntil(url: string, ready: (text: string) => boolean, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/** Scrapes until `ready(text)` holds (workers report once a second); returns the text. */
+async function scrapeUntil(url: string, ready: (text: string) => boolean): Promise<string> {
+  let last = '';
+  const scrape = async () => {
     const res = await fetch(url);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
-    const text = await res.text();
-    if (ready(text)) return text;
-    if (Date.now() > deadline) throw new Error(`metrics not as expected within ${timeoutMs} ms:\n${text}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    last = await res.text();
+    return ready(last) && last;
+  };
+  return waitFor(scrape, { timeoutMs: 15_000, intervalMs: 100, what: () => `the metrics to match; last scrape:\n${last}` });
 }
 
 describe('--metrics-bind', () => {

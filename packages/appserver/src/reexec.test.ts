@@ -7,18 +7,15 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { waitFor } from 'tsgi-test-support';
 import { keepAliveLoad } from './keep-alive-load.test.util.js';
 import { startAppserver, tempProject } from './testing/spawn-appserver.js';
 
 const app = (version: string) => `export const application = () => new Response('${version}');\n`;
 
 /** Polls until `test()` holds. */
-async function until(test: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+async function until(test: () => boolean, what: string): Promise<void> {
+  await waitFor(test, { timeoutMs: 30_000, what });
 }
 
 function pidIn(file: string): number | undefined {
