@@ -3,7 +3,7 @@
  * `npm start`: the whole tsgi chain on the demo project (examples/mysite), as production runs it.
  *
  *   collectstatic          the demo's static files, copied into a temp STATIC_ROOT
- *   tsgi-appserver         -b 127.0.0.1:$APP_PORT -w 2 mysite/tsgi.ts:application (DEBUG off)
+ *   tsgi-appserver         -b 127.0.0.1:$APP_PORT -w 2 --forwarded-allow-ips 127.0.0.1 mysite/tsgi.ts:application (DEBUG off)
  *   tsgi-webserver         127.0.0.1:$PORT: /static/ from STATIC_ROOT itself, the rest proxied
  *
  * One supervisor (this process) owns the servers, like honcho/foreman: their output comes out
@@ -333,7 +333,9 @@ async function main() {
   };
   const appserver = start(
     'tsgi-appserver',
-    [join(ROOT, 'packages/appserver/bin/tsgi-appserver.js'), '-b', `${HOST}:${APP_PORT}`, '-w', String(APP_WORKERS), APP],
+    // The web server (connecting from HOST) is the one proxy whose X-Forwarded-For is believed:
+    // the default, 127.0.0.0/8, would also believe a local client on 127.0.0.2 that forges one.
+    [join(ROOT, 'packages/appserver/bin/tsgi-appserver.js'), '-b', `${HOST}:${APP_PORT}`, '-w', String(APP_WORKERS), '--forwarded-allow-ips', HOST, APP],
     { cwd: PROJECT, env: appEnv },
   );
   superviseServer(appserver);
