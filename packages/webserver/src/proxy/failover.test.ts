@@ -133,3 +133,37 @@ test('active health checks: an unhealthy server comes back after `rise` passes',
     await new Promise<void>((r) => flaky.close(() => r()));
   }
 });
+
+test('a lone server is never marked failed (nginx: max_fails and fail_timeout ignored): one failed POST is one 502, the next request is served', async () => {
+  const { createServer } = await import('node:http');
+  let requests = 0;
+  // The first request has its connection cut before any answer, as a stopping app server's
+  // keep-alive close can; every later one is answered.
+  const upstream = createServer((req, res) => {
+    requests++;
+    if (requests === 1) {
+      req.socket.destroy();
+      return;
+    }
+    req.resume();
+    req.once('end', () => res.end('served\n'));
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  const port = (upstream.address() as AddressInfo).port;
+  // Defaults: max_fails 1, fail_timeout 10 s, which would take a server of a group of two out.
+  const proxy = createProxy(passOptions([serverOptions('lone', port)]));
+  const front = await startFront(proxy);
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await fetchRaw(front.port, '/form', { method: 'POST', body: 'a=1' })).status);
+    assert.deepEqual(statuses, [502, 200, 200], 'only the cut POST fails (not retried: not idempotent)');
+    const s = proxy.stats().upstream.servers[0]!;
+    assert.equal(s.failures, 1, 'the failure is still counted');
+    assert.equal(s.state, 'up');
+    assert.equal(requests, 3);
+  } finally {
+    await front.close();
+    await proxy.close();
+    await new Promise<void>((r) => upstream.close(() => r()));
+  }
+});

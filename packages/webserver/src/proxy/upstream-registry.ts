@@ -22,7 +22,9 @@ export class UpstreamGroup {
     this.options = options;
     // One idle cache for the block, as nginx's `keepalive N` counts across all its servers.
     const idle = (this.#idle = new IdleCache(options.keepalive));
-    this.servers = options.servers.map((s) => new UpstreamServer(s, idle, options.keepaliveTimeoutMs));
+    // nginx's `peers->single`: one server and no backup; it is never taken out by passive health.
+    const alone = options.servers.length === 1;
+    this.servers = options.servers.map((s) => new UpstreamServer(s, idle, options.keepaliveTimeoutMs, alone));
     this.balancer = new Balancer(options.balance, this.servers);
     this.#health = options.healthCheck ? new HealthChecker(options.healthCheck, this.servers) : undefined;
   }
