@@ -18,8 +18,11 @@ describe('arbiter signals', () => {
       `import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 export const application = {
-  async fetch(request: Request, context: { worker: { id: number } }) {
-    if (new URL(request.url).pathname === '/slow') await sleep(1500);
+  async fetch(request: Request, context: { worker: { id: number }; log: { info(m: string): void } }) {
+    if (new URL(request.url).pathname === '/slow') {
+      context.log.info('slow request started');
+      await sleep(1500);
+    }
     return new Response(\`worker \${context.worker.id} pid \${process.pid}\`);
   },
   shutdown(context: { worker: { id: number } }) {
@@ -35,7 +38,7 @@ export const application = {
     const mark = join(project.dir, 'term');
     const server = await startAppserver(['app.ts'], { cwd: project.dir, env: { SHUTDOWN_MARK: mark } });
     const slow = fetch(`${server.url}/slow`);
-    await new Promise((r) => setTimeout(r, 400));
+    await server.waitFor(/slow request started/);
     server.child.kill('SIGTERM');
     const res = await slow;
     assert.equal(res.status, 200);
@@ -48,14 +51,14 @@ export const application = {
   it('TERM lets a Node app\'s in-flight request finish too', async () => {
     writeFileSync(
       join(project.dir, 'node-app.ts'),
-      `import type { IncomingMessage, ServerResponse } from 'node:http';\nexport const application = (req: IncomingMessage, res: ServerResponse) => setTimeout(() => res.end('slow done'), req.url === '/slow' ? 1500 : 0);\n`,
+      `import type { IncomingMessage, ServerResponse } from 'node:http';\nexport const application = (req: IncomingMessage, res: ServerResponse) => {\n  if (req.url === '/slow') console.error('slow request started');\n  setTimeout(() => res.end('slow done'), req.url === '/slow' ? 1500 : 0);\n};\n`,
     );
     // A (req, res) function has the shape of fetch(request, context): the interface is named.
     const server = await startAppserver(['--interface', 'node', 'node-app.ts'], { cwd: project.dir });
     const keptAlive = await fetch(server.url);
     assert.equal(await keptAlive.text(), 'slow done');
     const slow = fetch(`${server.url}/slow`, { headers: { connection: 'close' } });
-    await new Promise((r) => setTimeout(r, 400));
+    await server.waitFor(/slow request started/);
     const stopping = Date.now();
     server.child.kill('SIGTERM');
     const res = await slow;
