@@ -18,7 +18,7 @@ export { SETTINGS, SECTIONS, DEFAULT_ACCESS_LOG_FORMAT, type AppserverConfig, ty
 export { renderHelp, renderOptionsMarkdown, renderSettings } from './help.js';
 export { AppserverError, ERROR_CODES, type AppserverErrorCode } from './errors.js';
 export { parseBind, type BindAddress } from './bind-address.js';
-export { parseAppSpec, detectInterface, loadApp, type Detection, type LoadedApp, type NodeListener } from './loader.js';
+export { parseAppSpec, detectInterface, loadApp, type Detection, type LoadedApp, type NodeAppLifecycle, type NodeListener } from './loader.js';
 export { parseProxyHeader, type ProxyHeader } from './proxy-protocol.js';
 export { compileAccessFormat } from './access-log.js';
 export type { ArbiterHookContext, MasterHooks, WorkerHookContext, WorkerHookInfo, WorkerHooks, WorkerServerContext } from './hooks.js';

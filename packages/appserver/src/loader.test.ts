@@ -4,7 +4,9 @@
  * and Koa apps are detected through the real server in examples/; here each rule is pinned.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { describe, it } from 'node:test';
+import Fastify from 'fastify';
 import { detectInterface } from './loader.js';
 
 
@@ -31,8 +33,8 @@ describe('detectInterface', () => {
       }
     }
     const detection = detectInterface(new Koaish(), 'auto');
-    assert.deepEqual({ interface: detection.interface, koa: detection.koa }, { interface: 'node', koa: true });
-    assert.equal(detectInterface(new Koaish(), 'node').koa, true);
+    assert.deepEqual({ interface: detection.interface, host: detection.host }, { interface: 'node', host: 'koa' });
+    assert.equal(detectInterface(new Koaish(), 'node').host, 'koa');
     assert.equal(called, 0);
   });
 
@@ -63,6 +65,47 @@ describe('detectInterface', () => {
   it('refuses a class, a value of no known shape, and a non-function under --interface node', () => {
     assert.throws(() => detectInterface(class Server {}, 'auto'), /found a class \(Server\); export an instance/);
     assert.throws(() => detectInterface({ handler() {} }, 'auto'), /expected a TSGI app .* found an object \(Object\) with keys \[handler\]/);
-    assert.throws(() => detectInterface(42, 'node'), /--interface node expects a \(req, res\) listener function or a Koa app/);
+    assert.throws(() => detectInterface(42, 'node'), /--interface node expects a \(req, res\) listener function, a Koa app .* or a Fastify instance; found number 42/);
+  });
+
+  it('a Fastify instance, root or encapsulated, is a Node app served through its routing, and detection calls nothing', async () => {
+    const fastify = Fastify();
+    let readyCalls = 0;
+    const ready = fastify.ready.bind(fastify);
+    Object.assign(fastify, { ready: () => (readyCalls++, ready()) });
+    for (const choice of ['auto', 'node'] as const) {
+      const detection = detectInterface(fastify, choice);
+      assert.deepEqual({ interface: detection.interface, host: detection.host }, { interface: 'node', host: 'fastify' });
+      assert.match(detection.reason, /Fastify instance .*ready\(\) once/);
+    }
+    let child: unknown;
+    await fastify.register(async (instance) => {
+      child = instance;
+    });
+    assert.equal(detectInterface(child, 'auto').host, 'fastify');
+    assert.equal(readyCalls, 0);
+    await fastify.close();
+  });
+
+  it('a Fastify instance decorated with fetch() is still a Fastify instance', async () => {
+    const fastify = Fastify().decorate('fetch', () => new Response('x'));
+    assert.equal(detectInterface(fastify, 'auto').host, 'fastify');
+    await fastify.close();
+  });
+
+  it('refuses fastify.server and any node server, naming what to export', async () => {
+    const fastify = Fastify();
+    const expected = /found a server object \(such as fastify\.server.*export const application = fastify/;
+    assert.throws(() => detectInterface(fastify.server, 'auto'), expected);
+    assert.throws(() => detectInterface(fastify.server, 'node'), expected);
+    assert.throws(() => detectInterface(createServer(), 'auto'), expected);
+    await fastify.close();
+  });
+
+  it('refuses a bare fastify.routing under auto, saying to export the instance; --interface node serves it as it is', async () => {
+    const fastify = Fastify();
+    assert.throws(() => detectInterface(fastify.routing, 'auto'), /found fastify\.routing alone: export the Fastify instance itself \(export const application = fastify\)/);
+    assert.deepEqual(detectInterface(fastify.routing, 'node'), { interface: 'node', host: null, reason: '--interface node' });
+    await fastify.close();
   });
 });

@@ -9,6 +9,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolveApp, type TsgiApp } from 'tsgi';
 import { AppserverError } from './errors.js';
+import { fastifyApp, isFastifyInstance, isFastifyRouting, isNodeServer, type FastifyInstanceLike } from './fastify-app.js';
 import { moduleExports, moduleFormatFix } from './module-format.js';
 
 /** A Node request listener, as `http.createServer` takes. */
@@ -17,10 +18,21 @@ export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
 /** What `--interface` accepts. */
 export type InterfaceChoice = 'auto' | 'tsgi' | 'node';
 
+/**
+ * What a Node app needs around its requests, when it has a lifecycle of its own (a Fastify
+ * instance: `ready()` before the first request, `close()` after the last).
+ */
+export interface NodeAppLifecycle {
+  /** Called once by each worker before it listens. */
+  start(): Promise<void>;
+  /** Called once by each worker after its connections drained. */
+  stop(): Promise<void>;
+}
+
 /** An app ready to serve. */
 export type LoadedApp =
   | { readonly interface: 'tsgi'; readonly app: TsgiApp; readonly reason: string; readonly file: string; readonly attribute: string }
-  | { readonly interface: 'node'; readonly app: NodeListener; readonly reason: string; readonly file: string; readonly attribute: string };
+  | { readonly interface: 'node'; readonly app: NodeListener; readonly lifecycle: NodeAppLifecycle | undefined; readonly reason: string; readonly file: string; readonly attribute: string };
 
 /** `file[:attribute]` split; `attribute` may end in `()` to call a factory. */
 export interface AppSpec {
@@ -89,18 +101,26 @@ function describe(value: unknown): string {
 }
 
 /** How `--interface auto` tells the interfaces apart, in this order. */
-const AUTO_RULES = 'an object with fetch() is TSGI; an object with callback() and use() is a Koa app; a function with handle() and use() (Express, connect) or of 3+ parameters is a Node listener; a function of 0-2 parameters is a TSGI fetch(request, context) (--interface node for a bare (req, res) listener)';
+const AUTO_RULES = 'an object with routing(), ready(), close(), inject(), listen(), register() and a server is a Fastify instance; an object with fetch() is TSGI; an object with callback() and use() is a Koa app; a function with handle() and use() (Express, connect) or of 3+ parameters is a Node listener; a function of 0-2 parameters is a TSGI fetch(request, context) (--interface node for a bare (req, res) listener)';
 
 /**
- * How a value is served, decided by its shape alone: the interface, whether it is a Koa app
- * (served through its `callback()`), and why (printed at startup).
+ * How a value is served, decided by its shape alone: the interface, whether it is a framework
+ * instance served through its own entry point, and why (printed at startup).
  */
 export interface Detection {
   readonly interface: 'tsgi' | 'node';
-  /** A Koa application object: the Node listener is its `callback()`, which {@link loadApp} calls once. */
-  readonly koa: boolean;
+  /**
+   * A framework object whose Node listener {@link loadApp} derives: `'koa'`, its `callback()`
+   * (called once); `'fastify'`, its `routing(req, res)` after `ready()` (fastify-app.ts).
+   * `null` when the value is served as it is.
+   */
+  readonly host: 'koa' | 'fastify' | null;
   readonly reason: string;
 }
+
+const FASTIFY_REASON = 'it is a Fastify instance (routing(), ready(), inject(), listen(), server): each worker awaits its ready() once, then hands each request to its routing(req, res)';
+const FASTIFY_ROUTING = 'found fastify.routing alone: export the Fastify instance itself (export const application = fastify), so that each worker can await its ready() (plugins and their routes in place) before serving. Under --interface node a routing function is served as it is, which is right only if the module awaited fastify.ready() before exporting it';
+const NODE_SERVER = 'found a server object (such as fastify.server, or what http.createServer() returns): tsgi-appserver listens itself, so export the app instead: a Fastify instance itself (export const application = fastify), an Express/Koa app, or the (req, res) listener the server was created with';
 
 /** A method, own or inherited, read without calling anything but property getters. */
 function hasMethod(value: object, name: string): boolean {
@@ -121,22 +141,28 @@ function hasMethod(value: object, name: string): boolean {
  * ```
  */
 export function detectInterface(value: unknown, choice: InterfaceChoice): Detection {
-  const tsgi = (reason: string): Detection => ({ interface: 'tsgi', koa: false, reason });
-  const node = (reason: string, koa = false): Detection => ({ interface: 'node', koa, reason });
+  const tsgi = (reason: string): Detection => ({ interface: 'tsgi', host: null, reason });
+  const node = (reason: string, host: Detection['host'] = null): Detection => ({ interface: 'node', host, reason });
   const isObject = value !== null && typeof value === 'object';
   const isKoa = isObject && hasMethod(value, 'callback') && hasMethod(value, 'use');
+  // Before fetch: a Fastify plugin may decorate the instance with a fetch() (an HTTP client).
+  const isFastify = isFastifyInstance(value);
 
   if (choice === 'tsgi') return tsgi('--interface tsgi');
+  if (isNodeServer(value)) throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', NODE_SERVER);
   if (choice === 'node') {
-    if (isKoa) return node('--interface node (a Koa app: serving its callback())', true);
+    if (isFastify) return node(`--interface node (${FASTIFY_REASON.replace(/^it is /, '')})`, 'fastify');
+    if (isKoa) return node('--interface node (a Koa app: serving its callback())', 'koa');
     if (typeof value !== 'function') {
-      throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `--interface node expects a (req, res) listener function or a Koa app (an object with callback() and use()); found ${describe(value)}`);
+      throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `--interface node expects a (req, res) listener function, a Koa app (an object with callback() and use()) or a Fastify instance; found ${describe(value)}`);
     }
     return node('--interface node');
   }
 
+  if (isFastify) return node(FASTIFY_REASON, 'fastify');
   if (isObject && hasMethod(value, 'fetch')) return tsgi('it is an object with a fetch() method (TSGI app object, Hono, srvx style)');
-  if (isKoa) return node('it is an object with callback() and use() (a Koa app): serving its callback() as a Node listener', true);
+  if (isKoa) return node('it is an object with callback() and use() (a Koa app): serving its callback() as a Node listener', 'koa');
+  if (isFastifyRouting(value)) throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', FASTIFY_ROUTING);
   if (typeof value === 'function') {
     const fn = value as ((...args: never[]) => unknown) & { handle?: unknown; use?: unknown };
     // A class cannot be called: its prototype is read-only, a function's is not (arrows have none).
@@ -158,12 +184,17 @@ export function detectInterface(value: unknown, choice: InterfaceChoice): Detect
 
 /**
  * The app as the worker calls it: a TSGI app checked by `resolveApp`, a Node listener as it
- * is, or a Koa app's `callback()` (called here, once, after detection).
+ * is, a Koa app's `callback()` (called here, once, after detection), or a Fastify instance's
+ * routing with its ready()/close() lifecycle (nothing called here: each worker starts it).
  */
-function servable(value: unknown, detection: Detection): TsgiApp | NodeListener {
-  if (detection.interface === 'tsgi') return resolveApp(value as TsgiApp) as unknown as TsgiApp;
-  if (detection.koa) return (value as { callback(): NodeListener }).callback();
-  return value as NodeListener;
+function servable(value: unknown, detection: Detection): { app: TsgiApp | NodeListener; lifecycle: NodeAppLifecycle | undefined } {
+  if (detection.interface === 'tsgi') return { app: resolveApp(value as TsgiApp) as unknown as TsgiApp, lifecycle: undefined };
+  if (detection.host === 'koa') return { app: (value as { callback(): NodeListener }).callback(), lifecycle: undefined };
+  if (detection.host === 'fastify') {
+    const { listener, start, stop } = fastifyApp(value as FastifyInstanceLike);
+    return { app: listener, lifecycle: { start, stop } };
+  }
+  return { app: value as NodeListener, lifecycle: undefined };
 }
 
 function pick(mod: Record<string, unknown>, attribute: string, file: string): unknown {
@@ -235,13 +266,13 @@ export async function loadApp(spec: string, cwd: string, choice: InterfaceChoice
     throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `${file} exports neither "application" nor a default export (its exports: ${exports}); name one with ${file}:NAME`);
   }
   let detection: Detection;
-  let app: TsgiApp | NodeListener;
+  let served: ReturnType<typeof servable>;
   try {
     detection = detectInterface(value, choice);
-    app = servable(value, detection);
+    served = servable(value, detection);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `${file}:${name}: ${message}`, { cause: err });
   }
-  return { interface: detection.interface, app, reason: detection.reason, file: path, attribute: name } as LoadedApp;
+  return { interface: detection.interface, app: served.app, lifecycle: served.lifecycle, reason: detection.reason, file: path, attribute: name } as LoadedApp;
 }

@@ -146,7 +146,7 @@ export const SETTINGS = {
     meta: 'NAME',
     kind: oneOf(['auto', 'tsgi', 'node']),
     default: 'auto',
-    help: 'How to call the app: tsgi (a fetch function or an object with fetch), node (a (req, res) listener such as Express, connect or Koa\'s callback()), or auto to detect it and say why at startup.',
+    help: 'How to call the app: tsgi (a fetch function or an object with fetch), node (a (req, res) listener such as Express or connect, a Koa app, or a Fastify instance), or auto to detect it and say why at startup.',
     section: 'Application',
   }),
   mount: setting({

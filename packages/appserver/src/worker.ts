@@ -229,6 +229,8 @@ class Worker {
         this.#instrumented = instrument(await this.#measured(this.#hooks!.wrapRequests(this.#inFlight.wrap(timed))), options, false);
         this.#idle = () => listener.idle();
       } else {
+        // A Fastify instance's ready(): its plugins and their routes, in place before the first request.
+        await this.#loaded.lifecycle?.start();
         const guarded = guardNodeListener(this.#loaded.app, limits, s.mount, log, lingeringFrom(s));
         const timed = s.requestTimeout > 0 ? withRequestTimeout(guarded, { seconds: s.requestTimeout, log, abandon: undefined }) : guarded;
         this.#instrumented = instrument(await this.#measured(this.#hooks!.wrapRequests(this.#inFlight.wrap(timed))), options, true);
@@ -325,11 +327,12 @@ class Worker {
     for (const ws of servers) ws.connections.endAll();
   }
 
-  /** The app's shutdown hook (TSGI apps); a failure is logged, the exit goes on. */
+  /** The app's shutdown hook (TSGI apps), or its close() (Fastify); a failure is logged, the exit goes on. */
   async #shutdown(): Promise<void> {
-    if (this.#loaded.interface !== 'tsgi') return;
+    const loaded = this.#loaded;
     try {
-      await runShutdown(this.#loaded.app, this.#lifespan);
+      if (loaded.interface === 'tsgi') await runShutdown(loaded.app, this.#lifespan);
+      else await loaded.lifecycle?.stop();
     } catch (err) {
       this.#log!.error('shutdown hook failed: %s', err instanceof Error ? (err.stack ?? err.message) : String(err));
     }
