@@ -140,11 +140,18 @@ export function createBodyStream(ex: Exchange, state: BodyState, onLimit: (error
     {
       start(c) {
         controller = c;
-        ex.attachBody(state, () => {
+        const clientGone = () => {
           if (state.done) return;
           finish();
           controller.error(new DOMException('The client closed the connection before the request body was complete', 'AbortError'));
-        });
+        };
+        ex.attachBody(state, clientGone);
+        // The client may have left before the app asked for the body: no 'end' or 'error' will
+        // come now, and a read would wait for the body timeout (holding a timer for 60 s).
+        if (ex.aborted || req.destroyed) {
+          clientGone();
+          return;
+        }
         state.fail = (error) => {
           if (state.done) return;
           finish();

@@ -277,3 +277,31 @@ test('reading the request body after the response is over fails loudly instead o
     await server.close();
   }
 });
+
+test('a body asked for after the client left fails at once with AbortError, not at the body timeout', async () => {
+  let outcome: { error: unknown; ms: number } | undefined;
+  let arrived = false;
+  const server = await serve(
+    async (request) => {
+      arrived = true;
+      // Wait until the client is gone, then ask for the body it never finished sending.
+      await new Promise((resolve) => request.signal.addEventListener('abort', resolve, { once: true }));
+      const start = Date.now();
+      const error = await request.text().then(() => undefined, (e: unknown) => e);
+      outcome = { error, ms: Date.now() - start };
+      return new Response('unused');
+    },
+    { port: 0, log: recordingLogger(), limits: { bodyTimeoutMs: 60_000 } },
+  );
+  try {
+    const socket = await open(portOf(server.url));
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nabc');
+    await waitFor(() => arrived, { what: 'the app to get the request' });
+    socket.destroy();
+    const seen = await waitFor(() => outcome, { timeoutMs: 5_000, what: 'request.text() to settle after the client left' });
+    assert.ok(seen.error instanceof DOMException && seen.error.name === 'AbortError', `rejected with ${String(seen.error)}`);
+    assert.ok(seen.ms < 1000, `settled in ${seen.ms} ms`);
+  } finally {
+    await server.close();
+  }
+});
