@@ -32,6 +32,7 @@ import { ProxyError, ProxyErrorCode, statusFor } from './errors.js';
 import { responseOnSocket, tunnelTo } from './tunnel.js';
 import type { TryOutcome, UpgradeExchange } from './tunnel.js';
 import { sendError } from '../server/error-page.js';
+import { DEFAULT_LINGERING_CLOSE, lingerNow, type LingeringClose } from 'tsgi-head-gate';
 
 /** RFC 9110 section 9.2.2: methods whose repetition has the same effect as one request. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -99,6 +100,7 @@ class ReverseProxy implements Proxy {
   readonly #maxTries: number;
   /** The class the server makes responses with, for the answers written on an upgrade's socket. */
   readonly #Response: typeof ServerResponse | undefined;
+  readonly #lingering: LingeringClose;
   /**
    * Requests in flight, as an intrusive doubly linked list (for close() and stats()). Not a Set:
    * measured under load, a long-lived Set that every request is added to and deleted from made
@@ -130,6 +132,7 @@ class ReverseProxy implements Proxy {
     this.#trusted = new TrustedProxies(pass.trustedProxies);
     this.#log = deps.log ?? (() => undefined);
     this.#Response = deps.ServerResponse;
+    this.#lingering = deps.lingering ?? DEFAULT_LINGERING_CLOSE;
     this.#set = new Map();
     for (const [name, value] of Object.entries(pass.setHeaders)) {
       const lower = name.toLowerCase();
@@ -376,12 +379,13 @@ class ReverseProxy implements Proxy {
     let bodyStarted = false;
     let abortRef: ((err: Error) => void) | undefined;
     let payload: Buffer | Readable | null = null;
+    let streamed: LazyBody | undefined;
     let len: number | undefined;
     if (body instanceof BufferedBody) {
       payload = body.source();
       len = body.length;
     } else if (body === 'stream') {
-      payload = lazyBody(x.req, () => (bodyStarted = true));
+      payload = streamed = lazyBody(x.req, () => (bodyStarted = true));
       const cl = x.req.headers['content-length'];
       if (cl !== undefined && x.req.httpVersionMajor < 2) len = Number(cl);
     }
@@ -455,6 +459,7 @@ class ReverseProxy implements Proxy {
         x.ctx.upstreamResponseTimeMs = Date.now() - x.start;
         release(true);
         pump?.end();
+        if (streamed !== undefined && !x.req.complete) this.#discardRest(x, streamed);
       },
       onError: (err) => {
         if (pump) {
@@ -482,6 +487,18 @@ class ReverseProxy implements Proxy {
       } as Dispatcher.DispatchOptions,
       handler,
     );
+  }
+
+  /**
+   * The upstream answered before the streamed request body ended (an early 403 or 413): what is
+   * left of the body is not forwarded. The client is still sending it, so once the answer has
+   * gone out the rest is read and thrown away and the connection closes lingering (nginx's
+   * lingering_close), instead of the upload stalling or being reset under the answer.
+   */
+  #discardRest(x: Exchange, body: LazyBody): void {
+    body.detach();
+    if (x.res.writableFinished) lingerNow(x.req, this.#lingering);
+    else x.res.once('finish', () => lingerNow(x.req, this.#lingering));
   }
 
   /**
@@ -564,9 +581,18 @@ function compileHashKey(key: string): HeaderTemplate {
  * An unbuffered request body that starts reading the client only when undici pulls it (after the
  * connection is made), so that a connect failure leaves it untouched and the request can move on.
  */
-function lazyBody(req: IncomingMessage, onStart: () => void): Readable & { bytesPushed: number } {
+type LazyBody = Readable & { bytesPushed: number; detach(): void };
+
+function lazyBody(req: IncomingMessage, onStart: () => void): LazyBody {
   let started = false;
-  const out: Readable & { bytesPushed: number } = Object.assign(new Readable({
+  const onData = (c: Buffer) => {
+    out.bytesPushed += c.length;
+    if (!out.push(c)) req.pause();
+  };
+  const onEnd = () => out.push(null);
+  const onError = (err: Error) => out.destroy(err);
+  const onAborted = () => out.destroy(new Error('client aborted the upload'));
+  const out: LazyBody = Object.assign(new Readable({
     read() {
       if (started) {
         req.resume();
@@ -574,14 +600,21 @@ function lazyBody(req: IncomingMessage, onStart: () => void): Readable & { bytes
       }
       started = true;
       onStart();
-      req.on('data', (c: Buffer) => {
-        out.bytesPushed += c.length;
-        if (!out.push(c)) req.pause();
-      });
-      req.once('end', () => out.push(null));
-      req.once('error', (err) => out.destroy(err));
-      req.once('aborted', () => out.destroy(new Error('client aborted the upload')));
+      req.on('data', onData);
+      req.once('end', onEnd);
+      req.once('error', onError);
+      req.once('aborted', onAborted);
     },
-  }), { bytesPushed: 0 });
+  }), {
+    bytesPushed: 0,
+    /** Stops forwarding: the client's bytes go elsewhere (lingering discard). */
+    detach(): void {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+      out.destroy();
+    },
+  });
   return out;
 }

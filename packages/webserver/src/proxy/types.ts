@@ -3,6 +3,7 @@
  * what it gets back ({@link Proxy}) and what it may inject ({@link ProxyDeps}).
  * @module
  */
+import type { LingeringClose } from 'tsgi-head-gate';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { UpstreamRegistry } from './upstream-registry.js';
@@ -43,6 +44,12 @@ export interface ProxyDeps {
    * `ProxyPassOptions.upstream` is the same object. Default: a private registry closed by `close()`.
    */
   readonly registry?: UpstreamRegistry;
+  /**
+   * How a client connection closes when the upstream answered before a streamed request body
+   * ended (an early 403 or 413): the rest is read and discarded (nginx's lingering_*). Default:
+   * DEFAULT_LINGERING_CLOSE.
+   */
+  readonly lingering?: LingeringClose;
   /** Error-log sink. Default: silent. */
   readonly log?: (level: ProxyLogLevel, message: string, fields?: Record<string, unknown>) => void;
   /**

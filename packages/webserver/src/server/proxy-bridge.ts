@@ -4,6 +4,7 @@
  * upstream block share its connections.
  * @module
  */
+import type { LingeringClose } from 'tsgi-head-gate';
 import { createProxy, UpstreamRegistry } from '../proxy/index.js';
 import type { Proxy, ProxyContext, ProxyLogLevel } from '../proxy/index.js';
 import type { ProxyPassOptions } from '../proxy/options.js';
@@ -26,10 +27,10 @@ export interface ProxyFactory {
  * const proxy = factory.create(location.proxy);
  * ```
  */
-export function createProxyFactory(log: (level: ProxyLogLevel, message: string, fields?: Record<string, unknown>) => void, Response?: typeof ServerResponse): ProxyFactory {
+export function createProxyFactory(log: (level: ProxyLogLevel, message: string, fields?: Record<string, unknown>) => void, Response?: typeof ServerResponse, lingering?: LingeringClose): ProxyFactory {
   const registry = new UpstreamRegistry();
   return {
-    create: (pass) => createProxy(pass, { registry, log, ...(Response ? { ServerResponse: Response } : {}) }),
+    create: (pass) => createProxy(pass, { registry, log, ...(Response ? { ServerResponse: Response } : {}), ...(lingering ? { lingering } : {}) }),
     close: () => registry.close(),
   };
 }

@@ -105,7 +105,7 @@ export class WebServer {
     const accessLog = options.accessLog ?? new AccessLog(config.accessLog, config.accessLogFormat);
     const needsProxy = config.servers.some((s) => s.locations.some((l) => l.proxy) || s.fallback.proxy);
     const Response = http1Response(config.serverTokens ? SERVER_TOKEN : undefined, accessLog.enabled);
-    const proxies = needsProxy ? createProxyFactory((level, message, fields) => errorLog.log(level, message, fields), Response) : undefined;
+    const proxies = needsProxy ? createProxyFactory((level, message, fields) => errorLog.log(level, message, fields), Response, config.limits.lingering) : undefined;
     const runtime = buildRuntime(config, proxies);
     const ws = new WebServer(config, runtime, errorLog, accessLog);
     try {
