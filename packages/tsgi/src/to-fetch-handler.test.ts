@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createAdaptorServer } from '@hono/node-server';
+import { Response as UndiciResponse } from 'undici';
 import { toFetchHandler } from './to-fetch-handler.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import type { TsgiCompletion, TsgiContext, TsgiLogger } from './types.js';
@@ -21,6 +22,16 @@ function recordingLog(into: string[]): TsgiLogger {
 }
 
 describe('toFetchHandler on a host without a node request', () => {
+  it('sends a Response of the undici package as the runtime\'s own (SPEC 2.1.5), status, headers and body', async () => {
+    // The types say Response; at run time a library may hand back undici's own class.
+    const handler = toFetchHandler(() => new UndiciResponse('from undici', { status: 201, headers: { 'x-from': 'undici' } }) as unknown as Response, { log: quiet });
+    const response = await handler(new Request('http://h/'));
+    assert.ok(response instanceof Response);
+    assert.equal(response.status, 201);
+    assert.equal(response.headers.get('x-from'), 'undici');
+    assert.equal(await response.text(), 'from undici');
+  });
+
   it('declares DEFAULT_LIMITS for what it enforces and 0 for the host-owned timeouts', async () => {
     let seen: TsgiContext | undefined;
     const handler = toFetchHandler((_request, context) => {

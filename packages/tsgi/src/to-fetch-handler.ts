@@ -6,6 +6,7 @@
  * (fetch-shim-response.ts), and settles `context.completed` when the host is done with it.
  * @module
  */
+import { adoptForeignResponse } from './foreign-response.js';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { normalizeMountPath } from './adapter-config.js';
 import { admitRequest, deferContinue, plainResponse, type ShimRequestConfig } from './fetch-shim-request.js';
@@ -221,7 +222,8 @@ export function toFetchHandler(app: TsgiApp, options: FetchHandlerOptions = {}):
     };
     let response: unknown;
     try {
-      response = await inner.fetch.call(inner, admitted.request, context);
+      // A Response of another fetch implementation (the undici package) is adopted, as the node adapter does (SPEC 2.1.5).
+      response = adoptForeignResponse(await inner.fetch.call(inner, admitted.request, context));
     } catch (error) {
       return failed(error, 'failed');
     }
