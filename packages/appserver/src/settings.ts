@@ -90,7 +90,8 @@ function nonEmpty(value: string): string | undefined {
   return value === '' ? 'a path' : undefined;
 }
 
-const LOOPBACK = ['127.0.0.1', '::1'];
+/** The loopback network, as SPEC 3.2.1 recommends for trusted proxies: a front on this host. */
+const LOOPBACK = ['127.0.0.0/8', '::1'];
 const MAX_SECONDS = 86_400;
 
 function defaultWorkers(): number {
@@ -340,7 +341,7 @@ export const SETTINGS = {
     flags: ['--forwarded-allow-ips'],
     meta: 'IPS',
     kind: list('IP addresses or CIDRs, or *', ipOrCidr, true, true),
-    default: ['127.0.0.0/8', '::1'],
+    default: LOOPBACK,
     help: 'Peers trusted to set X-Forwarded-For/-Proto/-Host and Forwarded (comma-separated IPs or CIDRs; * trusts everyone; "" no one); other peers\' headers are ignored. A unix socket\'s peer, a local process, is trusted unless this is "".',
     section: 'Proxies',
   }),
