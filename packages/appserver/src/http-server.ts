@@ -17,12 +17,8 @@ import { ConnectionTracker } from './drain.js';
 import { AppserverError } from './errors.js';
 import type { ServerLogger } from './logger.js';
 import { readProxyHeader } from './proxy-protocol.js';
+import { wrapHandler, type RequestHandler } from './request-handler.js';
 
-/** A request listener with the optional `checkContinue` companion toNodeListener provides. */
-export interface RequestHandler {
-  (req: IncomingMessage, res: ServerResponse): void;
-  readonly checkContinue?: (req: IncomingMessage, res: ServerResponse) => void;
-}
 
 /** What shapes every server of one worker. */
 export interface HttpServerOptions {
@@ -110,17 +106,12 @@ export function instrument(handler: RequestHandler, options: HttpServerOptions, 
           if (!this.writableFinished) log.debug('client closed the connection before the response was complete: %s %s', this.req.method, this.req.url);
         }
       : undefined;
-  const wrap =
-    (inner: (req: IncomingMessage, res: ServerResponse) => void): ((req: IncomingMessage, res: ServerResponse) => void) =>
-    (req, res) => {
-      if (!keepAlive) res.shouldKeepAlive = false;
-      if (noteEarlyClose !== undefined) res.on('close', noteEarlyClose);
-      if (bodyTimeout > 0 && req.method !== 'GET' && req.method !== 'HEAD') armBodyTimeout(req, res, bodyTimeout, log);
-      inner(req, res);
-    };
-  const wrapped = wrap(handler) as RequestHandler;
-  const cc = handler.checkContinue;
-  if (cc !== undefined) Object.defineProperty(wrapped, 'checkContinue', { value: wrap(cc) });
+  const wrapped = wrapHandler(handler, (inner) => (req, res) => {
+    if (!keepAlive) res.shouldKeepAlive = false;
+    if (noteEarlyClose !== undefined) res.on('close', noteEarlyClose);
+    if (bodyTimeout > 0 && req.method !== 'GET' && req.method !== 'HEAD') armBodyTimeout(req, res, bodyTimeout, log);
+    inner(req, res);
+  });
   return { handler: wrapped, Response };
 }
 

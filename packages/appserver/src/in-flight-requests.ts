@@ -8,7 +8,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestHandler } from './http-server.js';
+import { wrapHandler, type RequestHandler } from './request-handler.js';
 import type { StallWatchdog } from './stall-watchdog.js';
 
 /** The request line of `req`, as the access log's `%(r)s` shows it. */
@@ -80,17 +80,13 @@ export class InFlightRequests {
 
   /** `handler` (and its checkContinue companion) with every request tracked. */
   wrap(handler: RequestHandler): RequestHandler {
-    const track = (inner: (req: IncomingMessage, res: ServerResponse) => void) => (req: IncomingMessage, res: ServerResponse) => {
+    return wrapHandler(handler, (inner) => (req, res) => {
       if (++this.started === this.#limit) this.#onLimit();
       this.#watchdog?.noteRequest(req);
       this.#responses.add(res);
       res.on('close', this.#forget);
       if (this.#stopping) res.shouldKeepAlive = false;
       inner(req, res);
-    };
-    const wrapped = track(handler) as RequestHandler;
-    const cc = handler.checkContinue;
-    if (cc !== undefined) Object.defineProperty(wrapped, 'checkContinue', { value: track(cc) });
-    return wrapped;
+    });
   }
 }

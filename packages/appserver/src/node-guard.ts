@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mountedTarget, type TsgiLimits, type TsgiLogger } from 'tsgi';
 import { answerPlain, lingerIfClosing, refuseRequest, splitAbsoluteTarget, type LingeringClose } from 'tsgi-head-gate';
-import type { RequestHandler } from './http-server.js';
+import type { RequestHandler } from './request-handler.js';
 import type { AppserverSettings } from './settings.js';
 
 /**

@@ -5,9 +5,8 @@
  * wired when --metrics-bind is set; otherwise no request is wrapped.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RequestHandler } from './http-server.js';
+import { wrapHandler, type RequestHandler } from './request-handler.js';
 import type { MetricsMessage } from './ipc.js';
 
 /** How often a worker reports: a scrape interval is 15 s or more, so a second behind is fresh enough. */
@@ -38,7 +37,7 @@ export class RequestMetrics {
 
   /** Wraps a request handler so each request is counted. */
   wrap(handler: RequestHandler): RequestHandler {
-    const wrap = (inner: (req: IncomingMessage, res: ServerResponse) => void) => (req: IncomingMessage, res: ServerResponse) => {
+    return wrapHandler(handler, (inner) => (req, res) => {
       this.#requests.inc();
       this.#inFlight.inc();
       const start = process.hrtime.bigint();
@@ -48,11 +47,7 @@ export class RequestMetrics {
         this.#duration.observe(Number(process.hrtime.bigint() - start) / 1e9);
       });
       inner(req, res);
-    };
-    const wrapped = wrap(handler) as RequestHandler;
-    const cc = handler.checkContinue;
-    if (cc !== undefined) Object.defineProperty(wrapped, 'checkContinue', { value: wrap(cc) });
-    return wrapped;
+    });
   }
 
   /** The figures now, as prom-client JSON (RSS read now). */

@@ -10,7 +10,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestHandler } from './http-server.js';
+import { wrapHandler, type RequestHandler } from './request-handler.js';
 import { requestLineOf } from './in-flight-requests.js';
 import type { ServerLogger } from './logger.js';
 
@@ -63,13 +63,9 @@ export function withRequestTimeout(handler: RequestHandler, options: RequestTime
     res.end(BODY);
     if (abandon === undefined) discardLateWrites(res);
   };
-  const timed = (inner: (req: IncomingMessage, res: ServerResponse) => void) => (req: IncomingMessage, res: ServerResponse) => {
+  return wrapHandler(handler, (inner) => (req, res) => {
     (res as Timed)[kTimer] = setTimeout(onTimeout, ms, req, res);
     res.on('close', clearTimer);
     inner(req, res);
-  };
-  const wrapped = timed(handler) as RequestHandler;
-  const cc = handler.checkContinue;
-  if (cc !== undefined) Object.defineProperty(wrapped, 'checkContinue', { value: timed(cc) });
-  return wrapped;
+  });
 }

@@ -6,10 +6,9 @@
  * wrapped.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { loadConfigFile } from './config-file.js';
 import { callHook, type WorkerHookContext, type WorkerHooks, type WorkerServerContext } from './hooks.js';
-import type { RequestHandler } from './http-server.js';
+import { wrapHandler, type RequestHandler } from './request-handler.js';
 import type { WorkerSettings } from './ipc.js';
 import type { ServerLogger } from './logger.js';
 
@@ -89,14 +88,10 @@ export class WorkerHookRunner {
     if (preRequest === null && postRequest === null) return handler;
     const worker = this.#worker;
     const log = this.#log;
-    const wrap = (inner: (req: IncomingMessage, res: ServerResponse) => void) => (req: IncomingMessage, res: ServerResponse) => {
+    return wrapHandler(handler, (inner) => (req, res) => {
       if (preRequest !== null) void callHook(log, 'preRequest', preRequest, worker, req);
       if (postRequest !== null) res.once('close', () => void callHook(log, 'postRequest', postRequest, worker, req, res));
       inner(req, res);
-    };
-    const wrapped = wrap(handler) as RequestHandler;
-    const cc = handler.checkContinue;
-    if (cc !== undefined) Object.defineProperty(wrapped, 'checkContinue', { value: wrap(cc) });
-    return wrapped;
+    });
   }
 }

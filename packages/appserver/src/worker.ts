@@ -16,7 +16,8 @@ import { TSGI_FILE_EXTENSION, TSGI_VERSION, runShutdown, runStartup, toNodeListe
 import { AppserverError, ERROR_CODES, type AppserverErrorCode } from './errors.js';
 import { stopListening } from './drain.js';
 import { InFlightRequests } from './in-flight-requests.js';
-import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type RequestHandler, type WorkerServer } from './http-server.js';
+import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type WorkerServer } from './http-server.js';
+import type { RequestHandler } from './request-handler.js';
 import { heartbeatIntervalMs, isMessage, type BootErrorMessage, type BootMessage, type HeartbeatMessage, type ListenMessage, type ReadyMessage, type RetireMessage, type WorkerSettings } from './ipc.js';
 import { loadApp, type LoadedApp } from './loader.js';
 import { guardNodeListener, lingeringFrom } from './node-guard.js';
