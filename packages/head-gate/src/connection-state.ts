@@ -54,18 +54,3 @@ export function claimParseError(socket: object): boolean {
   s[kHandled] = true;
   return true;
 }
-
-/**
- * True while a response is owed on this connection: a request was handed over on it (through
- * admitRequest) and its response has not finished. For a server's graceful drain, which closes
- * only connections with nothing owed.
- *
- * @example
- * ```ts
- * for (const socket of sockets) if (socket.bytesRead > 0 && !responseOwed(socket)) socket.destroy();
- * ```
- */
-export function responseOwed(socket: object): boolean {
-  const last = (socket as TrackedSocket)[kLast];
-  return last !== undefined && !last.writableFinished;
-}

@@ -10,6 +10,5 @@ export { admitRequest, checkHead, checkLimits, DEFAULT_HEAD_LIMITS, type HeadLim
 export { createClientErrorHandler, rawRefusal, refuseConnect, type ClientErrorOptions } from './client-error.js';
 export { ruleForParserError, type ParserError } from './parser-errors.js';
 export { escapesRoot, isValidHost, normalizePath, splitAbsoluteTarget, type AbsoluteTarget } from './target.js';
-export { responseOwed } from './connection-state.js';
 export { answerPlain, refuseRequest, type RefusalLog } from './refuse.js';
 export { closeLingering, DEFAULT_LINGERING_CLOSE, lingerIfClosing, lingerNow, LINGERING_MAX_BYTES, type LingeringClose } from './lingering-close.js';
