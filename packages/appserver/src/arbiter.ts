@@ -20,7 +20,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { ERROR_CODES, type AppserverErrorCode } from './errors.js';
+import { ERROR_CODES, type AppserverErrorCode, errorText } from './errors.js';
 import { callHook, HOOK_NAMES, WORKER_HOOK_NAMES, type ArbiterHookContext, type WorkerHookInfo } from './hooks.js';
 import { heartbeatIntervalMs, isMessage, type BootErrorMessage, type HeartbeatMessage, type MetricsMessage, type ReadyMessage, type RetireMessage, type WorkerSettings } from './ipc.js';
 import { bindAll, closeAll, systemdListenFds, type BoundListener } from './listeners.js';
@@ -113,7 +113,7 @@ export class Arbiter {
         await this.#dispatch(signal);
       }
     } catch (err) {
-      this.#log.critical('Unhandled error in the master loop: %s', err instanceof Error ? (err.stack ?? err.message) : String(err));
+      this.#log.critical('Unhandled error in the master loop: %s', errorText(err));
       this.#halt = { exitCode: 1, reason: 'master error' };
     }
     await this.#stopWorkers();

@@ -5,7 +5,7 @@
  */
 import { Arbiter } from './arbiter.js';
 import { resolveSettings } from './config.js';
-import { AppserverError } from './errors.js';
+import { AppserverError, errorText } from './errors.js';
 import { renderHelp, renderSettings, USAGE } from './help.js';
 import { loadApp } from './loader.js';
 import { createServerLogger } from './logger.js';
@@ -65,7 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`tsgi-appserver: error: ${err.message}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`tsgi-appserver: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`tsgi-appserver: unexpected error: ${errorText(err)}\n`);
     return 1;
   }
 }

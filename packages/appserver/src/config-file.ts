@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AppserverError } from './errors.js';
+import { AppserverError, errorText } from './errors.js';
 import { moduleExports } from './module-format.js';
 import { describeValue, KindError } from './setting-kinds.js';
 import { SETTING_NAMES, settingSpec, type AppserverConfig, type AppserverSettings, type SettingName } from './settings.js';
@@ -99,7 +99,7 @@ export async function loadConfigFile(path: string): Promise<Partial<AppserverSet
     const { tsImport } = await import('tsx/esm/api');
     mod = moduleExports((await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>);
   } catch (err) {
-    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    const detail = errorText(err);
     throw new AppserverError('TSGI_APPSERVER_E_CONFIG', `${path}: cannot load the config file:\n${detail}`, { cause: err });
   }
   let config = 'default' in mod ? mod.default : undefined;

@@ -42,3 +42,15 @@ export class AppserverError extends Error {
     this.exitCode = ERROR_CODES[code];
   }
 }
+
+/**
+ * What a log line says of a thrown value: an Error's stack (or message), anything else as a string.
+ *
+ * @example
+ * ```ts
+ * log.error('shutdown hook failed: %s', errorText(err));
+ * ```
+ */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}

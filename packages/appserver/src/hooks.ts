@@ -23,6 +23,7 @@
  * | onExit(server) | master | just before the master exits (awaited) |
  * @module
  */
+import { errorText } from './errors.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TsgiLogger } from 'tsgi';
 import type { AppserverSettings } from './settings.js';
@@ -109,10 +110,6 @@ export const HOOK_NAMES = [
 /** A hook's name. */
 export type HookName = (typeof HOOK_NAMES)[number];
 
-function describe(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : String(err);
-}
-
 /**
  * Calls one hook if it is set. A throw or a rejection is logged as `<name> hook failed: ...` and
  * goes no further. Resolves when the hook has settled (await it where the moment must wait,
@@ -128,10 +125,10 @@ export function callHook<A extends unknown[]>(log: TsgiLogger, name: HookName, h
   try {
     return Promise.resolve(hook(...args)).then(
       () => undefined,
-      (err: unknown) => log.error(`${name} hook failed: ${describe(err)}`),
+      (err: unknown) => log.error(`${name} hook failed: ${errorText(err)}`),
     );
   } catch (err) {
-    log.error(`${name} hook failed: ${describe(err)}`);
+    log.error(`${name} hook failed: ${errorText(err)}`);
     return Promise.resolve();
   }
 }

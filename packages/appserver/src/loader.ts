@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolveApp, type TsgiApp } from 'tsgi';
-import { AppserverError } from './errors.js';
+import { AppserverError, errorText } from './errors.js';
 import { fastifyApp, isFastifyInstance, isFastifyRouting, isNodeServer, type FastifyInstanceLike } from './fastify-app.js';
 import { moduleExports, moduleFormatFix } from './module-format.js';
 
@@ -231,7 +231,7 @@ export async function loadApp(spec: string, cwd: string, choice: InterfaceChoice
     mod = moduleExports((await import(pathToFileURL(path).href)) as Record<string, unknown>);
   } catch (err) {
     const fix = moduleFormatFix(path, err);
-    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    const detail = errorText(err);
     throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', fix === undefined ? `cannot import ${file}: ${detail}` : `cannot import ${file}: ${fix}\n${detail}`, { cause: err });
   }
   let name: string;
@@ -245,7 +245,7 @@ export async function loadApp(spec: string, cwd: string, choice: InterfaceChoice
       try {
         value = await (value as () => unknown)();
       } catch (err) {
-        throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `${file}: ${attribute} threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, { cause: err });
+        throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', `${file}: ${attribute} threw: ${errorText(err)}`, { cause: err });
       }
     }
     name = attribute;

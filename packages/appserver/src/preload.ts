@@ -16,7 +16,7 @@
  * caches ES modules for the life of the process; restart the server for that).
  * @module
  */
-import { AppserverError, ERROR_CODES } from './errors.js';
+import { AppserverError, ERROR_CODES, errorText } from './errors.js';
 import { loadApp } from './loader.js';
 import type { ServerLogger } from './logger.js';
 import type { AppserverSettings } from './settings.js';
@@ -39,7 +39,7 @@ export async function preloadApp(settings: AppserverSettings, log: ServerLogger)
     log.info('Preloaded %s:%s, a %s app', loaded.file, loaded.attribute, loaded.interface === 'tsgi' ? 'TSGI' : 'Node (req, res)');
     return undefined;
   } catch (err) {
-    const message = err instanceof Error ? (err instanceof AppserverError ? err.message : (err.stack ?? err.message)) : String(err);
+    const message = err instanceof AppserverError ? err.message : errorText(err);
     log.critical('The app failed to load in the master (--preload): %s', message);
     log.info('Reason: App failed to load.');
     return err instanceof AppserverError ? err.exitCode : ERROR_CODES.TSGI_APPSERVER_E_APP_LOAD;

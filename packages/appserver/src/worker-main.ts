@@ -2,9 +2,10 @@
  * The program each worker process runs (forked by the arbiter with an IPC channel).
  * @module
  */
+import { errorText } from './errors.js';
 import { runWorker } from './worker.js';
 
 runWorker().catch((err: unknown) => {
-  console.error(`tsgi-appserver worker ${process.pid}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  console.error(`tsgi-appserver worker ${process.pid}: ${errorText(err)}`);
   process.exit(3);
 });

@@ -13,7 +13,7 @@
 import type { Server } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import { TSGI_FILE_EXTENSION, TSGI_VERSION, runShutdown, runStartup, toNodeListener, type TsgiLimits, type TsgiServerInfo, type TsgiStartupContext, type TsgiWorker } from 'tsgi';
-import { AppserverError, ERROR_CODES, type AppserverErrorCode } from './errors.js';
+import { AppserverError, ERROR_CODES, type AppserverErrorCode, errorText } from './errors.js';
 import { stopListening } from './drain.js';
 import { InFlightRequests } from './in-flight-requests.js';
 import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type WorkerServer } from './http-server.js';
@@ -73,7 +73,7 @@ function send(message: ReadyMessage | BootErrorMessage): Promise<void> {
 }
 
 async function bootFailure(log: ServerLogger | undefined, code: AppserverErrorCode, err: unknown): Promise<never> {
-  const message = err instanceof AppserverError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  const message = err instanceof AppserverError ? err.message : errorText(err);
   log?.debug('boot failed: %s', message);
   await send({ type: 'boot-error', code: err instanceof AppserverError ? err.code : code, message });
   await log?.close();
@@ -335,7 +335,7 @@ class Worker {
       if (loaded.interface === 'tsgi') await runShutdown(loaded.app, this.#lifespan);
       else await loaded.lifecycle?.stop();
     } catch (err) {
-      this.#log!.error('shutdown hook failed: %s', err instanceof Error ? (err.stack ?? err.message) : String(err));
+      this.#log!.error('shutdown hook failed: %s', errorText(err));
     }
   }
 }
