@@ -4,28 +4,13 @@
  * body and no app Content-Length there is none (not `content-length: 0`); the app's own is kept.
  */
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { test } from 'node:test';
+import { rawExchange } from 'tsgi-test-support';
 import { FastResponse, serve } from './index.js';
 
-/** Sends `request` on a fresh connection and resolves with every byte received until the server closes. */
-function exchange(url: string, request: string): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let out = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no close within 10 s; received ${JSON.stringify(out)}`));
-    }, 10_000);
-    socket.on('data', (chunk: Buffer) => (out += chunk.toString('latin1')));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(out.replace(/\r\nDate: [^\r]+/g, '\r\nDate: X'));
-    });
-    socket.write(request);
-  });
+/** Sends `request` on a fresh connection: every byte received until the server closes, the Date value blanked. */
+async function exchange(url: string, request: string): Promise<string> {
+  return (await rawExchange(Number(new URL(url).port), request)).replace(/\r\nDate: [^\r]+/g, '\r\nDate: X');
 }
 
 test('HEAD with a null body: no Content-Length where GET sends 10; the app\'s own Content-Length is kept', async () => {
