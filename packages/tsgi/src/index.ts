@@ -30,3 +30,4 @@ export { toFetchHandler, hostConnection, type FetchHandlerOptions, type HostConn
 export { fileResponse, type FileResponseInit } from './file-response.js';
 export { installRequestPatch } from './request-patch.js';
 export { mountedTarget } from './mount-path.js';
+export { REQUEST_ID_HEADER, assignRequestId, isRequestId, newRequestId } from './request-id.js';

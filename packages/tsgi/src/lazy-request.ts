@@ -8,7 +8,9 @@
  * on Node 20, and most handlers read only the method and the url.
  * @module
  */
+import type { IncomingMessage } from 'node:http';
 import { createBodyStream, type BodyLimitError, type BodyState } from './body-stream.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 import type { Exchange } from './exchange.js';
 
 /** What the server does when the body crosses a limit (the response writer's 413/408), given by the adapter. */
@@ -19,8 +21,13 @@ const NativeRequest = globalThis.Request;
 
 const utf8 = new TextDecoder();
 
-/** Builds fetch Headers from node's rawHeaders, so duplicates join in arrival order (cookie with "; "). */
-function headersFrom(raw: readonly string[]): Headers {
+/**
+ * Builds fetch Headers from node's rawHeaders, so duplicates join in arrival order (cookie with
+ * "; "), with the request id the adapter gave the request (SPEC 3.4.5; rawHeaders keep the
+ * field as sent).
+ */
+function headersFrom(req: IncomingMessage): Headers {
+  const raw = req.rawHeaders;
   const headers = new Headers();
   for (let i = 0; i < raw.length; i += 2) {
     try {
@@ -30,6 +37,8 @@ function headersFrom(raw: readonly string[]): Headers {
       // cannot represent) is left out of Headers but stays in context.rawHeaders.
     }
   }
+  const id = req.headers[REQUEST_ID_HEADER];
+  if (typeof id === 'string') headers.set(REQUEST_ID_HEADER, id);
   return headers;
 }
 
@@ -91,7 +100,7 @@ export class TsgiRequest {
   }
   get headers(): Headers {
     if (this.#real !== undefined) return this.#real.headers;
-    return (this.#headers ??= headersFrom(this.#ex.req.rawHeaders));
+    return (this.#headers ??= headersFrom(this.#ex.req));
   }
   get signal(): AbortSignal {
     if (this.#real !== undefined) return this.#real.signal;

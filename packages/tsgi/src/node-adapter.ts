@@ -1,7 +1,7 @@
 /**
  * `toNodeListener`: the one place a node:http request becomes a TSGI call and the Response is
  * written back. Order of one request (the lifecycle, kept in this order in the code):
- * the request-head gate, body limit and mount path (answered by the server, app not called) -> Exchange, lazy Request and
+ * the request id, the request-head gate, body limit and mount path (answered by the server, app not called) -> Exchange, lazy Request and
  * context -> app.fetch -> the Response written (write-response.ts) -> on 'close': signal,
  * completed, in-flight count.
  * @module
@@ -14,6 +14,7 @@ import { adoptForeignResponse } from './foreign-response.js';
 import { resolveApp } from './lifespan.js';
 import { TsgiRequest } from './lazy-request.js';
 import { mountedTarget } from './mount-path.js';
+import { assignRequestId } from './request-id.js';
 import { answerBodyLimit, sendError, sendResponse } from './write-response.js';
 import type { TsgiApp } from './types.js';
 
@@ -94,6 +95,10 @@ export function toNodeListener(app: TsgiApp, options: NodeAdapterOptions = {}): 
 function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
   const limits = config.limits;
   const method = req.method ?? 'GET';
+
+  // 0. The request id (request-id.ts): a trusted proxy's X-Request-Id, else a new one, in
+  //    req.headers before anything answers, so even a refused request's access log line has it.
+  assignRequestId(req, config.trusted);
 
   // 1. The request-head gate (tsgi-head-gate), the same for every tsgi server: version, limits
   //    (414/431), Host, target form, Transfer-Encoding. A refused request never reaches the app.

@@ -104,6 +104,7 @@ before(async () => {
         return response;
       }),
       path('no-session/', (request) => new JsonResponse({ s: request.session.get('x') })),
+      path('id/', (request) => new JsonResponse({ id: request.id, again: request.id })),
     ],
   };
   served = await serveApp(settings);
@@ -298,4 +299,18 @@ test('signed cookies: round trip; tampered, unsigned or missing gives the fallba
   assert.equal(await read(`lang=${value.replace(/^fr/, 'de')}`), 'none', 'tampered');
   assert.equal(await read('lang=fr'), 'none', 'unsigned');
   assert.equal(await read(''), 'none', 'missing');
+});
+
+test('request.id: the id the server gave (a trusted peer\'s X-Request-Id, else a new UUID), in the framework\'s log lines too', async () => {
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const kept = (await (await fetch(`${served.url}/id/`, { headers: { 'X-Request-Id': 'abc-123' } })).json()) as { id: string; again: string };
+  assert.deepEqual(kept, { id: 'abc-123', again: 'abc-123' }, 'loopback is a trusted proxy by default');
+  const made = (await (await fetch(`${served.url}/id/`)).json()) as { id: string; again: string };
+  assert.match(made.id, uuid);
+  assert.equal(made.again, made.id, 'one id per request');
+  const invalid = (await (await fetch(`${served.url}/id/`, { headers: { 'X-Request-Id': 'x'.repeat(300) } })).json()) as { id: string };
+  assert.match(invalid.id, uuid);
+  const missing = await raw(served.port, 'GET /nowhere/ HTTP/1.1\r\nHost: example.com\r\nX-Request-Id: req-404\r\nConnection: close\r\n\r\n');
+  assert.match(missing, /^HTTP\/1\.1 404 /);
+  assert.ok(served.logs.some(([level, m]) => level === 'warn' && m === 'Not Found: /nowhere/ request_id=req-404'), JSON.stringify(served.logs));
 });
