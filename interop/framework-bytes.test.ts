@@ -37,6 +37,8 @@ interface Framework {
    * each with its reason. The test fails if one of them is missing, so the list stays exact.
    */
   readonly differences?: Readonly<Record<string, { readonly theirs: readonly string[]; readonly ours: readonly string[] }>>;
+  /** Server settings tsgi-appserver is given to match the framework's own server's defaults. */
+  readonly appserverArgs?: readonly string[];
   own(): Promise<OwnServer>;
 }
 
@@ -92,6 +94,10 @@ const FRAMEWORKS: readonly Framework[] = [
     spec: 'interop/fixtures/frameworks/fastify.ts:application',
     greeting: 'Hello from Fastify\n',
     headLength: String(Buffer.byteLength('Hello from Fastify\n')),
+    // Fastify's own server keeps an idle connection 72 s (its keepAliveTimeout option), Node's
+    // 5 s; the idle timeout is the server's setting, so tsgi-appserver is given the same one
+    // (its default is Node's 5 s, which the other three match). Keep-Alive: timeout=72 on both.
+    appserverArgs: ['--keep-alive', '72'],
     async own() {
       await fastify.listen({ port: 0, host: '127.0.0.1' });
       return { port: (fastify.server.address() as AddressInfo).port, close: async () => void (await fastify.close()) };
@@ -102,8 +108,10 @@ const FRAMEWORKS: readonly Framework[] = [
 const JSON_BODY = '{"name":"tsgi","list":[1,2,3],"nested":{"ok":true}}';
 
 /** The requests both servers of a framework get, each on a fresh connection. */
-const REQUESTS: ReadonlyArray<{ readonly what: string; readonly raw: string; readonly head?: true }> = [
+const REQUESTS: ReadonlyArray<{ readonly what: string; readonly raw: string; readonly head?: true; readonly pipelined?: true }> = [
   { what: 'GET text', raw: 'GET /hello HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n' },
+  // Kept alive: the first of two pipelined GETs (the second closes), for Connection/Keep-Alive.
+  { what: 'GET text, kept alive', raw: 'GET /hello HTTP/1.1\r\nHost: example.test\r\n\r\nGET /hello HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n', pipelined: true },
   { what: 'HEAD of the GET route', raw: 'HEAD /hello HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n', head: true },
   {
     what: 'POST JSON',
@@ -113,12 +121,17 @@ const REQUESTS: ReadonlyArray<{ readonly what: string; readonly raw: string; rea
   { what: 'streamed body', raw: 'GET /stream HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n' },
 ];
 
-/** One exchange, parsed strictly (the whole response, nothing after it). */
-async function ask(port: number, raw: string, head: boolean): Promise<{ wire: string; response: RawResponse }> {
+/**
+ * One exchange, parsed strictly: the whole response and nothing after it, or, `pipelined`, the
+ * first of two responses and then exactly one more.
+ */
+async function ask(port: number, raw: string, head: boolean, pipelined = false): Promise<{ wire: string; response: RawResponse }> {
   const wire = await rawExchange(port, raw);
-  const parsed = parseResponse(Buffer.from(wire, 'latin1'), true, head);
+  const bytes = Buffer.from(wire, 'latin1');
+  const parsed = parseResponse(bytes, true, head);
   assert.ok(parsed !== undefined, `no response in ${JSON.stringify(wire)}`);
-  assert.equal(parsed.consumed, wire.length, `bytes after the response: ${JSON.stringify(wire)}`);
+  const rest = pipelined ? parseResponse(bytes.subarray(parsed.consumed), true, head) : undefined;
+  assert.equal(parsed.consumed + (rest?.consumed ?? 0), wire.length, `unexpected bytes after the response(s): ${JSON.stringify(wire)}`);
   return { wire, response: parsed.response };
 }
 
@@ -158,7 +171,7 @@ for (const framework of FRAMEWORKS) {
     let own: OwnServer | undefined;
     let appserver: (AppserverProcess & { url: string }) | undefined;
     before(async () => {
-      [own, appserver] = await Promise.all([framework.own(), startAppserver(['-w', '1', framework.spec])]);
+      [own, appserver] = await Promise.all([framework.own(), startAppserver(['-w', '1', ...(framework.appserverArgs ?? []), framework.spec])]);
     });
     after(async () => {
       await own?.close();
@@ -168,8 +181,9 @@ for (const framework of FRAMEWORKS) {
     for (const request of REQUESTS) {
       it(`${request.what}: the same bytes (Date blanked, chunks joined)`, async () => {
         const head = request.head === true;
-        const theirs = await ask(own!.port, request.raw, head);
-        const ours = await ask(Number(new URL(appserver!.url).port), request.raw, head);
+        const pipelined = request.pipelined === true;
+        const theirs = await ask(own!.port, request.raw, head, pipelined);
+        const ours = await ask(Number(new URL(appserver!.url).port), request.raw, head, pipelined);
         if (process.env.FRAMEWORK_BYTES_DUMP === '1') process.stderr.write(`---- ${framework.name} ${request.what}\n${theirs.wire}\n---- tsgi-appserver\n${ours.wire}\n`);
         assert.ok(theirs.response.header('date') !== undefined && ours.response.header('date') !== undefined, 'both send Date');
         const known = framework.differences?.[request.what];
@@ -182,13 +196,13 @@ for (const framework of FRAMEWORKS) {
       const hello = await ask(port, REQUESTS[0]!.raw, false);
       assert.equal(hello.response.status, 200);
       assert.equal(hello.response.body.toString(), framework.greeting);
-      const head = await ask(port, REQUESTS[1]!.raw, true);
+      const head = await ask(port, REQUESTS[2]!.raw, true);
       assert.equal(head.response.header('content-length'), framework.headLength, 'HEAD announces the length GET sends (RFC 9110 §9.3.2), or none');
-      const echo = await ask(port, REQUESTS[2]!.raw, false);
+      const echo = await ask(port, REQUESTS[3]!.raw, false);
       assert.deepEqual(JSON.parse(echo.response.body.toString()), { received: JSON.parse(JSON_BODY) as unknown });
-      const missing = await ask(port, REQUESTS[3]!.raw, false);
+      const missing = await ask(port, REQUESTS[4]!.raw, false);
       assert.equal(missing.response.status, 404);
-      const streamed = await ask(port, REQUESTS[4]!.raw, false);
+      const streamed = await ask(port, REQUESTS[5]!.raw, false);
       assert.equal(streamed.response.framing, 'chunked');
       assert.ok(streamed.response.chunks > 1, `streamed, not buffered: ${streamed.response.chunks} chunk(s)`);
       assert.equal(streamed.response.body.toString(), 'chunk 1\nchunk 2\nchunk 3\n');
