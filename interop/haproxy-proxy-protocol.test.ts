@@ -7,14 +7,14 @@
  * socket there. (The parser and the allow-list on their own: packages/appserver/src/proxy-protocol.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, readUntilClose, waitFor } from 'tsgi-test-support';
+import { canConnect, freePort, readUntilClose, waitFor } from 'tsgi-test-support';
 import { startAppserver, tempProject, type AppserverProcess } from '../packages/appserver/src/testing/spawn-appserver.js';
-import { SpawnedServer } from './support/spawned.js';
+import { FrontProcess, requireBinary } from './support/front-process.js';
 
 const HAPROXY = '/usr/sbin/haproxy';
 /** Where the test's client connects from: a loopback address that is neither HAProxy's nor the default. */
@@ -49,12 +49,12 @@ function getFromClient(port: number, path = '/'): Promise<{ status: number; body
 describe('HAProxy send-proxy / send-proxy-v2 -> tsgi-appserver --proxy-protocol', () => {
   let tmp: ReturnType<typeof tempProject>;
   let appserver: AppserverProcess & { url: string };
-  let haproxy: SpawnedServer;
+  let haproxy: FrontProcess;
   let appPort: number;
   const ports = { v1: 0, v2: 0, refusedV1: 0, refusedV2: 0 };
 
   before(async () => {
-    assert.ok(existsSync(HAPROXY), `HAProxy is not installed at ${HAPROXY}: install the Debian package haproxy`);
+    requireBinary(HAPROXY, 'haproxy');
     tmp = tempProject();
     writeFileSync(join(tmp.dir, 'app.ts'), ECHO_APP);
     // Only HAProxy's own address may send a PROXY header; X-Forwarded-* are trusted from no one,
@@ -81,17 +81,20 @@ defaults
   timeout server 10s
 ${backend('v1', ports.v1, 'send-proxy')}${backend('v2', ports.v2, 'send-proxy-v2')}${backend('refusedV1', ports.refusedV1, `send-proxy source ${STRANGER}`)}${backend('refusedV2', ports.refusedV2, `send-proxy-v2 source ${STRANGER}`)}`,
     );
-    // Master-worker mode in the foreground: the master writes the pid file and stops on SIGUSR1.
-    haproxy = new SpawnedServer('haproxy', HAPROXY, ['-W', '-db', '-f', config], { cwd: tmp.dir });
-    await haproxy.waitListening(Object.values(ports));
-    assert.equal(readFileSync(join(tmp.dir, 'haproxy.pid'), 'utf8').trim(), String(haproxy.child.pid));
+    // Master-worker mode in the foreground: the master writes the pid file. HAProxy logs to
+    // syslog only, so its output (stderr) is all there is to show.
+    haproxy = await FrontProcess.start({ name: 'haproxy', binary: HAPROXY, debianPackage: 'haproxy', args: ['-W', '-db', '-f', config], port: ports.v1, errorLog: '/dev/null', cleanup: () => {} });
+    // It binds every frontend before it serves any.
+    for (const port of Object.values(ports)) assert.ok(await canConnect(port), `haproxy listens on ${port}; ${haproxy.output()}`);
+    const pid = Number(readFileSync(join(tmp.dir, 'haproxy.pid'), 'utf8'));
+    assert.ok(Number.isInteger(pid) && process.kill(pid, 0), 'the pid file names the running HAProxy master');
   });
 
   /** The appserver's log lines refusing a request from STRANGER with 400. */
   const refusalsOfStranger = () => appserver.output().match(/request refused by rule [\w-]+ \(400\)[^\n]*; client 127\.0\.0\.3\n/g)?.length ?? 0;
 
   after(async () => {
-    await haproxy?.stop('SIGUSR1'); // HAProxy's soft stop
+    await haproxy?.stop();
     await appserver?.stop();
     tmp?.remove();
   });
@@ -100,7 +103,7 @@ ${backend('v1', ports.v1, 'send-proxy')}${backend('v2', ports.v2, 'send-proxy-v2
     it(`send-proxy${version === 'v1' ? '' : '-v2'}: the view sees the client's own address and port`, async () => {
       for (let i = 0; i < 3; i++) {
         const r = await getFromClient(ports[version], `/${i}`);
-        assert.equal(r.status, 200, `${r.body}\nhaproxy:\n${haproxy.output()}\nappserver:\n${appserver.output()}`);
+        assert.equal(r.status, 200, `${r.body}\n${haproxy.output()}\nappserver:\n${appserver.output()}`);
         assert.equal(r.body, `client=${CLIENT}:${r.localPort} peer=${CLIENT}\n`);
       }
     });
@@ -110,7 +113,7 @@ ${backend('v1', ports.v1, 'send-proxy')}${backend('v2', ports.v2, 'send-proxy-v2
     it(`send-proxy${version === 'v1' ? '' : '-v2'} from ${STRANGER}, not in --proxy-allow-from: the header is a bad request (400), never an address`, async () => {
       const before = refusalsOfStranger();
       const r = await getFromClient(ports[version === 'v1' ? 'refusedV1' : 'refusedV2']);
-      assert.deepEqual({ status: r.status, body: r.body }, { status: 400, body: 'Bad Request' }, `haproxy:\n${haproxy.output()}\nappserver:\n${appserver.output()}`);
+      assert.deepEqual({ status: r.status, body: r.body }, { status: 400, body: 'Bad Request' }, `${haproxy.output()}\nappserver:\n${appserver.output()}`);
       // The 400 is the appserver's, not HAProxy's: the PROXY line read as a request line.
       await waitFor(() => refusalsOfStranger() === before + 1, { what: () => `the appserver to log its refusal of ${STRANGER}; output:\n${appserver.output()}` });
     });

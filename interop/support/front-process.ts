@@ -22,6 +22,10 @@ export interface FrontCommand {
   readonly errorLog: string;
   /** Runs once it has stopped (or failed to start): removes its config and temp dir. */
   readonly cleanup: () => void;
+  /** Its working directory (default: this process's). */
+  readonly cwd?: string;
+  /** Variables added to this process's environment. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** Fails with the package to install when `binary` is not an executable. */
@@ -52,7 +56,7 @@ export class FrontProcess {
     this.#errorLog = command.errorLog;
     this.#cleanup = command.cleanup;
     // Its own process group, so the last-resort SIGKILL takes its workers with it.
-    this.#child = spawn(command.binary, command.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = spawn(command.binary, command.args, { cwd: command.cwd, env: { ...process.env, ...command.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child.stdout!.on('data', (c: Buffer) => (this.#output += c.toString()));
     this.#child.stderr!.on('data', (c: Buffer) => (this.#output += c.toString()));
     this.#child.once('error', (error) => (this.#output += `spawn failed: ${error.message}\n`));

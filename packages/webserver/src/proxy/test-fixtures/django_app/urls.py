@@ -7,4 +7,5 @@ urlpatterns = [
     path("form/", views.form),
     path("upload/", views.upload),
     path("whoami/", views.whoami),
+    path("instance/", views.instance),
 ]

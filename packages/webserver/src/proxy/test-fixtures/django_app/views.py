@@ -1,5 +1,6 @@
 import hashlib
 import json
+import os
 
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
@@ -52,7 +53,13 @@ def whoami(request):
                 "host": request.get_host(),
                 "secure": request.is_secure(),
                 "request_id": request.META.get("HTTP_X_REQUEST_ID", ""),
+                "instance": os.environ.get("TSGI_TEST_INSTANCE", ""),
             }
         ),
         content_type="application/json",
     )
+
+
+def instance(request):
+    """Which Gunicorn answered (the interop tests start two, for the balancing checks)."""
+    return HttpResponse(os.environ.get("TSGI_TEST_INSTANCE", ""), content_type="text/plain")
