@@ -138,7 +138,7 @@ export const SETTINGS = [
   setting({ name: 'error_log', scopes: ['main'], type: 'path, "stderr" or "stdout"', default: '"stderr"', help: 'Where errors and notices go.', parse: path }),
   setting({ name: 'error_log_level', scopes: ['main'], type: '"debug", "info", "notice", "warn", "error" or "crit"', default: '"notice"', help: 'The least severe level written.', parse: oneOf('debug', 'info', 'notice', 'warn', 'error', 'crit') }),
   setting({ name: 'access_log', scopes: ['main'], type: 'path, "stdout", "stderr" or "off"', default: '"off"', help: 'Where one line per request goes; reopened on USR1 for log rotation.', parse: path }),
-  setting({ name: 'access_log_format', scopes: ['main'], type: '"combined" or "json"', default: '"combined"', help: "nginx's combined format, or one JSON object per line.", parse: oneOf('combined', 'json') }),
+  setting({ name: 'access_log_format', scopes: ['main'], type: '"combined", "combined_id" or "json"', default: '"combined"', help: "nginx's combined format; combined_id, the same followed by \"$request_id\" (the X-Request-Id sent upstream); or one JSON object per line (with request_id).", parse: oneOf('combined', 'combined_id', 'json') }),
   setting({ name: 'worker_shutdown_timeout', scopes: ['main'], type: 'duration', default: '"30s"', help: 'On reload or graceful stop, how long old workers may finish their requests before they are killed.', parse: duration }),
   // ---- main: limits (nginx names and defaults)
   setting({ name: 'max_connections', scopes: ['main'], type: 'integer', default: '1024', help: 'Open client connections per worker; more are closed at once (nginx worker_connections).', parse: int(1, 1_000_000) }),

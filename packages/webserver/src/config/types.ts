@@ -6,6 +6,7 @@
 import type { LingeringClose } from 'tsgi-head-gate';
 import type { ProxyPassOptions, UpstreamOptions } from '../proxy/options.js';
 import type { StaticOptions } from '../static/options.js';
+import type { AccessLogFormat } from '../log/access-log.js';
 
 /** A socket address to bind. `host` '' means every IPv4 address (nginx's `listen 80`). */
 export type BindAddress =
@@ -101,7 +102,7 @@ export interface Config {
   readonly errorLogLevel: LogLevel;
   /** A path, "stdout", "stderr" or "off". */
   readonly accessLog: string;
-  readonly accessLogFormat: 'combined' | 'json';
+  readonly accessLogFormat: AccessLogFormat;
   readonly shutdownTimeoutMs: number;
   readonly serverTokens: boolean;
   readonly limits: Limits;

@@ -2,10 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { httpGet, portOf, rawRequest, spawnCli, startFromText } from '../testing/helpers.js';
 import { freePort, tempDir, waitFor } from 'tsgi-test-support';
 
 const get = async (port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<number> => (await httpGet(port, path, { headers, method })).status;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 const readLines = async (file: string): Promise<string[]> => (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
 
@@ -30,6 +35,39 @@ describe('access log', () => {
       assert.match(lines[1]!, /"HEAD \/missing HTTP\/1\.1" 404 0 "-" "-"$/);
     } finally {
       await server.close();
+    }
+  });
+
+  it('combined_id: the combined line, then the request id sent upstream ("-" for an answer of its own)', async () => {
+    const seen: string[] = [];
+    const upstream = createServer((req, res) => {
+      seen.push(String(req.headers['x-request-id']));
+      res.end('up');
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    const up = (upstream.address() as AddressInfo).port;
+    const file = join(tmp.dir, 'combined-id.log');
+    // Two servers: the first trusts loopback (the default), the second only 192.0.2.1 (not this client).
+    const [trusting, distrusting] = [await freePort(), await freePort()];
+    const config = (port: number, trust: string) => `[[server]]\nlisten = "127.0.0.1:${port}"\n${trust}  [[server.location]]\n  path = "/ok"\n  return = "200 ok"\n  [[server.location]]\n  path = "/"\n  proxy_pass = "http://127.0.0.1:${up}"\n`;
+    const server = await startFromText(`access_log = "${file}"\naccess_log_format = "combined_id"\n${config(trusting, '')}${config(distrusting, 'proxy_trusted_proxies = ["192.0.2.1"]\n')}`);
+    try {
+      await get(trusting, '/ok');
+      await get(trusting, '/up', { 'x-request-id': 'abc-123' });
+      await get(distrusting, '/up', { 'x-request-id': 'abc-123' });
+      await get(trusting, '/up', { 'x-request-id': 'a b' });
+      const lines = await waitFor(async () => ((await readLines(file)).length >= 4 ? readLines(file) : undefined), { timeoutMs: 5000, what: 'four log lines' });
+      assert.match(lines[0]!, /"GET \/ok HTTP\/1\.1" 200 2 "-" "[^"]*" "-"$/);
+      assert.match(lines[1]!, /"GET \/up HTTP\/1\.1" 200 2 "-" "[^"]*" "abc-123"$/, 'a trusted peer\'s id is kept');
+      assert.equal(seen[0], 'abc-123');
+      for (const [i, line] of [[1, lines[2]!], [2, lines[3]!]] as const) {
+        assert.match(seen[i]!, UUID, 'an untrusted peer\'s or an invalid id is replaced');
+        assert.ok(line.endsWith(` "${seen[i]}"`), `${line} ends with the id sent upstream ${seen[i]}`);
+      }
+    } finally {
+      await server.close();
+      upstream.close();
     }
   });
 

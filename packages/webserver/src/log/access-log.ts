@@ -1,10 +1,16 @@
 /**
  * The access log: nginx's `combined` format
- * (`$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"`)
- * or one JSON object per line.
+ * (`$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"`),
+ * `combined_id` (the same, then ` "$request_id"`, as ingress-nginx appends its request id), or
+ * one JSON object per line. The request id is that of a proxied request (the proxy keeps a
+ * trusted peer's `X-Request-Id`, else makes one, and sends it upstream); `-` (JSON: absent) for a
+ * request the server answered itself.
  * @module
  */
 import { LogSink } from './log-sink.js';
+
+/** The `access_log_format` values. */
+export type AccessLogFormat = 'combined' | 'combined_id' | 'json';
 
 /** What one logged request carries. */
 export interface AccessEntry {
@@ -39,13 +45,13 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  */
 export class AccessLog {
   readonly sink: LogSink;
-  readonly #json: boolean;
+  readonly #format: AccessLogFormat;
   #lastSecond = -1;
   #timeLocal = '';
 
-  constructor(target: string, format: 'combined' | 'json') {
+  constructor(target: string, format: AccessLogFormat) {
     this.sink = new LogSink(target);
-    this.#json = format === 'json';
+    this.#format = format;
   }
 
   get enabled(): boolean {
@@ -53,7 +59,8 @@ export class AccessLog {
   }
 
   write(e: AccessEntry): void {
-    this.sink.write(this.#json ? this.json(e) : this.combined(e));
+    const format = this.#format;
+    this.sink.write(format === 'combined' ? this.combined(e) : format === 'json' ? this.json(e) : `${this.combined(e)} "${escape(e.requestId ?? '-')}"`);
   }
 
   combined(e: AccessEntry): string {
