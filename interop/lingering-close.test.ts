@@ -6,30 +6,27 @@
  * lingering-close test.)
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { canConnect, freePort, waitFor } from 'tsgi-test-support';
+import { freePort } from 'tsgi-test-support';
 import { startAppserver, tempProject, type AppserverProcess } from '../packages/appserver/src/testing/spawn-appserver.js';
-import { REPO_ROOT } from './support/servers.js';
+import type { FrontProcess } from './support/front-process.js';
+import { startWebserver } from './support/webserver.js';
 
 const MB3 = 3 * 1024 * 1024;
 
 describe('tsgi-webserver -> tsgi-appserver: an early 403 on 3 MB uploads', () => {
   let project: ReturnType<typeof tempProject>;
   let appserver: AppserverProcess & { url: string };
-  let webserver: ReturnType<typeof spawn>;
-  let output = '';
+  let webserver: FrontProcess | undefined;
   let port: number;
   before(async () => {
     project = tempProject();
     writeFileSync(join(project.dir, 'app.ts'), `export const application = () => new Response('Forbidden', { status: 403 });\n`);
     appserver = await startAppserver(['app.ts'], { cwd: project.dir });
     port = await freePort();
-    const config = join(project.dir, 'web.toml');
-    writeFileSync(
-      config,
+    webserver = await startWebserver(
       `master_process = false
 error_log = "stderr"
 client_max_body_size = "10m"
@@ -47,17 +44,9 @@ listen = "127.0.0.1:${port}"
   proxy_request_buffering = false
 `,
     );
-    webserver = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(REPO_ROOT, 'packages/webserver/src/testing/run-cli.ts'), '--config', config], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    webserver.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    webserver.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    await waitFor(() => webserver.exitCode === null && canConnect(port), { timeoutMs: 30_000, what: () => `tsgi-webserver to listen; output:\n${output}` });
   });
   after(async () => {
-    if (webserver !== undefined && webserver.exitCode === null) {
-      const exited = new Promise((resolve) => webserver.once('exit', resolve));
-      webserver.kill('SIGTERM');
-      await exited;
-    }
+    await webserver?.stop();
     await appserver?.stop();
     project?.remove();
   });
@@ -75,7 +64,7 @@ listen = "127.0.0.1:${port}"
           outcomes.push(String((error as { cause?: { code?: string } }).cause?.code ?? error));
         }
       }
-      assert.deepEqual(outcomes, [403, 403, 403, 403, 403], output);
+      assert.deepEqual(outcomes, [403, 403, 403, 403, 403], webserver!.output());
     });
   }
 });

@@ -26,6 +26,8 @@ export interface FrontCommand {
   readonly cwd?: string;
   /** Variables added to this process's environment. */
   readonly env?: NodeJS.ProcessEnv;
+  /** How long it may take to listen (default 15 s). */
+  readonly startTimeoutMs?: number;
 }
 
 /** Fails with the package to install when `binary` is not an executable. */
@@ -73,7 +75,7 @@ export class FrontProcess {
     }
     const front = new FrontProcess(command);
     try {
-      await waitFor(async () => front.#gone() || (await canConnect(command.port)), { timeoutMs: 15_000, what: () => `${command.name} to listen on ${command.port}; ${front.output()}` });
+      await waitFor(async () => front.#gone() || (await canConnect(command.port)), { timeoutMs: command.startTimeoutMs ?? 15_000, what: () => `${command.name} to listen on ${command.port}; ${front.output()}` });
       if (front.#gone()) throw new Error(`${command.name} exited (${front.#child.exitCode ?? front.#child.signalCode}) before listening on ${command.port}; ${front.output()}`);
       return front;
     } catch (error) {

@@ -17,7 +17,9 @@ import { spawnAppserver } from 'tsgi-appserver/testing';
 import { admitRequest, createClientErrorHandler, normalizePath, refuseConnect, splitAbsoluteTarget, STATUS_TEXT } from 'tsgi-head-gate';
 import { canConnect, freePort, waitFor } from 'tsgi-test-support';
 import { recordingTsgiApp } from '../fixtures/tsgi-recorder.js';
+import type { FrontProcess } from './front-process.js';
 import { fileLog, memoryLog, RECORD_ENV, startRecordingUpstream, type SeenLog, type SeenSink } from './recording.js';
+import { startWebserver } from './webserver.js';
 
 /** The repository root. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -259,18 +261,20 @@ async function familyListening(p: Spawned, upstream: { close(): Promise<void> },
 }
 
 /**
- * tsgi-webserver as a real process (from source, `master_process = false`) with two servers:
- * `location /` proxying everything to a recording upstream, and one whose only location is
- * `/mnt/` (so everything outside it is 404).
+ * tsgi-webserver as a real process (from source, `master_process = false`, started by
+ * {@link startWebserver}) with two servers: `location /` proxying everything to a recording
+ * upstream, and one whose only location is `/mnt/` (so everything outside it is 404).
  */
 export async function startWebserverFamily(): Promise<Family> {
   const upstream = await startRecordingUpstream();
-  const tmp = tempDir('tsgi-head-gate-webserver-');
   const [rootPort, mountPort] = [await freePort(), await freePort()];
-  const config = join(tmp.dir, 'web.toml');
-  writeFileSync(
-    config,
-    `master_process = false
+  let web: FrontProcess | undefined;
+  const stop = async () => {
+    await web?.stop();
+    await upstream.close();
+  };
+  try {
+    web = await startWebserver(`master_process = false
 error_log = "stderr"
 error_log_level = "info"
 access_log = "off"
@@ -292,14 +296,16 @@ listen = "127.0.0.1:${mountPort}"
   [[server.location]]
   path = "/mnt/"
   proxy_pass = "http://recorder"
-`,
-  );
-  const cli = join(REPO_ROOT, 'packages/webserver/src/testing/run-cli.ts');
-  const p = spawnCollected(process.execPath, ['--conditions=source', '--import', 'tsx', cli, '--config', config], REPO_ROOT);
-  const stop = await familyListening(p, upstream, tmp, [rootPort, mountPort], 'tsgi-webserver');
+`);
+    await waitFor(() => canConnect(mountPort), { timeoutMs: 10_000, what: () => `tsgi-webserver to listen on ${mountPort}; ${web!.output()}` });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const output = () => web!.output();
   return {
-    root: { name: 'tsgi-webserver (proxy_pass)', port: rootPort, log: upstream, prefix: '', proxy: true, logsRefusals: true, output: p.output },
-    mount: { name: 'tsgi-webserver (location /mnt/ proxy_pass)', port: mountPort, log: upstream, prefix: '/mnt', proxy: true, output: p.output },
+    root: { name: 'tsgi-webserver (proxy_pass)', port: rootPort, log: upstream, prefix: '', proxy: true, logsRefusals: true, output },
+    mount: { name: 'tsgi-webserver (location /mnt/ proxy_pass)', port: mountPort, log: upstream, prefix: '/mnt', proxy: true, output },
     stop,
   };
 }

@@ -6,9 +6,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FrontProcess } from './front-process.js';
-import { REPO_ROOT } from './servers.js';
 
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUN_CLI = join(REPO_ROOT, 'packages/webserver/src/testing/run-cli.ts');
 
 /**
@@ -39,6 +40,8 @@ export async function startWebserver(configText: string): Promise<FrontProcess> 
     // error_log defaults to stderr, which FrontProcess collects; a config may name this file.
     errorLog: join(dir, 'error.log'),
     cwd: REPO_ROOT,
+    // It compiles its TypeScript sources at start (tsx), in the master and again in each worker.
+    startTimeoutMs: 30_000,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   });
 }
