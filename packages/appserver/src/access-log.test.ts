@@ -148,6 +148,35 @@ export const application = (_req: IncomingMessage, res: ServerResponse) => {
     assert.match(readFileSync(errors, 'utf8'), /Shutting down: Master/, 'the master writes to the new error log');
   });
 
+  it('logs the request id the app saw: a new one when none came, a trusted peer\'s kept, an untrusted one replaced', async () => {
+    writeFileSync(join(project.dir, 'id-app.ts'), `export const application = (request: Request) => new Response(request.headers.get('x-request-id'));\n`);
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const json = await startAppserver(['--access-logfile', '-', '--access-log-json', 'id-app.ts'], { cwd: project.dir });
+    try {
+      const made = await (await fetch(`${json.url}/none`)).text();
+      assert.match(made, uuid, 'no X-Request-Id: the appserver makes one');
+      const [line] = await json.waitFor(/\{"time".*"url":"\/none".*\}/);
+      assert.equal((JSON.parse(line) as Record<string, unknown>).request_id, made, 'the JSON line has the id the app saw');
+      assert.equal(await (await fetch(`${json.url}/kept`, { headers: { 'x-request-id': 'abc-123' } })).text(), 'abc-123', 'loopback is trusted by default');
+      const [kept] = await json.waitFor(/\{"time".*"url":"\/kept".*\}/);
+      assert.equal((JSON.parse(kept) as Record<string, unknown>).request_id, 'abc-123');
+      const spaced = await (await fetch(`${json.url}/invalid`, { headers: { 'x-request-id': 'a b' } })).text();
+      assert.match(spaced, uuid, 'an invalid id from a trusted peer is replaced');
+      const [invalid] = await json.waitFor(/\{"time".*"url":"\/invalid".*\}/);
+      assert.equal((JSON.parse(invalid) as Record<string, unknown>).request_id, spaced);
+    } finally {
+      await json.stop();
+    }
+    const text = await startAppserver(['--access-logfile', '-', '--access-logformat', 'ID %(U)s %({x-request-id}i)s', '--forwarded-allow-ips', '', 'id-app.ts'], { cwd: project.dir });
+    try {
+      const replaced = await (await fetch(`${text.url}/untrusted`, { headers: { 'x-request-id': 'abc-123' } })).text();
+      assert.match(replaced, uuid, 'an untrusted peer\'s id is replaced');
+      await text.waitFor(new RegExp(`^ID /untrusted ${replaced}$`, 'm'));
+    } finally {
+      await text.stop();
+    }
+  });
+
   it('refuses an unknown atom when the format is compiled', () => {
     assert.throws(() => compileAccessFormat('%(nope)s'), /unknown atom %\(nope\)s; known atoms: h l u t r/);
   });

@@ -4,6 +4,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { REQUEST_ID_HEADER } from 'tsgi';
 
 /** What one finished request tells the access log. */
 export interface AccessRecord {
@@ -162,6 +163,8 @@ export function jsonAccessLine(r: AccessRecord): string {
     bytes: r.bytes,
     referer: header(r.req, 'referer') ?? null,
     user_agent: header(r.req, 'user-agent') ?? null,
+    // The adapter put the request's id there (tsgi's request-id.ts, SPEC 3.4.5).
+    request_id: header(r.req, REQUEST_ID_HEADER) ?? null,
     duration_ms: Number(ns / 1000n) / 1000,
     pid: process.pid,
     worker: r.workerId,

@@ -342,7 +342,7 @@ export const SETTINGS = {
     meta: 'IPS',
     kind: list('IP addresses or CIDRs, or *', ipOrCidr, true, true),
     default: LOOPBACK,
-    help: 'Peers trusted to set X-Forwarded-For/-Proto/-Host and Forwarded (comma-separated IPs or CIDRs; * trusts everyone; "" no one); other peers\' headers are ignored. A unix socket\'s peer, a local process, is trusted unless this is "".',
+    help: 'Peers trusted to set X-Forwarded-For/-Proto/-Host, Forwarded and X-Request-Id (comma-separated IPs or CIDRs; * trusts everyone; "" no one); other peers\' headers are ignored (their X-Request-Id replaced by a new id). A unix socket\'s peer, a local process, is trusted unless this is "".',
     section: 'Proxies',
   }),
   proxyProtocol: setting({
@@ -390,14 +390,14 @@ export const SETTINGS = {
     meta: 'FORMAT',
     kind: string('a format with Gunicorn atoms such as %(h)s', formatProblem),
     default: DEFAULT_ACCESS_LOG_FORMAT,
-    help: 'Access log format with Gunicorn\'s atoms: h l u t r m U q H s b B f a T M D L p, plus w (worker id), {header}i, {header}o, {VAR}e.',
+    help: 'Access log format with Gunicorn\'s atoms: h l u t r m U q H s b B f a T M D L p, plus w (worker id), {header}i ({x-request-id}i is the request id), {header}o, {VAR}e.',
     section: 'Logging',
   }),
   accessLogJson: setting({
     flags: ['--access-log-json'],
     kind: bool(),
     default: false,
-    help: 'Write access log lines as JSON objects (one per line) instead of --access-logformat.',
+    help: 'Write access log lines as JSON objects (one per line, with request_id) instead of --access-logformat.',
     section: 'Logging',
   }),
   errorLogfile: setting({
