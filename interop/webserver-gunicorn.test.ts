@@ -189,6 +189,9 @@ listen = "127.0.0.1:${port}"
       assert.equal(counts.bodies.get('b'), servedByBAtExit, 'nothing answered by b after it exited');
       assert.deepEqual([...counts.bodies.keys()].sort(), ['a', 'b'], why);
       assert.deepEqual(new Set(counts.lastByLoop), new Set(['a']), 'every connection ends on a');
+      // The retry path ran: at least one GET went to b after it stopped (refused or reset) and was
+      // answered by a.
+      assert.match(web!.output(), new RegExp(`\\[warn\\] .*proxy: upstream 127\\.0\\.0\\.1:${gunicorns[1]!.port} failed`), why);
     });
   });
 }
