@@ -8,7 +8,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { mountedTarget, type TsgiLimits, type TsgiLogger } from 'tsgi';
+import { assignRequestId, mountedTarget, type CidrSet, type TsgiLimits, type TsgiLogger } from 'tsgi';
 import { answerPlain, lingerIfClosing, refuseRequest, splitAbsoluteTarget, type LingeringClose } from 'tsgi-head-gate';
 import type { RequestHandler } from './request-handler.js';
 import type { AppserverSettings } from './settings.js';
@@ -29,16 +29,20 @@ export function lingeringFrom(s: Pick<AppserverSettings, 'lingeringClose' | 'lin
 /**
  * Wraps a Node listener with the gate, the limit and the mount checks. The server's own 413s
  * close the connection lingering (`lingering`), so the client, or a proxy in front still sending
- * the body, reads the 413 rather than a reset.
+ * the body, reads the 413 rather than a reset. With `trusted` (the --forwarded-allow-ips peers),
+ * every request gets its request id in `req.headers['x-request-id']` as a TSGI app's does
+ * (tsgi's `assignRequestId`: a trusted peer's valid one kept, else a new one), which the access
+ * log shows; without it the header is left as the client sent it.
  *
  * @example
  * ```ts
- * http.createServer(guardNodeListener(expressApp, limits, '/api', log, DEFAULT_LINGERING_CLOSE));
+ * http.createServer(guardNodeListener(expressApp, limits, '/api', log, DEFAULT_LINGERING_CLOSE, new CidrSet(['127.0.0.0/8', '::1'])));
  * ```
  */
-export function guardNodeListener(listener: (req: IncomingMessage, res: ServerResponse) => void, limits: TsgiLimits, mount: string, log: TsgiLogger, lingering: LingeringClose): RequestHandler {
+export function guardNodeListener(listener: (req: IncomingMessage, res: ServerResponse) => void, limits: TsgiLimits, mount: string, log: TsgiLogger, lingering: LingeringClose, trusted?: CidrSet): RequestHandler {
   const { maxBodyBytes } = limits;
   return (req, res) => {
+    if (trusted !== undefined) assignRequestId(req, trusted);
     if (refuseRequest(req, res, limits, log)) return;
     let url = req.url ?? '/';
     // Absolute-form (RFC 9112 section 3.2.2): its authority is the Host, and the app gets the
