@@ -136,6 +136,24 @@ export const rows = [
     available: built('appserver', 'cli.js'),
     processes: appserver(join(apps, 'tsgi-fast.mjs:application'), 2, ''),
   },
+  // A new connection per request (what a front without upstream keep-alive sends): the cost of
+  // the master handing each connection to a worker (connection-dispatcher.ts), against
+  // node:cluster's own round-robin handoff.
+  {
+    group: 'appserver',
+    name: 'node:cluster -w 2 raw, a connection per request (both cores)',
+    anchor: RAW,
+    headers: ['Connection: close'],
+    processes: (ctx) => [{ cmd: ctx.node, args: [join(apps, 'raw-cluster.mjs')], env: { PORT: String(ctx.ports.main), WORKERS: '2' }, cores: '', ready: ready(ctx) }],
+  },
+  {
+    group: 'appserver',
+    name: 'tsgi-appserver -w 2 FastResponse, a connection per request (both cores)',
+    anchor: 'node:cluster -w 2 raw, a connection per request (both cores)',
+    headers: ['Connection: close'],
+    available: built('appserver', 'cli.js'),
+    processes: appserver(join(apps, 'tsgi-fast.mjs:application'), 2, ''),
+  },
 
   // 3. Framework: GET /api/hello/world/ -> JSON, through each framework's default middleware.
   { group: 'framework', name: 'Fastify JSON route', anchor: RAW, path: '/api/hello/world/', processes: nodeApp('fastify.mjs') },

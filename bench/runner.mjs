@@ -41,8 +41,9 @@ export async function runRow(row, settings, tool) {
       await waitReady(proc, spec.ready);
     }
     const url = `http://127.0.0.1:${ctx.ports.main}${row.path ?? '/'}`;
-    await tool.run(url, { ...settings, duration: settings.warmup }, row.loadCores);
-    const m = await tool.run(url, settings, row.loadCores);
+    const load = { ...settings, headers: row.headers ?? [] };
+    await tool.run(url, { ...load, duration: settings.warmup }, row.loadCores);
+    const m = await tool.run(url, load, row.loadCores);
     const rssMb = procs.reduce((sum, p) => sum + groupPeakRss(p.child.pid), 0) / 1024;
     if (m.errors > 0 && m.errors >= m.requests * 0.01) return { ...base, error: `${m.errors} errors of ${m.requests} requests` };
     return { ...base, ...m, rssMb: Math.round(rssMb) };
@@ -131,7 +132,7 @@ export function freePort() {
 }
 
 async function runWrk(url, s, cores = '0') {
-  const args = ['-t1', `-c${s.connections}`, `-d${s.duration}s`, '--latency', url];
+  const args = ['-t1', `-c${s.connections}`, `-d${s.duration}s`, '--latency', ...s.headers.flatMap((h) => ['-H', h]), url];
   const [cmd, full] = hasTaskset && cores ? ['taskset', ['-c', cores, 'wrk', ...args]] : ['wrk', args];
   const out = await run(cmd, full, (s.duration + 30) * 1000);
   return parseWrk(out);
@@ -161,7 +162,7 @@ export function parseWrk(out) {
 
 async function runAutocannon(url, s, cores = '0') {
   const bin = join(process.cwd(), 'node_modules', '.bin', 'autocannon');
-  const args = ['-j', '-c', String(s.connections), '-d', String(s.duration), url];
+  const args = ['-j', '-c', String(s.connections), '-d', String(s.duration), ...s.headers.flatMap((h) => ['-H', h]), url];
   const [cmd, full] = hasTaskset && cores ? ['taskset', ['-c', cores, bin, ...args]] : [bin, args];
   const r = JSON.parse(await run(cmd, full, (s.duration + 30) * 1000));
   return {

@@ -1,6 +1,7 @@
 /**
  * The arbiter (Gunicorn's arbiter.py): the master process. It binds the sockets, forks the
- * workers, hands each the bound handles, replaces workers that die, and stops the whole server
+ * workers, accepts the connections and hands them to the workers in turn
+ * (connection-dispatcher.ts), replaces workers that die, and stops the whole server
  * when a worker cannot even start (the app fails to load or its startup throws): no respawn
  * loop. Signal handlers only queue the signal; the main loop dispatches `handle<Signal>`.
  *
@@ -22,7 +23,8 @@ import type { ChildProcess } from 'node:child_process';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { ERROR_CODES, type AppserverErrorCode, errorText } from './errors.js';
 import { callHook, HOOK_NAMES, WORKER_HOOK_NAMES, type ArbiterHookContext, type WorkerHookInfo } from './hooks.js';
-import { heartbeatIntervalMs, isMessage, type BootErrorMessage, type HeartbeatMessage, type MetricsMessage, type ReadyMessage, type RetireMessage, type WorkerSettings } from './ipc.js';
+import { ConnectionDispatcher } from './connection-dispatcher.js';
+import { heartbeatIntervalMs, isMessage, type AcceptedMessage, type BootErrorMessage, type HeartbeatMessage, type MetricsMessage, type ReadyMessage, type RetireMessage, type WorkerSettings } from './ipc.js';
 import { bindAll, closeAll, systemdListenFds, type BoundListener } from './listeners.js';
 import type { ServerLogger } from './logger.js';
 import type { MasterMetrics, RestartReason } from './metrics.js';
@@ -56,6 +58,8 @@ export class Arbiter {
   readonly #reloadSettings: (() => Promise<AppserverSettings>) | undefined;
   readonly #log: ServerLogger;
   #listeners: BoundListener[] = [];
+  /** Accepts on the listeners and hands the connections to ready workers. */
+  #dispatcher: ConnectionDispatcher | undefined;
   readonly #workers = new Map<number, WorkerProcess>();
   #nextId = 1;
   #numWorkers: number;
@@ -158,6 +162,8 @@ export class Arbiter {
         return { ...l, label, unlinkPath: label.startsWith('unix:') ? label.slice(5) : undefined };
       });
     }
+    this.#dispatcher = new ConnectionDispatcher(this.#log, this.#settings.backlog);
+    this.#dispatcher.listen(this.#listeners);
     this.#log.info('Listening at: %s (%d)', this.#listeners.map((l) => l.label).join(','), process.pid);
     if (this.#settings.metricsBind !== null) {
       const { MasterMetrics } = await import('./metrics.js');
@@ -170,6 +176,7 @@ export class Arbiter {
     // After USR2 the new master serves these sockets: their files stay.
     closeAll(this.#listeners, this.#newMaster !== undefined);
     this.#listeners = [];
+    this.#dispatcher?.closeQueued();
     this.#metrics?.close();
     const pidfile = this.#pidfile();
     if (pidfile !== null) rmSync(pidfile, { force: true });
@@ -401,7 +408,7 @@ export class Arbiter {
     const settings: Record<string, unknown> = { ...this.#settings };
     for (const name of HOOK_NAMES) delete settings[name];
     const workerHooks = WORKER_HOOK_NAMES.filter((name) => this.#settings[name] !== null);
-    const w = WorkerProcess.spawn({ id, generation: this.#generation, settings: settings as WorkerSettings, listeners: this.#listeners, workerHooks });
+    const w = WorkerProcess.spawn({ id, generation: this.#generation, settings: settings as WorkerSettings, workerHooks });
     this.#workers.set(w.id, w);
     this.#log.info('Booting worker %d with pid: %d', w.id, w.pid);
     w.child.on('message', (message: unknown) => this.#onWorkerMessage(w, message));
@@ -417,13 +424,18 @@ export class Arbiter {
     w.child.on('exit', (code, signal) => this.#onWorkerExit(w, code, signal));
   }
 
+  /** Graceful stop of one worker: no more connections for it, then the stop message. */
   #stopWorker(w: WorkerProcess): void {
+    this.#dispatcher?.remove(w);
     w.stop(this.#settings.gracefulTimeout);
   }
 
   #onWorkerMessage(w: WorkerProcess, message: unknown): void {
-    if (isMessage<ReadyMessage>(message, 'ready')) {
+    if (isMessage<AcceptedMessage>(message, 'accepted')) {
+      this.#dispatcher?.answered(w, message.accepted);
+    } else if (isMessage<ReadyMessage>(message, 'ready')) {
       w.markReady();
+      if (!w.stopping) this.#dispatcher?.add(w);
       this.#log.info('Worker %d (pid: %d) ready', w.id, w.pid);
       if (!this.#announcedInterface) {
         this.#announcedInterface = true;
@@ -461,6 +473,7 @@ export class Arbiter {
 
   #onWorkerExit(w: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(w.id);
+    this.#dispatcher?.exited(w);
     this.#metrics?.workerExited(w.id, this.#exitReason(w));
     void callHook(this.#log, 'childExit', this.#settings.childExit, this.#hookContext(), this.#hookWorker(w));
     if (w.stopping || this.#halt !== undefined) {
@@ -514,15 +527,16 @@ export class Arbiter {
   }
 
   /**
-   * Stops the server: the master closes its listening sockets first and then TERMs every
-   * worker, each of which closes its own at once, so a connection attempted after that is
-   * refused (ECONNREFUSED) instead of being accepted by the kernel and reset later. Then waits
-   * up to --graceful-timeout for the workers to exit and KILLs the rest.
+   * Stops the server: the master closes its listening sockets first, so a connection attempted
+   * after that is refused (ECONNREFUSED) instead of being accepted and reset later; hands the
+   * connections it already accepted to the workers; then stops every worker. Waits up to
+   * --graceful-timeout for the workers to exit and KILLs the rest.
    */
   async #stopWorkers(): Promise<void> {
     closeAll(this.#listeners);
-    for (const w of this.#workers.values()) this.#stopWorker(w);
     const deadline = Date.now() + this.#settings.gracefulTimeout * 1000;
+    await this.#handOutQueued(deadline);
+    for (const w of this.#workers.values()) this.#stopWorker(w);
     while (this.#workers.size > 0 && Date.now() < deadline) {
       await this.#sleep(Math.min(100, Math.max(1, deadline - Date.now())));
       this.#murderWorkers();
@@ -534,5 +548,17 @@ export class Arbiter {
     }
     const killDeadline = Date.now() + 5000;
     while (this.#workers.size > 0 && Date.now() < killDeadline) await this.#sleep(50);
+  }
+
+  /**
+   * Before the workers are told to stop: the connections the master accepted and no worker has
+   * taken yet go out as workers become free (normally within milliseconds). Bounded by
+   * `deadline`; with no ready worker at all there is no one to wait for.
+   */
+  async #handOutQueued(deadline: number): Promise<void> {
+    const dispatcher = this.#dispatcher;
+    if (dispatcher === undefined) return;
+    const anyReady = () => [...this.#workers.values()].some((w) => w.ready && !w.stopping);
+    while (dispatcher.queued > 0 && anyReady() && Date.now() < deadline) await this.#sleep(5);
   }
 }

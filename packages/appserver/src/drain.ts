@@ -2,8 +2,9 @@
  * Graceful stop of one server (HUP, TTOU, TERM, recycling) without resetting a connection.
  *
  * The rule, in the order it happens:
- * 1. Stop accepting at once: close only the listening socket (`net.Server#close`), not
- *    node:http's `server.close()`, which also runs `closeIdleConnections()`.
+ * 1. Stop accepting at once: the master gives a stopping worker no more connections
+ *    (connection-dispatcher.ts), and when the whole server stops it closes the listening
+ *    sockets first. Never node:http's `server.close()`, which also runs `closeIdleConnections()`.
  * 2. Requests in flight finish. A request that arrives on a kept-alive connection is served,
  *    and every response that has not sent its head says `Connection: close` (in-flight-requests.ts):
  *    node ends the connection after it with a FIN.
@@ -26,7 +27,7 @@
  * @module
  */
 import type { Server } from 'node:http';
-import { Server as NetServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 
 /** The connections of one server, so a stop can wait for them. */
 export class ConnectionTracker {
@@ -51,7 +52,3 @@ export class ConnectionTracker {
   }
 }
 
-/** Stops accepting on `server` without node:http's idle sweep. */
-export function stopListening(server: Server | NetServer): void {
-  NetServer.prototype.close.call(server);
-}

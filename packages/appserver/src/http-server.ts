@@ -2,14 +2,15 @@
  * One worker's node:http (or https) server: the limits node:http enforces itself (header size,
  * header timeout, keep-alive), the request-head gate's answers for what llhttp rejects, the
  * body inactivity timeout, the response class (drain.ts's tracking; access-log-response.ts's
- * counts and line when the access log is on) and the PROXY protocol front. Request-level TSGI
- * behaviour (URL, context, named limits, 413, 500s) is `toNodeListener`'s, not this file's.
+ * counts and line when the access log is on), the PROXY protocol front, and the adoption of
+ * the connections the master hands over. Request-level TSGI behaviour (URL, context, named
+ * limits, 413, 500s) is `toNodeListener`'s, not this file's.
  * @module
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import { CidrSet, type TsgiLimits } from 'tsgi';
 import { createClientErrorHandler, refuseConnect, refusalMessage } from 'tsgi-head-gate';
 import { accessLogResponse } from './access-log-response.js';
@@ -115,19 +116,19 @@ export function instrument(handler: RequestHandler, options: HttpServerOptions, 
   return { handler: wrapped, Response };
 }
 
-/** A server of one worker, listening on one inherited handle. */
+/** The server of one worker, fed the connections the master accepted. */
 export interface WorkerServer {
   readonly http: Server;
   readonly connections: ConnectionTracker;
-  /** The server that owns the handle: `http` itself, or the PROXY protocol front. */
-  readonly listening: Server | NetServer;
+  /** Serves one connection: the accepted handle (TCPWrap or PipeWrap) the master passed. */
+  accept(handle: object): void;
 }
 
 /**
- * Creates the http(s) server for one socket, with limits and error answers, and starts
- * listening on the handle the master passed.
+ * Creates the worker's http(s) server, with limits and error answers. It listens on nothing:
+ * connections come from the master ({@link WorkerServer.accept}).
  */
-export function createWorkerServer({ handler, Response }: Instrumented, options: HttpServerOptions, listen: (server: Server | NetServer) => Promise<void>): Promise<WorkerServer> {
+export function createWorkerServer({ handler, Response }: Instrumented, options: HttpServerOptions): WorkerServer {
   const { limits, log } = options;
   const serverOptions = {
     ServerResponse: Response,
@@ -159,16 +160,19 @@ export function createWorkerServer({ handler, Response }: Instrumented, options:
   }
   http.on('error', (err) => log.error('server error: %s', err.message));
   const connections = new ConnectionTracker(http);
-
-  if (options.proxyAllowFrom === null) return listen(http).then(() => ({ http, connections, listening: http }));
-  const allowed = new CidrSet(cidrList(options.proxyAllowFrom));
-  const front = createNetServer({ pauseOnConnect: true }, (socket: Socket) => {
+  // node:http starts its headersTimeout/requestTimeout sweep on 'listening'; this server never
+  // listens itself, so it is started the same way here.
+  http.emit('listening');
+  const allowed = options.proxyAllowFrom === null ? undefined : new CidrSet(cidrList(options.proxyAllowFrom));
+  const accept = (handle: object) => {
+    const socket = adopt(handle, allowed !== undefined);
+    if (allowed === undefined) return void http.emit('connection', socket);
     const peer = socket.remoteAddress ?? '';
     // Only allowed peers may speak for someone else; others are served as they are (a PROXY
     // line from them is then just an invalid request: 400).
     if (peer === '' || !allowed.has(peer)) {
-      socket.resume();
       http.emit('connection', socket);
+      socket.resume();
       return;
     }
     readProxyHeader(
@@ -180,7 +184,20 @@ export function createWorkerServer({ handler, Response }: Instrumented, options:
       },
       (reason) => log.info('closed a connection from %s: %s', peer, reason),
     );
-  });
-  front.on('error', (err) => log.error('server error: %s', err.message));
-  return listen(front).then(() => ({ http, connections, listening: front }));
+  };
+  return { http, connections, accept };
+}
+
+/**
+ * Wraps an accepted handle in a socket as node:net's own accept does (net.js onconnection) for
+ * a node:http server: half-open allowed (the server decides when to close after the client's
+ * FIN) and Nagle off (node:http's `noDelay` default). `paused`: nothing is read until the
+ * caller resumes (the PROXY header is read first).
+ */
+function adopt(handle: object, paused: boolean): Socket {
+  // `handle` is how node itself builds a socket around an accepted or passed handle
+  // (net.js onconnection, child_process's handle conversion); it is not in the typings.
+  const socket = new Socket({ handle, allowHalfOpen: true, pauseOnCreate: paused, readable: true, writable: true } as SocketConstructorOpts);
+  socket.setNoDelay(true);
+  return socket;
 }

@@ -1,6 +1,7 @@
 /**
  * The messages between the master and its workers over the IPC channel of child_process.fork.
- * Sockets travel as handles attached to `listen` messages; everything else is plain JSON.
+ * Accepted connections travel as handles attached to `connection` messages
+ * (connection-dispatcher.ts); everything else is plain JSON.
  * @module
  */
 import type { AppserverErrorCode } from './errors.js';
@@ -16,20 +17,36 @@ export interface BootMessage {
   readonly type: 'boot';
   readonly id: number;
   readonly settings: WorkerSettings;
-  /** How many `listen` messages follow. */
-  readonly listeners: number;
   /** The worker hooks the config file sets (the worker imports it only when there is one). */
   readonly workerHooks: readonly string[];
   /** The reload generation the worker belongs to (for hooks). */
   readonly generation: number;
 }
 
-/** Master -> worker: one bound socket (the handle rides along). */
-export interface ListenMessage {
-  readonly type: 'listen';
-  readonly index: number;
-  readonly label: string;
-  readonly kind: 'tcp' | 'unix' | 'fd';
+/**
+ * Master -> worker: one accepted connection (its handle rides along). The worker answers with an
+ * {@link AcceptedMessage}; until then the master keeps its own copy of the handle.
+ */
+export interface ConnectionMessage {
+  readonly type: 'connection';
+}
+
+/**
+ * Worker -> master: the answer to a {@link ConnectionMessage}. `true`: the worker serves the
+ * connection (the master closes its copy); `false`: it is stopping, the master gives the
+ * connection to another worker.
+ */
+export interface AcceptedMessage {
+  readonly type: 'accepted';
+  readonly accepted: boolean;
+}
+
+/**
+ * Master -> worker: stop gracefully (as SIGTERM does). It travels on the same channel as the
+ * connections, after them, so every connection handed before it is served.
+ */
+export interface StopMessage {
+  readonly type: 'stop';
 }
 
 /** Worker -> master: accepting connections. */
@@ -82,9 +99,9 @@ export function heartbeatIntervalMs(timeout: number): number {
 }
 
 /** Any message the master sends. */
-export type ToWorker = BootMessage | ListenMessage;
+export type ToWorker = BootMessage | ConnectionMessage | StopMessage;
 /** Any message a worker sends. */
-export type FromWorker = ReadyMessage | BootErrorMessage | HeartbeatMessage | RetireMessage | MetricsMessage;
+export type FromWorker = ReadyMessage | BootErrorMessage | HeartbeatMessage | RetireMessage | MetricsMessage | AcceptedMessage;
 
 /** Narrowing for messages arriving from the other side. */
 export function isMessage<T extends { type: string }>(value: unknown, type: T['type']): value is T {

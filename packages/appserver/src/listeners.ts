@@ -1,8 +1,8 @@
 /**
  * Binding the sockets in the master (Gunicorn's sock.py): TCP, unix and inherited fds, or the
- * sockets systemd passes (LISTEN_FDS). The master binds but never accepts: it hands the bound
- * handle to every worker, each worker calls listen() on it and accepts for itself (pre-fork).
- * A crashed worker's replacement gets the same handle, so the port never closes.
+ * sockets systemd passes (LISTEN_FDS). The master owns them for its whole life: it accepts on
+ * them and hands each connection to a worker (connection-dispatcher.ts), so a worker that
+ * crashes or is replaced never closes the port.
  * @module
  */
 import { lookup } from 'node:dns/promises';
@@ -14,8 +14,9 @@ import { formatBind, parseBind, type BindAddress } from './bind-address.js';
 import { AppserverError } from './errors.js';
 
 /**
- * A bound, not yet listening, libuv handle (TCPWrap or PipeWrap). It is what node:cluster's
- * shared-handle mode passes to workers; `child.send(message, handle)` carries it.
+ * A bound libuv handle (TCPWrap or PipeWrap), not yet listening: the dispatcher listens on it
+ * and takes its connections (as node:cluster's round-robin handle does); a new master (USR2)
+ * inherits its descriptor.
  */
 export type RawHandle = object & { readonly fd: number; close(): void };
 
@@ -34,7 +35,7 @@ type CreateServerHandle = (address: string | null, port: number, addressType: nu
 
 function createServerHandle(): CreateServerHandle {
   // node:cluster's own binding primitive (net._createServerHandle, public since Node 0.x though
-  // undocumented): binds without listening, so the master never accepts a connection itself.
+  // undocumented): binds without listening, so a bind error is reported before any worker starts.
   const fn = (net as unknown as { _createServerHandle?: CreateServerHandle })._createServerHandle;
   if (typeof fn !== 'function') {
     throw new AppserverError('TSGI_APPSERVER_E_BIND', `this Node.js (${process.version}) lacks net._createServerHandle, which tsgi-appserver needs to share sockets with workers`);
@@ -122,8 +123,8 @@ async function bindTcp(text: string, host: string, port: number, scheme: 'http' 
   const handle = createServerHandle()(address, port, family, undefined, 0);
   if (typeof handle === 'number') throw fail(text, handle);
   const out: { address?: string; port?: number } = {};
-  // libuv defers bind errors such as EADDRINUSE to listen(); getsockname reports them now, in
-  // the master, before a worker's listen() on the unbound socket would pick a random port.
+  // libuv defers bind errors such as EADDRINUSE to listen(); getsockname reports them now,
+  // before a listen() on the unbound socket would pick a random port.
   const err = (handle as unknown as { getsockname(out: object): number }).getsockname(out);
   if (err !== 0) {
     handle.close();

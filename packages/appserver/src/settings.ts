@@ -181,7 +181,7 @@ export const SETTINGS = {
     meta: 'INT',
     kind: int(1, 65535),
     default: 2048,
-    help: 'The most pending connections the kernel queues per socket.',
+    help: 'The most pending connections queued per socket by the kernel, and in the master while every worker is busy.',
     section: 'Server socket',
   }),
   umask: setting<number | null>({

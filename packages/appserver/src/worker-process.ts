@@ -4,16 +4,15 @@
  * of life. The arbiter decides; this class carries out and remembers.
  *
  * Life of a worker, in this order:
- *   spawn (fork, send boot + the socket handles) -> booting -> markReady -> serving
- *   -> (retire requested) -> stop(graceful): TERM, deadline = now + --graceful-timeout
+ *   spawn (fork, send boot) -> booting -> markReady -> serving (the master hands it connections)
+ *   -> (retire requested) -> stop(graceful): `stop` message, deadline = now + --graceful-timeout
  *   -> exit; or kill(): SIGKILL when it is silent for --timeout or past its stop deadline.
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { BootErrorMessage, BootMessage, ListenMessage, WorkerSettings } from './ipc.js';
-import type { BoundListener } from './listeners.js';
+import type { BootErrorMessage, BootMessage, StopMessage, WorkerSettings } from './ipc.js';
 import { WATCHDOG_ENV, WATCHDOG_FD, type StallReport } from './stall-watchdog.js';
 
 /** Where the worker program is: next to this file (src/*.ts under tsx, dist/*.js when built). */
@@ -39,7 +38,6 @@ export interface SpawnWorkerOptions {
   readonly id: number;
   readonly generation: number;
   readonly settings: WorkerSettings;
-  readonly listeners: readonly BoundListener[];
   /** The worker hooks the config file sets. */
   readonly workerHooks: readonly string[];
 }
@@ -49,9 +47,9 @@ export interface SpawnWorkerOptions {
  *
  * @example
  * ```ts
- * const w = WorkerProcess.spawn({ id: 1, generation: 1, settings, listeners });
+ * const w = WorkerProcess.spawn({ id: 1, generation: 1, settings, workerHooks: [] });
  * w.child.on('message', (m) => (isMessage(m, 'ready') ? w.markReady() : undefined));
- * w.stop(30); // TERM, and kill() is due 30 s from now
+ * w.stop(30); // the stop message, and kill() is due 30 s from now
  * ```
  */
 export class WorkerProcess {
@@ -103,7 +101,7 @@ export class WorkerProcess {
     }
   }
 
-  /** Forks the worker program and hands it its settings and every bound socket. */
+  /** Forks the worker program and hands it its settings. */
   static spawn(options: SpawnWorkerOptions): WorkerProcess {
     const child = fork(workerEntry(), [], {
       execArgv: process.execArgv,
@@ -113,12 +111,8 @@ export class WorkerProcess {
       env: { ...process.env, TSGI_APPSERVER_WORKER_ID: String(options.id), [WATCHDOG_ENV]: String(WATCHDOG_FD) },
     });
     const worker = new WorkerProcess(options.id, options.generation, child);
-    const boot: BootMessage = { type: 'boot', id: options.id, generation: options.generation, settings: options.settings, listeners: options.listeners.length, workerHooks: options.workerHooks };
+    const boot: BootMessage = { type: 'boot', id: options.id, generation: options.generation, settings: options.settings, workerHooks: options.workerHooks };
     child.send(boot);
-    options.listeners.forEach((l, index) => {
-      const message: ListenMessage = { type: 'listen', index, label: l.label, kind: l.address.kind };
-      child.send(message, l.handle as never);
-    });
     return worker;
   }
 
@@ -160,12 +154,18 @@ export class WorkerProcess {
     return performance.now() > this.#stopDeadline;
   }
 
-  /** Graceful stop: TERM now; past `gracefulTimeout` seconds the master may {@link kill} it. */
+  /**
+   * Graceful stop: the `stop` message now (after the connections already handed to it, on the
+   * same channel, so it serves every one of them; SIGTERM if the channel is gone); past
+   * `gracefulTimeout` seconds the master may {@link kill} it.
+   */
   stop(gracefulTimeout: number): void {
     if (this.stopping) return;
     this.stopping = true;
     this.#stopDeadline = performance.now() + gracefulTimeout * 1000;
-    this.#signal('SIGTERM');
+    if (!this.child.connected) return this.#signal('SIGTERM');
+    const message: StopMessage = { type: 'stop' };
+    this.child.send(message, undefined, undefined, (err) => (err ? this.#signal('SIGTERM') : undefined));
   }
 
   /** SIGKILL: no cleanup, no shutdown hook; the master replaces it if it is still wanted. */

@@ -1,24 +1,23 @@
 /**
  * A worker process (Gunicorn's workers/base.py + sync.py, on an event loop): it receives its
- * settings and the bound sockets from the master, loads the app, runs its startup hook, listens
- * on every socket and tells the master it is ready. On TERM/QUIT (or when the master goes
- * away) it stops accepting, lets in-flight requests finish, runs shutdown and exits.
+ * settings from the master, loads the app, runs its startup hook, builds its server and tells
+ * the master it is ready; from then on it serves the connections the master hands it
+ * (connection-dispatcher.ts). On the master's `stop` message, TERM or QUIT (or when the master
+ * goes away) it takes no more connections, lets in-flight requests finish, runs shutdown and
+ * exits.
  *
  * Lifecycle, in this order (the methods of {@link Worker}, called by {@link Worker.run}):
- *   claimSignals -> receive (boot message + handles) -> loadApp (exit 4 on failure)
- *   -> startServers: startup hook, listen on each handle (exit 3 on failure) -> notifyReady
- *   -> ... serving ... -> stop: stop accepting, drain, shutdown, exit 0.
+ *   claimSignals -> receive (boot message) -> loadApp (exit 4 on failure)
+ *   -> startServer: startup hook, the http(s) server (exit 3 on failure) -> notifyReady
+ *   -> ... serving ... -> stop: refuse new connections, drain, shutdown, exit 0.
  * @module
  */
-import type { Server } from 'node:http';
-import type { Server as NetServer } from 'node:net';
 import { TSGI_FILE_EXTENSION, TSGI_VERSION, runShutdown, runStartup, toNodeListener, type TsgiLimits, type TsgiServerInfo, type TsgiStartupContext, type TsgiWorker } from 'tsgi';
 import { AppserverError, ERROR_CODES, type AppserverErrorCode, errorText } from './errors.js';
-import { stopListening } from './drain.js';
 import { InFlightRequests } from './in-flight-requests.js';
 import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type WorkerServer } from './http-server.js';
 import type { RequestHandler } from './request-handler.js';
-import { heartbeatIntervalMs, isMessage, type BootErrorMessage, type BootMessage, type HeartbeatMessage, type ListenMessage, type ReadyMessage, type RetireMessage, type WorkerSettings } from './ipc.js';
+import { heartbeatIntervalMs, isMessage, type AcceptedMessage, type BootErrorMessage, type BootMessage, type ConnectionMessage, type HeartbeatMessage, type ReadyMessage, type RetireMessage, type StopMessage, type WorkerSettings } from './ipc.js';
 import { loadApp, type LoadedApp } from './loader.js';
 import { guardNodeListener, lingeringFrom } from './node-guard.js';
 import { withRequestTimeout } from './request-timeout.js';
@@ -27,26 +26,16 @@ import { createServerLogger, type ServerLogger } from './logger.js';
 import { SOFTWARE } from './version.js';
 import { WorkerHookRunner } from './worker-hooks.js';
 
-interface Received {
-  readonly boot: BootMessage;
-  readonly handles: Array<{ readonly message: ListenMessage; readonly handle: object }>;
-}
-
-/** Waits for the boot message and every socket handle from the master. */
-function receive(): Promise<Received> {
+/** Waits for the boot message from the master. */
+function receive(): Promise<BootMessage> {
   return new Promise((resolve, reject) => {
-    let boot: BootMessage | undefined;
-    const handles: Received['handles'] = [];
-    const onMessage = (message: unknown, handle: unknown) => {
-      if (isMessage<BootMessage>(message, 'boot')) boot = message;
-      else if (isMessage<ListenMessage>(message, 'listen') && handle !== undefined) handles.push({ message, handle: handle as object });
-      if (boot !== undefined && handles.length === boot.listeners) {
-        process.off('message', onMessage);
-        process.off('disconnect', onDisconnect);
-        resolve({ boot, handles });
-      }
+    const onMessage = (message: unknown) => {
+      if (!isMessage<BootMessage>(message, 'boot')) return;
+      process.off('message', onMessage);
+      process.off('disconnect', onDisconnect);
+      resolve(message);
     };
-    const onDisconnect = () => reject(new Error('the master went away before sending the sockets'));
+    const onDisconnect = () => reject(new Error('the master went away before sending the settings'));
     process.on('message', onMessage);
     process.once('disconnect', onDisconnect);
   });
@@ -80,19 +69,6 @@ async function bootFailure(log: ServerLogger | undefined, code: AppserverErrorCo
   process.exit(err instanceof AppserverError ? err.exitCode : ERROR_CODES[code]);
 }
 
-function listenOn(handle: object, kind: ListenMessage['kind'], backlog: number) {
-  return (server: Server | NetServer) =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      // A TCP handle is adopted as is; a pipe (unix socket) or inherited fd is opened by number.
-      const target = kind === 'tcp' ? handle : { fd: (handle as { fd: number }).fd };
-      server.listen(target, backlog, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-}
-
 /**
  * How often a worker compares its RSS with --max-worker-memory. A leak of L MB/s overshoots the
  * limit by at most L x 0.1 s before the worker asks to be replaced; the rest of the overshoot is
@@ -105,7 +81,7 @@ const MEMORY_CHECK_MS = 100;
 const MB = 1024 * 1024;
 
 /** Why a serving worker stops (for the debug log). */
-type StopReason = 'SIGTERM' | 'SIGQUIT' | 'master went away';
+type StopReason = 'asked by the master' | 'SIGTERM' | 'SIGQUIT' | 'master went away';
 
 /**
  * This process as a worker: one instance, one lifecycle, each step a named method in the order
@@ -118,7 +94,9 @@ class Worker {
   #loaded!: LoadedApp;
   #lifespan!: TsgiStartupContext;
   #idle: () => Promise<void> = () => Promise.resolve();
-  readonly #servers: WorkerServer[] = [];
+  #server: WorkerServer | undefined;
+  /** Stopping: connections the master hands over from now on are given back to it. */
+  #refusing = false;
   #instrumented!: Instrumented;
   #inFlight!: InFlightRequests;
   #stopping: Promise<void> | undefined;
@@ -130,7 +108,7 @@ class Worker {
   /** The whole life of the worker. Never returns normally: it exits. */
   async run(): Promise<void> {
     this.#claimSignals();
-    const { boot, handles } = await receive();
+    const boot = await receive();
     this.#settings = boot.settings;
     this.#log = createServerLogger(this.#settings.errorLogfile, this.#settings.logLevel);
     this.#info = Object.freeze({ id: boot.id, pid: process.pid });
@@ -138,9 +116,10 @@ class Worker {
     await this.#hooks.postFork();
     this.#startHeartbeat();
     await this.#loadApp();
-    await this.#startServers(handles);
+    await this.#startServer();
     this.#onStopSignal = (why) => this.stop(why);
     if (!process.connected) return this.stop('master went away');
+    this.#takeConnections();
     await this.#notifyReady();
     this.#watchForRecycling();
   }
@@ -161,6 +140,9 @@ class Worker {
       this.#onStopSignal('SIGQUIT');
     });
     process.once('disconnect', () => this.#onStopSignal('master went away'));
+    process.on('message', (message: unknown) => {
+      if (isMessage<StopMessage>(message, 'stop')) this.#onStopSignal('asked by the master');
+    });
   }
 
   /**
@@ -196,8 +178,8 @@ class Worker {
     }
   }
 
-  /** Runs the app's startup hook, builds the request handler and listens on every handle. */
-  async #startServers(handles: Received['handles']): Promise<void> {
+  /** Runs the app's startup hook and builds the request handler and the server. */
+  async #startServer(): Promise<void> {
     const s = this.#settings;
     const log = this.#log!;
     const limits = limitsFrom(s);
@@ -237,7 +219,7 @@ class Worker {
         this.#instrumented = instrument(await this.#measured(this.#hooks!.wrapRequests(this.#inFlight.wrap(timed))), options, true);
       }
       await this.#hooks!.postWorkerInit();
-      for (const { message, handle } of handles) this.#servers.push(await createWorkerServer(this.#instrumented, options, listenOn(handle, message.kind, s.backlog)));
+      this.#server = createWorkerServer(this.#instrumented, options);
     } catch (err) {
       return bootFailure(log, 'TSGI_APPSERVER_E_WORKER_BOOT', err);
     }
@@ -252,6 +234,23 @@ class Worker {
       if (process.connected) process.send?.(message);
     });
     return metrics.wrap(handler);
+  }
+
+  /**
+   * Serves each connection the master hands over, and answers for it: accepted, or, once
+   * stopping, refused (the master gives it to another worker). The answer goes out after the
+   * connection is adopted, so the master closes its copy only when this process holds it.
+   */
+  #takeConnections(): void {
+    const server = this.#server!;
+    process.on('message', (message: unknown, handle: unknown) => {
+      if (!isMessage<ConnectionMessage>(message, 'connection') || handle == null) return;
+      const accepted = !this.#refusing;
+      if (accepted) server.accept(handle);
+      else (handle as { close(): void }).close();
+      const answer: AcceptedMessage = { type: 'accepted', accepted };
+      if (process.connected) process.send?.(answer);
+    });
   }
 
   async #notifyReady(): Promise<void> {
@@ -302,9 +301,9 @@ class Worker {
     })();
   }
 
-  /** Closes the listening sockets now; responses from here on say Connection: close (drain.ts's rule). */
+  /** Takes no more connections; responses from here on say Connection: close (drain.ts's rule). */
   #stopAccepting(): void {
-    for (const ws of this.#servers) stopListening(ws.listening);
+    this.#refusing = true;
     this.#inFlight.stop();
   }
 
@@ -315,17 +314,17 @@ class Worker {
    */
   async #drain(): Promise<void> {
     const log = this.#log!;
-    const servers = this.#servers;
+    const server = this.#server!;
     // Leave a second of the master's --graceful-timeout for shutdown before it kills us.
     const budget = Math.max(100, this.#settings.gracefulTimeout * 1000 - 1000);
     const deadline = Date.now() + budget;
-    const open = () => servers.reduce((n, ws) => n + ws.connections.size, 0);
+    const open = () => server.connections.size;
     let appIdle = false;
     void this.#idle().then(() => (appIdle = true));
     while ((open() > 0 || !appIdle) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     if (open() === 0) return;
     log.warn('worker %d: graceful timeout reached with %d connection(s) open; closing them', this.#info.id, open());
-    for (const ws of servers) ws.connections.endAll();
+    server.connections.endAll();
   }
 
   /** The app's shutdown hook (TSGI apps), or its close() (Fastify); a failure is logged, the exit goes on. */

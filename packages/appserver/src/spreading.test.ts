@@ -1,0 +1,65 @@
+/**
+ * Connections spread evenly over the workers (connection-dispatcher.ts: the master accepts and
+ * hands each connection to the next worker in turn). Before, with every worker accepting on the
+ * shared socket, 20 keep-alive connections on 2 workers split 18/2, 2/18 and 20/0.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client } from 'undici';
+import { startAppserver, tempProject, type AppserverProcess } from './testing/spawn-appserver.js';
+
+const APP = `export const application = { fetch: () => new Response(String(process.pid)) };\n`;
+
+/** Opens a keep-alive connection and asks which worker serves it; the connection stays open. */
+async function openAndAsk(url: string, clients: Client[]): Promise<string> {
+  const client = new Client(url, { keepAliveTimeout: 60_000 });
+  clients.push(client);
+  const { statusCode, body } = await client.request({ path: '/', method: 'GET' });
+  assert.equal(statusCode, 200);
+  return body.text();
+}
+
+/** How many connections each worker pid served. */
+function tally(pids: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const pid of pids) counts.set(pid, (counts.get(pid) ?? 0) + 1);
+  return counts;
+}
+
+describe('connections spread evenly over workers', () => {
+  let project: ReturnType<typeof tempProject>;
+  const servers: AppserverProcess[] = [];
+  const clients: Client[] = [];
+  before(() => {
+    project = tempProject();
+    writeFileSync(join(project.dir, 'app.ts'), APP);
+  });
+  after(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.destroy()));
+    await Promise.all(servers.map((s) => s.stop()));
+    project.remove();
+  });
+
+  for (const workers of [2, 3]) {
+    it(`-w ${workers}: ${workers * 10} keep-alive connections opened one after another give each worker exactly 10`, async () => {
+      const server = await startAppserver(['-w', String(workers), 'app.ts'], { cwd: project.dir });
+      servers.push(server);
+      const pids: string[] = [];
+      for (let i = 0; i < workers * 10; i++) pids.push(await openAndAsk(server.url, clients));
+      const counts = tally(pids);
+      assert.equal(counts.size, workers, `connections reached ${counts.size} of ${workers} workers: ${JSON.stringify([...counts])}`);
+      for (const [pid, n] of counts) assert.equal(n, 10, `worker ${pid} got ${n} of ${workers * 10} connections: ${JSON.stringify([...counts])}`);
+    });
+  }
+
+  it('-w 2: 40 connections opened at once split at worst 15/25', async () => {
+    const server = await startAppserver(['-w', '2', 'app.ts'], { cwd: project.dir });
+    servers.push(server);
+    const pids = await Promise.all(Array.from({ length: 40 }, () => openAndAsk(server.url, clients)));
+    const counts = tally(pids);
+    assert.equal(counts.size, 2, `connections reached ${counts.size} of 2 workers: ${JSON.stringify([...counts])}`);
+    for (const [pid, n] of counts) assert.ok(n >= 15 && n <= 25, `worker ${pid} got ${n} of 40 connections: ${JSON.stringify([...counts])}`);
+  });
+});
