@@ -177,6 +177,21 @@ export const application = (_req: IncomingMessage, res: ServerResponse) => {
     }
   });
 
+  it('gives a Node (req, res) app the same request id: made when none came, a trusted peer\'s kept, in the app and the log', async () => {
+    writeFileSync(join(project.dir, 'id-node-app.ts'), `export const application = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => res.end(String(req.headers['x-request-id']));\n`);
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const server = await startAppserver(['--access-logfile', '-', '--access-logformat', 'ID %(U)s %({x-request-id}i)s', '--interface', 'node', 'id-node-app.ts'], { cwd: project.dir });
+    try {
+      const made = await (await fetch(`${server.url}/none`)).text();
+      assert.match(made, uuid, 'no X-Request-Id: the appserver makes one for a Node app too');
+      await server.waitFor(new RegExp(`^ID /none ${made}$`, 'm'));
+      assert.equal(await (await fetch(`${server.url}/kept`, { headers: { 'x-request-id': 'abc-123' } })).text(), 'abc-123', 'loopback is trusted by default');
+      await server.waitFor(/^ID \/kept abc-123$/m);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses an unknown atom when the format is compiled', () => {
     assert.throws(() => compileAccessFormat('%(nope)s'), /unknown atom %\(nope\)s; known atoms: h l u t r/);
   });

@@ -12,7 +12,7 @@
  *   -> ... serving ... -> stop: refuse new connections, drain, shutdown, exit 0.
  * @module
  */
-import { TSGI_FILE_EXTENSION, TSGI_VERSION, runShutdown, runStartup, toNodeListener, type TsgiLimits, type TsgiServerInfo, type TsgiStartupContext, type TsgiWorker } from 'tsgi';
+import { CidrSet, TSGI_FILE_EXTENSION, TSGI_VERSION, runShutdown, runStartup, toNodeListener, type TsgiLimits, type TsgiServerInfo, type TsgiStartupContext, type TsgiWorker } from 'tsgi';
 import { AppserverError, ERROR_CODES, type AppserverErrorCode, errorText } from './errors.js';
 import { InFlightRequests } from './in-flight-requests.js';
 import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type WorkerServer } from './http-server.js';
@@ -214,7 +214,7 @@ class Worker {
       } else {
         // A Fastify instance's ready(): its plugins and their routes, in place before the first request.
         await this.#loaded.lifecycle?.start();
-        const guarded = guardNodeListener(this.#loaded.app, limits, s.mount, log, lingeringFrom(s));
+        const guarded = guardNodeListener(this.#loaded.app, limits, s.mount, log, lingeringFrom(s), new CidrSet(cidrList(s.forwardedAllowIps)));
         const timed = s.requestTimeout > 0 ? withRequestTimeout(guarded, { seconds: s.requestTimeout, log, abandon: undefined }) : guarded;
         this.#instrumented = instrument(await this.#measured(this.#hooks!.wrapRequests(this.#inFlight.wrap(timed))), options, true);
       }
