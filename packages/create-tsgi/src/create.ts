@@ -5,7 +5,7 @@
  * @module
  */
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { executeFromCommandLine } from 'tsgi-framework/management';
 import { CreateError } from './create-error.js';
@@ -38,7 +38,15 @@ export async function createProject(options: CreateOptions): Promise<string> {
   const tarballs = options.from === undefined ? undefined : await findTarballs(resolve(options.cwd, options.from));
   await startproject(options);
   const target = resolve(options.cwd, options.name);
-  if (tarballs !== undefined) await rewriteManifest(join(target, 'package.json'), (m) => dependOnTarballs(m, tarballs));
+  if (tarballs !== undefined) {
+    try {
+      await rewriteManifest(join(target, 'package.json'), (m) => dependOnTarballs(m, tarballs));
+    } catch (error) {
+      // startproject made the folder (it refuses an existing one): leave nothing half-made.
+      await rm(target, { recursive: true, force: true });
+      throw error;
+    }
+  }
   if (options.install !== false) await npmInstall(target);
   return target;
 }

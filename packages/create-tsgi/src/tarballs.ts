@@ -33,7 +33,7 @@ export async function findTarballs(dir: string): Promise<Map<string, string>> {
   try {
     names = await readdir(abs);
   } catch {
-    throw new CreateError(`--from ${dir}: ${abs} is not a readable directory (make the tarballs with \`npm run pack\` in the tsgi repository)`);
+    throw new CreateError(`--from ${abs}: not a readable directory (make the tarballs with \`npm run pack\` in the tsgi repository)`);
   }
   const found = new Map<string, string>();
   for (const name of names.sort()) {
@@ -41,10 +41,10 @@ export async function findTarballs(dir: string): Promise<Map<string, string>> {
     if (match === null) continue;
     const pkg = match[1]!;
     const previous = found.get(pkg);
-    if (previous !== undefined) throw new CreateError(`--from ${dir}: two tarballs of ${pkg} (${previous.slice('file:'.length)} and ${name}); keep one`);
+    if (previous !== undefined) throw new CreateError(`--from ${abs}: two tarballs of ${pkg} (${previous.slice('file:'.length)} and ${name}); keep one`);
     found.set(pkg, `file:${join(abs, name)}`);
   }
-  if (found.size === 0) throw new CreateError(`--from ${dir}: no package tarballs (*-VERSION.tgz) in ${abs}`);
+  if (found.size === 0) throw new CreateError(`--from ${abs}: no package tarballs (*-VERSION.tgz) there`);
   return found;
 }
 
