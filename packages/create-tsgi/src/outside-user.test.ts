@@ -4,7 +4,10 @@
  * folder with `--from` the tarballs (npm exec, as `npm create` does), which installs the project;
  * `npm run check` there; then serve it with the project's own node_modules/.bin/tsgi-appserver
  * behind node_modules/.bin/tsgi-webserver, fetch a page and a static file, and stop both. No path
- * into the repository may appear anywhere in the project, node_modules included.
+ * into the repository may appear anywhere in the project, node_modules included. Last, the
+ * container recipe (examples/deploy/container/Dockerfile) is built without a container engine:
+ * each stage is a scratch folder, its COPY/RUN/ENV/WORKDIR steps run there in order, and the
+ * final stage's CMD serves while its HEALTHCHECK passes.
  *
  * Third-party dependencies (tsx, typescript, undici...) come from the registry through npm's
  * cache (`prefer-offline`): with a warm cache (`npm ci` in the repository fills it) no network
@@ -13,8 +16,8 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, realpath } from 'node:fs/promises';
-import { join } from 'node:path';
+import { cp, mkdir, readdir, readFile, realpath } from 'node:fs/promises';
+import { basename, isAbsolute, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort, tempDir, waitFor, waitForOutput } from 'tsgi-test-support';
@@ -89,7 +92,79 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-describe('a user outside the repository: pack, npm create, install, check, serve', { timeout: PACK_TIMEOUT_MS + CREATE_TIMEOUT_MS + 3 * SERVE_TIMEOUT_MS }, () => {
+interface Stage {
+  readonly name: string;
+  readonly root: string;
+  workdir: string;
+  env: Record<string, string>;
+  user?: string;
+  healthcheck?: string[];
+  cmd?: string[];
+  readonly runs: string[];
+}
+
+/** Dockerfile instructions, continuation lines joined, comments dropped. */
+function instructions(text: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const line of text.replace(/\\\n/g, ' ').split('\n')) {
+    const match = /^\s*([A-Z]+)\s+(.*)$/.exec(line);
+    if (match !== null && !line.trimStart().startsWith('#')) out.push([match[1]!, match[2]!.trim()]);
+  }
+  return out;
+}
+
+/**
+ * Runs a Dockerfile's stages as folders under `scratch` (each stage's / is its folder), with
+ * `context` as the build context (top-level .dockerignore names left out). Supports what the
+ * recipe uses: FROM [AS], WORKDIR, COPY [--from], RUN, ENV, USER, EXPOSE, HEALTHCHECK, CMD.
+ */
+async function runDockerfile(text: string, context: string, scratch: string, timeoutMs: number): Promise<Stage[]> {
+  const ignored = new Set((await readFile(join(context, '.dockerignore'), 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean));
+  const stages: Stage[] = [];
+  const inStage = (stage: Stage, path: string) => join(stage.root, isAbsolute(path) ? path : join(stage.workdir, path));
+  for (const [instruction, args] of instructions(text)) {
+    const stage = stages.at(-1);
+    if (instruction === 'FROM') {
+      const name = /\sAS\s+(\S+)$/i.exec(args)?.[1] ?? String(stages.length);
+      const root = join(scratch, `stage-${stages.length}`);
+      await mkdir(root, { recursive: true });
+      stages.push({ name, root, workdir: '/', env: {}, runs: [] });
+      continue;
+    }
+    assert.ok(stage !== undefined, `${instruction} before FROM`);
+    if (instruction === 'WORKDIR') {
+      stage.workdir = args;
+      await mkdir(join(stage.root, args), { recursive: true });
+    } else if (instruction === 'ENV') {
+      for (const [, key, value] of args.matchAll(/(\w+)=(\S+)/g)) stage.env[key!] = value!;
+    } else if (instruction === 'COPY') {
+      const words = args.split(/\s+/);
+      const from = words[0]!.startsWith('--from=') ? stages.find((s) => s.name === words.shift()!.slice('--from='.length)) : undefined;
+      const dest = words.pop()!;
+      for (const src of words) {
+        const source = from === undefined ? join(context, src) : join(from.root, src);
+        const target = dest.endsWith('/') || words.length > 1 ? join(inStage(stage, dest), src === '.' ? '' : basename(src)) : inStage(stage, dest);
+        const filter = (path: string) => from !== undefined || !ignored.has(path.slice(context.length + 1).split('/')[0]!);
+        await cp(source, target, { recursive: true, filter });
+      }
+    } else if (instruction === 'RUN') {
+      stage.runs.push(args);
+      const ran = await run('sh', ['-c', args], inStage(stage, '.'), timeoutMs, stage.env);
+      assert.equal(ran.code, 0, `RUN ${args} (stage ${stage.name}):\n${ran.out}`);
+    } else if (instruction === 'USER') {
+      stage.user = args;
+    } else if (instruction === 'HEALTHCHECK') {
+      stage.healthcheck = JSON.parse(args.slice(args.indexOf('CMD ') + 4)) as string[];
+    } else if (instruction === 'CMD') {
+      stage.cmd = JSON.parse(args) as string[];
+    } else {
+      assert.equal(instruction, 'EXPOSE', `the runner does not know ${instruction}`);
+    }
+  }
+  return stages;
+}
+
+describe('a user outside the repository: pack, npm create, install, check, serve', { timeout: PACK_TIMEOUT_MS + 2 * CREATE_TIMEOUT_MS + 4 * SERVE_TIMEOUT_MS }, () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   let packs: string;
@@ -173,5 +248,35 @@ describe('a user outside the repository: pack, npm create, install, check, serve
 
     assert.equal(await stop(web, 'SIGQUIT', SERVE_TIMEOUT_MS), 0, 'tsgi-webserver stops gracefully on QUIT');
     assert.equal(await stop(app, 'SIGTERM', SERVE_TIMEOUT_MS), 0, 'tsgi-appserver stops gracefully on TERM');
+  });
+
+  it('the container recipe: multi-stage, npm ci --omit=dev, non-root, its CMD serves and its HEALTHCHECK passes', async () => {
+    const recipe = join(ROOT, 'examples/deploy/container');
+    await cp(join(recipe, 'Dockerfile'), join(project, 'Dockerfile'));
+    await cp(join(recipe, '.dockerignore'), join(project, '.dockerignore'));
+    const dockerfile = await readFile(join(project, 'Dockerfile'), 'utf8');
+    const stages = await runDockerfile(dockerfile, project, join(dir, 'image'), CREATE_TIMEOUT_MS);
+    assert.ok(stages.length >= 2, 'multi-stage');
+    const image = stages.at(-1)!;
+    assert.ok(image.runs.some((r) => /\bnpm ci --omit=dev\b/.test(r)), 'the image installs production dependencies only');
+    assert.ok(image.user !== undefined && !/^(root|0)(:|$)/.test(image.user), `USER ${image.user} is not root`);
+    const app = join(image.root, image.workdir);
+    assert.equal((await readdir(join(app, 'node_modules'))).includes('typescript'), false, 'no dev dependency in the image');
+    assert.ok((await readdir(join(app, 'staticfiles'))).includes('site.css'), 'collectstatic ran in the build stage');
+
+    const port = await freePort();
+    const local = (args: string[]) => args.map((a) => a.replace('0.0.0.0:8000', `127.0.0.1:${port}`).replace('127.0.0.1:8000', `127.0.0.1:${port}`));
+    const [command, ...args] = local(image.cmd!);
+    const env = { ...image.env, TSGI_SECRET_KEY: 'container-recipe-test-key-'.repeat(2), TSGI_ALLOWED_HOSTS: '127.0.0.1' };
+    const server = serve(join(app, command!), args, app, env);
+    servers.push(server);
+    await waitForOutput(server, /Ready: 2 worker/, { timeoutMs: SERVE_TIMEOUT_MS, what: "the image's CMD" });
+    const [healthCommand, ...healthArgs] = local(image.healthcheck!);
+    const health = await run(healthCommand === 'node' ? process.execPath : healthCommand!, healthArgs, app, 30_000, env);
+    assert.equal(health.code, 0, `HEALTHCHECK: ${health.out}`);
+    const home = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(home.status, 200);
+    assert.match(await home.text(), /mysite/);
+    assert.equal(await stop(server, 'SIGTERM', SERVE_TIMEOUT_MS), 0, 'docker stop (TERM) stops it gracefully');
   });
 });
