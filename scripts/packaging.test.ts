@@ -142,6 +142,12 @@ for (const dir of PUBLISHED) {
 
 test('every dependency on another workspace names the version that workspace has', () => {
   assert.deepEqual(versionProblems(workspaces().map((w) => w.manifest)), []);
+  // And a disagreement is found: a range, or another version, would let npm pick a registry copy.
+  const drifted = versionProblems([
+    { name: 'tsgi', version: '0.2.0' },
+    { name: 'tsgi-appserver', version: '0.2.0', dependencies: { tsgi: '^0.1.0', tsx: '^4' } },
+  ]);
+  assert.deepEqual(drifted, ['tsgi-appserver dependencies: tsgi@^0.1.0, but the workspace is 0.2.0: pin it to 0.2.0']);
 });
 
 test('the generated project asks for a Node every tsgi package supports', () => {
