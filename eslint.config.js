@@ -5,6 +5,9 @@ import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', '.tmp/**', '**/*.d.ts'] },
+  // Only the repository's own folders: a project made here by `tsgi-admin startproject NAME` (or
+  // create-tsgi) is the user's code, with its own tsconfig and rules, not part of this lint.
+  { ignores: ['*/', '!packages/', '!examples/', '!bench/', '!scripts/', '!interop/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -64,7 +64,9 @@ describe('tsgi-admin startproject and startapp', () => {
     assert.equal(pkg.type, 'module');
     assert.equal(pkg.scripts.start, 'tsgi-appserver -b 127.0.0.1:8000 -w 2 mysite/tsgi.ts:application');
     assert.equal(pkg.scripts.dev, 'tsx manage.ts runserver');
-    for (const dep of ['tsgi', 'tsgi-appserver', 'tsgi-framework']) assert.match(pkg.dependencies[dep] ?? '', /^\^\d+\.\d+\.\d+$/);
+    for (const dep of ['tsgi', 'tsgi-appserver', 'tsgi-framework', 'tsgi-webserver']) assert.match(pkg.dependencies[dep] ?? '', /^\^\d+\.\d+\.\d+$/);
+    assert.equal(pkg.scripts.check, 'tsc --noEmit && tsx manage.ts check', 'check = typecheck + system checks');
+    assert.match(result.stdout, /Next:\n {2}cd mysite\n {2}npm install\n {2}npx tsx manage\.ts runserver\n$/, 'outside an installed tree: install first');
 
     const second = await runAdmin(['startproject', 'othersite'], dir);
     assert.equal(second.code, 0, second.stderr);
@@ -93,6 +95,18 @@ describe('tsgi-admin startproject and startapp', () => {
     const missing = await admin(['startproject', 'proj', 'nowhere'], dir);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /Destination directory '.*nowhere' does not exist, please create it first\./);
+  });
+
+  it('inside a tree that already has tsgi-framework (this repository), says no npm install is needed', async () => {
+    const tree = join(dir, 'tree');
+    await mkdir(join(tree, 'node_modules/tsgi-framework'), { recursive: true });
+    await writeFile(join(tree, 'node_modules/tsgi-framework/package.json'), '{"name":"tsgi-framework","version":"0.1.0"}');
+    await mkdir(join(tree, 'sub'));
+    const result = await admin(['startproject', 'nested'], join(tree, 'sub'));
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stdout.includes(`No npm install needed: it uses the packages in ${join(tree, 'node_modules')}.\n`), result.stdout);
+    assert.match(result.stdout, /Next:\n {2}cd nested\n {2}npx tsx manage\.ts runserver\n$/);
+    assert.doesNotMatch(result.stdout, /npm install\n/);
   });
 
   it('validates the name: identifier, not a built-in, not an importable package', async () => {
