@@ -15,7 +15,7 @@ export const application = {
     const path = new URL(request.url).pathname;
     if (path === '/hang') {
       await new Promise((resolve) => request.signal.addEventListener('abort', resolve));
-      lastAbort = 'aborted';
+      lastAbort = \`aborted (\${(request.signal.reason as Error).name})\`;
       return new Response('too late');
     }
     if (path === '/stream') {
@@ -67,7 +67,7 @@ describe('--request-timeout', () => {
       assert.equal(await res.text(), 'Gateway Timeout');
       assert.equal(res.headers.get('connection'), 'close');
       assert.ok(waited >= 900 && waited < 5000, `answered after ${waited} ms`);
-      assert.equal(await (await fetch(server.url)).text(), `${pid} aborted`, 'same worker, and the app saw request.signal abort');
+      assert.equal(await (await fetch(server.url)).text(), `${pid} aborted (TimeoutError)`, 'same worker, and the app saw request.signal abort with a TimeoutError, not a disconnect');
       const stream = await fetch(`${server.url}/stream`);
       assert.equal(stream.status, 200);
       assert.equal(await stream.text(), 'head sent; body done');

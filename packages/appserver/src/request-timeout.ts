@@ -39,7 +39,7 @@ export interface RequestTimeoutOptions {
   readonly seconds: number;
   readonly log: ServerLogger;
   /** For a TSGI app: the listener's `abandon`, which aborts `request.signal`. */
-  readonly abandon: ((res: ServerResponse) => void) | undefined;
+  readonly abandon: ((res: ServerResponse, reason: unknown) => void) | undefined;
 }
 
 /**
@@ -57,7 +57,8 @@ export function withRequestTimeout(handler: RequestHandler, options: RequestTime
   const onTimeout = (req: IncomingMessage, res: ServerResponse) => {
     if (res.headersSent || res.writableEnded || res.destroyed) return;
     log.warn('request timeout: no response after %s s (--request-timeout); answered 504: %s', seconds, requestLineOf(req));
-    abandon?.(res);
+    // A TimeoutError, as AbortSignal.timeout() gives: the app can tell it from a client that left (AbortError).
+    abandon?.(res, new DOMException(`no response within --request-timeout (${seconds} s): the server gave up on the request`, 'TimeoutError'));
     res.shouldKeepAlive = false;
     res.writeHead(504, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(BODY.length) });
     res.end(BODY);

@@ -224,13 +224,16 @@ export class Exchange {
     return { aborted: this.#aborted, bytesWritten: this.#bytesWritten, status: this.#status };
   }
 
-  /** The response's socket closed: settle everything that waits on this exchange. */
-  close(): void {
+  /**
+   * The response's socket closed, or the server gave up on the request (`reason`: SPEC 3.7.4):
+   * settle everything that waits on this exchange.
+   */
+  close(reason?: unknown): void {
     if (this.#closed) return;
     this.#closed = true;
     if (!this.res.writableFinished) {
       this.#aborted = true;
-      this.#controller?.abort(clientGone());
+      this.#controller?.abort(reason ?? clientGone());
       this.#onClientGone?.();
       const reader = this.#bodyReader;
       if (reader !== undefined) {

@@ -45,11 +45,12 @@ export interface TsgiNodeListener {
   readonly inFlight: { readonly requests: number; readonly waitUntil: number };
   /**
    * The server gives up on the request whose response is `res` (a server-side request timeout):
-   * `request.signal` aborts, `context.completed` settles with `aborted: true` (SPEC 4.5: "the
-   * server gave up") and whatever the app returns later is discarded. The caller then answers
-   * the client on `res` itself (e.g. 504). No effect once the response has closed.
+   * `request.signal` aborts with `reason` (SPEC 3.7.4: a `TimeoutError` for a timeout),
+   * `context.completed` settles with `aborted: true` (SPEC 4.5: "the server gave up") and
+   * whatever the app returns later is discarded. The caller then answers the client on `res`
+   * itself (e.g. 504). No effect once the response has closed.
    */
-  abandon(res: ServerResponse): void;
+  abandon(res: ServerResponse, reason: unknown): void;
 }
 
 const NO_BODY_METHODS = new Set(['GET', 'HEAD']);
@@ -84,7 +85,7 @@ export function toNodeListener(app: TsgiApp, options: NodeAdapterOptions = {}): 
   Object.defineProperties(listener, {
     checkContinue: { value: (req: IncomingMessage, res: ServerResponse) => handle(config, req, res, true) },
     idle: { value: () => config.tracker.idle() },
-    abandon: { value: (res: ServerResponse) => (res as ExchangeCarrier)[kExchange]?.close() },
+    abandon: { value: (res: ServerResponse, reason: unknown) => (res as ExchangeCarrier)[kExchange]?.close(reason) },
     inFlight: {
       get: () => ({ requests: config.tracker.requests, waitUntil: config.tracker.pending }),
     },
