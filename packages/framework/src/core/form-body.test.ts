@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HttpResponse, JsonResponse } from '../http/response.js';
-import { csrfExempt } from '../middleware/csrf.js';
+import { csrfExempt, getToken } from '../middleware/csrf.js';
 import { serveApp, type ServedApp } from '../test/serve-app.js';
 import { path } from '../urls/conf.js';
 import { streaming } from '../views/streaming.js';
@@ -36,6 +36,8 @@ describe('form bodies are read before every view that is not streaming', () => {
           }
           return new HttpResponse(`raw ${Buffer.concat(chunks).toString('utf8')}`);
         }))),
+        path('token/', (request) => new HttpResponse(getToken(request))),
+        path('guarded-raw/', streaming(async (request) => new HttpResponse(`raw ${await new Response(request.stream()).text()}`))),
         path('counted/', csrfExempt(() => {
           viewRuns++;
           return new HttpResponse('ran');
@@ -64,6 +66,22 @@ describe('form bodies are read before every view that is not streaming', () => {
     const response = await fetch(`${served.url}/raw/`, { method: 'POST', body: new URLSearchParams({ a: '1', b: '2' }) });
     assert.equal(response.status, 200);
     assert.equal(await response.text(), 'raw a=1&b=2');
+  });
+
+  it('a streaming view under CSRF takes the token from the header and still gets its body unread', async () => {
+    const page = await fetch(`${served.url}/token/`);
+    const token = await page.text();
+    const cookie = (page.headers.getSetCookie().find((c) => c.startsWith('csrftoken=')) ?? '').split(';')[0] as string;
+    assert.match(cookie, /^csrftoken=[A-Za-z0-9]{32}$/);
+    const body = new URLSearchParams({ a: '1' });
+    const ok = await fetch(`${served.url}/guarded-raw/`, { method: 'POST', body, headers: { cookie, 'x-csrftoken': token } });
+    assert.equal(ok.status, 200);
+    assert.equal(await ok.text(), 'raw a=1');
+    // A token only in the form field is not read for a streaming view: refused, body untouched.
+    const inField = await fetch(`${served.url}/guarded-raw/`, { method: 'POST', body: new URLSearchParams({ csrfmiddlewaretoken: token }), headers: { cookie } });
+    assert.equal(inField.status, 403);
+    await inField.arrayBuffer();
+    assert.ok(served.logs.some(([level, line]) => level === 'warn' && line.includes('CSRF token missing')), 'the log gives the reason');
   });
 
   it('a form body over the limit is answered 413 before the view runs', async () => {

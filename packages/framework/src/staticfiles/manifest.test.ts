@@ -12,7 +12,7 @@ import { render } from '../shortcuts.js';
 import { serveApp } from '../test/serve-app.js';
 import { path } from '../urls/conf.js';
 import { collectStatic } from './collect.js';
-import { StaticPostProcessError, rewriteCss, withHash } from './manifest.js';
+import { StaticPostProcessError, hashFiles, rewriteCss, withHash } from './manifest.js';
 import { MissingManifestEntry, staticUrl } from './static-url.js';
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex').slice(0, 12);
@@ -20,10 +20,9 @@ const md5 = (text: string) => createHash('md5').update(text).digest('hex').slice
 /** Every file under `dir` with its mtime, relative paths sorted. */
 async function snapshot(dir: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const full = join(entry.parentPath, entry.name);
-    out.set(full.slice(dir.length + 1), (await stat(full)).mtimeMs);
+  for (const name of (await readdir(dir, { recursive: true })).sort()) {
+    const info = await stat(join(dir, name));
+    if (info.isFile()) out.set(name, info.mtimeMs);
   }
   return out;
 }
@@ -101,6 +100,13 @@ describe('collectstatic with hashed names and staticfiles.json', () => {
     await assert.rejects(
       async () => rewriteCss({ path: 'css/x.css', text: 'a { background: url(../img/missing.png) }' }, () => undefined, '/static/'),
       (error: unknown) => error instanceof StaticPostProcessError && /'css\/x\.css' references '\.\.\/img\/missing\.png'/.test(error.message) && /img\/missing\.png/.test(error.message),
+    );
+    // CSS files importing each other never settle on a name: an error naming them.
+    await writeFile(join(project, 'a.css'), '@import "b.css";');
+    await writeFile(join(project, 'b.css'), '@import "a.css";');
+    await assert.rejects(
+      hashFiles([{ path: 'a.css', absolute: join(project, 'a.css') }, { path: 'b.css', absolute: join(project, 'b.css') }], '/static/'),
+      (error: unknown) => error instanceof StaticPostProcessError && /cycle \(a\.css, b\.css\)/.test(error.message),
     );
     assert.equal(withHash('fonts/a.b.woff2', 'abcdef012345'), 'fonts/a.b.abcdef012345.woff2');
     assert.equal(withHash('LICENSE', 'abcdef012345'), 'LICENSE.abcdef012345');
