@@ -13,7 +13,14 @@ import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { FrameworkError } from '../core/exceptions.js';
 
-/** The manifest's file name in STATIC_ROOT (Django's). */
+/**
+ * The manifest's file name in STATIC_ROOT (Django's).
+ *
+ * @example
+ * ```ts
+ * const { paths } = JSON.parse(await readFile(join(settings.STATIC_ROOT, MANIFEST_NAME), 'utf8'));
+ * ```
+ */
 export const MANIFEST_NAME = 'staticfiles.json';
 
 /** The manifest format version (Django's current one). */
