@@ -38,6 +38,7 @@ describe('form bodies are read before every view that is not streaming', () => {
         }))),
         path('token/', (request) => new HttpResponse(getToken(request))),
         path('guarded-raw/', streaming(async (request) => new HttpResponse(`raw ${await new Response(request.stream()).text()}`))),
+        path('not-marked/', csrfExempt((request) => new HttpResponse(String(request.stream())))),
         path('counted/', csrfExempt(() => {
           viewRuns++;
           return new HttpResponse('ran');
@@ -82,6 +83,13 @@ describe('form bodies are read before every view that is not streaming', () => {
     assert.equal(inField.status, 403);
     await inField.arrayBuffer();
     assert.ok(served.logs.some(([level, line]) => level === 'warn' && line.includes('CSRF token missing')), 'the log gives the reason');
+  });
+
+  it('a view not marked streaming that asks for the stream of a form body is told to mark it', async () => {
+    const response = await fetch(`${served.url}/not-marked/`, { method: 'POST', body: new URLSearchParams({ a: '1' }) });
+    assert.equal(response.status, 500);
+    await response.arrayBuffer();
+    assert.ok(served.logs.some(([, line]) => line.includes('mark the view with streaming()')), 'the error says how to fix it');
   });
 
   it('a form body over the limit is answered 413 before the view runs', async () => {
