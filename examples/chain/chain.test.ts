@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile, rm, stat } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -227,7 +228,13 @@ describe('npm start: tsgi-webserver -> tsgi-appserver x2 -> tsgi-framework on ex
       assert.equal(css.body, await readFile(file, 'utf8'), `${path} is the file of the project`);
       // collectstatic keeps mtimes, and the web server's static handler dates the file it sent.
       assert.equal(css.headers['last-modified'], (await stat(file)).mtime.toUTCString(), `${path}: Last-Modified of the file on disk`);
-      assert.match(String(css.headers['cache-control']), /max-age=2592000/, 'expires = "30d" of examples/mysite/deploy/tsgi-webserver.toml');
+      assert.equal(css.headers['cache-control'], 'no-cache', `${path}: an unhashed name revalidates (cache_control of examples/mysite/deploy/tsgi-webserver.toml)`);
+      // Its content-hashed copy, written by collectstatic beside it, is cached for a year.
+      const hash = createHash('md5').update(await readFile(file)).digest('hex').slice(0, 12);
+      const hashed = await http(demo.port, path.replace(/\.css$/, `.${hash}.css`));
+      assert.equal(hashed.status, 200, `${path} hashed: ${hashed.body}`);
+      assert.equal(hashed.body, css.body);
+      assert.equal(hashed.headers['cache-control'], 'public, max-age=31536000, immutable', `${path} hashed: immutable = true of the deploy config`);
       assert.ok(css.headers.etag, `${path}: an ETag`);
       const again = await http(demo.port, path, { headers: { 'if-none-match': css.headers.etag } });
       assert.equal(again.status, 304, 'conditional GET answered by the web server');

@@ -114,12 +114,15 @@ export { pageNotFound, badRequest, permissionDenied, serverError } from './views
 export { escapeHtml } from './utils/html.js';
 export { View, HTTP_METHOD_NAMES } from './views/generic.js';
 export { requireHttpMethods, requireGET, requirePOST, requireSafe } from './views/decorators.js';
+export { streaming } from './views/streaming.js';
 export { technical500Response, technical404Response } from './views/debug.js';
 
 // Shortcuts, templates, files.
 export { render, redirect, type RedirectOptions } from './shortcuts.js';
 export { TemplateEngine, TemplateDoesNotExist, getTemplateEngine } from './template/engine.js';
 export { FileResponse, contentDisposition, type FileResponseInit } from './http/file-response.js';
+export { staticUrl, MissingManifestEntry } from './staticfiles/static-url.js';
+export { StaticPostProcessError, MANIFEST_NAME } from './staticfiles/manifest.js';
 
 // Testing.
 export { Client, type ClientOptions, type RequestOptions, type TestResponse, type TestFile, type FormData as TestFormData } from './test/client.js';

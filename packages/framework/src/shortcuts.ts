@@ -8,12 +8,14 @@ import { HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, type
 import { getTemplateEngine } from './template/engine.js';
 import { getToken, csrfInput } from './middleware/csrf.js';
 import { reverse, type ReverseOptions } from './urls/reverse.js';
+import { staticUrl } from './staticfiles/static-url.js';
 
 /**
  * Renders template `name` with `context` into an HttpResponse. Templates also see `it.request`,
  * `it.csrfToken` and `it.csrfInput` (the hidden form field; computed only when used, so pages
- * without forms set no CSRF cookie), `it.url(name, params?, query?)` (reverse, Django's
- * `{% url %}`) and TEMPLATES.OPTIONS.globals.
+ * without forms set no CSRF cookie, layouts and partials included), `it.url(name, params?, query?)`
+ * (reverse, Django's `{% url %}`), `it.static(name)` (Django's `{% static %}`: the hashed name
+ * from the manifest unless DEBUG, see `staticUrl`) and TEMPLATES.OPTIONS.globals.
  *
  * @example
  * ```ts
@@ -26,11 +28,13 @@ import { reverse, type ReverseOptions } from './urls/reverse.js';
 export async function render(request: HttpRequest, name: string, context: Record<string, unknown> = {}, init: ResponseInit = {}): Promise<HttpResponse> {
   const engine = getTemplateEngine(request.settings);
   const data: Record<string, unknown> = { ...engine.globals, request, ...context };
-  Object.defineProperty(data, 'csrfToken', { get: () => getToken(request), enumerable: true, configurable: true });
-  Object.defineProperty(data, 'csrfInput', { get: () => csrfInput(request), enumerable: true, configurable: true });
   // Django's {% url %}: <a href="<%= it.url('polls:detail', { id: q.id }) %>">
   data.url ??= (name: string, params?: Record<string, unknown>, query?: ReverseOptions['query']) => request.reverse(name, { params, query });
-  return new HttpResponse(await engine.render(name, data), init);
+  // Django's {% static %}: <link rel="stylesheet" href="<%= it.static('css/site.css') %>">
+  data.static ??= (path: string) => staticUrl(request.settings, path);
+  // Lazy: only a page that shows the token gets the CSRF cookie (and Vary: Cookie).
+  const lazy = { csrfToken: () => getToken(request), csrfInput: () => csrfInput(request) };
+  return new HttpResponse(await engine.render(name, data, lazy), init);
 }
 
 /** Options of {@link redirect}. */

@@ -35,6 +35,7 @@ import { Resolver, urlpatternsOf, type ResolverMatch, type UrlConf } from '../ur
 import { inRequestScope, registerApplication } from '../urls/reverse.js';
 import { BUILTIN_MIDDLEWARE } from '../middleware/builtin.js';
 import { HttpResponseBase } from '../http/response.js';
+import { readsFormBodyFirst } from './form-body.js';
 
 /** The application object `getTsgiApplication()` returns. */
 export interface TsgiApplication extends TsgiAppObject {
@@ -214,9 +215,13 @@ function viewHookStep(hook: ViewHook, next: GetResponse): GetResponse {
   };
 }
 
-/** Calls the resolved view with its route parameters. */
+/**
+ * Calls the resolved view with its route parameters; a form body is read first (so
+ * `request.POST` and `request.FILES` are ready) unless the view is marked `streaming`.
+ */
 function callView(request: HttpRequest): unknown {
   const match = request.resolverMatch as ResolverMatch;
+  if (readsFormBodyFirst(request, match.view)) return request.load().then(() => match.view(request, match.params));
   return match.view(request, match.params);
 }
 

@@ -36,6 +36,8 @@ export interface ViewAttributes {
   allowedMethods?: readonly string[];
   /** Skip CsrfViewMiddleware's check (see `csrfExempt`). */
   csrfExempt?: boolean;
+  /** The view reads the body itself: the handler does not read form bodies first (see `streaming`). */
+  streaming?: boolean;
   /** A readable name for debug pages and logs. */
   viewName?: string;
 }

@@ -607,7 +607,9 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
    * the server's own limit still holds). Afterwards the body cannot be loaded.
    */
   stream(): ReadableStream<Uint8Array> | null {
-    if (this.#loading !== undefined) throw new RawPostDataException('The body was already read with load().');
+    if (this.#loading !== undefined) {
+      throw new RawPostDataException('The body was already read with load() (the handler reads urlencoded and multipart bodies before the view): mark the view with streaming() to read the body yourself.');
+    }
     this.#streamed = true;
     return this.raw.body;
   }

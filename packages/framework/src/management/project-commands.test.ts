@@ -59,8 +59,10 @@ describe('a project made by startproject: its other commands', () => {
   it('`collectstatic` copies static files into STATIC_ROOT', async () => {
     const r = await manage(['collectstatic']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /1 static file copied to '.*staticfiles', 0 unmodified\./);
+    assert.match(r.stdout, /1 static file copied to '.*staticfiles', 0 unmodified, 1 hashed; staticfiles\.json written\./);
     assert.equal(await readFile(join(root, 'staticfiles/site.css'), 'utf8'), await readFile(join(root, 'static/site.css'), 'utf8'));
-    assert.match((await manage(['collectstatic'])).stdout, /0 static files copied to .*, 1 unmodified\./);
+    const { paths } = JSON.parse(await readFile(join(root, 'staticfiles/staticfiles.json'), 'utf8')) as { paths: Record<string, string> };
+    assert.match(paths['site.css'] ?? '', /^site\.[0-9a-f]{12}\.css$/);
+    assert.match((await manage(['collectstatic'])).stdout, /0 static files copied to .*, 1 unmodified, 0 hashed; staticfiles\.json unchanged\./);
   });
 });

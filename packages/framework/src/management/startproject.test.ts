@@ -190,7 +190,7 @@ describe('tsgi-admin startproject and startapp', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(await listFiles(join(dir, 'polls')), ['static/polls/style.css', 'templates/polls/index.html', 'urls.ts', 'views.ts']);
     assert.match(await readFile(join(dir, 'polls/views.ts'), 'utf8'), /render\(request, 'polls\/index\.html'/);
-    assert.match(await readFile(join(dir, 'polls/templates/polls/index.html'), 'utf8'), /\/static\/polls\/style\.css/);
+    assert.match(await readFile(join(dir, 'polls/templates/polls/index.html'), 'utf8'), /it\.static\('polls\/style\.css'\)/);
     const again = await admin(['startapp', 'polls'], dir);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already exists/);

@@ -243,10 +243,10 @@ export const CsrfViewMiddleware: Middleware = (getResponse, settings) => {
     // The test client, like Django's, skips the check unless asked to enforce it.
     const test = testClientMarker(request.context);
     if (test && !test.enforceCsrfChecks) return null;
-    return check(request);
+    return check(request, view);
   };
 
-  const check = async (request: HttpRequest): Promise<HttpResponseBase | null> => {
+  const check = async (request: HttpRequest, view: View): Promise<HttpResponseBase | null> => {
     const origin = request.header('origin');
     if (origin !== null) {
       if (!originVerified(request, origin)) return reject(request, CSRF_REASONS.BAD_ORIGIN.replace('%s', origin));
@@ -257,7 +257,8 @@ export const CsrfViewMiddleware: Middleware = (getResponse, settings) => {
     const secret = request.meta[COOKIE_SECRET] as string | undefined;
     if (!secret) return reject(request, CSRF_REASONS.NO_CSRF_COOKIE);
     let token = '';
-    if (request.method === 'POST' && (request.contentType === 'application/x-www-form-urlencoded' || request.contentType === 'multipart/form-data')) {
+    // A streaming view reads its own body: its token comes in the header.
+    if (request.method === 'POST' && !view.streaming && (request.contentType === 'application/x-www-form-urlencoded' || request.contentType === 'multipart/form-data')) {
       await request.load();
       token = request.POST.get('csrfmiddlewaretoken') ?? '';
     }

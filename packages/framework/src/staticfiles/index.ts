@@ -8,3 +8,5 @@ export { contentTypeFor } from './mime.js';
 export { etagFor, serveStaticFile, withStaticFiles } from './serve.js';
 export type { CollectOptions, CollectResult } from './collect.js';
 export { collectStatic } from './collect.js';
+export { MANIFEST_NAME, MANIFEST_VERSION, StaticPostProcessError, contentHash, hashFiles, rewriteCss, withHash } from './manifest.js';
+export { MissingManifestEntry, staticUrl } from './static-url.js';

@@ -10,6 +10,7 @@ import { isAbsolute, join, normalize, relative, resolve, dirname, extname } from
 import { Eta } from 'eta';
 import { installedApps, type ResolvedSettings } from '../conf/settings.js';
 import { FrameworkError } from '../core/exceptions.js';
+import { LAZY_VALUES, defineLazyValues, type LazyValues } from './lazy-context.js';
 
 /**
  * No directory holds the template; lists where it looked (Django's TemplateDoesNotExist).
@@ -69,19 +70,32 @@ export class TemplateEngine {
       }
       return findTemplate(dirsList, templatePath);
     };
+    // Layouts and partials get a spread copy of `it`: put the lazy values back on it.
+    const renderSync = eta.render;
+    const renderAsync = eta.renderAsync;
+    type Meta = Parameters<Eta['render']>[2];
+    const lazyOf = (meta: Meta) => (meta as Record<symbol, LazyValues | undefined> | undefined)?.[LAZY_VALUES];
+    eta.render = function (template, data, meta) {
+      return renderSync.call(this, template, defineLazyValues(data, lazyOf(meta)), meta);
+    };
+    eta.renderAsync = function (template, data, meta) {
+      return renderAsync.call(this, template, defineLazyValues(data, lazyOf(meta)), meta);
+    };
     this.#eta = eta;
   }
 
   /**
    * Renders the template `name` with `context` (available as `it.<key>` in the template).
+   * `lazy` values are computed only if the template, its layout or a partial reads them.
    *
    * @example
    * ```ts
-   * await engine.render('polls/index.html', { questions });
+   * await engine.render('polls/index.html', { questions }, { csrfToken: () => getToken(request) });
    * ```
    */
-  async render(name: string, context: Record<string, unknown>): Promise<string> {
-    return this.#eta.renderAsync(name, context);
+  async render(name: string, context: Record<string, unknown>, lazy?: LazyValues): Promise<string> {
+    const meta = lazy === undefined ? undefined : ({ [LAZY_VALUES]: lazy } as unknown as Parameters<Eta['renderAsync']>[2]);
+    return this.#eta.renderAsync(name, defineLazyValues(context, lazy), meta);
   }
 
   /** Renders a template string (not a file). */
