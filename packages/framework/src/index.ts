@@ -113,6 +113,9 @@ export { Session } from './sessions/session.js';
 export { pageNotFound, badRequest, permissionDenied, serverError } from './views/defaults.js';
 export { escapeHtml } from './utils/html.js';
 export { View, HTTP_METHOD_NAMES } from './views/generic.js';
+export { TemplateView } from './views/template-view.js';
+export { RedirectView } from './views/redirect-view.js';
+export { templateErrorView, type ErrorTemplateStatus } from './views/error-templates.js';
 export { requireHttpMethods, requireGET, requirePOST, requireSafe } from './views/decorators.js';
 export { technical500Response, technical404Response } from './views/debug.js';
 
