@@ -10,6 +10,7 @@ import { isAbsolute, join, normalize, relative, resolve, dirname, extname } from
 import { Eta } from 'eta';
 import { installedApps, type ResolvedSettings } from '../conf/settings.js';
 import { FrameworkError } from '../core/exceptions.js';
+import { nameFilesInParseErrors } from './error-location.js';
 
 /**
  * No directory holds the template; lists where it looked (Django's TemplateDoesNotExist).
@@ -69,6 +70,7 @@ export class TemplateEngine {
       }
       return findTemplate(dirsList, templatePath);
     };
+    nameFilesInParseErrors(eta);
     this.#eta = eta;
   }
 
