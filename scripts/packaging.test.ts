@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-/** Paths that are for this repository's tests only. */
-const TEST_ONLY = /(^|\/)(?:[^/]+\.test\.[cm]?[jt]s(?:\.map)?|[^/]+\.test\.d\.ts(?:\.map)?|test-support\/|test-fixtures\/|testdata\/)|^(?:dist|src)\/testing\/|^(?:dist|src)\/management\/testing\//;
+/** Paths that are for this repository's tests only (a project template's `views.test.ts-tpl` ships: new projects get it). */
+const TEST_ONLY = /(^|\/)(?:[^/]+\.test\.[cm]?[jt]s(?:\.map)?$|[^/]+\.test\.d\.ts(?:\.map)?$|test-support\/|test-fixtures\/|testdata\/)|^(?:dist|src)\/testing\/|^(?:dist|src)\/management\/testing\//;
 
 /** Every file path named by an `exports` map (all conditions but `source`) and `bin`. */
 function declaredTargets(manifest: { exports?: unknown; bin?: string | Record<string, string> }): string[] {
