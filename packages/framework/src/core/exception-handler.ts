@@ -20,6 +20,7 @@ import type { GetResponse } from './types.js';
 import { settle, type MaybePromise } from './settle.js';
 import { badRequest, pageNotFound, permissionDenied, serverError } from '../views/defaults.js';
 import { technical404Response, technical500Response } from '../views/debug.js';
+import { templateErrorView } from '../views/error-templates.js';
 import { logAt } from './log.js';
 
 /** A context property the test client sets to hear about uncaught view errors (Django's got_request_exception). */
@@ -80,10 +81,10 @@ export async function responseForException(request: HttpRequest, error: unknown,
   const status = statusForError(error);
   let response: HttpResponseBase;
   if (error instanceof Http404) {
-    response = settings.DEBUG ? technical404Response(request, error) : await errorPage(views.handler404, pageNotFound, request, error, 404);
+    response = settings.DEBUG ? technical404Response(request, error) : await errorPage(views.handler404 ?? templateErrorView(404), pageNotFound, request, error, 404);
     logAt(request, 'warn', `Not Found: ${request.path}`);
   } else if (error instanceof PermissionDenied) {
-    response = await errorPage(views.handler403, permissionDenied, request, error, 403);
+    response = await errorPage(views.handler403 ?? templateErrorView(403), permissionDenied, request, error, 403);
     logAt(request, 'warn', `Forbidden (Permission denied): ${request.path}`);
   } else if (error instanceof MethodNotAllowed) {
     response = new HttpResponseNotAllowed(error.allowed);
@@ -103,7 +104,7 @@ export async function responseForException(request: HttpRequest, error: unknown,
     const notify = (request.context as unknown as Record<symbol, unknown>)[GOT_REQUEST_EXCEPTION];
     if (typeof notify === 'function') notify(error, request);
     logAt(request, 'error', `Internal Server Error: ${request.method} ${request.getFullPath()}`, error);
-    response = settings.DEBUG ? technical500Response(request, error) : await errorPage(views.handler500, serverError, request, error, 500);
+    response = settings.DEBUG ? technical500Response(request, error) : await errorPage(views.handler500 ?? templateErrorView(500), serverError, request, error, 500);
   }
   return response;
 }

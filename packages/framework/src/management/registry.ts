@@ -11,5 +11,6 @@ import runserver from './commands/runserver.js';
 import showurls from './commands/showurls.js';
 import startapp from './commands/startapp.js';
 import startproject from './commands/startproject.js';
+import test from './commands/test.js';
 
-export const commands: readonly Command[] = [check, collectstatic, diffsettings, runserver, showurls, startapp, startproject];
+export const commands: readonly Command[] = [check, collectstatic, diffsettings, runserver, showurls, startapp, startproject, test];

@@ -45,7 +45,7 @@ describe('tsgi-admin startproject and startapp', () => {
     const files = await listFiles(join(dir, 'mysite'));
     assert.deepEqual(files, [
       '.gitignore', 'README.md', 'manage.ts', 'mysite/settings.ts', 'mysite/tsgi.ts', 'mysite/urls.ts',
-      'mysite/views.ts', 'package.json', 'static/site.css', 'templates/home.html', 'tsconfig.json',
+      'mysite/views.test.ts', 'mysite/views.ts', 'package.json', 'static/site.css', 'templates/home.html', 'tsconfig.json',
     ]);
     const settings = await readFile(join(dir, 'mysite/mysite/settings.ts'), 'utf8');
     const key = /'tsgi-insecure-([^']+)'/.exec(settings)?.[1];
@@ -67,6 +67,7 @@ describe('tsgi-admin startproject and startapp', () => {
     for (const dep of ['tsgi', 'tsgi-appserver', 'tsgi-framework', 'tsgi-webserver']) assert.match(pkg.dependencies[dep] ?? '', /^\^\d+\.\d+\.\d+$/);
     assert.equal(pkg.scripts.check, 'tsc --noEmit && tsx manage.ts check', 'check = typecheck + system checks');
     assert.match(result.stdout, /Next:\n {2}cd mysite\n {2}npm install\n {2}npx tsx manage\.ts runserver\n$/, 'outside an installed tree: install first');
+    assert.equal(pkg.scripts.test, 'tsx manage.ts test');
 
     const second = await runAdmin(['startproject', 'othersite'], dir);
     assert.equal(second.code, 0, second.stderr);
@@ -188,7 +189,7 @@ describe('tsgi-admin startproject and startapp', () => {
   it('startapp writes views, urls, a template and a static directory', async () => {
     const result = await admin(['startapp', 'polls'], dir);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(await listFiles(join(dir, 'polls')), ['static/polls/style.css', 'templates/polls/index.html', 'urls.ts', 'views.ts']);
+    assert.deepEqual(await listFiles(join(dir, 'polls')), ['static/polls/style.css', 'templates/polls/index.html', 'urls.ts', 'views.test.ts', 'views.ts']);
     assert.match(await readFile(join(dir, 'polls/views.ts'), 'utf8'), /render\(request, 'polls\/index\.html'/);
     assert.match(await readFile(join(dir, 'polls/templates/polls/index.html'), 'utf8'), /it\.static\('polls\/style\.css'\)/);
     const again = await admin(['startapp', 'polls'], dir);

@@ -11,6 +11,7 @@ import { Eta } from 'eta';
 import { installedApps, type ResolvedSettings } from '../conf/settings.js';
 import { FrameworkError } from '../core/exceptions.js';
 import { LAZY_VALUES, defineLazyValues, type LazyValues } from './lazy-context.js';
+import { nameFilesInParseErrors } from './error-location.js';
 
 /**
  * No directory holds the template; lists where it looked (Django's TemplateDoesNotExist).
@@ -81,6 +82,7 @@ export class TemplateEngine {
     eta.renderAsync = function (template, data, meta) {
       return renderAsync.call(this, template, defineLazyValues(data, lazyOf(meta)), meta);
     };
+    nameFilesInParseErrors(eta);
     this.#eta = eta;
   }
 
