@@ -20,7 +20,6 @@ import { path } from '../urls/conf.js';
 
 /** Helpers documented in the table that other branches of issue 15 bring (snippet substring -> battery). */
 const PENDING: Record<string, string> = {
-  'it.static(': 'static files battery (fw-static)',
   'it.messages': 'messages battery (fw-sessions)',
 };
 
