@@ -124,6 +124,8 @@ describe('collectstatic with hashed names and staticfiles.json', () => {
     assert.throws(() => staticUrl(production, 'css/nope.css'), (e: unknown) => e instanceof MissingManifestEntry && /Missing staticfiles manifest entry for 'css\/nope\.css'/.test(e.message) && e.message.includes('staticfiles.json'));
     const noManifest = defineSettings({ BASE_DIR: project, DEBUG: false, STATIC_ROOT: 'elsewhere' });
     assert.throws(() => staticUrl(noManifest, 'css/site.css'), /Missing staticfiles manifest entry for 'css\/site\.css'.*does not exist\. Run `manage\.ts collectstatic`/);
+    const nothingCollected = defineSettings({ BASE_DIR: project, DEBUG: false });
+    assert.equal(staticUrl(nothingCollected, 'css/site.css'), '/static/css/site.css', 'no STATIC_ROOT: nothing was collected, the name stays');
   });
 
   it('a template page links the hashed CSS over a socket (DEBUG off) and the plain name in DEBUG', async () => {

@@ -3,7 +3,8 @@
  * STATIC_URL + the name (runserver serves the sources, edits show at once); with DEBUG off it
  * is the content-hashed name from STATIC_ROOT/staticfiles.json, which collectstatic writes.
  * A name missing from the manifest is an error naming the file (Django's
- * `manifest_strict`): a page must not silently link to a stale or absent file.
+ * `manifest_strict`): a page must not silently link to a stale or absent file. Without
+ * STATIC_ROOT nothing is collected (a new project, its tests), so the names stay as they are.
  * @module
  */
 import { readFileSync } from 'node:fs';
@@ -36,9 +37,7 @@ const manifests = new WeakMap<ResolvedSettings, Record<string, string>>();
 function manifestOf(settings: ResolvedSettings, name: string): Record<string, string> {
   const cached = manifests.get(settings);
   if (cached !== undefined) return cached;
-  const root = settings.STATIC_ROOT;
-  if (!root) throw new MissingManifestEntry(name, 'STATIC_ROOT is not set, so there is no staticfiles.json (set STATIC_ROOT and run `manage.ts collectstatic`).');
-  const file = join(root, MANIFEST_NAME);
+  const file = join(settings.STATIC_ROOT as string, MANIFEST_NAME);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -58,8 +57,8 @@ function encodePath(path: string): string {
 }
 
 /**
- * The URL of static file `name` (`css/site.css`): unhashed with DEBUG on, hashed through the
- * manifest with DEBUG off. A `?query` or `#fragment` on the name is kept; an absolute URL
+ * The URL of static file `name` (`css/site.css`): unhashed with DEBUG on or without
+ * STATIC_ROOT, hashed through the manifest otherwise. A `?query` or `#fragment` on the name is kept; an absolute URL
  * (`https://...`, `//cdn...`) is returned as it is. Templates call it as `it.static(name)`.
  *
  * @example
@@ -73,7 +72,7 @@ export function staticUrl(settings: ResolvedSettings, name: string): string {
   const cut = name.search(/[?#]/);
   const path = (cut === -1 ? name : name.slice(0, cut)).replace(/^\/+/, '');
   const suffix = cut === -1 ? '' : name.slice(cut);
-  if (settings.DEBUG) return settings.STATIC_URL + encodePath(path) + suffix;
+  if (settings.DEBUG || !settings.STATIC_ROOT) return settings.STATIC_URL + encodePath(path) + suffix;
   const hashed = manifestOf(settings, path)[path];
   if (hashed === undefined) {
     throw new MissingManifestEntry(path, `it is not in ${join(settings.STATIC_ROOT as string, MANIFEST_NAME)}. Check the name, or run \`manage.ts collectstatic\` after adding the file.`);
