@@ -396,9 +396,9 @@ export function uploadLimitsOf(Class: FormClass<Fields, Form<Fields>>, prefix: s
  * }));
  * ```
  */
-export function limitUploads<V extends View>(Class: FormClass<Fields, Form<Fields>>, view: V): V {
+export function limitUploads<V extends View>(Class: FormClass<Fields, Form<Fields>>, view: V): V & { uploadLimits: UploadLimits } {
   view.uploadLimits = { ...view.uploadLimits, ...uploadLimitsOf(Class) };
-  return view;
+  return view as V & { uploadLimits: UploadLimits };
 }
 
 /** `firstName` / `first_name` -> "First name" (Django's pretty_name). */
