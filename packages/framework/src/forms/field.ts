@@ -57,7 +57,7 @@ export interface WidgetContext {
   readonly id: string | null;
   /** The value to show: as submitted for a bound form, else the initial value. */
   readonly value: RawValue | unknown;
-  /** Attributes: the field's own (required, maxlength...), then `attrs`, then aria ones. */
+  /** Attributes: the field's own (maxlength...), `required`, then `attrs`, then aria ones. */
   readonly attrs: Attrs;
 }
 
@@ -124,9 +124,9 @@ export abstract class Field<T, Out = T> {
   /** Renders the input for `context`. */
   abstract widget(context: WidgetContext): string;
 
-  /** The field's own input attributes (`required`, `maxlength`...), before `attrs`. */
+  /** The field's own input attributes (`maxlength`, `min`...), before `required` and `attrs`. */
   widgetAttrs(): Attrs {
-    return { required: this.required };
+    return {};
   }
 
   /** A ValidationError with the message for `code` (its `{placeholders}` filled from `params`). */

@@ -297,7 +297,7 @@ export class BoundField {
       name: this.htmlName,
       id,
       value: this.value,
-      attrs: { ...this.field.widgetAttrs(), ...this.field.attrs, 'aria-invalid': this.errors.length > 0 ? 'true' : null, 'aria-describedby': described || null },
+      attrs: { ...this.field.widgetAttrs(), required: this.field.required, ...this.field.attrs, 'aria-invalid': this.errors.length > 0 ? 'true' : null, 'aria-describedby': described || null },
     });
   }
 
