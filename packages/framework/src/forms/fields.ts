@@ -481,7 +481,8 @@ export class FileField<R extends boolean = true> extends Field<UploadedFile, May
   }
 
   override readRaw(source: FormSource, name: string): RawValue {
-    return source.files.get(name) ?? source.rejectedFiles.get(name) ?? source.data.get(name);
+    // A refused file wins over an accepted one of the same name: its error must show.
+    return source.rejectedFiles.get(name) ?? source.files.get(name) ?? source.data.get(name);
   }
 
   protected toValue(raw: RawValue): UploadedFile | null {
