@@ -50,6 +50,7 @@ test('an invalid form: errors per field and non-field, cleanedData refused', asy
     [NON_FIELD_ERRORS]: ['That name is reserved.'],
   });
   assert.deepEqual(form.nonFieldErrors(), ['That name is reserved.']);
+  assert.ok(form.asDiv().startsWith('<ul class="errorlist nonfield"><li>That name is reserved.</li></ul>\n<div>'), 'non-field errors first');
   assert.throws(() => form.cleanedData, /only there for a valid form/);
   assert.throws(() => new SignupForm({ data: good }).errors, /call `await form.isValid\(\)` first/);
   assert.equal(await new SignupForm().isValid(), false, 'unbound is never valid');
@@ -128,6 +129,23 @@ test('Standard Schema (valibot): on a field, and on the whole form', async () =>
   const reserved = new Form({ data: { username: 'admin', start: '1', end: '2' } });
   assert.equal(await reserved.isValid(), false);
   assert.deepEqual(reserved.errors, { [NON_FIELD_ERRORS]: ['Pick another name.'] });
+});
+
+test('validators (returning or throwing a message) and an async Standard Schema', async () => {
+  const taken = new Set(['ada']);
+  const Form = defineForm({
+    handle: new CharField({
+      validators: [(value) => (value.startsWith('_') ? 'No leading underscore.' : undefined), (value) => { if (value.endsWith('_')) throw new ValidationError('No trailing underscore.'); }],
+      schema: v.pipeAsync(v.string(), v.checkAsync(async (value) => !taken.has(value), 'That handle is taken.')),
+    }),
+  });
+  const both = new Form({ data: { handle: '_x_' } });
+  assert.equal(await both.isValid(), false);
+  assert.deepEqual(both.errors, { handle: ['No leading underscore.', 'No trailing underscore.'] });
+  const takenForm = new Form({ data: { handle: 'ada' } });
+  assert.equal(await takenForm.isValid(), false);
+  assert.deepEqual(takenForm.errors, { handle: ['That handle is taken.'] });
+  assert.equal(await new Form({ data: { handle: 'grace' } }).isValid(), true);
 });
 
 test('file limits of a form, for the view that streams the body', () => {

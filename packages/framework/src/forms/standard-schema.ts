@@ -53,7 +53,14 @@ export declare namespace StandardSchemaV1 {
   export type InferOutput<Schema extends StandardSchemaV1> = NonNullable<Schema['~standard']['types']>['output'];
 }
 
-/** True when `value` implements Standard Schema v1. */
+/**
+ * True when `value` implements Standard Schema v1.
+ *
+ * @example
+ * ```ts
+ * isStandardSchema(v.string()); // true (valibot, zod and others)
+ * ```
+ */
 export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
   const props = (value as { '~standard'?: { version?: unknown; validate?: unknown } } | null)?.['~standard'];
   return typeof props === 'object' && props !== null && props.version === 1 && typeof props.validate === 'function';
