@@ -127,6 +127,34 @@ export { FileResponse, contentDisposition, type FileResponseInit } from './http/
 export { staticUrl, MissingManifestEntry } from './staticfiles/static-url.js';
 export { StaticPostProcessError, MANIFEST_NAME } from './staticfiles/manifest.js';
 
+// Forms.
+export { Form, BoundField, defineForm, bindForm, uploadLimitsOf, limitUploads, NON_FIELD_ERRORS, type Fields, type CleanedData, type FormClass, type FormOptions, type FormInput, type DefineFormOptions } from './forms/form.js';
+export { Field, type FormField, type FieldOptions, type Validator, type RawValue, type FormSource, type WidgetContext } from './forms/field.js';
+export {
+  CharField,
+  EmailField,
+  IntegerField,
+  DecimalField,
+  ChoiceField,
+  MultipleChoiceField,
+  BooleanField,
+  DateField,
+  FileField,
+  fileSizeFormat,
+  type Choices,
+  type CharFieldOptions,
+  type IntegerFieldOptions,
+  type DecimalFieldOptions,
+  type ChoiceFieldOptions,
+  type MultipleChoiceFieldOptions,
+  type DateFieldOptions,
+  type FileFieldOptions,
+} from './forms/fields.js';
+export { ValidationError } from './forms/validation-error.js';
+export { isStandardSchema, type StandardSchemaV1 } from './forms/standard-schema.js';
+export { FormView } from './forms/form-view.js';
+export type { FileLimit, UploadLimits, RejectedUpload } from './http/multipart.js';
+
 // Testing.
 export { Client, type ClientOptions, type RequestOptions, type TestResponse, type TestFile, type FormData as TestFormData } from './test/client.js';
 export { serveApp, type ServedApp } from './test/serve-app.js';

@@ -7,6 +7,7 @@ import type { HttpRequest } from '../http/request.js';
 import type { HttpResponseBase } from '../http/response.js';
 import type { ResolvedSettings } from '../conf/settings.js';
 import type { MaybePromise } from './settle.js';
+import type { UploadLimits } from '../http/multipart.js';
 
 /** What a view may return: a framework response, or any fetch `Response` (used as it is). */
 export type ResponseLike = HttpResponseBase | Response;
@@ -40,6 +41,8 @@ export interface ViewAttributes {
   streaming?: boolean;
   /** A readable name for debug pages and logs. */
   viewName?: string;
+  /** Per-field file limits enforced while the body streams in (see `limitUploads`). */
+  uploadLimits?: UploadLimits;
 }
 
 /**

@@ -99,6 +99,41 @@ export class UploadedFile {
   }
 }
 
+/**
+ * Limits of one file field, enforced as the part streams in (a form's FileField declares them;
+ * see `uploadLimitsOf`). A file over `maxSize` stops being written at the limit and its temp file
+ * is removed; a file whose declared Content-Type is not in `contentTypes` is never written. The
+ * rest of the part is read and dropped, the request goes on, and the form reports the field error.
+ */
+export interface FileLimit {
+  /** Largest size in bytes; null = only FILE_UPLOAD_MAX_SIZE. */
+  readonly maxSize: number | null;
+  /** Accepted Content-Types (`image/png`, or `image/*`); null = any. */
+  readonly contentTypes: readonly string[] | null;
+}
+
+/** Per-field file limits, by field name. */
+export type UploadLimits = Readonly<Record<string, FileLimit>>;
+
+/**
+ * A file dropped while streaming because it broke its field's {@link FileLimit}.
+ *
+ * @example
+ * ```ts
+ * const rejected = request.rejectedFiles.get('avatar'); // { reason: 'size', limit: { maxSize: 5e6, ... }, ... }
+ * ```
+ */
+export interface RejectedUpload {
+  readonly fieldName: string;
+  /** The file name the client sent (path components removed). */
+  readonly name: string;
+  /** The part's Content-Type. */
+  readonly contentType: string;
+  /** Which limit it broke. */
+  readonly reason: 'size' | 'content-type';
+  readonly limit: FileLimit;
+}
+
 /** Limits and places for {@link parseMultipart}. */
 export interface MultipartOptions {
   /** Charset of field values without their own. */
@@ -117,6 +152,8 @@ export interface MultipartOptions {
   tempDir: string | null;
   /** Called with a cleanup function for every temp file created. */
   onTempFile: (cleanup: () => Promise<void>) => void;
+  /** Per-field limits (a form's file fields); absent = none beyond `maxFileSize`. */
+  uploadLimits?: UploadLimits | null;
 }
 
 /** Header lines per part (Content-Disposition and Content-Type are all a form part needs). */
@@ -134,9 +171,10 @@ export async function parseMultipart(
   body: ReadableStream<Uint8Array> | null,
   contentType: string,
   options: MultipartOptions,
-): Promise<{ fields: QueryDict; files: MultiValueDict<UploadedFile> }> {
+): Promise<{ fields: QueryDict; files: MultiValueDict<UploadedFile>; rejected: MultiValueDict<RejectedUpload> }> {
   const fields = new QueryDict();
   const files = new MultiValueDict<UploadedFile>();
+  const rejected = new MultiValueDict<RejectedUpload>();
   if (body === null) {
     throw new SuspiciousMultipartForm('Invalid multipart body: the body is empty');
   }
@@ -166,7 +204,7 @@ export async function parseMultipart(
   const pending: Promise<void>[] = [];
   // Files finish in any order (a small one in memory before a large one flushed to disk): each
   // takes its slot as its part arrives, so request.FILES keeps the order sent, as Django's does.
-  const slots: Array<{ readonly fieldName: string; file: UploadedFile | null }> = [];
+  const slots: Array<{ readonly fieldName: string; file: UploadedFile | RejectedUpload | null }> = [];
   const active = new Set<NodeJS.ReadableStream & { destroy?: (e?: Error) => void }>();
   const fail = (error: unknown) => {
     if (failure === null) failure = error;
@@ -249,11 +287,14 @@ export async function parseMultipart(
   await Promise.allSettled(pending);
   if (failure !== null) {
     parser.removeAllListeners('file');
-    await Promise.all(slots.map(({ file }) => (file?.path ? rm(file.path, { force: true }) : undefined)));
+    await Promise.all(slots.map(({ file }) => (file instanceof UploadedFile && file.path ? rm(file.path, { force: true }) : undefined)));
     throw failure;
   }
-  for (const { fieldName, file } of slots) if (file !== null) files.append(fieldName, file);
-  return { fields, files };
+  for (const { fieldName, file } of slots) {
+    if (file instanceof UploadedFile) files.append(fieldName, file);
+    else if (file !== null) rejected.append(fieldName, file);
+  }
+  return { fields, files, rejected };
 }
 
 /** Receives one file: memory first, a temp file once it passes the threshold. */
@@ -264,7 +305,7 @@ async function receiveFile(
   mime: string,
   options: MultipartOptions,
   fail: (error: unknown) => void,
-): Promise<UploadedFile | null> {
+): Promise<UploadedFile | RejectedUpload | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   let out: WriteStream | null = null;
@@ -273,9 +314,24 @@ async function receiveFile(
   stream.on('limit', () => {
     tooBig = true;
   });
+  const limit = options.uploadLimits?.[fieldName];
+  let refused: RejectedUpload['reason'] | null = limit && !typeAllowed(mime || 'application/octet-stream', limit.contentTypes) ? 'content-type' : null;
   try {
     for await (const raw of stream as AsyncIterable<Buffer>) {
+      // A refused file is read to its end (the parser needs it) and dropped.
+      if (refused !== null) continue;
       size += raw.length;
+      // Checked before the chunk is kept: on disk a file never passes its field's limit.
+      if (limit?.maxSize != null && size > limit.maxSize) {
+        refused = 'size';
+        chunks.length = 0;
+        if (out !== null) {
+          await destroyed(out);
+          await rm(path as string, { force: true });
+          out = null;
+        }
+        continue;
+      }
       if (out === null && size > options.fileMemorySize) {
         path = join(options.tempDir ?? tmpdir(), `tsgi-upload-${randomUUID()}`);
         const created = path;
@@ -300,6 +356,9 @@ async function receiveFile(
     fail(new RequestDataTooBig(`Uploaded file ${JSON.stringify(fileName)} exceeded FILE_UPLOAD_MAX_SIZE (${options.maxFileSize} bytes).`));
     return null;
   }
+  if (refused !== null && limit) {
+    return { fieldName, name: baseName(fileName), contentType: mime || 'application/octet-stream', reason: refused, limit };
+  }
   // An empty file input sends a part with filename="" and no data: Django skips it.
   if (!fileName && size === 0) return null;
   return new UploadedFile({
@@ -321,10 +380,28 @@ function waitDrain(out: WriteStream): Promise<void> {
   });
 }
 
+/** Destroys `out` and waits for its descriptor to close (so the file is not re-created after rm). */
+function destroyed(out: WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    out.once('close', () => resolve());
+    out.destroy();
+  });
+}
+
 function closeStream(out: WriteStream): Promise<void> {
   return new Promise((resolve, reject) => {
     out.once('error', reject);
     out.end(() => resolve());
+  });
+}
+
+/** Whether `type` matches one of `allowed` (`image/*` matches any image type); case-insensitive. */
+export function typeAllowed(type: string, allowed: readonly string[] | null): boolean {
+  if (allowed === null) return true;
+  const t = type.toLowerCase();
+  return allowed.some((a) => {
+    const want = a.toLowerCase();
+    return want.endsWith('/*') ? t.startsWith(want.slice(0, -1)) : t === want;
   });
 }
 

@@ -29,7 +29,7 @@ import { QueryDict, MultiValueDict, lenientPercentDecode } from './multi-value-d
 import { parseCookies } from './cookies.js';
 import { splitDomainPort, validateHost, effectiveAllowedHosts } from './host.js';
 import { readBody } from './body.js';
-import { parseMultipart, type UploadedFile } from './multipart.js';
+import { parseMultipart, type RejectedUpload, type UploadedFile, type UploadLimits } from './multipart.js';
 import { parseContentType } from './content-type.js';
 import { testClientMarker } from '../core/test-hooks.js';
 import { TimestampSigner, BadSignature } from '../core/signing.js';
@@ -89,6 +89,12 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
   params: P = {} as P;
   /** What the URL resolver matched (view, name, namespaces, route); null before resolution. */
   resolverMatch: ResolverMatch | null = null;
+  /**
+   * Per-field file limits applied while a multipart body streams in (Django's
+   * `request.upload_handlers`): set before the body is read, or left null to use the resolved
+   * view's `uploadLimits` (FormView and `limitUploads()` set those from a form's file fields).
+   */
+  uploadLimits: UploadLimits | null = null;
   /** The root URL resolver of the application (set by the handler). */
   resolver: Resolver | null = null;
   #session: Session | undefined;
@@ -108,6 +114,7 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
   #body: Uint8Array | undefined;
   #POST: QueryDict | undefined;
   #FILES: MultiValueDict<UploadedFile> | undefined;
+  #REJECTED: MultiValueDict<RejectedUpload> | undefined;
   #loading: Promise<void> | undefined;
   #streamed = false;
   #id: string | undefined;
@@ -492,9 +499,11 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
         maxFileSize: s.FILE_UPLOAD_MAX_SIZE,
         tempDir: s.FILE_UPLOAD_TEMP_DIR,
         onTempFile: (cleanup) => this.#registerCleanup(cleanup),
+        uploadLimits: this.uploadLimits ?? this.resolverMatch?.view.uploadLimits ?? null,
       });
       this.#POST = result.fields;
       this.#FILES = result.files;
+      this.#REJECTED = result.rejected;
       return;
     }
     this.#body = await readBody(this.raw.body, this.header('content-length'), s.DATA_UPLOAD_MAX_MEMORY_SIZE);
@@ -557,6 +566,12 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
   get FILES(): MultiValueDict<UploadedFile> {
     this.#requireLoaded('FILES');
     return this.#FILES as MultiValueDict<UploadedFile>;
+  }
+
+  /** Files dropped while streaming for breaking their field's {@link uploadLimits} (after `load()`). */
+  get rejectedFiles(): MultiValueDict<RejectedUpload> {
+    this.#requireLoaded('FILES');
+    return (this.#REJECTED ??= new MultiValueDict());
   }
 
   /** Loads and returns the raw body bytes. */
