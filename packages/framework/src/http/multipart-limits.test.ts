@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { tempDir, waitFor } from 'tsgi-test-support';
 import { serveApp, type ServedApp } from '../test/serve-app.js';
 import { path } from '../urls/conf.js';
+import type { HttpRequest } from './request.js';
 import { JsonResponse } from './response.js';
 import { typeAllowed } from './multipart.js';
 
@@ -23,15 +24,20 @@ before(async () => {
     FILE_UPLOAD_MAX_SIZE: 50_000,
     FILE_UPLOAD_TEMP_DIR: tmp,
     ROOT_URLCONF: [
-      path('upload/', async (request) => {
-        request.uploadLimits = { small: { maxSize: 100, contentTypes: null }, image: { maxSize: null, contentTypes: ['image/*'] }, big: { maxSize: 100_000, contentTypes: null } };
-        await request.load();
-        return new JsonResponse({
-          fields: request.POST.toObject(),
-          files: [...request.FILES].map(([field, f]) => ({ field, size: f.size })),
-          rejected: [...request.rejectedFiles].map(([field, r]) => ({ field, reason: r.reason, name: r.name, contentType: r.contentType })),
-        });
-      }),
+      // The limits ride on the view (as FormView and limitUploads() set them): the handler reads
+      // a multipart body before the view runs, so setting request.uploadLimits inside it is too late.
+      path(
+        'upload/',
+        Object.assign(
+          async (request: HttpRequest) =>
+            new JsonResponse({
+              fields: request.POST.toObject(),
+              files: [...request.FILES].map(([field, f]) => ({ field, size: f.size })),
+              rejected: [...request.rejectedFiles].map(([field, r]) => ({ field, reason: r.reason, name: r.name, contentType: r.contentType })),
+            }),
+          { uploadLimits: { small: { maxSize: 100, contentTypes: null }, image: { maxSize: null, contentTypes: ['image/*'] }, big: { maxSize: 100_000, contentTypes: null } } },
+        ),
+      ),
     ],
   });
 });

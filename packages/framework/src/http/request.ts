@@ -91,8 +91,10 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
   resolverMatch: ResolverMatch | null = null;
   /**
    * Per-field file limits applied while a multipart body streams in (Django's
-   * `request.upload_handlers`): set before the body is read, or left null to use the resolved
-   * view's `uploadLimits` (FormView and `limitUploads()` set those from a form's file fields).
+   * `request.upload_handlers`): set before the body is read (in a middleware, or in a
+   * `streaming` view before `load()`: the handler reads other views' form bodies before they
+   * run), or left null to use the resolved view's `uploadLimits` (FormView and
+   * `limitUploads()` set those from a form's file fields).
    */
   uploadLimits: UploadLimits | null = null;
   /** The root URL resolver of the application (set by the handler). */
