@@ -39,6 +39,8 @@ export class RedisSessionStore implements SessionStore {
   #connecting: Promise<unknown> | null = null;
   /** The last connection error, kept so a failing request can say why. */
   #lastError: Error | null = null;
+  /** Reconnect only a connection that once worked; a first connection that fails fails the request. */
+  #everReady = false;
 
   constructor(options: RedisSessionStoreOptions) {
     this.#prefix = options.prefix ?? 'tsgi:session:';
@@ -46,7 +48,15 @@ export class RedisSessionStore implements SessionStore {
       url: options.url,
       // Without this, commands wait (unbounded) in a queue while Redis is down; fail fast instead.
       disableOfflineQueue: true,
-      socket: { connectTimeout: options.connectTimeoutMs ?? 5000 },
+      socket: {
+        connectTimeout: options.connectTimeoutMs ?? 5000,
+        // node-redis retries a first connection forever by default: the request would hang.
+        // Later drops are retried with a capped backoff while requests fail fast (above).
+        reconnectStrategy: (retries: number, cause: Error) => (this.#everReady ? Math.min(50 * 2 ** Math.min(retries, 6), 3000) : cause),
+      },
+    });
+    this.#client.on('ready', () => {
+      this.#everReady = true;
     });
     // node-redis emits 'error' on every failed reconnect; unhandled, it would end the process.
     this.#client.on('error', (error: Error) => {
