@@ -8,12 +8,14 @@ import { HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, type
 import { getTemplateEngine } from './template/engine.js';
 import { getToken, csrfInput } from './middleware/csrf.js';
 import { reverse, type ReverseOptions } from './urls/reverse.js';
+import { getMessages } from './messages/messages.js';
 
 /**
  * Renders template `name` with `context` into an HttpResponse. Templates also see `it.request`,
  * `it.csrfToken` and `it.csrfInput` (the hidden form field; computed only when used, so pages
  * without forms set no CSRF cookie), `it.url(name, params?, query?)` (reverse, Django's
- * `{% url %}`) and TEMPLATES.OPTIONS.globals.
+ * `{% url %}`), `it.messages` (the messages framework: `<%~ it.messages.html() %>`, or iterate
+ * it; consumed only when used, so a page that shows none keeps them) and TEMPLATES.OPTIONS.globals.
  *
  * @example
  * ```ts
@@ -28,6 +30,9 @@ export async function render(request: HttpRequest, name: string, context: Record
   const data: Record<string, unknown> = { ...engine.globals, request, ...context };
   Object.defineProperty(data, 'csrfToken', { get: () => getToken(request), enumerable: true, configurable: true });
   Object.defineProperty(data, 'csrfInput', { get: () => csrfInput(request), enumerable: true, configurable: true });
+  // Django's `messages` context processor: a lazy list (the session is read only when the
+  // template iterates it), one per render so a layout sees the same list as the page.
+  data.messages ??= getMessages(request);
   // Django's {% url %}: <a href="<%= it.url('polls:detail', { id: q.id }) %>">
   data.url ??= (name: string, params?: Record<string, unknown>, query?: ReverseOptions['query']) => request.reverse(name, { params, query });
   return new HttpResponse(await engine.render(name, data), init);

@@ -187,6 +187,8 @@ export interface Settings {
   readonly SESSION_ENGINE: SessionEngineName | SessionStore;
   /** Redis URL of the `'redis'` session engine, e.g. `redis://127.0.0.1:6379/0`. */
   readonly SESSION_REDIS_URL: string | null;
+  /** Messages below this level are dropped (`messages.debug` needs 10). Default 20 (info). */
+  readonly MESSAGE_LEVEL: number;
 
   /** Strict-Transport-Security max-age in seconds (RFC 6797); 0 = header not sent. */
   readonly SECURE_HSTS_SECONDS: number;
@@ -362,6 +364,7 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
     check: (v) => (v === null || (typeof v === 'string' && /^rediss?:\/\//.test(v)) ? null : "null or a redis:// or rediss:// URL"),
     help: "Redis of the 'redis' session engine",
   },
+  { name: 'MESSAGE_LEVEL', default: 20, check: isCount, help: 'lowest message level recorded' },
   { name: 'SECURE_HSTS_SECONDS', default: 0, check: isCount, help: 'Strict-Transport-Security max-age' },
   { name: 'SECURE_HSTS_INCLUDE_SUBDOMAINS', default: false, check: isBool, help: 'HSTS includeSubDomains' },
   { name: 'SECURE_HSTS_PRELOAD', default: false, check: isBool, help: 'HSTS preload' },

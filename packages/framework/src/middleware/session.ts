@@ -79,9 +79,12 @@ export const SessionMiddleware: Middleware = (getResponse, settings) => {
     }
     if (session.accessed) patchVaryHeaders(response.headers, ['Cookie']);
     const retired = session.takeRetiredKeys();
-    const deleting = retired.length > 0 ? Promise.all(retired.map((key) => store().delete(key))) : null;
     const cookie = request.COOKIES[name];
-    if (cookie !== undefined && session.isEmpty && (session.flushed || session.modified)) {
+    const emptied = cookie !== undefined && session.isEmpty && (session.flushed || session.modified);
+    // An emptied session (its last message shown, its last key popped) is deleted, not left to its TTL.
+    if (emptied && session.sessionKey !== null) retired.push(session.sessionKey);
+    const deleting = retired.length > 0 ? Promise.all(retired.map((key) => store().delete(key))) : null;
+    if (emptied) {
       response.deleteCookie(name, cookieOptions);
       return deleting === null ? response : deleting.then(() => response);
     }
