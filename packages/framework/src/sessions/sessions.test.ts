@@ -63,6 +63,33 @@ const urlpatterns = [
   }),
 ];
 
+// A view held open until the test releases it, to run a logout while it is in flight.
+let releaseSlow: (() => void) | null = null;
+let slowStarted: (() => void) | null = null;
+urlpatterns.push(
+  path('slow/', async (request) => {
+    request.session.get('user'); // loaded before the concurrent logout
+    slowStarted?.();
+    await new Promise<void>((resolve) => {
+      releaseSlow = resolve;
+    });
+    request.session.set('late', 'write');
+    return new JsonResponse({ ok: true });
+  }),
+);
+
+/** Runs /slow/ with `cookie`, logs out with the same cookie while it waits; the slow request's answer. */
+async function logoutDuringSlowRequest(served: ServedApp, cookie: string): Promise<Response> {
+  const started = new Promise<void>((resolve) => {
+    slowStarted = resolve;
+  });
+  const slow = fetch(`${served.url}/slow/`, { headers: { Cookie: `sessionid=${cookie}` } });
+  await started;
+  await get(served, '/logout/', cookie);
+  (releaseSlow as unknown as () => void)();
+  return slow;
+}
+
 const base = { SECRET_KEY: 'sessions-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz', ALLOWED_HOSTS: ['127.0.0.1'], ROOT_URLCONF: urlpatterns };
 
 /** The session cookie a response sets: its value, or '' when it deletes it; undefined when untouched. */
@@ -224,6 +251,33 @@ describe('redis store', () => {
       await closeSessionStore(settings);
     }
   });
+});
+
+describe('a logout while another request of the same session runs', () => {
+  let redis: { url: string; stop: () => Promise<void> };
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+  for (const engine of ['memory', 'redis'] as const) {
+    test(`${engine}: the other request's save is refused (400), so the logout is not undone`, async () => {
+      const settings = defineSettings({ ...base, SESSION_ENGINE: engine, SESSION_REDIS_URL: engine === 'redis' ? redis.url : null });
+      const served = await serveApp(settings);
+      try {
+        const cookie = sessionCookie(await get(served, '/login/?user=ada')) as string;
+        const slow = await logoutDuringSlowRequest(served, cookie);
+        assert.equal(slow.status, 400);
+        assert.match(await slow.text(), /Bad Request/);
+        assert.ok(served.logs.some(([, m]) => m.includes('session was deleted before the request completed')), served.logs.map(([, m]) => m).join('\n'));
+        assert.deepEqual(await peek(served, cookie), {}, 'the logged-out session stays gone');
+      } finally {
+        await served.close();
+        await closeSessionStore(settings);
+      }
+    });
+  }
 });
 
 describe('memory store', () => {
