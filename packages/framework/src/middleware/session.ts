@@ -121,8 +121,11 @@ export const SessionMiddleware: Middleware = (getResponse, settings) => {
   };
 
   return function sessionMiddleware(request) {
-    const key = request.COOKIES[name];
-    if (key && !store().synchronous) return loadThenRespond(request, key);
+    // Synchronous stores do not even parse the Cookie header unless the view uses the session.
+    if (!store().synchronous) {
+      const key = request.COOKIES[name];
+      if (key) return loadThenRespond(request, key);
+    }
     request.setSessionLoader(loader);
     return settle(request, getResponse(request), saveSession);
   };
