@@ -8,7 +8,14 @@
 import type { HttpRequest } from '../http/request.js';
 import { escapeHtml } from '../utils/html.js';
 
-/** The levels, Django's numbers (a custom level is any integer). */
+/**
+ * The levels, Django's numbers (a custom level is any integer).
+ *
+ * @example
+ * ```ts
+ * defineSettings({ MESSAGE_LEVEL: MESSAGE_LEVELS.debug }); // keep debug messages too
+ * ```
+ */
 export const MESSAGE_LEVELS = { debug: 10, info: 20, success: 25, warning: 30, error: 40 } as const;
 
 /** A level's name. */
