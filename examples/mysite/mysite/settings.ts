@@ -38,6 +38,10 @@ export const settings = defineSettings({
 
   TEMPLATES: { DIRS: ['templates'], APP_DIRS: true },
 
+  // Sessions in Redis when TSGI_REDIS_URL is set (logout then ends a session server-side),
+  // else in signed cookies.
+  ...(process.env.TSGI_REDIS_URL ? { SESSION_ENGINE: 'redis', SESSION_REDIS_URL: process.env.TSGI_REDIS_URL } : {}),
+
   // Static files (CSS, JavaScript, images): served by runserver while DEBUG is on; in production
   // `npx tsx manage.ts collectstatic` copies them into STATIC_ROOT for the web server.
   STATIC_URL: '/static/',

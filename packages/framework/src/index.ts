@@ -108,6 +108,15 @@ export { SessionMiddleware } from './middleware/session.js';
 export { XFrameOptionsMiddleware, xframeOptionsExempt } from './middleware/clickjacking.js';
 export { BUILTIN_MIDDLEWARE } from './middleware/builtin.js';
 export { Session } from './sessions/session.js';
+export type { SessionStore, SessionData } from './sessions/store.js';
+export { SignedCookieSessionStore } from './sessions/signed-cookie-store.js';
+export { RedisSessionStore, type RedisSessionStoreOptions } from './sessions/redis-store.js';
+export { MemorySessionStore } from './sessions/memory-store.js';
+export { getSessionStore, closeSessionStore, type SessionEngineName } from './sessions/engine.js';
+export { newSessionKey } from './sessions/session-key.js';
+
+// Messages.
+export { messages, addMessage, getMessages, Message, MessageList, MESSAGE_LEVELS, type MessageLevelName } from './messages/messages.js';
 
 // Views.
 export { pageNotFound, badRequest, permissionDenied, serverError } from './views/defaults.js';

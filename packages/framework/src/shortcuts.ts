@@ -9,13 +9,16 @@ import { getTemplateEngine } from './template/engine.js';
 import { getToken, csrfInput } from './middleware/csrf.js';
 import { reverse, type ReverseOptions } from './urls/reverse.js';
 import { staticUrl } from './staticfiles/static-url.js';
+import { getMessages } from './messages/messages.js';
 
 /**
  * Renders template `name` with `context` into an HttpResponse. Templates also see `it.request`,
  * `it.csrfToken` and `it.csrfInput` (the hidden form field; computed only when used, so pages
  * without forms set no CSRF cookie, layouts and partials included), `it.url(name, params?, query?)`
  * (reverse, Django's `{% url %}`), `it.static(name)` (Django's `{% static %}`: the hashed name
- * from the manifest unless DEBUG, see `staticUrl`) and TEMPLATES.OPTIONS.globals.
+ * from the manifest unless DEBUG, see `staticUrl`), `it.messages` (the messages framework:
+ * `<%~ it.messages.html() %>`, or iterate it; consumed only when used, so a page that shows none
+ * keeps them) and TEMPLATES.OPTIONS.globals.
  *
  * @example
  * ```ts
@@ -28,6 +31,9 @@ import { staticUrl } from './staticfiles/static-url.js';
 export async function render(request: HttpRequest, name: string, context: Record<string, unknown> = {}, init: ResponseInit = {}): Promise<HttpResponse> {
   const engine = getTemplateEngine(request.settings);
   const data: Record<string, unknown> = { ...engine.globals, request, ...context };
+  // Django's `messages` context processor: a lazy list (the session is read only when the
+  // template iterates it), one per render so a layout sees the same list as the page.
+  data.messages ??= getMessages(request);
   // Django's {% url %}: <a href="<%= it.url('polls:detail', { id: q.id }) %>">
   data.url ??= (name: string, params?: Record<string, unknown>, query?: ReverseOptions['query']) => request.reverse(name, { params, query });
   // Django's {% static %}: <link rel="stylesheet" href="<%= it.static('css/site.css') %>">

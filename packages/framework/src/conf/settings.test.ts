@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { defineSettings, SETTING_DEFINITIONS, DEFAULT_MIDDLEWARE, installedApps, HIDDEN_SETTINGS } from './settings.js';
+import { cleanse } from '../views/debug.js';
 import { ImproperlyConfigured } from '../core/exceptions.js';
 
 test('every setting gets its default; project settings are kept; the result is frozen', () => {
@@ -51,4 +52,10 @@ test('relative paths resolve against BASE_DIR; apps get their directories', () =
 test('HIDDEN_SETTINGS matches secrets the debug page masks', () => {
   for (const k of ['SECRET_KEY', 'API_TOKEN', 'DB_PASSWORD', 'STRIPE_SIGNATURE', 'SESSION_COOKIE_NAME', 'api_key']) assert.match(k, HIDDEN_SETTINGS);
   for (const k of ['DEBUG', 'ALLOWED_HOSTS', 'STATIC_URL']) assert.doesNotMatch(k, HIDDEN_SETTINGS);
+});
+
+test('the debug page masks a password inside a URL setting (SESSION_REDIS_URL), keeping the rest', () => {
+  assert.equal(cleanse('SESSION_REDIS_URL', 'redis://:hunter2@cache.internal:6379/0'), 'redis://:********************@cache.internal:6379/0');
+  assert.equal(cleanse('SESSION_REDIS_URL', 'redis://app:hunter2@cache.internal/1'), 'redis://app:********************@cache.internal/1');
+  assert.equal(cleanse('SESSION_REDIS_URL', 'redis://127.0.0.1:6379/0'), 'redis://127.0.0.1:6379/0');
 });

@@ -26,6 +26,8 @@ import type { HttpRequest } from '../http/request.js';
 import type { Middleware, ResponseLike } from '../core/types.js';
 import type { UrlConf } from '../urls/resolver.js';
 import { ImproperlyConfigured } from '../core/exceptions.js';
+import type { SessionStore } from '../sessions/store.js';
+import type { SessionEngineName } from '../sessions/engine.js';
 
 /** Log levels understood by `LOGGING.level`, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -177,6 +179,16 @@ export interface Settings {
   readonly SESSION_SAVE_EVERY_REQUEST: boolean;
   /** Session cookies without Max-Age (gone when the browser closes). */
   readonly SESSION_EXPIRE_AT_BROWSER_CLOSE: boolean;
+  /**
+   * Where sessions are kept: `'signed_cookies'` (default: in the cookie, signed; logout cannot
+   * end a copied cookie), `'redis'` (needs SESSION_REDIS_URL), `'memory'` (one process; tests),
+   * or a `SessionStore` object.
+   */
+  readonly SESSION_ENGINE: SessionEngineName | SessionStore;
+  /** Redis URL of the `'redis'` session engine, e.g. `redis://127.0.0.1:6379/0`. */
+  readonly SESSION_REDIS_URL: string | null;
+  /** Messages below this level are dropped (`messages.debug` needs 10). Default 20 (info). */
+  readonly MESSAGE_LEVEL: number;
 
   /** Strict-Transport-Security max-age in seconds (RFC 6797); 0 = header not sent. */
   readonly SECURE_HSTS_SECONDS: number;
@@ -337,6 +349,22 @@ export const SETTING_DEFINITIONS: readonly SettingDefinition[] = [
   { name: 'SESSION_COOKIE_PARTITIONED', default: false, check: isBool, help: 'session cookie Partitioned (CHIPS)' },
   { name: 'SESSION_SAVE_EVERY_REQUEST', default: false, check: isBool, help: 'resend the session every request' },
   { name: 'SESSION_EXPIRE_AT_BROWSER_CLOSE', default: false, check: isBool, help: 'session cookie without Max-Age' },
+  {
+    name: 'SESSION_ENGINE',
+    default: 'signed_cookies',
+    check: (v) =>
+      v === 'signed_cookies' || v === 'redis' || v === 'memory' || (typeof v === 'object' && v !== null && typeof (v as SessionStore).load === 'function' && typeof (v as SessionStore).save === 'function')
+        ? null
+        : "'signed_cookies', 'redis', 'memory' or a SessionStore object",
+    help: 'where sessions are kept',
+  },
+  {
+    name: 'SESSION_REDIS_URL',
+    default: null,
+    check: (v) => (v === null || (typeof v === 'string' && /^rediss?:\/\//.test(v)) ? null : "null or a redis:// or rediss:// URL"),
+    help: "Redis of the 'redis' session engine",
+  },
+  { name: 'MESSAGE_LEVEL', default: 20, check: isCount, help: 'lowest message level recorded' },
   { name: 'SECURE_HSTS_SECONDS', default: 0, check: isCount, help: 'Strict-Transport-Security max-age' },
   { name: 'SECURE_HSTS_INCLUDE_SUBDOMAINS', default: false, check: isBool, help: 'HSTS includeSubDomains' },
   { name: 'SECURE_HSTS_PRELOAD', default: false, check: isBool, help: 'HSTS preload' },

@@ -36,6 +36,7 @@ import { inRequestScope, registerApplication } from '../urls/reverse.js';
 import { BUILTIN_MIDDLEWARE } from '../middleware/builtin.js';
 import { HttpResponseBase } from '../http/response.js';
 import { readsFormBodyFirst } from './form-body.js';
+import { getSessionStore, closeSessionStore } from '../sessions/engine.js';
 
 /** The application object `getTsgiApplication()` returns. */
 export interface TsgiApplication extends TsgiAppObject {
@@ -191,12 +192,15 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
       const pending = ensureLoaded();
       if (pending) await pending;
       checkSettings(settings);
+      getSessionStore(settings); // SESSION_ENGINE 'redis' without SESSION_REDIS_URL fails here, not at the first login
       for (const app of installedApps(settings)) {
         if (app.config?.ready) await app.config.ready(settings);
       }
       context.log.debug(`tsgi-framework: ${settings.MIDDLEWARE.length} middleware, DEBUG=${settings.DEBUG}`);
     },
-    async shutdown(): Promise<void> {},
+    async shutdown(): Promise<void> {
+      await closeSessionStore(settings);
+    },
   };
 }
 

@@ -1,8 +1,8 @@
 /**
- * The session a view reads and writes as `request.session` (Django's SessionBase over the
- * signed-cookies backend): a small JSON object, signed with SECRET_KEY (HMAC-SHA256) and
- * kept in the client's cookie, so no server storage is needed. Signed, not encrypted: the
- * client can read it, cannot change it. Keep it under ~4 KB.
+ * The session a view reads and writes as `request.session` (Django's SessionBase): a small
+ * JSON object with change tracking. Where it is kept between requests is the store's business
+ * (SESSION_ENGINE: signed cookies by default, Redis, memory; see store.ts); SessionMiddleware
+ * loads it from the key in the session cookie and saves it when it changed.
  * @module
  */
 
@@ -13,11 +13,15 @@
  * ```ts
  * const visits = Number(request.session.get('visits') ?? 0) + 1;
  * request.session.set('visits', visits);
- * request.session.flush(); // log out: clears data and the cookie
+ * request.session.cycleKey(); // log in: same data, new key (no session fixation)
+ * request.session.flush(); // log out: deletes the stored session and the cookie
  * ```
  */
 export class Session {
   #data: Record<string, unknown>;
+  #key: string | null;
+  /** Keys to delete from the store when saving (after cycleKey or flush). */
+  #retired: string[] = [];
   /** True when data changed (the middleware then sends a new cookie). */
   modified = false;
   /** True when the data was read or written (responses then vary on Cookie). */
@@ -26,8 +30,32 @@ export class Session {
   flushed = false;
   #expiry: number | null = null;
 
-  constructor(data: Record<string, unknown> = {}) {
-    this.#data = data;
+  /**
+   * `data` as stored (an `_expiry` entry is the per-session lifetime), under the store's `key`
+   * (null for a session not stored yet).
+   */
+  constructor(data: Record<string, unknown> = {}, key: string | null = null) {
+    const { _expiry: expiry, ...rest } = data;
+    this.#data = rest;
+    this.#key = key;
+    if (typeof expiry === 'number') this.#expiry = expiry;
+  }
+
+  /** The key the cookie carries (null until saved, and after cycleKey/flush until saved again). */
+  get sessionKey(): string | null {
+    return this.#key;
+  }
+
+  /** Keys the store should delete (set by cycleKey and flush); the middleware empties it when saving. */
+  takeRetiredKeys(): string[] {
+    const keys = this.#retired;
+    this.#retired = [];
+    return keys;
+  }
+
+  /** Sets the key the store saved the session under (the middleware does, after saving). */
+  storedAs(key: string): void {
+    this.#key = key;
   }
 
   /** The value of `key`, or `fallback`. */
@@ -72,21 +100,41 @@ export class Session {
     return Object.keys(this.#data).length === 0;
   }
 
-  /** Removes all data and the cookie (log out). */
+  /**
+   * Log out: removes all data, deletes the stored session (a copy of the old cookie then finds
+   * nothing) and the cookie. Data set afterwards (a "logged out" message) starts a new session.
+   */
   flush(): void {
     this.#data = {};
+    this.#retire();
+    this.#expiry = null;
     this.accessed = true;
     this.modified = true;
     this.flushed = true;
   }
 
-  /** Keeps the data but re-signs it with a new timestamp (call after login: Django's cycle_key). */
+  /**
+   * Log in: keeps the data under a new key and deletes the old one (Django's cycle_key), so a
+   * key planted before login (session fixation) is worthless after it. With signed cookies the
+   * data is re-signed.
+   */
   cycleKey(): void {
+    this.#retire();
+    this.accessed = true;
     this.modified = true;
   }
 
-  /** Session lifetime in seconds for this session (overrides SESSION_COOKIE_AGE); 0 = browser session. */
+  #retire(): void {
+    if (this.#key !== null) this.#retired.push(this.#key);
+    this.#key = null;
+  }
+
+  /**
+   * Session lifetime in seconds for this session (overrides SESSION_COOKIE_AGE); 0 = until the
+   * browser closes (stored for SESSION_COOKIE_AGE); null = back to SESSION_COOKIE_AGE.
+   */
   setExpiry(seconds: number | null): void {
+    if (seconds !== null && !(Number.isInteger(seconds) && seconds >= 0)) throw new TypeError(`setExpiry takes a non-negative integer of seconds or null, got ${seconds}`);
     this.#expiry = seconds;
     this.modified = true;
   }
@@ -94,6 +142,11 @@ export class Session {
   /** The lifetime set with {@link setExpiry}, or null. */
   getExpiry(): number | null {
     return this.#expiry;
+  }
+
+  /** Seconds this session lives when saved now: its own expiry, else `defaultAge` (SESSION_COOKIE_AGE). */
+  getExpiryAge(defaultAge: number): number {
+    return this.#expiry !== null && this.#expiry > 0 ? this.#expiry : defaultAge;
   }
 
   /** The data (for serialisation). */

@@ -13,11 +13,15 @@ import { escapeHtml } from '../utils/html.js';
 
 const MASK = '********************';
 /** Request headers whose values are credentials, masked besides those matching HIDDEN_SETTINGS. */
+/** `scheme://user:password@`: the password part. */
+const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^/@:]*:)[^/@]*@/i;
 const SECRET_HEADERS = /^(authorization|proxy-authorization|cookie|x-csrftoken)$/i;
 
 /** Replaces secret values (by key name) with stars, recursively (Django's `cleanse_setting`). */
 export function cleanse(key: string, value: unknown, depth = 0): unknown {
   if (HIDDEN_SETTINGS.test(key)) return MASK;
+  // A password inside a URL setting (SESSION_REDIS_URL='redis://:pw@host'), whatever its name.
+  if (typeof value === 'string' && URL_PASSWORD.test(value)) return value.replace(URL_PASSWORD, `$1${MASK}@`);
   if (depth > 4) return value;
   if (typeof value === 'function') return `[Function ${value.name || 'anonymous'}]`;
   if (Array.isArray(value)) return value.map((v, i) => cleanse(String(i), v, depth + 1));
