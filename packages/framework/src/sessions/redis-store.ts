@@ -5,7 +5,7 @@
  * the cookie. The client is node-redis (`redis` v5, Redis Inc.'s maintained client).
  * @module
  */
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
 import type { SessionData, SessionStore } from './store.js';
 import { isSessionKey, newSessionKey } from './session-key.js';
 
@@ -35,7 +35,10 @@ export interface RedisSessionStoreOptions {
 export class RedisSessionStore implements SessionStore {
   readonly synchronous = false;
   readonly #prefix: string;
-  readonly #client: Client;
+  readonly #options: RedisSessionStoreOptions;
+  /** Made on first use: `redis` is imported only by projects that keep sessions in Redis. */
+  #client: Client | null = null;
+  #making: Promise<Client> | null = null;
   #connecting: Promise<unknown> | null = null;
   /** The last connection error, kept so a failing request can say why. */
   #lastError: Error | null = null;
@@ -44,7 +47,13 @@ export class RedisSessionStore implements SessionStore {
 
   constructor(options: RedisSessionStoreOptions) {
     this.#prefix = options.prefix ?? 'tsgi:session:';
-    this.#client = createClient({
+    this.#options = options;
+  }
+
+  async #makeClient(): Promise<Client> {
+    const options = this.#options;
+    const { createClient } = await import('redis');
+    const client = createClient({
       url: options.url,
       // Without this, commands wait (unbounded) in a queue while Redis is down; fail fast instead.
       disableOfflineQueue: true,
@@ -55,13 +64,14 @@ export class RedisSessionStore implements SessionStore {
         reconnectStrategy: (retries: number, cause: Error) => (this.#everReady ? Math.min(50 * 2 ** Math.min(retries, 6), 3000) : cause),
       },
     });
-    this.#client.on('ready', () => {
+    client.on('ready', () => {
       this.#everReady = true;
     });
     // node-redis emits 'error' on every failed reconnect; unhandled, it would end the process.
-    this.#client.on('error', (error: Error) => {
+    client.on('error', (error: Error) => {
       this.#lastError = error;
     });
+    return client;
   }
 
   async load(key: string): Promise<SessionData | null> {
@@ -110,22 +120,25 @@ export class RedisSessionStore implements SessionStore {
   async close(): Promise<void> {
     if (this.#connecting === null) return;
     await this.#connecting.catch(() => undefined);
-    if (this.#client.isOpen) await this.#client.close();
+    if (this.#client?.isOpen) await this.#client.close();
     this.#connecting = null;
   }
 
   async #ready(): Promise<Client> {
-    if (this.#client.isReady) return this.#client;
-    this.#connecting ??= this.#client.connect();
+    if (this.#client?.isReady) return this.#client;
+    // One client even when the first requests arrive together: the promise is shared.
+    this.#making ??= this.#makeClient();
+    const client = (this.#client = await this.#making);
+    this.#connecting ??= client.connect();
     try {
       await this.#connecting;
     } catch (error) {
       this.#connecting = null;
       throw new Error(`RedisSessionStore: cannot connect to Redis (${(error as Error).message})`, { cause: error });
     }
-    if (!this.#client.isReady) {
+    if (!client.isReady) {
       throw new Error(`RedisSessionStore: Redis is not reachable (${this.#lastError?.message ?? 'reconnecting'})`);
     }
-    return this.#client;
+    return client;
   }
 }
