@@ -3,7 +3,7 @@
  * `showcase` (so `reverse('showcase:api')` is `/showcase/api/`).
  */
 import { path } from 'tsgi-framework';
-import { api, form, go, index, item, upload } from './views.js';
+import { api, FeedbackView, form, go, index, item, upload } from './views.js';
 
 export const urlpatterns = [
   path('', index, { name: 'index' }),
@@ -12,4 +12,5 @@ export const urlpatterns = [
   path('api/', api, { name: 'api' }),
   path('items/<int:id>/', item, { name: 'item' }),
   path('go/', go, { name: 'go' }),
+  path('feedback/', FeedbackView.asView(), { name: 'feedback' }),
 ];

@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { HttpRequest } from 'tsgi-framework';
-import { HttpResponseRedirect, JsonResponse, render, requireHttpMethods, requirePOST, reverse } from 'tsgi-framework';
+import { FormView, HttpResponseRedirect, JsonResponse, messages, render, requireHttpMethods, requirePOST, reverse } from 'tsgi-framework';
+import { FeedbackForm } from './forms.js';
 
 /** Everything about the request that needs no body: what `index` and `api` show. */
 function describeRequest(request: HttpRequest) {
@@ -82,4 +83,24 @@ export function item(request: HttpRequest<{ id: number }>) {
 /** GET /showcase/go/: a redirect to a named route. */
 export function go() {
   return new HttpResponseRedirect(reverse('showcase:index'));
+}
+
+/**
+ * GET /showcase/feedback/: the form; POST: re-rendered with its errors, or, when valid, a
+ * one-time message and a redirect to the showcase page, which shows it (once).
+ */
+export class FeedbackView extends FormView {
+  override templateName = 'showcase/feedback.html';
+  override formClass = FeedbackForm;
+
+  override getSuccessUrl(): string {
+    return reverse('showcase:index');
+  }
+
+  override async formValid(form: FeedbackForm) {
+    const { name, topic, attachment } = form.cleanedData;
+    const file = attachment === null ? '' : ` with ${attachment.name} (${attachment.size} bytes)`;
+    messages.success(this.request, `Thanks, ${name}: your ${topic} came in${file}.`);
+    return super.formValid(form);
+  }
 }
