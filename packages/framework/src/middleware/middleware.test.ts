@@ -121,6 +121,12 @@ test('CSRF: unsafe requests need the cookie and the token (form field or header)
   assert.equal(noToken.status, 403);
   const wrong = await fetch(`${served.url}/submit/`, { method: 'POST', body: `x=1&csrfmiddlewaretoken=${'a'.repeat(64)}`, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: `csrftoken=${csrf}` } });
   assert.equal(wrong.status, 403);
+  // A real token, from another visitor's page (another CSRF cookie): it does not unlock this cookie.
+  const otherForm = await fetch(`${served.url}/form/`);
+  const otherToken = /value="([a-zA-Z0-9]{64})"/.exec(await otherForm.text())?.[1] as string;
+  assert.notEqual(cookiesOf(otherForm).csrftoken, csrf, 'a second visitor gets its own CSRF secret');
+  const foreign = await fetch(`${served.url}/submit/`, { method: 'POST', body: `x=1&csrfmiddlewaretoken=${otherToken}`, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: `csrftoken=${csrf}` } });
+  assert.equal(foreign.status, 403, 'a token from another session fails');
   const good = await fetch(`${served.url}/submit/`, { method: 'POST', body: `x=1&csrfmiddlewaretoken=${token}`, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: `csrftoken=${csrf}` } });
   assert.equal(good.status, 200);
   assert.deepEqual(await good.json(), { ok: true, x: '1' });
