@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { waitForOutput } from 'tsgi-test-support';
+import { tempDir, waitForOutput } from 'tsgi-test-support';
+import { collectStatic } from './support/demo-appserver.js';
 import { REPO_ROOT } from './support/servers.js';
 
 const HOSTS = ['srvx', '@hono/node-server'] as const;
@@ -27,10 +28,14 @@ for (const hostName of HOSTS) {
     let child: ChildProcess;
     let output = '';
     let base: string;
+    let staticDir: { dir: string; cleanup: () => Promise<void> } | undefined;
     before(async () => {
+      // DEBUG off: the pages link the hashed static names from collectstatic's manifest.
+      staticDir = await tempDir('tsgi-demo-static-');
+      await collectStatic(staticDir.dir);
       child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'interop/fixtures/demo-on-fetch-host.ts', hostName], {
         cwd: REPO_ROOT,
-        env: { ...process.env, TSGI_DEBUG: '0', TSGI_ALLOWED_HOSTS: '127.0.0.1', TSGI_SECRET_KEY: randomBytes(32).toString('hex') },
+        env: { ...process.env, TSGI_DEBUG: '0', TSGI_ALLOWED_HOSTS: '127.0.0.1', TSGI_SECRET_KEY: randomBytes(32).toString('hex'), TSGI_STATIC_ROOT: staticDir.dir },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
@@ -39,6 +44,7 @@ for (const hostName of HOSTS) {
       base = url!;
     });
     after(async () => {
+      await staticDir?.cleanup();
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
       child.kill('SIGTERM');

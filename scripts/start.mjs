@@ -330,6 +330,8 @@ async function main() {
     TSGI_DEBUG: process.env.TSGI_DEBUG ?? '0',
     TSGI_ALLOWED_HOSTS: process.env.TSGI_ALLOWED_HOSTS ?? `${HOST},localhost`,
     TSGI_SECRET_KEY: process.env.TSGI_SECRET_KEY ?? randomBytes(48).toString('base64url'),
+    // The manifest of hashed names the templates link (DEBUG off) is where collectstatic wrote it.
+    TSGI_STATIC_ROOT: staticRoot,
   };
   const appserver = start(
     'tsgi-appserver',

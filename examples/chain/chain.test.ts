@@ -9,28 +9,21 @@
  * it is missing, hence the generous start timeout.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Demo, HAVE_PROC, HOST, waitFor } from './demo-process.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SITE_CSS = fileURLToPath(new URL('../mysite/static/site.css', import.meta.url));
 const SHOWCASE_CSS = fileURLToPath(new URL('../mysite/showcase/static/showcase/style.css', import.meta.url));
-const HOST = '127.0.0.1';
 /** A second loopback address (Linux routes all of 127/8 to lo): a client the web server is not. */
 const OTHER_CLIENT = '127.0.0.2';
-/** Start-up bound: a cold tsx compile of the demo (or a `tsc -b` when dist/ is missing) on a loaded machine. */
-const START_TIMEOUT_MS = 240_000;
 const STOP_TIMEOUT_MS = 60_000;
-const HAVE_PROC = existsSync('/proc/self/stat');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -75,35 +68,6 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-/** Every live descendant of `pid` with its command line (Linux /proc). */
-function descendants(pid: number): Map<number, string> {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Field 4 (ppid) follows the command name in parentheses, which may itself hold spaces.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // exited while we looked
-    }
-  }
-  const found = new Map<number, string>();
-  const queue = [pid];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift()!) ?? []) {
-      try {
-        found.set(child, readFileSync(`/proc/${child}/cmdline`, 'utf8').replaceAll('\0', ' ').trim());
-      } catch {
-        continue;
-      }
-      queue.push(child);
-    }
-  }
-  return found;
-}
-
 /** A process still exists and is not a zombie (dead, only waiting to be reaped). */
 function alive(pid: number): boolean {
   try {
@@ -111,77 +75,6 @@ function alive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
-  }
-}
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** `node scripts/start.mjs` with its output collected, the way a user runs `npm start`. */
-class Demo {
-  readonly port: number;
-  readonly appPort: number;
-  readonly child: ChildProcess;
-  output = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(port: number, appPort: number) {
-    this.port = port;
-    this.appPort = appPort;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), APP_PORT: String(appPort) };
-    // The demo's defaults are under test: nothing from the caller's environment may change them.
-    for (const name of ['TSGI_DEBUG', 'TSGI_ALLOWED_HOSTS', 'TSGI_SECRET_KEY', 'NODE_OPTIONS', 'TSGI_APPSERVER_ARGS']) delete env[name];
-    this.child = spawn(process.execPath, ['scripts/start.mjs'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.setEncoding('utf8').on('data', (s: string) => (this.output += s));
-    this.child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.output += s));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Resolves when the ready line is printed; rejects with the output when start.mjs exits first or time runs out. */
-  async ready(): Promise<void> {
-    const line = `tsgi demo: http://${HOST}:${this.port}/ (tsgi-webserver -> tsgi-appserver x2 -> tsgi-framework)\n`;
-    try {
-      await waitFor('the ready line', () => {
-        if (!this.running) throw new Error(`start.mjs exited (${this.child.exitCode ?? this.child.signalCode}) before it was ready`);
-        return this.output.includes(line);
-      }, START_TIMEOUT_MS);
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- start.mjs output ---\n${this.output}`);
-    }
-  }
-
-  /** The supervisor's servers and their workers, by command line. */
-  processes(): { all: Map<number, string>; appserver: number[]; webserver: number[] } {
-    const all = descendants(this.child.pid!);
-    const pids = (bin: string) => [...all].filter(([, cmd]) => cmd.includes(bin)).map(([pid]) => pid);
-    return { all, appserver: pids('packages/appserver/'), webserver: pids('packages/webserver/') };
-  }
-
-  /** Last resort for a failed test: nothing may outlive it. */
-  async kill(): Promise<void> {
-    if (!this.running) return;
-    const leftovers = HAVE_PROC ? [...descendants(this.child.pid!).keys()] : [];
-    this.child.kill('SIGKILL');
-    for (const pid of leftovers) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await this.exited;
-    // Killed, start.mjs could not remove its temp dir (collected static files and config).
-    const tempDir = /static files (?:copied to|from) '?(\/\S+?)\/static'?[;,]/.exec(this.output)?.[1];
-    if (tempDir?.startsWith(tmpdir())) await rm(tempDir, { recursive: true, force: true });
   }
 }
 
@@ -212,12 +105,13 @@ describe('npm start: tsgi-webserver -> tsgi-appserver x2 -> tsgi-framework on ex
     assert.match(String(home.headers['content-type']), /^text\/html; charset=utf-8/);
     assert.match(home.body, /<title>mysite: it works<\/title>/);
     assert.match(home.body, /The install worked successfully!/);
-    assert.match(home.body, /<link rel="stylesheet" href="\/static\/site\.css">/);
+    assert.match(home.body, /<link rel="stylesheet" href="\/static\/site\.[0-9a-f]{12}\.css">/, 'DEBUG off: the hashed name from collectstatic\'s manifest');
     // DEBUG is off by default: no "DEBUG is on" note, and a missing page is the plain 404.
     assert.doesNotMatch(home.body, /DEBUG is on/);
     const missing = await http(demo.port, '/no/such/page/');
     assert.equal(missing.status, 404);
     assert.doesNotMatch(missing.body, /urlpatterns/);
+    assert.match(missing.body, /<h1>Not found<\/h1>[\s\S]*<code>\/no\/such\/page\/<\/code>/, 'the demo\'s templates/404.html');
   });
 
   it('serves STATIC_URL itself from the collected files (the app server cannot: DEBUG is off)', async () => {

@@ -28,7 +28,7 @@ export interface DemoAppserver {
 }
 
 /** `examples/chain/collectstatic.ts TARGET`, the copy `npm start` makes, as a child process. */
-async function collectStatic(target: string): Promise<void> {
+export async function collectStatic(target: string): Promise<void> {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(REPO_ROOT, 'examples/chain/collectstatic.ts'), target], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   await waitForOutput(child, /static files copied to/, { what: 'collectstatic', timeoutMs: 60_000 });
 }
@@ -47,7 +47,7 @@ export async function startDemoAppserver(dir: string): Promise<DemoAppserver> {
   const staticRoot = join(dir, 'static');
   const socket = join(dir, 'app.sock');
   await collectStatic(staticRoot);
-  const env = { TSGI_DEBUG: '0', TSGI_ALLOWED_HOSTS: '127.0.0.1,localhost', TSGI_SECRET_KEY: randomBytes(48).toString('base64url') };
+  const env = { TSGI_DEBUG: '0', TSGI_ALLOWED_HOSTS: '127.0.0.1,localhost', TSGI_SECRET_KEY: randomBytes(48).toString('base64url'), TSGI_STATIC_ROOT: staticRoot };
   const args = ['-b', '127.0.0.1:0', '-b', `unix:${socket}`, '-w', '2', '--forwarded-allow-ips', '127.0.0.1', 'mysite/tsgi.ts:application'];
   const p: AppserverProcess = spawnAppserver(args, { cwd: DEMO_PROJECT, env });
   try {

@@ -45,7 +45,9 @@ export const settings = defineSettings({
   // Static files (CSS, JavaScript, images): served by runserver while DEBUG is on; in production
   // `npx tsx manage.ts collectstatic` copies them into STATIC_ROOT for the web server.
   STATIC_URL: '/static/',
-  STATIC_ROOT: 'staticfiles',
+  // TSGI_STATIC_ROOT: where collectstatic put them (`npm start` uses a temp dir); templates link
+  // the hashed names listed in its staticfiles.json.
+  STATIC_ROOT: process.env.TSGI_STATIC_ROOT ?? 'staticfiles',
   STATICFILES_DIRS: ['static'],
 
   // Request body limits (bytes): bigger non-file bodies get 413; uploads above

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { HttpRequest } from 'tsgi-framework';
-import { FormView, HttpResponseRedirect, JsonResponse, messages, render, requireHttpMethods, requirePOST, reverse } from 'tsgi-framework';
+import { FormView, JsonResponse, messages, RedirectView, render, requireHttpMethods, requirePOST, reverse } from 'tsgi-framework';
 import { FeedbackForm } from './forms.js';
 
 /** Everything about the request that needs no body: what `index` and `api` show. */
@@ -80,10 +80,8 @@ export function item(request: HttpRequest<{ id: number }>) {
   return new JsonResponse({ id, type: typeof id, url: reverse('showcase:item', { params: { id } }) });
 }
 
-/** GET /showcase/go/: a redirect to a named route. */
-export function go() {
-  return new HttpResponseRedirect(reverse('showcase:index'));
-}
+/** /showcase/go/: a redirect to a named route, the query string kept (a RedirectView: no code). */
+export const go = RedirectView.asView({ patternName: 'showcase:index', queryString: true });
 
 /**
  * GET /showcase/feedback/: the form; POST: re-rendered with its errors, or, when valid, a
