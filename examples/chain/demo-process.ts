@@ -79,13 +79,16 @@ export class Demo {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Resolves when the ready line is printed; rejects with the output when start.mjs exits first or time runs out. */
+  /**
+   * Resolves when the ready lines are printed (the URL, then the servers' pids: two writes, which
+   * may arrive apart); rejects with the output when start.mjs exits first or time runs out.
+   */
   async ready(): Promise<void> {
     const line = `tsgi demo: http://${HOST}:${this.port}/ (tsgi-webserver -> tsgi-appserver x2 -> tsgi-framework)\n`;
     try {
-      await waitFor('the ready line', () => {
+      await waitFor('the ready lines', () => {
         if (!this.running) throw new Error(`start.mjs exited (${this.child.exitCode ?? this.child.signalCode}) before it was ready`);
-        return this.output.includes(line);
+        return this.output.includes(line) && /tsgi-appserver pid \d+ on .*Ctrl-C stops them\n/.test(this.output);
       }, START_TIMEOUT_MS);
     } catch (error) {
       throw new Error(`${(error as Error).message}\n--- start.mjs output ---\n${this.output}`);
