@@ -73,6 +73,7 @@ describe('the demo in Chromium: form errors, upload, one-time message, hashed CS
     };
     assert.match(await errorFor('email'), /Enter a valid email address\./);
     assert.match(await errorFor('message'), /This field is required\./);
+    assert.equal(await page.locator('#id_attachment_error').count(), 0, 'an empty file input is no file, not an error');
     assert.equal(await page.inputValue('[name=name]'), '<b>Ada</b>', 'the value comes back as text, not markup');
     assert.equal(await page.locator('b', { hasText: 'Ada' }).count(), 0, 'no injected element');
     await shot('2-errors');

@@ -77,6 +77,15 @@ test('refused files are dropped and reported; the fields and files around them a
   await waitFor(() => readdirSync(tmp).length === 0, { what: () => `temp files removed: ${readdirSync(tmp).join(', ')}` });
 });
 
+test('an empty file input (filename="", no data, octet-stream) is no file, not a refused type', async () => {
+  // What a browser sends for <input type="file"> left empty.
+  const body = '--B\r\nContent-Disposition: form-data; name="image"; filename=""\r\nContent-Type: application/octet-stream\r\n\r\n\r\n' +
+    '--B\r\nContent-Disposition: form-data; name="after"\r\n\r\nb\r\n--B--\r\n';
+  const res = await fetch(`${served.url}/upload/`, { method: 'POST', body, headers: { 'content-type': 'multipart/form-data; boundary=B' } });
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { fields: { after: 'b' }, files: [], rejected: [] });
+});
+
 test('FILE_UPLOAD_MAX_SIZE is still the hard limit (413), whatever a field allows', async () => {
   const res = await post([['big', new Blob([new Uint8Array(60_000)]), 'huge.bin']]);
   assert.equal(res.status, 413);

@@ -315,7 +315,8 @@ async function receiveFile(
     tooBig = true;
   });
   const limit = options.uploadLimits?.[fieldName];
-  let refused: RejectedUpload['reason'] | null = limit && !typeAllowed(mime || 'application/octet-stream', limit.contentTypes) ? 'content-type' : null;
+  // An empty file input (filename="", no data, application/octet-stream) is no file: never refused for its type.
+  let refused: RejectedUpload['reason'] | null = limit && fileName !== '' && !typeAllowed(mime || 'application/octet-stream', limit.contentTypes) ? 'content-type' : null;
   try {
     for await (const raw of stream as AsyncIterable<Buffer>) {
       // A refused file is read to its end (the parser needs it) and dropped.
@@ -356,11 +357,11 @@ async function receiveFile(
     fail(new RequestDataTooBig(`Uploaded file ${JSON.stringify(fileName)} exceeded FILE_UPLOAD_MAX_SIZE (${options.maxFileSize} bytes).`));
     return null;
   }
+  // An empty file input sends a part with filename="" and no data: Django skips it.
+  if (!fileName && size === 0) return null;
   if (refused !== null && limit) {
     return { fieldName, name: baseName(fileName), contentType: mime || 'application/octet-stream', reason: refused, limit };
   }
-  // An empty file input sends a part with filename="" and no data: Django skips it.
-  if (!fileName && size === 0) return null;
   return new UploadedFile({
     fieldName,
     name: baseName(fileName),
