@@ -6,7 +6,7 @@
 import type { HttpRequest } from './http/request.js';
 import { HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, type ResponseInit } from './http/response.js';
 import { getTemplateEngine } from './template/engine.js';
-import { getToken, csrfInput } from './middleware/csrf.js';
+import { getToken, csrfInput } from './middleware/csrf-token.js';
 import { reverse, type ReverseOptions } from './urls/reverse.js';
 import { staticUrl } from './staticfiles/static-url.js';
 import { getMessages } from './messages/messages.js';
