@@ -46,6 +46,8 @@ describe('connections spread evenly over workers', () => {
     it(`-w ${workers}: ${workers * 10} keep-alive connections opened one after another give each worker exactly 10`, async () => {
       const server = await startAppserver(['-w', String(workers), 'app.ts'], { cwd: project.dir });
       servers.push(server);
+      // Every worker serving before the count starts (the first ready would take the first connections).
+      await server.waitFor(new RegExp(`Ready: ${workers} worker`));
       const pids: string[] = [];
       for (let i = 0; i < workers * 10; i++) pids.push(await openAndAsk(server.url, clients));
       const counts = tally(pids);
@@ -54,12 +56,15 @@ describe('connections spread evenly over workers', () => {
     });
   }
 
-  it('-w 2: 40 connections opened at once split at worst 15/25', async () => {
+  // At once, a worker gets the next connection when it has answered for its last: one the OS
+  // runs later (a loaded CI machine) takes fewer, by design. Shared accept split 20 as 18/2.
+  it('-w 2: 40 connections opened at once split at worst 12/28', async () => {
     const server = await startAppserver(['-w', '2', 'app.ts'], { cwd: project.dir });
     servers.push(server);
+    await server.waitFor(/Ready: 2 worker/);
     const pids = await Promise.all(Array.from({ length: 40 }, () => openAndAsk(server.url, clients)));
     const counts = tally(pids);
     assert.equal(counts.size, 2, `connections reached ${counts.size} of 2 workers: ${JSON.stringify([...counts])}`);
-    for (const [pid, n] of counts) assert.ok(n >= 15 && n <= 25, `worker ${pid} got ${n} of 40 connections: ${JSON.stringify([...counts])}`);
+    for (const [pid, n] of counts) assert.ok(n >= 12 && n <= 28, `worker ${pid} got ${n} of 40 connections: ${JSON.stringify([...counts])}`);
   });
 });
