@@ -104,6 +104,12 @@ describe('the systemd recipe: mysite.socket + mysite.service', () => {
     // The unit's Environment= lines, then what this test needs: its Host header and a key.
     const env = (serviceUnit.get('Service')?.get('Environment') ?? []).map((kv) => kv.replace(/^TSGI_ALLOWED_HOSTS=.*/, 'TSGI_ALLOWED_HOSTS=127.0.0.1'));
     env.push(`TSGI_SECRET_KEY=${'systemd-recipe-test-'.repeat(3)}`, `PATH=${process.env.PATH ?? ''}`, `HOME=${dir}`);
+    // A deploy runs collectstatic before the service starts (DEBUG off: pages link the hashed
+    // names from its manifest); here into this test's folder.
+    const staticRoot = join(dir, 'static');
+    const collected = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'examples/chain/collectstatic.ts'), staticRoot], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(collected.status, 0, collected.stderr);
+    env.push(`TSGI_STATIC_ROOT=${staticRoot}`);
     child = spawn('/usr/bin/systemd-socket-activate', ['-l', `127.0.0.1:${port}`, ...env.flatMap((kv) => ['-E', kv]), command!, ...args], {
       cwd: mapPaths(one(serviceUnit, 'Service', 'WorkingDirectory')),
       stdio: ['ignore', 'pipe', 'pipe'],
