@@ -85,11 +85,6 @@ export class ConnectionDispatcher {
     return this.#queue.length;
   }
 
-  /** Connections handed out and not yet answered for. */
-  get handed(): number {
-    return this.#handed.size;
-  }
-
   /** A worker is ready: it takes connections from now on. */
   add(worker: WorkerProcess): void {
     if (this.#serving.has(worker)) return;
