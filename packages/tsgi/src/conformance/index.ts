@@ -11,6 +11,7 @@
  * @module
  */
 export { describeServerConformance } from './server-suite.js';
+export { runConformance, reportOf, EXTENSION_CASES, type ConformanceReport, type CaseReport, type RunConformanceOptions } from './claim.js';
 export { describeAppConformance, type AppConformanceOptions, type AppProbeRequest } from './app-suite.js';
 export { PROBE_DIR_ENV, type ProbeApp, type ProbeServerConfig, type ServerHarness, type StartedServer } from './harness.js';
 export { application as probeApplication, failingStartupApplication, PROBE_MODULE } from './probe-app.js';
