@@ -36,6 +36,19 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Two different free ports: the web server's and the app server's. Two calls of freePort() can
+ * return the same port (the first is closed before the second is asked for); start.mjs refuses that.
+ */
+async function twoPorts(): Promise<[number, number]> {
+  const web = await freePort();
+  for (let i = 0; i < 10; i++) {
+    const app = await freePort();
+    if (app !== web) return [web, app];
+  }
+  throw new Error(`freePort() gave ${web} ten times`);
+}
+
 interface Reply {
   status: number;
   headers: IncomingHttpHeaders;
@@ -91,7 +104,7 @@ describe('npm start: tsgi-webserver -> tsgi-appserver x2 -> tsgi-framework on ex
   let otherClientWorks = false;
 
   before(async () => {
-    demo = new Demo(await freePort(), await freePort());
+    demo = new Demo(...(await twoPorts()));
     await demo.ready();
     otherClientWorks = await http(demo.port, '/static/site.css', { localAddress: OTHER_CLIENT }).then(() => true, () => false);
   });
@@ -309,7 +322,7 @@ describe('npm start: a server that dies takes the chain down', () => {
   let demo: Demo;
 
   before(async () => {
-    demo = new Demo(await freePort(), await freePort());
+    demo = new Demo(...(await twoPorts()));
     await demo.ready();
   });
 
@@ -341,7 +354,7 @@ describe('npm start: Ctrl-C', () => {
   let demo: Demo;
 
   before(async () => {
-    demo = new Demo(await freePort(), await freePort());
+    demo = new Demo(...(await twoPorts()));
     await demo.ready();
   });
 
