@@ -168,6 +168,7 @@ export function parseWrk(out) {
   ].filter(([, n]) => n > 0);
   return {
     errorKinds: kinds.map(([kind, n]) => `${kind} ${n}`).join(', '),
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
     bytesPerSec: bytes ? Number(bytes[1]) * scale[bytes[2]] : NaN,
     p50ms: lat(50),
     p99ms: lat(99),
