@@ -58,3 +58,101 @@ test('--repeat refuses anything but a whole number from 1 to 20', () => {
     assert.match(run.stderr, /--repeat takes a whole number from 1 to 20/);
   }
 });
+
+interface ChainResult {
+  name: string;
+  error?: string;
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  rssMb: number;
+  rssByKind: Record<string, number>;
+  processes: { kind: string; pid: number; cmd: string; rssMb: number }[];
+  targets?: { vs: string; min: number; ratio: number | null; met: boolean | null }[];
+}
+interface ChainReport {
+  chainRun(json: unknown, source: string): { results: ChainResult[] };
+  chainMarkdown(run: unknown): string;
+  chainSvg(run: unknown): string;
+  readmeChainSection(readme: string): string | undefined;
+  withChainSection(readme: string, markdown: string): string;
+  LATEST_JSON: string;
+}
+const chainReport = () => import('./chain-report.mjs' as string) as Promise<ChainReport>;
+
+test('the chain rows run: three chains side by side, hello world and JSON, with every process\'s RSS and the targets marked', { timeout: 600_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+  try {
+    const out = join(dir, 'result.json');
+    const run = spawnSync(process.execPath, ['bench/run.mjs', '--quick', '--duration', '1', '--connections', '10', '--only', '^chain/', '--json', out], {
+      encoding: 'utf8',
+      timeout: 590_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as { results: ChainResult[] };
+    const names = json.results.map((r) => r.name);
+    for (const chain of ['nginx -> Gunicorn 2 sync workers -> Django', 'nginx -> tsgi-appserver -w 2 -> tsgi-framework', 'tsgi-webserver -> tsgi-appserver -w 2 -> tsgi-framework']) {
+      for (const view of ['hello world', 'JSON view']) assert.ok(names.includes(`${chain}, ${view}`), `${chain}, ${view} in ${JSON.stringify(names)}`);
+    }
+    assert.equal(json.results.length, 6);
+    for (const r of json.results) {
+      assert.equal(r.error, undefined, `${r.name}: ${r.error}`);
+      assert.ok(r.rps > 0 && r.p99ms >= r.p50ms, `${r.name}: ${r.rps} req/s, p50 ${r.p50ms}, p99 ${r.p99ms}`);
+      // Every process of the chain: a front (master + 1 worker) and an app server (master + 2 workers).
+      const count = (kind: string) => r.processes.filter((p) => p.kind === kind).length;
+      const [front, app] = r.name.startsWith('nginx -> Gunicorn') ? ['nginx', 'gunicorn'] : r.name.startsWith('nginx') ? ['nginx', 'tsgi-appserver'] : ['tsgi-webserver', 'tsgi-appserver'];
+      assert.equal(count(front), 2, `${r.name}: ${front} master and worker: ${JSON.stringify(r.processes)}`);
+      assert.equal(count(app), 3, `${r.name}: ${app} master and 2 workers: ${JSON.stringify(r.processes)}`);
+      assert.ok(r.processes.every((p) => p.rssMb > 0));
+      assert.deepEqual(Object.keys(r.rssByKind).sort(), [front, app].sort());
+      assert.ok(Math.abs(r.rssMb - (r.rssByKind[front]! + r.rssByKind[app]!)) <= 1, `${r.name}: the chain's RSS is the sum of its kinds`);
+    }
+    const tsgi = json.results.filter((r) => r.name.startsWith('tsgi-webserver'));
+    for (const r of tsgi) {
+      assert.deepEqual(r.targets?.map((t) => t.min), [5, 0.8]);
+      for (const t of r.targets!) assert.ok(typeof t.ratio === 'number' && t.met === t.ratio >= t.min, JSON.stringify(t));
+    }
+    assert.match(run.stdout, /targets:\n {2}tsgi-webserver -> tsgi-appserver -w 2 -> tsgi-framework, hello world: [\d.]+x nginx -> Gunicorn 2 sync workers -> Django, hello world \(target >= 5x\): (met|NOT met)/);
+    const svg = readFileSync(out.replace(/\.json$/, '-chain.svg'), 'utf8');
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.equal(svg.match(/<rect x=/g)?.length, 6, 'a bar per row');
+    assert.ok(svg.includes('tsgi-webserver -&gt; tsgi-appserver -w 2 -&gt; tsgi-framework, hello world'), 'names escaped');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the README\'s chain table is the one bench/chain-report.mjs renders from bench/latest/chain.json', async () => {
+  const report = await chainReport();
+  const latest = JSON.parse(readFileSync(report.LATEST_JSON, 'utf8')) as { results: ChainResult[] };
+  assert.equal(latest.results.length, 6);
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  assert.equal(report.readmeChainSection(readme), report.chainMarkdown(latest), 'regenerate it: node bench/chain-report.mjs');
+});
+
+test('the chain report marks targets met or not and escapes what it draws', async () => {
+  const report = await chainReport();
+  const row = (name: string, rps: number, extra = {}) => ({ group: 'chain', name, rps, p50ms: 1, p99ms: 2, rssMb: 30, rssByKind: { a: 10, b: 20 }, processes: [], anchor: null, ...extra });
+  const json = {
+    node: 'v20', tool: 'wrk', settings: { duration: 10, connections: 50 },
+    results: [
+      row('django <&>', 2400),
+      row('nginx tsgi', 20000, { anchor: 'django <&>' }),
+      row('tsgi', 15000, { anchor: 'django <&>', targets: [{ vs: 'django <&>', min: 5 }, { vs: 'nginx tsgi', min: 0.8 }] }),
+      { group: 'other', name: 'left out', rps: 1 },
+    ],
+  };
+  const run = report.chainRun(json, 'a test');
+  assert.equal(run.results.length, 3, 'only the chain group');
+  const md = report.chainMarkdown(run);
+  assert.match(md, /- tsgi: 6\.25x django <&> \(target >= 5x\): met/);
+  assert.match(md, /- tsgi: 0\.75x nginx tsgi \(target >= 0\.8x\): \*\*not met\*\*/);
+  assert.match(md, /\| tsgi \| 15,000 \| 1\.00 \| 2\.00 \| a 10 \+ b 20 = 30 \| 6\.25x \|/);
+  const svg = report.chainSvg(run);
+  assert.ok(svg.includes('django &lt;&amp;&gt;') && !svg.includes('django <&>'));
+  const readme = 'a\n<!-- bench-chain:begin: generated by `node bench/chain-report.mjs` from bench/latest/chain.json; do not edit -->\nold\n<!-- bench-chain:end -->\nb\n';
+  const updated = report.withChainSection(readme, md);
+  assert.equal(report.readmeChainSection(updated), md);
+  assert.ok(updated.startsWith('a\n') && updated.endsWith('<!-- bench-chain:end -->\nb\n'));
+  assert.throws(() => report.withChainSection('no markers', md), /no section between/);
+});

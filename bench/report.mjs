@@ -24,12 +24,44 @@ export function printTable(results) {
       [also(r, byName), r.runs ? `runs ${r.runs.map((n) => n ?? 'n/a').join('/')}` : ''].filter(Boolean).join('; '),
     ]);
   }
+  const targets = evaluateTargets(results);
   if (repeated) console.log('each row: its median run (req/s of every run at the end of the line)\n');
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
   for (const [i, l] of lines.entries()) {
     console.log(l.map((cell, j) => (j >= 2 && j <= 7 ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join('  '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
+  if (targets.length > 0) console.log(`\ntargets:\n${targets.map((t) => `  ${describeTarget(t)}`).join('\n')}`);
+  const memory = results.filter((r) => r.rssByKind && r.group === 'chain');
+  if (memory.length > 0) {
+    console.log('\npeak RSS per process (MB):');
+    for (const r of memory) console.log(`  ${r.name}: ${r.processes.map((p) => `${p.kind} ${p.rssMb}`).join(', ')} = ${r.rssMb}`);
+  }
+}
+
+/**
+ * Marks each row's targets (`{ vs, min }`: at least `min` times the requests/s of row `vs`) met
+ * or not, on the row (`r.targets[i].ratio`, `.met`); a target whose rows did not both run is
+ * `met: null`. Returns every target, with its row's name.
+ */
+export function evaluateTargets(results) {
+  const byName = new Map(results.map((r) => [r.name, r]));
+  const all = [];
+  for (const r of results) {
+    for (const target of r.targets ?? []) {
+      const other = byName.get(target.vs);
+      const ratio = !r.error && other && !other.error ? Math.round((r.rps / other.rps) * 100) / 100 : null;
+      Object.assign(target, { ratio, met: ratio === null ? null : ratio >= target.min });
+      all.push({ row: r.name, ...target });
+    }
+  }
+  return all;
+}
+
+/** "ROW: 5.31x VS (target >= 5x): met". */
+export function describeTarget(t) {
+  const verdict = t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met';
+  return `${t.row}: ${t.ratio === null ? 'n/a' : `${t.ratio.toFixed(2)}x`} ${t.vs} (target >= ${t.min}x): ${verdict}`;
 }
 
 /** Ratios to the row's secondary anchors (e.g. the framework row against Express and Gunicorn). */

@@ -45,17 +45,18 @@ const files = (ctx) => {
   ctx.www = dir;
 };
 
-const nginxConf = (ctx, body) => {
+/** An nginx.conf: one worker, no access log; `master` keeps the master process (as production runs it). */
+const nginxConf = (ctx, body, { master = false } = {}) => {
   const conf = join(ctx.dir, 'nginx.conf');
   writeFileSync(
     conf,
-    `daemon off;\nmaster_process off;\nworker_processes 1;\npid ${ctx.dir}/nginx.pid;\nerror_log ${ctx.dir}/error.log;\n` +
+    `daemon off;\nmaster_process ${master ? 'on' : 'off'};\nworker_processes 1;\npid ${ctx.dir}/nginx.pid;\nerror_log ${ctx.dir}/error.log;\n` +
       `events { worker_connections 4096; }\nhttp {\n  access_log off;\n  sendfile on;\n  tcp_nopush on;\n  keepalive_requests 100000;\n` +
       `  client_body_temp_path ${ctx.dir}; proxy_temp_path ${ctx.dir}; fastcgi_temp_path ${ctx.dir}; uwsgi_temp_path ${ctx.dir}; scgi_temp_path ${ctx.dir};\n${body}\n}\n`,
   );
   return conf;
 };
-const nginxProcess = (ctx, conf, path) => ({ cmd: nginx, args: ['-c', conf, '-p', ctx.dir, '-e', `${ctx.dir}/error.log`], ready: ready(ctx, path) });
+const nginxProcess = (ctx, conf, path, extra = {}) => ({ cmd: nginx, args: ['-c', conf, '-p', ctx.dir, '-e', `${ctx.dir}/error.log`], ready: ready(ctx, path), ...extra });
 
 const staticRows = (size, label) => [
   {
@@ -106,6 +107,101 @@ const upstream = (ctx) => ({
   env: { PORT: String(ctx.ports.upstream) },
   ready: ready(ctx, '/', ctx.ports.upstream),
 });
+
+// 6. The chain: web server -> app server (2 workers) -> framework, as production runs it, against
+// the Python stack it replaces. Every process unpinned (both cores), each front with a master and
+// one worker, each app server with a master and 2 workers; the fronts add the same forwarding
+// headers and keep upstream connections alive (Gunicorn's sync workers close theirs anyway).
+const CHAIN_DJANGO = 'nginx -> Gunicorn 2 sync workers -> Django';
+const CHAIN_NGINX_TSGI = 'nginx -> tsgi-appserver -w 2 -> tsgi-framework';
+const CHAIN_TSGI = 'tsgi-webserver -> tsgi-appserver -w 2 -> tsgi-framework';
+const CHAIN_WORKERS = 2;
+const CHAIN_CASES = [
+  { label: 'hello world', path: '/' },
+  { label: 'JSON view', path: '/api/hello/world/' },
+];
+
+/** The forwarding headers tsgi-webserver always adds, asked of nginx too, so both fronts do the same work. */
+const NGINX_FORWARDING =
+  'proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $http_host; ' +
+  'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; ' +
+  'proxy_set_header X-Forwarded-Host $host; proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-Request-Id $request_id;';
+
+const chainNginx = (ctx, path) =>
+  nginxProcess(
+    ctx,
+    nginxConf(
+      ctx,
+      `  upstream app { server 127.0.0.1:${ctx.ports.app}; keepalive 32; }\n` +
+        `  server { listen 127.0.0.1:${ctx.ports.main}; location / { proxy_pass http://app; ${NGINX_FORWARDING} } }`,
+      { master: true },
+    ),
+    path,
+    { cores: '', kind: 'nginx' },
+  );
+
+const chainWebserver = (ctx, path) => {
+  const conf = join(ctx.dir, 'tsgi-webserver.toml');
+  writeFileSync(
+    conf,
+    `workers = 1\npid = ${JSON.stringify(join(ctx.dir, 'tsgi-webserver.pid'))}\nerror_log = ${JSON.stringify(join(ctx.dir, 'error.log'))}\n\n` +
+      `[[upstream]]\nname = "app"\nserver = ["127.0.0.1:${ctx.ports.app}"]\nkeepalive = 32\n\n` +
+      `[[server]]\nlisten = ["127.0.0.1:${ctx.ports.main}"]\n\n  [[server.location]]\n  path = "/"\n  proxy_pass = "http://app"\n`,
+  );
+  return { cmd: ctx.node, args: [webserverBin, '-c', conf], cores: '', kind: 'tsgi-webserver', ready: ready(ctx, path) };
+};
+
+const chainAppserver = (ctx, path) => ({
+  cmd: ctx.node,
+  // --keep-alive above the fronts' upstream idle timeout (60 s), as the deployment recipes set it.
+  args: [appserverBin, '-b', `127.0.0.1:${ctx.ports.app}`, '-w', String(CHAIN_WORKERS), '--forwarded-allow-ips', '127.0.0.1', '--keep-alive', '75', `${join(apps, 'framework-app.mjs')}:application`],
+  cores: '',
+  kind: 'tsgi-appserver',
+  ready: ready(ctx, path, ctx.ports.app),
+});
+
+const chainGunicorn = (ctx, path) => ({
+  cmd: gunicorn,
+  args: ['-w', String(CHAIN_WORKERS), '-k', 'sync', '-b', `127.0.0.1:${ctx.ports.app}`, '--chdir', join(apps, 'django'), '--log-level', 'warning', 'benchsite.wsgi:application'],
+  cores: '',
+  kind: 'gunicorn',
+  ready: ready(ctx, path, ctx.ports.app),
+});
+
+const chainRows = ({ label, path }) => {
+  const name = (chain) => `${chain}, ${label}`;
+  const base = { group: 'chain', path, ports: ['main', 'app'], note: 'every process unpinned (both cores); wrk on core 0' };
+  const tsgiBuilt = () => built('framework')() ?? built('appserver', 'cli.js')();
+  return [
+    {
+      ...base,
+      name: name(CHAIN_DJANGO),
+      available: () => needs(nginx, 'nginx')() ?? needs(gunicorn, 'gunicorn')(),
+      processes: (ctx) => [chainGunicorn(ctx, path), chainNginx(ctx, path)],
+    },
+    {
+      ...base,
+      name: name(CHAIN_NGINX_TSGI),
+      anchor: name(CHAIN_DJANGO),
+      available: () => needs(nginx, 'nginx')() ?? tsgiBuilt(),
+      processes: (ctx) => [chainAppserver(ctx, path), chainNginx(ctx, path)],
+    },
+    {
+      ...base,
+      name: name(CHAIN_TSGI),
+      anchor: name(CHAIN_DJANGO),
+      also: [name(CHAIN_NGINX_TSGI)],
+      // The issue's targets: 5x the Python stack (2.4k req/s hello world measured on a quiet 2-core
+      // machine), and at least 0.8x of nginx in front of the same app server.
+      targets: [
+        { vs: name(CHAIN_DJANGO), min: 5 },
+        { vs: name(CHAIN_NGINX_TSGI), min: 0.8 },
+      ],
+      available: () => built('webserver', 'cli.js')() ?? tsgiBuilt(),
+      processes: (ctx) => [chainAppserver(ctx, path), chainWebserver(ctx, path)],
+    },
+  ];
+};
 
 export const rows = [
   // 1. Gateway: hello world, one process.
@@ -237,6 +333,9 @@ export const rows = [
       },
     ],
   })),
+
+  // 6. The chain, hello world and a routed JSON view.
+  ...CHAIN_CASES.flatMap(chainRows),
 ];
 
 export { NGINX_1K, NGINX_1M };

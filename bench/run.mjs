@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { rows } from './rows.mjs';
 import { runRow, loadTool } from './runner.mjs';
 import { printTable } from './report.mjs';
+import { chainRun, chainSvg } from './chain-report.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -74,8 +75,14 @@ printTable(results);
 
 const out = opts.json ?? join('bench', 'results', `${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}-node${process.versions.node}.json`);
 mkdirSync(join(out, '..'), { recursive: true });
-writeFileSync(out, JSON.stringify({ node: process.version, node24: settings.node24?.version, cpu: cpus()[0]?.model, settings: { ...settings, node24: undefined }, tool: tool.name, results }, null, 2));
+const json = { date: new Date().toISOString(), node: process.version, node24: settings.node24?.version, cpu: cpus()[0]?.model, settings: { ...settings, node24: undefined }, tool: tool.name, results };
+writeFileSync(out, JSON.stringify(json, null, 2));
 console.log(`\nwritten: ${out}`);
+if (results.some((r) => r.group === 'chain')) {
+  const svg = out.replace(/(\.json)?$/, '-chain.svg');
+  writeFileSync(svg, chainSvg(chainRun(json, out)));
+  console.log(`written: ${svg} (the README's table and chart: node bench/chain-report.mjs ${out})`);
+}
 
 /**
  * The run with the median requests/s (the lower middle one for an even count), with every run's

@@ -3,7 +3,7 @@ import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -26,7 +26,7 @@ export function loadTool() {
 
 /** Runs one row and returns its measurement, or `{ error }` when the row cannot run here. */
 export async function runRow(row, settings, tool) {
-  const base = { group: row.group, name: row.name, anchor: row.anchor ?? null, also: row.also ?? [], metric: row.metric ?? 'rps', note: row.note ?? null };
+  const base = { group: row.group, name: row.name, anchor: row.anchor ?? null, also: row.also ?? [], metric: row.metric ?? 'rps', note: row.note ?? null, ...(row.targets ? { targets: row.targets.map((t) => ({ ...t })) } : {}) };
   const unavailable = row.available?.();
   if (unavailable) return { ...base, error: unavailable };
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-bench-'));
@@ -44,9 +44,10 @@ export async function runRow(row, settings, tool) {
     const load = { ...settings, headers: row.headers ?? [] };
     await tool.run(url, { ...load, duration: settings.warmup }, row.loadCores);
     const m = await tool.run(url, load, row.loadCores);
-    const rssMb = procs.reduce((sum, p) => sum + groupPeakRss(p.child.pid), 0) / 1024;
-    if (m.errors > 0 && m.errors >= m.requests * 0.01) return { ...base, error: `${m.errors} errors of ${m.requests} requests` };
-    return { ...base, ...m, rssMb: Math.round(rssMb) };
+    const processes = procs.flatMap((p) => groupPeakRss(p.child.pid).map((each) => ({ kind: p.kind, ...each })));
+    const rssMb = processes.reduce((sum, p) => sum + p.rssMb, 0);
+    if (m.errors > 0 && m.errors >= m.requests * 0.01) return { ...base, error: `${m.errors} errors of ${m.requests} requests${m.errorKinds ? ` (${m.errorKinds})` : ''}` };
+    return { ...base, ...m, rssMb: Math.round(rssMb), rssByKind: sumByKind(processes), processes };
   } catch (err) {
     return { ...base, error: err instanceof Error ? err.message : String(err) };
   } finally {
@@ -65,7 +66,7 @@ function start(spec, dir) {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });
-  const proc = { child, stderr: '', exited: false, dir };
+  const proc = { child, stderr: '', exited: false, dir, kind: spec.kind ?? basename(spec.cmd) };
   child.stderr.on('data', (d) => { proc.stderr = (proc.stderr + d).slice(-2000); });
   child.on('exit', () => { proc.exited = true; });
   return proc;
@@ -100,23 +101,34 @@ async function stop(proc) {
   try { process.kill(-proc.child.pid, 'SIGKILL'); } catch { /* gone */ }
 }
 
-/** Peak resident memory (KiB) of every process in the group led by `pgid`. */
+/**
+ * Peak resident memory (VmHWM, MB to one decimal) of every process in the group led by `pgid`,
+ * each with its pid and command line, the group's leader (a master) first.
+ */
 function groupPeakRss(pgid) {
-  let total = 0;
+  const found = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(fields[2]) !== pgid) continue;
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      const hwm = /VmHWM:\s+(\d+)/.exec(status);
-      if (hwm) total += Number(hwm[1]);
+      const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
+      if (!hwm) continue;
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim().slice(0, 160);
+      found.push({ pid: Number(entry), cmd, rssMb: Math.round(Number(hwm[1]) / 102.4) / 10 });
     } catch {
       // the process ended meanwhile
     }
   }
-  return total;
+  return found.sort((a, b) => (a.pid === pgid ? -1 : b.pid === pgid ? 1 : a.pid - b.pid));
+}
+
+/** MB per process kind (web server, app server...), summed over its processes. */
+function sumByKind(processes) {
+  const byKind = {};
+  for (const p of processes) byKind[p.kind] = Math.round(((byKind[p.kind] ?? 0) + p.rssMb) * 10) / 10;
+  return byKind;
 }
 
 /** A free TCP port on loopback. */
@@ -150,7 +162,12 @@ export function parseWrk(out) {
   const non2xx = num(/Non-2xx or 3xx responses: (\d+)/);
   const errors = (socket ? Number(socket[1]) + Number(socket[2]) + Number(socket[3]) + Number(socket[4]) : 0) + (Number.isNaN(non2xx) ? 0 : non2xx);
   if (Number.isNaN(requests)) throw new Error(`wrk gave no result: ${out.slice(0, 200)}`);
+  const kinds = [
+    ...(socket ? ['connect', 'read', 'write', 'timeout'].map((kind, i) => [kind, Number(socket[i + 1])]) : []),
+    ['non-2xx/3xx', Number.isNaN(non2xx) ? 0 : non2xx],
+  ].filter(([, n]) => n > 0);
   return {
+    errorKinds: kinds.map(([kind, n]) => `${kind} ${n}`).join(', '),
     rps: num(/Requests\/sec:\s+([\d.]+)/),
     bytesPerSec: bytes ? Number(bytes[1]) * scale[bytes[2]] : NaN,
     p50ms: lat(50),

@@ -3,7 +3,7 @@
  * `npm start`: the whole tsgi chain on the demo project (examples/mysite), as production runs it.
  *
  *   collectstatic          the demo's static files, copied into a temp STATIC_ROOT
- *   tsgi-appserver         -b 127.0.0.1:$APP_PORT -w 2 --forwarded-allow-ips 127.0.0.1 mysite/tsgi.ts:application (DEBUG off)
+ *   tsgi-appserver         -b 127.0.0.1:$APP_PORT -w 2 --forwarded-allow-ips 127.0.0.1 --access-logfile - mysite/tsgi.ts:application (DEBUG off)
  *   tsgi-webserver         127.0.0.1:$PORT: /static/ from STATIC_ROOT itself, the rest proxied
  *
  * One supervisor (this process) owns the servers, like honcho/foreman: their output comes out
@@ -36,6 +36,11 @@ const PROJECT = join(ROOT, 'examples/mysite');
 const CONFIG_TEMPLATE = join(ROOT, 'examples/mysite/deploy/tsgi-webserver.toml');
 const APP = 'mysite/tsgi.ts:application';
 const APP_WORKERS = 2;
+/**
+ * Gunicorn's default access line, then the request id and the worker: the id is the one
+ * tsgi-webserver's access log (combined_id) ends with, so one request is found in both logs.
+ */
+const APP_ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" "%({x-request-id}i)s" worker=%(w)s';
 const HOST = '127.0.0.1';
 /** How long the chain may take to answer its first request (a cold tsx compile on a busy machine). */
 const READY_TIMEOUT_MS = 120_000;
@@ -337,7 +342,7 @@ async function main() {
     'tsgi-appserver',
     // The web server (connecting from HOST) is the one proxy whose X-Forwarded-For is believed:
     // the default, 127.0.0.0/8, would also believe a local client on 127.0.0.2 that forges one.
-    [join(ROOT, 'packages/appserver/bin/tsgi-appserver.js'), '-b', `${HOST}:${APP_PORT}`, '-w', String(APP_WORKERS), '--forwarded-allow-ips', HOST, APP],
+    [join(ROOT, 'packages/appserver/bin/tsgi-appserver.js'), '-b', `${HOST}:${APP_PORT}`, '-w', String(APP_WORKERS), '--forwarded-allow-ips', HOST, '--access-logfile', '-', '--access-logformat', APP_ACCESS_LOG_FORMAT, APP],
     { cwd: PROJECT, env: appEnv },
   );
   superviseServer(appserver);

@@ -15,6 +15,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Demo, HAVE_PROC, HOST, waitFor } from './demo-process.js';
@@ -33,6 +34,19 @@ function freePort(): Promise<number> {
     });
     server.on('error', reject);
   });
+}
+
+/**
+ * Two different free ports: the web server's and the app server's. Two calls of freePort() can
+ * return the same port (the first is closed before the second is asked for); start.mjs refuses that.
+ */
+async function twoPorts(): Promise<[number, number]> {
+  const web = await freePort();
+  for (let i = 0; i < 10; i++) {
+    const app = await freePort();
+    if (app !== web) return [web, app];
+  }
+  throw new Error(`freePort() gave ${web} ten times`);
 }
 
 interface Reply {
@@ -90,7 +104,7 @@ describe('npm start: tsgi-webserver -> tsgi-appserver x2 -> tsgi-framework on ex
   let otherClientWorks = false;
 
   before(async () => {
-    demo = new Demo(await freePort(), await freePort());
+    demo = new Demo(...(await twoPorts()));
     await demo.ready();
     otherClientWorks = await http(demo.port, '/static/site.css', { localAddress: OTHER_CLIENT }).then(() => true, () => false);
   });
@@ -221,6 +235,58 @@ describe('npm start: tsgi-webserver -> tsgi-appserver x2 -> tsgi-framework on ex
     assert.equal((JSON.parse(direct.body) as { request: { client: string } }).request.client, OTHER_CLIENT);
   });
 
+  it('shows the journey of the very request that renders it; its request id is the one in both access logs', async () => {
+    const home = await http(demo.port, '/');
+    assert.match(home.body, /<a id="journey" href="\/journey\/">/, 'the home page links the journey page');
+    const probe = '<script>alert(1)</script>';
+    const page = await http(demo.port, '/journey/', {
+      // Its cookie is not echoed; the probe header comes back escaped.
+      headers: { 'x-journey-probe': probe, cookie: 'secret=hunter2', 'user-agent': 'journey-test' },
+    });
+    assert.equal(page.status, 200, page.body);
+    assert.equal(page.headers['cache-control'], 'no-store');
+    const shown = (id: string) => new RegExp(`id="${id}">([^<]*)<`).exec(page.body)?.[1];
+    const requestId = shown('request-id');
+    assert.ok(requestId && /^[0-9a-f-]{36}$/.test(requestId), `a request id made by the web server: ${requestId}`);
+
+    // What the web server added, as the app server received it.
+    const added = (name: string) => new RegExp(`<tr><th>${name}</th><td><code>([^<]*)</code>`).exec(page.body)?.[1];
+    assert.equal(added('X-Forwarded-For'), HOST);
+    assert.equal(added('X-Forwarded-Proto'), 'http');
+    assert.equal(added('X-Forwarded-Host'), `${HOST}:${demo.port}`);
+    assert.equal(added('X-Request-Id'), requestId);
+    assert.match(String(added('X-Request-Start')), /^t=\d{10}\.\d{3}$/, 'proxy_set_header X-Request-Start "t=${msec}" of the deploy config');
+    const queued = Number(shown('queued-ms')?.replace(/ ms$/, ''));
+    assert.ok(queued >= 0 && queued < 60_000, `milliseconds from the web server to the view: ${shown('queued-ms')}`);
+
+    // The hop, the host and the worker.
+    assert.match(String(shown('hop-web')), new RegExp(`^${HOST.replaceAll('.', '\\.')}:\\d+$`), 'the web server\'s end of the upstream connection');
+    assert.equal(shown('hop-app'), `${HOST}:${demo.appPort}`);
+    assert.equal(shown('hostname'), hostname());
+    assert.match(String(shown('software')), /^tsgi-appserver\/\d/);
+    const workerId = shown('worker-id');
+    assert.ok(workerId === '1' || workerId === '2', `one of the 2 workers: ${workerId}`);
+    if (HAVE_PROC) assert.ok(demo.processes().appserver.includes(Number(shown('worker-pid'))), `worker pid ${shown('worker-pid')} is an app server process`);
+    assert.match(String(shown('client')), new RegExp(`^${HOST.replaceAll('.', '\\.')}(?::\\d+)?$`), 'the client the view sees: through the trusted web server');
+    assert.match(page.body, /came from the web server's <code>X-Forwarded-For<\/code>: the web server's address is in/, 'the app server trusted the web server');
+
+    // The Request as the view saw it, every value escaped.
+    assert.match(page.body, new RegExp(`<code>request.buildAbsoluteUri\\(\\)</code></th><td><code>http://${HOST.replaceAll('.', '\\.')}:${demo.port}/journey/</code>`));
+    assert.match(page.body, /<tr><th>x-journey-probe<\/th><td><code>&lt;script&gt;alert\(1\)&lt;\/script&gt;<\/code>/);
+    assert.ok(!page.body.includes(probe), 'no header value reaches the page unescaped');
+    assert.ok(!page.body.includes('hunter2'), 'cookies are not echoed');
+    assert.match(page.body, /<tr><th>cookie<\/th><td><code>\(not shown: 14 characters\)<\/code>/);
+
+    // The same id ends this request's line in the web server's access log (combined_id) and in
+    // the app server's (start.mjs's format), and the app server's names the worker the page names.
+    const webLine = new RegExp(`^tsgi-webserver +\\| .*"GET /journey/ HTTP/1\\.1" 200 .*"${requestId}"$`, 'm');
+    const appLine = new RegExp(`^tsgi-appserver +\\| .*"GET /journey/ HTTP/1\\.1" 200 .*"${requestId}" worker=(\\d+)$`, 'm');
+    await waitFor('both access log lines of the request', () => webLine.test(demo.output) && appLine.test(demo.output), 30_000).catch(() => {
+      assert.fail(`no access log lines with ${requestId}:\n${demo.output.split('\n').filter((l) => l.includes('/journey/')).join('\n')}`);
+    });
+    assert.equal(appLine.exec(demo.output)?.[1], workerId, 'the worker the page names served it');
+  });
+
   it('stops everything on SIGTERM: the servers, their workers, the ports and the temp dir', async (t) => {
     let pids: number[] = [];
     if (HAVE_PROC) {
@@ -256,7 +322,7 @@ describe('npm start: a server that dies takes the chain down', () => {
   let demo: Demo;
 
   before(async () => {
-    demo = new Demo(await freePort(), await freePort());
+    demo = new Demo(...(await twoPorts()));
     await demo.ready();
   });
 
@@ -288,7 +354,7 @@ describe('npm start: Ctrl-C', () => {
   let demo: Demo;
 
   before(async () => {
-    demo = new Demo(await freePort(), await freePort());
+    demo = new Demo(...(await twoPorts()));
     await demo.ready();
   });
 

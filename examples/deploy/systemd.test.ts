@@ -16,45 +16,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort, tempDir, waitFor, waitForOutput } from 'tsgi-test-support';
+import { BIN, mapPaths, one, parseUnit, ROOT, type Unit } from './unit-file.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const UNITS = fileURLToPath(new URL('./systemd/', import.meta.url));
-/** Where the recipe's /srv/mysite is here: the demo project, served by the repository's packages. */
-const PROJECT = join(ROOT, 'examples/mysite');
-const BIN = join(ROOT, 'node_modules/.bin');
 const SERVE_TIMEOUT_MS = 60_000;
-
-type Unit = Map<string, Map<string, string[]>>;
-
-/** A unit file's sections and keys (a key may repeat, e.g. Environment=); comments dropped. */
-function parseUnit(text: string): Unit {
-  const unit: Unit = new Map();
-  let section: Map<string, string[]> | undefined;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    const header = /^\[(.+)\]$/.exec(line);
-    if (header !== null) {
-      section = new Map();
-      unit.set(header[1]!, section);
-      continue;
-    }
-    const eq = line.indexOf('=');
-    assert.ok(section !== undefined && eq > 0, `not a unit file line: ${line}`);
-    const key = line.slice(0, eq);
-    section.set(key, [...(section.get(key) ?? []), line.slice(eq + 1)]);
-  }
-  return unit;
-}
-
-const one = (unit: Unit, section: string, key: string): string => {
-  const values = unit.get(section)?.get(key) ?? [];
-  assert.equal(values.length, 1, `[${section}] ${key}= once`);
-  return values[0]!;
-};
-
-/** The unit with /srv/mysite mapped to this machine's paths. */
-const mapPaths = (text: string): string => text.replaceAll('/srv/mysite/node_modules/.bin/', `${BIN}/`).replaceAll('/srv/mysite', PROJECT);
 
 describe('the systemd recipe: mysite.socket + mysite.service', () => {
   let socketUnit: Unit;

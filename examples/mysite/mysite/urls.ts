@@ -6,9 +6,11 @@
  */
 import { include, path } from 'tsgi-framework';
 import { urlpatterns as showcaseUrls } from '../showcase/urls.js';
+import { journey } from './journey.js';
 import { home } from './views.js';
 
 export const urlpatterns = [
   path('', home, { name: 'home' }),
+  path('journey/', journey, { name: 'journey' }),
   path('showcase/', include(showcaseUrls, { namespace: 'showcase' })),
 ];

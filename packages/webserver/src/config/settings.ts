@@ -189,7 +189,7 @@ export const SETTINGS = [
   setting({ name: 'status', scopes: ['location'], type: '"stub" or "prometheus"', help: 'Answer with the server status (nginx stub_status) or Prometheus metrics, aggregated over workers.', parse: oneOf('stub', 'prometheus') }),
   // ---- proxy (location)
   setting({ name: 'proxy_pass', scopes: ['location'], type: '"http://UPSTREAM_NAME[/uri]", "http://host:port[/uri]" or "http://unix:/path:[/uri]"', help: 'Forward requests to an upstream block or an address.', parse: str }),
-  setting({ name: 'proxy_set_header', scopes: LOC, type: 'table', help: 'Headers set on the upstream request ("" removes one); values may use $host $remote_addr $scheme $request_id.', parse: (v) => headerTable(v) }),
+  setting({ name: 'proxy_set_header', scopes: LOC, type: 'table', help: 'Headers set on the upstream request ("" removes one); values may use $host $remote_addr $remote_port $scheme $request_id $server_port $msec, also as ${name} (X-Request-Start = "t=${msec}").', parse: (v) => headerTable(v) }),
   setting({ name: 'proxy_connect_timeout', scopes: ALL_HTTP, type: 'duration', default: '"60s"', help: 'Time to connect to an upstream server.', parse: duration }),
   setting({ name: 'proxy_read_timeout', scopes: ALL_HTTP, type: 'duration', default: '"60s"', help: 'Longest silence while reading the upstream response (then 504).', parse: duration }),
   setting({ name: 'proxy_send_timeout', scopes: ALL_HTTP, type: 'duration', default: '"60s"', help: 'Longest silence while sending the request upstream.', parse: duration }),

@@ -59,14 +59,29 @@ function connectionNamed(raw: readonly string[]): Set<string> | undefined {
 /** A `setHeaders` value with `$variables`, compiled once per proxy. */
 export type HeaderTemplate = (ctx: ProxyContext, host: string) => string;
 
-const VARIABLE = /\$(host|remote_addr|remote_port|scheme|request_id|server_port|\$)/g;
+const NAMES = 'host|remote_addr|remote_port|scheme|request_id|server_port|msec';
+/** `$name`, nginx's `${name}` (for a variable followed by a letter: `t=${msec}`), or `$$`. */
+const VARIABLE = new RegExp(`\\$(?:\\{(${NAMES})\\}|(${NAMES})|\\$)`, 'g');
 
-/** Compiles a `setHeaders` value: `$host`, `$remote_addr`, `$remote_port`, `$scheme`, `$request_id`, `$server_port` (`$$` is `$`). */
+/**
+ * nginx's `$msec`: the current time in seconds with millisecond resolution (`1765051200.123`),
+ * taken as the header is built, just before the request goes upstream. `X-Request-Start:
+ * t=${msec}` (the header New Relic and Heroku read) lets the app see how long the request took
+ * from here to its view: the queueing between the web server and the app.
+ */
+function msec(): string {
+  return (Date.now() / 1000).toFixed(3);
+}
+
+/**
+ * Compiles a `setHeaders` value: `$host`, `$remote_addr`, `$remote_port`, `$scheme`,
+ * `$request_id`, `$server_port` and `$msec`, each also as `${name}` (`$$` is `$`).
+ */
 export function compileTemplate(value: string): HeaderTemplate {
   if (!value.includes('$')) return () => value;
   return (ctx, host) =>
-    value.replace(VARIABLE, (_, name: string) => {
-      switch (name) {
+    value.replace(VARIABLE, (_, braced: string | undefined, bare: string | undefined) => {
+      switch (braced ?? bare) {
         case 'host':
           return host;
         case 'remote_addr':
@@ -79,6 +94,8 @@ export function compileTemplate(value: string): HeaderTemplate {
           return ctx.requestId ?? '';
         case 'server_port':
           return String(ctx.serverPort);
+        case 'msec':
+          return msec();
         default:
           return '$';
       }

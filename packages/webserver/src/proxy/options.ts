@@ -68,7 +68,7 @@ export interface ProxyPassOptions {
   readonly upstream: UpstreamOptions;
   /** Path rewrite: when `proxy_pass` has a URI part, the location prefix is replaced by it (nginx rule); else undefined. */
   readonly uri?: string;
-  /** Headers to set on the upstream request (value `''` removes the header); values may use `$host`, `$remote_addr`, `$scheme`, `$request_id`. */
+  /** Headers to set on the upstream request (value `''` removes the header); values may use `$host`, `$remote_addr`, `$remote_port`, `$scheme`, `$request_id`, `$server_port` and `$msec` (nginx's: seconds since the epoch with milliseconds), each also as `${name}`. */
   readonly setHeaders: Readonly<Record<string, string>>;
   readonly connectTimeoutMs: number;
   /** Longest silence while reading the upstream response. */

@@ -191,6 +191,28 @@ test('Forwarded quotes IPv6 clients (RFC 7239 section 6)', async () => {
   }
 });
 
+test('setHeaders: $msec and ${name} (X-Request-Start = "t=${msec}", as New Relic reads it) and $$', async () => {
+  const proxy = createProxy(
+    passOptions([serverOptions('a', upPort)], {
+      setHeaders: { 'X-Request-Start': 't=${msec}', 'X-Port': '${server_port}$$${request_id}x' },
+    }),
+  );
+  const front = await startFront(proxy, { requestId: 'rid-8' });
+  try {
+    const before = Date.now();
+    const echo = JSON.parse((await fetchRaw(front.port, '/')).body.toString()) as Echo;
+    const after = Date.now();
+    const [start] = headerValues(echo.rawHeaders, 'x-request-start');
+    assert.match(String(start), /^t=\d{10}\.\d{3}$/, 'seconds with milliseconds, as nginx\'s $msec');
+    const ms = Number(String(start).slice(2)) * 1000;
+    assert.ok(ms >= before - 1 && ms <= after + 1, `${ms} within [${before}, ${after}]`);
+    assert.deepEqual(headerValues(echo.rawHeaders, 'x-port'), [`${front.port}$rid-8x`]);
+  } finally {
+    await front.close();
+    await proxy.close();
+  }
+});
+
 test('setHeaders with variables, removal with an empty value; Host set explicitly; uri replaces the location prefix', async () => {
   const proxy = createProxy(
     passOptions([serverOptions('a', upPort)], {
