@@ -3,7 +3,7 @@
  * `npm start`: the whole tsgi chain on the demo project (examples/mysite), as production runs it.
  *
  *   collectstatic          the demo's static files, copied into a temp STATIC_ROOT
- *   tsgi-appserver         -b 127.0.0.1:$APP_PORT -w 2 --forwarded-allow-ips 127.0.0.1 --access-logfile - mysite/tsgi.ts:application (DEBUG off)
+ *   tsgi-appserver         -b 127.0.0.1:$APP_PORT -w 2 --forwarded-allow-ips 127.0.0.1 --keep-alive 75 --access-logfile - mysite/tsgi.ts:application (DEBUG off)
  *   tsgi-webserver         127.0.0.1:$PORT: /static/ from STATIC_ROOT itself, the rest proxied
  *
  * One supervisor (this process) owns the servers, like honcho/foreman: their output comes out
@@ -338,11 +338,13 @@ async function main() {
     // The manifest of hashed names the templates link (DEBUG off) is where collectstatic wrote it.
     TSGI_STATIC_ROOT: staticRoot,
   };
+  // --keep-alive 75: above tsgi-webserver's upstream keepalive_timeout (60 s), so the web server,
+  // not the app server, closes an idle connection, and never sends a request on one being closed.
   const appserver = start(
     'tsgi-appserver',
     // The web server (connecting from HOST) is the one proxy whose X-Forwarded-For is believed:
     // the default, 127.0.0.0/8, would also believe a local client on 127.0.0.2 that forges one.
-    [join(ROOT, 'packages/appserver/bin/tsgi-appserver.js'), '-b', `${HOST}:${APP_PORT}`, '-w', String(APP_WORKERS), '--forwarded-allow-ips', HOST, '--access-logfile', '-', '--access-logformat', APP_ACCESS_LOG_FORMAT, APP],
+    [join(ROOT, 'packages/appserver/bin/tsgi-appserver.js'), '-b', `${HOST}:${APP_PORT}`, '-w', String(APP_WORKERS), '--forwarded-allow-ips', HOST, '--keep-alive', '75', '--access-logfile', '-', '--access-logformat', APP_ACCESS_LOG_FORMAT, APP],
     { cwd: PROJECT, env: appEnv },
   );
   superviseServer(appserver);

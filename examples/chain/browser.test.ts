@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { freePort, tempDir } from 'tsgi-test-support';
+import { freePorts, tempDir } from 'tsgi-test-support';
 import { Demo, HOST } from './demo-process.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -29,7 +29,7 @@ describe('the demo in Chromium: form errors, upload, one-time message, hashed CS
     assert.ok(existsSync(CHROMIUM), `Chromium is not at ${CHROMIUM}: install the Debian package chromium (or set CHROMIUM_PATH)`);
     await mkdir(ARTIFACTS, { recursive: true });
     upload = await tempDir('tsgi-browser-upload-');
-    demo = new Demo(await freePort(), await freePort());
+    demo = new Demo(...((await freePorts(2)) as [number, number]));
     await demo.ready();
     base = `http://${HOST}:${demo.port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });

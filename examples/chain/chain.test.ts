@@ -14,7 +14,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { freePorts } from 'tsgi-test-support';
 import { hostname } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -25,29 +26,6 @@ const SHOWCASE_CSS = fileURLToPath(new URL('../mysite/showcase/static/showcase/s
 /** A second loopback address (Linux routes all of 127/8 to lo): a client the web server is not. */
 const OTHER_CLIENT = '127.0.0.2';
 const STOP_TIMEOUT_MS = 60_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, HOST, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-/**
- * Two different free ports: the web server's and the app server's. Two calls of freePort() can
- * return the same port (the first is closed before the second is asked for); start.mjs refuses that.
- */
-async function twoPorts(): Promise<[number, number]> {
-  const web = await freePort();
-  for (let i = 0; i < 10; i++) {
-    const app = await freePort();
-    if (app !== web) return [web, app];
-  }
-  throw new Error(`freePort() gave ${web} ten times`);
-}
 
 interface Reply {
   status: number;
@@ -104,7 +82,7 @@ describe('npm start: tsgi-webserver -> tsgi-appserver x2 -> tsgi-framework on ex
   let otherClientWorks = false;
 
   before(async () => {
-    demo = new Demo(...(await twoPorts()));
+    demo = new Demo(...((await freePorts(2)) as [number, number]));
     await demo.ready();
     otherClientWorks = await http(demo.port, '/static/site.css', { localAddress: OTHER_CLIENT }).then(() => true, () => false);
   });
@@ -322,7 +300,7 @@ describe('npm start: a server that dies takes the chain down', () => {
   let demo: Demo;
 
   before(async () => {
-    demo = new Demo(...(await twoPorts()));
+    demo = new Demo(...((await freePorts(2)) as [number, number]));
     await demo.ready();
   });
 
@@ -354,7 +332,7 @@ describe('npm start: Ctrl-C', () => {
   let demo: Demo;
 
   before(async () => {
-    demo = new Demo(...(await twoPorts()));
+    demo = new Demo(...((await freePorts(2)) as [number, number]));
     await demo.ready();
   });
 

@@ -58,9 +58,12 @@ describe('the Kubernetes recipe: Deployment (app + web) and Service', () => {
     const graceful = Number(/--graceful-timeout (\d+)/.exec(app.command!.join(' '))?.[1]);
     assert.ok(graceful > 0, 'the app server sets --graceful-timeout');
     for (const container of pod.containers) {
-      const sleep = Number(container.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
+      // The first sleep is the wait for the endpoint removal; the graceful stop follows it.
+      const sleep = Number(/sleep (\d+)/.exec(container.lifecycle?.preStop?.exec?.command?.join(' ') ?? '')?.[1] ?? 0);
       assert.ok(grace > sleep + graceful, `${container.name}: ${grace} > ${sleep} + ${graceful}`);
     }
+    const web = pod.containers.find((c) => c.name === 'web')!;
+    assert.match(web.lifecycle!.preStop!.exec!.command!.join(' '), /kill -QUIT 1/, "the web server's graceful stop is QUIT (TERM stops at once)");
     assert.equal(pod.securityContext?.runAsNonRoot, true);
   });
 

@@ -11,7 +11,7 @@
  * @module
  */
 export { waitFor, assertStaysQuiet, slowPeerPause, type WaitOptions } from './wait.js';
-export { canConnect, freePort, open, rawExchange, readUntilClose, waitForData } from './net.js';
+export { canConnect, freePort, freePorts, open, rawExchange, readUntilClose, waitForData } from './net.js';
 export { tempDir } from './temp-dir.js';
 export { uploadRaw, type UploadOptions, type UploadOutcome } from './upload.js';
 export { waitForOutput } from './process.js';

@@ -28,6 +28,29 @@ export function freePort(): Promise<number> {
 }
 
 /**
+ * `count` different loopback ports that were free a moment ago: all are held open until each has
+ * one, so unlike `freePort()` called twice (the first is closed before the second is asked
+ * for, and the kernel may hand it out again) no two are the same.
+ *
+ * @example
+ * ```ts
+ * const [web, app] = await freePorts(2);
+ * ```
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+/**
  * Whether a TCP connection to `host:port` is accepted now (the connection is closed at once).
  *
  * @example
