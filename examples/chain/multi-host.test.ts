@@ -95,7 +95,7 @@ function webConfig(dir: string, hosts: readonly Host[], hub: Host): string {
   ].join('\n');
 }
 
-describe('the chain across three hosts (network namespaces): tsgi-webserver on web, tsgi-appserver with the demo on app1 and app2', { skip, timeout: 240_000 }, () => {
+describe('the chain across three hosts (network namespaces): tsgi-webserver on web, tsgi-appserver with the demo on app1 and app2', { skip, timeout: 180_000 }, () => {
   let lab: NetnsLab | undefined;
   let dir: { dir: string; cleanup: () => Promise<void> } | undefined;
   const servers: LabProcess[] = [];

@@ -98,7 +98,7 @@ export class UpstreamServer {
    * else to send the request, so marking it failed would only turn one failed request into
    * fail_timeout of 502s for every client. Measured: a tsgi-appserver reload that cut 5 and 14
    * POSTs behind it gave 20,592 and 8,911 502s ("no live upstreams") instead.
-   * @returns true when this failure marked the server failed (for the error log)
+   * @returns true when this failure took the server out (it was not marked already), for the error log
    */
   recordFailure(now: number): boolean {
     this.failures++;
@@ -110,11 +110,12 @@ export class UpstreamServer {
     }
     this.#fails++;
     if (this.#fails < o.maxFails) return false;
+    const wasFailed = now < this.#failedUntil;
     this.#failedUntil = now + o.failTimeoutMs;
     this.#failedAt = now;
     this.#fails = 0;
     this.#failWindowStart = now;
-    return true;
+    return !wasFailed;
   }
 
   /**
