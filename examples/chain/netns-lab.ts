@@ -98,6 +98,8 @@ export class NetnsLab {
   async #build(): Promise<void> {
     const hub = this.hub.netns;
     for (const h of [this.hub, ...this.hosts.values()]) {
+      // A namespace of this name can only be left over from a killed run that had this pid.
+      await ip(['netns', 'del', h.netns]).catch(() => undefined);
       await ip(['netns', 'add', h.netns]);
       this.#made.push(h.netns);
       await ip(['-n', h.netns, 'link', 'set', 'lo', 'up']);
