@@ -19,6 +19,8 @@ const run = promisify(execFile);
 
 /** The subnet, used only inside the namespaces. */
 const SUBNET = '10.213.0';
+/** The hub bridge's MAC address (locally administered). */
+const HUB_MAC = '02:00:0a:d5:00:01';
 
 /** Why namespaces cannot be made here (not root, no permission), or undefined when they can. */
 export async function namespacesUnavailable(): Promise<string | undefined> {
@@ -104,7 +106,8 @@ export class NetnsLab {
       this.#made.push(h.netns);
       await ip(['-n', h.netns, 'link', 'set', 'lo', 'up']);
     }
-    await ip(['-n', hub, 'link', 'add', 'br0', 'type', 'bridge']);
+    // A fixed address: a bridge otherwise takes its ports', which the neighbour entries below would outlive.
+    await ip(['-n', hub, 'link', 'add', 'br0', 'address', HUB_MAC, 'type', 'bridge']);
     await ip(['-n', hub, 'addr', 'add', `${this.hub.address}/24`, 'dev', 'br0']);
     await ip(['-n', hub, 'link', 'set', 'br0', 'up']);
     for (const h of this.hosts.values()) {
@@ -113,6 +116,12 @@ export class NetnsLab {
       await ip(['-n', hub, 'link', 'set', this.port(h.name), 'master', 'br0', 'up']);
       await ip(['-n', h.netns, 'addr', 'add', `${h.address}/24`, 'dev', 'eth0']);
       await ip(['-n', h.netns, 'link', 'set', 'eth0', 'up']);
+      // Permanent neighbour entries both ways, as on a network whose ARP caches are warm: after a
+      // link comes back the kernel would otherwise re-resolve a failed neighbour only at its next
+      // 1 s retry, and the rejoin measured would be ARP's, not the web server's.
+      const mac = (JSON.parse(await ip(['-n', h.netns, '-j', 'link', 'show', 'eth0'])) as Array<{ address: string }>)[0]!.address;
+      await ip(['-n', hub, 'neigh', 'replace', h.address, 'lladdr', mac, 'dev', 'br0', 'nud', 'permanent']);
+      await ip(['-n', h.netns, 'neigh', 'replace', this.hub.address, 'lladdr', HUB_MAC, 'dev', 'eth0', 'nud', 'permanent']);
     }
   }
 
