@@ -112,7 +112,9 @@ describe('the chain across three hosts (network namespaces): tsgi-webserver on w
     await waitFor(() => counts()[0] + counts()[1] >= total, { timeoutMs: 10_000, what: () => `${total} ${phase} lines in the app servers' logs (have ${counts().join(' + ')})` });
     return counts();
   };
-  const everyOk = (r: LoadResult, phase: string): void => {
+  /** Every request of the load answered 200 (and, with `count`, all of them sent within its time bound). */
+  const everyOk = (r: LoadResult, phase: string, count?: number): void => {
+    if (count !== undefined) assert.equal(r.sent, count, `${phase}: every request sent`);
     assert.deepEqual(r.errors, [], `${phase}: no request failed`);
     assert.deepEqual(r.statuses, { 200: r.sent }, `${phase}: every request answered 200`);
   };
@@ -147,11 +149,12 @@ describe('the chain across three hosts (network namespaces): tsgi-webserver on w
         web.waitForLine(/started 1 worker\(s\)/, { timeoutMs: START_TIMEOUT_MS }),
         client.ready(START_TIMEOUT_MS),
       ]);
-      // Each host answers through the web server (and accepts the Host it is given).
-      for (const h of hosts) {
-        const direct = await client.request('GET', `/h/${VIEW}?phase=warm&to=${h.name}`);
-        assert.equal(direct.status, 200, `${direct.error ?? direct.body}\n${outputs()}`);
+      // Both hosts answer through the web server (round robin alternates), accepting the Host given.
+      for (let i = 0; i < 2; i++) {
+        const warm = await client.request('GET', `/rr/${VIEW}?phase=warm&i=${i}`);
+        assert.equal(warm.status, 200, `${warm.error ?? warm.body}\n${outputs()}`);
       }
+      assert.deepEqual(await perHost('warm', 2), [1, 1]);
     } catch (error) {
       throw new Error(`${(error as Error).message}\n${outputs()}`);
     }
@@ -167,8 +170,7 @@ describe('the chain across three hosts (network namespaces): tsgi-webserver on w
   it('round robin: each host gets its share within 10%', async (t: TestContext) => {
     const total = 400;
     const r = await client.load(`/rr/${VIEW}?phase=rr&i={i}`, { count: total, concurrency: 8, maxMs: 60_000 }).done;
-    everyOk(r, 'round robin');
-    assert.equal(r.sent, total);
+    everyOk(r, 'round robin', total);
     const [a, b] = await perHost('rr', total);
     t.diagnostic(`round robin, ${total} GETs: app1 ${a}, app2 ${b}`);
     for (const n of [a, b]) assert.ok(Math.abs(n - total / 2) <= 0.1 * (total / 2), `within 10% of ${total / 2}: app1 ${a}, app2 ${b}`);
@@ -177,7 +179,7 @@ describe('the chain across three hosts (network namespaces): tsgi-webserver on w
   it('least_conn: two equal hosts share the requests', async (t: TestContext) => {
     const total = 400;
     const r = await client.load(`/lc/${VIEW}?phase=lc&i={i}`, { count: total, concurrency: 8, maxMs: 60_000 }).done;
-    everyOk(r, 'least_conn');
+    everyOk(r, 'least_conn', total);
     const [a, b] = await perHost('lc', total);
     t.diagnostic(`least_conn, ${total} GETs: app1 ${a}, app2 ${b}`);
     // Fewest in flight wins and ties go round robin: neither host is starved.
@@ -188,7 +190,7 @@ describe('the chain across three hosts (network namespaces): tsgi-webserver on w
     const keys = 30;
     const total = keys * 4;
     const r = await client.load(`/h/${VIEW}?phase=hash&key={key}`, { count: total, concurrency: 4, maxMs: 60_000, keys }).done;
-    everyOk(r, 'hash');
+    everyOk(r, 'hash', total);
     await perHost('hash', total);
     const hostsOf = new Map<string, Set<string>>();
     for (const h of [app1, app2]) {
@@ -210,7 +212,7 @@ describe('the chain across three hosts (network namespaces): tsgi-webserver on w
     try {
       const total = 400;
       const r = await client.load(`/lc/${VIEW}?phase=slow&i={i}`, { count: total, concurrency: 8, maxMs: 90_000 }).done;
-      everyOk(r, 'slow host');
+      everyOk(r, 'slow host', total);
       const [a, b] = await perHost('slow', total);
       t.diagnostic(`least_conn with app1 slowed (${qdisc}), ${total} GETs: app1 ${a}, app2 ${b}`);
       assert.ok(a < b, `the slow host gets fewer: app1 ${a}, app2 ${b}`);
@@ -250,13 +252,16 @@ describe('the chain across three hosts (network namespaces): tsgi-webserver on w
     const disabled = web.lines.find((l) => l.at >= down && /10\.213\.0\.2:8000 in "rr" temporarily disabled/.test(l.text));
     const at = (ms: number) => `+${ms - down} ms`;
     t.diagnostic(`failover timeline (round robin upstream, check every ${CHECK.intervalMs} ms, timeout ${CHECK.timeoutMs} ms, fall ${CHECK.fall}, rise ${CHECK.rise}):`);
-    t.diagnostic(`  link down                         ${at(down)}`);
-    if (disabled) t.diagnostic(`  passive mark (temporarily disabled) ${at(disabled.at)}`);
-    t.diagnostic(`  marked unhealthy (health check)   ${at(marked.at)}`);
-    t.diagnostic(`  POST in flight answered ${answered.status ?? answered.error} ${at(down + answered.ms)}`);
-    t.diagnostic(`  link up                           ${at(up)}`);
-    t.diagnostic(`  back in rotation (log)            ${at(back.at)}`);
-    t.diagnostic(`  first request served by app1      ${at(servedAt)}`);
+    const events: Array<[string, number]> = [
+      ['link down', down],
+      ...(disabled ? [['passive mark (temporarily disabled)', disabled.at] as [string, number]] : []),
+      ['marked unhealthy (health check)', marked.at],
+      [`POST in flight answered ${answered.status ?? answered.error}`, down + answered.ms],
+      ['link up', up],
+      ['back in rotation (web server log)', back.at],
+      ['first request served by app1', servedAt],
+    ];
+    for (const [what, when] of events) t.diagnostic(`  ${what.padEnd(36)} ${at(when)}`);
     for (const l of web.lines.filter((x) => x.at >= down && /in "rr"/.test(x.text))) t.diagnostic(`  web server log ${at(l.at)}: ${l.text.replace(/^.*?\]: /, '')}`);
     t.diagnostic(`load during failover: ${r.sent} GETs, ${JSON.stringify(r.statuses)}, ${r.errors.length} errors, slowest ${r.slowestMs} ms; app1 ${hits(app1, 'fail').length}, app2 ${hits(app2, 'fail').length}`);
 
