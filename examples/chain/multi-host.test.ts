@@ -262,7 +262,7 @@ describe('the chain across three hosts (network namespaces): tsgi-webserver on w
       ['first request served by app1', servedAt],
     ];
     for (const [what, when] of events) t.diagnostic(`  ${what.padEnd(36)} ${at(when)}`);
-    for (const l of web.lines.filter((x) => x.at >= down && /in "rr"/.test(x.text))) t.diagnostic(`  web server log ${at(l.at)}: ${l.text.replace(/^.*?\]: /, '')}`);
+    for (const l of web.lines.filter((x) => x.at >= down && /in "rr"/.test(x.text))) t.diagnostic(`  web server log ${at(l.at)}: ${l.text.replace(/^\S+ \S+ \[(\w+)\] \S+: /, '[$1] ')}`);
     t.diagnostic(`load during failover: ${r.sent} GETs, ${JSON.stringify(r.statuses)}, ${r.errors.length} errors, slowest ${r.slowestMs} ms; app1 ${hits(app1, 'fail').length}, app2 ${hits(app2, 'fail').length}`);
 
     everyOk(r, 'GETs during the failover');
