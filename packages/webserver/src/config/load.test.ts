@@ -116,6 +116,7 @@ describe('config: errors name file, line and key and say what is allowed', () =>
     { name: 'unknown upstream', text: '[[server]]\n[[server.location]]\npath = "/"\nproxy_pass = "http://backend"\n', line: 4, key: 'proxy_pass', code: 'WS_CONFIG_BAD_VALUE', says: /no \[\[upstream\]\] named "backend"/ },
     { name: 'bad upstream parameter', text: '[[upstream]]\nname = "a"\nserver = ["127.0.0.1:1 wieght=2"]\n[[server]]\n', line: 3, key: 'server', code: 'WS_CONFIG_BAD_VALUE', says: /unknown server parameter "wieght"; allowed: weight/ },
     { name: 'unknown health_check key', text: '[[upstream]]\nname = "a"\nserver = ["127.0.0.1:1"]\nhealth_check = { intervall = "1s" }\n[[server]]\n', line: 4, key: 'intervall', code: 'WS_CONFIG_UNKNOWN_KEY', says: /did you mean "interval"/ },
+    { name: 'health check interval below 1s', text: '[[upstream]]\nname = "a"\nserver = ["127.0.0.1:1", "127.0.0.1:2"]\nhealth_check = { interval = "500ms" }\n[[server]]\n', line: 4, key: 'interval', code: 'WS_CONFIG_BAD_VALUE', says: /must be at least 1s, got "500ms"/ },
     { name: 'redirect without URL', text: '[[server]]\nreturn = "301"\n', line: 2, key: 'return', code: 'WS_CONFIG_BAD_VALUE', says: /needs a URL/ },
     { name: 'try_files without fallback', text: '[[server]]\n[[server.location]]\npath = "/"\ntry_files = "$uri"\n', line: 4, key: 'try_files', code: 'WS_CONFIG_BAD_VALUE', says: /at least two entries/ },
     { name: 'duplicate location', text: '[[server]]\n[[server.location]]\npath = "/a"\n[[server.location]]\npath = "/a"\n', line: 5, key: 'path', code: 'WS_CONFIG_CONFLICT', says: /duplicate location/ },
@@ -137,6 +138,13 @@ describe('config: errors name file, line and key and say what is allowed', () =>
       if (c.line > 0) assert.ok(e.message.startsWith(`/etc/site.toml:${c.line}: ${c.key}: `), e.message);
     });
   }
+
+  it('a health check runs every 5 s by default (nginx Plus), and as often as every 1 s', () => {
+    const up = (hc: string) => parseConfigText(`[[upstream]]\nname = "a"\nserver = ["127.0.0.1:1", "127.0.0.1:2"]\nhealth_check = ${hc}\n[[server]]\n`, '/etc/site.toml').upstreams.get('a')!;
+    assert.equal(up('{}').healthCheck?.intervalMs, 5_000);
+    assert.equal(up('{ interval = "1s" }').healthCheck?.intervalMs, 1_000);
+    assert.equal(up('{ interval = 1 }').healthCheck?.intervalMs, 1_000);
+  });
 
   it('warns, as nginx does, about a server name claimed twice on one socket', () => {
     const c = parseConfigText('[[server]]\nlisten = "8080"\nserver_name = "a.test"\n[[server]]\nlisten = "8080"\nserver_name = ["b.test", "A.test"]\n', '/etc/site.toml');

@@ -61,6 +61,12 @@ const duration = (v: unknown): number => {
   if (n === undefined) throw new ValueError(`expected a duration such as 30 (seconds), "500ms", "60s", "5m", "1h" or "1d", got ${describe(v)}`);
   return n;
 };
+/** A duration of at least `minMs` (a health check every few milliseconds would flood the upstreams: each worker checks on its own). */
+const durationAtLeast = (minMs: number, words: string) => (v: unknown): number => {
+  const n = duration(v);
+  if (n < minMs) throw new ValueError(`must be at least ${words}, got ${describe(v)}`);
+  return n;
+};
 const oneOf = <T extends string>(...values: T[]) => (v: unknown): T => {
   if (typeof v !== 'string' || !values.includes(v as T)) throw new ValueError(`expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}, got ${describe(v)}`);
   return v as T;
@@ -209,9 +215,9 @@ export const SETTINGS = [
   setting({ name: 'hash_key', scopes: ['upstream'], type: 'string', help: 'With balance = "hash": the key, e.g. "$request_uri" (consistent hashing).', parse: str }),
   setting({ name: 'keepalive', scopes: ['upstream'], type: 'integer', default: '32', help: 'Idle keep-alive connections cached per worker for the whole upstream (all its servers together, as nginx); past that the least recently used idle ones are closed (after 1 s, so a burst does not reconnect). 0: a new connection per request, sent with Connection: close. Busy connections are not limited (see max_conns).', parse: int(0, 100_000) }),
   setting({ name: 'keepalive_timeout', scopes: ['upstream'], type: 'duration', default: '"60s"', help: 'How long an idle upstream connection is kept.', parse: duration }),
-  setting({ name: 'health_check', scopes: ['upstream'], type: 'table', help: 'Active health checks: { interval, timeout, path, expect_status, rise, fall }.', parse: table }),
-  setting({ name: 'interval', scopes: ['health_check'], type: 'duration', default: '"5s"', help: 'Time between checks.', parse: duration }),
-  setting({ name: 'timeout', scopes: ['health_check'], type: 'duration', default: '"2s"', help: 'A check slower than this fails.', parse: duration }),
+  setting({ name: 'health_check', scopes: ['upstream'], type: 'table', help: 'Active health checks (nginx Plus health_check): { interval, timeout, path, expect_status, rise, fall }. Each worker checks every server; a server is taken out after `fall` failed checks and back after `rise` passes, and a passing check also ends a passive mark (max_fails/fail_timeout) set before it began, so a restarted server rejoins within one interval. Changes are logged (warn: unhealthy or temporarily disabled; notice: back).', parse: table }),
+  setting({ name: 'interval', scopes: ['health_check'], type: 'duration, at least "1s"', default: '"5s"', help: 'Time between checks (nginx Plus interval=5). A server that stops answering is out within fall x interval + timeout; one that answers again is back within rise x interval.', parse: durationAtLeast(1000, '1s') }),
+  setting({ name: 'timeout', scopes: ['health_check'], type: 'duration', default: '"2s"', help: 'A check slower than this fails; a check still running when the next is due is not started twice, so keep it below interval.', parse: duration }),
   setting({ name: 'path', scopes: ['health_check'], type: 'string', default: '"/"', help: 'Path requested by the check.', parse: (v) => { const s = str(v); if (!s.startsWith('/')) throw new ValueError('must start with "/"'); return s; } }),
   setting({ name: 'expect_status', scopes: ['health_check'], type: 'integer, "LOW-HIGH" or an array of them', default: '"200-399"', help: 'Statuses counted as healthy.', parse: statusCodes }),
   setting({ name: 'rise', scopes: ['health_check'], type: 'integer', default: '2', help: 'Consecutive passes that bring a server back.', parse: int(1, 100) }),

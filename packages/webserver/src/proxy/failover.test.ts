@@ -134,6 +134,80 @@ test('active health checks: an unhealthy server comes back after `rise` passes',
   }
 });
 
+test('active health checks: a restarted server rejoins at the first passing check, not when fail_timeout (10 s) runs out, and each change is logged', async () => {
+  const { createServer } = await import('node:http');
+  const app = createServer((_req, res) => res.end('restarted\n'));
+  await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+  const port = (app.address() as AddressInfo).port;
+  await new Promise<void>((r) => app.close(() => r())); // "a" is down: refused
+  const other = await spawnUpstream('other');
+  const log: string[] = [];
+  const proxy = createProxy(
+    // fall 100: the passive mark alone takes "a" out; only the checks can bring it back early.
+    passOptions([serverOptions('a', port), serverOptions('other', other.port)], {}, {
+      healthCheck: { intervalMs: 100, timeoutMs: 500, path: '/', expectStatus: [], rise: 1, fall: 100 },
+    }),
+    { log: (level, message) => log.push(`[${level}] ${message}`) },
+  );
+  const front = await startFront(proxy);
+  const state = (): string => proxy.stats().upstream.servers[0]!.state;
+  try {
+    // The refused connect is retried on "other": served, and "a" is marked failed for fail_timeout.
+    const bodies = new Set<string>();
+    for (let i = 0; i < 2; i++) bodies.add((await fetchRaw(front.port, '/hello')).body.toString());
+    assert.deepEqual([...bodies], ['hello from other\n']);
+    assert.equal(state(), 'failed');
+    assert.ok(log.some((l) => l.startsWith('[warn]') && l.includes('upstream server a in "app" temporarily disabled for 10000 ms')), log.join('\n'));
+    await new Promise<void>((r) => app.listen(port, '127.0.0.1', r)); // restarted
+    const restarted = Date.now();
+    await waitFor(() => state() === 'up', { what: () => `"a" back in rotation (now ${state()})`, timeoutMs: 5_000 });
+    const rejoinMs = Date.now() - restarted;
+    assert.ok(rejoinMs < 5_000, `back after ${rejoinMs} ms: within the checks' pace, not fail_timeout's 10 s`);
+    assert.ok(log.some((l) => l.startsWith('[notice]') && l.includes('upstream server a in "app" is back before its fail_timeout')), log.join('\n'));
+    for (let i = 0; i < 4; i++) bodies.add((await fetchRaw(front.port, '/hello')).body.toString());
+    assert.ok(bodies.has('restarted\n'), `served again: ${JSON.stringify([...bodies])}`);
+  } finally {
+    await front.close();
+    await proxy.close();
+    await other.kill();
+    app.closeAllConnections();
+    await new Promise<void>((r) => app.close(() => r()));
+  }
+});
+
+test('active health checks log a server taken out (warn, with the last reason) and brought back (notice)', async () => {
+  const { createServer } = await import('node:http');
+  let healthy = true;
+  const app = createServer((_req, res) => {
+    res.statusCode = healthy ? 200 : 503;
+    res.end();
+  });
+  await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+  const other = await spawnUpstream('other');
+  const log: string[] = [];
+  const proxy = createProxy(
+    passOptions([serverOptions('a', (app.address() as AddressInfo).port), serverOptions('other', other.port)], {}, {
+      name: 'pool',
+      healthCheck: { intervalMs: 50, timeoutMs: 1_000, path: '/', expectStatus: [200], rise: 2, fall: 2 },
+    }),
+    { log: (level, message) => log.push(`[${level}] ${message}`) },
+  );
+  const state = (): string => proxy.stats().upstream.servers[0]!.state;
+  try {
+    healthy = false;
+    await waitFor(() => state() === 'unhealthy', { what: () => `"a" unhealthy (now ${state()})` });
+    assert.deepEqual(log.filter((l) => l.includes('unhealthy')), ['[warn] upstream server a in "pool" is unhealthy: 2 health check(s) failed in a row, the last: status 503']);
+    healthy = true;
+    await waitFor(() => state() === 'up', { what: () => `"a" up (now ${state()})` });
+    assert.ok(log.includes('[notice] upstream server a in "pool" is healthy again: 2 health check(s) passed in a row'), log.join('\n'));
+  } finally {
+    await proxy.close();
+    await other.kill();
+    app.closeAllConnections();
+    await new Promise<void>((r) => app.close(() => r()));
+  }
+});
+
 test('a lone server is never marked failed (nginx: max_fails and fail_timeout ignored): one failed POST is one 502, the next request is served', async () => {
   const { createServer } = await import('node:http');
   let requests = 0;

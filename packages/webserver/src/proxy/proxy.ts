@@ -127,7 +127,7 @@ class ReverseProxy implements Proxy {
   constructor(pass: ProxyPassOptions, deps: ProxyDeps) {
     this.#pass = pass;
     this.#ownRegistry = deps.registry === undefined;
-    this.#registry = deps.registry ?? new UpstreamRegistry();
+    this.#registry = deps.registry ?? new UpstreamRegistry(deps.log);
     this.#group = this.#registry.get(pass.upstream);
     this.#trusted = new TrustedProxies(pass.trustedProxies);
     this.#log = deps.log ?? (() => undefined);
@@ -366,8 +366,10 @@ class ReverseProxy implements Proxy {
     server.active--;
     if (ok) server.recordSuccess();
     else if (!x.clientGone) {
-      server.recordFailure(Date.now());
+      const marked = server.recordFailure(Date.now());
       this.#log('warn', `proxy: upstream ${server.options.name} failed: ${err?.message ?? 'error'}`, { code: (err as { code?: string } | undefined)?.code, requestId: x.ctx.requestId });
+      // nginx: "upstream server temporarily disabled".
+      if (marked) this.#log('warn', `proxy: upstream server ${server.options.name} in "${this.#pass.upstream.name}" temporarily disabled for ${server.options.failTimeoutMs} ms (max_fails=${server.options.maxFails})`);
     }
   }
 

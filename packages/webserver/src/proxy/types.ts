@@ -34,8 +34,11 @@ export interface ProxyContext {
   upstreamResponseTimeMs?: number;
 }
 
-/** Log levels the proxy uses (debug: client went away; warn: upstream failed; error: bug). */
-export type ProxyLogLevel = 'debug' | 'info' | 'warn' | 'error';
+/**
+ * Log levels the proxy uses (debug: client went away; notice: a server back in rotation; warn:
+ * upstream failed or taken out; error: bug).
+ */
+export type ProxyLogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
 
 /** Optional collaborators; every one has a default. */
 export interface ProxyDeps {

@@ -8,6 +8,7 @@ import { UpstreamServer } from './upstream-server.js';
 import { IdleCache } from './idle-cache.js';
 import { Balancer } from './balancer.js';
 import { HealthChecker } from './health-check.js';
+import type { HealthLog } from './health-check.js';
 import type { UpstreamStats } from './types.js';
 
 /** The live state of one `upstream` block. */
@@ -18,7 +19,8 @@ export class UpstreamGroup {
   readonly #health: HealthChecker | undefined;
   readonly #idle: IdleCache;
 
-  constructor(options: UpstreamOptions) {
+  /** @param log where health changes are written (the error log) */
+  constructor(options: UpstreamOptions, log?: HealthLog) {
     this.options = options;
     // One idle cache for the block, as nginx's `keepalive N` counts across all its servers.
     const idle = (this.#idle = new IdleCache(options.keepalive));
@@ -26,7 +28,7 @@ export class UpstreamGroup {
     const alone = options.servers.length === 1;
     this.servers = options.servers.map((s) => new UpstreamServer(s, idle, options.keepaliveTimeoutMs, alone));
     this.balancer = new Balancer(options.balance, this.servers);
-    this.#health = options.healthCheck ? new HealthChecker(options.healthCheck, this.servers) : undefined;
+    this.#health = options.healthCheck ? new HealthChecker(options.healthCheck, options.name, this.servers, log) : undefined;
   }
 
   stats(): UpstreamStats {
@@ -69,12 +71,18 @@ export class UpstreamGroup {
  */
 export class UpstreamRegistry {
   readonly #groups = new Map<UpstreamOptions, UpstreamGroup>();
+  readonly #log: HealthLog | undefined;
+
+  /** @param log where the upstreams' health changes are written (the error log); default: nowhere */
+  constructor(log?: HealthLog) {
+    this.#log = log;
+  }
 
   /** The state of `options`, made on first use. */
   get(options: UpstreamOptions): UpstreamGroup {
     let g = this.#groups.get(options);
     if (!g) {
-      g = new UpstreamGroup(options);
+      g = new UpstreamGroup(options, this.#log);
       this.#groups.set(options, g);
     }
     return g;

@@ -28,6 +28,8 @@ export class UpstreamServer {
   #fails = 0;
   #failWindowStart = 0;
   #failedUntil = 0;
+  /** When the current passive mark was set (0: none), for {@link checkPassed}. */
+  #failedAt = 0;
   /** Active health: false once `fall` checks failed in a row, true again after `rise` passes. */
   healthy = true;
 
@@ -96,21 +98,40 @@ export class UpstreamServer {
    * else to send the request, so marking it failed would only turn one failed request into
    * fail_timeout of 502s for every client. Measured: a tsgi-appserver reload that cut 5 and 14
    * POSTs behind it gave 20,592 and 8,911 502s ("no live upstreams") instead.
+   * @returns true when this failure took the server out (it was not marked already), for the error log
    */
-  recordFailure(now: number): void {
+  recordFailure(now: number): boolean {
     this.failures++;
     const o = this.options;
-    if (o.maxFails <= 0 || this.#alone) return;
+    if (o.maxFails <= 0 || this.#alone) return false;
     if (now - this.#failWindowStart > o.failTimeoutMs) {
       this.#failWindowStart = now;
       this.#fails = 0;
     }
     this.#fails++;
-    if (this.#fails >= o.maxFails) {
-      this.#failedUntil = now + o.failTimeoutMs;
-      this.#fails = 0;
-      this.#failWindowStart = now;
-    }
+    if (this.#fails < o.maxFails) return false;
+    const wasFailed = now < this.#failedUntil;
+    this.#failedUntil = now + o.failTimeoutMs;
+    this.#failedAt = now;
+    this.#fails = 0;
+    this.#failWindowStart = now;
+    return !wasFailed;
+  }
+
+  /**
+   * An active health check that began at `startedAt` passed. It ends a passive mark set before it
+   * began: the server answered since it failed, so it rejoins at once instead of after the rest of
+   * `fail_timeout` (a restarted app server came back up to 10 s late, ~6.5 s on average, before).
+   * A mark set while the check was under way stands: the check may have answered before the failure.
+   * @returns true when a passive mark was ended (for the error log)
+   */
+  checkPassed(startedAt: number): boolean {
+    if (this.#failedAt === 0 || this.#failedAt >= startedAt) return false;
+    const wasFailed = startedAt < this.#failedUntil;
+    this.#failedUntil = 0;
+    this.#failedAt = 0;
+    this.#fails = 0;
+    return wasFailed;
   }
 
   /** A good answer resets the passive failure count. */

@@ -28,7 +28,7 @@ export interface ProxyFactory {
  * ```
  */
 export function createProxyFactory(log: (level: ProxyLogLevel, message: string, fields?: Record<string, unknown>) => void, Response?: typeof ServerResponse, lingering?: LingeringClose): ProxyFactory {
-  const registry = new UpstreamRegistry();
+  const registry = new UpstreamRegistry(log);
   return {
     create: (pass) => createProxy(pass, { registry, log, ...(Response ? { ServerResponse: Response } : {}), ...(lingering ? { lingering } : {}) }),
     close: () => registry.close(),
