@@ -91,7 +91,10 @@ export class NodeTrailers implements TsgiTrailers {
  * response the ordinary way and `trailers` is never called.
  *
  * Cost on the hot path: the caller's look-up of TSGI_TRAILERS on every Response. Measured
- * 2026-12-06 (see trailers.test.ts's note): within the noise of the same build against itself.
+ * 2026-12-06 (toNodeListener with and without the look-up, both in one process, stub req/res, a
+ * FastResponse('hello') at 1.4-1.6 us a request, sampled alternately, CPU time per request,
+ * median of 11, six runs): -0.035 to +0.065 us, the same spread as the build against itself
+ * (-0.033 to +0.045 us): no measurable cost. The context getters cost nothing until read.
  */
 export function sendWithTrailers(ex: Exchange, response: Response, trailers: TsgiResponseTrailers): boolean {
   const { req } = ex;
