@@ -23,7 +23,7 @@ before(async () => {
       }
       if (path === '/invalid') {
         const errors: string[] = [];
-        for (const hints of [{ 'x-no-link': 'a' }, { link: '</a>; rel=preload', 'content-length': '5' }, { link: '</a>; rel=preload', connection: 'close' }]) {
+        for (const hints of [{ 'x-no-link': 'a' } as Record<string, string>, { link: '</a>; rel=preload', 'content-length': '5' }, { link: '</a>; rel=preload', connection: 'close' }]) {
           try {
             sendEarlyHints(context, hints);
           } catch (error) {
