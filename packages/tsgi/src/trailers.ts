@@ -155,15 +155,18 @@ async function endWithTrailers(ex: Exchange, trailers: TsgiResponseTrailers): Pr
   } catch (error) {
     throw new TypeError(`tsgi: invalid response trailers: ${(error as Error).message}`);
   }
-  const pairs: Array<[string, string]> = [];
+  // An object, not pairs: node's HTTP/2 compatibility response takes only that form.
+  const kept: Record<string, string> = {};
+  let count = 0;
   for (const [name, value] of fields) {
     if (NOT_IN_TRAILERS.has(name)) {
       ex.config.log.warn(`tsgi: ${requestLine(ex)}: dropped trailer field "${name}": it may not be sent in trailers (RFC 9110 section 6.5.1)`);
       continue;
     }
     if (NOT_FIELD_BYTE.test(value)) throw new TypeError(`tsgi: trailer "${name}" has a character outside latin1 or a control character`);
-    pairs.push([name, value]);
+    kept[name] = value; // Headers has joined duplicates already
+    count++;
   }
-  if (pairs.length > 0) ex.res.addTrailers(pairs);
+  if (count > 0) ex.res.addTrailers(kept);
   ex.res.end();
 }
