@@ -12,7 +12,7 @@
  *   -> ... serving ... -> stop: refuse new connections, drain, shutdown, exit 0.
  * @module
  */
-import { CidrSet, TSGI_FILE_EXTENSION, TSGI_VERSION, runShutdown, runStartup, toNodeListener, type TsgiLimits, type TsgiServerInfo, type TsgiStartupContext, type TsgiWorker } from 'tsgi';
+import { CidrSet, TSGI_EARLY_HINTS_EXTENSION, TSGI_FILE_EXTENSION, TSGI_TRAILERS_EXTENSION, TSGI_VERSION, runShutdown, runStartup, toNodeListener, type TsgiLimits, type TsgiServerInfo, type TsgiStartupContext, type TsgiWorker } from 'tsgi';
 import { AppserverError, ERROR_CODES, type AppserverErrorCode, errorText } from './errors.js';
 import { InFlightRequests } from './in-flight-requests.js';
 import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type WorkerServer } from './http-server.js';
@@ -183,7 +183,7 @@ class Worker {
     const s = this.#settings;
     const log = this.#log!;
     const limits = limitsFrom(s);
-    const server: TsgiServerInfo = Object.freeze({ software: SOFTWARE, tsgiVersion: TSGI_VERSION, extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true }), limits });
+    const server: TsgiServerInfo = Object.freeze({ software: SOFTWARE, tsgiVersion: TSGI_VERSION, extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true, [TSGI_EARLY_HINTS_EXTENSION]: true, [TSGI_TRAILERS_EXTENSION]: true }), limits });
     this.#lifespan = { server, worker: this.#info, log, state: {} };
     try {
       const options: HttpServerOptions = {

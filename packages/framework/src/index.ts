@@ -106,6 +106,7 @@ export { CommonMiddleware } from './middleware/common.js';
 export { CsrfViewMiddleware, csrfExempt, getToken, rotateToken, csrfInput, CSRF_REASONS } from './middleware/csrf.js';
 export { SessionMiddleware } from './middleware/session.js';
 export { XFrameOptionsMiddleware, xframeOptionsExempt } from './middleware/clickjacking.js';
+export { earlyHintsMiddleware, type EarlyHintLinks } from './middleware/early-hints.js';
 export { BUILTIN_MIDDLEWARE } from './middleware/builtin.js';
 export { Session } from './sessions/session.js';
 export type { SessionStore, SessionData } from './sessions/store.js';

@@ -7,7 +7,7 @@ import { CidrSet } from './ip-address.js';
 import { createConsoleLogger } from './console-logger.js';
 import { resolveLimits } from './limits.js';
 import { InFlightTracker } from './in-flight.js';
-import { TSGI_FILE_EXTENSION, TSGI_VERSION } from './types.js';
+import { TSGI_EARLY_HINTS_EXTENSION, TSGI_FILE_EXTENSION, TSGI_TRAILERS_EXTENSION, TSGI_VERSION } from './types.js';
 import type { ResolvedApp } from './lifespan.js';
 import type { TsgiContext, TsgiLimits, TsgiLogger, TsgiServerInfo, TsgiState, TsgiWorker } from './types.js';
 
@@ -50,7 +50,8 @@ export interface NodeAdapterOptions {
   worker?: TsgiWorker;
   /**
    * The server's declaration shared by every request. Default: `software` `tsgi/<version>`,
-   * the `tsgi.file` extension (this adapter always honours it), and the resolved `limits`.
+   * the `tsgi.file`, `tsgi.early-hints` and `tsgi.trailers` extensions (this adapter always honours
+   * them), and the resolved `limits`.
    * A server passing its own should list `tsgi.file` in `extensions`.
    */
   server?: TsgiServerInfo;
@@ -132,7 +133,7 @@ export function resolveAdapterConfig(app: ResolvedApp, options: NodeAdapterOptio
     Object.freeze({
       software: `tsgi/${TSGI_PACKAGE_VERSION}`,
       tsgiVersion: TSGI_VERSION,
-      extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true }),
+      extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true, [TSGI_EARLY_HINTS_EXTENSION]: true, [TSGI_TRAILERS_EXTENSION]: true }),
       limits: finalLimits,
     });
   return {

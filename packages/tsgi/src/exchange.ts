@@ -12,6 +12,9 @@ import { normalizeIp } from './ip-address.js';
 import { buildUrl } from './request-url.js';
 import { resolveForwarded, type ForwardedInfo } from './trusted-proxy.js';
 import { isUnixSocketPeer } from './unix-peer.js';
+import { sendHintsOn } from './early-hints.js';
+import { NodeTrailers } from './trailers.js';
+import { TSGI_EARLY_HINTS_EXTENSION, TSGI_TRAILERS_EXTENSION, type TsgiEarlyHints, type TsgiTrailers } from './types.js';
 import type {
   TsgiClient,
   TsgiCompletion,
@@ -327,6 +330,18 @@ export class NodeContext implements TsgiContext {
       throw new TypeError('tsgi: context.waitUntil() expects a promise');
     }
     this.#ex.config.tracker.waitUntil(promise);
+  }
+  // Extensions (SPEC 7.4, 7.5): prototype getters, so a request that does not read them pays
+  // nothing; undefined unless the server declares the extension.
+  get 'tsgi.early-hints'(): TsgiEarlyHints | undefined {
+    const ex = this.#ex;
+    if (ex.config.server.extensions[TSGI_EARLY_HINTS_EXTENSION] === undefined) return undefined;
+    return (hints: HeadersInit) => sendHintsOn(ex, hints);
+  }
+  get 'tsgi.trailers'(): TsgiTrailers | undefined {
+    const ex = this.#ex;
+    if (ex.config.server.extensions[TSGI_TRAILERS_EXTENSION] === undefined) return undefined;
+    return new NodeTrailers(ex);
   }
 }
 

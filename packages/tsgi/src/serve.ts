@@ -12,7 +12,7 @@ import { resolveLimits } from './limits.js';
 import { resolveApp, runShutdown, runStartup } from './lifespan.js';
 import { toNodeListener } from './node-adapter.js';
 import { createClientErrorHandler, refuseConnect, refusalMessage } from 'tsgi-head-gate';
-import { TSGI_FILE_EXTENSION, TSGI_VERSION } from './types.js';
+import { TSGI_EARLY_HINTS_EXTENSION, TSGI_FILE_EXTENSION, TSGI_TRAILERS_EXTENSION, TSGI_VERSION } from './types.js';
 import type { TsgiApp, TsgiServerInfo, TsgiStartupContext } from './types.js';
 
 /**
@@ -82,7 +82,7 @@ export async function serve(app: TsgiApp, options: ServeOptions = {}): Promise<T
     Object.freeze({
       software: `tsgi/${TSGI_PACKAGE_VERSION}`,
       tsgiVersion: TSGI_VERSION,
-      extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true }),
+      extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true, [TSGI_EARLY_HINTS_EXTENSION]: true, [TSGI_TRAILERS_EXTENSION]: true }),
       limits,
     });
   const host = options.host ?? options.hostname ?? '127.0.0.1';

@@ -159,6 +159,10 @@ export interface TsgiContext {
   readonly completed: Promise<TsgiCompletion>;
   /** Keeps the worker from shutting down before `promise` settles; a rejection is logged, never thrown. */
   waitUntil(promise: PromiseLike<unknown>): void;
+  /** Sends `103 Early Hints` (SPEC 7.4); present only when `server.extensions` lists `tsgi.early-hints`. Use `sendEarlyHints()`. */
+  readonly 'tsgi.early-hints'?: TsgiEarlyHints;
+  /** The request's trailers (SPEC 7.5); present only when `server.extensions` lists `tsgi.trailers`. Use `requestTrailers()`. */
+  readonly 'tsgi.trailers'?: TsgiTrailers;
 }
 
 /**
@@ -180,3 +184,38 @@ export const TSGI_FILE: unique symbol = Symbol.for('tsgi.file');
 
 /** The extension name servers list in `server.extensions` when they honour {@link TSGI_FILE}. */
 export const TSGI_FILE_EXTENSION = 'tsgi.file';
+
+/** The extension name of early hints (SPEC 7.4): `context['tsgi.early-hints']` sends a `103 Early Hints`. */
+export const TSGI_EARLY_HINTS_EXTENSION = 'tsgi.early-hints';
+
+/**
+ * `context['tsgi.early-hints']` (SPEC 7.4): sends `103 Early Hints` with `hints` (at least one
+ * `Link` field) before the response. Returns true when handed to the transport; false when it
+ * was not sent and never will be (an HTTP/1.0 client, the response already started, the client
+ * gone): hints are advice, so ignoring them is always correct. Throws a TypeError for fields
+ * that are invalid or not allowed in a 103 (SPEC 7.4.3).
+ */
+export type TsgiEarlyHints = (hints: HeadersInit) => boolean;
+
+/** The extension name of trailers (SPEC 7.5): request trailers on the context, response trailers under {@link TSGI_TRAILERS}. */
+export const TSGI_TRAILERS_EXTENSION = 'tsgi.trailers';
+
+/** `context['tsgi.trailers']` (SPEC 7.5): the request's trailer section. */
+export interface TsgiTrailers {
+  /**
+   * The request's trailer fields once its body has been read to the end (empty when it had
+   * none, or no body); `undefined` before that. Never merged into `request.headers`.
+   */
+  request(): Headers | undefined;
+}
+
+/**
+ * What a Response carries under {@link TSGI_TRAILERS}: called once, after the last body chunk
+ * was written, for the trailer fields to send (a checksum, `Server-Timing`). A server without the
+ * extension, or a message that cannot carry trailers (HTTP/1.0, HEAD, a fixed Content-Length on
+ * HTTP/1.1, 204/304), never calls it: the body is the same either way.
+ */
+export type TsgiResponseTrailers = () => HeadersInit | Promise<HeadersInit>;
+
+/** The key of response trailers on a Response (a registered symbol, SPEC 4.4.2). */
+export const TSGI_TRAILERS: unique symbol = Symbol.for('tsgi.trailers');

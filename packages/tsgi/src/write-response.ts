@@ -18,8 +18,9 @@ import { readAhead, type ReadAhead } from './read-ahead.js';
 import { sendFileRegion } from './send-file.js';
 import type { Exchange } from './exchange.js';
 import { FastResponse, fastBody, fastInit, fastReal } from './fast-response.js';
-import { TSGI_FILE } from './types.js';
-import type { TsgiFileBody } from './types.js';
+import { TSGI_FILE, TSGI_TRAILERS } from './types.js';
+import type { TsgiFileBody, TsgiResponseTrailers } from './types.js';
+import { sendWithTrailers } from './trailers.js';
 
 /** Connection-specific fields an app must not set; the server owns framing (RFC 9110 section 7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
@@ -27,7 +28,7 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
 const encoder = new TextEncoder();
 
 /** What scanning the app's headers found. */
-interface HeaderScan {
+export interface HeaderScan {
   contentLength: number; // -1 when absent
   hasContentType: boolean;
 }
@@ -40,7 +41,7 @@ function describe(value: unknown): string {
 }
 
 /** Appends one app header to `out` unless it is hop-by-hop; records Content-Length/-Type. */
-function addHeader(ex: Exchange, out: string[], scan: HeaderScan, name: string, value: string): void {
+export function addHeader(ex: Exchange, out: string[], scan: HeaderScan, name: string, value: string): void {
   const lower = name.toLowerCase();
   if (HOP_BY_HOP.has(lower)) {
     ex.config.log.warn(`tsgi: removed hop-by-hop header "${name}" set by the app (${requestLine(ex)}); the server owns connection framing`);
@@ -119,7 +120,7 @@ function settleRequestBody(ex: Exchange, linger = true): void {
 }
 
 /** Writes status and headers (the commit point). Returns false when node refused them. */
-function commit(ex: Exchange, status: number, statusText: string | undefined, headers: string[]): boolean {
+export function commit(ex: Exchange, status: number, statusText: string | undefined, headers: string[]): boolean {
   const { res } = ex;
   settleRequestBody(ex);
   try {
@@ -141,7 +142,7 @@ function endByClosing(ex: Exchange): void {
   else ex.res.destroy();
 }
 
-function checkStatus(ex: Exchange, status: number): boolean {
+export function checkStatus(ex: Exchange, status: number): boolean {
   if (Number.isInteger(status) && status >= 200 && status <= 599) return true;
   sendError(ex, new RangeError(`tsgi: the app's response status ${status} is outside 200-599`));
   return false;
@@ -162,6 +163,10 @@ export function sendResponse(ex: Exchange, response: unknown): void {
     return;
   }
   try {
+    // The tsgi.trailers extension (trailers.ts); false when this message cannot carry trailers.
+    // Cost of the look-up on the fast path: see trailers.ts.
+    const trailers = (response as { [TSGI_TRAILERS]?: unknown })[TSGI_TRAILERS];
+    if (typeof trailers === 'function' && sendWithTrailers(ex, response, trailers as TsgiResponseTrailers)) return;
     if (response instanceof FastResponse && fastReal(response) === undefined && writeFast(ex, response)) return;
     const file = (response as { [TSGI_FILE]?: TsgiFileBody })[TSGI_FILE];
     if (file !== undefined && file !== null && typeof file.path === 'string') {
@@ -181,7 +186,7 @@ export function sendResponse(ex: Exchange, response: unknown): void {
   }
 }
 
-function failMidway(ex: Exchange, error: unknown): void {
+export function failMidway(ex: Exchange, error: unknown): void {
   if (!ex.res.headersSent) {
     sendError(ex, error);
     return;
@@ -203,7 +208,7 @@ export function abortConnection(ex: Exchange): void {
   ex.res.destroy();
 }
 
-function cancelBody(response: Response): void {
+export function cancelBody(response: Response): void {
   if (response instanceof FastResponse && fastReal(response) === undefined) return;
   const body = response.body;
   if (body !== null && !body.locked) body.cancel().catch(() => {});
@@ -287,7 +292,7 @@ function drained(ex: Exchange): Promise<void> {
   });
 }
 
-function asChunk(value: unknown): Uint8Array {
+export function asChunk(value: unknown): Uint8Array {
   if (value instanceof Uint8Array) return value;
   throw new TypeError(`tsgi: response body chunks must be Uint8Array, got ${describe(value)}`);
 }
@@ -412,12 +417,13 @@ async function writeStandard(ex: Exchange, response: Response): Promise<void> {
 }
 
 /** Writes chunks with backpressure, enforcing the app's Content-Length when it gave one. */
-async function streamRest(
+export async function streamRest(
   ex: Exchange,
   reader: ReadableStreamDefaultReader<Uint8Array>,
   limit: number,
   pending: Uint8Array[],
   inFlight?: Promise<ReadableStreamReadResult<Uint8Array>>,
+  end?: () => Promise<void>,
 ): Promise<void> {
   const { res } = ex;
   let written = 0;
@@ -463,7 +469,8 @@ async function streamRest(
     endByClosing(ex);
     return;
   }
-  res.end();
+  if (end !== undefined) await end(); // the tsgi.trailers extension ends the message (trailers.ts)
+  else res.end();
 }
 
 /**

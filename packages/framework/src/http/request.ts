@@ -20,7 +20,7 @@
  * ```
  * @module
  */
-import { REQUEST_ID_HEADER, isRequestId, newRequestId, type TsgiClient, type TsgiContext } from 'tsgi';
+import { REQUEST_ID_HEADER, isRequestId, newRequestId, sendEarlyHints, type TsgiClient, type TsgiContext } from 'tsgi';
 import Negotiator from 'negotiator';
 import type { ResolvedSettings } from '../conf/settings.js';
 import type { RouteParams } from '../core/types.js';
@@ -461,6 +461,27 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
    */
   reverse(name: string, options: Omit<ReverseOptions, 'resolver' | 'mountPath'> = {}): string {
     return reverse(name, { ...options, resolver: this.resolver ?? undefined, mountPath: this.context.mountPath });
+  }
+
+  /**
+   * Sends `103 Early Hints` with these `Link` values (tsgi SPEC 7.4) so the browser starts
+   * fetching them while the view is still working. Returns whether it went out: false on a
+   * server without `tsgi.early-hints` (the test client), to an HTTP/1.0 client, or once the
+   * response has started; the page is the same either way. Behind tsgi-webserver or nginx, the
+   * front passes 103s on only when told to (`early_hints`).
+   *
+   * @example
+   * ```ts
+   * export async function dashboard(request: HttpRequest) {
+   *   request.earlyHints(`<${staticUrl(request.settings, "app.css")}>; rel=preload; as=style`);
+   *   return render(request, 'dashboard.html', await slowQueries());
+   * }
+   * ```
+   */
+  earlyHints(links: string | readonly string[]): boolean {
+    const list = typeof links === 'string' ? [links] : links;
+    if (list.length === 0) return false;
+    return sendEarlyHints(this.context, list.map((link): [string, string] => ['link', link]));
   }
 
   /** True for methods that should not change state (GET, HEAD, OPTIONS, TRACE). */

@@ -3,7 +3,7 @@
  * case registration with tags (skip/todo from the harness), and request helpers.
  * @module
  */
-import { it } from 'node:test';
+import { it, type TestContext } from 'node:test';
 import type { ProbeApp, ServerHarness, StartedServer } from './harness.js';
 import { exchange, rawHttpDefaults, type RawResponse } from './raw-http.js';
 import { waitForObservation } from './observations.js';
@@ -24,11 +24,17 @@ export interface Kit {
   readonly closeWaitMs: number;
   /** A unique id for observations and `seen` markers. */
   id(prefix: string): string;
-  /** Registers one case: `[TAG] title`, honouring the harness's skip and todo lists. */
-  test(tag: string, title: string, fn: () => Promise<void>, timeoutMs?: number, requires?: { needs: 'errorLog' }): void;
+  /**
+   * Registers one case: `[TAG] title`, honouring the harness's skip and todo lists. A case that
+   * requires an extension is skipped as not applicable when the root server does not declare it.
+   */
+  test(tag: string, title: string, fn: () => Promise<void>, timeoutMs?: number, requires?: CaseRequirement): void;
   /** Waits for an observation the probe writes; fails with `what` if it never comes. */
   observation(name: string, what: string, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
+
+/** What a case needs beyond a running server: the harness's error log, or an extension the server declares (SPEC 4.4). */
+export type CaseRequirement = { readonly needs: 'errorLog' } | { readonly extension: string };
 
 /** The limits of the restricted server; cases derive their oversize inputs from them. */
 export const RESTRICTED_LIMITS = {
@@ -47,7 +53,13 @@ let counter = 0;
 export function createKit(harness: ServerHarness, probe: ProbeApp, servers: { root?: StartedServer; restricted?: StartedServer; dir?: string }): Kit {
   if (harness.timeoutMs !== undefined) rawHttpDefaults.responseTimeoutMs = harness.timeoutMs;
   const observationTimeoutMs = harness.timeoutMs ?? 10_000;
-  return {
+  let extensions: Promise<string[]> | undefined;
+  /** What the root server declares in `server.extensions`, asked once through the probe's /echo. */
+  const declares = async (name: string): Promise<boolean> => {
+    extensions ??= send(kit.root(), 'GET', '/echo').then((response) => echoReport(response).context.server.extensions);
+    return (await extensions).includes(name);
+  };
+  const kit: Kit = {
     harness,
     probe,
     waitMs: observationTimeoutMs,
@@ -69,11 +81,19 @@ export function createKit(harness: ServerHarness, probe: ProbeApp, servers: { ro
       return `${prefix}-${process.pid}-${counter}`;
     },
     test(tag, title, fn, timeoutMs = 30_000, requires) {
-      const missing = requires?.needs === 'errorLog' && harness.errorLog === undefined ? 'the harness exposes no errorLog()' : undefined;
+      const missing = requires !== undefined && 'needs' in requires && harness.errorLog === undefined ? 'the harness exposes no errorLog()' : undefined;
       const skip = harness.skip?.[tag] ?? missing;
       const todo = harness.todo?.[tag];
       const known = harness.knownFailures?.[tag];
-      const run = known === undefined ? fn : () => expectFailure(tag, known, fn);
+      const extension = requires !== undefined && 'extension' in requires ? requires.extension : undefined;
+      const body =
+        extension === undefined
+          ? fn
+          : async (t: TestContext) => {
+              if (!(await declares(extension))) return t.skip(`not applicable: the server does not declare ${extension}`);
+              await fn();
+            };
+      const run = known === undefined ? body : (t: TestContext) => expectFailure(tag, known, () => body(t));
       it(`[${tag}] ${title}${known === undefined ? '' : ` (known failure: ${known})`}`, { timeout: timeoutMs, ...(skip !== undefined ? { skip } : {}), ...(todo !== undefined ? { todo } : {}) }, run);
     },
     async observation(name, what, timeoutMs = observationTimeoutMs) {
@@ -84,6 +104,7 @@ export function createKit(harness: ServerHarness, probe: ProbeApp, servers: { ro
       return value as Record<string, unknown>;
     },
   };
+  return kit;
 }
 
 /** Runs a case listed in `knownFailures`: it must fail, and the run fails if it passes. */

@@ -8,7 +8,7 @@
  * Routes (relative to `context.mountPath`): /echo, /stall, /no-read, /text, /stream, /hold, /backpressure,
  * /completed, /signal, /waituntil, /waituntil-late, /waituntil-reject, /error, /reject,
  * /not-a-response, /error-after-commit, /bad-status, /bad-status-text, /bad-header, /file-missing, /hop-by-hop, /date, /cl-long, /cl-short, /status,
- * /set-cookies, /file, /state.
+ * /set-cookies, /file, /state; the extension routes of probe-hints-trailers.ts.
  *
  * @example Serve it by hand to poke at a server:
  * ```sh
@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { TSGI_FILE, type TsgiAppObject, type TsgiContext, type TsgiStartupContext } from '../types.js';
 import { checkContext, checkRequest } from '../validate-server.js';
 import { observe } from './observations.js';
+import { hintsTrailersRoute } from './probe-hints-trailers.js';
 
 const encoder = new TextEncoder();
 /** The file /file sends: this module itself, so the kit can read the same bytes. */
@@ -392,7 +393,7 @@ async function route(request: Request, context: TsgiContext): Promise<Response> 
       return json({ state: seenState });
     }
     default:
-      return new Response(`probe: no route ${path}\n`, { status: 404 });
+      return (await hintsTrailersRoute(path, request, context, url)) ?? new Response(`probe: no route ${path}\n`, { status: 404 });
   }
 }
 

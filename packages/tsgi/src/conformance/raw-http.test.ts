@@ -21,6 +21,11 @@ describe('the kit client parses responses strictly', () => {
     assert.equal(parsed?.response.body.toString(), 'abcde');
     assert.equal(parsed?.response.chunks, 2);
     assert.equal(parsed?.response.complete, true);
+    assert.deepEqual(parsed?.response.trailers, [['T', '1']]);
+    const two = parseResponse(b('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nA: x\r\nB:  y \r\n\r\n'), false, false);
+    assert.deepEqual(two?.response.trailers, [['A', 'x'], ['B', 'y']]);
+    const none = parseResponse(b('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'), false, false);
+    assert.deepEqual(none?.response.trailers, []);
   });
 
   it('waits for more bytes, then calls a message cut by the close incomplete', () => {

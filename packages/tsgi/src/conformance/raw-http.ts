@@ -22,6 +22,8 @@ export interface RawResponse {
   readonly complete: boolean;
   /** Number of chunks for a chunked body. */
   readonly chunks: number;
+  /** The trailer section of a complete chunked body, in wire order (none otherwise). */
+  readonly trailers?: ReadonlyArray<readonly [string, string]>;
   /** The first value of a header (case-insensitive), or undefined. */
   header(name: string): string | undefined;
   /** Every value of a header (case-insensitive), in order. */
@@ -109,7 +111,9 @@ export function parseResponse(buf: Buffer, ended: boolean, noBody: boolean): Par
           if (end >= 0) consumed = end + 4;
         }
         if (consumed < 0) break;
-        return { response: makeResponse({ ...base, body: Buffer.concat(parts), framing: 'chunked', complete: true, chunks }), consumed };
+        const trailerLines = consumed - 2 > trailers ? buf.subarray(trailers, consumed - 4).toString('latin1').split('\r\n') : [];
+        const trailerFields = trailerLines.map((line): [string, string] => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]);
+        return { response: makeResponse({ ...base, body: Buffer.concat(parts), framing: 'chunked', complete: true, chunks, trailers: trailerFields }), consumed };
       }
       if (buf.length < lineEnd + 2 + size + 2) break;
       parts.push(buf.subarray(lineEnd + 2, lineEnd + 2 + size));

@@ -19,6 +19,7 @@ import { registerResponseCases } from './cases-response.js';
 import { registerLifecycleCases } from './cases-lifecycle.js';
 import { registerRestrictedCases } from './cases-restricted.js';
 import { registerLifespanCases } from './cases-lifespan.js';
+import { registerHintsTrailersCases } from './cases-hints-trailers.js';
 
 /** The suite's sections in order: a node:test `describe` each, and a column of the README's conformance table. */
 export const SERVER_SECTIONS: ReadonlyArray<{ readonly title: string; readonly register: (kit: Kit) => void }> = [
@@ -28,12 +29,15 @@ export const SERVER_SECTIONS: ReadonlyArray<{ readonly title: string; readonly r
   { title: 'completion, signal, waitUntil and errors', register: registerLifecycleCases },
   { title: 'trusted proxies, mount path and limits', register: registerRestrictedCases },
   { title: 'lifespan', register: registerLifespanCases },
+  { title: 'extensions: early hints, trailers', register: registerHintsTrailersCases },
 ];
 
 /** One case of the server suite, as registered. */
 export interface ServerCase {
   readonly tag: string;
   readonly title: string;
+  /** The extension the case needs the server to declare; not applicable to a server without it. */
+  readonly extension?: string;
 }
 
 /**
@@ -48,7 +52,10 @@ export function listServerCases(): Array<{ title: string; cases: ServerCase[] }>
   return SERVER_SECTIONS.map((section) => {
     const cases: ServerCase[] = [];
     const recorder = createKit({ start: () => Promise.reject(new Error('listing only')) }, { app: application, module: PROBE_MODULE, exportName: 'application' }, {});
-    section.register({ ...recorder, test: (tag, title) => void cases.push({ tag, title }) });
+    section.register({
+      ...recorder,
+      test: (tag, title, _fn, _timeoutMs, requires) => void cases.push({ tag, title, ...(requires !== undefined && 'extension' in requires ? { extension: requires.extension } : {}) }),
+    });
     return { title: section.title, cases };
   });
 }

@@ -325,6 +325,8 @@ class Validator {
           retryNonIdempotent: v.get('proxy_next_upstream_non_idempotent'),
           websocket: v.get('proxy_websocket'),
           trustedProxies: v.get('proxy_trusted_proxies'),
+          earlyHints: v.get('early_hints'),
+          passTrailers: v.get('proxy_pass_trailers'),
         };
       } catch (e) {
         if (e instanceof ValueError) this.fail('WS_CONFIG_BAD_VALUE', `${path}.proxy_pass`, 'proxy_pass', e.message);

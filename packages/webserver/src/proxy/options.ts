@@ -4,6 +4,7 @@
  * Durations are milliseconds, sizes bytes.
  * @module
  */
+import type { EarlyHintsMode } from './interim.js';
 
 /** Where an upstream server listens. */
 export type UpstreamAddress =
@@ -93,4 +94,8 @@ export interface ProxyPassOptions {
   readonly websocket: boolean;
   /** Peers whose X-Forwarded-* and X-Request-Id are kept (CIDRs; default loopback). */
   readonly trustedProxies: readonly string[];
+  /** Pass an upstream's 103 Early Hints on: `off` (default, as nginx), `http2` (HTTP/2 clients only), `on` (HTTP/1.1 too; never HTTP/1.0). */
+  readonly earlyHints: EarlyHintsMode;
+  /** Pass an upstream's response trailers on where the client's message can carry them (default true; nginx drops them). */
+  readonly passTrailers: boolean;
 }

@@ -30,6 +30,7 @@ import { BufferedBody } from './request-body.js';
 import { ResponsePump } from './response-pump.js';
 import { ProxyError, ProxyErrorCode, statusFor } from './errors.js';
 import { responseOnSocket, tunnelTo } from './tunnel.js';
+import { forwardEarlyHints, passableTrailers } from './interim.js';
 import type { TryOutcome, UpgradeExchange } from './tunnel.js';
 import { sendError } from '../server/error-page.js';
 import { DEFAULT_LINGERING_CLOSE, lingerNow, type LingeringClose } from 'tsgi-head-gate';
@@ -428,8 +429,12 @@ class ReverseProxy implements Proxy {
         if (x.clientGone) abortRef(new Error('client went away'));
       },
       onHeaders: (status, rawHeaders, resume, statusText) => {
-        // 1xx interim responses (103 Early Hints) are not passed on; the final one follows.
-        if (status < 200) return true;
+        // 1xx interim responses: a 103 Early Hints goes on when `early_hints` allows (interim.ts);
+        // the others are the proxy's own business (100 Continue); the final one follows.
+        if (status < 200) {
+          if (status === 103 && !x.clientGone) forwardEarlyHints(x.req, x.res, pass.earlyHints, rawHeaders.map((f) => f.toString('latin1')));
+          return true;
+        }
         clearTimeout(sendTimer);
         if (x.clientGone) return false;
         x.responded = true;
@@ -457,10 +462,11 @@ class ReverseProxy implements Proxy {
         return true;
       },
       onData: (chunk) => pump?.write(chunk) ?? false,
-      onComplete: () => {
+      onComplete: (trailers) => {
         x.ctx.upstreamResponseTimeMs = Date.now() - x.start;
         release(true);
-        pump?.end();
+        // The upstream's trailer section, passed on where the client's message can carry it (interim.ts).
+        pump?.end(pass.passTrailers && trailers !== null && trailers.length > 0 ? passableTrailers(trailers.map((f: string | Buffer) => (typeof f === 'string' ? f : f.toString('latin1')))) : undefined);
         if (streamed !== undefined && !x.req.complete) this.#discardRest(x, streamed);
       },
       onError: (err) => {

@@ -53,6 +53,8 @@ export class ResponsePump {
   #done = false;
   /** The source was told to pause (client backpressure when streaming, temp file cap when buffering). */
   #sourcePaused = false;
+  /** The upstream's trailer section to pass on, if any. */
+  #trailers: Readonly<Record<string, string | string[]>> | undefined;
 
   constructor(res: ServerResponse, opts: PumpOptions, source: PumpSource) {
     this.#res = res;
@@ -97,9 +99,10 @@ export class ResponsePump {
     return true;
   }
 
-  /** The upstream body is complete. */
-  end(): void {
+  /** The upstream body is complete; `trailers` (already filtered) follow the last byte. */
+  end(trailers?: Readonly<Record<string, string | string[]>>): void {
     this.#upEnded = true;
+    this.#trailers = trailers;
     if (!this.#backlogged) this.#finishClient();
   }
 
@@ -195,6 +198,9 @@ export class ResponsePump {
 
   #finishClient(): void {
     if (this.#done) return;
+    // node writes them in the last chunk (chunked HTTP/1.1) or a trailing HEADERS frame (HTTP/2),
+    // and drops them where the message cannot carry any.
+    if (this.#trailers !== undefined) this.#res.addTrailers(this.#trailers);
     this.#res.end();
   }
 

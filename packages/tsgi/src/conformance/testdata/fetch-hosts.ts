@@ -14,7 +14,7 @@ import { toFetchHandler, type TsgiFetchHandler } from '../../to-fetch-handler.js
 import { toNodeListener } from '../../node-adapter.js';
 import { resolveApp, runShutdown, runStartup } from '../../lifespan.js';
 import { resolveLimits } from '../../limits.js';
-import { TSGI_FILE_EXTENSION, TSGI_VERSION, type TsgiLogger, type TsgiServerInfo } from '../../types.js';
+import { TSGI_EARLY_HINTS_EXTENSION, TSGI_FILE_EXTENSION, TSGI_TRAILERS_EXTENSION, TSGI_VERSION, type TsgiLogger, type TsgiServerInfo } from '../../types.js';
 import type { ProbeServerConfig, ServerHarness, StartedServer } from '../harness.js';
 
 /** A fetch-handler host: starts a server on a free loopback port around `handler`. */
@@ -109,7 +109,7 @@ export function nodeListenerHarness(known: Pick<ServerHarness, 'knownFailures'> 
       const server: TsgiServerInfo = Object.freeze({
         software: 'node:http+tsgi',
         tsgiVersion: TSGI_VERSION,
-        extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true }),
+        extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true, [TSGI_EARLY_HINTS_EXTENSION]: true, [TSGI_TRAILERS_EXTENSION]: true }),
         limits: resolveLimits(config.limits),
       });
       const lifespan = { server, worker: Object.freeze({ id: 1, pid: process.pid }), log, state: {} };

@@ -53,6 +53,8 @@ export function passOptions(
     retryNonIdempotent: false,
     websocket: true,
     trustedProxies: ['127.0.0.0/8', '::1'],
+    earlyHints: 'off',
+    passTrailers: true,
     ...over,
   };
 }
