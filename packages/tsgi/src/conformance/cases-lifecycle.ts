@@ -10,7 +10,7 @@ import { poll } from './observations.js';
 
 /** Registers the lifecycle and error cases. */
 export function registerLifecycleCases(kit: Kit): void {
-  kit.test('S-COMPLETED', 'completed settles with { aborted: false, bytesWritten, status } (R4.5.1 R4.5.2 R4.5.3 R4.5.4)', async () => {
+  kit.test('S-COMPLETED', 'completed settles with { aborted: false, bytesWritten, status } (R4.5.1 R4.5.2 R4.5.3 R4.5.4 R2.5.3)', async () => {
     const id = kit.id('done');
     const response = await send(kit.root(), 'GET', `/completed?id=${id}`);
     assert.equal(response.body.toString(), 'done');
@@ -26,7 +26,7 @@ export function registerLifecycleCases(kit: Kit): void {
     assert.deepEqual(completion, { aborted: false, bytesWritten: 0, status: 200 });
   });
 
-  kit.test('S-CLIENT-GONE', 'a client leaving mid-response aborts the signal, cancels the body, settles completed aborted (R3.7.1 R5.10.1 R4.5.2)', async () => {
+  kit.test('S-CLIENT-GONE', 'a client leaving mid-response aborts the signal with an AbortError, cancels the body, settles completed aborted (R3.7.1 R3.7.5 R5.10.1 R4.5.2 R2.5.3)', async () => {
     const base = kit.root();
     const id = kit.id('gone');
     const conn = await RawConnection.open(base);
@@ -42,6 +42,7 @@ export function registerLifecycleCases(kit: Kit): void {
       kit.observation(`${id}.completed`, 'context.completed after the client left'),
     ]);
     assert.equal(signal.aborted, true);
+    assert.equal(signal.reason, 'AbortError', 'request.signal.reason for a client that left must be a DOMException named AbortError (R3.7.5)');
     assert.equal(cancel.cancelled, true);
     assert.equal(completion.aborted, true);
     assert.equal(completion.status, 200);
@@ -56,7 +57,7 @@ export function registerLifecycleCases(kit: Kit): void {
     assert.equal(observed.abortEvent, false, "request.signal fired 'abort' after the response completed normally");
   });
 
-  kit.test('S-WAITUNTIL', 'a waitUntil promise runs to its end after the response (R4.6.1)', async () => {
+  kit.test('S-WAITUNTIL', 'a waitUntil promise runs to its end after the response (R4.6.1 R2.5.3)', async () => {
     const id = kit.id('wait');
     const response = await send(kit.root(), 'GET', `/waituntil?id=${id}&ms=300`);
     assert.equal(response.body.toString(), 'waiting');

@@ -10,7 +10,7 @@ import { readObservation } from './observations.js';
 
 /** Registers the proxy, mount and limit cases. */
 export function registerRestrictedCases(kit: Kit): void {
-  kit.test('S-PROXY-TRUSTED', 'a trusted proxy sets scheme, url and client; the peer stays remoteAddress (R3.1.2 R3.2.3 R3.2.3b)', async () => {
+  kit.test('S-PROXY-TRUSTED', 'a trusted proxy sets scheme, url and client; the peer stays remoteAddress (R3.1.2 R3.2.1 R3.2.3 R3.2.3b)', async () => {
     const base = kit.root();
     const report = echoReport(
       await send(base, 'GET', '/echo?p=1', { headers: [['X-Forwarded-For', '203.0.113.7, 127.0.0.1'], ['X-Forwarded-Proto', 'https']] }),
@@ -23,7 +23,7 @@ export function registerRestrictedCases(kit: Kit): void {
     assert.equal(report.context.remoteAddress, '127.0.0.1');
   });
 
-  kit.test('S-PROXY-UNTRUSTED', "an untrusted peer's forwarding headers are ignored but stay visible (R3.2.2 R3.2.2b)", async () => {
+  kit.test('S-PROXY-UNTRUSTED', "an untrusted peer's forwarding headers are ignored but stay visible (R3.2.1 R3.2.2 R3.2.2b R9.2)", async () => {
     const base = kit.restricted();
     const conn = await RawConnection.open(base);
     try {
@@ -45,7 +45,7 @@ export function registerRestrictedCases(kit: Kit): void {
     }
   });
 
-  kit.test('S-MOUNT', 'a mounted app sees the full path and its mountPath (R3.1.5)', async () => {
+  kit.test('S-MOUNT', 'a mounted app sees the full path and its mountPath (R3.1.5 R9.2)', async () => {
     const base = kit.restricted();
     const report = echoReport(await send(base, 'GET', `${RESTRICTED_MOUNT}/echo?q=%2F`));
     assert.equal(report.url, `http://${hostOf(base)}${RESTRICTED_MOUNT}/echo?q=%2F`);
@@ -62,7 +62,7 @@ export function registerRestrictedCases(kit: Kit): void {
     }
   });
 
-  kit.test('S-LIMIT-BODY', 'a Content-Length over maxBodyBytes gets 413 without the app (R8.2)', async () => {
+  kit.test('S-LIMIT-BODY', 'a Content-Length over maxBodyBytes gets 413 without the app (R8.2 R8.1)', async () => {
     const base = kit.restricted();
     const seen = kit.id('big');
     const response = await exchange(base, rawRequest(base, 'POST', `${RESTRICTED_MOUNT}/echo?seen=${seen}`, { headers: [['Content-Length', String(RESTRICTED_LIMITS.maxBodyBytes + 1)]] }));
@@ -106,7 +106,7 @@ export function registerRestrictedCases(kit: Kit): void {
     }
   });
 
-  kit.test('S-LIMIT-LINE', 'a request line over maxRequestLineBytes gets 414 without the app (R8.3)', async () => {
+  kit.test('S-LIMIT-LINE', 'a request line over maxRequestLineBytes gets 414 without the app (R8.3 R8.1)', async () => {
     const base = kit.restricted();
     const seen = kit.id('line');
     const target = `${RESTRICTED_MOUNT}/echo?seen=${seen}&pad=${'a'.repeat(RESTRICTED_LIMITS.maxRequestLineBytes)}`;
@@ -115,7 +115,7 @@ export function registerRestrictedCases(kit: Kit): void {
     assert.equal(readObservation(kit.dir(), `seen-${seen}`), undefined, 'the app was called');
   });
 
-  kit.test('S-LIMIT-HEADER-COUNT', 'more than maxHeaderCount fields gets 431 without the app (R8.3)', async () => {
+  kit.test('S-LIMIT-HEADER-COUNT', 'more than maxHeaderCount fields gets 431 without the app (R8.3 R8.1)', async () => {
     const base = kit.restricted();
     const seen = kit.id('count');
     const headers = Array.from({ length: RESTRICTED_LIMITS.maxHeaderCount + 1 }, (_, i) => [`X-Field-${i}`, 'v'] as const);
@@ -124,7 +124,7 @@ export function registerRestrictedCases(kit: Kit): void {
     assert.equal(readObservation(kit.dir(), `seen-${seen}`), undefined, 'the app was called');
   });
 
-  kit.test('S-LIMIT-HEADER-FIELD', 'a field over maxHeaderFieldBytes gets 431 without the app (R8.3)', async () => {
+  kit.test('S-LIMIT-HEADER-FIELD', 'a field over maxHeaderFieldBytes gets 431 without the app (R8.3 R8.1)', async () => {
     const base = kit.restricted();
     const seen = kit.id('field');
     const headers = [['X-Big', 'b'.repeat(RESTRICTED_LIMITS.maxHeaderFieldBytes)]] as const;
@@ -133,7 +133,7 @@ export function registerRestrictedCases(kit: Kit): void {
     assert.equal(readObservation(kit.dir(), `seen-${seen}`), undefined, 'the app was called');
   });
 
-  kit.test('S-LIMITS-DECLARED', 'context.server.limits declares the limits the server enforces (R4.3.3)', async () => {
+  kit.test('S-LIMITS-DECLARED', 'context.server.limits declares the limits the server enforces (R4.3.3 R9.2)', async () => {
     const base = kit.restricted();
     const report = echoReport(await send(base, 'GET', `${RESTRICTED_MOUNT}/echo`));
     for (const [name, value] of Object.entries(RESTRICTED_LIMITS)) assert.equal(report.context.server.limits[name], value, `limits.${name}`);
