@@ -12,6 +12,7 @@ import { normalizeIp } from './ip-address.js';
 import { buildUrl } from './request-url.js';
 import { resolveForwarded, type ForwardedInfo } from './trusted-proxy.js';
 import { isUnixSocketPeer } from './unix-peer.js';
+import { describeTls, TSGI_TLS_EXTENSION, type TsgiTlsInfo } from './tls-info.js';
 import type {
   TsgiClient,
   TsgiCompletion,
@@ -321,6 +322,10 @@ export class NodeContext implements TsgiContext {
   }
   get completed(): Promise<TsgiCompletion> {
     return this.#ex.completed;
+  }
+  /** SPEC 4.10: present (a value or null) only when the server declares `tsgi.tls`. */
+  get ['tsgi.tls'](): TsgiTlsInfo | null | undefined {
+    return this.#ex.config.server.extensions[TSGI_TLS_EXTENSION] === undefined ? undefined : describeTls(this.#ex.req.socket);
   }
   waitUntil(promise: PromiseLike<unknown>): void {
     if (promise === null || (typeof promise !== 'object' && typeof promise !== 'function') || typeof promise.then !== 'function') {
