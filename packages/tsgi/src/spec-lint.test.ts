@@ -56,7 +56,7 @@ function sentences(markdown: string): Sentence[] {
       const numbered = /^(\d+(?:\.\d+)+)\. /.exec(unit);
       const where = numbered?.[1] ?? section;
       // A sentence ends at '.' before a capital, a backtick, a bracket or a quote (not after e.g./i.e.).
-      for (const s of unit.split(/(?<!\b(?:e\.g|i\.e|etc|cf|vs))(?<=\.)\s+(?=[A-Z`("*\[])/)) out.push({ section: where, text: s });
+      for (const s of unit.split(/(?<!\b(?:e\.g|i\.e|etc|cf|vs))(?<=\.)\s+(?=[A-Z`("*[])/)) out.push({ section: where, text: s });
     }
   }
   return out;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
+import { createServer as createHttpsServer, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
@@ -50,7 +50,9 @@ async function listen(server: Server): Promise<number> {
 
 function get(port: number, options: { servername?: string; cert?: Buffer; key?: Buffer }): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, path: '/', ca: [cert], ALPNProtocols: ['http/1.1'], ...options, headers: { host: 'localhost', connection: 'close' } }, (res) => {
+    // ALPNProtocols is passed on to tls.connect; https's RequestOptions type does not list it.
+    const requestOptions: RequestOptions & { ALPNProtocols: string[] } = { host: '127.0.0.1', port, path: '/', ca: [cert], ALPNProtocols: ['http/1.1'], ...options, headers: { host: 'localhost', connection: 'close' } };
+    const req = httpsRequest(requestOptions, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));

@@ -58,7 +58,7 @@ function addHeader(ex: Exchange, out: string[], scan: HeaderScan, name: string, 
   out.push(name, value);
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /**
  * Whether a header value has a byte above 0x7F. node writes the header section and a string
