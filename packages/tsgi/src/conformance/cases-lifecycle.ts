@@ -134,6 +134,15 @@ export function registerLifecycleCases(kit: Kit): void {
     assert.ok(response.status === 200 || response.status === 500, `expected 200 with the server's own reason phrase, or 500; got ${response.status}`);
   });
 
+  kit.test('S-WAITUNTIL-LOGGED', 'a rejected waitUntil promise is logged with its error (R4.6.2)', async () => {
+    const errorLog = kit.harness.errorLog?.bind(kit.harness);
+    if (errorLog === undefined) throw new Error('unreachable: case registered only with errorLog');
+    const marker = kit.id('rejected');
+    assert.equal((await send(kit.root(), 'GET', `/waituntil-reject?marker=${marker}`)).status, 200);
+    const entry = await poll(() => errorLog().find((line) => line.includes(marker)), kit.waitMs);
+    assert.ok(entry !== undefined, "no error-log entry carries the rejected promise's error");
+  }, 30_000, { needs: 'errorLog' });
+
   kit.test('S-ERR-LOG', 'an application error is logged with the request line and the stack (R6.2)', async () => {
     const errorLog = kit.harness.errorLog?.bind(kit.harness);
     if (errorLog === undefined) throw new Error('unreachable: case registered only with errorLog');

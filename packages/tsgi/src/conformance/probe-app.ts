@@ -367,9 +367,11 @@ async function route(request: Request, context: TsgiContext): Promise<Response> 
       });
       return new Response('will wait later');
     }
-    case '/waituntil-reject':
-      context.waitUntil(Promise.reject(new Error('probe: a waitUntil promise rejected on purpose')));
+    case '/waituntil-reject': {
+      const marker = url.searchParams.get('marker') ?? '';
+      context.waitUntil(Promise.reject(new Error(`probe: a waitUntil promise rejected on purpose ${marker}`)));
       return new Response('rejecting later');
+    }
     case '/error':
       throw new Error('probe: fetch threw on purpose');
     case '/reject':
