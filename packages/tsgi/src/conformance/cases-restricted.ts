@@ -7,6 +7,10 @@ import assert from 'node:assert/strict';
 import { RawConnection, exchange } from './raw-http.js';
 import { echoReport, hostOf, rawRequest, send, RESTRICTED_LIMITS, RESTRICTED_MOUNT, type Kit } from './kit.js';
 import { readObservation } from './observations.js';
+import { LOOPBACK_TRUST } from './loopback.js';
+
+/** The header timeout S-LIMIT-HEADERS-TIMEOUT asks for: short enough for a test, long enough for a loaded machine to send a request line. */
+const HEADERS_TIMEOUT_MS = 1_500;
 
 /** Registers the proxy, mount and limit cases. */
 export function registerRestrictedCases(kit: Kit): void {
@@ -132,6 +136,29 @@ export function registerRestrictedCases(kit: Kit): void {
     assert.equal(response.status, 431);
     assert.equal(readObservation(kit.dir(), `seen-${seen}`), undefined, 'the app was called');
   });
+
+  kit.test('S-LIMIT-HEADERS-TIMEOUT', 'a header section not finished within headersTimeoutMs gets 408 and the connection closed (R8.1)', async () => {
+    const server = await kit.harness.start(kit.probe, { trustedProxies: [...LOOPBACK_TRUST], mountPath: '', limits: { headersTimeoutMs: HEADERS_TIMEOUT_MS } });
+    try {
+      const declared = echoReport(await send(server.url, 'GET', '/echo')).context.server.limits.headersTimeoutMs;
+      // SPEC 8.1 binds the limits a server declares; a host that owns its own timeouts declares 0.
+      if (declared === 0) return;
+      assert.equal(declared, HEADERS_TIMEOUT_MS, 'limits.headersTimeoutMs is not the one the harness was given (R9.2)');
+      const conn = await RawConnection.open(server.url);
+      try {
+        const started = Date.now();
+        await conn.write(`GET /echo HTTP/1.1\r\nHost: ${hostOf(server.url)}\r\nX-Slow: 1\r\n`);
+        const response = await conn.readFinal({ timeoutMs: HEADERS_TIMEOUT_MS + kit.waitMs });
+        assert.equal(response.status, 408);
+        assert.ok(Date.now() - started >= HEADERS_TIMEOUT_MS - 100, `408 after ${Date.now() - started} ms, before the ${HEADERS_TIMEOUT_MS} ms limit`);
+        assert.ok(await conn.waitClosed(kit.closeWaitMs), 'the connection stayed open after the 408');
+      } finally {
+        conn.destroy();
+      }
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 
   kit.test('S-LIMITS-DECLARED', 'context.server.limits declares the limits the server enforces (R4.3.3 R9.2)', async () => {
     const base = kit.restricted();
