@@ -7,10 +7,22 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { describe, it } from 'node:test';
 import Fastify from 'fastify';
+import { defineApp } from 'tsgi';
 import { detectInterface } from './loader.js';
 
 
 describe('detectInterface', () => {
+  it('a value carrying the TSGI marker is TSGI before any guess from its shape (SPEC 2.4)', () => {
+    // Three parameters and Koa's methods would each make it a Node app without the marker.
+    const marked = defineApp(Object.assign((_request: Request, _context: unknown, _extra?: unknown) => new Response('x'), { callback() {}, use() {} }));
+    const detection = detectInterface(marked, 'auto');
+    assert.deepEqual({ interface: detection.interface, host: detection.host }, { interface: 'tsgi', host: null });
+    assert.match(detection.reason, /TSGI app marker \(Symbol\.for\('tsgi\.app'\) = "1\.1", set by defineApp\(\)\)/);
+    const koaish = defineApp({ fetch: () => new Response('x'), callback() {}, use() {} });
+    assert.equal(detectInterface(koaish, 'auto').interface, 'tsgi');
+    assert.equal(detectInterface(marked, 'node').interface, 'node', '--interface node is obeyed');
+  });
+
   it('an object with fetch, own or inherited, is TSGI', () => {
     assert.equal(detectInterface({ fetch: () => new Response('x') }, 'auto').interface, 'tsgi');
     class App {

@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { resolveApp, type TsgiApp } from 'tsgi';
+import { resolveApp, tsgiAppVersion, type TsgiApp } from 'tsgi';
 import { AppserverError, errorText } from './errors.js';
 import { fastifyApp, isFastifyInstance, isFastifyRouting, isNodeServer, type FastifyInstanceLike } from './fastify-app.js';
 import { moduleExports, moduleFormatFix } from './module-format.js';
@@ -101,7 +101,7 @@ function describe(value: unknown): string {
 }
 
 /** How `--interface auto` tells the interfaces apart, in this order. */
-const AUTO_RULES = 'an object with routing(), ready(), close(), inject(), listen(), register() and a server is a Fastify instance; an object with fetch() is TSGI; an object with callback() and use() is a Koa app; a function with handle() and use() (Express, connect) or of 3+ parameters is a Node listener; a function of 0-2 parameters is a TSGI fetch(request, context) (--interface node for a bare (req, res) listener)';
+const AUTO_RULES = 'a value carrying the TSGI app marker (defineApp()) is TSGI; an object with routing(), ready(), close(), inject(), listen(), register() and a server is a Fastify instance; an object with fetch() is TSGI; an object with callback() and use() is a Koa app; a function with handle() and use() (Express, connect) or of 3+ parameters is a Node listener; a function of 0-2 parameters is a TSGI fetch(request, context) (--interface node for a bare (req, res) listener)';
 
 /**
  * How a value is served, decided by its shape alone: the interface, whether it is a framework
@@ -149,6 +149,9 @@ export function detectInterface(value: unknown, choice: InterfaceChoice): Detect
   const isFastify = isFastifyInstance(value);
 
   if (choice === 'tsgi') return tsgi('--interface tsgi');
+  // SPEC 2.4: an app that says it is TSGI is believed before any guess from its shape.
+  const marked = choice === 'auto' ? tsgiAppVersion(value) : undefined;
+  if (marked !== undefined) return tsgi(`it carries the TSGI app marker (Symbol.for('tsgi.app') = ${JSON.stringify(marked) ?? String(marked)}, set by defineApp())`);
   if (isNodeServer(value)) throw new AppserverError('TSGI_APPSERVER_E_APP_LOAD', NODE_SERVER);
   if (choice === 'node') {
     if (isFastify) return node(`--interface node (${FASTIFY_REASON.replace(/^it is /, '')})`, 'fastify');

@@ -12,7 +12,7 @@
  *   -> ... serving ... -> stop: refuse new connections, drain, shutdown, exit 0.
  * @module
  */
-import { CidrSet, TSGI_EARLY_HINTS_EXTENSION, TSGI_FILE_EXTENSION, TSGI_TRAILERS_EXTENSION, TSGI_VERSION, runShutdown, runStartup, toNodeListener, type TsgiLimits, type TsgiServerInfo, type TsgiStartupContext, type TsgiWorker } from 'tsgi';
+import { CidrSet, TSGI_EARLY_HINTS_EXTENSION, TSGI_FILE_EXTENSION, TSGI_TLS_EXTENSION, TSGI_TRAILERS_EXTENSION, TSGI_VERSION, runShutdown, runStartup, toNodeListener, type TsgiLimits, type TsgiServerInfo, type TsgiStartupContext, type TsgiWorker } from 'tsgi';
 import { AppserverError, ERROR_CODES, type AppserverErrorCode, errorText } from './errors.js';
 import { InFlightRequests } from './in-flight-requests.js';
 import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type WorkerServer } from './http-server.js';
@@ -183,7 +183,10 @@ class Worker {
     const s = this.#settings;
     const log = this.#log!;
     const limits = limitsFrom(s);
-    const server: TsgiServerInfo = Object.freeze({ software: SOFTWARE, tsgiVersion: TSGI_VERSION, extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true, [TSGI_EARLY_HINTS_EXTENSION]: true, [TSGI_TRAILERS_EXTENSION]: true }), limits });
+    // SPEC 4.10: a worker that terminates TLS itself can say what TLS negotiated.
+    const always = { [TSGI_FILE_EXTENSION]: true, [TSGI_EARLY_HINTS_EXTENSION]: true, [TSGI_TRAILERS_EXTENSION]: true };
+    const extensions = s.certfile === null ? always : { ...always, [TSGI_TLS_EXTENSION]: true };
+    const server: TsgiServerInfo = Object.freeze({ software: SOFTWARE, tsgiVersion: TSGI_VERSION, extensions: Object.freeze(extensions), limits });
     this.#lifespan = { server, worker: this.#info, log, state: {} };
     try {
       const options: HttpServerOptions = {

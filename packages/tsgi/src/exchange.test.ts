@@ -207,7 +207,7 @@ test('context fields: peer and local addresses, protocol, worker, server, state'
     assert.equal(seen.scheme, 'http');
     assert.equal(seen.mountPath, '');
     assert.deepEqual(seen.worker, { id: 1, pid: process.pid });
-    assert.equal(seen.tsgiVersion, '1.0');
+    assert.equal(seen.tsgiVersion, '1.1');
     assert.deepEqual(seen.state, {});
     assert.equal(seen.logType, 'function');
   } finally {

@@ -15,6 +15,7 @@ import { isUnixSocketPeer } from './unix-peer.js';
 import { sendHintsOn } from './early-hints.js';
 import { NodeTrailers } from './trailers.js';
 import { TSGI_EARLY_HINTS_EXTENSION, TSGI_TRAILERS_EXTENSION, type TsgiEarlyHints, type TsgiTrailers } from './types.js';
+import { describeTls, TSGI_TLS_EXTENSION, type TsgiTlsInfo } from './tls-info.js';
 import type {
   TsgiClient,
   TsgiCompletion,
@@ -324,6 +325,10 @@ export class NodeContext implements TsgiContext {
   }
   get completed(): Promise<TsgiCompletion> {
     return this.#ex.completed;
+  }
+  /** SPEC 4.10: present (a value or null) only when the server declares `tsgi.tls`. */
+  get ['tsgi.tls'](): TsgiTlsInfo | null | undefined {
+    return this.#ex.config.server.extensions[TSGI_TLS_EXTENSION] === undefined ? undefined : describeTls(this.#ex.req.socket);
   }
   waitUntil(promise: PromiseLike<unknown>): void {
     if (promise === null || (typeof promise !== 'object' && typeof promise !== 'function') || typeof promise.then !== 'function') {

@@ -61,6 +61,6 @@ test('validate() reports a foreign Response with the conversion to use', () => {
   const problems = checkResponse(new UndiciResponse('x') as unknown, 'GET');
   assert.deepEqual(
     problems.map((p) => [p.code, p.message]),
-    [['TSGI_E_RESPONSE_TYPE', 'TSGI_E_RESPONSE_TYPE: fetch returned a Response of another fetch implementation (the undici package?), not the global Response; return `new Response(r.body, r)` (TSGI SPEC.md 2.1.4 [R2.1.4]: fetch returns a Response or a Promise of one)']],
+    [['TSGI_E_RESPONSE_TYPE', 'TSGI_E_RESPONSE_TYPE: fetch returned a Response of another fetch implementation (the undici package?), not the global Response; return `new Response(r.body, r)` (TSGI SPEC.md 2.1.4 [R2.1.4] [R2.1.5]: fetch returns a Response or a Promise of one)']],
   );
 });

@@ -9,6 +9,8 @@ export type { NodeAdapterOptions } from './adapter-config.js';
 export { DEFAULT_LINGERING_CLOSE, type LingeringClose } from 'tsgi-head-gate';
 export { serve, type ServeOptions, type TsgiServer } from './serve.js';
 export { resolveApp, runStartup, runShutdown, type ResolvedApp } from './lifespan.js';
+export { defineApp, tsgiAppVersion, TSGI_APP, FETCH_SERVER_PROTOCOL } from './define-app.js';
+export { tlsInfo, describeTls, TSGI_TLS_EXTENSION, type TsgiTlsInfo } from './tls-info.js';
 export { FastResponse } from './fast-response.js';
 export { DEFAULT_LIMITS, resolveLimits } from './limits.js';
 export { createConsoleLogger, type LogLevel } from './console-logger.js';

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveApp, runShutdown, runStartup } from './lifespan.js';
 import { DEFAULT_LIMITS } from './limits.js';
-import type { TsgiStartupContext } from './types.js';
+import { TSGI_VERSION, type TsgiStartupContext } from './types.js';
 
 const ctx = (): TsgiStartupContext => ({
-  server: { software: 'test', tsgiVersion: '1.0', extensions: {}, limits: DEFAULT_LIMITS },
+  server: { software: 'test', tsgiVersion: TSGI_VERSION, extensions: {}, limits: DEFAULT_LIMITS },
   worker: { id: 1, pid: process.pid },
   log: console,
   state: {},

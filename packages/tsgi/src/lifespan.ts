@@ -4,6 +4,7 @@
  * @module
  */
 import type { TsgiApp, TsgiAppObject, TsgiFetch, TsgiStartupContext, TsgiState } from './types.js';
+import { markerProblem } from './define-app.js';
 
 /**
  * An app reduced to its parts: `fetch` bound to the app object, and the optional hooks.
@@ -31,7 +32,8 @@ function describe(value: unknown): string {
 /**
  * Accepts a bare fetch function or an object with `fetch` (plus optional `startup`/`shutdown`)
  * and returns its parts, with `fetch` bound to the object (so class-based apps keep `this`).
- * Anything else is a TypeError that says what was found and what was expected.
+ * An app marked for another major TSGI version, or a Fetch Server API handler, is a TypeError
+ * (SPEC 2.4). Anything else is a TypeError that says what was found and what was expected.
  *
  * @example
  * ```ts
@@ -41,6 +43,9 @@ function describe(value: unknown): string {
  */
 export function resolveApp(app: unknown): ResolvedApp {
   if (app !== null && typeof app === 'object' && RESOLVED in app) return app as unknown as ResolvedApp;
+  // SPEC 2.4: the marker decides before the shape does.
+  const problem = markerProblem(app);
+  if (problem !== undefined) throw new TypeError(`tsgi: ${problem}`);
   if (typeof app === 'function') {
     return { fetch: app as TsgiFetch, [RESOLVED]: true } as ResolvedApp;
   }

@@ -15,6 +15,7 @@ import { CidrSet } from './ip-address.js';
 import { resolveLimits } from './limits.js';
 import { TSGI_VERSION } from './types.js';
 import type { TsgiApp, TsgiAppObject, TsgiCompletion, TsgiContext, TsgiLimits, TsgiLogger, TsgiServerInfo, TsgiState, TsgiWorker } from './types.js';
+import { markerProblem } from './define-app.js';
 
 /** What the host knows about the connection a request came on. */
 export interface HostConnection {
@@ -82,6 +83,9 @@ export interface TsgiFetchHandler {
 const HOST_TIMEOUTS: Partial<TsgiLimits> = { headersTimeoutMs: 0, bodyTimeoutMs: 0, keepAliveTimeoutMs: 0 };
 
 function resolve(app: TsgiApp): TsgiAppObject {
+  // SPEC 2.4.3, 2.4.4: a marker for another major version, or a Fetch Server API handler, is refused.
+  const problem = markerProblem(app);
+  if (problem !== undefined) throw new TypeError(`toFetchHandler: ${problem}`);
   if (typeof app === 'function') return { fetch: app };
   if (app !== null && typeof app === 'object' && typeof app.fetch === 'function') return app;
   throw new TypeError(`toFetchHandler: expected a TSGI app (a fetch function or an object with a fetch method), got ${app === null ? 'null' : typeof app}`);

@@ -15,7 +15,7 @@
  */
 
 /** The version of SPEC.md these types describe (major.minor; minor versions only add). */
-export const TSGI_VERSION = '1.0';
+export const TSGI_VERSION = '1.1';
 
 /**
  * The one required ability of an application: turn a fetch `Request` into a `Response`.
@@ -81,7 +81,7 @@ export interface TsgiLimits {
 export interface TsgiServerInfo {
   /** Product token, e.g. `tsgi-appserver/0.1.0`. */
   readonly software: string;
-  /** The SPEC.md version it implements, e.g. `1.0`. */
+  /** The SPEC.md version it implements, e.g. `1.1`. */
   readonly tsgiVersion: string;
   /** Extensions the server supports, keyed by reverse-DNS or `tsgi.`-prefixed names. */
   readonly extensions: Readonly<Record<string, unknown>>;

@@ -59,6 +59,19 @@ export function addHeader(ex: Exchange, out: string[], scan: HeaderScan, name: s
   out.push(name, value);
 }
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/**
+ * Whether a header value has a byte above 0x7F. node writes the header section and a string
+ * body given to end() as ONE string in the body's encoding (UTF-8), so such a value would leave
+ * as UTF-8; SPEC 3.10.2 wants each code point as one byte (node's own latin1 header encoding),
+ * so the body goes as bytes then. Only string bodies pay the scan.
+ */
+function hasNonAscii(headers: readonly string[]): boolean {
+  for (let i = 1; i < headers.length; i += 2) if (NON_ASCII.test(headers[i]!)) return true;
+  return false;
+}
+
 /** Flattens a FastResponse's HeadersInit as given (object, array of pairs or Headers). */
 function collectInitHeaders(ex: Exchange, init: HeadersInit | undefined, out: string[], scan: HeaderScan): void {
   if (init == null) return;
@@ -266,7 +279,7 @@ function finishKnown(ex: Exchange, status: number, statusText: string | undefine
   }
   if (scan.contentLength === -1 || scan.contentLength === length) {
     ex.countBytes(length);
-    res.end(body);
+    res.end(typeof body === 'string' && hasNonAscii(headers) ? Buffer.from(body) : body);
     return;
   }
   // The app's Content-Length disagrees with its body: send what the header promises at most,

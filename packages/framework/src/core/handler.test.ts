@@ -4,6 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveApp, type ServedApp } from '../test/serve-app.js';
 import { getTsgiApplication } from './handler.js';
+import { tsgiAppVersion, TSGI_VERSION } from 'tsgi';
 import { path } from '../urls/conf.js';
 import { HttpResponse, HttpResponseBase } from '../http/response.js';
 import { Http404, PermissionDenied, BadRequest, SuspiciousOperation, ImproperlyConfigured, statusForError, RequestDataTooBig, MethodNotAllowed } from './exceptions.js';
@@ -334,4 +335,10 @@ test('processView runs outermost first and may answer; processException runs inn
     assert.equal(caught.text, `outer caught ${message}`);
     assert.deepEqual(calls.splice(0), [...all, 'exception:inner', 'exception:middle', 'exception:outer'], route);
   }
+});
+
+test('getTsgiApplication() carries the TSGI app marker, so servers detect it without guessing (SPEC 2.4)', () => {
+  const app = getTsgiApplication({ ROOT_URLCONF: [], ALLOWED_HOSTS: ['*'] });
+  assert.equal(tsgiAppVersion(app), TSGI_VERSION);
+  assert.equal(tsgiAppVersion(app), '1.1');
 });

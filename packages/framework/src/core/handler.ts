@@ -17,7 +17,7 @@
  * nothing returns a promise the whole request is answered synchronously (core/settle.ts).
  * @module
  */
-import type { TsgiAppObject, TsgiContext, TsgiStartupContext } from 'tsgi';
+import { defineApp, type TsgiAppObject, type TsgiContext, type TsgiStartupContext } from 'tsgi';
 import { defineSettings, installedApps, type ResolvedSettings, type SettingsInput } from '../conf/settings.js';
 import { HttpRequest } from '../http/request.js';
 import { HostCache, effectiveAllowedHosts } from '../http/host.js';
@@ -176,7 +176,8 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
     return inRequestScope(request, chain);
   };
 
-  return {
+  // SPEC 2.4: marked, so a server that auto-detects interfaces knows it is TSGI without guessing.
+  return defineApp({
     settings,
     get resolver(): Resolver {
       if (resolver === null) throw new ImproperlyConfigured('The URLconf is not loaded yet (it loads in startup).', 'ROOT_URLCONF');
@@ -201,7 +202,7 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
     async shutdown(): Promise<void> {
       await closeSessionStore(settings);
     },
-  };
+  });
 }
 
 /** A middleware's `processView` hook. */

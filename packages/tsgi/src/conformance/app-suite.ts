@@ -104,7 +104,7 @@ export function describeAppConformance(name: string, app: TsgiApp, options: AppC
       });
     }
 
-    it('[A-CONCURRENT] concurrent calls all get valid Responses (2.2)', async () => {
+    it('[A-CONCURRENT] concurrent calls all get valid Responses (R2.2.1)', async () => {
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => call({ method: 'GET', path: `/?concurrent=${i}` })));
       for (const { response, found } of results) {
         assertClean(found, 'a concurrent GET');

@@ -10,7 +10,7 @@ import { poll } from './observations.js';
 
 /** Registers the lifecycle and error cases. */
 export function registerLifecycleCases(kit: Kit): void {
-  kit.test('S-COMPLETED', 'completed settles with { aborted: false, bytesWritten, status } (R4.5.1 R4.5.2 R4.5.3 R4.5.4)', async () => {
+  kit.test('S-COMPLETED', 'completed settles with { aborted: false, bytesWritten, status } (R4.5.1 R4.5.2 R4.5.3 R4.5.4 R2.5.3)', async () => {
     const id = kit.id('done');
     const response = await send(kit.root(), 'GET', `/completed?id=${id}`);
     assert.equal(response.body.toString(), 'done');
@@ -26,7 +26,7 @@ export function registerLifecycleCases(kit: Kit): void {
     assert.deepEqual(completion, { aborted: false, bytesWritten: 0, status: 200 });
   });
 
-  kit.test('S-CLIENT-GONE', 'a client leaving mid-response aborts the signal, cancels the body, settles completed aborted (R3.7.1 R5.10.1 R4.5.2)', async () => {
+  kit.test('S-CLIENT-GONE', 'a client leaving mid-response aborts the signal, cancels the body, settles completed aborted (R3.7.1 R5.10.1 R4.5.2 R2.5.3)', async () => {
     const base = kit.root();
     const id = kit.id('gone');
     const conn = await RawConnection.open(base);
@@ -47,6 +47,20 @@ export function registerLifecycleCases(kit: Kit): void {
     assert.equal(completion.status, 200);
   });
 
+  kit.test('S-ABORT-REASON', "a client leaving aborts request.signal with a DOMException named AbortError (R3.7.5)", async () => {
+    const base = kit.root();
+    const id = kit.id('reason');
+    const conn = await RawConnection.open(base);
+    try {
+      await conn.write(rawRequest(base, 'GET', `/hold?id=${id}`));
+      assert.ok(await conn.waitFor(() => conn.pending.includes('first\n'), kit.waitMs), 'the first chunk never came');
+    } finally {
+      conn.destroy();
+    }
+    const signal = await kit.observation(`${id}.signal`, 'request.signal after the client left');
+    assert.equal(signal.reason, 'AbortError', "request.signal.reason's name, for a client that left");
+  });
+
   kit.test('S-SIGNAL-NORMAL', 'request.signal never aborts on normal completion (R3.7.2)', async () => {
     const id = kit.id('sig');
     const response = await send(kit.root(), 'GET', `/signal?id=${id}`);
@@ -56,7 +70,7 @@ export function registerLifecycleCases(kit: Kit): void {
     assert.equal(observed.abortEvent, false, "request.signal fired 'abort' after the response completed normally");
   });
 
-  kit.test('S-WAITUNTIL', 'a waitUntil promise runs to its end after the response (R4.6.1)', async () => {
+  kit.test('S-WAITUNTIL', 'a waitUntil promise runs to its end after the response (R4.6.1 R2.5.3)', async () => {
     const id = kit.id('wait');
     const response = await send(kit.root(), 'GET', `/waituntil?id=${id}&ms=300`);
     assert.equal(response.body.toString(), 'waiting');
@@ -119,6 +133,15 @@ export function registerLifecycleCases(kit: Kit): void {
     assert.equal(response.header('x-injected-status'), undefined, 'a header injected through a CR LF in statusText reached the client');
     assert.ok(response.status === 200 || response.status === 500, `expected 200 with the server's own reason phrase, or 500; got ${response.status}`);
   });
+
+  kit.test('S-WAITUNTIL-LOGGED', 'a rejected waitUntil promise is logged with its error (R4.6.2)', async () => {
+    const errorLog = kit.harness.errorLog?.bind(kit.harness);
+    if (errorLog === undefined) throw new Error('unreachable: case registered only with errorLog');
+    const marker = kit.id('rejected');
+    assert.equal((await send(kit.root(), 'GET', `/waituntil-reject?marker=${marker}`)).status, 200);
+    const entry = await poll(() => errorLog().find((line) => line.includes(marker)), kit.waitMs);
+    assert.ok(entry !== undefined, "no error-log entry carries the rejected promise's error");
+  }, 30_000, { needs: 'errorLog' });
 
   kit.test('S-ERR-LOG', 'an application error is logged with the request line and the stack (R6.2)', async () => {
     const errorLog = kit.harness.errorLog?.bind(kit.harness);

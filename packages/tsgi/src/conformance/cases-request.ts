@@ -5,11 +5,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { RawConnection } from './raw-http.js';
-import { echoReport, hostOf, rawRequest, type Kit } from './kit.js';
+import { echoReport, hostOf, rawRequest, send, type Kit } from './kit.js';
+import { TSGI_VERSION } from '../types.js';
+import { readObservation } from './observations.js';
 
 /** Registers the request and context cases. */
 export function registerRequestCases(kit: Kit): void {
-  kit.test('S-CTX', 'every context field is present, typed, and describes this connection (R2.1.3 R3.0.1 R4.0.1 R4.0.2 R4.0.2b R4.0.3 R4.0.3b R4.3.2 R4.3.3 R4.4.1 R4.8.1 R4.9.1 R3.8.1)', async () => {
+  kit.test('S-CTX', 'every context field is present, typed, and describes this connection; no field outside SPEC or extension names (R2.1.3 R3.0.1 R4.0.1 R4.0.2 R4.0.2b R4.0.3 R4.0.3b R4.0.4 R4.3.2 R4.3.3 R4.4.1 R4.8.1 R4.9.1 R3.8.1 R2.5.1 R2.5.1b)', async () => {
     const base = kit.root();
     const conn = await RawConnection.open(base);
     try {
@@ -28,16 +30,17 @@ export function registerRequestCases(kit: Kit): void {
       assert.equal(c.mountPath, '');
       assert.deepEqual(c.client, { address: '127.0.0.1', port: conn.localPort });
       assert.ok(Number.isInteger(c.worker.id) && c.worker.id >= 1);
-      assert.match(c.server.tsgiVersion, /^1\.\d+$/);
+      assert.equal(c.server.tsgiVersion, TSGI_VERSION, 'context.server.tsgiVersion must name the SPEC version this kit checks (R4.3.2)');
       assert.equal(report.signalAborted, false);
       assert.deepEqual(report.call, { argumentCount: 2, thisIsApp: true }, 'fetch must be called as app.fetch(request, context) (R2.1.3)');
       assert.equal(report.logThrew, null, 'context.log.debug threw (R4.8.1)');
+      assert.deepEqual(report.extraContextFields, [], 'context fields outside SPEC 4.0 must be named like extensions, with a dot (R4.0.4)');
     } finally {
       conn.destroy();
     }
   });
 
-  kit.test('S-CTX-SERVER-ONCE', 'context.server is the same object for every request of a worker (R4.3.1)', async () => {
+  kit.test('S-CTX-SERVER-ONCE', 'context.server is the same object for every request of a worker, the context a new one (R4.3.1 R4.2.1)', async () => {
     const base = kit.root();
     const conn = await RawConnection.open(base);
     try {
@@ -45,6 +48,7 @@ export function registerRequestCases(kit: Kit): void {
       echoReport(await conn.readFinal());
       const second = echoReport(await conn.readFinal());
       assert.equal(second.sameServerAsPrevious, true, 'two requests on one connection saw different context.server objects');
+      assert.equal(second.sameContextAsPrevious, false, 'two requests on one connection got the same context object (R4.2.1)');
     } finally {
       conn.destroy();
     }
@@ -62,7 +66,26 @@ export function registerRequestCases(kit: Kit): void {
     }
   });
 
-  kit.test('S-BODY-100MB', 'a 100 MB body streams through intact, with backpressure (R3.5.2 R3.5.3)', async () => {
+  kit.test('S-HEADERS-EXACT', 'request.headers holds the fields sent, none added, removed or rewritten (R3.4.4)', async () => {
+    const base = kit.root();
+    const sent: Array<[string, string]> = [['x-one', 'a'], ['accept', 'text/plain'], ['user-agent', 'tsgi-kit'], ['x-two', 'b, c']];
+    const response = await send(base, 'GET', '/echo', { headers: sent });
+    const report = echoReport(response);
+    // A server MAY add X-Request-Id (SPEC 3.4.5); nothing else.
+    const seen = report.headers.filter(([name]) => name !== 'x-request-id');
+    const expected = [['host', hostOf(base)], ...sent, ['connection', 'close']].sort(([a], [b]) => (a! < b! ? -1 : 1));
+    assert.deepEqual(seen, expected);
+  });
+
+  kit.test('S-EXPECT-417', 'an expectation other than 100-continue gets 417 without the app (R3.6.1b)', async () => {
+    const base = kit.root();
+    const seen = kit.id('expect');
+    const response = await send(base, 'POST', `/echo?seen=${seen}`, { headers: [['Expect', 'x-probe-unknown']], body: 'hello' });
+    assert.equal(response.status, 417);
+    assert.equal(readObservation(kit.dir(), `seen-${seen}`), undefined, 'the app was called for a request whose expectation the server cannot meet');
+  });
+
+  kit.test('S-BODY-100MB', 'a 100 MB body streams through intact, with backpressure (R3.5.2 R3.5.3 R2.5.2)', async () => {
     const base = kit.root();
     const total = 100_000_000;
     const block = Buffer.alloc(1 << 20);

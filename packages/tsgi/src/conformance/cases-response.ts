@@ -82,7 +82,7 @@ export function registerResponseCases(kit: Kit): void {
     }
   });
 
-  kit.test('S-HEAD', 'HEAD gets the headers GET gets, and no body (R5.7.1 R5.7.2)', async () => {
+  kit.test('S-HEAD', 'HEAD gets the headers GET gets, and no body (R5.7.1 R5.7.1c R5.7.2)', async () => {
     const base = kit.root();
     const get = await send(base, 'GET', '/text?size=100');
     const conn = await RawConnection.open(base);
@@ -100,7 +100,7 @@ export function registerResponseCases(kit: Kit): void {
     }
   });
 
-  kit.test('S-HEAD-NULL', 'HEAD answered with a null body: no Content-Length rather than a false 0, and no body (R5.7.1)', async () => {
+  kit.test('S-HEAD-NULL', 'HEAD answered with a null body: no Content-Length rather than a false 0, and no body (R5.7.1 R5.7.1c)', async () => {
     const base = kit.root();
     const get = await send(base, 'GET', '/text?size=10');
     assert.equal(get.header('content-length'), '10');
@@ -177,7 +177,7 @@ export function registerResponseCases(kit: Kit): void {
     assert.ok(Number(observed.pulls) * 64 < 64 * 1024, `the server pulled ${String(observed.pulls)} blocks of 64 KiB while the client read nothing`);
   });
 
-  kit.test('S-FILE', 'a tsgi.file response sends exactly the file region (R7.2.1 R7.2.2)', async () => {
+  kit.test('S-FILE', 'a tsgi.file response sends exactly the file region, and a server declaring tsgi.file cancels the ordinary body (R7.2.1 R7.2.2 R7.2.2b R2.5.5)', async () => {
     const source = readFileSync(PROBE_MODULE);
     const whole = await send(kit.root(), 'GET', '/file');
     assert.equal(whole.status, 200);
@@ -188,6 +188,27 @@ export function registerResponseCases(kit: Kit): void {
     const head = await send(kit.root(), 'HEAD', '/file?offset=10&length=100');
     assert.equal(head.header('content-length'), '100');
     assert.equal(head.body.length, 0);
+    if (!echoReport(await send(kit.root(), 'GET', '/echo')).context.server.extensions.includes('tsgi.file')) return;
+    const id = kit.id('file');
+    assert.equal((await send(kit.root(), 'GET', `/file?id=${id}`)).status, 200);
+    const ordinary = await kit.observation(`${id}.filebody`, 'the ordinary body of a tsgi.file response');
+    assert.equal(ordinary.cancelled, true, 'a server declaring tsgi.file read the ordinary body instead of cancelling it (R7.2.2b)');
+  });
+
+  kit.test('S-HEADER-LATIN1', 'a field value is written byte for byte from its code points (0xE9 as one byte, never UTF-8), from a Response and a FastResponse (R3.10.2 R5.1.2)', async () => {
+    for (const target of ['/latin1', '/latin1?fast=1']) {
+      const response = await send(kit.root(), 'GET', target);
+      assert.equal(response.status, 200, target);
+      // raw-http reads the head as latin1: one byte 0xE9 is 'é'; UTF-8's C3 A9 would read 'Ã©'.
+      assert.equal(response.header('x-latin1'), 'caf\u00e9', `${target}: x-latin1 was not written as the bytes 63 61 66 E9`);
+    }
+  });
+
+  kit.test('S-HEADER-WIDE', 'a FastResponse field value above U+00FF never reaches the wire; it is an app error (R3.10.3)', async () => {
+    const response = await send(kit.root(), 'GET', '/wide');
+    assert.equal(response.header('x-wide'), undefined, 'a value with a code point above U+00FF reached the wire');
+    assert.equal(response.status, 500);
+    assert.equal((await send(kit.root(), 'GET', '/text?size=1')).status, 200, 'the server stopped serving');
   });
 
   kit.test('S-UNREAD-SMALL', 'an unread small body does not break the next request on the connection (R5.11.1)', async () => {
@@ -206,7 +227,7 @@ export function registerResponseCases(kit: Kit): void {
     }
   });
 
-  kit.test('S-UNREAD-LARGE', 'an unread large body is drained or the connection closed, never parsed (R5.11.1)', async () => {
+  kit.test('S-UNREAD-LARGE', 'an unread large body is drained or the connection closed, never parsed (R5.11.1 R5.11.1b)', async () => {
     const base = kit.root();
     const conn = await RawConnection.open(base);
     try {

@@ -65,9 +65,9 @@ function print(report: ConformanceReport): void {
   for (const c of report.cases) {
     if (c.status === 'pass') continue;
     const why = c.error ?? c.reason ?? '';
-    console.log(`${c.status.padEnd(4)}  [${c.tag}] ${c.title}${why ? `\n      ${why.split('\n')[0]}` : ''}`);
+    console.log(`${c.status.padEnd(13)} [${c.tag}] ${c.title}${why ? `\n              ${why.split('\n')[0]}` : ''}`);
   }
-  const { pass, fail, skip, todo } = report.summary;
-  console.log(`\n${report.server}: ${pass} passed, ${fail} failed, ${skip} skipped, ${todo} todo (${report.cases.length} cases, TSGI ${report.tsgiVersion} kit, Node ${report.node})`);
+  const { pass, fail, skip, todo, knownFailure } = report.summary;
+  console.log(`\n${report.server}: ${pass} passed, ${fail} failed, ${knownFailure} known failures, ${skip} skipped, ${todo} todo (${report.cases.length} cases, TSGI ${report.tsgiVersion} kit, Node ${report.node})`);
   console.log(report.claim);
 }

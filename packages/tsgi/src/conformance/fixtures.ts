@@ -18,6 +18,11 @@ export interface ValidExpectation {
   /** Which server configuration to send it to (default `root`). */
   readonly server?: 'root' | 'restricted';
   readonly status: number;
+  /**
+   * A status the server MAY answer instead, without calling the app (the target carries
+   * `seen={seen}`), where SPEC.md lets it refuse the request (a GET with content: 3.5.1).
+   */
+  readonly refusal?: number;
   /** Compared with the probe's /echo report: objects by the keys given, arrays and values exactly. */
   readonly saw?: Record<string, unknown>;
   /** Header fields of the client's response (lower-case names), compared exactly. */

@@ -11,7 +11,7 @@ export interface ProbeApp {
   /** Absolute path of the probe module (`probe-app.ts` from source, `probe-app.js` from dist), for servers that load apps from files. */
   readonly module: string;
   /** The export to load: `application` normally, `failingStartupApplication` for the failing-startup case. */
-  readonly exportName: 'application' | 'functionApplication' | 'failingStartupApplication' | 'notAnApplication';
+  readonly exportName: 'application' | 'functionApplication' | 'failingStartupApplication' | 'notAnApplication' | 'futureApplication' | 'fetchServerHandler';
 }
 
 /**

@@ -156,6 +156,9 @@ export interface EchoReport {
   call: { argumentCount: number; thisIsApp: boolean };
   logThrew: string | null;
   sameServerAsPrevious: boolean | null;
+  sameContextAsPrevious: boolean | null;
+  /** Context property names that are neither SPEC 4.0 fields nor extension names (SPEC 4.0.4). */
+  extraContextFields: string[];
   context: Record<string, unknown> & {
     remoteAddress: string;
     remotePort: number;

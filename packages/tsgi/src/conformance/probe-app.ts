@@ -8,7 +8,7 @@
  * Routes (relative to `context.mountPath`): /echo, /stall, /no-read, /text, /stream, /hold, /backpressure,
  * /completed, /signal, /waituntil, /waituntil-late, /waituntil-reject, /error, /reject,
  * /not-a-response, /error-after-commit, /bad-status, /bad-status-text, /bad-header, /file-missing, /hop-by-hop, /date, /cl-long, /cl-short, /status,
- * /set-cookies, /file, /state; the extension routes of probe-hints-trailers.ts.
+ * /set-cookies, /file, /state, /latin1, /wide; the extension routes of probe-hints-trailers.ts.
  *
  * @example Serve it by hand to poke at a server:
  * ```sh
@@ -21,7 +21,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { TSGI_FILE, type TsgiAppObject, type TsgiContext, type TsgiStartupContext } from '../types.js';
+import { TSGI_FILE, type TsgiAppObject, type TsgiContext, type TsgiStartupContext, type TsgiState } from '../types.js';
+import { defineApp, TSGI_APP, FETCH_SERVER_PROTOCOL } from '../define-app.js';
+import { FastResponse } from '../fast-response.js';
 import { checkContext, checkRequest } from '../validate-server.js';
 import { observe } from './observations.js';
 import { hintsTrailersRoute } from './probe-hints-trailers.js';
@@ -30,6 +32,26 @@ const encoder = new TextEncoder();
 /** The file /file sends: this module itself, so the kit can read the same bytes. */
 const PROBE_FILE = fileURLToPath(import.meta.url);
 let lastServer: unknown;
+let lastContext: unknown;
+/** The state objects startup filled (one per server in this process), to tell shutdown's from a copy (SPEC 2.3.4). */
+const startupStates = new WeakSet<TsgiState>();
+/** The context fields of SPEC 4.0 (and Object's own): any other name must contain a dot (an extension, 4.0.4). */
+const CONTEXT_FIELDS = new Set(['remoteAddress', 'remotePort', 'client', 'localAddress', 'localPort', 'serverName', 'encrypted', 'scheme', 'protocol', 'rawHeaders', 'mountPath', 'state', 'worker', 'server', 'log', 'completed', 'waitUntil', 'constructor']);
+
+/** Context property names, own and inherited (getters on a class count), that are neither SPEC fields nor extension names. */
+function extraContextFields(context: object): string[] {
+  const extra = new Set<string>();
+  for (let o: object | null = context; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const name of Object.getOwnPropertyNames(o)) if (!CONTEXT_FIELDS.has(name) && !name.includes('.')) extra.add(name);
+  }
+  return [...extra];
+}
+
+/** An abort reason's name (`AbortError`, `TimeoutError`), or what it is when it has none. */
+function reasonName(reason: unknown): string {
+  if (reason instanceof Error || reason instanceof DOMException) return reason.name;
+  return `not an Error: ${typeof reason}`;
+}
 /** How the server called fetch last (read synchronously by /echo before any await). */
 let lastCall = { argumentCount: 0, thisIsApp: false };
 
@@ -80,6 +102,8 @@ async function echo(request: Request, context: TsgiContext): Promise<Response> {
   }
   const sameServerAsPrevious = lastServer === undefined ? null : lastServer === context.server;
   lastServer = context.server;
+  const sameContextAsPrevious = lastContext === undefined ? null : lastContext === context;
+  lastContext = context;
   const bodyNull = request.body === null;
   let body: Awaited<ReturnType<typeof readBody>>;
   try {
@@ -105,6 +129,8 @@ async function echo(request: Request, context: TsgiContext): Promise<Response> {
     call,
     logThrew,
     sameServerAsPrevious,
+    sameContextAsPrevious,
+    extraContextFields: extraContextFields(context),
     context: {
       remoteAddress: context.remoteAddress,
       remotePort: context.remotePort,
@@ -127,7 +153,7 @@ async function echo(request: Request, context: TsgiContext): Promise<Response> {
 /** A body that sends one line, then waits until the server cancels it (or 30 s pass). */
 function hold(request: Request, context: TsgiContext, url: URL): Response {
   const id = idParam(url);
-  request.signal.addEventListener('abort', () => observe(`${id}.signal`, { aborted: true }));
+  request.signal.addEventListener('abort', () => observe(`${id}.signal`, { aborted: true, reason: reasonName(request.signal.reason) }));
   void context.completed.then((completion) => observe(`${id}.completed`, completion));
   let timer: NodeJS.Timeout | undefined;
   const body = new ReadableStream<Uint8Array>({
@@ -203,7 +229,31 @@ function fileRegion(url: URL): Response {
   const offset = intParam(url, 'offset', 0, size);
   const length = intParam(url, 'length', size - offset, size - offset);
   const nodeStream = length === 0 ? Readable.from([]) : createReadStream(PROBE_FILE, { start: offset, end: offset + length - 1 });
-  const response = new Response(Readable.toWeb(nodeStream) as ReadableStream<Uint8Array>, {
+  const reader = (Readable.toWeb(nodeStream) as ReadableStream<Uint8Array>).getReader();
+  const id = url.searchParams.get('id') === null ? undefined : idParam(url);
+  let read = 0;
+  let cancelled = false;
+  // Reports whether the server read the ordinary body or cancelled it (SPEC 7.2.2: a server that
+  // declares tsgi.file cancels it unread).
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (cancelled) return; // the read in flight when the server cancelled ends here
+      if (done) {
+        if (id !== undefined) observe(`${id}.filebody`, { cancelled: false, read });
+        controller.close();
+        return;
+      }
+      read += value.byteLength;
+      controller.enqueue(value);
+    },
+    async cancel(reason) {
+      cancelled = true;
+      if (id !== undefined) observe(`${id}.filebody`, { cancelled: true, read });
+      await reader.cancel(reason);
+    },
+  });
+  const response = new Response(body, {
     headers: { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(length) },
   });
   Object.defineProperty(response, TSGI_FILE, { value: { path: PROBE_FILE, offset, length }, enumerable: false });
@@ -318,9 +368,11 @@ async function route(request: Request, context: TsgiContext): Promise<Response> 
       });
       return new Response('will wait later');
     }
-    case '/waituntil-reject':
-      context.waitUntil(Promise.reject(new Error('probe: a waitUntil promise rejected on purpose')));
+    case '/waituntil-reject': {
+      const marker = url.searchParams.get('marker') ?? '';
+      context.waitUntil(Promise.reject(new Error(`probe: a waitUntil promise rejected on purpose ${marker}`)));
       return new Response('rejecting later');
+    }
     case '/error':
       throw new Error('probe: fetch threw on purpose');
     case '/reject':
@@ -387,6 +439,15 @@ async function route(request: Request, context: TsgiContext): Promise<Response> 
     }
     case '/file':
       return fileRegion(url);
+    case '/latin1': {
+      // U+00E9 must reach the wire as the one byte 0xE9, never UTF-8's C3 A9 (SPEC 3.10.2).
+      const init = { headers: { 'content-type': 'text/plain', 'x-latin1': 'caf\u00e9' } };
+      return url.searchParams.get('fast') === '1' ? new FastResponse('latin1', init) : new Response('latin1', init);
+    }
+    case '/wide':
+      // U+0101 is no byte: Headers refuses it, and a server writing these plain-object headers
+      // must treat it as an invalid field, an app error (SPEC 3.10.3).
+      return new FastResponse('wide', { headers: { 'content-type': 'text/plain', 'x-wide': 'a\u0101' } });
     case '/state': {
       const seenState = { ...context.state };
       (context.state as Record<string, unknown>).mutatedByRequest = true;
@@ -401,19 +462,20 @@ async function route(request: Request, context: TsgiContext): Promise<Response> 
  * The probe application the server suite serves. `startup` puts `probe: 'started'` into the
  * state and returns `{ startedBy: 'probe' }`; `shutdown` writes the `shutdown` observation.
  */
-export const application: TsgiAppObject = {
+export const application: TsgiAppObject = defineApp({
   fetch(this: unknown, ...args: unknown[]) {
     lastCall = { argumentCount: args.length, thisIsApp: this === application };
     return route(args[0] as Request, args[1] as TsgiContext);
   },
   startup(context: TsgiStartupContext) {
     (context.state as Record<string, unknown>).probe = 'started';
+    startupStates.add(context.state);
     return { startedBy: 'probe' };
   },
   shutdown(context: TsgiStartupContext) {
-    observe(`shutdown-${process.pid}`, { at: Date.now(), pid: process.pid, worker: context.worker.id, state: Object.keys(context.state) });
+    observe(`shutdown-${process.pid}`, { at: Date.now(), pid: process.pid, worker: context.worker.id, state: Object.keys(context.state), sameState: startupStates.has(context.state) });
   },
-};
+});
 
 /** An app whose startup fails: a server must refuse to start with it (SPEC.md 2.3.3). */
 export const failingStartupApplication: TsgiAppObject = {
@@ -428,6 +490,12 @@ export const functionApplication = (request: Request, context: TsgiContext): Pro
 
 /** Not an application at all: a server must refuse it with a TypeError (SPEC.md 2.1.2). */
 export const notAnApplication = { handler: (): Response => new Response('never') };
+
+/** An app marked for a TSGI major version no 1.x server implements: refused at start (SPEC.md 2.4.3). */
+export const futureApplication = { [TSGI_APP]: '2.0', fetch: (): Response => new Response('never') };
+
+/** A Fetch Server API draft handler (`fetch(ctx)`): a TSGI server refuses it at start (SPEC.md 2.4.4). */
+export const fetchServerHandler = { [FETCH_SERVER_PROTOCOL]: 1, fetch: (_ctx: unknown): Response => new Response('never') };
 
 /** Absolute path of this module, for harnesses that load the probe from a file. */
 export const PROBE_MODULE = PROBE_FILE;

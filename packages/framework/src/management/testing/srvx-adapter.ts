@@ -7,9 +7,9 @@
  */
 import { serve } from 'srvx';
 import type { TsgiAppObject, TsgiCompletion, TsgiContext, TsgiServerInfo } from 'tsgi';
-import { DEFAULT_LIMITS } from 'tsgi';
+import { DEFAULT_LIMITS, TSGI_VERSION } from 'tsgi';
 
-const SERVER: TsgiServerInfo = { software: 'srvx (test adapter)', tsgiVersion: '1.0', extensions: {}, limits: DEFAULT_LIMITS };
+const SERVER: TsgiServerInfo = { software: 'srvx (test adapter)', tsgiVersion: TSGI_VERSION, extensions: {}, limits: DEFAULT_LIMITS };
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Starts srvx on 127.0.0.1:0 with `app`; resolves to its URL and a close function. */

@@ -93,7 +93,10 @@ export function fetchHandlerHarness(host: FetchHost, known: Pick<ServerHarness, 
 
 /** The options that give `toFetchHandler` the kit's configuration. */
 function fetchHandlerOptions(config: ProbeServerConfig, log: TsgiLogger): Parameters<typeof toFetchHandler>[1] {
-  return { mountPath: config.mountPath, trustedProxies: config.trustedProxies, limits: config.limits, log };
+  // Timeouts are the host's, and these hosts take no header timeout here: declared 0, as
+  // toFetchHandler does by default, rather than a limit nobody enforces (SPEC 8.1).
+  const { headersTimeoutMs: _headers, bodyTimeoutMs: _body, keepAliveTimeoutMs: _keepAlive, ...sizes } = config.limits;
+  return { mountPath: config.mountPath, trustedProxies: config.trustedProxies, limits: sizes, log };
 }
 
 /**
@@ -115,7 +118,9 @@ export function nodeListenerHarness(known: Pick<ServerHarness, 'knownFailures'> 
       const lifespan = { server, worker: Object.freeze({ id: 1, pid: process.pid }), log, state: {} };
       const state = await runStartup(app, lifespan);
       const listener = toNodeListener(app, { trustedProxies: config.trustedProxies, mountPath: config.mountPath, limits: config.limits, server, log, state });
-      const node = createServer(listener);
+      // The declared header timeout, enforced by node (which checks it every connectionsCheckingInterval).
+      const headersTimeout = server.limits.headersTimeoutMs;
+      const node = createServer({ headersTimeout, connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(headersTimeout / 4) || 30_000)) }, listener);
       node.on('checkContinue', listener.checkContinue);
       await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve));
       return {

@@ -6,11 +6,16 @@
  * @module
  */
 
-/** srvx 1.x on node: none. */
-export const SRVX_KNOWN_FAILURES: Readonly<Record<string, string>> = Object.freeze({});
+/** srvx 1.x on node. */
+export const SRVX_KNOWN_FAILURES: Readonly<Record<string, string>> = Object.freeze({
+  'S-ABORT-REASON':
+    "the host aborts request.signal with a plain Error when the client leaves, not a DOMException named AbortError (SPEC 3.7.5), so an app cannot tell a disconnect from its own errors by the reason's name",
+});
 
 /** @hono/node-server 2.x. */
 export const HONO_NODE_SERVER_KNOWN_FAILURES: Readonly<Record<string, string>> = Object.freeze({
+  'S-ABORT-REASON':
+    "the host aborts request.signal with a string reason when the client leaves, not a DOMException named AbortError (SPEC 3.7.5), so an app cannot tell a disconnect from a timeout by the reason's name",
   'S-FIX valid/028':
     'the host answers 400 to a request target containing a backslash before calling the handler; tsgi reads `\\` as the URL standard does (a slash), so the path leaves the mount: 404',
 });

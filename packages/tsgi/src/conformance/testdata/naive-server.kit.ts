@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describeServerConformance } from '../index.js';
-import type { TsgiApp, TsgiAppObject, TsgiContext } from '../../types.js';
+import { TSGI_VERSION, type TsgiApp, type TsgiAppObject, type TsgiContext } from '../../types.js';
 
 async function collect(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -46,7 +46,7 @@ function naiveServe(app: TsgiApp): Promise<{ url: string; close(): Promise<void>
       mountPath: '',
       state: {}, // startup never ran
       worker: { id: 1, pid: process.pid },
-      server: { software: 'naive', tsgiVersion: '1.0', extensions: {}, limits: { maxRequestLineBytes: 0, maxHeaderCount: 0, maxHeaderFieldBytes: 0, maxBodyBytes: 0, headersTimeoutMs: 0, bodyTimeoutMs: 0, keepAliveTimeoutMs: 0 } }, // new object per request
+      server: { software: 'naive', tsgiVersion: TSGI_VERSION, extensions: {}, limits: { maxRequestLineBytes: 0, maxHeaderCount: 0, maxHeaderFieldBytes: 0, maxBodyBytes: 0, headersTimeoutMs: 0, bodyTimeoutMs: 0, keepAliveTimeoutMs: 0 } }, // new object per request
       log: { debug: noop, info: noop, warn: noop, error: noop },
       completed: new Promise(noop), // never settles
       waitUntil: noop, // drops the promise
