@@ -5,7 +5,7 @@
  *
  * As nginx does: the responder is the one the certificate names (Authority Information Access);
  * its answer is cached until `nextUpdate` and refreshed ahead of it (an hour at most, five minutes
- * before it runs out at the latest, five minutes after a failure); only a `good` answer for this
+ * before it runs out at the latest; after a failure 5 s, doubling up to five minutes); only a `good` answer for this
  * certificate is stapled; with `ssl_stapling_verify` only one signed by the issuer or by an OCSP
  * signer the issuer certified. A handshake never waits for the responder: until an answer is
  * cached, or when the cached one has run out, the client gets no staple.
@@ -27,6 +27,7 @@ const MINUTE = 60_000;
 const REFRESH_MAX_MS = 60 * MINUTE;
 const REFRESH_BEFORE_EXPIRY_MS = 5 * MINUTE;
 const RETRY_MS = 5 * MINUTE;
+const FIRST_RETRY_MS = 5_000;
 /** Clocks differ: a response dated up to this far in the future is still taken. */
 const CLOCK_SKEW_MS = 5 * MINUTE;
 
@@ -93,6 +94,7 @@ export class ResponderStapler implements Staple {
   #response: { der: Buffer; nextUpdate: number } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #failures = 0;
 
   constructor(leaf: X509Certificate, issuer: X509Certificate, url: string, verify: boolean, log: StaplingLog) {
     this.url = url;
@@ -120,16 +122,21 @@ export class ResponderStapler implements Staple {
 
   /** One round: ask the responder, keep a good answer, schedule the next round. */
   async refresh(): Promise<void> {
-    let next = RETRY_MS;
+    // After a failure: 5 s, doubling up to nginx's 5 minutes, so a responder that was down at
+    // start is asked again soon without being hammered.
+    let next = Math.min(RETRY_MS, FIRST_RETRY_MS * 2 ** this.#failures++);
     try {
       const der = await this.#ask();
       const nextUpdate = this.#check(der);
       this.#response = { der, nextUpdate };
+      this.#failures = 0;
       const now = Date.now();
       next = Math.max(Math.min(nextUpdate - REFRESH_BEFORE_EXPIRY_MS - now, REFRESH_MAX_MS), Math.min(RETRY_MS, nextUpdate - now));
       this.#log('info', `OCSP response from ${this.url} cached until ${new Date(nextUpdate).toISOString()}`);
     } catch (err) {
-      this.#log('warn', `OCSP responder ${this.url}: ${(err as Error).message}; ${this.current() ? 'still stapling the cached answer' : 'no staple until it answers'}`);
+      // fetch's own message is "fetch failed"; the reason is its cause (ECONNREFUSED, a timeout...).
+      const cause = (err as Error).cause instanceof Error ? `: ${((err as Error).cause as Error).message}` : '';
+      this.#log('warn', `OCSP responder ${this.url}: ${(err as Error).message}${cause}; ${this.current() ? 'still stapling the cached answer' : 'no staple until it answers'}`);
     }
     if (this.#closed) return;
     clearTimeout(this.#timer);

@@ -38,7 +38,8 @@ export function tlsRequest(port: number, options: ConnectionOptions & { path?: s
       else socket.write(`GET ${path} HTTP/1.1\r\nHost: ${servername}\r\nConnection: close\r\n\r\n`);
     });
     socket.on('session', (s: Buffer) => (session = s));
-    socket.on('OCSPResponse', (r: Buffer) => (ocsp = r));
+    // node emits null when the server sent no staple.
+    socket.on('OCSPResponse', (r: Buffer | null) => (ocsp = r ?? undefined));
     socket.setEncoding('latin1');
     socket.on('data', (c: string) => (data += c));
     socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no close within ${timeoutMs} ms`)));
