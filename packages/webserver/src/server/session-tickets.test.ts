@@ -89,7 +89,9 @@ describe('TLS session tickets in one process: rotation, key files, timeout, off'
     const [k1, k2, k3] = [randomBytes(48), randomBytes(48), randomBytes(48)];
     server.setTicketKeys([k1]);
     const s1 = (await tlsRequest(port)).session!;
-    assert.equal((await tlsRequest(port, { session: s1 })).reused, true);
+    const again = await tlsRequest(port, { session: s1 });
+    assert.equal(again.reused, true);
+    assert.ok(again.session && !again.session.equals(s1), 'a resumption brings a new ticket (for clients that use each once)');
     server.setTicketKeys([k2, k1]);
     const renewed = await tlsRequest(port, { session: s1 });
     assert.equal(renewed.reused, true, 'the previous key decrypts');

@@ -32,7 +32,7 @@ interface NativeContext {
   onticketkeycallback?: (name: Buffer, iv: Buffer, encrypt: boolean) => unknown[];
 }
 
-/** OpenSSL's answers to the ticket key callback. */
+/** OpenSSL's answers to the ticket key callback (1 would be "decrypted, keep it"; see the callback). */
 const NOT_FOUND = 0;
 const OK = 1;
 const OK_RENEW = 2;
@@ -89,8 +89,11 @@ export class TicketKeyRing {
     const i = this.#keys.findIndex((k) => k.subarray(0, PART).equals(name));
     if (i < 0) return [NOT_FOUND, ZERO, ZERO];
     const key = this.#keys[i]!;
-    // A ticket under an older key still resumes, and the client gets a new one under the current key.
-    return [i === 0 ? OK : OK_RENEW, key.subarray(PART, 2 * PART), key.subarray(2 * PART)];
+    // Always "renew": OpenSSL then sends a new ticket (under the current key) after every
+    // resumption. With "keep" a TLS 1.3 resumption gets none (node's own keys behave so too), and
+    // clients that use a ticket once (BoringSSL, so Chrome; RFC 8446 C.4) would do a full
+    // handshake every other visit.
+    return [OK_RENEW, key.subarray(PART, 2 * PART), key.subarray(2 * PART)];
   };
 }
 
