@@ -78,6 +78,7 @@ class Master {
     this.#options = options;
     this.#log = new ErrorLog(config.errorLog, config.errorLogLevel, 0);
     this.#tickets = new TicketKeyRotation(config.ssl.sessionTimeoutMs, (keys) => {
+      this.#log.log('info', 'TLS session ticket key rotated; sending it to the workers');
       const msg: ToWorker = { type: 'ticket-keys', keys: encodeKeys(keys) };
       for (const m of this.#workers.values()) this.#send(m, msg);
     });

@@ -64,6 +64,50 @@ describe('TLS session resumption across the workers of one master', () => {
   });
 });
 
+describe('TLS session tickets: the master rotates the key and every worker follows', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let cli: ReturnType<typeof spawnCli>;
+  let port: number;
+
+  before(async () => {
+    tmp = await tempDir();
+    const cert = await makeCert(tmp.dir, 'a.test');
+    port = await freePort();
+    const conf = join(tmp.dir, 'site.toml');
+    await writeFile(conf, site(cert, 'workers = 2\nerror_log_level = "info"\nssl_session_timeout = "2s"', `127.0.0.1:${port} ssl`));
+    cli = spawnCli(['-c', conf]);
+    await waitFor(() => [...cli.stderr().matchAll(/\] \d+#[12]: listening on/g)].length === 2, { timeoutMs: 30_000, what: 'both workers to listen' });
+  });
+  after(async () => {
+    if (cli.child.exitCode === null) {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+    }
+    await tmp.cleanup();
+  });
+
+  it('a client that keeps its newest ticket resumes on both workers across three rotations', async () => {
+    const rotations = () => [...cli.stderr().matchAll(/ticket key rotated/g)].length;
+    let session = (await tlsRequest(port)).session!;
+    const start = rotations();
+    const pids = new Set<string>();
+    let resumed = 0;
+    // A worker that missed a rotation would issue tickets the other cannot read, or refuse the
+    // other's: within a rotation or two, a handshake would be a full one. Bounded: 400 rounds.
+    for (let round = 0; round < 400 && rotations() < start + 3; round++) {
+      const replies = await Promise.all([tlsRequest(port, { session }), tlsRequest(port, { session })]);
+      for (const r of replies) {
+        assert.equal(r.reused, true, `round ${round}, worker ${r.body}, after ${rotations() - start} rotation(s): a full handshake`);
+        pids.add(r.body);
+        resumed++;
+      }
+      session = replies[1]!.session ?? session;
+    }
+    assert.ok(rotations() >= start + 3, `the master rotated ${rotations() - start} time(s) in ${resumed / 2} rounds`);
+    assert.equal(pids.size, 2, `both workers served: ${[...pids].join(', ')}`);
+  });
+});
+
 describe('TLS session tickets in one process: rotation, key files, timeout, off', () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };
   let cert: { cert: string; key: string };
