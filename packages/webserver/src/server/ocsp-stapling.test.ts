@@ -63,8 +63,8 @@ function sClient(args: readonly string[]): Promise<string> {
  * `openssl ocsp` as a responder, ready once it says so. (Not probed by connecting: it answers the
  * next request with a reset after a connection that sent nothing.)
  */
-async function startResponder(pki: TestPki, index: string, port: number, children: ChildProcess[]): Promise<void> {
-  const child = spawn('openssl', ['ocsp', '-index', index, '-port', String(port), '-rsigner', pki.caCert, '-rkey', pki.caKey, '-CA', pki.caCert, '-ndays', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startResponder(pki: TestPki, index: string, port: number, children: ChildProcess[], signer = { cert: pki.caCert, key: pki.caKey }): Promise<void> {
+  const child = spawn('openssl', ['ocsp', '-index', index, '-port', String(port), '-rsigner', signer.cert, '-rkey', signer.key, '-CA', pki.caCert, '-ndays', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   await waitForOutput(child, /waiting for OCSP client connections/, { timeoutMs: 20_000, what: 'openssl ocsp' });
   child.stdout!.resume();
@@ -107,13 +107,13 @@ describe('OCSP stapling', () => {
   });
 
   /** A responder for a new CA whose leaf names the relay; `status` R: the leaf is revoked. */
-  async function pkiWithResponder(name: string, status: 'V' | 'R' | 'hang') {
+  async function pkiWithResponder(name: string, status: 'V' | 'R' | 'hang', signer?: { cert: string; key: string }) {
     const relayPort = await freePort();
     const pki = await makePki(tmp.dir, name, `http://127.0.0.1:${relayPort}/`);
     let responderPort: number | undefined;
     if (status !== 'hang') {
       responderPort = await freePort();
-      await startResponder(pki, await pki.writeIndex(status), responderPort, children);
+      await startResponder(pki, await pki.writeIndex(status), responderPort, children, signer);
     }
     const r = await relay(relayPort, () => responderPort);
     relays.push(r);
@@ -157,6 +157,26 @@ ${serverBlock('hang.test', hanging.pki.chain, hanging.pki.leafKey)}`);
       assert.equal(r.ocsp, undefined, `${name}: no staple`);
       assert.ok(Date.now() - started < 5_000, `${name}: the handshake did not wait for the responder (${Date.now() - started} ms)`);
     }
+  });
+
+  it('ssl_stapling_verify: an answer signed by a key the issuer never certified is not stapled (without it, it is)', async () => {
+    const forger = await makeCert(tmp.dir, 'forger.test');
+    const { pki, connections } = await pkiWithResponder('forged.test', 'V', forger);
+    const log = join(tmp.dir, 'verify-error.log');
+    const verifying = await startFromText(`error_log = "${log}"\nerror_log_level = "warn"\n${serverBlock('forged.test', pki.chain, pki.leafKey, 'ssl_stapling = true\nssl_stapling_verify = true')}`);
+    const trusting = await startFromText(serverBlock('forged.test', pki.chain, pki.leafKey, 'ssl_stapling = true'));
+    servers.push(verifying, trusting);
+    // The trusting server staples the forged answer once it has it; by then both have asked.
+    const forged = await waitFor(async () => (await tlsRequest(trusting.addresses()[0]!.port!, { servername: 'forged.test', requestOCSP: true })).ocsp, { timeoutMs: 20_000, intervalMs: 100, what: 'the unverified staple' });
+    assert.ok(forged.length > 0);
+    assert.ok(connections() >= 1);
+    const refused = await waitFor(async () => {
+      verifying.errorLog.sink.flush();
+      return /the signature does not verify against the issuer or an OCSP signer it certified/.exec(await readFile(log, 'utf8').catch(() => ''));
+    }, { timeoutMs: 20_000, what: 'the verifying server to refuse the answer' });
+    assert.ok(refused);
+    const r = await tlsRequest(verifying.addresses()[0]!.port!, { servername: 'forged.test', requestOCSP: true });
+    assert.equal(r.ocsp, undefined, 'the verifying server staples nothing');
   });
 
   it('ssl_stapling_file: staples that response as it is, asking no responder', async () => {
