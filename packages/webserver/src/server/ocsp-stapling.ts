@@ -84,6 +84,13 @@ export async function createStaple(certPem: Buffer, config: StaplingConfig, log:
 
 /**
  * Keeps a fresh answer of one responder for one certificate.
+ * @example
+ * ```ts
+ * const stapler = new ResponderStapler(leaf, issuer, 'http://ocsp.example.net', true, log);
+ * stapler.start();      // asks now, then before each answer runs out
+ * stapler.current();    // the DER answer to staple, or undefined (never waits)
+ * stapler.close();
+ * ```
  */
 export class ResponderStapler implements Staple {
   readonly url: string;
@@ -196,12 +203,18 @@ export class ResponderStapler implements Staple {
   }
 }
 
-/** The certificates of a PEM file, in order. */
+/**
+ * The certificates of a PEM file, in order.
+ * @example pemCertificates(await readFile('chain.pem'))[0]?.subject // 'CN=example.com'
+ */
 export function pemCertificates(pem: Buffer): X509Certificate[] {
   return [...pem.toString('latin1').matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map((m) => new X509Certificate(m[0]));
 }
 
-/** The first http(s) OCSP URL of the Authority Information Access extension. */
+/**
+ * The first http(s) OCSP URL of the Authority Information Access extension.
+ * @example responderUrl(leaf) // 'http://r3.o.lencr.org'
+ */
 export function responderUrl(cert: X509Certificate): string | undefined {
   for (const line of (cert.infoAccess ?? '').split('\n')) {
     const m = /^OCSP - URI:(https?:\/\/\S+)$/.exec(line.trim());

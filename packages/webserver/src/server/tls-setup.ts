@@ -23,7 +23,10 @@ const TLS13_SUITES = DEFAULT_CIPHERS.split(':').filter((c) => c.startsWith('TLS_
  */
 const SESSION_ID_CONTEXT = createHash('sha256').update('tsgi-webserver').digest('hex').slice(0, 32);
 
-/** The context options every certificate gets from the config. */
+/**
+ * The context options every certificate gets from the config.
+ * @example createSecureContext({ ...contextOptions(config.ssl), cert, key })
+ */
 export function contextOptions(ssl: SslConfig): SecureContextOptions {
   const ciphers = /(^|:)TLS_/.test(ssl.ciphers) ? ssl.ciphers : `${TLS13_SUITES}:${ssl.ciphers}`;
   return {
