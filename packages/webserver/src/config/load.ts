@@ -13,6 +13,7 @@ import { parseListen } from './listen.js';
 import { Block, settingsFor } from './settings.js';
 import type { Scope } from './settings.js';
 import { SourceLines } from './source-lines.js';
+import { staplingTarget } from '../server/ocsp-stapling.js';
 import { TICKET_KEY_BYTES } from '../server/session-tickets.js';
 import type { Config, Limits, ListenConfig, LocationConfig, LocationMatch, ReturnConfig, ServerConfig, SslConfig } from './types.js';
 import { parseProxyPass, parseUpstreamServer, resolveProxyTarget } from './upstream.js';
@@ -63,16 +64,17 @@ export async function loadConfigText(text: string, file: string): Promise<Config
       throw new ConfigError('WS_CONFIG_BAD_VALUE', file, line, 'ssl_certificate', `cannot load ${s.tls.certFile} with key ${s.tls.keyFile}: ${(e as Error).message}`);
     }
   }
-  await checkTlsFiles(config, lines, file);
-  return config;
+  const warnings = await checkTlsFiles(config, lines, file);
+  return warnings.length === 0 ? config : { ...config, warnings: [...config.warnings, ...warnings] };
 }
 
 /**
- * As nginx -t does: the ticket key files are 48 bytes, the stapling files are there and hold what
- * they should, each error on the line of its key.
+ * As nginx -t does: the ticket key files are 48 bytes and the stapling files readable, each error
+ * on the line of its key; stapling that cannot work (no issuer, no responder) is a warning.
  */
-async function checkTlsFiles(config: Config, lines: SourceLines, file: string): Promise<void> {
-  if (!config.servers.some((s) => s.tls)) return;
+async function checkTlsFiles(config: Config, lines: SourceLines, file: string): Promise<string[]> {
+  const warnings: string[] = [];
+  if (!config.servers.some((s) => s.tls)) return warnings;
   for (const keyFile of config.ssl.ticketKeyFiles) {
     const line = lines.lineOf('ssl_session_ticket_key');
     let bytes: Buffer;
@@ -97,7 +99,16 @@ async function checkTlsFiles(config: Config, lines: SourceLines, file: string): 
         throw new ConfigError('WS_CONFIG_READ', file, line, key, `cannot read ${p}: ${(e as Error).message}`);
       }
     }
+    if (st.file !== undefined) continue;
+    const target = staplingTarget(await readFile(s.tls!.certFile), st.trustedFile === undefined ? undefined : await readFile(st.trustedFile));
+    if ('reason' in target) {
+      // The server's own ssl_stapling line, else the top level's (lineOf falls back to the block's line).
+      const own = lines.lineOf(`server[${s.index}].ssl_stapling`);
+      const line = own !== s.line ? own : (lines.lineOf('ssl_stapling') ?? s.line);
+      warnings.push(`${file}:${line ?? '?'}: "ssl_stapling" ignored for ${s.tls!.certFile}: ${target.reason}`);
+    }
   }
+  return warnings;
 }
 
 /** Parses and validates config text without touching the file system. */

@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { loadConfigText } from '../config/load.js';
 import type { WebServer } from './web-server.js';
 import { makeCert, makePki } from '../testing/certs.js';
 import type { TestPki } from '../testing/certs.js';
@@ -205,5 +206,10 @@ ${serverBlock('hang.test', hanging.pki.chain, hanging.pki.leafKey)}`);
     assert.match(text, /\[warn\] .*"ssl_stapling" ignored for .*plain\.test\.pem: the issuer of "CN=plain\.test" is neither in ssl_certificate nor in ssl_trusted_certificate/);
     const r = await tlsRequest(server.addresses()[0]!.port!, { servername: 'plain.test', requestOCSP: true });
     assert.equal(r.ocsp, undefined);
+    // tsgi-webserver -t says so too, with the line, as nginx -t does.
+    const config = await loadConfigText(`ssl_stapling = true\n${serverBlock('plain.test', plain.cert, plain.key)}`, '/etc/site.toml');
+    assert.deepEqual(config.warnings, [`/etc/site.toml:1: "ssl_stapling" ignored for ${plain.cert}: the issuer of "CN=plain.test" is neither in ssl_certificate nor in ssl_trusted_certificate`]);
+    const inServer = await loadConfigText(serverBlock('plain.test', plain.cert, plain.key, 'ssl_stapling = true'), '/etc/site.toml');
+    assert.match(inServer.warnings[0] ?? '', /^\/etc\/site\.toml:8: "ssl_stapling" ignored/, 'the line of the server\'s own key');
   });
 });

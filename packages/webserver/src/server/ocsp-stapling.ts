@@ -69,17 +69,29 @@ export async function createStaple(certPem: Buffer, config: StaplingConfig, log:
     const der = await readFile(config.file);
     return { staple: { current: () => der, close: () => undefined } };
   }
+  const target = staplingTarget(certPem, config.trustedFile === undefined ? undefined : await readFile(config.trustedFile));
+  if ('reason' in target) return target;
+  const stapler = new ResponderStapler(target.leaf, target.issuer, target.url, config.verify, log);
+  stapler.start();
+  return { staple: stapler };
+}
+
+/**
+ * What the responder is asked about: the leaf of `certPem`, its issuer (from the chain or the
+ * trusted PEM) and the responder's URL; or why stapling cannot work (nginx's "ssl_stapling
+ * ignored" warnings, which `tsgi-webserver -t` prints too).
+ * @example staplingTarget(await readFile('site.pem')) // { leaf, issuer, url } or { reason }
+ */
+export function staplingTarget(certPem: Buffer, trustedPem?: Buffer): { leaf: X509Certificate; issuer: X509Certificate; url: string } | { reason: string } {
   const chain = pemCertificates(certPem);
   const leaf = chain[0];
   if (!leaf) return { reason: 'no certificate in the file' };
-  const trusted = config.trustedFile === undefined ? [] : pemCertificates(await readFile(config.trustedFile));
+  const trusted = trustedPem === undefined ? [] : pemCertificates(trustedPem);
   const issuer = [...chain.slice(1), ...trusted].find((c) => leaf.checkIssued(c) && leaf.verify(c.publicKey));
   if (!issuer) return { reason: `the issuer of "${leaf.subject.replace(/\n/g, ', ')}" is neither in ssl_certificate nor in ssl_trusted_certificate` };
   const url = responderUrl(leaf);
   if (!url) return { reason: `"${leaf.subject.replace(/\n/g, ', ')}" names no OCSP responder (Authority Information Access)` };
-  const stapler = new ResponderStapler(leaf, issuer, url, config.verify, log);
-  stapler.start();
-  return { staple: stapler };
+  return { leaf, issuer, url };
 }
 
 /**
