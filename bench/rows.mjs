@@ -3,6 +3,7 @@
 import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { handshakeRows } from './handshake-rows.mjs';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const apps = join(root, 'bench', 'apps');
@@ -336,6 +337,8 @@ export const rows = [
 
   // 6. The chain, hello world and a routed JSON view.
   ...CHAIN_CASES.flatMap(chainRows),
+  // 7. New TLS handshakes per second, full and resumed, against nginx.
+  ...handshakeRows,
 ];
 
 export { NGINX_1K, NGINX_1M };

@@ -42,8 +42,10 @@ export async function runRow(row, settings, tool) {
     }
     const url = `http://127.0.0.1:${ctx.ports.main}${row.path ?? '/'}`;
     const load = { ...settings, headers: row.headers ?? [] };
-    await tool.run(url, { ...load, duration: settings.warmup }, row.loadCores);
-    const m = await tool.run(url, load, row.loadCores);
+    // A row may bring its own load tool (the TLS handshake rows: bench/handshake-rows.mjs).
+    const rowTool = row.tool ?? tool;
+    await rowTool.run(url, { ...load, duration: settings.warmup }, row.loadCores);
+    const m = await rowTool.run(url, load, row.loadCores);
     const processes = procs.flatMap((p) => groupPeakRss(p.child.pid).map((each) => ({ kind: p.kind, ...each })));
     const rssMb = processes.reduce((sum, p) => sum + p.rssMb, 0);
     if (m.errors > 0 && m.errors >= m.requests * 0.01) return { ...base, error: `${m.errors} errors of ${m.requests} requests${m.errorKinds ? ` (${m.errorKinds})` : ''}` };

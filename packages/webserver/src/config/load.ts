@@ -13,7 +13,9 @@ import { parseListen } from './listen.js';
 import { Block, settingsFor } from './settings.js';
 import type { Scope } from './settings.js';
 import { SourceLines } from './source-lines.js';
-import type { Config, Limits, ListenConfig, LocationConfig, LocationMatch, ReturnConfig, ServerConfig } from './types.js';
+import { staplingTarget } from '../server/ocsp-stapling.js';
+import { TICKET_KEY_BYTES } from '../server/session-tickets.js';
+import type { Config, Limits, ListenConfig, LocationConfig, LocationMatch, ReturnConfig, ServerConfig, SslConfig } from './types.js';
 import { parseProxyPass, parseUpstreamServer, resolveProxyTarget } from './upstream.js';
 import type { HealthCheckOptions, ProxyPassOptions, UpstreamOptions } from '../proxy/options.js';
 import type { StaticOptions } from '../static/options.js';
@@ -62,7 +64,51 @@ export async function loadConfigText(text: string, file: string): Promise<Config
       throw new ConfigError('WS_CONFIG_BAD_VALUE', file, line, 'ssl_certificate', `cannot load ${s.tls.certFile} with key ${s.tls.keyFile}: ${(e as Error).message}`);
     }
   }
-  return config;
+  const warnings = await checkTlsFiles(config, lines, file);
+  return warnings.length === 0 ? config : { ...config, warnings: [...config.warnings, ...warnings] };
+}
+
+/**
+ * As nginx -t does: the ticket key files are 48 bytes and the stapling files readable, each error
+ * on the line of its key; stapling that cannot work (no issuer, no responder) is a warning.
+ */
+async function checkTlsFiles(config: Config, lines: SourceLines, file: string): Promise<string[]> {
+  const warnings: string[] = [];
+  if (!config.servers.some((s) => s.tls)) return warnings;
+  for (const keyFile of config.ssl.ticketKeyFiles) {
+    const line = lines.lineOf('ssl_session_ticket_key');
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(keyFile);
+    } catch (e) {
+      throw new ConfigError('WS_CONFIG_READ', file, line, 'ssl_session_ticket_key', `cannot read ${keyFile}: ${(e as Error).message}`);
+    }
+    if (bytes.length !== TICKET_KEY_BYTES) {
+      throw new ConfigError('WS_CONFIG_BAD_VALUE', file, line, 'ssl_session_ticket_key', `${keyFile} holds ${bytes.length} bytes; a ticket key is ${TICKET_KEY_BYTES} (make one with: openssl rand ${TICKET_KEY_BYTES} > ${keyFile})${bytes.length === 80 ? '; 80-byte (AES-256) keys are not supported' : ''}`);
+    }
+  }
+  for (const s of config.servers) {
+    const st = s.tls?.stapling;
+    if (!st) continue;
+    for (const [key, p] of [['ssl_stapling_file', st.file], ['ssl_trusted_certificate', st.trustedFile]] as const) {
+      if (p === undefined) continue;
+      const line = lines.lineOf(`server[${s.index}].${key}`) ?? lines.lineOf(key) ?? s.line;
+      try {
+        await readFile(p);
+      } catch (e) {
+        throw new ConfigError('WS_CONFIG_READ', file, line, key, `cannot read ${p}: ${(e as Error).message}`);
+      }
+    }
+    if (st.file !== undefined) continue;
+    const target = staplingTarget(await readFile(s.tls!.certFile), st.trustedFile === undefined ? undefined : await readFile(st.trustedFile));
+    if ('reason' in target) {
+      // The server's own ssl_stapling line, else the top level's (lineOf falls back to the block's line).
+      const own = lines.lineOf(`server[${s.index}].ssl_stapling`);
+      const line = own !== s.line ? own : (lines.lineOf('ssl_stapling') ?? s.line);
+      warnings.push(`${file}:${line ?? '?'}: "ssl_stapling" ignored for ${s.tls!.certFile}: ${target.reason}`);
+    }
+  }
+  return warnings;
 }
 
 /** Parses and validates config text without touching the file system. */
@@ -156,6 +202,14 @@ class Validator {
       http2MaxConcurrentStreams: main.get('http2_max_concurrent_streams'),
       lingering: { close: main.get('lingering_close'), timeMs: main.get('lingering_time'), timeoutMs: main.get('lingering_timeout') },
     };
+    const ssl: SslConfig = {
+      protocols: main.get('ssl_protocols'),
+      ciphers: main.get('ssl_ciphers'),
+      preferServerCiphers: main.get('ssl_prefer_server_ciphers'),
+      sessionTickets: main.get('ssl_session_tickets'),
+      sessionTimeoutMs: main.get('ssl_session_timeout'),
+      ticketKeyFiles: (main.get('ssl_session_ticket_key') ?? []).map((f) => resolvePath(f)),
+    };
     const workers = main.get('workers');
     const pid = main.get('pid');
     return {
@@ -170,6 +224,7 @@ class Validator {
       shutdownTimeoutMs: main.get('worker_shutdown_timeout'),
       serverTokens: main.get('server_tokens'),
       limits,
+      ssl,
       servers,
       upstreams,
       warnings: this.#warnings,
@@ -252,7 +307,14 @@ class Validator {
       if (cert === undefined || key === undefined) {
         this.fail('WS_CONFIG_MISSING', `${path}.listen`, cert === undefined ? 'ssl_certificate' : 'ssl_certificate_key', 'a server with an ssl listener needs ssl_certificate and ssl_certificate_key (PEM files)');
       }
-      tls = { certFile: resolvePath(cert), keyFile: resolvePath(key) };
+      const stapling = v.get('ssl_stapling');
+      const staplingFile = v.get('ssl_stapling_file');
+      const trusted = v.get('ssl_trusted_certificate');
+      tls = {
+        certFile: resolvePath(cert),
+        keyFile: resolvePath(key),
+        ...(stapling ? { stapling: { verify: v.get('ssl_stapling_verify'), ...(staplingFile === undefined ? {} : { file: resolvePath(staplingFile) }), ...(trusted === undefined ? {} : { trustedFile: resolvePath(trusted) }) } } : {}),
+      };
     } else if (cert !== undefined || key !== undefined) {
       this.#warnings.push(`${this.#file}:${this.#lines.lineOf(`${path}.ssl_certificate`) ?? '?'}: ssl_certificate is set but no listen entry of this server has the ssl flag`);
     }

@@ -6,6 +6,7 @@
  * this table, as Gunicorn does with its settings and tsgi-appserver with its own (settings.ts there).
  * @module
  */
+import { createSecureContext } from 'node:tls';
 import { parse as parseToml } from 'smol-toml';
 import { ValueError } from './errors.js';
 import { parseDuration, parseSize } from './units.js';
@@ -124,6 +125,36 @@ const table = (v: unknown): Record<string, unknown> => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValueError(`expected a table, got ${describe(v)}`);
   return v as Record<string, unknown>;
 };
+/** `ssl_protocols`: "TLSv1.2 TLSv1.3" or an array; TLS 1.0 and 1.1 are refused (RFC 8996 deprecates them). */
+const tlsProtocols = (v: unknown): Array<'TLSv1.2' | 'TLSv1.3'> => {
+  const list = typeof v === 'string' ? v.trim().split(/\s+/) : strList(v);
+  const out: Array<'TLSv1.2' | 'TLSv1.3'> = [];
+  for (const p of list) {
+    if (p === 'TLSv1' || p === 'TLSv1.1' || p === 'SSLv3' || p === 'SSLv2') throw new ValueError(`${p} is not offered: RFC 8996 deprecates TLS 1.0 and 1.1 (and SSL is broken); use "TLSv1.2 TLSv1.3"`);
+    if (p !== 'TLSv1.2' && p !== 'TLSv1.3') throw new ValueError(`unknown protocol ${JSON.stringify(p)}; expected TLSv1.2 and/or TLSv1.3`);
+    if (!out.includes(p)) out.push(p);
+  }
+  if (out.length === 0) throw new ValueError('expected TLSv1.2 and/or TLSv1.3');
+  return out;
+};
+/** `ssl_ciphers`: an OpenSSL cipher list, checked here by OpenSSL itself ("no cipher match" otherwise). */
+const cipherList = (v: unknown): string => {
+  const list = str(v);
+  try {
+    createSecureContext({ ciphers: list });
+  } catch (e) {
+    throw new ValueError(`OpenSSL refuses the cipher list ${JSON.stringify(list)}: ${(e as Error).message}`);
+  }
+  return list;
+};
+/** `ssl_session_timeout`: RFC 8446 4.6.1 caps a ticket's lifetime at 7 days. */
+const sessionTimeout = (v: unknown): number => {
+  const ms = duration(v);
+  if (ms < 1000 || ms > 7 * 86_400_000) throw new ValueError(`expected a duration from 1s to 7d (RFC 8446 caps a ticket at 7 days), got ${describe(v)}`);
+  return ms;
+};
+/** The Mozilla "intermediate" TLS 1.2 cipher list (https://ssl-config.mozilla.org, guidelines 5.7); TLS 1.3 suites are OpenSSL's. */
+export const MOZILLA_INTERMEDIATE_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305';
 const trusted = (v: unknown): string[] => {
   const list = strList(v);
   for (const c of list) {
@@ -160,6 +191,17 @@ export const SETTINGS = [
   setting({ name: 'lingering_time', scopes: ['main'], type: 'duration', default: '"30s"', help: 'The longest a lingering close reads and discards in all.', parse: duration }),
   setting({ name: 'lingering_timeout', scopes: ['main'], type: 'duration', default: '"5s"', help: 'A lingering close ends after this long without a byte from the client.', parse: duration }),
   setting({ name: 'server_tokens', scopes: ['main'], type: 'boolean', default: 'true', help: 'Send `Server: tsgi-webserver` (false: no Server header).', parse: bool }),
+  // ---- TLS for every ssl socket (nginx names; the handshake is shared by the servers of a socket, so these are top-level)
+  setting({ name: 'ssl_protocols', scopes: ['main'], type: '"TLSv1.2 TLSv1.3", "TLSv1.3" or an array', default: '"TLSv1.2 TLSv1.3"', help: 'TLS versions offered (TLS 1.0 and 1.1 are refused: RFC 8996).', parse: tlsProtocols }),
+  setting({ name: 'ssl_ciphers', scopes: ['main'], type: 'OpenSSL cipher list', default: JSON.stringify(MOZILLA_INTERMEDIATE_CIPHERS), help: 'TLS 1.2 cipher suites, in order; the default is Mozilla\'s "intermediate" list. TLS 1.3 suites are OpenSSL\'s defaults (as in nginx).', parse: cipherList }),
+  setting({ name: 'ssl_prefer_server_ciphers', scopes: ['main'], type: 'boolean', default: 'false', help: 'Choose the TLS 1.2 cipher by the server\'s order rather than the client\'s (Mozilla intermediate: off, the ciphers are all strong and the client knows whether it has AES hardware).', parse: bool }),
+  setting({ name: 'ssl_session_tickets', scopes: ['main'], type: 'boolean', default: 'true', help: 'Resume TLS sessions with tickets (RFC 8446 2.2, RFC 5077), so a returning client skips the full handshake on any worker: the master makes the ticket keys, gives them to every worker and replaces them every ssl_session_timeout, keeping the previous one to decrypt tickets it issued. false: no resumption.', parse: bool }),
+  setting({ name: 'ssl_session_timeout', scopes: ['main'], type: 'duration, 1s-7d', default: '"1h"', help: 'How long a ticket resumes its session; also the ticket key rotation period, so a key lives at most twice this (nginx\'s default is 5m).', parse: sessionTimeout }),
+  setting({ name: 'ssl_session_ticket_key', scopes: ['main'], type: 'path or array of paths (48 bytes each: openssl rand 48 > file)', help: 'Ticket keys from files, shared with other hosts behind one load balancer: the first encrypts, the rest only decrypt. You rotate them (new file first, then reload with HUP); without this the master makes and rotates keys itself.', parse: strList }),
+  setting({ name: 'ssl_stapling', scopes: ['main', 'server'], type: 'boolean', default: 'false', help: 'Staple an OCSP response to the handshake (RFC 6066 8): fetched from the responder named in the certificate (Authority Information Access), cached until its nextUpdate and refreshed before; a handshake never waits for the responder (it gets no staple instead).', parse: bool }),
+  setting({ name: 'ssl_stapling_verify', scopes: ['main', 'server'], type: 'boolean', default: 'false', help: 'Staple a fetched response only once its signature checks out against the issuer (or an OCSP signer the issuer certified).', parse: bool }),
+  setting({ name: 'ssl_stapling_file', scopes: ['main', 'server'], type: 'path (DER)', help: 'Staple this OCSP response (openssl ocsp -respout) instead of asking the responder.', parse: path }),
+  setting({ name: 'ssl_trusted_certificate', scopes: ['main', 'server'], type: 'path (PEM)', help: 'The issuer of ssl_certificate (and its chain), when ssl_certificate holds only the leaf: used to ask the responder and to verify its answer; not sent to clients.', parse: path }),
   // ---- server
   setting({ name: 'listen', scopes: ['server'], type: 'string or array: "8080", "127.0.0.1:8080", "[::1]:8080", "unix:/run/web.sock", each optionally followed by ssl, http2, default_server', default: '"80"', help: 'Addresses this server answers on.', parse: strList }),
   setting({ name: 'server_name', scopes: ['server'], type: 'string or array: "example.com", "*.example.com", ".example.com", "~^regex$", "_"', help: 'Host names this server answers for; exact names first, then the longest leading wildcard, then trailing wildcard, then regexes in order (nginx).', parse: strList }),

@@ -65,10 +65,39 @@ export interface ServerConfig {
   /** As written; empty: matches only as a default server. */
   readonly names: readonly string[];
   /** PEM file paths, when the server has a listener with `ssl`. */
-  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  readonly tls?: ServerTls;
   readonly locations: readonly LocationConfig[];
   /** The server's own settings, used when no location matches. */
   readonly fallback: LocationConfig;
+}
+
+/** A server's certificate and its OCSP stapling (nginx `ssl_certificate`, `ssl_stapling`...). */
+export interface ServerTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Present with `ssl_stapling = true`. */
+  readonly stapling?: StaplingConfig;
+}
+
+/** OCSP stapling of one certificate. */
+export interface StaplingConfig {
+  readonly verify: boolean;
+  /** A DER OCSP response stapled as it is (nginx `ssl_stapling_file`); no responder is asked. */
+  readonly file?: string;
+  /** PEM with the issuer (and its chain), when the certificate file has only the leaf. */
+  readonly trustedFile?: string;
+}
+
+/** How every TLS socket handshakes (nginx names in the config file). */
+export interface SslConfig {
+  readonly protocols: ReadonlyArray<'TLSv1.2' | 'TLSv1.3'>;
+  /** OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are OpenSSL's). */
+  readonly ciphers: string;
+  readonly preferServerCiphers: boolean;
+  readonly sessionTickets: boolean;
+  readonly sessionTimeoutMs: number;
+  /** Key files (48 bytes each), the first encrypting; empty: the master makes and rotates keys. */
+  readonly ticketKeyFiles: readonly string[];
 }
 
 /** Request limits (nginx names in the config file). */
@@ -106,6 +135,7 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly serverTokens: boolean;
   readonly limits: Limits;
+  readonly ssl: SslConfig;
   readonly servers: readonly ServerConfig[];
   readonly upstreams: ReadonlyMap<string, UpstreamOptions>;
   /** Things `-t` reports without failing (nginx's [warn] lines). */

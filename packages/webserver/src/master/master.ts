@@ -19,7 +19,8 @@ import { ErrorLog } from '../log/error-log.js';
 import { sumSnapshots } from '../status/counters.js';
 import type { CounterSnapshot } from '../status/counters.js';
 import type { BoundAddress } from '../server/web-server.js';
-import { WORKER_ENV } from './messages.js';
+import { TicketKeyRotation } from '../server/session-tickets.js';
+import { encodeKeys, WORKER_ENV } from './messages.js';
 import type { ToMaster, ToWorker } from './messages.js';
 import { removeStaleUnixSockets } from './unix-sockets.js';
 
@@ -68,12 +69,19 @@ class Master {
   #collectId = 1;
   readonly #retired: CounterSnapshot = { active: 0, accepts: 0, handled: 0, requests: 0, reading: 0, writing: 0, waiting: 0 };
   readonly #collecting = new Map<number, { snapshots: CounterSnapshot[]; expected: number; done: () => void }>();
+  /** TLS session ticket keys for every worker, so a client resumes on any of them; rotated here. */
+  readonly #tickets: TicketKeyRotation;
 
   constructor(config: Config, text: string, options: MasterOptions) {
     this.#config = config;
     this.#text = text;
     this.#options = options;
     this.#log = new ErrorLog(config.errorLog, config.errorLogLevel, 0);
+    this.#tickets = new TicketKeyRotation(config.ssl.sessionTimeoutMs, (keys) => {
+      this.#log.log('info', 'TLS session ticket key rotated; sending it to the workers');
+      const msg: ToWorker = { type: 'ticket-keys', keys: encodeKeys(keys) };
+      for (const m of this.#workers.values()) this.#send(m, msg);
+    });
   }
 
   async run(): Promise<number> {
@@ -117,6 +125,7 @@ class Master {
         }
       }
     } finally {
+      this.#tickets.stop();
       for (const [sig, h] of handlers) process.off(sig, h);
       cluster.off('message', this.#onMessage);
       cluster.off('exit', this.#onExit);
@@ -157,7 +166,7 @@ class Master {
       }, 30_000);
       const onMsg = (msg: ToMaster) => {
         if (msg.type === 'hello') {
-          this.#send(m, { type: 'start', file: this.#config.file, text: this.#text, worker: slot + 1 });
+          this.#send(m, { type: 'start', file: this.#config.file, text: this.#text, worker: slot + 1, ticketKeys: encodeKeys(this.#tickets.keys) });
         } else if (msg.type === 'ready') {
           cleanup();
           m.state = 'ready';
@@ -201,6 +210,8 @@ class Master {
     const previous = { config: this.#config, text: this.#text };
     this.#config = config;
     this.#text = text;
+    // The keys stay: clients keep resuming across the reload.
+    this.#tickets.setPeriod(config.ssl.sessionTimeoutMs);
     await removeStaleUnixSockets(config, this.#log);
     const oldGeneration = this.#generation;
     const started = await this.#startGeneration();

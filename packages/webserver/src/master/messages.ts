@@ -7,7 +7,10 @@ import type { BoundAddress } from '../server/web-server.js';
 
 /** Master -> worker. */
 export type ToWorker =
-  | { readonly type: 'start'; readonly file: string; readonly text: string; readonly worker: number }
+  /** `ticketKeys`: the TLS session ticket keys (base64, the encrypting one first). */
+  | { readonly type: 'start'; readonly file: string; readonly text: string; readonly worker: number; readonly ticketKeys: readonly string[] }
+  /** The master rotated the ticket keys. */
+  | { readonly type: 'ticket-keys'; readonly keys: readonly string[] }
   | { readonly type: 'drain' }
   | { readonly type: 'stop' }
   | { readonly type: 'reopen' }
@@ -26,3 +29,7 @@ export type ToMaster =
 
 /** Env var set on forked workers: run as a worker of this master. */
 export const WORKER_ENV = 'TSGI_WEBSERVER_WORKER';
+
+/** Ticket keys travel over IPC as base64 strings. */
+export const encodeKeys = (keys: readonly Buffer[]): string[] => keys.map((k) => k.toString('base64'));
+export const decodeKeys = (keys: readonly string[]): Buffer[] => keys.map((k) => Buffer.from(k, 'base64'));

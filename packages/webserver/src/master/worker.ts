@@ -7,6 +7,7 @@ import cluster from 'node:cluster';
 import { loadConfigText } from '../config/load.js';
 import type { CounterSnapshot } from '../status/counters.js';
 import { WebServer } from '../server/web-server.js';
+import { decodeKeys } from './messages.js';
 import type { ToMaster, ToWorker } from './messages.js';
 
 function send(msg: ToMaster): void {
@@ -23,6 +24,7 @@ function send(msg: ToMaster): void {
 export function runWorker(): Promise<number> {
   return new Promise((resolve) => {
     let server: WebServer | undefined;
+    let ticketKeys: Buffer[] | undefined;
     let nextId = 1;
     const pending = new Map<number, (v: { snapshot: CounterSnapshot; workers: number }) => void>();
     const status = (): Promise<{ snapshot: CounterSnapshot; workers: number }> =>
@@ -54,11 +56,14 @@ export function runWorker(): Promise<number> {
     const onMessage = (msg: ToWorker): void => {
       switch (msg.type) {
         case 'start':
+          ticketKeys = decodeKeys(msg.ticketKeys);
           loadConfigText(msg.text, msg.file)
-            .then((config) => WebServer.start(config, { worker: msg.worker, status: () => status() }))
+            .then((config) => WebServer.start(config, { worker: msg.worker, status: () => status(), ticketKeys }))
             .then(
               (s) => {
                 server = s;
+                // Keys rotated while the server was starting.
+                if (ticketKeys !== undefined) s.setTicketKeys(ticketKeys);
                 send({ type: 'ready', addresses: s.addresses() });
               },
               (err: unknown) => {
@@ -76,6 +81,10 @@ export function runWorker(): Promise<number> {
         case 'status':
           pending.get(msg.id)?.({ snapshot: msg.snapshot, workers: msg.workers });
           pending.delete(msg.id);
+          break;
+        case 'ticket-keys':
+          ticketKeys = decodeKeys(msg.keys);
+          server?.setTicketKeys(ticketKeys);
           break;
         case 'reopen':
           server?.reopenLogs();

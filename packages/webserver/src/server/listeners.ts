@@ -4,56 +4,32 @@
  * HTTP/1.1 chosen by ALPN (RFC 7301). Certificates are chosen per server name by SNI.
  * @module
  */
-import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { http1Response, http2Response } from './responses.js';
 import type { Server as HttpServer, ServerOptions as HttpServerOptions } from 'node:http';
 import { createSecureServer } from 'node:http2';
 import type { Http2SecureServer } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
-import { createSecureContext } from 'node:tls';
-import type { SecureContext } from 'node:tls';
+import type { Server as TlsServer } from 'node:tls';
 import type { Limits } from '../config/types.js';
-import type { SiteRuntime, SocketGroup } from './sites.js';
+import type { SocketGroup } from './sites.js';
+import type { TlsSetup } from './tls-setup.js';
 
 /** A listening server of either kind. */
 export type AnyServer = HttpServer | Http2SecureServer;
-
-/** TLS contexts of every server with certificates, keyed by the server config. */
-export async function loadSecureContexts(sites: readonly SiteRuntime[]): Promise<Map<SiteRuntime, SecureContext>> {
-  const map = new Map<SiteRuntime, SecureContext>();
-  const byFiles = new Map<string, SecureContext>();
-  for (const site of sites) {
-    const tls = site.config.tls;
-    if (!tls) continue;
-    const id = `${tls.certFile}\0${tls.keyFile}`;
-    let ctx = byFiles.get(id);
-    if (!ctx) {
-      const [cert, key] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile)]);
-      try {
-        ctx = createSecureContext({ cert, key });
-      } catch (e) {
-        throw new Error(`cannot load the certificate ${tls.certFile} with key ${tls.keyFile}: ${(e as Error).message}`);
-      }
-      byFiles.set(id, ctx);
-    }
-    map.set(site, ctx);
-  }
-  return map;
-}
 
 /**
  * Makes (does not bind) the server for one socket group with the limits applied.
  * @example
  * ```ts
- * const server = await createGroupServer(group, config.limits, contexts);
+ * const server = await createGroupServer(group, config.limits, tls);
  * server.on('request', (req, res) => handler.handle(req, res, group));
  * ```
  */
 export async function createGroupServer(
   group: SocketGroup,
   limits: Limits,
-  contexts: ReadonlyMap<SiteRuntime, SecureContext>,
+  tls: TlsSetup | undefined,
   serverToken?: string,
   countBytes = false,
 ): Promise<AnyServer> {
@@ -75,14 +51,9 @@ export async function createGroupServer(
   if (!group.ssl) {
     server = createHttpServer(http1);
   } else {
-    const defaultSite = group.names.defaultServer;
-    const defaultTls = defaultSite.config.tls!;
-    const [cert, key] = await Promise.all([readFile(defaultTls.certFile), readFile(defaultTls.keyFile)]);
-    const SNICallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void): void => {
-      const site = group.names.find(servername);
-      cb(null, contexts.get(site) ?? contexts.get(defaultSite));
-    };
-    const tlsOptions = { cert, key, SNICallback, handshakeTimeout: limits.headerTimeoutMs, minVersion: 'TLSv1.2' as const };
+    if (!tls) throw new Error(`${group.key}: ssl without certificates`);
+    // Certificates by SNI, protocols, ciphers, session tickets: tls-setup.ts.
+    const tlsOptions = tls.serverOptions(group, limits.headerTimeoutMs);
     if (group.http2) {
       server = createSecureServer({
         ...tlsOptions,
@@ -99,6 +70,7 @@ export async function createGroupServer(
       server = createHttpsServer({ ...tlsOptions, ...http1 });
     }
   }
+  if (group.ssl) tls!.attach(server as TlsServer, group);
   if ('maxRequestsPerSocket' in server) server.maxRequestsPerSocket = limits.keepaliveRequests;
   server.maxConnections = limits.maxConnections;
   return server;

@@ -1,7 +1,7 @@
 /**
  * nginx variables in `return`, `add_header` and `try_files`: `$scheme`, `$host`, `$request_uri`,
  * `$uri`, `$args`/`$query_string`, `$is_args`, `$server_port`, `$server_name`, `$remote_addr`,
- * `$request_method`, `$http_NAME`. Unknown variables stay as written.
+ * `$request_method`, `$pid` (the worker's process id), `$http_NAME`. Unknown variables stay as written.
  * @module
  */
 
@@ -48,6 +48,7 @@ function variable(name: string, s: VariableSource): string | undefined {
     case 'server_name': return s.serverName;
     case 'remote_addr': return s.remoteAddr;
     case 'request_method': return s.method;
+    case 'pid': return String(process.pid);
     default:
       if (name.startsWith('http_')) {
         const v = s.headers[name.slice(5).replace(/_/g, '-').toLowerCase()];

@@ -18,7 +18,8 @@ import type { CounterSnapshot, ProxySnapshot } from '../status/counters.js';
 import { BodyWatch } from './body-watch.js';
 import { closeLingering, createClientErrorHandler, refuseConnect, refusalMessage, type HeadRule } from 'tsgi-head-gate';
 import { errorBody, rawErrorResponse, sendError } from './error-page.js';
-import { createGroupServer, loadSecureContexts } from './listeners.js';
+import { createGroupServer } from './listeners.js';
+import { TlsSetup } from './tls-setup.js';
 import type { AnyServer } from './listeners.js';
 import type { ProxyFactory } from './proxy-bridge.js';
 import { RequestHandler } from './request-handler.js';
@@ -35,6 +36,8 @@ export interface WebServerOptions {
   readonly status?: (local: CounterSnapshot) => Promise<{ snapshot: CounterSnapshot; workers: number }>;
   readonly errorLog?: ErrorLog;
   readonly accessLog?: AccessLog;
+  /** TLS session ticket keys from the master, the encrypting one first (default: this process makes and rotates its own). */
+  readonly ticketKeys?: readonly Buffer[];
 }
 
 /** A bound address: `{ key, port, host }` for TCP, `{ key, path }` for unix sockets. */
@@ -68,6 +71,7 @@ export class WebServer {
   readonly #sessions = new Set<Http2Session>();
   readonly #deadlines = new WeakMap<object, { requestStarted(): void; responseDone(): void }>();
   readonly #bodyWatch: BodyWatch;
+  #tls: TlsSetup | undefined;
   #draining = false;
 
   private constructor(config: Config, runtime: Runtime, errorLog: ErrorLog, accessLog: AccessLog) {
@@ -119,7 +123,7 @@ export class WebServer {
 
   async #listen(options: WebServerOptions): Promise<void> {
     const allSites = [...new Set(this.#runtime.groups.flatMap((g) => g.sites))];
-    const contexts = await loadSecureContexts(allSites);
+    this.#tls = await TlsSetup.load(allSites, this.config.ssl, options.ticketKeys, (level, message) => this.errorLog.log(level, message));
     const handler = new RequestHandler({
       config: this.config,
       counters: this.counters,
@@ -136,7 +140,7 @@ export class WebServer {
     const Response = http1Response(serverToken, countBytes);
     const rawError = (status: number): Buffer => rawErrorResponse(status, serverToken);
     for (const group of this.#runtime.groups) {
-      const server = await createGroupServer(group, this.config.limits, contexts, serverToken, countBytes);
+      const server = await createGroupServer(group, this.config.limits, this.#tls, serverToken, countBytes);
       const onRequest = (req: Req, res: Res, expectContinue: boolean): void => {
         const conn = 'stream' in req ? undefined : req.socket;
         if (conn) {
@@ -253,6 +257,11 @@ export class WebServer {
     return { ...snap, proxy };
   }
 
+  /** New TLS session ticket keys (the master rotated them), the encrypting one first. */
+  setTicketKeys(keys: readonly Buffer[]): void {
+    this.#tls?.setTicketKeys(keys);
+  }
+
   /** Reopens the log files (USR1). */
   reopenLogs(): void {
     this.accessLog.sink.reopen();
@@ -301,6 +310,7 @@ export class WebServer {
     for (const s of this.#sessions) s.destroy();
     for (const c of this.#conns.keys()) c.destroy();
     this.#bodyWatch.close();
+    this.#tls?.close();
     await this.#runtime.close();
     this.accessLog.sink.flush();
     this.errorLog.sink.flush();

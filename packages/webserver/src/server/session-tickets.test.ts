@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { WebServer } from './web-server.js';
+import { makeCert } from '../testing/certs.js';
+import { spawnCli, startFromText } from '../testing/helpers.js';
+import { tlsRequest } from '../testing/tls-client.js';
+import { freePort, tempDir, waitFor } from 'tsgi-test-support';
+
+const site = (cert: { cert: string; key: string }, top = '', listen = '127.0.0.1:0 ssl') => `${top}
+[[server]]
+listen = "${listen}"
+server_name = ["a.test"]
+ssl_certificate = "${cert.cert}"
+ssl_certificate_key = "${cert.key}"
+return = "200 $pid"
+`;
+
+describe('TLS session resumption across the workers of one master', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let cli: ReturnType<typeof spawnCli>;
+  let port: number;
+
+  before(async () => {
+    tmp = await tempDir();
+    const cert = await makeCert(tmp.dir, 'a.test');
+    port = await freePort();
+    const conf = join(tmp.dir, 'site.toml');
+    await writeFile(conf, site(cert, 'workers = 2\nerror_log_level = "info"', `127.0.0.1:${port} ssl http2`));
+    cli = spawnCli(['-c', conf]);
+    await waitFor(() => [...cli.stderr().matchAll(/\] \d+#[12]: listening on/g)].length === 2, { timeoutMs: 30_000, what: 'both workers to listen' });
+  });
+  after(async () => {
+    if (cli.child.exitCode === null) {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+    }
+    await tmp.cleanup();
+  });
+
+  it('a ticket from one worker resumes the session on the other (the master shares the keys)', async () => {
+    const first = await tlsRequest(port);
+    assert.equal(first.reused, false);
+    assert.equal(first.protocol, 'TLSv1.3');
+    assert.ok(first.session, 'the server sent a session ticket');
+    const firstPid = Number(first.body);
+    assert.ok(firstPid > 0, first.body);
+    // Connections land on whichever worker accepts first: open them in parallel batches until one
+    // lands on the other worker (bounded: 12 batches of 8). Every one of them must resume.
+    const pids = new Map<number, number>();
+    let resumed = 0;
+    for (let batch = 0; batch < 12 && pids.size < 2; batch++) {
+      const replies = await Promise.all(Array.from({ length: 8 }, () => tlsRequest(port, { session: first.session! })));
+      for (const r of replies) {
+        assert.equal(r.reused, true, `a connection to worker ${r.body} did a full handshake`);
+        resumed++;
+        pids.set(Number(r.body), (pids.get(Number(r.body)) ?? 0) + 1);
+      }
+    }
+    assert.equal(pids.size, 2, `all ${resumed} connections went to one worker: ${JSON.stringify([...pids])}`);
+    assert.ok([...pids.keys()].some((pid) => pid !== firstPid), 'the other worker resumed a session the first one issued');
+  });
+});
+
+describe('TLS session tickets: the master rotates the key and every worker follows', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let cli: ReturnType<typeof spawnCli>;
+  let port: number;
+
+  before(async () => {
+    tmp = await tempDir();
+    const cert = await makeCert(tmp.dir, 'a.test');
+    port = await freePort();
+    const conf = join(tmp.dir, 'site.toml');
+    await writeFile(conf, site(cert, 'workers = 2\nerror_log_level = "info"\nssl_session_timeout = "2s"', `127.0.0.1:${port} ssl`));
+    cli = spawnCli(['-c', conf]);
+    await waitFor(() => [...cli.stderr().matchAll(/\] \d+#[12]: listening on/g)].length === 2, { timeoutMs: 30_000, what: 'both workers to listen' });
+  });
+  after(async () => {
+    if (cli.child.exitCode === null) {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+    }
+    await tmp.cleanup();
+  });
+
+  it('a client that keeps its newest ticket resumes on both workers across three rotations', async () => {
+    const rotations = () => [...cli.stderr().matchAll(/ticket key rotated/g)].length;
+    let session = (await tlsRequest(port)).session!;
+    const start = rotations();
+    const pids = new Set<string>();
+    let resumed = 0;
+    // A worker that missed a rotation would issue tickets the other cannot read, or refuse the
+    // other's: within a rotation or two, a handshake would be a full one. Bounded: 400 rounds.
+    for (let round = 0; round < 400 && rotations() < start + 3; round++) {
+      const replies = await Promise.all([tlsRequest(port, { session }), tlsRequest(port, { session })]);
+      for (const r of replies) {
+        assert.equal(r.reused, true, `round ${round}, worker ${r.body}, after ${rotations() - start} rotation(s): a full handshake`);
+        pids.add(r.body);
+        resumed++;
+      }
+      session = replies[1]!.session ?? session;
+    }
+    assert.ok(rotations() >= start + 3, `the master rotated ${rotations() - start} time(s) in ${resumed / 2} rounds`);
+    assert.equal(pids.size, 2, `both workers served: ${[...pids].join(', ')}`);
+  });
+});
+
+describe('TLS session tickets in one process: rotation, key files, timeout, off', () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let cert: { cert: string; key: string };
+  const servers: WebServer[] = [];
+  const start = async (text: string): Promise<number> => {
+    const s = await startFromText(text);
+    servers.push(s);
+    return s.addresses()[0]!.port!;
+  };
+
+  before(async () => {
+    tmp = await tempDir();
+    cert = await makeCert(tmp.dir, 'a.test');
+  });
+  after(async () => {
+    for (const s of servers) await s.close();
+    await tmp.cleanup();
+  });
+
+  it('after a rotation the previous key still resumes (and renews the ticket); after two it does not', async () => {
+    const port = await start(site(cert));
+    const server = servers[servers.length - 1]!;
+    const [k1, k2, k3] = [randomBytes(48), randomBytes(48), randomBytes(48)];
+    server.setTicketKeys([k1]);
+    const s1 = (await tlsRequest(port)).session!;
+    const again = await tlsRequest(port, { session: s1 });
+    assert.equal(again.reused, true);
+    assert.ok(again.session && !again.session.equals(s1), 'a resumption brings a new ticket (for clients that use each once)');
+    server.setTicketKeys([k2, k1]);
+    const renewed = await tlsRequest(port, { session: s1 });
+    assert.equal(renewed.reused, true, 'the previous key decrypts');
+    server.setTicketKeys([k3, k2]);
+    assert.equal((await tlsRequest(port, { session: s1 })).reused, false, 'a ticket under a retired key is refused');
+    assert.equal((await tlsRequest(port, { session: renewed.session! })).reused, true, 'the renewed ticket (under k2) resumes');
+  });
+
+  it('servers sharing ssl_session_ticket_key files resume each other\'s sessions; other keys do not', async () => {
+    const shared = join(tmp.dir, 'shared.key');
+    const other = join(tmp.dir, 'other.key');
+    await writeFile(shared, randomBytes(48));
+    await writeFile(other, randomBytes(48));
+    const a = await start(site(cert, `ssl_session_ticket_key = "${shared}"`));
+    const b = await start(site(cert, `ssl_session_ticket_key = ["${shared}"]`));
+    const c = await start(site(cert, `ssl_session_ticket_key = ["${other}", "${join(tmp.dir, 'shared.key')}"]`));
+    const d = await start(site(cert, `ssl_session_ticket_key = "${other}"`));
+    const session = (await tlsRequest(a)).session!;
+    assert.equal((await tlsRequest(b, { session })).reused, true, 'the same key file on another server');
+    assert.equal((await tlsRequest(c, { session })).reused, true, 'a decrypt-only second key');
+    assert.equal((await tlsRequest(d, { session })).reused, false, 'another key');
+  });
+
+  it('a session is not resumed after ssl_session_timeout', async () => {
+    const port = await start(site(cert, 'ssl_session_timeout = "1s"'));
+    const issued = Date.now();
+    const session = (await tlsRequest(port)).session!;
+    assert.equal((await tlsRequest(port, { session })).reused, true, 'resumed at once');
+    await waitFor(async () => !(await tlsRequest(port, { session })).reused, { timeoutMs: 15_000, intervalMs: 250, what: 'the ticket to expire' });
+    assert.ok(Date.now() - issued >= 1000, 'not before the timeout');
+  });
+
+  it('ssl_session_tickets = false: every handshake is a full one', async () => {
+    const port = await start(site(cert, 'ssl_session_tickets = false'));
+    const first = await tlsRequest(port);
+    for (let i = 0; i < 3; i++) assert.equal((await tlsRequest(port, first.session ? { session: first.session } : {})).reused, false);
+  });
+});
