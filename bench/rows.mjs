@@ -3,6 +3,7 @@
 import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { tlsRows } from './tls-rows.mjs';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const apps = join(root, 'bench', 'apps');
@@ -237,6 +238,9 @@ export const rows = [
       },
     ],
   })),
+
+  // 6. TLS and HTTP/2, and the memory of idle connections (bench/tls-rows.mjs).
+  ...tlsRows,
 ];
 
 export { NGINX_1K, NGINX_1M };
