@@ -28,6 +28,7 @@ import { expand } from './variables.js';
 import type { VariableSource } from './variables.js';
 import { bodyBytesOf, SERVER_TOKEN } from './responses.js';
 import { h2Headers, respondWhole } from './h2-streams.js';
+import { H2_CHUNK } from '../static/pump.js';
 
 export type Req = IncomingMessage | Http2ServerRequest;
 export type Res = ServerResponse | Http2ServerResponse;
@@ -137,16 +138,18 @@ export class RequestHandler {
     if ((method !== 'GET' && method !== 'HEAD') || url === undefined || url.charCodeAt(0) !== 0x2f) return false;
     if (checkLimits(method, url, rawHeaders, this.#headLimits) !== undefined) return false;
     const site = group.names.find(headers[':authority'] || headers.host || '');
-    if (site.addsHeaders) return false;
     const q = url.indexOf('?');
     const pathname = q === -1 ? url : url.slice(0, q);
     const uri = normalizeUri(pathname);
     if (uri === undefined) return false;
     const loc = site.matcher.find(uri);
     const c = loc.config;
-    if (!loc.static || c.return || c.status || c.tryFiles || c.proxy) return false;
+    if (!loc.static || c.return || c.status || c.tryFiles || c.proxy || c.addHeader.length > 0 || c.addHeaderAlways.length > 0) return false;
     const answer = loc.static.cached(pathname, headers, method);
-    if (answer === undefined) return false;
+    // A body larger than one HTTP/2 slice goes out paced by 'drain' on the compatibility path
+    // (sendBuffer): whole, several of them on streams a client resets would pass nghttp2's
+    // session memory limit.
+    if (answer === undefined || answer.body.length > H2_CHUNK) return false;
     const session = stream.session ?? stream;
     const done = env.counters.requestStarted(session, (cb) => (session as NodeJS.EventEmitter).once('close', cb));
     stream.once('close', done);
