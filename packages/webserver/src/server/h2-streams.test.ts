@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import http2 from 'node:http2';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -77,7 +77,8 @@ describe('HTTP/2 on the stream API', () => {
     await writeFile(join(www, 'small.bin'), SMALL);
     await writeFile(join(www, 'big.bin'), BIG);
     await writeFile(join(www, 'tagged', 'a.txt'), 'tagged\n');
-    server = await startFromText(`[[server]]
+    server = await startFromText(`access_log = "${join(tmp.dir, 'access.log')}"
+[[server]]
 listen = "127.0.0.1:0 ssl http2"
 ssl_certificate = "${cert.cert}"
 ssl_certificate_key = "${cert.key}"
@@ -116,6 +117,26 @@ root = "${www}"
     assert.ok(typeof second.headers.date === 'string');
     assert.ok(second.body.equals(SMALL));
     assert.ok(first.body.equals(SMALL));
+  });
+
+  it('writes the access log line of a stream-API answer as the compatibility path writes it', async () => {
+    const before = compatHeads;
+    await h2request(client, '/small.bin?log=1', { 'user-agent': 'h2-test', referer: 'https://r.test/' });
+    await h2request(client, '/small.bin?log=2', { 'user-agent': 'h2-test', referer: 'https://r.test/' });
+    await h2request(client, '/small.bin?log=3', { ':method': 'HEAD', 'user-agent': 'h2-test' });
+    assert.equal(compatHeads, before, 'all three on the stream API (the file was cached by the test before)');
+    server.accessLog.sink.flush();
+    const log = await waitFor(async () => {
+      const text = await readFile(join(tmp.dir, 'access.log'), 'utf8');
+      return /log=3/.test(text) && text;
+    }, { what: 'the access log lines' });
+    const first = log.split('\n').find((l) => l.includes('GET /small.bin HTTP/2.0"') && !l.includes('log='));
+    assert.ok(first, 'the compatibility path logged the first request');
+    assert.match(log, /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/small\.bin\?log=1 HTTP\/2\.0" 200 1024 "https:\/\/r\.test\/" "h2-test"/m);
+    assert.match(log, /"GET \/small\.bin\?log=2 HTTP\/2\.0" 200 1024 /);
+    assert.match(log, /"HEAD \/small\.bin\?log=3 HTTP\/2\.0" 200 0 /);
+    // Field by field the same shape as the compatibility path's line for the same file.
+    assert.equal(first.replace(/\[[^\]]+\]/, '[t]').replace(/"[^"]*" "[^"]*"$/, ''), log.split('\n').find((l) => l.includes('log=2'))!.replace(/\[[^\]]+\]/, '[t]').replace('?log=2', '').replace(/"[^"]*" "[^"]*"$/, ''));
   });
 
   it('answers HEAD with the headers and no body', async () => {

@@ -128,11 +128,10 @@ export class RequestHandler {
    * from its cache as is (see h2-streams.ts), through the same gate, server and location
    * choice as {@link handle}. Answers and returns true, or returns false having written
    * nothing: the request then takes the compatibility path, which answers everything else.
-   * With the access log on every request takes that path (the log line is built from it).
    */
   handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[], group: SocketGroup): boolean {
     const env = this.#env;
-    if ((flags & END_STREAM) === 0 || env.accessLog.enabled || headers.expect !== undefined) return false;
+    if ((flags & END_STREAM) === 0 || headers.expect !== undefined) return false;
     const method = headers[':method'];
     const url = headers[':path'];
     if ((method !== 'GET' && method !== 'HEAD') || url === undefined || url.charCodeAt(0) !== 0x2f) return false;
@@ -152,9 +151,34 @@ export class RequestHandler {
     if (answer === undefined || answer.body.length > H2_CHUNK) return false;
     const session = stream.session ?? stream;
     const done = env.counters.requestStarted(session, (cb) => (session as NodeJS.EventEmitter).once('close', cb));
-    stream.once('close', done);
-    respondWhole(stream, h2Headers(200, answer.headers, this.#serverHeader), method === 'HEAD' ? undefined : answer.body);
+    const body = method === 'HEAD' ? undefined : answer.body;
+    const started = env.accessLog.enabled ? Date.now() : 0;
+    // Read now: a closed stream has no session any more.
+    const remoteAddr = started !== 0 ? (stream.session?.socket?.remoteAddress ?? '-') : '-';
+    stream.once('close', () => {
+      done();
+      if (started !== 0) this.#logStream(stream, headers, remoteAddr, url, body, started);
+    });
+    respondWhole(stream, h2Headers(200, answer.headers, this.#serverHeader), body);
     return true;
+  }
+
+  /** The access log line of a request answered on the stream API, as {@link #log} writes it. */
+  #logStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, remoteAddr: string, url: string, body: Buffer | undefined, started: number): void {
+    this.#env.accessLog.write({
+      remoteAddr,
+      method: headers[':method'] ?? '-',
+      url,
+      httpVersion: '2.0',
+      // A stream cut before its head was sent is logged as nginx does: 499 (client closed).
+      status: stream.headersSent ? 200 : 499,
+      bodyBytes: body === undefined || !stream.headersSent ? 0 : body.length,
+      referer: headers.referer,
+      userAgent: headers['user-agent'],
+      host: headers[':authority'] || headers.host,
+      startedAt: started,
+      requestTimeMs: Date.now() - started,
+    });
   }
 
   /** Upgrade requests (WebSocket): tunnelled by a proxy location, else answered as a normal request. */
@@ -435,7 +459,9 @@ export class RequestHandler {
   #log(req: Req, res: Res, started: number, ex: Exchange | undefined): void {
     const headers = req.headers;
     this.#env.accessLog.write({
-      remoteAddr: req.socket?.remoteAddress ?? '-',
+      // The address read when the request was routed: an HTTP/2 stream has left its session
+      // (and req.socket) by the time it closes.
+      remoteAddr: ex?.vars.remoteAddr || (req.socket?.remoteAddress ?? '-'),
       method: req.method ?? '-',
       url: req.url ?? '-',
       httpVersion: req.httpVersion,
