@@ -197,11 +197,12 @@ export function h2loadMissing() {
 
 /**
  * HTTP/2 load: h2load with 20 connections of 10 streams each (as the issue measured), pinned
- * like wrk. h2load reports no percentiles: p50/p99 are left empty. h2load has hung at
- * `-D 1` on a loaded machine: at least 2 s, and a timeout in any case.
+ * like wrk. h2load reports no percentiles: p50/p99 are left empty. h2load has hung with `-D`
+ * on a loaded machine (waiting on a connection): at least 2 s, `-N 5`, and a timeout anyway.
  */
 async function runH2load(url, s, cores = '0') {
-  const args = ['-c20', '-m10', '-D', String(Math.max(2, s.duration)), ...s.headers.flatMap((h) => ['-H', h]), url];
+  // -N 5: a connection silent for 5 s is dropped (and counted), so h2load cannot wait forever.
+  const args = ['-c20', '-m10', '-N', '5', '-D', String(Math.max(2, s.duration)), ...s.headers.flatMap((h) => ['-H', h]), url];
   const [cmd, full] = hasTaskset && cores ? ['taskset', ['-c', cores, 'h2load', ...args]] : ['h2load', args];
   return parseH2load(await run(cmd, full, (s.duration + 30) * 1000));
 }
