@@ -178,7 +178,7 @@ root = "${www}"
     }
   });
 
-  it('leaves the compatibility path the requests it declines: a body (405), add_header, a missing file (404)', async () => {
+  it('leaves the compatibility path the requests it declines: a body (405), add_header, a missing file (404), Expect (405 after 100-continue, 417)', async () => {
     await h2request(client, '/tagged/a.txt');
     const tagged = await h2request(client, '/tagged/a.txt');
     assert.equal(tagged.headers[':status'], 200);
@@ -188,6 +188,12 @@ root = "${www}"
     assert.equal(post.headers[':status'], 405);
     const missing = await h2request(client, '/nothing-here');
     assert.equal(missing.headers[':status'], 404);
+    // Expect: 100-continue takes node's own route through 'checkContinue' (the server's 413 check
+    // first, then the 405 of the file server), as before the stream path existed.
+    const expect = await h2request(client, '/small.bin', { ':method': 'POST', expect: '100-continue' }, Buffer.from('x'));
+    assert.equal(expect.headers[':status'], 405);
+    const odd = await h2request(client, '/small.bin', { expect: 'something-else' });
+    assert.equal(odd.headers[':status'], 417, 'an expectation other than 100-continue: 417, as node answers it');
   });
 
   it('survives clients resetting streams mid-body and before the answer, and counts every request done', async () => {
