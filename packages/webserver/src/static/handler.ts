@@ -236,19 +236,16 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
    * the HTTP/2 stream API): a file in memory with nothing to negotiate, validate or slice is a
    * 200 with the route's prepared headers and its bytes.
    */
-  function plain200(route: FileRoute, h: IncomingHttpHeaders): PlainAnswer | undefined {
-    const body = route.file.body;
-    if (body === undefined || (route.vary && h['accept-encoding'] !== undefined) || hasConditions(h)) return undefined;
-    return { headers: headers200(route), body };
+  function plain200(route: FileRoute, h: IncomingHttpHeaders): boolean {
+    return route.file.body !== undefined && (!route.vary || h['accept-encoding'] === undefined) && !hasConditions(h);
   }
 
   async function serveFile(req: StaticRequest, res: StaticResponse, route: FileRoute, isHead: boolean): Promise<void> {
     const h = req.headers as IncomingHttpHeaders;
-    const plain = plain200(route, h);
-    if (plain !== undefined) {
-      writeHead(res, 200, plain.headers);
+    if (plain200(route, h)) {
+      writeHead(res, 200, headers200(route));
       if (isHead) end(res);
-      else sendBuffer(res, plain.body);
+      else sendBuffer(res, route.file.body as Buffer);
       return;
     }
     const rep = await choose(route, h);
@@ -384,7 +381,7 @@ export function createStaticHandler(options: StaticOptions): StaticHandler {
     cached: (pathname: string, headers: IncomingHttpHeaders, method: string): PlainAnswer | undefined => {
       if (method !== 'GET' && method !== 'HEAD') return undefined;
       const route = cache.lookup(pathname, Date.now());
-      return route?.kind === 'file' ? plain200(route, headers) : undefined;
+      return route?.kind === 'file' && plain200(route, headers) ? { headers: headers200(route), body: route.file.body as Buffer } : undefined;
     },
     resolve: async (pathname: string) => routeResult(cache.lookup(pathname, Date.now()) ?? (await cache.resolve(pathname))),
     close: async () => {
