@@ -8,6 +8,10 @@ export function printTable(results) {
       lines.push([r.group, r.name, 'n/a', '', '', '', '', '', r.error.slice(0, 70), '']);
       continue;
     }
+    if (r.metric === 'memory') {
+      lines.push(memoryLine(r, byName));
+      continue;
+    }
     const anchor = r.anchor ? byName.get(r.anchor) : undefined;
     const ratio = anchor && !anchor.error ? ratioOf(r, anchor) : r.anchor ? 'n/a' : '1.00x';
     r.ratio = typeof ratio === 'string' && ratio.endsWith('x') ? Number(ratio.slice(0, -1)) : null;
@@ -16,8 +20,8 @@ export function printTable(results) {
       r.name,
       String(Math.round(r.rps)),
       (r.bytesPerSec / 1e6).toFixed(1),
-      r.p50ms.toFixed(2),
-      r.p99ms.toFixed(2),
+      fixed(r.p50ms),
+      fixed(r.p99ms),
       String(r.rssMb),
       ratio,
       r.anchor ?? '(anchor)',
@@ -62,6 +66,23 @@ export function evaluateTargets(results) {
 export function describeTarget(t) {
   const verdict = t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met';
   return `${t.row}: ${t.ratio === null ? 'n/a' : `${t.ratio.toFixed(2)}x`} ${t.vs} (target >= ${t.min}x): ${verdict}`;
+}
+
+/** Two decimals, or empty for a figure the load tool does not give (h2load has no percentiles). */
+function fixed(x) {
+  return Number.isFinite(x) ? x.toFixed(2) : '';
+}
+
+/**
+ * A memory row: the RSS growth per 1,000 idle connections in the RSS column, its ratio to the
+ * anchor's (lower is better), the server's RSS before and after in the last column.
+ */
+function memoryLine(r, byName) {
+  const anchor = r.anchor ? byName.get(r.anchor) : undefined;
+  const ratio = anchor && !anchor.error ? `${(r.rssPer1000Mb / anchor.rssPer1000Mb).toFixed(2)}x` : r.anchor ? 'n/a' : '1.00x';
+  r.ratio = ratio.endsWith('x') ? Number(ratio.slice(0, -1)) : null;
+  const note = `MB of RSS per 1,000 idle connections (lower is better): ${r.rssBeforeMb.toFixed(1)} -> ${r.rssAfterMb.toFixed(1)} MB with ${r.connections} open`;
+  return [r.group, r.name, '', '', '', '', r.rssPer1000Mb.toFixed(1), ratio, r.anchor ?? '(anchor)', note];
 }
 
 /** Ratios to the row's secondary anchors (e.g. the framework row against Express and Gunicorn). */

@@ -4,6 +4,7 @@ import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { handshakeRows } from './handshake-rows.mjs';
+import { tlsRows } from './tls-rows.mjs';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const apps = join(root, 'bench', 'apps');
@@ -339,6 +340,8 @@ export const rows = [
   ...CHAIN_CASES.flatMap(chainRows),
   // 7. New TLS handshakes per second, full and resumed, against nginx.
   ...handshakeRows,
+  // 8. TLS and HTTP/2, and the memory of idle connections (bench/tls-rows.mjs).
+  ...tlsRows,
 ];
 
 export { NGINX_1K, NGINX_1M };

@@ -66,7 +66,7 @@ for (let round = 1; round <= repeat; round++) {
     process.stdout.write(`  ${row.group} / ${row.name} ... `);
     const result = await runRow(row, settings, tool);
     runs[i].push(result);
-    console.log(result.error ? `n/a (${result.error})` : `${Math.round(result.rps)} req/s`);
+    console.log(result.error ? `n/a (${result.error})` : result.metric === 'memory' ? `${result.rssPer1000Mb.toFixed(1)} MB per 1,000 connections` : `${Math.round(result.rps)} req/s`);
   }
 }
 const results = runs.map(medianRun);
@@ -91,9 +91,10 @@ if (results.some((r) => r.group === 'chain')) {
 function medianRun(list) {
   const ok = list.filter((r) => !r.error);
   if (ok.length === 0) return list[list.length - 1];
-  const sorted = [...ok].sort((a, b) => a.rps - b.rps);
+  const key = (r) => (r.metric === 'memory' ? r.rssPer1000Mb : r.rps);
+  const sorted = [...ok].sort((a, b) => key(a) - key(b));
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
-  return list.length === 1 ? median : { ...median, runs: list.map((r) => (r.error ? null : Math.round(r.rps))) };
+  return list.length === 1 ? median : { ...median, runs: list.map((r) => (r.error ? null : Math.round(key(r)))) };
 }
 
 /** Rows marked `node24` run a second time on Node 24 when asked. */

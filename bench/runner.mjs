@@ -1,6 +1,7 @@
 // Runs one bench row: start its processes (pinned), wait until they answer, warm up, measure, stop.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -27,7 +28,7 @@ export function loadTool() {
 /** Runs one row and returns its measurement, or `{ error }` when the row cannot run here. */
 export async function runRow(row, settings, tool) {
   const base = { group: row.group, name: row.name, anchor: row.anchor ?? null, also: row.also ?? [], metric: row.metric ?? 'rps', note: row.note ?? null, ...(row.targets ? { targets: row.targets.map((t) => ({ ...t })) } : {}) };
-  const unavailable = row.available?.();
+  const unavailable = row.available?.() ?? (row.load === 'h2load' ? h2loadMissing() : undefined);
   if (unavailable) return { ...base, error: unavailable };
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-bench-'));
   const procs = [];
@@ -40,12 +41,18 @@ export async function runRow(row, settings, tool) {
       procs.push(proc);
       await waitReady(proc, spec.ready);
     }
-    const url = `http://127.0.0.1:${ctx.ports.main}${row.path ?? '/'}`;
+    if (row.measure) {
+      // A row that measures something else than throughput (the memory rows): its own client.
+      const m = await row.measure(ctx, () => procs.reduce((sum, p) => sum + groupRss(p.child.pid, 'VmRSS'), 0));
+      if (m.errors > 0) return { ...base, error: `${m.errors} of ${m.errors + m.connections} connections failed` };
+      return { ...base, ...m, rssMb: Math.round(m.rssAfterMb) };
+    }
+    const url = `${row.scheme ?? 'http'}://127.0.0.1:${ctx.ports.main}${row.path ?? '/'}`;
     const load = { ...settings, headers: row.headers ?? [] };
-    // A row may bring its own load tool (the TLS handshake rows: bench/handshake-rows.mjs).
-    const rowTool = row.tool ?? tool;
-    await rowTool.run(url, { ...load, duration: settings.warmup }, row.loadCores);
-    const m = await rowTool.run(url, load, row.loadCores);
+    // A row may bring its own load tool (the TLS handshake rows: bench/handshake-rows.mjs; h2load for HTTP/2).
+    const runLoad = row.load === 'h2load' ? runH2load : (row.tool ?? tool).run;
+    await runLoad(url, { ...load, duration: settings.warmup }, row.loadCores);
+    const m = await runLoad(url, load, row.loadCores);
     const processes = procs.flatMap((p) => groupPeakRss(p.child.pid).map((each) => ({ kind: p.kind, ...each })));
     const rssMb = processes.reduce((sum, p) => sum + p.rssMb, 0);
     if (m.errors > 0 && m.errors >= m.requests * 0.01) return { ...base, error: `${m.errors} errors of ${m.requests} requests${m.errorKinds ? ` (${m.errorKinds})` : ''}` };
@@ -74,11 +81,19 @@ function start(spec, dir) {
   return proc;
 }
 
-/** Polls until the process answers HTTP 2xx-4xx on `ready.url` (bounded: 30 s). */
+/**
+ * Polls until the process answers HTTP 2xx-4xx on `ready.url`, or completes a TLS handshake on
+ * port `ready.tls` (bounded: 30 s).
+ */
 async function waitReady(proc, ready) {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (proc.exited) throw new Error(`exited early: ${lastLine(proc.stderr) || 'no output'}`);
+    if (ready.tls !== undefined) {
+      if (await tlsHandshakes(ready.tls)) return;
+      await sleep(100);
+      continue;
+    }
     try {
       const res = await fetch(ready.url, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
@@ -103,22 +118,47 @@ async function stop(proc) {
   try { process.kill(-proc.child.pid, 'SIGKILL'); } catch { /* gone */ }
 }
 
+/** True when a TLS handshake on the port completes within a second. */
+function tlsHandshakes(port) {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Resident memory (KiB; `field` VmRSS now, VmHWM at its peak) of every process in the group led by `pgid`, summed. */
+function groupRss(pgid, field) {
+  return groupMemory(pgid, field).reduce((sum, p) => sum + p.kb, 0);
+}
+
 /**
  * Peak resident memory (VmHWM, MB to one decimal) of every process in the group led by `pgid`,
  * each with its pid and command line, the group's leader (a master) first.
  */
 function groupPeakRss(pgid) {
+  return groupMemory(pgid, 'VmHWM').map(({ pid, cmd, kb }) => ({ pid, cmd, rssMb: Math.round(kb / 102.4) / 10 }));
+}
+
+/** `field` of /proc/PID/status (KiB) for every process in the group led by `pgid`, the leader first. */
+function groupMemory(pgid, field) {
   const found = [];
+  const pattern = new RegExp(`${field}:\\s+(\\d+)`);
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(fields[2]) !== pgid) continue;
-      const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
-      if (!hwm) continue;
+      const value = pattern.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
+      if (!value) continue;
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim().slice(0, 160);
-      found.push({ pid: Number(entry), cmd, rssMb: Math.round(Number(hwm[1]) / 102.4) / 10 });
+      found.push({ pid: Number(entry), cmd, kb: Number(value[1]) });
     } catch {
       // the process ended meanwhile
     }
@@ -176,6 +216,41 @@ export function parseWrk(out) {
     p99ms: lat(99),
     requests,
     errors,
+  };
+}
+
+/** Why the HTTP/2 rows cannot run here, or undefined when h2load is installed. */
+export function h2loadMissing() {
+  return spawnSync('h2load', ['--version']).error === undefined ? undefined : 'h2load not installed (Debian package nghttp2-client)';
+}
+
+/**
+ * HTTP/2 load: h2load with 20 connections of 10 streams each (as the issue measured), pinned
+ * like wrk. h2load reports no percentiles: p50/p99 are left empty. h2load has hung with `-D`
+ * on a loaded machine (waiting on a connection): at least 2 s, `-N 5`, and a timeout anyway.
+ */
+async function runH2load(url, s, cores = '0') {
+  // -N 5: a connection silent for 5 s is dropped (and counted), so h2load cannot wait forever.
+  const args = ['-c20', '-m10', '-N', '5', '-D', String(Math.max(2, s.duration)), ...s.headers.flatMap((h) => ['-H', h]), url];
+  const [cmd, full] = hasTaskset && cores ? ['taskset', ['-c', cores, 'h2load', ...args]] : ['h2load', args];
+  return parseH2load(await run(cmd, full, (s.duration + 30) * 1000));
+}
+
+/** Parses h2load's text output. */
+export function parseH2load(out) {
+  const done = /requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(out);
+  const fin = /finished in [\d.]+m?s, ([\d.]+) req\/s, ([\d.]+)(B|KB|MB|GB)\/s/.exec(out);
+  const status = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(out);
+  if (!done || !fin) throw new Error(`h2load gave no result: ${out.slice(-200)}`);
+  const scale = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
+  const non2xx = status ? Number(status[2]) + Number(status[3]) + Number(status[4]) : 0;
+  return {
+    rps: Number(fin[1]),
+    bytesPerSec: Number(fin[2]) * scale[fin[3]],
+    p50ms: NaN,
+    p99ms: NaN,
+    requests: Number(done[2]),
+    errors: Number(done[4]) + Number(done[5]) + Number(done[6]) + non2xx,
   };
 }
 

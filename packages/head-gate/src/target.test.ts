@@ -11,6 +11,34 @@ test('isValidHost: host[:port] with a port of 0-65535, IP literals, no userinfo,
   }
 });
 
+test('isValidHost agrees with the grammar written as a regex, on every string of a small alphabet and on random ones', () => {
+  const grammar = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::(\d{0,5}))?$/;
+  const spec = (h: string): boolean => {
+    if (h.length > 255) return false;
+    const m = grammar.exec(h);
+    return m !== null && !(m[1] !== undefined && m[1] !== '' && Number(m[1]) > 65535);
+  };
+  const alphabet = ['a', '1', '9', ':', '[', ']', '.', '@', ' ', '6', '5'];
+  let checked = 0;
+  const all = (prefix: string, depth: number): void => {
+    assert.equal(isValidHost(prefix), spec(prefix), JSON.stringify(prefix));
+    checked++;
+    if (depth === 0) return;
+    for (const c of alphabet) all(prefix + c, depth - 1);
+  };
+  all('', 5); // every string of up to 5 of these characters
+  const chars = "aZ09-._~!$&'()*+,;=%:[]@/ \u00e9#?";
+  for (let i = 0; i < 20_000; i++) {
+    let h = '';
+    const len = Math.floor(Math.random() * 12);
+    for (let j = 0; j < len; j++) h += chars[Math.floor(Math.random() * chars.length)];
+    if (i % 3 === 0) h += `:${Math.floor(Math.random() * 200_000)}`;
+    assert.equal(isValidHost(h), spec(h), JSON.stringify(h));
+    checked++;
+  }
+  assert.ok(checked > 170_000, `${checked} strings checked`);
+});
+
 test('splitAbsoluteTarget: the authority becomes the host, the rest the origin-form path', () => {
   assert.deepEqual(splitAbsoluteTarget('http://evil.example/x?y=1'), { host: 'evil.example', path: '/x?y=1' });
   assert.deepEqual(splitAbsoluteTarget('HTTPS://a:8443'), { host: 'a:8443', path: '/' });

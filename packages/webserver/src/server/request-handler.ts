@@ -10,7 +10,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { admitRequest, checkHead, checkLimits, closeLingering, DEFAULT_HEAD_LIMITS, lingerIfClosing, refusalMessage, splitAbsoluteTarget, type HeadLimits } from 'tsgi-head-gate';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { constants as h2constants } from 'node:http2';
+import type { Http2ServerRequest, Http2ServerResponse, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config/types.js';
 import type { AccessLog } from '../log/access-log.js';
@@ -26,6 +27,8 @@ import type { LocationRuntime, SiteRuntime, SocketGroup } from './sites.js';
 import { expand } from './variables.js';
 import type { VariableSource } from './variables.js';
 import { bodyBytesOf, SERVER_TOKEN } from './responses.js';
+import { h2Headers, respondWhole } from './h2-streams.js';
+import { H2_CHUNK } from '../static/pump.js';
 
 export type Req = IncomingMessage | Http2ServerRequest;
 export type Res = ServerResponse | Http2ServerResponse;
@@ -33,6 +36,8 @@ export type Res = ServerResponse | Http2ServerResponse;
 /** nginx's add_header (without `always`) applies to these statuses only. */
 const ADD_HEADER_STATUSES = new Set([200, 201, 204, 206, 301, 302, 303, 304, 307, 308]);
 const MAX_INTERNAL_REDIRECTS = 10;
+/** The HEADERS frame ended the stream: the request has no body. */
+const END_STREAM = h2constants.NGHTTP2_FLAG_END_STREAM;
 
 /** What the handler needs from its worker. */
 export interface HandlerEnv {
@@ -116,6 +121,64 @@ export class RequestHandler {
     } catch (err) {
       this.#fail(req, res, err);
     }
+  }
+
+  /**
+   * The HTTP/2 stream API's share: a GET or HEAD without a body that the file server answers
+   * from its cache as is (see h2-streams.ts), through the same gate, server and location
+   * choice as {@link handle}. Answers and returns true, or returns false having written
+   * nothing: the request then takes the compatibility path, which answers everything else.
+   */
+  handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[], group: SocketGroup): boolean {
+    const env = this.#env;
+    if ((flags & END_STREAM) === 0 || headers.expect !== undefined) return false;
+    const method = headers[':method'];
+    const url = headers[':path'];
+    if ((method !== 'GET' && method !== 'HEAD') || url === undefined || url.charCodeAt(0) !== 0x2f) return false;
+    if (checkLimits(method, url, rawHeaders, this.#headLimits) !== undefined) return false;
+    const site = group.names.find(headers[':authority'] || headers.host || '');
+    const q = url.indexOf('?');
+    const pathname = q === -1 ? url : url.slice(0, q);
+    const uri = normalizeUri(pathname);
+    if (uri === undefined) return false;
+    const loc = site.matcher.find(uri);
+    const c = loc.config;
+    if (!loc.static || c.return || c.status || c.tryFiles || c.proxy || c.addHeader.length > 0 || c.addHeaderAlways.length > 0) return false;
+    const answer = loc.static.cached(pathname, headers, method);
+    // A body larger than one HTTP/2 slice goes out paced by 'drain' on the compatibility path
+    // (sendBuffer): whole, several of them on streams a client resets would pass nghttp2's
+    // session memory limit.
+    if (answer === undefined || answer.body.length > H2_CHUNK) return false;
+    const session = stream.session ?? stream;
+    const done = env.counters.requestStarted(session, (cb) => (session as NodeJS.EventEmitter).once('close', cb));
+    const body = method === 'HEAD' ? undefined : answer.body;
+    const started = env.accessLog.enabled ? Date.now() : 0;
+    // Read now: a closed stream has no session any more.
+    const remoteAddr = started !== 0 ? (stream.session?.socket?.remoteAddress ?? '-') : '-';
+    stream.once('close', () => {
+      done();
+      if (started !== 0) this.#logStream(stream, headers, remoteAddr, url, body, started);
+    });
+    respondWhole(stream, h2Headers(200, answer.headers, this.#serverHeader), body);
+    return true;
+  }
+
+  /** The access log line of a request answered on the stream API, as {@link #log} writes it. */
+  #logStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, remoteAddr: string, url: string, body: Buffer | undefined, started: number): void {
+    this.#env.accessLog.write({
+      remoteAddr,
+      method: headers[':method'] ?? '-',
+      url,
+      httpVersion: '2.0',
+      // A stream cut before its head was sent is logged as nginx does: 499 (client closed).
+      status: stream.headersSent ? 200 : 499,
+      bodyBytes: body === undefined || !stream.headersSent ? 0 : body.length,
+      referer: headers.referer,
+      userAgent: headers['user-agent'],
+      host: headers[':authority'] || headers.host,
+      startedAt: started,
+      requestTimeMs: Date.now() - started,
+    });
   }
 
   /** Upgrade requests (WebSocket): tunnelled by a proxy location, else answered as a normal request. */
@@ -396,7 +459,9 @@ export class RequestHandler {
   #log(req: Req, res: Res, started: number, ex: Exchange | undefined): void {
     const headers = req.headers;
     this.#env.accessLog.write({
-      remoteAddr: req.socket?.remoteAddress ?? '-',
+      // The address read when the request was routed: an HTTP/2 stream has left its session
+      // (and req.socket) by the time it closes.
+      remoteAddr: ex?.vars.remoteAddr || (req.socket?.remoteAddress ?? '-'),
       method: req.method ?? '-',
       url: req.url ?? '-',
       httpVersion: req.httpVersion,

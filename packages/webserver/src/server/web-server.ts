@@ -26,7 +26,9 @@ import { RequestHandler } from './request-handler.js';
 import type { Req, Res } from './request-handler.js';
 import { buildRuntime } from './sites.js';
 import type { Runtime, SocketGroup } from './sites.js';
-import { http1Response, SERVER_TOKEN } from './responses.js';
+import { http1Response, http2Response, SERVER_TOKEN } from './responses.js';
+import { takeStreams } from './h2-streams.js';
+import { Http2ServerRequest } from 'node:http2';
 
 /** Options of {@link WebServer.start}. */
 export interface WebServerOptions {
@@ -163,6 +165,12 @@ export class WebServer {
       };
       server.on('request', (req: Req, res: Res) => onRequest(req, res, false));
       server.on('checkContinue', (req: Req, res: Res) => onRequest(req, res, true));
+      if (group.http2) {
+        // After the 'request' listener, which made node add its compatibility 'stream' listener.
+        takeStreams(server as Http2SecureServer, Http2ServerRequest, http2Response(countBytes), (stream, headers, flags, raw) =>
+          handler.handleStream(stream, headers, flags, raw, group),
+        );
+      }
       const track = (socket: Duplex): void => {
         this.#conns.set(socket, { busy: 0, idleSince: Date.now() });
         socket.once('close', () => this.#conns.delete(socket));

@@ -17,7 +17,7 @@
  * ```
  * @module
  */
-export type { StaticHandler, StaticRequest, StaticResponse, ResolveResult } from './types.js';
+export type { PlainAnswer, StaticHandler, StaticRequest, StaticResponse, ResolveResult } from './types.js';
 export type {
   StaticOptions,
   ResolvedStaticOptions,

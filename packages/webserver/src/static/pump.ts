@@ -15,7 +15,12 @@ import type { StaticResponse } from './types.js';
 
 /** Bytes per read: big enough to keep syscalls and callbacks few, small enough to bound memory. */
 export const PUMP_CHUNK = 512 * 1024;
-const H2_CHUNK = 64 * 1024;
+/**
+ * The most an HTTP/2 response hands node at once: nghttp2 counts queued bytes against the
+ * session's memory limit (ENHANCE_YOUR_CALM past it), so larger bodies go in slices paced by
+ * 'drain'.
+ */
+export const H2_CHUNK = 64 * 1024;
 
 /**
  * Reused chunk buffers. A fresh 512 KiB buffer is an mmap, page faults on first touch and GC

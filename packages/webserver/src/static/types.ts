@@ -2,7 +2,7 @@
  * The handler's public shapes: what the server calls and what `resolve` answers.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 
 /** A request from node:http or from node:http2's compatibility API. */
@@ -23,6 +23,12 @@ export type ResolveResult =
   | { readonly kind: 'not-found' }
   | { readonly kind: 'bad-request'; readonly code: string };
 
+/** A 200 the handler's fast path would send: its flat header list and the file's bytes. */
+export interface PlainAnswer {
+  readonly headers: readonly string[];
+  readonly body: Buffer;
+}
+
 /**
  * Serves one request from the file system.
  *
@@ -35,6 +41,14 @@ export type ResolveResult =
  */
 export interface StaticHandler {
   (req: StaticRequest, res: StaticResponse, pathname?: string): Promise<boolean>;
+  /**
+   * The answer of the fast path when it applies to this request right now (a fresh open-file
+   * cache hit on a file held in memory; GET or HEAD; no conditional, Range or Accept-Encoding
+   * to weigh), else undefined: nothing is read or written. For servers that write that answer
+   * on another wire (node:http2's stream API) and call the handler for everything else. A 200
+   * with `headers` (flat `[name, value, ...]`, the same the handler writes) and `body` (none for HEAD).
+   */
+  cached(pathname: string, headers: IncomingHttpHeaders, method: string): PlainAnswer | undefined;
   /**
    * Maps a percent-encoded URL path to the file system with the handler's options, answering
    * from its open-file cache (for `try_files`). A path naming a directory — with or without the
