@@ -31,3 +31,18 @@ export { fileResponse, type FileResponseInit } from './file-response.js';
 export { installRequestPatch } from './request-patch.js';
 export { mountedTarget } from './mount-path.js';
 export { REQUEST_ID_HEADER, assignRequestId, isRequestId, newRequestId } from './request-id.js';
+export {
+  DEFAULT_WEBSOCKET_LIMITS,
+  TSGI_WEBSOCKET,
+  TSGI_WEBSOCKET_EXTENSION,
+  WebSocketUpgradeError,
+  isWebSocketRequest,
+  resolveWebSocketLimits,
+  upgradeWebSocket,
+  type TsgiCloseEvent,
+  type TsgiWebSocket,
+  type TsgiWebSocketHandshake,
+  type TsgiWebSocketLimits,
+  type UpgradeWebSocketOptions,
+} from './websocket.js';
+export { toUpgradeListener } from './websocket-server.js';

@@ -3,7 +3,7 @@
  * case registration with tags (skip/todo from the harness), and request helpers.
  * @module
  */
-import { it } from 'node:test';
+import { it, type TestContext } from 'node:test';
 import type { ProbeApp, ServerHarness, StartedServer } from './harness.js';
 import { exchange, rawHttpDefaults, type RawResponse } from './raw-http.js';
 import { waitForObservation } from './observations.js';
@@ -25,7 +25,7 @@ export interface Kit {
   /** A unique id for observations and `seen` markers. */
   id(prefix: string): string;
   /** Registers one case: `[TAG] title`, honouring the harness's skip and todo lists. */
-  test(tag: string, title: string, fn: () => Promise<void>, timeoutMs?: number, requires?: { needs: 'errorLog' }): void;
+  test(tag: string, title: string, fn: (t?: TestContext) => Promise<void>, timeoutMs?: number, requires?: { needs: 'errorLog' }): void;
   /** Waits for an observation the probe writes; fails with `what` if it never comes. */
   observation(name: string, what: string, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
@@ -36,6 +36,13 @@ export const RESTRICTED_LIMITS = {
   maxRequestLineBytes: 1024,
   maxHeaderCount: 30,
   maxHeaderFieldBytes: 2048,
+} as const;
+
+/** The `tsgi.websocket` limits of the restricted server (S-WS cases). */
+export const RESTRICTED_WEBSOCKET = {
+  maxMessageBytes: 64 * 1024,
+  pingIntervalMs: 300,
+  idleTimeoutMs: 3_000,
 } as const;
 
 /** The mount path of the restricted server. */

@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { TSGI_FILE, type TsgiAppObject, type TsgiContext, type TsgiStartupContext } from '../types.js';
 import { checkContext, checkRequest } from '../validate-server.js';
 import { observe } from './observations.js';
+import { websocketDeclared, websocketRoute } from './probe-websocket.js';
 
 const encoder = new TextEncoder();
 /** The file /file sends: this module itself, so the kit can read the same bytes. */
@@ -391,6 +392,10 @@ async function route(request: Request, context: TsgiContext): Promise<Response> 
       (context.state as Record<string, unknown>).mutatedByRequest = true;
       return json({ state: seenState });
     }
+    case '/websocket':
+      return websocketRoute(request, context, url, idParam(url));
+    case '/websocket-declared':
+      return websocketDeclared(context);
     default:
       return new Response(`probe: no route ${path}\n`, { status: 404 });
   }
