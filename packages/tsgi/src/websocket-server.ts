@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocket as WsSocket } from 'ws';
+import { WebSocket as WsSocket, WebSocketServer, type ServerOptions } from 'ws';
 import { answerPlain } from 'tsgi-head-gate';
 import type { AdapterConfig } from './adapter-config.js';
 import { NodeContext, type Exchange } from './exchange.js';
@@ -212,14 +212,12 @@ export class Handshake implements TsgiWebSocketHandshake {
     // From here the socket is the WebSocket's: node's response lets go of it (its 'close' is
     // emitted by the session when the WebSocket ends, for the server layers that wait on it).
     res.detachSocket(socket as Socket);
-    const ws = new WsSocket(null as unknown as string, undefined, { autoPong: true, allowSynchronousEvents: true });
-    // setSocket is what ws's own WebSocketServer.completeUpgrade calls after writing the 101;
-    // it is used here so the 101 goes through node's response (access log, request timeout).
-    (ws as unknown as { setSocket(s: Duplex, h: Buffer, o: object): void }).setSocket(socket, head, {
-      allowSynchronousEvents: true,
-      maxPayload: registry.limits.maxMessageBytes,
-      skipUTF8Validation: false,
-    });
+    // What ws's own WebSocketServer.completeUpgrade does after writing the 101, with that
+    // server's resolved options (closeTimeout, autoPong, maxPayload...): done here so the 101 goes
+    // through node's response (access log, request timeout) like every other answer.
+    const options = registry.wsOptions;
+    const ws = new WsSocket(null as unknown as string, undefined, options);
+    (ws as unknown as { setSocket(s: Duplex, h: Buffer, o: object): void }).setSocket(socket, head, options);
     new Session(registry, ex, ws, appSocket, socket);
   }
 }
@@ -280,9 +278,14 @@ export class WebSocketRegistry {
   #timer: NodeJS.Timeout | undefined = undefined;
   #goingAway: { code: number; reason: string } | undefined = undefined;
 
+  /** ws's options for every socket, as a WebSocketServer resolves them (its defaults plus our limit). */
+  readonly wsOptions: ServerOptions;
+
   constructor(limits: TsgiWebSocketLimits, log: TsgiLogger) {
     this.limits = limits;
     this.log = log;
+    const resolved = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: limits.maxMessageBytes }) as unknown as { options: ServerOptions };
+    this.wsOptions = Object.freeze({ ...resolved.options });
   }
 
   /** WebSockets open now. */

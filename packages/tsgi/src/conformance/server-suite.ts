@@ -22,14 +22,15 @@ import { registerRestrictedCases } from './cases-restricted.js';
 import { registerLifespanCases } from './cases-lifespan.js';
 
 /** The suite's sections in order: a node:test `describe` each, and a column of the README's conformance table. */
-export const SERVER_SECTIONS: ReadonlyArray<{ readonly title: string; readonly register: (kit: Kit) => void }> = [
+export const SERVER_SECTIONS: ReadonlyArray<{ readonly title: string; readonly register: (kit: Kit) => void; readonly extension?: string }> = [
   { title: 'request fixtures', register: registerFixtureCases },
   { title: 'the request', register: registerRequestCases },
   { title: 'the response', register: registerResponseCases },
   { title: 'completion, signal, waitUntil and errors', register: registerLifecycleCases },
   { title: 'trusted proxies, mount path and limits', register: registerRestrictedCases },
   { title: 'lifespan', register: registerLifespanCases },
-  { title: 'extension tsgi.websocket', register: registerWebSocketCases },
+  // An extension's cases run only when the server declares it (skipped as not applicable otherwise).
+  { title: 'extension tsgi.websocket', register: registerWebSocketCases, extension: 'tsgi.websocket' },
 ];
 
 /** One case of the server suite, as registered. */
@@ -46,12 +47,12 @@ export interface ServerCase {
  * const total = listServerCases().reduce((n, section) => n + section.cases.length, 0);
  * ```
  */
-export function listServerCases(): Array<{ title: string; cases: ServerCase[] }> {
+export function listServerCases(): Array<{ title: string; cases: ServerCase[]; extension?: string }> {
   return SERVER_SECTIONS.map((section) => {
     const cases: ServerCase[] = [];
     const recorder = createKit({ start: () => Promise.reject(new Error('listing only')) }, { app: application, module: PROBE_MODULE, exportName: 'application' }, {});
     section.register({ ...recorder, test: (tag, title) => void cases.push({ tag, title }) });
-    return { title: section.title, cases };
+    return { title: section.title, cases, ...(section.extension === undefined ? {} : { extension: section.extension }) };
   });
 }
 

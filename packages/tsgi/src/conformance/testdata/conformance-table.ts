@@ -15,14 +15,16 @@ export interface ConformanceRow {
   /** The test file (from the repository root) whose run the row's count stands for. */
   readonly harness: string;
   readonly knownFailures: Readonly<Record<string, string>>;
+  /** The extensions the server declares: an extension's section counts only for them (else `n/a`). */
+  readonly extensions?: readonly string[];
 }
 
 /** The servers, tsgi's own first. Their harnesses pass no todo or skip lists; only these known failures. */
 export const CONFORMANCE_ROWS: readonly ConformanceRow[] = [
-  { server: '`serve()`', harness: 'packages/tsgi/src/conformance/serve.conformance.test.ts', knownFailures: {} },
+  { server: '`serve()`', harness: 'packages/tsgi/src/conformance/serve.conformance.test.ts', knownFailures: {}, extensions: ['tsgi.websocket'] },
   { server: 'node:http + `toNodeListener`', harness: 'packages/tsgi/src/conformance/node-listener.conformance.test.ts', knownFailures: {} },
-  { server: 'tsgi-appserver `-w 1`', harness: 'packages/appserver/src/appserver-w1.conformance.test.ts', knownFailures: {} },
-  { server: 'tsgi-appserver `-w 2`', harness: 'packages/appserver/src/appserver-w2.conformance.test.ts', knownFailures: {} },
+  { server: 'tsgi-appserver `-w 1`', harness: 'packages/appserver/src/appserver-w1.conformance.test.ts', knownFailures: {}, extensions: ['tsgi.websocket'] },
+  { server: 'tsgi-appserver `-w 2`', harness: 'packages/appserver/src/appserver-w2.conformance.test.ts', knownFailures: {}, extensions: ['tsgi.websocket'] },
   { server: 'srvx + `toFetchHandler`', harness: 'packages/tsgi/src/conformance/srvx.conformance.test.ts', knownFailures: SRVX_KNOWN_FAILURES },
   { server: '@hono/node-server + `toFetchHandler`', harness: 'packages/tsgi/src/conformance/hono-node-server.conformance.test.ts', knownFailures: HONO_NODE_SERVER_KNOWN_FAILURES },
 ];
@@ -33,15 +35,16 @@ export function renderConformanceTable(rows: readonly ConformanceRow[] = CONFORM
   const known = new Set(rows.flatMap((row) => Object.keys(row.knownFailures)));
   const tags = new Set(sections.flatMap((section) => section.cases.map((c) => c.tag)));
   for (const tag of known) if (!tags.has(tag)) throw new Error(`knownFailures names ${tag}, which is not a case of the kit`);
-  const total = sections.reduce((n, section) => n + section.cases.length, 0);
   const lines = [
     `| server | ${sections.map((section) => section.title).join(' | ')} | all |`,
     `|---|${sections.map(() => '---:').join('|')}|---:|`,
   ];
   for (const row of rows) {
+    const applies = sections.map((section) => section.extension === undefined || (row.extensions ?? []).includes(section.extension));
     const passed = sections.map((section) => section.cases.filter((c) => row.knownFailures[c.tag] === undefined).length);
-    const cells = passed.map((n, i) => `${n}/${sections[i]!.cases.length}`);
-    const sum = passed.reduce((a, b) => a + b, 0);
+    const cells = passed.map((n, i) => (applies[i] ? `${n}/${sections[i]!.cases.length}` : 'n/a'));
+    const sum = passed.reduce((a, b, i) => a + (applies[i] ? b : 0), 0);
+    const total = sections.reduce((n, section, i) => n + (applies[i] ? section.cases.length : 0), 0);
     lines.push(`| ${row.server} | ${cells.join(' | ')} | **${sum}/${total}** |`);
   }
   const notes = rows.flatMap((row) =>
@@ -50,7 +53,7 @@ export function renderConformanceTable(rows: readonly ConformanceRow[] = CONFORM
   return [
     lines.join('\n'),
     '',
-    notes.length === 0 ? 'Every server passes every case.' : 'What fails, and why only the host can change it:',
+    notes.length === 0 ? 'Every server passes every case that applies to it (`n/a`: an extension it does not declare).' : 'What fails, and why only the host can change it:',
     '',
     ...notes,
   ].join('\n');
