@@ -12,7 +12,23 @@ import WebSocket, { WebSocketServer } from 'ws';
 
 const [, , mode] = process.argv;
 if (mode === 'ws' || mode === 'hand') await runServer(mode);
-else await main(Number(process.argv[2] ?? 5), Number(process.argv[3] ?? 100_000));
+else if (mode === 'tsgi') await runTsgi();
+else await main(Number(process.argv[2] ?? 5), Number(process.argv[3] ?? 100_000), process.argv[4] === 'tsgi' ? ['ws', 'tsgi'] : ['ws', 'hand']);
+
+// The same echo as a TSGI app on serve() (packages/tsgi/dist: run `npx tsc -b` first): what the
+// extension's socket adds over bare ws (node bench/websocket/framing-ab.mjs 6 100000 tsgi).
+async function runTsgi() {
+  const { serve, upgradeWebSocket } = await import('../../packages/tsgi/dist/index.js');
+  const server = await serve((request, context) => {
+    const { socket, response } = upgradeWebSocket(request, context);
+    socket.onmessage = (event) => socket.send(event.data);
+    return response;
+  }, { port: 0, log: { debug() {}, info() {}, warn() {}, error() {} } });
+  process.send({ port: server.address.port });
+  process.on('message', (m) => {
+    if (m === 'cpu') process.send({ cpu: process.cpuUsage() });
+  });
+}
 
 async function runServer(kind) {
   const server = createServer((_req, res) => res.end('ok'));
@@ -53,13 +69,13 @@ async function runServer(kind) {
   });
 }
 
-async function main(pairs, messages) {
-  const results = { ws: [], hand: [] };
+async function main(pairs, messages, kinds) {
+  const results = Object.fromEntries(kinds.map((k) => [k, []]));
   for (let p = 0; p < pairs; p++) {
-    for (const kind of p % 2 === 0 ? ['ws', 'hand'] : ['hand', 'ws']) results[kind].push(await measure(kind, messages));
+    for (const kind of p % 2 === 0 ? kinds : [...kinds].reverse()) results[kind].push(await measure(kind, messages));
   }
   const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-  for (const kind of ['ws', 'hand']) console.log(`${kind}: server CPU per echoed message, us: ${results[kind].map((v) => v.toFixed(2)).join(' ')}  median ${median(results[kind]).toFixed(2)}`);
+  for (const kind of kinds) console.log(`${kind}: server CPU per echoed message, us: ${results[kind].map((v) => v.toFixed(2)).join(' ')}  median ${median(results[kind]).toFixed(2)}`);
 }
 
 async function measure(kind, messages) {
