@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { waitFor } from 'tsgi-test-support';
+import { rawExchange, waitFor } from 'tsgi-test-support';
 import { serve } from './serve.js';
 import type { TsgiContext, TsgiLogger } from './types.js';
 import { upgradeWebSocket, WebSocketUpgradeError, type TsgiWebSocket } from './websocket.js';
@@ -56,6 +56,27 @@ describe('tsgi.websocket on serve()', () => {
     } finally {
       await on.close();
       await off.close();
+    }
+  });
+
+  it('a handshake passes the request-head gate like any request: two Host fields get 400, the app is not called', async () => {
+    let called = 0;
+    const server = await serve((request, context) => {
+      called++;
+      return echoApp()(request, context);
+    }, { port: 0, log: quiet });
+    try {
+      const handshake = (hosts: string[]) =>
+        `GET / HTTP/1.1\r\n${hosts.map((h) => `Host: ${h}\r\n`).join('')}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+      const refused = await rawExchange(server.address.port, handshake(['a.example', 'b.example']));
+      assert.match(refused, /^HTTP\/1\.1 400 /);
+      assert.equal(called, 0, 'the app saw a request the gate refused');
+      // A well-formed handshake to the same server is upgraded.
+      const conn = await open(server.url.replace('http', 'ws'));
+      conn.terminate();
+      assert.equal(called, 1);
+    } finally {
+      await server.close();
     }
   });
 
