@@ -16,7 +16,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { ServerResponse, type IncomingMessage } from 'node:http';
+import { Server, ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket as WsSocket, WebSocketServer, type ServerOptions } from 'ws';
@@ -59,8 +59,11 @@ type UpgradingRequest = IncomingMessage & { [kUpgrade]?: UpgradeCarrier };
 export function toUpgradeListener(
   listener: (req: IncomingMessage, res: ServerResponse) => void,
   Response: typeof ServerResponse = ServerResponse,
-): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  return (req, socket, head) => {
+): (this: unknown, req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return function (this: unknown, req, socket, head) {
+    if (req.method !== 'GET' || !hasToken(req.headers.upgrade, 'websocket')) {
+      if (this instanceof Server) return reparseAsPlain(this, req, socket, head);
+    }
     (req as UpgradingRequest)[kUpgrade] = { socket, head };
     socket.on('error', () => socket.destroy());
     const res = new Response(req);
@@ -71,6 +74,33 @@ export function toUpgradeListener(
     });
     listener(req, res);
   };
+}
+
+/**
+ * Another protocol (`Upgrade: h2c` from `curl --http2`) or not a GET: the server declines the
+ * upgrade (RFC 9110 section 7.8), and the request must reach the app whole, body included, on a
+ * connection that stays HTTP/1.1. node stopped parsing it at the head once an 'upgrade' listener
+ * existed (Node 20 has no per-request choice), so the head is rebuilt without the upgrade fields
+ * and the connection handed back to the server to parse from the start: the head gate, limits and
+ * body framing then apply as to any request.
+ */
+function reparseAsPlain(server: Server, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  const lines = [`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/${req.httpVersion}`];
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (lower === 'upgrade' || lower === 'http2-settings') continue;
+    let value = raw[i + 1]!;
+    if (lower === 'connection') {
+      value = value.split(',').map((t) => t.trim()).filter((t) => t !== '' && !/^(upgrade|http2-settings)$/i.test(t)).join(', ');
+      if (value === '') continue;
+    }
+    lines.push(`${name}: ${value}`);
+  }
+  if (head.length > 0) socket.unshift(head);
+  socket.unshift(Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'));
+  server.emit('connection', socket);
 }
 
 /** After a plain answer on an upgrade connection: FIN, read and discard until the client closes (bounded). */

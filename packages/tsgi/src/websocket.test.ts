@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { rawExchange, waitFor } from 'tsgi-test-support';
+import { open as openSocket, rawExchange, waitFor, waitForData } from 'tsgi-test-support';
 import { serve } from './serve.js';
 import type { TsgiContext, TsgiLogger } from './types.js';
 import { upgradeWebSocket, WebSocketUpgradeError, type TsgiWebSocket } from './websocket.js';
@@ -75,6 +75,24 @@ describe('tsgi.websocket on serve()', () => {
       const conn = await open(server.url.replace('http', 'ws'));
       conn.terminate();
       assert.equal(called, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('another Upgrade (curl --http2\'s h2c) is declined: the request reaches the app whole, body included, and the connection stays HTTP/1.1', async () => {
+    const server = await serve(async (request) => new Response(`${request.method} ${await request.text()} upgrade=${request.headers.get('upgrade')}`), { port: 0, log: quiet });
+    try {
+      const socket = await openSocket(server.address.port);
+      try {
+        socket.write('POST /x HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nContent-Length: 5\r\n\r\nhello');
+        const first = await waitForData(socket, /POST hello upgrade=null/);
+        assert.doesNotMatch(first, /101 Switching/);
+        socket.write('POST /y HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nagain');
+        await waitForData(socket, /POST again upgrade=null/);
+      } finally {
+        socket.destroy();
+      }
     } finally {
       await server.close();
     }
