@@ -2,7 +2,7 @@
  * The demo in a real browser: Chromium (Debian's, driven by playwright-core) against `npm start`
  * (tsgi-webserver -> tsgi-appserver x2 -> the demo, DEBUG off). The feedback form page with its
  * hashed CSS applied, an invalid submit (each error shown beside its field), a valid submit with
- * a file (redirect, then a message shown once). Screenshots of each step are saved under
+ * a file (redirect, then a message shown once), the live chat's WebSocket. Screenshots of each step are saved under
  * `.tmp/artifacts/browser/` (the test prints where). Fails, never skips, without Chromium.
  */
 import assert from 'node:assert/strict';
@@ -94,5 +94,19 @@ describe('the demo in Chromium: form errors, upload, one-time message, hashed CS
     await page.reload();
     assert.equal(await page.locator('ul.messages li').count(), 0, 'shown once');
     await shot('4-after-reload');
+  });
+
+  it('the live chat page opens its WebSocket through the chain and gets its messages back', async () => {
+    await page.goto(`${base}/showcase/chat/`);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'open', undefined, { timeout: 15_000 });
+    await page.locator('#log li').first().waitFor({ timeout: 15_000 });
+    assert.match(await page.locator('#log li').first().innerText(), /^server: welcome/);
+    for (const text of ['first', 'second', 'third']) {
+      await page.fill('#text', text);
+      await page.click('button');
+    }
+    await page.waitForFunction(() => document.querySelectorAll('#log li.from-you').length === 3, undefined, { timeout: 15_000 });
+    assert.deepEqual(await page.locator('#log li.from-you').allInnerTexts(), ['you: first', 'you: second', 'you: third']);
+    await shot('5-chat');
   });
 });

@@ -19,6 +19,7 @@ import { freePorts } from 'tsgi-test-support';
 import { hostname } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
 import { Demo, HAVE_PROC, HOST, waitFor } from './demo-process.js';
 
 const SITE_CSS = fileURLToPath(new URL('../mysite/static/site.css', import.meta.url));
@@ -104,6 +105,28 @@ describe('npm start: tsgi-webserver -> tsgi-appserver x2 -> tsgi-framework on ex
     assert.equal(missing.status, 404);
     assert.doesNotMatch(missing.body, /urlpatterns/);
     assert.match(missing.body, /<h1>Not found<\/h1>[\s\S]*<code>\/no\/such\/page\/<\/code>/, 'the demo\'s templates/404.html');
+  });
+
+  it('tunnels the live chat\'s WebSocket to the framework consumer: 1,000 messages each way in order; 16 MiB closes with 1009', async () => {
+    const url = `ws://${HOST}:${demo.port}/showcase/ws/chat/`;
+    const ws = new WebSocket(url, { headers: { origin: `http://${HOST}:${demo.port}` } });
+    const got: Array<{ from: string; text: string }> = [];
+    ws.on('message', (data: Buffer) => got.push(JSON.parse(data.toString()) as { from: string; text: string }));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    for (let i = 0; i < 1000; i++) ws.send(`m${i}`);
+    await waitFor('the welcome and 1,000 echoes', () => got.length >= 1001, 30_000);
+    assert.match(got[0]!.text, /^welcome/);
+    assert.deepEqual(got.slice(1).map((m) => `${m.from} ${m.text}`), Array.from({ length: 1000 }, (_, i) => `you m${i}`));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code)));
+    ws.on('error', () => {}); // the server may stop reading the rest of the 16 MiB
+    ws.send('x'.repeat(16 * 1024 * 1024));
+    assert.equal(await closed, 1009, 'a message over --websocket-max-message (1 MiB) closes with 1009');
+    const page = await http(demo.port, '/showcase/chat/');
+    assert.equal(page.status, 200);
+    assert.match(page.body, /new WebSocket/);
   });
 
   it('serves STATIC_URL itself from the collected files (the app server cannot: DEBUG is off)', async () => {

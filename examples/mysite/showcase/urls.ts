@@ -3,6 +3,7 @@
  * `showcase` (so `reverse('showcase:api')` is `/showcase/api/`).
  */
 import { path } from 'tsgi-framework';
+import { chatPage, chatSocket } from './chat.js';
 import { api, FeedbackView, form, go, index, item, upload } from './views.js';
 
 export const urlpatterns = [
@@ -13,4 +14,6 @@ export const urlpatterns = [
   path('items/<int:id>/', item, { name: 'item' }),
   path('go/', go, { name: 'go' }),
   path('feedback/', FeedbackView.asView(), { name: 'feedback' }),
+  path('chat/', chatPage, { name: 'chat' }),
+  path('ws/chat/', chatSocket, { name: 'chat-socket' }),
 ];

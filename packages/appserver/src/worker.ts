@@ -12,7 +12,7 @@
  *   -> ... serving ... -> stop: refuse new connections, drain, shutdown, exit 0.
  * @module
  */
-import { CidrSet, TSGI_EARLY_HINTS_EXTENSION, TSGI_FILE_EXTENSION, TSGI_TLS_EXTENSION, TSGI_TRAILERS_EXTENSION, TSGI_VERSION, runShutdown, runStartup, toNodeListener, type TsgiLimits, type TsgiServerInfo, type TsgiStartupContext, type TsgiWorker } from 'tsgi';
+import { CidrSet, TSGI_EARLY_HINTS_EXTENSION, TSGI_FILE_EXTENSION, TSGI_TLS_EXTENSION, TSGI_TRAILERS_EXTENSION, TSGI_VERSION, TSGI_WEBSOCKET_EXTENSION, runShutdown, runStartup, toNodeListener, toUpgradeListener, type TsgiLimits, type TsgiNodeListener, type TsgiServerInfo, type TsgiStartupContext, type TsgiWebSocketLimits, type TsgiWorker } from 'tsgi';
 import { AppserverError, ERROR_CODES, type AppserverErrorCode, errorText } from './errors.js';
 import { InFlightRequests } from './in-flight-requests.js';
 import { cidrList, createWorkerServer, instrument, readTls, type HttpServerOptions, type Instrumented, type WorkerServer } from './http-server.js';
@@ -54,6 +54,16 @@ export function limitsFrom(s: WorkerSettings): TsgiLimits {
   });
 }
 
+/** The tsgi.websocket limits the settings give (SPEC 7.3.1). */
+export function webSocketLimitsFrom(s: WorkerSettings): TsgiWebSocketLimits {
+  return Object.freeze({
+    maxMessageBytes: s.websocketMaxMessage,
+    pingIntervalMs: Math.round(s.websocketPingInterval * 1000),
+    idleTimeoutMs: Math.round(s.websocketIdleTimeout * 1000),
+    maxBufferedBytes: s.websocketMaxBuffered,
+  });
+}
+
 function send(message: ReadyMessage | BootErrorMessage): Promise<void> {
   return new Promise((resolve) => {
     if (process.send === undefined || !process.connected) return resolve();
@@ -90,6 +100,8 @@ type StopReason = 'asked by the master' | 'SIGTERM' | 'SIGQUIT' | 'master went a
 class Worker {
   #log: ServerLogger | undefined;
   #settings!: WorkerSettings;
+  /** A TSGI app's listener (its open WebSockets), undefined for a Node app. */
+  #listener: TsgiNodeListener | undefined = undefined;
   #info!: TsgiWorker;
   #loaded!: LoadedApp;
   #lifespan!: TsgiStartupContext;
@@ -183,8 +195,10 @@ class Worker {
     const s = this.#settings;
     const log = this.#log!;
     const limits = limitsFrom(s);
+    const websocket = webSocketLimitsFrom(s);
+    // tsgi.websocket is a TSGI app's (a Node app keeps node's own 'upgrade' event).
+    const always = { [TSGI_FILE_EXTENSION]: true, [TSGI_EARLY_HINTS_EXTENSION]: true, [TSGI_TRAILERS_EXTENSION]: true, ...(this.#loaded.interface === 'tsgi' ? { [TSGI_WEBSOCKET_EXTENSION]: websocket } : {}) };
     // SPEC 4.10: a worker that terminates TLS itself can say what TLS negotiated.
-    const always = { [TSGI_FILE_EXTENSION]: true, [TSGI_EARLY_HINTS_EXTENSION]: true, [TSGI_TRAILERS_EXTENSION]: true };
     const extensions = s.certfile === null ? always : { ...always, [TSGI_TLS_EXTENSION]: true };
     const server: TsgiServerInfo = Object.freeze({ software: SOFTWARE, tsgiVersion: TSGI_VERSION, extensions: Object.freeze(extensions), limits });
     this.#lifespan = { server, worker: this.#info, log, state: {} };
@@ -210,7 +224,9 @@ class Worker {
           worker: this.#info,
           server,
           log,
+          websocket,
         });
+        this.#listener = listener;
         const timed = s.requestTimeout > 0 ? withRequestTimeout(listener, { seconds: s.requestTimeout, log, abandon: listener.abandon }) : listener;
         this.#instrumented = instrument(await this.#measured(this.#hooks!.wrapRequests(this.#inFlight.wrap(timed))), options, false);
         this.#idle = () => listener.idle();
@@ -223,6 +239,9 @@ class Worker {
       }
       await this.#hooks!.postWorkerInit();
       this.#server = createWorkerServer(this.#instrumented, options);
+      // A TSGI app's upgrades go through the same layers as its requests (in-flight count,
+      // --request-timeout up to the 101, hooks, metrics, the access log's response class).
+      if (this.#listener !== undefined) this.#server.http.on('upgrade', toUpgradeListener(this.#instrumented.handler, this.#instrumented.Response));
     } catch (err) {
       return bootFailure(log, 'TSGI_APPSERVER_E_WORKER_BOOT', err);
     }
@@ -308,6 +327,9 @@ class Worker {
   #stopAccepting(): void {
     this.#refusing = true;
     this.#inFlight.stop();
+    // Open WebSockets are told the server is going away (SPEC 7.3.9); they drain like requests.
+    const sockets = this.#listener?.webSockets.closeAll(1001, 'server shutting down') ?? 0;
+    if (sockets > 0) this.#log!.info('worker %d: closing %d WebSocket(s) with 1001 (going away)', this.#info.id, sockets);
   }
 
   /**
@@ -327,6 +349,8 @@ class Worker {
     while ((open() > 0 || !appIdle) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     if (open() === 0) return;
     log.warn('worker %d: graceful timeout reached with %d connection(s) open; closing them', this.#info.id, open());
+    const dropped = this.#listener?.webSockets.terminateAll() ?? 0;
+    if (dropped > 0) log.warn('worker %d: %d WebSocket(s) did not finish closing; dropped', this.#info.id, dropped);
     server.connections.endAll();
   }
 

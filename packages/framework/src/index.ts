@@ -128,6 +128,7 @@ export { RedirectView } from './views/redirect-view.js';
 export { templateErrorView, type ErrorTemplateStatus } from './views/error-templates.js';
 export { requireHttpMethods, requireGET, requirePOST, requireSafe } from './views/decorators.js';
 export { streaming } from './views/streaming.js';
+export { websocketView, type WebSocketConsumer, type WebSocketViewOptions } from './views/websocket.js';
 export { technical500Response, technical404Response } from './views/debug.js';
 
 // Shortcuts, templates, files.

@@ -10,6 +10,8 @@ import { InFlightTracker } from './in-flight.js';
 import { TSGI_EARLY_HINTS_EXTENSION, TSGI_FILE_EXTENSION, TSGI_TRAILERS_EXTENSION, TSGI_VERSION } from './types.js';
 import type { ResolvedApp } from './lifespan.js';
 import type { TsgiContext, TsgiLimits, TsgiLogger, TsgiServerInfo, TsgiState, TsgiWorker } from './types.js';
+import { resolveWebSocketLimits, TSGI_WEBSOCKET_EXTENSION, type TsgiWebSocketLimits } from './websocket.js';
+import { WebSocketRegistry } from './websocket-server.js';
 
 /**
  * Options of `toNodeListener` (and of `serve()`, which passes them through). Every option has
@@ -62,6 +64,13 @@ export interface NodeAdapterOptions {
    * Return a Response to send it instead of the plain `500 Internal Server Error`.
    */
   onError?: (error: unknown, request: Request, context: TsgiContext) => Response | void | Promise<Response | void>;
+  /**
+   * The `tsgi.websocket` extension (SPEC 7.3): its limits (unspecified ones take
+   * `DEFAULT_WEBSOCKET_LIMITS`), or `false`. Default: off for `toNodeListener` (the server must
+   * also route node's `upgrade` event: `server.on('upgrade', listener.upgrade)`), on for `serve()`.
+   * When on and `server` is not given, the default declaration lists it with these limits.
+   */
+  websocket?: Partial<TsgiWebSocketLimits> | boolean;
 }
 
 /** The package version reported in `server.software`. */
@@ -112,6 +121,8 @@ export interface AdapterConfig {
   readonly log: TsgiLogger;
   readonly onError: NodeAdapterOptions['onError'];
   readonly tracker: InFlightTracker;
+  /** The open WebSockets, when the `tsgi.websocket` extension is on. */
+  readonly websocket: WebSocketRegistry | undefined;
 }
 
 /** Normalises a mount path: `''` or `/prefix` without a trailing slash. */
@@ -128,12 +139,13 @@ export function resolveAdapterConfig(app: ResolvedApp, options: NodeAdapterOptio
   const finalLimits =
     options.limits !== undefined ? resolveLimits(options.limits) : (options.server?.limits ?? resolveLimits(undefined));
   const log = options.log ?? createConsoleLogger('warn');
+  const wsLimits = webSocketLimits(options.websocket);
   const server: TsgiServerInfo =
     options.server ??
     Object.freeze({
       software: `tsgi/${TSGI_PACKAGE_VERSION}`,
       tsgiVersion: TSGI_VERSION,
-      extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true, [TSGI_EARLY_HINTS_EXTENSION]: true, [TSGI_TRAILERS_EXTENSION]: true }),
+      extensions: defaultExtensions(wsLimits),
       limits: finalLimits,
     });
   return {
@@ -148,5 +160,17 @@ export function resolveAdapterConfig(app: ResolvedApp, options: NodeAdapterOptio
     log,
     onError: options.onError,
     tracker: new InFlightTracker(log),
+    websocket: wsLimits === undefined ? undefined : new WebSocketRegistry(wsLimits, log),
   };
+}
+
+/** The `websocket` option resolved: limits when the extension is on, else undefined. */
+export function webSocketLimits(option: NodeAdapterOptions['websocket']): TsgiWebSocketLimits | undefined {
+  if (option === undefined || option === false) return undefined;
+  return resolveWebSocketLimits(option === true ? undefined : option);
+}
+
+/** The extensions a tsgi server built on this adapter declares: `tsgi.file` always, `tsgi.websocket` when on. */
+export function defaultExtensions(websocket: TsgiWebSocketLimits | undefined): Readonly<Record<string, unknown>> {
+  return Object.freeze({ [TSGI_FILE_EXTENSION]: true, [TSGI_EARLY_HINTS_EXTENSION]: true, [TSGI_TRAILERS_EXTENSION]: true, ...(websocket === undefined ? {} : { [TSGI_WEBSOCKET_EXTENSION]: websocket }) });
 }

@@ -230,12 +230,13 @@ export class Exchange {
 
   /**
    * The response's socket closed, or the server gave up on the request (`reason`: SPEC 3.7.4):
-   * settle everything that waits on this exchange.
+   * settle everything that waits on this exchange. `aborted`: whether it ended before its end
+   * (an upgraded exchange says so itself: a WebSocket that closed without a closing handshake).
    */
-  close(reason?: unknown): void {
+  close(reason?: unknown, aborted = !this.res.writableFinished): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (!this.res.writableFinished) {
+    if (aborted) {
       this.#aborted = true;
       this.#controller?.abort(reason ?? clientGone());
       this.#onClientGone?.();

@@ -35,3 +35,18 @@ export { mountedTarget } from './mount-path.js';
 export { REQUEST_ID_HEADER, assignRequestId, isRequestId, newRequestId } from './request-id.js';
 export { sendEarlyHints } from './early-hints.js';
 export { requestTrailers, withTrailers } from './trailers.js';
+export {
+  DEFAULT_WEBSOCKET_LIMITS,
+  TSGI_WEBSOCKET,
+  TSGI_WEBSOCKET_EXTENSION,
+  WebSocketUpgradeError,
+  isWebSocketRequest,
+  resolveWebSocketLimits,
+  upgradeWebSocket,
+  type TsgiCloseEvent,
+  type TsgiWebSocket,
+  type TsgiWebSocketHandshake,
+  type TsgiWebSocketLimits,
+  type UpgradeWebSocketOptions,
+} from './websocket.js';
+export { toUpgradeListener } from './websocket-server.js';

@@ -6,13 +6,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TSGI_PACKAGE_VERSION, type NodeAdapterOptions } from './adapter-config.js';
+import { defaultExtensions, TSGI_PACKAGE_VERSION, webSocketLimits, type NodeAdapterOptions } from './adapter-config.js';
 import { createConsoleLogger } from './console-logger.js';
 import { resolveLimits } from './limits.js';
 import { resolveApp, runShutdown, runStartup } from './lifespan.js';
 import { toNodeListener } from './node-adapter.js';
 import { createClientErrorHandler, refuseConnect, refusalMessage } from 'tsgi-head-gate';
-import { TSGI_EARLY_HINTS_EXTENSION, TSGI_FILE_EXTENSION, TSGI_TRAILERS_EXTENSION, TSGI_VERSION } from './types.js';
+import { TSGI_VERSION } from './types.js';
 import type { TsgiApp, TsgiServerInfo, TsgiStartupContext } from './types.js';
 
 /**
@@ -77,12 +77,14 @@ export async function serve(app: TsgiApp, options: ServeOptions = {}): Promise<T
   const limits = options.limits !== undefined ? resolveLimits(options.limits) : (options.server?.limits ?? resolveLimits(undefined));
   const log = options.log ?? createConsoleLogger('warn');
   const worker = options.worker ?? Object.freeze({ id: 1, pid: process.pid });
+  // tsgi.websocket is on unless `websocket: false` (SPEC 7.3).
+  const websocket = webSocketLimits(options.websocket ?? true);
   const server: TsgiServerInfo =
     options.server ??
     Object.freeze({
       software: `tsgi/${TSGI_PACKAGE_VERSION}`,
       tsgiVersion: TSGI_VERSION,
-      extensions: Object.freeze({ [TSGI_FILE_EXTENSION]: true, [TSGI_EARLY_HINTS_EXTENSION]: true, [TSGI_TRAILERS_EXTENSION]: true }),
+      extensions: defaultExtensions(websocket),
       limits,
     });
   const host = options.host ?? options.hostname ?? '127.0.0.1';
@@ -93,7 +95,7 @@ export async function serve(app: TsgiApp, options: ServeOptions = {}): Promise<T
   const lifespan: TsgiStartupContext = { server, worker, log, state: { ...options.state } };
   const state = await runStartup(resolved, lifespan);
 
-  const listener = toNodeListener(resolved, { ...options, limits, log, worker, server, state });
+  const listener = toNodeListener(resolved, { ...options, limits, log, worker, server, state, websocket: websocket ?? false });
   const node = createServer({
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     headersTimeout: limits.headersTimeoutMs,
@@ -111,6 +113,7 @@ export async function serve(app: TsgiApp, options: ServeOptions = {}): Promise<T
   node.maxHeadersCount = limits.maxHeaderCount > 0 ? limits.maxHeaderCount + 1 : 0;
   node.on('request', listener);
   node.on('checkContinue', listener.checkContinue);
+  if (websocket !== undefined) node.on('upgrade', listener.upgrade);
   // What node's parser refuses, and CONNECT: the request-head gate's answers, as every tsgi server gives them.
   node.on('clientError', createClientErrorHandler({ onRefuse: (rule) => log.info(refusalMessage(rule)) }));
   node.on('connect', refuseConnect((rule) => log.info(refusalMessage(rule))));
@@ -144,6 +147,9 @@ export async function serve(app: TsgiApp, options: ServeOptions = {}): Promise<T
       });
       const closed = new Promise<void>((resolve) => node.close(() => resolve()));
       node.closeIdleConnections();
+      // Open WebSockets are told the server goes away (1001) and drain like requests (SPEC 7.3.9).
+      const sockets = listener.webSockets.closeAll(1001, 'server shutting down');
+      if (sockets > 0) log.info(`tsgi: closing ${sockets} WebSocket(s) with 1001 (going away)`);
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
         listener.idle().then(() => false),
@@ -154,6 +160,8 @@ export async function serve(app: TsgiApp, options: ServeOptions = {}): Promise<T
         const { requests, waitUntil } = listener.inFlight;
         log.warn(`tsgi: shutdown timeout (${shutdownTimeoutMs} ms): ${requests} request(s) and ${waitUntil} waitUntil promise(s) abandoned`);
       }
+      const dropped = listener.webSockets.terminateAll();
+      if (dropped > 0) log.warn(`tsgi: ${dropped} WebSocket(s) did not finish closing within the shutdown timeout; dropped`);
       node.closeAllConnections();
       await closed;
       await runShutdown(resolved, lifespan);

@@ -17,6 +17,11 @@ export function optionsFor(config: ProbeServerConfig): string[] {
   if (l.headersTimeoutMs !== undefined) args.push('--header-timeout', String(l.headersTimeoutMs / 1000));
   if (l.bodyTimeoutMs !== undefined) args.push('--body-timeout', String(l.bodyTimeoutMs / 1000));
   if (l.keepAliveTimeoutMs !== undefined) args.push('--keep-alive', String(l.keepAliveTimeoutMs / 1000));
+  const ws = config.websocket ?? {};
+  if (ws.maxMessageBytes !== undefined) args.push('--websocket-max-message', String(ws.maxMessageBytes));
+  if (ws.pingIntervalMs !== undefined) args.push('--websocket-ping-interval', String(ws.pingIntervalMs / 1000));
+  if (ws.idleTimeoutMs !== undefined) args.push('--websocket-idle-timeout', String(ws.idleTimeoutMs / 1000));
+  if (ws.maxBufferedBytes !== undefined) args.push('--websocket-max-buffered', String(ws.maxBufferedBytes));
   return args;
 }
 

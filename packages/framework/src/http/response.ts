@@ -480,7 +480,11 @@ export class WrappedResponse extends HttpResponseBase {
   readonly original: Response;
 
   constructor(original: Response) {
-    super({ status: original.status, reason: original.statusText || undefined, headers: original.headers });
+    // A tsgi.websocket accept reads as 101, which no framework response may hold: it is kept as 200
+    // here and given back as the original itself (toResponse), the handshake the server opens.
+    const upgrade = isWebSocketAccept(original);
+    super({ status: upgrade ? 200 : original.status, reason: upgrade ? undefined : original.statusText || undefined, headers: original.headers });
+    if (upgrade) this.status = 101;
     if (!original.headers.has('content-type')) this.headers.delete('Content-Type');
     for (const cookie of original.headers.getSetCookie()) {
       this.cookies.set(`\u0000${this.cookies.size}`, cookie);
@@ -497,10 +501,26 @@ export class WrappedResponse extends HttpResponseBase {
   }
 
   override toResponse(head = false): Response {
+    if (isWebSocketAccept(this.original)) return this.#acceptWithHeaders();
     const response = super.toResponse(head);
     if (!head) copyExtensions(this.original, response);
     return response;
   }
+
+  /** The WebSocket accept itself, with the header fields and cookies middleware set on the way. */
+  #acceptWithHeaders(): Response {
+    const target = this.original.headers;
+    const fields: [string, string][] = [];
+    this.headers.pushTo(fields);
+    for (const [name, value] of fields) if (name.toLowerCase() !== 'set-cookie') target.set(name, value);
+    for (const [key, cookie] of this.cookies) if (!key.startsWith('\u0000')) target.append('Set-Cookie', cookie);
+    return this.original;
+  }
+}
+
+/** Whether `response` is the accept of a tsgi.websocket handshake (SPEC 7.3.3). */
+function isWebSocketAccept(response: Response): boolean {
+  return (response as unknown as Record<symbol, unknown>)[Symbol.for('tsgi.websocket')] !== undefined;
 }
 
 /** Copies symbol-keyed extensions (e.g. tsgi.file) from one Response to another. */

@@ -3,6 +3,7 @@
  * @module
  */
 import type { TsgiApp, TsgiLimits } from '../types.js';
+import type { TsgiWebSocketLimits } from '../websocket.js';
 
 /** The probe app, given both as an object (in-process servers) and as a module (process-based servers). */
 export interface ProbeApp {
@@ -26,6 +27,11 @@ export interface ProbeServerConfig {
   readonly mountPath: string;
   /** Limits to enforce on top of the server's defaults. */
   readonly limits: Partial<TsgiLimits>;
+  /**
+   * Limits of the `tsgi.websocket` extension, for a server that declares it (the restricted
+   * configuration's are small, so the S-WS cases see a 1009, a ping and an idle close quickly).
+   */
+  readonly websocket?: Partial<TsgiWebSocketLimits>;
 }
 
 /** A started server: its base URL (`http://127.0.0.1:PORT`, no trailing slash needed) and how to stop it. */

@@ -44,6 +44,13 @@ export const RESTRICTED_LIMITS = {
   maxHeaderFieldBytes: 2048,
 } as const;
 
+/** The `tsgi.websocket` limits of the restricted server (S-WS cases). */
+export const RESTRICTED_WEBSOCKET = {
+  maxMessageBytes: 64 * 1024,
+  pingIntervalMs: 300,
+  idleTimeoutMs: 3_000,
+} as const;
+
 /** The mount path of the restricted server. */
 export const RESTRICTED_MOUNT = '/mnt';
 

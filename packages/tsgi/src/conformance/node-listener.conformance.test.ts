@@ -13,7 +13,8 @@ import { runConformance } from './claim.js';
 it('[S-CLAIM] node:http + toNodeListener: every case passes, and the report claims core + tsgi.file', { timeout: 600_000 }, async () => {
   const harness = fileURLToPath(new URL('./testdata/node-listener.harness.ts', import.meta.url));
   const report = await runConformance(harness, { name: 'node:http + toNodeListener', imports: ['tsx'], nodeFlags: ['--conditions=source'] });
-  const notPassed = report.cases.filter((c) => c.status !== 'pass').map((c) => `[${c.tag}] ${c.title}: ${c.status} ${c.error ?? c.reason ?? ''}`);
+  // An extension's cases are skipped as not applicable where the harness does not declare it.
+  const notPassed = report.cases.filter((c) => c.status !== 'pass' && !(c.status === 'skip' && c.reason?.startsWith('not applicable'))).map((c) => `[${c.tag}] ${c.title}: ${c.status} ${c.error ?? c.reason ?? ''}`);
   assert.deepEqual(notPassed, [], `cases that did not pass:\n${notPassed.join('\n')}`);
   assert.ok(report.cases.length >= 100, `only ${report.cases.length} cases ran`);
   assert.equal(report.tsgiVersion, TSGI_VERSION);

@@ -27,6 +27,7 @@ import { FastResponse } from '../fast-response.js';
 import { checkContext, checkRequest } from '../validate-server.js';
 import { observe } from './observations.js';
 import { hintsTrailersRoute } from './probe-hints-trailers.js';
+import { websocketDeclared, websocketRoute } from './probe-websocket.js';
 
 const encoder = new TextEncoder();
 /** The file /file sends: this module itself, so the kit can read the same bytes. */
@@ -453,6 +454,10 @@ async function route(request: Request, context: TsgiContext): Promise<Response> 
       (context.state as Record<string, unknown>).mutatedByRequest = true;
       return json({ state: seenState });
     }
+    case '/websocket':
+      return websocketRoute(request, context, url, idParam(url));
+    case '/websocket-declared':
+      return websocketDeclared(context);
     default:
       return (await hintsTrailersRoute(path, request, context, url)) ?? new Response(`probe: no route ${path}\n`, { status: 404 });
   }

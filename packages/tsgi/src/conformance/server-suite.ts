@@ -12,7 +12,8 @@ import { application, PROBE_MODULE } from './probe-app.js';
 import { PROBE_DIR_ENV, type ProbeApp, type ServerHarness, type StartedServer } from './harness.js';
 import { LOOPBACK_TRUST } from './loopback.js';
 import { TSGI_VERSION } from '../types.js';
-import { createKit, RESTRICTED_LIMITS, RESTRICTED_MOUNT, type Kit } from './kit.js';
+import { createKit, RESTRICTED_LIMITS, RESTRICTED_MOUNT, RESTRICTED_WEBSOCKET, type Kit } from './kit.js';
+import { registerWebSocketCases } from './cases-websocket.js';
 import { registerFixtureCases } from './cases-fixtures.js';
 import { registerRequestCases } from './cases-request.js';
 import { registerResponseCases } from './cases-response.js';
@@ -30,6 +31,7 @@ export const SERVER_SECTIONS: ReadonlyArray<{ readonly title: string; readonly r
   { title: 'trusted proxies, mount path and limits', register: registerRestrictedCases },
   { title: 'lifespan', register: registerLifespanCases },
   { title: 'extensions: early hints, trailers', register: registerHintsTrailersCases },
+  { title: 'extension tsgi.websocket', register: registerWebSocketCases },
 ];
 
 /** One case of the server suite, as registered. */
@@ -87,7 +89,7 @@ export function describeServerConformance(name: string, harness: ServerHarness):
       previousDir = process.env[PROBE_DIR_ENV];
       process.env[PROBE_DIR_ENV] = servers.dir;
       servers.root = await harness.start(probe, { trustedProxies: [...LOOPBACK_TRUST], mountPath: '', limits: {} });
-      servers.restricted = await harness.start(probe, { trustedProxies: [], mountPath: RESTRICTED_MOUNT, limits: { ...RESTRICTED_LIMITS } });
+      servers.restricted = await harness.start(probe, { trustedProxies: [], mountPath: RESTRICTED_MOUNT, limits: { ...RESTRICTED_LIMITS }, websocket: { ...RESTRICTED_WEBSOCKET } });
     });
 
     after(async () => {

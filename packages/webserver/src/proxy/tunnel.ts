@@ -149,7 +149,14 @@ export function tunnelTo(
     upSocket.on('error', () => socket.destroy());
     upSocket.on('close', () => {
       release(true);
-      socket.destroy();
+      // End, not destroy: what the upstream sent last (a WebSocket close frame, e.g. 1009 after a
+      // message over its limit) must reach the client, and a reset would make the client's kernel
+      // drop it unread while the client is still sending. What the client still sends is read and
+      // dropped until it closes, for at most 5 s (a lingering close, as nginx does).
+      socket.unpipe(upSocket);
+      socket.resume();
+      socket.end();
+      setTimeout(() => socket.destroy(), 5_000).unref();
     });
     socket.on('close', () => upSocket.destroy());
     socket.pipe(upSocket);

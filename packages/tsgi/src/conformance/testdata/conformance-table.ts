@@ -24,10 +24,10 @@ const NODE_ADAPTER_EXTENSIONS = ['tsgi.file', 'tsgi.early-hints', 'tsgi.trailers
 
 /** The servers, tsgi's own first. Their harnesses pass no todo or skip lists; only these known failures. */
 export const CONFORMANCE_ROWS: readonly ConformanceRow[] = [
-  { server: '`serve()`', harness: 'packages/tsgi/src/conformance/serve.conformance.test.ts', knownFailures: {}, extensions: NODE_ADAPTER_EXTENSIONS },
+  { server: '`serve()`', harness: 'packages/tsgi/src/conformance/serve.conformance.test.ts', knownFailures: {}, extensions: [...NODE_ADAPTER_EXTENSIONS, 'tsgi.websocket'] },
   { server: 'node:http + `toNodeListener`', harness: 'packages/tsgi/src/conformance/node-listener.conformance.test.ts', knownFailures: {}, extensions: NODE_ADAPTER_EXTENSIONS },
-  { server: 'tsgi-appserver `-w 1`', harness: 'packages/appserver/src/appserver-w1.conformance.test.ts', knownFailures: {}, extensions: NODE_ADAPTER_EXTENSIONS },
-  { server: 'tsgi-appserver `-w 2`', harness: 'packages/appserver/src/appserver-w2.conformance.test.ts', knownFailures: {}, extensions: NODE_ADAPTER_EXTENSIONS },
+  { server: 'tsgi-appserver `-w 1`', harness: 'packages/appserver/src/appserver-w1.conformance.test.ts', knownFailures: {}, extensions: [...NODE_ADAPTER_EXTENSIONS, 'tsgi.websocket'] },
+  { server: 'tsgi-appserver `-w 2`', harness: 'packages/appserver/src/appserver-w2.conformance.test.ts', knownFailures: {}, extensions: [...NODE_ADAPTER_EXTENSIONS, 'tsgi.websocket'] },
   { server: 'srvx + `toFetchHandler`', harness: 'packages/tsgi/src/conformance/srvx.conformance.test.ts', knownFailures: SRVX_KNOWN_FAILURES, extensions: [] },
   { server: '@hono/node-server + `toFetchHandler`', harness: 'packages/tsgi/src/conformance/hono-node-server.conformance.test.ts', knownFailures: HONO_NODE_SERVER_KNOWN_FAILURES, extensions: [] },
 ];
@@ -61,7 +61,7 @@ export function renderConformanceTable(rows: readonly ConformanceRow[] = CONFORM
   return [
     lines.join('\n'),
     '',
-    notes.length === 0 ? 'Every server passes every case.' : 'What fails, and why only the host can change it:',
+    notes.length === 0 ? 'Every server passes every case that applies to it (`n/a`: an extension it does not declare).' : 'What fails, and why only the host can change it:',
     '',
     ...notes,
     ...(notApplicable.length === 0 ? [] : ['', ...notApplicable]),
