@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -24,9 +25,22 @@ export function loadTool() {
   };
 }
 
+/**
+ * The load generator of rows with `load: 'websocket'`: bench/ws-load.mjs (wrk cannot speak
+ * WebSocket), the same connection count, each connection keeping WS_WINDOW messages of WS_SIZE
+ * bytes in flight; its `rps` is echoed messages/s.
+ */
+export const WS_SIZE = 64;
+export const WS_WINDOW = 16;
+export const wsLoadTool = {
+  name: 'ws-load',
+  describe: (s) => `bench/ws-load.mjs -c${s.connections} -d${s.duration}s, ${WS_SIZE}-byte text messages, ${WS_WINDOW} in flight per connection`,
+  run: runWsLoad,
+};
+
 /** Runs one row and returns its measurement, or `{ error }` when the row cannot run here. */
 export async function runRow(row, settings, tool) {
-  const base = { group: row.group, name: row.name, anchor: row.anchor ?? null, also: row.also ?? [], metric: row.metric ?? 'rps', note: row.note ?? null };
+  const base = { group: row.group, name: row.name, anchor: row.anchor ?? null, also: row.also ?? [], metric: row.metric ?? 'rps', target: row.target ?? null, note: row.note ?? null };
   const unavailable = row.available?.();
   if (unavailable) return { ...base, error: unavailable };
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-bench-'));
@@ -40,10 +54,12 @@ export async function runRow(row, settings, tool) {
       procs.push(proc);
       await waitReady(proc, spec.ready);
     }
-    const url = `http://127.0.0.1:${ctx.ports.main}${row.path ?? '/'}`;
+    const websocket = row.load === 'websocket';
+    const generator = websocket ? wsLoadTool : tool;
+    const url = `${websocket ? 'ws' : 'http'}://127.0.0.1:${ctx.ports.main}${row.path ?? '/'}`;
     const load = { ...settings, headers: row.headers ?? [] };
-    await tool.run(url, { ...load, duration: settings.warmup }, row.loadCores);
-    const m = await tool.run(url, load, row.loadCores);
+    await generator.run(url, { ...load, duration: settings.warmup }, row.loadCores);
+    const m = await generator.run(url, load, row.loadCores);
     const rssMb = procs.reduce((sum, p) => sum + groupPeakRss(p.child.pid), 0) / 1024;
     if (m.errors > 0 && m.errors >= m.requests * 0.01) return { ...base, error: `${m.errors} errors of ${m.requests} requests` };
     return { ...base, ...m, rssMb: Math.round(rssMb) };
@@ -173,6 +189,14 @@ async function runAutocannon(url, s, cores = '0') {
     requests: r.requests.total,
     errors: r.errors + r.timeouts + (r.non2xx ?? 0),
   };
+}
+
+async function runWsLoad(url, s, cores = '0') {
+  const script = fileURLToPath(new URL('ws-load.mjs', import.meta.url));
+  const args = [script, '--url', url, '--connections', String(s.connections), '--duration', String(s.duration), '--size', String(WS_SIZE), '--window', String(WS_WINDOW)];
+  const [cmd, full] = hasTaskset && cores ? ['taskset', ['-c', cores, process.execPath, ...args]] : [process.execPath, args];
+  const r = JSON.parse(await run(cmd, full, (s.duration + 30) * 1000));
+  return { rps: r.rps, bytesPerSec: r.bytesPerSec, p50ms: r.p50ms, p99ms: r.p99ms, requests: r.messages, errors: r.errors };
 }
 
 function run(cmd, args, timeoutMs) {
