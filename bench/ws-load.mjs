@@ -4,9 +4,10 @@
 // echoes that arrive within the duration. Prints one JSON line:
 // { messages, rps (messages/s), bytesPerSec (payload echoed), p50ms, p99ms (round trip), errors }.
 //
-// Like wrk for HTTP, it must cost far less per message than the server, or the rows would measure
-// the client: on the `ws` client (zero masking key, no UTF-8 check) the client took more CPU per
-// echo than the bare `ws` server it loaded (about 1.3x, both pinned). So it speaks RFC 6455 itself,
+// Like wrk for HTTP, it must cost less per message than the server, or the rows would measure
+// the client: on the `ws` client (zero masking key, no UTF-8 check) the client took 1.0-1.25x the
+// CPU per echo of the bare `ws` server it loaded (both pinned, 50 x 16 in flight, 2 runs each on a loaded
+// 2-core VM); this one takes about half (0.5-0.6x, its start-up included). So it speaks RFC 6455 itself,
 // and only the little it needs: node:http does the handshake (Sec-WebSocket-Accept checked), each
 // refill is ONE write of prebuilt frames masked with a zero key (RFC 6455 5.3 allows any key; the
 // payload stays as is), and echoes are parsed frame by frame (opcode, length, payload of the first
