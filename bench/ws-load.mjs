@@ -123,6 +123,7 @@ class Connection {
     this.pending = Buffer.alloc(0);
     this.closed = new Promise((resolve) => socket.once('close', resolve));
     socket.setNoDelay(true);
+    socket.setTimeout(0); // the handshake's timeout; a stalled server shows as a low rate, not a dropped connection
     socket.on('error', (err) => failed(err.message));
     socket.on('close', () => {
       if (run.running) failed('connection closed during the run');
