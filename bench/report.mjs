@@ -30,6 +30,7 @@ export function printTable(results) {
   }
   const targets = evaluateTargets(results);
   if (repeated) console.log('each row: its median run (req/s of every run at the end of the line)\n');
+  if (results.some((r) => r.metric === 'messages')) console.log('websocket rows: req/s is echoed messages/s, MB/s the payload echoed\n');
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
   for (const [i, l] of lines.entries()) {
     console.log(l.map((cell, j) => (j >= 2 && j <= 7 ? cell.padStart(widths[j]) : cell.padEnd(widths[j]))).join('  '));

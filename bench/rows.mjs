@@ -17,6 +17,8 @@ const RAW = 'raw node:http';
 const NGINX_1K = 'nginx static 1 KiB';
 const NGINX_1M = 'nginx static 1 MiB';
 const NGINX_PROXY = 'nginx proxy (keepalive upstream)';
+const WS_BARE = 'ws echo (bare ws on node:http)';
+const HONO_WS = '@hono/node-server echo (its upgradeWebSocket)';
 
 const built = (pkg, file = 'index.js') => () =>
   existsSync(join(root, 'packages', pkg, 'dist', file)) ? undefined : `packages/${pkg} not built or not there yet`;
@@ -342,6 +344,21 @@ export const rows = [
   ...handshakeRows,
   // 8. TLS and HTTP/2, and the memory of idle connections (bench/tls-rows.mjs).
   ...tlsRows,
+  // 9. WebSocket: an echo of 64-byte text messages, in messages/s (bench/ws-load.mjs loads it).
+  { group: 'websocket', name: WS_BARE, load: 'websocket', metric: 'messages', processes: nodeApp('ws-bare.mjs') },
+  {
+    group: 'websocket',
+    name: 'tsgi-appserver -w 1 echo (upgradeWebSocket)',
+    anchor: WS_BARE,
+    also: [HONO_WS],
+    targets: [{ vs: WS_BARE, min: 0.8 }],
+    load: 'websocket',
+    metric: 'messages',
+    available: built('appserver', 'cli.js'),
+    processes: appserver(join(apps, 'tsgi-ws-echo.mjs:application'), 1),
+  },
+  { group: 'websocket', name: 'tsgi serve() echo (upgradeWebSocket)', anchor: WS_BARE, load: 'websocket', metric: 'messages', available: built('tsgi'), processes: nodeApp('tsgi-ws-echo.mjs', { SERVE: '1' }) },
+  { group: 'websocket', name: HONO_WS, anchor: WS_BARE, load: 'websocket', metric: 'messages', processes: nodeApp('hono-ws-echo.mjs') },
 ];
 
 export { NGINX_1K, NGINX_1M };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { rows } from './rows.mjs';
-import { runRow, loadTool } from './runner.mjs';
+import { runRow, loadTool, wsLoadTool } from './runner.mjs';
 import { printTable } from './report.mjs';
 import { chainRun, chainSvg } from './chain-report.mjs';
 
@@ -57,6 +57,7 @@ console.log(`tsgi bench: node ${process.version}${settings.node24 ? ` and ${sett
 console.log(`load: ${tool.describe(settings)}; server pinned to core 1, load generator to core 0 (unless the row says otherwise)\n`);
 
 const selected = [...expandRows(rows, settings)].filter((row) => !only || only.test(`${row.group}/${row.name}`));
+if (selected.some((row) => row.load === 'websocket')) console.log(`websocket rows: ${wsLoadTool.describe(settings)}, pinned like wrk\n`);
 // Round by round (every row once, then again), so a noisy minute hits one run of many rows
 // rather than every run of one row.
 const runs = selected.map(() => []);
@@ -66,7 +67,7 @@ for (let round = 1; round <= repeat; round++) {
     process.stdout.write(`  ${row.group} / ${row.name} ... `);
     const result = await runRow(row, settings, tool);
     runs[i].push(result);
-    console.log(result.error ? `n/a (${result.error})` : result.metric === 'memory' ? `${result.rssPer1000Mb.toFixed(1)} MB per 1,000 connections` : `${Math.round(result.rps)} req/s`);
+    console.log(result.error ? `n/a (${result.error})` : result.metric === 'memory' ? `${result.rssPer1000Mb.toFixed(1)} MB per 1,000 connections` : `${Math.round(result.rps)} ${result.metric === 'messages' ? 'messages/s' : 'req/s'}`);
   }
 }
 const results = runs.map(medianRun);

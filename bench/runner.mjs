@@ -5,6 +5,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -24,6 +25,19 @@ export function loadTool() {
     run: runAutocannon,
   };
 }
+
+/**
+ * The load generator of rows with `load: 'websocket'`: bench/ws-load.mjs (wrk cannot speak
+ * WebSocket), the same connection count, each connection keeping WS_WINDOW messages of WS_SIZE
+ * bytes in flight; its `rps` is echoed messages/s.
+ */
+export const WS_SIZE = 64;
+export const WS_WINDOW = 16;
+export const wsLoadTool = {
+  name: 'ws-load',
+  describe: (s) => `bench/ws-load.mjs -c${s.connections} -d${s.duration}s, ${WS_SIZE}-byte text messages, ${WS_WINDOW} in flight per connection`,
+  run: runWsLoad,
+};
 
 /** Runs one row and returns its measurement, or `{ error }` when the row cannot run here. */
 export async function runRow(row, settings, tool) {
@@ -47,10 +61,11 @@ export async function runRow(row, settings, tool) {
       if (m.errors > 0) return { ...base, error: `${m.errors} of ${m.errors + m.connections} connections failed` };
       return { ...base, ...m, rssMb: Math.round(m.rssAfterMb) };
     }
-    const url = `${row.scheme ?? 'http'}://127.0.0.1:${ctx.ports.main}${row.path ?? '/'}`;
+    const url = `${row.load === 'websocket' ? 'ws' : (row.scheme ?? 'http')}://127.0.0.1:${ctx.ports.main}${row.path ?? '/'}`;
     const load = { ...settings, headers: row.headers ?? [] };
-    // A row may bring its own load tool (the TLS handshake rows: bench/handshake-rows.mjs; h2load for HTTP/2).
-    const runLoad = row.load === 'h2load' ? runH2load : (row.tool ?? tool).run;
+    // A row may bring its own load tool (the TLS handshake rows: bench/handshake-rows.mjs; h2load for HTTP/2;
+    // bench/ws-load.mjs for WebSocket).
+    const runLoad = row.load === 'h2load' ? runH2load : row.load === 'websocket' ? wsLoadTool.run : (row.tool ?? tool).run;
     await runLoad(url, { ...load, duration: settings.warmup }, row.loadCores);
     const m = await runLoad(url, load, row.loadCores);
     const processes = procs.flatMap((p) => groupPeakRss(p.child.pid).map((each) => ({ kind: p.kind, ...each })));
@@ -267,6 +282,14 @@ async function runAutocannon(url, s, cores = '0') {
     requests: r.requests.total,
     errors: r.errors + r.timeouts + (r.non2xx ?? 0),
   };
+}
+
+async function runWsLoad(url, s, cores = '0') {
+  const script = fileURLToPath(new URL('ws-load.mjs', import.meta.url));
+  const args = [script, '--url', url, '--connections', String(s.connections), '--duration', String(s.duration), '--size', String(WS_SIZE), '--window', String(WS_WINDOW)];
+  const [cmd, full] = hasTaskset && cores ? ['taskset', ['-c', cores, process.execPath, ...args]] : [process.execPath, args];
+  const r = JSON.parse(await run(cmd, full, (s.duration + 30) * 1000));
+  return { rps: r.rps, bytesPerSec: r.bytesPerSec, p50ms: r.p50ms, p99ms: r.p99ms, requests: r.messages, errors: r.errors };
 }
 
 function run(cmd, args, timeoutMs) {
