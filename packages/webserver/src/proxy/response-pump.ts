@@ -67,7 +67,7 @@ export class ResponsePump {
    * written at once and never wait for one. Measured 2026-12-06 (node 20, a pump over a stub
    * response: construct, one write, end, clientClosed; interleaved runs in one process): 0.21 ->
    * 0.13 us per response with the empty-array check in #cleanup (V8's `length = 0` is a runtime
-   * call even on an empty array); small beside the ~110 us a proxied request costs (bench/README.md).
+   * call even on an empty array); small beside the ~80 us of CPU a proxied request costs (bench/README.md).
    */
   #awaitDrain(): void {
     if (this.#drainListened) return;
