@@ -77,12 +77,6 @@ export interface NodeAdapterOptions {
 export const TSGI_PACKAGE_VERSION = '0.1.0';
 
 /**
- * Unread request body bytes read and discarded after a response to keep the connection alive;
- * a larger rest closes the connection, lingering (`NodeAdapterOptions.lingering`).
- */
-export const DRAIN_LIMIT_BYTES = 64 * 1024;
-
-/**
  * Merges `lingering` options over nginx's defaults, rejecting what is not `on`/`off` or a
  * non-negative finite number of milliseconds.
  *

@@ -5,8 +5,13 @@
  * @module
  */
 import { lingerNow } from 'tsgi-head-gate';
-import { DRAIN_LIMIT_BYTES } from './adapter-config.js';
 import type { Exchange } from './exchange.js';
+
+/**
+ * Unread request body bytes read and discarded after a response to keep the connection alive;
+ * a larger rest closes the connection, lingering (`NodeAdapterOptions.lingering`).
+ */
+export const DRAIN_LIMIT_BYTES = 64 * 1024;
 
 /**
  * The error a request body stream fails with when the body exceeds `limits.maxBodyBytes`; the

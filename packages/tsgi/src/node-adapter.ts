@@ -15,7 +15,8 @@ import { resolveApp } from './lifespan.js';
 import { TsgiRequest } from './lazy-request.js';
 import { mountedTarget } from './mount-path.js';
 import { assignRequestId } from './request-id.js';
-import { answerBodyLimit, sendError, sendResponse } from './write-response.js';
+import { answerBodyLimit, sendError } from './write-response.js';
+import { sendAppResponse } from './trailers.js';
 import type { TsgiApp } from './types.js';
 import { screenUpgrade, toUpgradeListener, webSocketContext, type Handshake } from './websocket-server.js';
 import type { Duplex } from 'node:stream';
@@ -186,7 +187,7 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
   // 2026-12-06 (as above, against `Promise.resolve(result).then(...)` for every result):
   // 0.09-0.29 us a request saved, median 0.14.
   if (result instanceof Response) {
-    sendResponse(ex, result);
+    sendAppResponse(ex, result);
   } else if (result !== null && typeof result === 'object' && typeof (result as Promise<Response>).then === 'function') {
     (result as Promise<Response>).then(
       (response) => sendAppResult(ex, response),
@@ -199,12 +200,12 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
 
 /** Sends what the app returned; a Response of another fetch implementation is adopted (SPEC 2.1.5). */
 function sendAppResult(ex: Exchange, value: unknown): void {
-  if (value instanceof Response) return sendResponse(ex, value);
+  if (value instanceof Response) return sendAppResponse(ex, value);
   let adopted: unknown;
   try {
     adopted = adoptForeignResponse(value);
   } catch (error) {
     return sendError(ex, error);
   }
-  sendResponse(ex, adopted);
+  sendAppResponse(ex, adopted);
 }

@@ -11,16 +11,14 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { closeLingering, lingerIfClosing } from 'tsgi-head-gate';
-import { DRAIN_LIMIT_BYTES } from './adapter-config.js';
-import { drainRequestBody, type BodyLimitError } from './body-stream.js';
+import { DRAIN_LIMIT_BYTES, drainRequestBody, type BodyLimitError } from './body-stream.js';
 import { knownResponse, type KnownResponse } from './known-response.js';
 import { readAhead, type ReadAhead } from './read-ahead.js';
 import { sendFileRegion } from './send-file.js';
 import type { Exchange } from './exchange.js';
 import { FastResponse, fastBody, fastInit, fastReal } from './fast-response.js';
-import { TSGI_FILE, TSGI_TRAILERS } from './types.js';
-import type { TsgiFileBody, TsgiResponseTrailers } from './types.js';
-import { sendWithTrailers } from './trailers.js';
+import { TSGI_FILE } from './types.js';
+import type { TsgiFileBody } from './types.js';
 
 /** Connection-specific fields an app must not set; the server owns framing (RFC 9110 section 7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
@@ -176,10 +174,6 @@ export function sendResponse(ex: Exchange, response: unknown): void {
     return;
   }
   try {
-    // The tsgi.trailers extension (trailers.ts); false when this message cannot carry trailers.
-    // Cost of the look-up on the fast path: see trailers.ts.
-    const trailers = (response as { [TSGI_TRAILERS]?: unknown })[TSGI_TRAILERS];
-    if (typeof trailers === 'function' && sendWithTrailers(ex, response, trailers as TsgiResponseTrailers)) return;
     if (response instanceof FastResponse && fastReal(response) === undefined && writeFast(ex, response)) return;
     const file = (response as { [TSGI_FILE]?: TsgiFileBody })[TSGI_FILE];
     if (file !== undefined && file !== null && typeof file.path === 'string') {

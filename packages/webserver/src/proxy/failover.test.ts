@@ -196,7 +196,8 @@ test('active health checks log a server taken out (warn, with the last reason) a
   try {
     healthy = false;
     await waitFor(() => state() === 'unhealthy', { what: () => `"a" unhealthy (now ${state()})` });
-    assert.deepEqual(log.filter((l) => l.includes('unhealthy')), ['[warn] upstream server a in "pool" is unhealthy: 2 health check(s) failed in a row, the last: status 503']);
+    // "other" answers the check's path with 404, so it may be marked too: only a's lines count here.
+    assert.deepEqual(log.filter((l) => l.includes('unhealthy') && l.includes('server a ')), ['[warn] upstream server a in "pool" is unhealthy: 2 health check(s) failed in a row, the last: status 503']);
     healthy = true;
     await waitFor(() => state() === 'up', { what: () => `"a" up (now ${state()})` });
     assert.ok(log.includes('[notice] upstream server a in "pool" is healthy again: 2 health check(s) passed in a row'), log.join('\n'));
