@@ -7,7 +7,8 @@
  */
 import { resolveApp } from '../lifespan.js';
 import { serve } from '../serve.js';
-import type { TsgiApp, TsgiAppObject, TsgiLogger } from '../types.js';
+import type { TsgiApp, TsgiAppObject } from '../types.js';
+import { capturingLog } from './testdata/capturing-log.js';
 import { describeServerConformance } from './index.js';
 
 const errors: string[] = [];
@@ -38,12 +39,3 @@ describeServerConformance('serve() with the probe behind a middleware', {
   },
   errorLog: () => errors,
 });
-
-/** Keeps the expected error logs (the probe misbehaves on purpose) out of the output, and captures errors for S-ERR-LOG. */
-function capturingLog(into: string[]): TsgiLogger {
-  const ignore = () => undefined;
-  const keep = (message: string, ...details: unknown[]) => {
-    into.push([message, ...details.map((d) => (d instanceof Error ? (d.stack ?? String(d)) : String(d)))].join('\n'));
-  };
-  return { debug: ignore, info: ignore, warn: ignore, error: keep };
-}

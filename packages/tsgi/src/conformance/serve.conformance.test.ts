@@ -4,7 +4,7 @@
  * behaviour seen, until it is fixed.
  */
 import { serve } from '../serve.js';
-import type { TsgiLogger } from '../types.js';
+import { capturingLog } from './testdata/capturing-log.js';
 import { describeServerConformance } from './index.js';
 
 const errors: string[] = [];
@@ -16,12 +16,3 @@ describeServerConformance('serve()', {
   },
   errorLog: () => errors,
 });
-
-/** Keeps the expected error logs (the probe misbehaves on purpose) out of the output, and captures errors for S-ERR-LOG. */
-function capturingLog(into: string[]): TsgiLogger {
-  const ignore = () => undefined;
-  const keep = (message: string, ...details: unknown[]) => {
-    into.push([message, ...details.map((d) => (d instanceof Error ? (d.stack ?? String(d)) : String(d)))].join('\n'));
-  };
-  return { debug: ignore, info: ignore, warn: ignore, error: keep };
-}

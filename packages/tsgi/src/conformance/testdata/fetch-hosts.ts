@@ -16,20 +16,12 @@ import { resolveApp, runShutdown, runStartup } from '../../lifespan.js';
 import { resolveLimits } from '../../limits.js';
 import { TSGI_EARLY_HINTS_EXTENSION, TSGI_FILE_EXTENSION, TSGI_TRAILERS_EXTENSION, TSGI_VERSION, type TsgiLogger, type TsgiServerInfo } from '../../types.js';
 import type { ProbeServerConfig, ServerHarness, StartedServer } from '../harness.js';
+import { capturingLog } from './capturing-log.js';
 
 /** A fetch-handler host: starts a server on a free loopback port around `handler`. */
 export interface FetchHost {
   readonly name: string;
   listen(handler: TsgiFetchHandler): Promise<StartedServer & { readonly node: Server }>;
-}
-
-/** A logger that keeps error-level entries (for the kit's S-ERR-LOG) and drops the rest (the probe misbehaves on purpose). */
-export function capturingLog(into: string[]): TsgiLogger {
-  const ignore = () => undefined;
-  const keep = (message: string, ...details: unknown[]) => {
-    into.push([message, ...details.map((d) => (d instanceof Error ? (d.stack ?? String(d)) : String(d)))].join('\n'));
-  };
-  return { debug: ignore, info: ignore, warn: ignore, error: keep };
 }
 
 function closeNode(server: Server): Promise<void> {
