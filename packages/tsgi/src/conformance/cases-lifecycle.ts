@@ -27,15 +27,7 @@ export function registerLifecycleCases(kit: Kit): void {
   });
 
   kit.test('S-CLIENT-GONE', 'a client leaving mid-response aborts the signal, cancels the body, settles completed aborted (R3.7.1 R5.10.1 R4.5.2 R2.5.3)', async () => {
-    const base = kit.root();
-    const id = kit.id('gone');
-    const conn = await RawConnection.open(base);
-    try {
-      await conn.write(rawRequest(base, 'GET', `/hold?id=${id}`));
-      assert.ok(await conn.waitFor(() => conn.pending.includes('first\n'), kit.waitMs), 'the first chunk never came');
-    } finally {
-      conn.destroy();
-    }
+    const id = await leaveMidResponse(kit, 'gone');
     const [signal, cancel, completion] = await Promise.all([
       kit.observation(`${id}.signal`, 'request.signal after the client left'),
       kit.observation(`${id}.cancel`, 'the response body stream after the client left'),
@@ -48,15 +40,7 @@ export function registerLifecycleCases(kit: Kit): void {
   });
 
   kit.test('S-ABORT-REASON', "a client leaving aborts request.signal with a DOMException named AbortError (R3.7.5)", async () => {
-    const base = kit.root();
-    const id = kit.id('reason');
-    const conn = await RawConnection.open(base);
-    try {
-      await conn.write(rawRequest(base, 'GET', `/hold?id=${id}`));
-      assert.ok(await conn.waitFor(() => conn.pending.includes('first\n'), kit.waitMs), 'the first chunk never came');
-    } finally {
-      conn.destroy();
-    }
+    const id = await leaveMidResponse(kit, 'reason');
     const signal = await kit.observation(`${id}.signal`, 'request.signal after the client left');
     assert.equal(signal.reason, 'AbortError', "request.signal.reason's name, for a client that left");
   });
@@ -194,4 +178,18 @@ export function registerLifecycleCases(kit: Kit): void {
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal((await send(base, 'GET', '/text?size=1')).status, 200);
   });
+}
+
+/** Asks the probe's /hold, waits for its first chunk, then closes the connection: a client leaving mid-response. Returns the request's id. */
+async function leaveMidResponse(kit: Kit, prefix: string): Promise<string> {
+  const base = kit.root();
+  const id = kit.id(prefix);
+  const conn = await RawConnection.open(base);
+  try {
+    await conn.write(rawRequest(base, 'GET', `/hold?id=${id}`));
+    assert.ok(await conn.waitFor(() => conn.pending.includes('first\n'), kit.waitMs), 'the first chunk never came');
+  } finally {
+    conn.destroy();
+  }
+  return id;
 }
