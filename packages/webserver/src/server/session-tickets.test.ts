@@ -18,30 +18,43 @@ ssl_certificate_key = "${cert.key}"
 return = "200 $pid"
 `;
 
-describe('TLS session resumption across the workers of one master', () => {
-  let tmp: { dir: string; cleanup: () => Promise<void> };
-  let cli: ReturnType<typeof spawnCli>;
-  let port: number;
+/** tsgi-webserver with two workers on a TLS port (`listen` after the address), its config's `top` lines first. */
+interface TwoWorkers {
+  readonly port: number;
+  readonly cli: ReturnType<typeof spawnCli>;
+  stop(): Promise<void>;
+}
 
+async function startTwoWorkers(top: string, listen: string): Promise<TwoWorkers> {
+  const tmp = await tempDir();
+  const cert = await makeCert(tmp.dir, 'a.test');
+  const port = await freePort();
+  const conf = join(tmp.dir, 'site.toml');
+  await writeFile(conf, site(cert, top, `127.0.0.1:${port} ${listen}`));
+  const cli = spawnCli(['-c', conf]);
+  await waitFor(() => [...cli.stderr().matchAll(/\] \d+#[12]: listening on/g)].length === 2, { timeoutMs: 30_000, what: 'both workers to listen' });
+  return {
+    port,
+    cli,
+    async stop() {
+      if (cli.child.exitCode === null) {
+        cli.child.kill('SIGTERM');
+        await cli.exited;
+      }
+      await tmp.cleanup();
+    },
+  };
+}
+
+describe('TLS session resumption across the workers of one master', () => {
+  let master: TwoWorkers;
   before(async () => {
-    tmp = await tempDir();
-    const cert = await makeCert(tmp.dir, 'a.test');
-    port = await freePort();
-    const conf = join(tmp.dir, 'site.toml');
-    await writeFile(conf, site(cert, 'workers = 2\nerror_log_level = "info"', `127.0.0.1:${port} ssl http2`));
-    cli = spawnCli(['-c', conf]);
-    await waitFor(() => [...cli.stderr().matchAll(/\] \d+#[12]: listening on/g)].length === 2, { timeoutMs: 30_000, what: 'both workers to listen' });
+    master = await startTwoWorkers('workers = 2\nerror_log_level = "info"', 'ssl http2');
   });
-  after(async () => {
-    if (cli.child.exitCode === null) {
-      cli.child.kill('SIGTERM');
-      await cli.exited;
-    }
-    await tmp.cleanup();
-  });
+  after(() => master.stop());
 
   it('a ticket from one worker resumes the session on the other (the master shares the keys)', async () => {
-    const first = await tlsRequest(port);
+    const first = await tlsRequest(master.port);
     assert.equal(first.reused, false);
     assert.equal(first.protocol, 'TLSv1.3');
     assert.ok(first.session, 'the server sent a session ticket');
@@ -52,7 +65,7 @@ describe('TLS session resumption across the workers of one master', () => {
     const pids = new Map<number, number>();
     let resumed = 0;
     for (let batch = 0; batch < 12 && pids.size < 2; batch++) {
-      const replies = await Promise.all(Array.from({ length: 8 }, () => tlsRequest(port, { session: first.session! })));
+      const replies = await Promise.all(Array.from({ length: 8 }, () => tlsRequest(master.port, { session: first.session! })));
       for (const r of replies) {
         assert.equal(r.reused, true, `a connection to worker ${r.body} did a full handshake`);
         resumed++;
@@ -65,30 +78,15 @@ describe('TLS session resumption across the workers of one master', () => {
 });
 
 describe('TLS session tickets: the master rotates the key and every worker follows', () => {
-  let tmp: { dir: string; cleanup: () => Promise<void> };
-  let cli: ReturnType<typeof spawnCli>;
-  let port: number;
-
+  let master: TwoWorkers;
   before(async () => {
-    tmp = await tempDir();
-    const cert = await makeCert(tmp.dir, 'a.test');
-    port = await freePort();
-    const conf = join(tmp.dir, 'site.toml');
-    await writeFile(conf, site(cert, 'workers = 2\nerror_log_level = "info"\nssl_session_timeout = "2s"', `127.0.0.1:${port} ssl`));
-    cli = spawnCli(['-c', conf]);
-    await waitFor(() => [...cli.stderr().matchAll(/\] \d+#[12]: listening on/g)].length === 2, { timeoutMs: 30_000, what: 'both workers to listen' });
+    master = await startTwoWorkers('workers = 2\nerror_log_level = "info"\nssl_session_timeout = "2s"', 'ssl');
   });
-  after(async () => {
-    if (cli.child.exitCode === null) {
-      cli.child.kill('SIGTERM');
-      await cli.exited;
-    }
-    await tmp.cleanup();
-  });
+  after(() => master.stop());
 
   it('a client that keeps its newest ticket resumes on both workers across three rotations', async () => {
-    const rotations = () => [...cli.stderr().matchAll(/ticket key rotated/g)].length;
-    let session = (await tlsRequest(port)).session!;
+    const rotations = () => [...master.cli.stderr().matchAll(/ticket key rotated/g)].length;
+    let session = (await tlsRequest(master.port)).session!;
     const start = rotations();
     const pids = new Set<string>();
     let resumed = 0;
@@ -97,7 +95,7 @@ describe('TLS session tickets: the master rotates the key and every worker follo
     // rotations of 2 s take about 6 s) and by count.
     const deadline = Date.now() + 30_000;
     for (let round = 0; round < 50_000 && Date.now() < deadline && rotations() < start + 3; round++) {
-      const replies = await Promise.all([tlsRequest(port, { session }), tlsRequest(port, { session })]);
+      const replies = await Promise.all([tlsRequest(master.port, { session }), tlsRequest(master.port, { session })]);
       for (const r of replies) {
         assert.equal(r.reused, true, `round ${round}, worker ${r.body}, after ${rotations() - start} rotation(s): a full handshake`);
         pids.add(r.body);
