@@ -3,11 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { connect, createServer as createH2Server } from 'node:http2';
+import { connect } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { createProxy } from './index.js';
-import { passOptions, serverOptions } from './test-fixtures/helpers.js';
+import { passOptions, serverOptions, startH2Front } from './test-fixtures/helpers.js';
 
 test('HTTP/2 requests are forwarded as HTTP/1.1 and answered over HTTP/2', async () => {
   const upstream = createServer((req, res) => {
@@ -26,17 +25,8 @@ test('HTTP/2 requests are forwarded as HTTP/1.1 and answered over HTTP/2', async
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   const proxy = createProxy(passOptions([serverOptions('a', (upstream.address() as AddressInfo).port)]));
-  const front = createH2Server((req, res) =>
-    proxy.handle(req as unknown as IncomingMessage, res as unknown as ServerResponse, {
-      remoteAddress: req.socket.remoteAddress ?? '',
-      scheme: 'https',
-      host: req.authority,
-      serverPort: 443,
-      locationPrefix: '/',
-    }),
-  );
-  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
-  const client = connect(`http://127.0.0.1:${(front.address() as AddressInfo).port}`);
+  const { front, port } = await startH2Front(proxy);
+  const client = connect(`http://127.0.0.1:${port}`);
   const ask = (headers: Record<string, string>, body?: string): Promise<{ headers: Record<string, unknown>; body: string }> =>
     new Promise((resolve, reject) => {
       const s = client.request(headers, { endStream: body === undefined });

@@ -2,13 +2,13 @@
 // by `early_hints` / `proxy_pass_trailers`, never to HTTP/1.0, over HTTP/1.1 and HTTP/2 fronts.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, createServer as createH2Server, type IncomingHttpHeaders } from 'node:http2';
+import { createServer, type Server } from 'node:http';
+import { connect, type IncomingHttpHeaders } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { rawExchange } from 'tsgi-test-support';
 import { createProxy } from './index.js';
 import type { ProxyPassOptions } from './options.js';
-import { passOptions, serverOptions, startFront } from './test-fixtures/helpers.js';
+import { passOptions, serverOptions, startFront, startH2Front } from './test-fixtures/helpers.js';
 
 const HINT_LINK = '</f.css>; rel=preload; as=style; media="(min-width: 40em)", </m.js>; rel=modulepreload';
 
@@ -74,17 +74,8 @@ test('early_hints off (the default, as nginx) or an HTTP/1.0 client: no 103; pro
 
 test('HTTP/2 front: the 103 arrives as an informational HEADERS frame, trailers as trailing HEADERS', async () => {
   const proxy = createProxy(passOptions([serverOptions('a', upstreamPort)], { earlyHints: 'http2' }));
-  const front = createH2Server((req, res) =>
-    proxy.handle(req as unknown as IncomingMessage, res as unknown as ServerResponse, {
-      remoteAddress: req.socket.remoteAddress ?? '',
-      scheme: 'https',
-      host: req.authority,
-      serverPort: 443,
-      locationPrefix: '/',
-    }),
-  );
-  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
-  const client = connect(`http://127.0.0.1:${(front.address() as AddressInfo).port}`);
+  const { front, port } = await startH2Front(proxy);
+  const client = connect(`http://127.0.0.1:${port}`);
   try {
     const events: string[] = [];
     const seen = await new Promise<{ hints: IncomingHttpHeaders | undefined; trailers: IncomingHttpHeaders | undefined; body: string }>((resolve, reject) => {

@@ -7,6 +7,8 @@ import { Agent, createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServer as createH2Server, type Http2Server } from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -57,6 +59,21 @@ export function passOptions(
     passTrailers: true,
     ...over,
   };
+}
+
+/** A cleartext HTTP/2 front on 127.0.0.1:0 handing every request to `proxy` as an https request would be. */
+export async function startH2Front(proxy: Proxy): Promise<{ front: Http2Server; port: number }> {
+  const front = createH2Server((req, res) =>
+    proxy.handle(req as unknown as IncomingMessage, res as unknown as ServerResponse, {
+      remoteAddress: req.socket.remoteAddress ?? '',
+      scheme: 'https',
+      host: req.authority,
+      serverPort: 443,
+      locationPrefix: '/',
+    }),
+  );
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  return { front, port: (front.address() as AddressInfo).port };
 }
 
 /** A front server on 127.0.0.1:0 handing everything to `proxy` (requests and upgrades). */
