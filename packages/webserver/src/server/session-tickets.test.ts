@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { WebServer } from './web-server.js';
 import { makeCert } from '../testing/certs.js';
 import { spawnCli, startFromText } from '../testing/helpers.js';
+import { TicketKeyRotation } from './session-tickets.js';
 import { tlsRequest } from '../testing/tls-client.js';
 import { freePort, tempDir, waitFor } from 'tsgi-test-support';
 
@@ -142,6 +143,27 @@ describe('TLS session tickets in one process: rotation, key files, timeout, off'
     server.setTicketKeys([k3, k2]);
     assert.equal((await tlsRequest(port, { session: s1 })).reused, false, 'a ticket under a retired key is refused');
     assert.equal((await tlsRequest(port, { session: renewed.session! })).reused, true, 'the renewed ticket (under k2) resumes');
+  });
+
+  it('a worker that takes a rotation late still resumes tickets from one that took it first', async () => {
+    // The master's keys in the order it sends them; the rotation is the moment the first worker
+    // has the new set and the second still the old one (one IPC message apart).
+    const sent: (readonly Buffer[])[] = [];
+    const rotation = new TicketKeyRotation(3_600_000, (keys) => sent.push(keys));
+    const before = rotation.keys;
+    rotation.rotate();
+    rotation.stop();
+    const afterRotation = sent[0]!;
+    assert.ok(before.some((k) => k.equals(afterRotation[0]!)), 'the new encrypting key was sent a period before it encrypts');
+    assert.ok(afterRotation.some((k) => k.equals(before[0]!)), 'the old encrypting key still decrypts');
+    const early = await start(site(cert));
+    const late = await start(site(cert));
+    servers[servers.length - 2]!.setTicketKeys(afterRotation);
+    servers[servers.length - 1]!.setTicketKeys(before);
+    const fromEarly = (await tlsRequest(early)).session!;
+    assert.equal((await tlsRequest(late, { session: fromEarly })).reused, true, 'a ticket under the new key resumes on the late worker');
+    const fromLate = (await tlsRequest(late)).session!;
+    assert.equal((await tlsRequest(early, { session: fromLate })).reused, true, 'and the other way');
   });
 
   it('servers sharing ssl_session_ticket_key files resume each other\'s sessions; other keys do not', async () => {

@@ -116,15 +116,23 @@ function checkKeys(keys: readonly Buffer[]): readonly Buffer[] {
  * previous one: a ticket stays decryptable for at least one period after it was issued, and no
  * key outlives two periods. The master runs one and sends each change to its workers; a server
  * without a master runs its own.
+ *
+ * The next key travels one period ahead of its use, as a decrypt-only key: the workers take a
+ * rotation at slightly different moments (one IPC message each), and a worker that has already
+ * switched issues tickets under a key the others can read. Without it, a client that got its
+ * ticket from the first worker and came back to the second in that gap did a full handshake (CI
+ * caught it, one handshake in ~1,800).
  * @example
  * ```ts
  * const rotation = new TicketKeyRotation(3_600_000, (keys) => broadcast(keys));
- * rotation.keys; // [current]
+ * rotation.keys; // [current, next] at first, [current, next, previous] after a rotation
  * rotation.stop();
  * ```
  */
 export class TicketKeyRotation {
-  #keys: Buffer[] = [randomBytes(TICKET_KEY_BYTES)];
+  #current = randomBytes(TICKET_KEY_BYTES);
+  #next = randomBytes(TICKET_KEY_BYTES);
+  #previous: Buffer | undefined;
   #periodMs: number;
   readonly #onRotate: (keys: readonly Buffer[]) => void;
   #timer: NodeJS.Timeout | undefined;
@@ -135,9 +143,9 @@ export class TicketKeyRotation {
     this.#schedule();
   }
 
-  /** The current key first, then the previous one (after the first rotation). */
+  /** The current key first (it encrypts), then the next and, after the first rotation, the previous (they decrypt). */
   get keys(): readonly Buffer[] {
-    return this.#keys;
+    return this.#previous === undefined ? [this.#current, this.#next] : [this.#current, this.#next, this.#previous];
   }
 
   /** A new period (after a reload); the keys stay. */
@@ -147,10 +155,12 @@ export class TicketKeyRotation {
     this.#schedule();
   }
 
-  /** Makes a new current key now, keeping the previous one for decryption. */
+  /** Promotes the next key to current now, keeping the old current for decryption and making a new next. */
   rotate(): void {
-    this.#keys = [randomBytes(TICKET_KEY_BYTES), this.#keys[0]!];
-    this.#onRotate(this.#keys);
+    this.#previous = this.#current;
+    this.#current = this.#next;
+    this.#next = randomBytes(TICKET_KEY_BYTES);
+    this.#onRotate(this.keys);
   }
 
   stop(): void {
