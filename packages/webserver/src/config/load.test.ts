@@ -30,7 +30,7 @@ name = "app"
 server = ["127.0.0.1:8000 weight=3 max_fails=2 fail_timeout=5s", "unix:/run/app.sock backup", { address = "10.0.0.2:8000", max_conns = 10 }]
 balance = "least_conn"
 keepalive = 16
-health_check = { interval = "2s", path = "/healthz", expect_status = [200, 204], rise = 1, fall = 2 }
+health_check = { interval = "2s", path = "/healthz", expect_status = [200, 204], rise = 1, fall = 2, host = "app.example" }
 
 [[server]]
 listen = ["8080", "[::1]:8080 default_server", "unix:/tmp/web.sock"]
@@ -88,6 +88,7 @@ describe('config: a full file', () => {
     assert.equal(up.keepalive, 16);
     assert.equal(up.healthCheck?.intervalMs, 2000);
     assert.deepEqual(up.healthCheck?.expectStatus, [200, 204]);
+    assert.equal(up.healthCheck?.host, 'app.example');
     assert.equal(api!.proxy!.uri, '/v1/');
     assert.deepEqual(api!.proxy!.setHeaders, { 'X-Env': 'prod' });
     assert.equal(api!.proxy!.readTimeoutMs, 5000);
@@ -116,6 +117,7 @@ describe('config: errors name file, line and key and say what is allowed', () =>
     { name: 'unknown upstream', text: '[[server]]\n[[server.location]]\npath = "/"\nproxy_pass = "http://backend"\n', line: 4, key: 'proxy_pass', code: 'WS_CONFIG_BAD_VALUE', says: /no \[\[upstream\]\] named "backend"/ },
     { name: 'bad upstream parameter', text: '[[upstream]]\nname = "a"\nserver = ["127.0.0.1:1 wieght=2"]\n[[server]]\n', line: 3, key: 'server', code: 'WS_CONFIG_BAD_VALUE', says: /unknown server parameter "wieght"; allowed: weight/ },
     { name: 'unknown health_check key', text: '[[upstream]]\nname = "a"\nserver = ["127.0.0.1:1"]\nhealth_check = { intervall = "1s" }\n[[server]]\n', line: 4, key: 'intervall', code: 'WS_CONFIG_UNKNOWN_KEY', says: /did you mean "interval"/ },
+    { name: 'health check host with a space', text: '[[upstream]]\nname = "a"\nserver = ["127.0.0.1:1", "127.0.0.1:2"]\nhealth_check = { host = "app example" }\n[[server]]\n', line: 4, key: 'host', code: 'WS_CONFIG_BAD_VALUE', says: /must be a host name or address/ },
     { name: 'health check interval below 1s', text: '[[upstream]]\nname = "a"\nserver = ["127.0.0.1:1", "127.0.0.1:2"]\nhealth_check = { interval = "500ms" }\n[[server]]\n', line: 4, key: 'interval', code: 'WS_CONFIG_BAD_VALUE', says: /must be at least 1s, got "500ms"/ },
     { name: 'redirect without URL', text: '[[server]]\nreturn = "301"\n', line: 2, key: 'return', code: 'WS_CONFIG_BAD_VALUE', says: /needs a URL/ },
     { name: 'try_files without fallback', text: '[[server]]\n[[server.location]]\npath = "/"\ntry_files = "$uri"\n', line: 4, key: 'try_files', code: 'WS_CONFIG_BAD_VALUE', says: /at least two entries/ },

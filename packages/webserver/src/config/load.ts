@@ -264,6 +264,7 @@ class Validator {
         expectStatus: h.get('expect_status'),
         rise: h.get('rise'),
         fall: h.get('fall'),
+        ...(h.get('host') === undefined ? {} : { host: h.get('host') }),
       };
     }
     return {

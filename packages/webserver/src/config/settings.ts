@@ -8,6 +8,7 @@
  */
 import { createSecureContext } from 'node:tls';
 import { parse as parseToml } from 'smol-toml';
+import { isValidHost } from 'tsgi-head-gate';
 import { ValueError } from './errors.js';
 import { parseDuration, parseSize } from './units.js';
 
@@ -264,6 +265,7 @@ export const SETTINGS = [
   setting({ name: 'timeout', scopes: ['health_check'], type: 'duration', default: '"2s"', help: 'A check slower than this fails; a check still running when the next is due is not started twice, so keep it below interval.', parse: duration }),
   setting({ name: 'path', scopes: ['health_check'], type: 'string', default: '"/"', help: 'Path requested by the check.', parse: (v) => { const s = str(v); if (!s.startsWith('/')) throw new ValueError('must start with "/"'); return s; } }),
   setting({ name: 'expect_status', scopes: ['health_check'], type: 'integer, "LOW-HIGH" or an array of them', default: '"200-399"', help: 'Statuses counted as healthy.', parse: statusCodes }),
+  setting({ name: 'host', scopes: ['health_check'], type: 'string', help: 'Host header of the check, for apps that answer only their own names (Django\'s ALLOWED_HOSTS answers 400 to an address). Default: the server\'s address and port.', parse: (v) => { const s = str(v); if (!isValidHost(s)) throw new ValueError('must be a host name or address, with an optional port'); return s; } }),
   setting({ name: 'rise', scopes: ['health_check'], type: 'integer', default: '2', help: 'Consecutive passes that bring a server back.', parse: int(1, 100) }),
   setting({ name: 'fall', scopes: ['health_check'], type: 'integer', default: '3', help: 'Consecutive failures that take a server out.', parse: int(1, 100) }),
 ] as const;

@@ -209,6 +209,29 @@ test('active health checks log a server taken out (warn, with the last reason) a
   }
 });
 
+test('active health checks send the server\'s address and port as Host, or the configured host', async () => {
+  const { createServer } = await import('node:http');
+  const hosts: string[][] = [[], []];
+  const apps = [0, 1].map((i) => createServer((req, res) => {
+    hosts[i]!.push(req.headers.host ?? '(none)');
+    res.end();
+  }));
+  for (const app of apps) await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+  const ports = apps.map((app) => (app.address() as AddressInfo).port);
+  const check = { intervalMs: 50, timeoutMs: 1_000, path: '/', expectStatus: [200], rise: 1, fall: 2 };
+  const plain = createProxy(passOptions([serverOptions('a', ports[0]!)], {}, { healthCheck: check }));
+  const named = createProxy(passOptions([serverOptions('b', ports[1]!)], {}, { healthCheck: { ...check, host: 'app.example' } }));
+  try {
+    await waitFor(() => hosts[0]!.length > 0 && hosts[1]!.length > 0, { what: 'a check on each server' });
+    assert.equal(hosts[0]![0], `127.0.0.1:${ports[0]}`);
+    assert.equal(hosts[1]![0], 'app.example');
+  } finally {
+    await plain.close();
+    await named.close();
+    for (const app of apps) await new Promise<void>((r) => app.close(() => r()));
+  }
+});
+
 test('a lone server is never marked failed (nginx: max_fails and fail_timeout ignored): one failed POST is one 502, the next request is served', async () => {
   const { createServer } = await import('node:http');
   let requests = 0;

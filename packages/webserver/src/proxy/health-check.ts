@@ -102,7 +102,7 @@ export class HealthChecker {
         req.destroy();
         resolve(verdict);
       };
-      const host = s.options.address.kind === 'tcp' ? s.options.address.host : 'localhost';
+      const host = o.host ?? defaultHost(s);
       const req = request({
         ...s.target,
         method: 'GET',
@@ -127,4 +127,12 @@ export class HealthChecker {
   stop(): void {
     clearInterval(this.#timer);
   }
+}
+
+/** The server's own authority (RFC 9110 7.2: the port unless it is 80), or localhost for a unix socket. */
+function defaultHost(s: UpstreamServer): string {
+  const a = s.options.address;
+  if (a.kind !== 'tcp') return 'localhost';
+  const name = a.host.includes(':') ? `[${a.host}]` : a.host;
+  return a.port === 80 ? name : `${name}:${a.port}`;
 }

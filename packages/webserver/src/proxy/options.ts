@@ -38,6 +38,8 @@ export interface HealthCheckOptions {
   readonly path: string;
   /** Statuses counted as healthy, e.g. [200] (default: 200-399). */
   readonly expectStatus: readonly number[];
+  /** The check's Host header, e.g. `app.example` for an app that checks it (default: the server's address and port). */
+  readonly host?: string;
   /** Consecutive passes that bring a server back up. */
   readonly rise: number;
   /** Consecutive failures that take a server down. */
