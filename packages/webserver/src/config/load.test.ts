@@ -148,6 +148,18 @@ describe('config: errors name file, line and key and say what is allowed', () =>
     assert.equal(up('{ interval = 1 }').healthCheck?.intervalMs, 1_000);
   });
 
+  it('proxy_trusted_proxies = [] trusts no peer; each entry must be an IP or a CIDR', () => {
+    const trust = (list: string) => {
+      const c = parseConfigText(`proxy_trusted_proxies = ${list}\n[[server]]\n[[server.location]]\npath = "/"\nproxy_pass = "http://127.0.0.1:1"\n`, '/etc/site.toml');
+      return c.servers[0]!.locations[0]!.proxy!.trustedProxies;
+    };
+    assert.deepEqual(trust('[]'), []);
+    assert.deepEqual(trust('["10.0.0.0/8", "::1", "fd00::/8"]'), ['10.0.0.0/8', '::1', 'fd00::/8']);
+    for (const bad of ['"1.2.3.4.5"', '"10.0.0.0/33"', '"::1/129"', '"10.0.0.0/8/8"', '"10.0.0.0/"', '"localhost"']) {
+      assert.throws(() => trust(bad), /proxy_trusted_proxies: .* is not an IP address or CIDR/, bad);
+    }
+  });
+
   it('warns, as nginx does, about a server name claimed twice on one socket', () => {
     const c = parseConfigText('[[server]]\nlisten = "8080"\nserver_name = "a.test"\n[[server]]\nlisten = "8080"\nserver_name = ["b.test", "A.test"]\n', '/etc/site.toml');
     assert.deepEqual(c.warnings, ['/etc/site.toml:4: conflicting server name "A.test" on 0.0.0.0:8080, ignored']);

@@ -6,6 +6,7 @@
  * this table, as Gunicorn does with its settings and tsgi-appserver with its own (settings.ts there).
  * @module
  */
+import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { parse as parseToml } from 'smol-toml';
 import { isValidHost } from 'tsgi-head-gate';
@@ -156,10 +157,16 @@ const sessionTimeout = (v: unknown): number => {
 };
 /** The Mozilla "intermediate" TLS 1.2 cipher list (https://ssl-config.mozilla.org, guidelines 5.7); TLS 1.3 suites are OpenSSL's. */
 export const MOZILLA_INTERMEDIATE_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305';
+/** IPs and CIDRs; `[]` trusts no peer (an edge server that takes no forwarded headers from anyone). */
 const trusted = (v: unknown): string[] => {
+  if (Array.isArray(v) && v.length === 0) return [];
   const list = strList(v);
   for (const c of list) {
-    if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(c)) throw new ValueError(`${JSON.stringify(c)} is not an IP address or CIDR such as "10.0.0.0/8"`);
+    const [address = '', prefix, extra] = c.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || extra !== undefined) throw new ValueError(`${JSON.stringify(c)} is not an IP address or CIDR such as "10.0.0.0/8"`);
   }
   return list;
 };
@@ -252,7 +259,7 @@ export const SETTINGS = [
   setting({ name: 'proxy_websocket', scopes: ALL_HTTP, type: 'boolean', default: 'true', help: 'Tunnel WebSocket and other Upgrade requests.', parse: bool }),
   setting({ name: 'early_hints', scopes: ALL_HTTP, type: '"off", "http2" or "on"', default: '"off"', help: 'Pass an upstream\'s 103 Early Hints to the client (nginx 1.29 early_hints): "http2" to HTTP/2 clients only (browsers use them there; some HTTP/1.1 clients mishandle a 1xx), "on" to HTTP/1.1 clients too; never to HTTP/1.0.', parse: oneOf('off', 'http2', 'on') }),
   setting({ name: 'proxy_pass_trailers', scopes: ALL_HTTP, type: 'boolean', default: 'true', help: 'Pass an upstream\'s response trailers on where the client\'s message can carry them (chunked HTTP/1.1, HTTP/2), minus the fields RFC 9110 6.5.1 keeps out of trailers (nginx drops trailers). Request trailers are not forwarded.', parse: bool }),
-  setting({ name: 'proxy_trusted_proxies', scopes: ALL_HTTP, type: 'array of IPs or CIDRs', default: '["127.0.0.0/8", "::1"]', help: 'Peers whose X-Forwarded-* and X-Request-Id headers are kept.', parse: trusted }),
+  setting({ name: 'proxy_trusted_proxies', scopes: ALL_HTTP, type: 'array of IPs or CIDRs', default: '["127.0.0.0/8", "::1"]', help: 'Peers whose X-Forwarded-* and X-Request-Id headers are kept; [] trusts none (an edge server).', parse: trusted }),
   // ---- upstream
   setting({ name: 'name', scopes: ['upstream'], type: 'string', help: 'The name proxy_pass uses (http://NAME).', parse: (v) => { const s = str(v); if (!/^[A-Za-z0-9_.-]+$/.test(s)) throw new ValueError('expected letters, digits, "_", "." or "-"'); return s; } }),
   setting({ name: 'server', scopes: ['upstream'], type: 'array of "host:port [weight=N] [max_fails=N] [fail_timeout=T] [backup] [down] [max_conns=N]" or "unix:/path ..."', help: 'The servers of the upstream, with nginx\'s parameters.', parse: (v) => { if (!Array.isArray(v) || v.length === 0) throw new ValueError('expected a non-empty array of server strings'); return v; } }),
