@@ -33,7 +33,7 @@ async function startTwoWorkers(top: string, listen: string): Promise<TwoWorkers>
   const conf = join(tmp.dir, 'site.toml');
   await writeFile(conf, site(cert, top, `127.0.0.1:${port} ${listen}`));
   const cli = spawnCli(['-c', conf]);
-  await waitFor(() => [...cli.stderr().matchAll(/\] \d+#[12]: listening on/g)].length === 2, { timeoutMs: 30_000, what: 'both workers to listen' });
+  await waitFor(() => [...cli.stderr().matchAll(/\] \d+#[12]: listening on/g)].length === 2, { timeoutMs: 60_000, what: 'both workers to listen' });
   return {
     port,
     cli,
