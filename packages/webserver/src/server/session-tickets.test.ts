@@ -33,18 +33,22 @@ async function startTwoWorkers(top: string, listen: string): Promise<TwoWorkers>
   const conf = join(tmp.dir, 'site.toml');
   await writeFile(conf, site(cert, top, `127.0.0.1:${port} ${listen}`));
   const cli = spawnCli(['-c', conf]);
-  await waitFor(() => [...cli.stderr().matchAll(/\] \d+#[12]: listening on/g)].length === 2, { timeoutMs: 60_000, what: 'both workers to listen' });
-  return {
-    port,
-    cli,
-    async stop() {
-      if (cli.child.exitCode === null) {
-        cli.child.kill('SIGTERM');
-        await cli.exited;
-      }
-      await tmp.cleanup();
-    },
+  const stop = async (): Promise<void> => {
+    if (cli.child.exitCode === null && cli.child.signalCode === null) {
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+    }
+    await tmp.cleanup();
   };
+  try {
+    await waitFor(() => [...cli.stderr().matchAll(/\] \d+#[12]: listening on/g)].length === 2, { timeoutMs: 60_000, what: () => `both workers to listen; stderr:\n${cli.stderr()}` });
+  } catch (error) {
+    // Not left running: its pipes would keep this file's process, and the whole run, waiting.
+    cli.child.kill('SIGKILL');
+    await stop();
+    throw error;
+  }
+  return { port, cli, stop };
 }
 
 describe('TLS session resumption across the workers of one master', () => {
@@ -52,7 +56,7 @@ describe('TLS session resumption across the workers of one master', () => {
   before(async () => {
     master = await startTwoWorkers('workers = 2\nerror_log_level = "info"', 'ssl http2');
   });
-  after(() => master.stop());
+  after(() => master?.stop());
 
   it('a ticket from one worker resumes the session on the other (the master shares the keys)', async () => {
     const first = await tlsRequest(master.port);
@@ -86,7 +90,7 @@ describe('TLS session tickets: the master rotates the key and every worker follo
   before(async () => {
     master = await startTwoWorkers('workers = 2\nerror_log_level = "info"\nssl_session_timeout = "2s"', 'ssl');
   });
-  after(() => master.stop());
+  after(() => master?.stop());
 
   it('a client that keeps its newest ticket resumes on both workers across three rotations', async () => {
     const rotations = () => [...master.cli.stderr().matchAll(/ticket key rotated/g)].length;
