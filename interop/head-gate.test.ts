@@ -142,7 +142,7 @@ describe('the head-gate corpus', { concurrency: true }, () => {
     const table = [
       `Where ${family.version} differs from every tsgi server (${rows.length} of ${CASES.length} cases; measured by interop/head-gate.test.ts)`,
       '',
-      'nginx runs with its defaults plus `proxy_pass` to a recording upstream and `proxy_set_header Host $host` (hosts are compared by name: `$host` has no port). "tsgi" is what every tsgi server is asserted to do; "reaches" lists the requests the upstream received whole.',
+      'nginx runs with its defaults plus `proxy_pass` to a recording upstream, `proxy_set_header Host $host` (hosts are compared by name: `$host` has no port) and a short `keepalive_timeout`, as every server here. "tsgi" is what every tsgi server is asserted to do; "reaches" lists the requests the upstream received whole.',
       '',
       '| case | request | tsgi | nginx |',
       '|---|---|---|---|',

@@ -56,6 +56,16 @@ const LIMITS = { maxRequestLineBytes: 8190, maxHeaderCount: 100, maxHeaderFieldB
 
 const none = () => '';
 
+/**
+ * How long every server here keeps an idle keep-alive connection. A case the server answers and
+ * keeps open ends when the server closes it, an event, instead of at rawExchange's 2 s silence
+ * window: 28 of the ~110 cases did, on every family, which made this the suite's slowest file
+ * (88 s, nginx's family). Node's servers close 1 s later than their keepAliveTimeout (node adds
+ * that buffer), so a case ends ~1.1 s after its answer there and at once on nginx. No case
+ * depends on it: cases are about the head, each on a fresh connection that carries nothing after.
+ */
+const IDLE_CLOSE_MS = 100;
+
 function plainAnswer(res: ServerResponse, status: number, text: string, close: boolean): void {
   if (close) res.shouldKeepAlive = false;
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) });
@@ -97,6 +107,7 @@ async function startReference(mount: '' | '/mnt', sink: SeenSink): Promise<{ por
     req.resume();
   });
   server.maxHeadersCount = LIMITS.maxHeaderCount + 1;
+  server.keepAliveTimeout = IDLE_CLOSE_MS;
   server.on('clientError', createClientErrorHandler());
   server.on('connect', refuseConnect());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -148,9 +159,10 @@ export async function startServeFamily(): Promise<Family> {
     await Promise.all(servers.map((s) => s.close()));
   };
   try {
-    const root = await serve(recordingTsgiApp(rootLog.sink), { port: 0, log, shutdownTimeoutMs: 2_000 });
+    const limits = { keepAliveTimeoutMs: IDLE_CLOSE_MS };
+    const root = await serve(recordingTsgiApp(rootLog.sink), { port: 0, log, limits, shutdownTimeoutMs: 2_000 });
     servers.push(root);
-    const mount = await serve(recordingTsgiApp(mountLog.sink), { port: 0, log, mountPath: '/mnt', shutdownTimeoutMs: 2_000 });
+    const mount = await serve(recordingTsgiApp(mountLog.sink), { port: 0, log, limits, mountPath: '/mnt', shutdownTimeoutMs: 2_000 });
     servers.push(mount);
     return {
       root: { name: 'serve()', port: root.address.port, log: rootLog, prefix: '', logsRefusals: true, output: () => logged },
@@ -184,7 +196,7 @@ export async function startAppserverFamily(label: string, app: string): Promise<
   const start = async (mount: '' | '/mnt'): Promise<Target> => {
     const file = join(tmp.dir, `seen${mount.replace('/', '-')}.jsonl`);
     writeFileSync(file, '');
-    const args = ['--bind', '127.0.0.1:0', '-w', '1', ...(mount === '' ? [] : ['--mount', mount]), app];
+    const args = ['--bind', '127.0.0.1:0', '-w', '1', '--keep-alive', String(IDLE_CLOSE_MS / 1000), ...(mount === '' ? [] : ['--mount', mount]), app];
     const p = spawnAppserver(args, { env: { [RECORD_ENV]: file } });
     started.push({ stop: () => p.stop() });
     const [, url] = await p.waitFor(/Listening at: (\S+) \(/);
@@ -278,6 +290,7 @@ export async function startWebserverFamily(): Promise<Family> {
 error_log = "stderr"
 error_log_level = "info"
 access_log = "off"
+keepalive_timeout = "${IDLE_CLOSE_MS}ms"
 
 [[upstream]]
 name = "recorder"
@@ -334,6 +347,7 @@ error_log ${d}/logs/error.log info;
 events { worker_connections 128; }
 http {
   access_log off;
+  keepalive_timeout ${IDLE_CLOSE_MS}ms;
   client_body_temp_path ${d}/client_body;
   proxy_temp_path ${d}/proxy;
   fastcgi_temp_path ${d}/fastcgi;

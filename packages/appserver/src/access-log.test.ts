@@ -119,7 +119,7 @@ export const application = (_req: IncomingMessage, res: ServerResponse) => {
     const spawned = spawnAppserver(['-b', '127.0.0.1:0', '--access-logfile', access, '--error-logfile', errors, 'app.ts'], { cwd: project.dir });
     try {
       // The error log goes to the file, so readiness is read there.
-      const ready = await waitFor(() => (existsSync(errors) && /Ready: 1 worker/.test(readFileSync(errors, 'utf8')) ? readFileSync(errors, 'utf8') : undefined), { timeoutMs: 30_000, what: 'the server to start' });
+      const ready = await waitFor(() => (existsSync(errors) && /Ready: 1 worker/.test(readFileSync(errors, 'utf8')) ? readFileSync(errors, 'utf8') : undefined), { timeoutMs: 60_000, what: 'the server to start' });
       const server = Object.assign(spawned, { url: /Listening at: (\S+) \(/.exec(ready)![1]! });
       await (await fetch(`${server.url}/before`)).text();
       await waitFor(() => readFileSync(access, 'utf8').includes('/before'), { what: 'the first line' });
@@ -130,7 +130,7 @@ export const application = (_req: IncomingMessage, res: ServerResponse) => {
       // The master passes USR1 on to the worker, which reopens a moment later: requests until
       // then still (rightly) go to the moved file, so ask until one lands in the new one.
       let marker = '';
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 30_000;
       for (let i = 0; i < 1_000 && marker === '' && Date.now() < deadline; i++) {
         const path = `/after-${i}-end`;
         await (await fetch(`${server.url}${path}`)).text();
@@ -139,7 +139,7 @@ export const application = (_req: IncomingMessage, res: ServerResponse) => {
         await waitFor(() => logged(access) || logged(`${access}.1`), { what: `the access log line for ${path}` });
         if (logged(access)) marker = path;
       }
-      assert.notEqual(marker, '', 'no request reached the new access log within 10 s');
+      assert.notEqual(marker, '', 'no request reached the new access log within 30 s');
       assert.ok(!readFileSync(`${access}.1`, 'utf8').includes(marker), 'a request after the reopen was written to the moved file');
       assert.match(readFileSync(`${errors}.1`, 'utf8'), /Handling signal: usr1/);
     } finally {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Client } from 'undici';
 import { startAppserver, tempProject } from './testing/spawn-appserver.js';
 
 describe('arbiter signals', () => {
@@ -54,17 +55,25 @@ export const application = {
       `import type { IncomingMessage, ServerResponse } from 'node:http';\nexport const application = (req: IncomingMessage, res: ServerResponse) => {\n  if (req.url === '/slow') console.error('slow request started');\n  setTimeout(() => res.end('slow done'), req.url === '/slow' ? 1500 : 0);\n};\n`,
     );
     // A (req, res) function has the shape of fetch(request, context): the interface is named.
-    const server = await startAppserver(['--interface', 'node', 'node-app.ts'], { cwd: project.dir });
-    const keptAlive = await fetch(server.url);
-    assert.equal(await keptAlive.text(), 'slow done');
-    const slow = fetch(`${server.url}/slow`, { headers: { connection: 'close' } });
-    await server.waitFor(/slow request started/);
-    const stopping = Date.now();
-    server.child.kill('SIGTERM');
-    const res = await slow;
-    assert.equal(await res.text(), 'slow done');
-    assert.equal(await server.exited(), 0);
-    assert.ok(Date.now() - stopping < 10_000, 'an idle keep-alive connection does not hold the stop');
+    // drain.ts: an idle connection holds a stop at most --keep-alive (2 s here), never until
+    // --graceful-timeout (60 s here): the bound below tells the two apart with room to spare.
+    const server = await startAppserver(['--interface', 'node', '--keep-alive', '2', '--graceful-timeout', '60', 'node-app.ts'], { cwd: project.dir });
+    // A client of its own, so the connection stays idle (fetch's pool would reuse it for /slow).
+    const idle = new Client(server.url, { keepAliveTimeout: 60_000 });
+    try {
+      const keptAlive = await idle.request({ path: '/', method: 'GET' });
+      assert.equal(await keptAlive.body.text(), 'slow done');
+      const slow = fetch(`${server.url}/slow`, { headers: { connection: 'close' } });
+      await server.waitFor(/slow request started/);
+      const stopping = Date.now();
+      server.child.kill('SIGTERM');
+      const res = await slow;
+      assert.equal(await res.text(), 'slow done');
+      assert.equal(await server.exited(), 0);
+      assert.ok(Date.now() - stopping < 20_000, `an idle keep-alive connection held the stop past --keep-alive, toward --graceful-timeout (${Date.now() - stopping} ms)`);
+    } finally {
+      await idle.destroy();
+    }
   });
 
   it('HUP starts new workers, then stops the old ones; requests keep succeeding', async () => {

@@ -298,9 +298,10 @@ test('a body asked for after the client left fails at once with AbortError, not 
     socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nabc');
     await waitFor(() => arrived, { what: 'the app to get the request' });
     socket.destroy();
-    const seen = await waitFor(() => outcome, { timeoutMs: 5_000, what: 'request.text() to settle after the client left' });
+    const seen = await waitFor(() => outcome, { timeoutMs: 20_000, what: 'request.text() to settle after the client left' });
     assert.ok(seen.error instanceof DOMException && seen.error.name === 'AbortError', `rejected with ${String(seen.error)}`);
-    assert.ok(seen.ms < 1000, `settled in ${seen.ms} ms`);
+    // At once means far below the 60 s body timeout; the bound leaves room for a loaded machine.
+    assert.ok(seen.ms < 10_000, `settled in ${seen.ms} ms`);
   } finally {
     await server.close();
   }

@@ -116,13 +116,13 @@ describe('tsgi.websocket on serve()', () => {
   it('a graceful stop sends 1001 to open WebSockets and waits for their closing handshake (R7.3.11)', async () => {
     const infos: string[] = [];
     const log: TsgiLogger = { ...quiet, info: (m: string) => void infos.push(m) };
-    const server = await serve(echoApp(), { port: 0, log, shutdownTimeoutMs: 10_000 });
+    const server = await serve(echoApp(), { port: 0, log, shutdownTimeoutMs: 30_000 });
     const clients = await Promise.all([1, 2, 3].map(() => open(server.url.replace('http', 'ws'))));
     const codes = clients.map((ws) => new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code))));
     const started = Date.now();
     await server.close();
     assert.deepEqual(await Promise.all(codes), [1001, 1001, 1001]);
-    assert.ok(Date.now() - started < 5_000, `the stop took ${Date.now() - started} ms: it waited for the timeout instead of the closing handshakes`);
+    assert.ok(Date.now() - started < 15_000, `the stop took ${Date.now() - started} ms: it waited for the timeout instead of the closing handshakes`);
     assert.ok(infos.some((m) => m.includes('closing 3 WebSocket(s) with 1001')), `no count in the log: ${infos.join(' | ')}`);
   });
 

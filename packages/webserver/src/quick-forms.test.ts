@@ -36,7 +36,7 @@ function post(port: number, size: number): Promise<{ status: number; body: strin
 /** Resolves when the CLI's stderr matches `pattern` (20 s at most). */
 function announced(cli: { child: ChildProcess; stderr: () => string }, pattern: RegExp): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not announced within 20 s; stderr: ${cli.stderr()}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`not announced within 60 s; stderr: ${cli.stderr()}`)), 60_000);
     const check = () => {
       if (!pattern.test(cli.stderr())) return;
       clearTimeout(timer);
@@ -71,7 +71,7 @@ describe('quick forms', () => {
     const port = await freePort();
     const cli = spawnCli(['file-server', '--listen', `127.0.0.1:${port}`, '--root', join(tmp.dir, 'pub'), '--browse', '--access-log', 'stdout']);
     try {
-      await waitFor(() => /listening on/.test(cli.stderr()), { timeoutMs: 20_000, what: 'the file server' });
+      await waitFor(() => /listening on/.test(cli.stderr()), { timeoutMs: 60_000, what: 'the file server' });
       const r = await get(port, '/hello.txt');
       assert.equal(r.status, 200);
       assert.equal(r.body, 'hello file\n');
@@ -90,7 +90,7 @@ describe('quick forms', () => {
     const to = upstreams.map((s) => `127.0.0.1:${(s.address() as { port: number }).port}`);
     const cli = spawnCli(['reverse-proxy', '--listen', `127.0.0.1:${port}`, '--to', to[0]!, '--to', to[1]!, '--static', `/static/=${join(tmp.dir, 'pub')}`, '--access-log', 'off']);
     try {
-      await waitFor(() => /listening on/.test(cli.stderr()), { timeoutMs: 20_000, what: 'the proxy' });
+      await waitFor(() => /listening on/.test(cli.stderr()), { timeoutMs: 60_000, what: 'the proxy' });
       const seen = new Set<string>();
       for (let i = 0; i < 6; i++) {
         const r = await get(port, '/api/x?y=1');

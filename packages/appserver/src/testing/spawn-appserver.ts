@@ -89,11 +89,14 @@ export function spawnAppserver(args: readonly string[], options: SpawnOptions = 
         },
       );
     });
+  // 60 s: a worker's start under tsx took 29 s once with the machine at load 20 (2 cores); the
+  // default is only paid when something is wrong, so it is set well above that.
+  const waitMs = 60_000;
   return {
     child,
     output: () => out,
     stdout: () => stdout,
-    waitFor(pattern, timeoutMs = 30_000) {
+    waitFor(pattern, timeoutMs = waitMs) {
       const found = new Promise<RegExpMatchArray>((resolve, reject) => {
         const check = () => {
           const m = out.match(pattern);
@@ -113,10 +116,10 @@ export function spawnAppserver(args: readonly string[], options: SpawnOptions = 
       });
       return withTimeout(found, timeoutMs, String(pattern));
     },
-    exited: (timeoutMs = 30_000) => withTimeout(exit, timeoutMs, 'exit'),
+    exited: (timeoutMs = waitMs) => withTimeout(exit, timeoutMs, 'exit'),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return withTimeout(exit, 30_000, 'exit after stop');
+      return withTimeout(exit, waitMs, 'exit after stop');
     },
   };
 }

@@ -118,7 +118,7 @@ describe('access log', () => {
     await writeFile(conf, `master_process = false\naccess_log = "${access}"\nerror_log = "${errors}"\nerror_log_level = "info"\n[[server]]\nlisten = "127.0.0.1:${port}"\n  [[server.location]]\n  path = "/"\n  return = "200 ok"\n`);
     const cli = spawnCli(['-c', conf]);
     try {
-      await waitFor(() => /listening on/.test(cli.stderr()), { timeoutMs: 20_000, what: 'the server to listen' });
+      await waitFor(() => /listening on/.test(cli.stderr()), { timeoutMs: 60_000, what: 'the server to listen' });
       await get(port, '/before');
       await waitFor(async () => ((await readLines(access)).length === 1 ? true : undefined), { timeoutMs: 5000, what: 'the first line' });
       await rename(access, `${access}.1`);

@@ -64,7 +64,7 @@ listen = "127.0.0.1:${port}"
     pidFile = join(tmp.dir, 'web.pid');
     await writeFile(conf, config('generation-1'));
     cli = spawnCli(['-c', conf]);
-    await waitFor(() => /listening on http:\/\/127\.0\.0\.1:/.test(cli.stderr()), { timeoutMs: 30_000, what: 'the master to listen' });
+    await waitFor(() => /listening on http:\/\/127\.0\.0\.1:/.test(cli.stderr()), { timeoutMs: 60_000, what: 'the master to listen' });
   });
   after(async () => {
     if (cli.child.exitCode === null) {

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { waitFor } from 'tsgi-test-support';
 import { createProxy } from './index.js';
 import { fetchRaw, passOptions, serverOptions, startFront } from './test-fixtures/helpers.js';
 
@@ -20,21 +21,28 @@ async function neverAccepting(): Promise<{ port: number; stop: () => void }> {
   return { port, stop: () => child.kill('SIGKILL') };
 }
 
-/** Opens connections until one no longer completes within 500 ms: the accept queue is full. */
+/**
+ * Whether the listener's accept queue is full, as the kernel sees it (`ss`: Recv-Q, the queue,
+ * above Send-Q, the backlog), so a further SYN is dropped. Asked of the kernel rather than
+ * guessed from a connect that takes long: a test process the loaded machine does not run for
+ * a while would see every connect as hanging.
+ */
+function acceptQueueFull(port: number): boolean {
+  const ss = spawnSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' });
+  assert.equal(ss.status, 0, `ss (Debian package iproute2) is needed to see the accept queue: ${ss.error?.message ?? ss.stderr}`);
+  const [, queued, backlog] = ss.stdout.trim().split(/\s+/);
+  return Number(queued) > Number(backlog);
+}
+
+/** Opens connections until the listener's accept queue is full: the next connect hangs. */
 async function fillBacklog(port: number): Promise<Socket[]> {
   const sockets: Socket[] = [];
   for (let i = 0; i < 16; i++) {
     const socket = connect(port, '127.0.0.1');
     socket.on('error', () => {});
     sockets.push(socket);
-    const connected = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 500);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-    if (!connected) return sockets;
+    await waitFor(() => !socket.connecting || acceptQueueFull(port), { what: 'a connect to complete or the accept queue to fill' });
+    if (acceptQueueFull(port)) return sockets;
   }
   throw new Error('the accept queue never filled: connects cannot be made to hang here');
 }

@@ -36,7 +36,8 @@ test('passive health: a failed server is skipped for fail_timeout, then tried ag
   const a = await spawnUpstream('a');
   const aPort = a.port;
   await a.kill();
-  const proxy = createProxy(passOptions([serverOptions('a', aPort, { failTimeoutMs: 800 }), serverOptions('b', b.port)]));
+  // 2 s, not less: the six requests below must all fall inside it, also on a loaded machine.
+  const proxy = createProxy(passOptions([serverOptions('a', aPort, { failTimeoutMs: 2_000 }), serverOptions('b', b.port)]));
   const front = await startFront(proxy);
   try {
     const firstTry = Date.now();
@@ -50,7 +51,7 @@ test('passive health: a failed server is skipped for fail_timeout, then tried ag
     assert.equal(s.state, 'failed');
     await waitFor(() => proxy.stats().upstream.servers[0]!.state === 'up', { what: 'a to be back after fail_timeout' });
     assert.equal(proxy.stats().upstream.servers[0]!.state, 'up', 'back after fail_timeout');
-    assert.ok(Date.now() - firstTry >= 800, 'not back before fail_timeout (800 ms) passed');
+    assert.ok(Date.now() - firstTry >= 2_000, 'not back before fail_timeout (2 s) passed');
     for (let i = 0; i < 2; i++) assert.equal((await fetchRaw(front.port, '/hello')).status, 200);
     assert.equal(proxy.stats().upstream.servers[0]!.failures, 2, 'tried again after fail_timeout');
   } finally {
@@ -65,7 +66,9 @@ test('active health checks take a server out after `fall` failures and back afte
   const b = await spawnUpstream('b');
   const proxy = createProxy(
     passOptions([serverOptions('a', a.port), serverOptions('b', b.port)], {}, {
-      healthCheck: { intervalMs: 100, timeoutMs: 500, path: '/status?code=200', expectStatus: [200], rise: 2, fall: 2 },
+      // A check's timeout well above a loaded machine's answer time (a healthy child slower than
+      // it twice in a row reads as down); a killed one is refused at once, so this costs nothing.
+      healthCheck: { intervalMs: 100, timeoutMs: 3_000, path: '/status?code=200', expectStatus: [200], rise: 2, fall: 2 },
     }),
   );
   const front = await startFront(proxy);
