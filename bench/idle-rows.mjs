@@ -39,7 +39,7 @@ async function measureIdle(ctx, url, settings, processes) {
   await sleep(settings.duration * 1000);
   const list = processes();
   if (list.length === 0) throw new Error('no process to measure');
-  const workers = list.filter((p) => p.role !== 'master');
+  const workers = list.filter((p) => p.role === 'worker' || p.role === 'process');
   return {
     processes: list,
     idleWorkerMb: Math.max(...workers.map((p) => p.rssMb)),

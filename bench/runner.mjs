@@ -185,15 +185,19 @@ function groupMemory(pgid, field) {
 /**
  * Resident memory now (VmRSS, MB to one decimal) and thread count of every process in `proc`'s
  * group, each with its role: the leader is the `master` when it has children, else the only
- * `process`; the others are its `worker`s (a node worker's threads, such as tsgi-appserver's
- * stall watchdog, count in its RSS).
+ * `process`; the others running the leader's program are its `worker`s (a node worker's
+ * threads, such as tsgi-appserver's stall watchdog, count in its RSS), any other program a
+ * `helper` (esbuild's service, started by tsx).
  */
 function groupRoles(proc) {
   const pgid = proc.child.pid;
   const list = groupMemory(pgid, 'VmRSS');
+  const program = (cmd) => basename(cmd.split(' ')[0] ?? '');
+  const leader = program(list.find((p) => p.pid === pgid)?.cmd ?? '');
+  const roleOf = (pid, cmd) => (pid === pgid ? (list.length > 1 ? 'master' : 'process') : program(cmd) === leader ? 'worker' : 'helper');
   return list.map(({ pid, cmd, kb }) => ({
     kind: proc.kind,
-    role: pid !== pgid ? 'worker' : list.length > 1 ? 'master' : 'process',
+    role: roleOf(pid, cmd),
     pid,
     cmd,
     rssMb: Math.round(kb / 102.4) / 10,
