@@ -19,6 +19,21 @@ export default tseslint.config(
     },
   },
   {
+    // On Node 22+ (measured on 24.21) an ESM import of node:http, even of one name, builds its
+    // module namespace, whose lazy WebSocket/MessageEvent/CloseEvent getters load node's bundled
+    // undici: +14 MB of RSS in every process, fetch used or not. The servers take node:http's
+    // values with `process.getBuiltinModule('node:http')` (the exports object; nothing else is
+    // touched) and import only its types (bench/README.md, idle rows).
+    files: ['packages/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/testing/**', '**/test-fixtures/**', '**/test-support/**', '**/testdata/**', 'packages/test-support/**'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: ['node:http', 'http'].map((name) => ({ name, allowTypeImports: true, message: "values through process.getBuiltinModule('node:http'): importing node:http loads node's undici on Node 22+ (+14 MB RSS; see eslint.config.js)" })),
+      }],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

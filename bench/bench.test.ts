@@ -59,6 +59,43 @@ test('--repeat refuses anything but a whole number from 1 to 20', () => {
   }
 });
 
+interface IdleResult {
+  name: string;
+  error?: string;
+  idleWorkerMb: number;
+  idleTarget?: number;
+  idleMet?: boolean;
+  processes: { kind: string; role: string; pid: number; rssMb: number; threads: number }[];
+}
+
+test('the idle rows report every process\'s RSS with its role, and mark the 60 MB target on the tsgi rows', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+  try {
+    const out = join(dir, 'result.json');
+    const only = '^idle/(raw node:http|tsgi-appserver -w 1, TSGI app)';
+    const run = spawnSync(process.execPath, ['bench/run.mjs', '--quick', '--duration', '1', '--only', only, '--json', out], { encoding: 'utf8', timeout: 110_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as { results: IdleResult[] };
+    assert.equal(json.results.length, 2, JSON.stringify(json.results.map((r) => r.name)));
+    const [raw, appserver] = json.results as [IdleResult, IdleResult];
+    for (const r of json.results) {
+      assert.equal(r.error, undefined, `${r.name}: ${r.error}`);
+      assert.ok(r.processes.every((p) => p.rssMb > 10 && p.threads >= 1 && p.pid > 0), JSON.stringify(r.processes));
+    }
+    assert.deepEqual(raw.processes.map((p) => p.role), ['process']);
+    assert.equal(raw.idleWorkerMb, raw.processes[0]!.rssMb, 'a lone process is its own worker');
+    assert.deepEqual(appserver.processes.map((p) => p.role), ['master', 'worker'], 'the master and its one worker, the upstream left out');
+    assert.equal(appserver.idleWorkerMb, appserver.processes[1]!.rssMb);
+    assert.equal(appserver.idleTarget, 60);
+    assert.equal(appserver.idleMet, appserver.idleWorkerMb <= 60);
+    assert.equal(raw.idleTarget, undefined, 'the target is the tsgi servers\'');
+    assert.match(run.stdout, /idle RSS per process \(MB; threads in brackets\):\n {2}raw node:http hello world, idle: node process [\d.]+ \[\d+\]\n/);
+    assert.match(run.stdout, /tsgi-appserver master [\d.]+ \[\d+\], tsgi-appserver worker [\d.]+ \[\d+\]; worker <= 60 MB: (met|NOT met)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 interface ChainResult {
   name: string;
   error?: string;

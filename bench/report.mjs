@@ -12,6 +12,10 @@ export function printTable(results) {
       lines.push(memoryLine(r, byName));
       continue;
     }
+    if (r.metric === 'idle') {
+      lines.push(idleLine(r, byName));
+      continue;
+    }
     const anchor = r.anchor ? byName.get(r.anchor) : undefined;
     const ratio = anchor && !anchor.error ? ratioOf(r, anchor) : r.anchor ? 'n/a' : '1.00x';
     r.ratio = typeof ratio === 'string' && ratio.endsWith('x') ? Number(ratio.slice(0, -1)) : null;
@@ -37,6 +41,7 @@ export function printTable(results) {
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
   if (targets.length > 0) console.log(`\ntargets:\n${targets.map((t) => `  ${describeTarget(t)}`).join('\n')}`);
+  printIdle(results);
   const memory = results.filter((r) => r.rssByKind && r.group === 'chain');
   if (memory.length > 0) {
     console.log('\npeak RSS per process (MB):');
@@ -84,6 +89,38 @@ function memoryLine(r, byName) {
   r.ratio = ratio.endsWith('x') ? Number(ratio.slice(0, -1)) : null;
   const note = `MB of RSS per 1,000 idle connections (lower is better): ${r.rssBeforeMb.toFixed(1)} -> ${r.rssAfterMb.toFixed(1)} MB with ${r.connections} open`;
   return [r.group, r.name, '', '', '', '', r.rssPer1000Mb.toFixed(1), ratio, r.anchor ?? '(anchor)', note];
+}
+
+/**
+ * An idle row: the largest worker's RSS in the RSS column (the process itself when it has no
+ * workers), its ratio to the anchor's (node's own floor; lower is better), each process in the
+ * last column.
+ */
+function idleLine(r, byName) {
+  const anchor = r.anchor ? byName.get(r.anchor) : undefined;
+  const ratio = anchor && !anchor.error ? `${(r.idleWorkerMb / anchor.idleWorkerMb).toFixed(2)}x` : r.anchor ? 'n/a' : '1.00x';
+  r.ratio = ratio.endsWith('x') ? Number(ratio.slice(0, -1)) : null;
+  const note = `MB of RSS after ${r.idleSeconds} s idle: ${r.processes.map((p) => `${p.role} ${p.rssMb}`).join(', ')}`;
+  return [r.group, r.name, '', '', '', '', r.idleWorkerMb.toFixed(1), ratio, r.anchor ?? '(anchor)', note];
+}
+
+/**
+ * The idle rows' processes one by one (role, pid, MB, threads), and the issue's target for an
+ * idle worker of each tsgi server (`idleTarget` MB), marked met or not on the row (`r.idleMet`).
+ */
+export function printIdle(results) {
+  const idle = results.filter((r) => r.metric === 'idle' && !r.error);
+  if (idle.length === 0) return;
+  console.log('\nidle RSS per process (MB; threads in brackets):');
+  for (const r of idle) {
+    const each = r.processes.map((p) => `${p.kind} ${p.role} ${p.rssMb} [${p.threads}]`).join(', ');
+    if (r.idleTarget === undefined) {
+      console.log(`  ${r.name}: ${each}`);
+      continue;
+    }
+    r.idleMet = r.idleWorkerMb <= r.idleTarget;
+    console.log(`  ${r.name}: ${each}; worker <= ${r.idleTarget} MB: ${r.idleMet ? 'met' : 'NOT met'}`);
+  }
 }
 
 /** Ratios to the row's secondary anchors (e.g. the framework row against Express and Gunicorn). */

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { handshakeRows } from './handshake-rows.mjs';
 import { tlsRows } from './tls-rows.mjs';
+import { idleRows } from './idle-rows.mjs';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const apps = join(root, 'bench', 'apps');
@@ -359,6 +360,8 @@ export const rows = [
   },
   { group: 'websocket', name: 'tsgi serve() echo (upgradeWebSocket)', anchor: WS_BARE, load: 'websocket', metric: 'messages', available: built('tsgi'), processes: nodeApp('tsgi-ws-echo.mjs', { SERVE: '1' }) },
   { group: 'websocket', name: HONO_WS, anchor: WS_BARE, load: 'websocket', metric: 'messages', processes: nodeApp('hono-ws-echo.mjs') },
+  // 10. Each server's RSS per process once idle (bench/idle-rows.mjs).
+  ...idleRows,
 ];
 
 export { NGINX_1K, NGINX_1M };

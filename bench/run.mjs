@@ -67,7 +67,7 @@ for (let round = 1; round <= repeat; round++) {
     process.stdout.write(`  ${row.group} / ${row.name} ... `);
     const result = await runRow(row, settings, tool);
     runs[i].push(result);
-    console.log(result.error ? `n/a (${result.error})` : result.metric === 'memory' ? `${result.rssPer1000Mb.toFixed(1)} MB per 1,000 connections` : `${Math.round(result.rps)} ${result.metric === 'messages' ? 'messages/s' : 'req/s'}`);
+    console.log(result.error ? `n/a (${result.error})` : progress(result));
   }
 }
 const results = runs.map(medianRun);
@@ -92,10 +92,17 @@ if (results.some((r) => r.group === 'chain')) {
 function medianRun(list) {
   const ok = list.filter((r) => !r.error);
   if (ok.length === 0) return list[list.length - 1];
-  const key = (r) => (r.metric === 'memory' ? r.rssPer1000Mb : r.rps);
+  const key = (r) => (r.metric === 'memory' ? r.rssPer1000Mb : r.metric === 'idle' ? r.idleWorkerMb : r.rps);
   const sorted = [...ok].sort((a, b) => key(a) - key(b));
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
   return list.length === 1 ? median : { ...median, runs: list.map((r) => (r.error ? null : Math.round(key(r)))) };
+}
+
+/** What a row measured, for the progress line. */
+function progress(r) {
+  if (r.metric === 'memory') return `${r.rssPer1000Mb.toFixed(1)} MB per 1,000 connections`;
+  if (r.metric === 'idle') return r.processes.map((p) => `${p.role} ${p.rssMb} MB`).join(', ');
+  return `${Math.round(r.rps)} ${r.metric === 'messages' ? 'messages/s' : 'req/s'}`;
 }
 
 /** Rows marked `node24` run a second time on Node 24 when asked. */

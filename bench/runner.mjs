@@ -41,7 +41,7 @@ export const wsLoadTool = {
 
 /** Runs one row and returns its measurement, or `{ error }` when the row cannot run here. */
 export async function runRow(row, settings, tool) {
-  const base = { group: row.group, name: row.name, anchor: row.anchor ?? null, also: row.also ?? [], metric: row.metric ?? 'rps', note: row.note ?? null, ...(row.targets ? { targets: row.targets.map((t) => ({ ...t })) } : {}) };
+  const base = { group: row.group, name: row.name, anchor: row.anchor ?? null, also: row.also ?? [], metric: row.metric ?? 'rps', note: row.note ?? null, ...(row.targets ? { targets: row.targets.map((t) => ({ ...t })) } : {}), ...(row.idleTarget ? { idleTarget: row.idleTarget } : {}) };
   const unavailable = row.available?.() ?? (row.load === 'h2load' ? h2loadMissing() : undefined);
   if (unavailable) return { ...base, error: unavailable };
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-bench-'));
@@ -57,9 +57,10 @@ export async function runRow(row, settings, tool) {
     }
     if (row.measure) {
       // A row that measures something else than throughput (the memory rows): its own client.
-      const m = await row.measure(ctx, () => procs.reduce((sum, p) => sum + groupRss(p.child.pid, 'VmRSS'), 0));
+      const rssKb = () => procs.reduce((sum, p) => sum + groupRss(p.child.pid, 'VmRSS'), 0);
+      const m = await row.measure(ctx, rssKb, settings, () => procs.filter((p) => p.measured).flatMap((p) => groupRoles(p)));
       if (m.errors > 0) return { ...base, error: `${m.errors} of ${m.errors + m.connections} connections failed` };
-      return { ...base, ...m, rssMb: Math.round(m.rssAfterMb) };
+      return { ...base, rssMb: m.rssAfterMb === undefined ? undefined : Math.round(m.rssAfterMb), ...m };
     }
     const url = `${row.load === 'websocket' ? 'ws' : (row.scheme ?? 'http')}://127.0.0.1:${ctx.ports.main}${row.path ?? '/'}`;
     const load = { ...settings, headers: row.headers ?? [] };
@@ -90,7 +91,7 @@ function start(spec, dir) {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });
-  const proc = { child, stderr: '', exited: false, dir, kind: spec.kind ?? basename(spec.cmd) };
+  const proc = { child, stderr: '', exited: false, dir, kind: spec.kind ?? basename(spec.cmd), measured: spec.measured !== false };
   child.stderr.on('data', (d) => { proc.stderr = (proc.stderr + d).slice(-2000); });
   child.on('exit', () => { proc.exited = true; });
   return proc;
@@ -179,6 +180,38 @@ function groupMemory(pgid, field) {
     }
   }
   return found.sort((a, b) => (a.pid === pgid ? -1 : b.pid === pgid ? 1 : a.pid - b.pid));
+}
+
+/**
+ * Resident memory now (VmRSS, MB to one decimal) and thread count of every process in `proc`'s
+ * group, each with its role: the leader is the `master` when it has children, else the only
+ * `process`; the others running the leader's program are its `worker`s (a node worker's
+ * threads, such as tsgi-appserver's stall watchdog, count in its RSS), any other program a
+ * `helper` (esbuild's service, started by tsx).
+ */
+function groupRoles(proc) {
+  const pgid = proc.child.pid;
+  const list = groupMemory(pgid, 'VmRSS');
+  const program = (cmd) => basename(cmd.split(' ')[0] ?? '');
+  const leader = program(list.find((p) => p.pid === pgid)?.cmd ?? '');
+  const roleOf = (pid, cmd) => (pid === pgid ? (list.length > 1 ? 'master' : 'process') : program(cmd) === leader ? 'worker' : 'helper');
+  return list.map(({ pid, cmd, kb }) => ({
+    kind: proc.kind,
+    role: roleOf(pid, cmd),
+    pid,
+    cmd,
+    rssMb: Math.round(kb / 102.4) / 10,
+    threads: threadsOf(pid),
+  }));
+}
+
+/** The thread count of a process (0 when it is gone). */
+function threadsOf(pid) {
+  try {
+    return Number(/Threads:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 /** MB per process kind (web server, app server...), summed over its processes. */

@@ -10,9 +10,12 @@
  * @module
  */
 import type { WriteStream } from 'node:fs';
-import { ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { compileAccessFormat, jsonAccessLine, type AccessRecord } from './access-log.js';
 import { openLogStream, type ServerLogger } from './logger.js';
+
+// node:http's values through getBuiltinModule, not import: see the no-restricted-imports rule in eslint.config.js.
+const nodeHttp = process.getBuiltinModule('node:http');
 
 /** Where and how one worker writes its access log. */
 export interface AccessLogOptions {
@@ -65,7 +68,7 @@ export function accessLogResponse(options: AccessLogOptions): typeof ServerRespo
     stream.write(`${line(record)}\n`);
   }
 
-  class CountingResponse extends ServerResponse<IncomingMessage> {
+  class CountingResponse extends nodeHttp.ServerResponse<IncomingMessage> {
     /** Body bytes handed to write() and end() (what the app or the adapter sent, HEAD included). */
     bodyBytes = 0;
     /** Headers given to writeHead() directly, which `getHeader` does not see. */

@@ -4,7 +4,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { REQUEST_ID_HEADER } from 'tsgi';
+import { REQUEST_ID_HEADER } from 'tsgi-head-gate';
 
 /** What one finished request tells the access log. */
 export interface AccessRecord {

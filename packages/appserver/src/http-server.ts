@@ -8,7 +8,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { Socket, type SocketConstructorOpts } from 'node:net';
 import { CidrSet, type TsgiLimits } from 'tsgi';
@@ -20,6 +20,8 @@ import type { ServerLogger } from './logger.js';
 import { readProxyHeader } from './proxy-protocol.js';
 import { wrapHandler, type RequestHandler } from './request-handler.js';
 
+// node:http's values through getBuiltinModule, not import: see the no-restricted-imports rule in eslint.config.js.
+const nodeHttp = process.getBuiltinModule('node:http');
 
 /** What shapes every server of one worker. */
 export interface HttpServerOptions {
@@ -93,7 +95,7 @@ export function instrument(handler: RequestHandler, options: HttpServerOptions, 
   const target = options.accessLogfile;
   const Response =
     target === null
-      ? ServerResponse
+      ? nodeHttp.ServerResponse
       : accessLogResponse({ file: target, format: options.accessLogformat, json: options.accessLogJson, workerId: options.workerId, log });
   const bodyTimeout = nodeApp ? limits.bodyTimeoutMs : 0;
   const keepAlive = limits.keepAliveTimeoutMs > 0;
@@ -143,7 +145,7 @@ export function createWorkerServer({ handler, Response }: Instrumented, options:
     // node's budget for the request line plus all headers; the per-field, count and line limits are checked by name.
     maxHeaderSize: Math.max(16384, limits.maxRequestLineBytes + 2 * limits.maxHeaderFieldBytes),
   };
-  const http: Server = options.tls !== undefined ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }) : createHttpServer(serverOptions);
+  const http: Server = options.tls !== undefined ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }) : nodeHttp.createServer(serverOptions);
   // One more than the limit so the adapter sees the excess and answers 431 (node would drop extra fields silently).
   http.maxHeadersCount = limits.maxHeaderCount > 0 ? limits.maxHeaderCount + 1 : 0;
   http.on('request', handler);

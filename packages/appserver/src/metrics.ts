@@ -15,10 +15,13 @@
  *   `worker_restarts_total{reason}` (reload, ttou, max-requests, max-memory, timeout, died).
  * @module
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { AggregatorRegistry, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue, type PrometheusContentType } from 'prom-client';
 import { formatBind, parseBind } from './bind-address.js';
 import type { ServerLogger } from './logger.js';
+
+// node:http's values through getBuiltinModule, not import: see the no-restricted-imports rule in eslint.config.js.
+const { createServer } = process.getBuiltinModule('node:http');
 
 type MetricJson = MetricObjectWithValues<MetricValue<string>>;
 

@@ -8,7 +8,7 @@
  * errors past `maxBodyBytes` (the shim then answers 413 whatever the app returns).
  * @module
  */
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkHead, checkLimits, splitAbsoluteTarget, STATUS_TEXT } from 'tsgi-head-gate';
 import { BodyTooLargeError } from './body-stream.js';
 import type { CidrSet } from './ip-address.js';
@@ -17,6 +17,9 @@ import { buildUrl } from './request-url.js';
 import { resolveForwarded, type ForwardedInfo } from './trusted-proxy.js';
 import type { TsgiLimits } from './types.js';
 import { isUnixSocketPeer } from './unix-peer.js';
+
+// node:http's values through getBuiltinModule, not import: see the no-restricted-imports rule in eslint.config.js.
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 /** What the shim knows about the connection, as far as the host tells. */
 export interface ShimConnection {

@@ -8,11 +8,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { REQUEST_ID_HEADER } from 'tsgi-head-gate';
 import type { CidrSet } from './ip-address.js';
 import { isUnixSocketPeer } from './unix-peer.js';
 
-/** The header field that carries the id, lower case as node:http and fetch Headers spell it. */
-export const REQUEST_ID_HEADER = 'x-request-id';
+export { REQUEST_ID_HEADER };
 
 /** 1 to 200 visible ASCII characters: room for any tracing id, no spaces, no control bytes. */
 const VALID = /^[\x21-\x7e]{1,200}$/;

@@ -4,7 +4,7 @@
  * `waitUntil` promises (bounded), close what is left, then shutdown.
  * @module
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { defaultExtensions, TSGI_PACKAGE_VERSION, webSocketLimits, type NodeAdapterOptions } from './adapter-config.js';
 import { createConsoleLogger } from './console-logger.js';
@@ -14,6 +14,9 @@ import { toNodeListener } from './node-adapter.js';
 import { createClientErrorHandler, refuseConnect, refusalMessage } from 'tsgi-head-gate';
 import { TSGI_VERSION } from './types.js';
 import type { TsgiApp, TsgiServerInfo, TsgiStartupContext } from './types.js';
+
+// node:http's values through getBuiltinModule, not import: see the no-restricted-imports rule in eslint.config.js.
+const { createServer } = process.getBuiltinModule('node:http');
 
 /**
  * Options of {@link serve}: where to listen and how long to drain, plus every

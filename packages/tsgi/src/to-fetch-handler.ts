@@ -7,7 +7,7 @@
  * @module
  */
 import { adoptForeignResponse } from './foreign-response.js';
-import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizeMountPath } from './adapter-config.js';
 import { admitRequest, deferContinue, plainResponse, type ShimRequestConfig } from './fetch-shim-request.js';
 import { prepareResponse, type ShimResponseContext } from './fetch-shim-response.js';
@@ -16,6 +16,9 @@ import { resolveLimits } from './limits.js';
 import { TSGI_VERSION } from './types.js';
 import type { TsgiApp, TsgiAppObject, TsgiCompletion, TsgiContext, TsgiLimits, TsgiLogger, TsgiServerInfo, TsgiState, TsgiWorker } from './types.js';
 import { markerProblem } from './define-app.js';
+
+// node:http's values through getBuiltinModule, not import: see the no-restricted-imports rule in eslint.config.js.
+const nodeHttp = process.getBuiltinModule('node:http');
 
 /** What the host knows about the connection a request came on. */
 export interface HostConnection {
@@ -98,7 +101,7 @@ function nodeExchangeOf(request: Request, hostArgs: readonly unknown[]): { req?:
   const env = hostArgs[0] as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
   if (env === null || typeof env !== 'object') return {};
   // HTTP/2 streams have no ServerResponse; the shim then settles `completed` from the body stream.
-  return { req: env.incoming, res: env.outgoing instanceof ServerResponse ? env.outgoing : undefined };
+  return { req: env.incoming, res: env.outgoing instanceof nodeHttp.ServerResponse ? env.outgoing : undefined };
 }
 
 /**

@@ -16,10 +16,12 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { Server, ServerResponse, type IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocket as WsSocket, WebSocketServer, type ServerOptions } from 'ws';
+import { createRequire } from 'node:module';
+import type * as WsPackage from 'ws';
+import type { ServerOptions, WebSocket as WsSocket } from 'ws';
 import { answerPlain } from 'tsgi-head-gate';
 import type { AdapterConfig } from './adapter-config.js';
 import { NodeContext, type Exchange } from './exchange.js';
@@ -34,7 +36,22 @@ import {
   type UpgradeWebSocketOptions,
 } from './websocket.js';
 
+// node:http's values through getBuiltinModule, not import: see the no-restricted-imports rule in eslint.config.js.
+const nodeHttp = process.getBuiltinModule('node:http');
+
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+/**
+ * The `ws` package, loaded by the first WebSocket handshake rather than at import: `ws` and the
+ * modules it requires (tls, https, zlib) cost every process that imports tsgi ~3.4 MB of RSS
+ * (Node 20, 2026-12-06: importing tsgi after node:http and undici added 8.4 MB with `ws`, 5.0
+ * without), and most servers never open a WebSocket. Loaded with require (`ws` is CommonJS),
+ * so the handshake path stays synchronous.
+ */
+let wsPackage: typeof WsPackage | undefined;
+function wsModule(): typeof WsPackage {
+  return (wsPackage ??= createRequire(import.meta.url)('ws') as typeof WsPackage);
+}
 const kUpgrade = Symbol('tsgi.upgrade');
 
 /** The raw connection of a request that came through node's `upgrade` event. */
@@ -58,11 +75,11 @@ type UpgradingRequest = IncomingMessage & { [kUpgrade]?: UpgradeCarrier };
  */
 export function toUpgradeListener(
   listener: (req: IncomingMessage, res: ServerResponse) => void,
-  Response: typeof ServerResponse = ServerResponse,
+  Response: typeof ServerResponse = nodeHttp.ServerResponse,
 ): (this: unknown, req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return function (this: unknown, req, socket, head) {
     if (req.method !== 'GET' || !hasToken(req.headers.upgrade, 'websocket')) {
-      if (this instanceof Server) return reparseAsPlain(this, req, socket, head);
+      if (this instanceof nodeHttp.Server) return reparseAsPlain(this, req, socket, head);
     }
     (req as UpgradingRequest)[kUpgrade] = { socket, head };
     socket.on('error', () => socket.destroy());
@@ -249,7 +266,7 @@ export class Handshake implements TsgiWebSocketHandshake {
     // server's resolved options (closeTimeout, autoPong, maxPayload...): done here so the 101 goes
     // through node's response (access log, request timeout) like every other answer.
     const options = registry.wsOptions;
-    const ws = new WsSocket(null as unknown as string, undefined, options);
+    const ws = new (wsModule().WebSocket)(null as unknown as string, undefined, options);
     (ws as unknown as { setSocket(s: Duplex, h: Buffer, o: object): void }).setSocket(socket, head, options);
     new Session(registry, ex, ws, appSocket, socket);
   }
@@ -311,14 +328,21 @@ export class WebSocketRegistry {
   #timer: NodeJS.Timeout | undefined = undefined;
   #goingAway: { code: number; reason: string } | undefined = undefined;
 
-  /** ws's options for every socket, as a WebSocketServer resolves them (its defaults plus our limit). */
-  readonly wsOptions: ServerOptions;
+  #wsOptions: ServerOptions | undefined = undefined;
 
   constructor(limits: TsgiWebSocketLimits, log: TsgiLogger) {
     this.limits = limits;
     this.log = log;
-    const resolved = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: limits.maxMessageBytes }) as unknown as { options: ServerOptions };
-    this.wsOptions = Object.freeze({ ...resolved.options });
+  }
+
+  /** ws's options for every socket, as a WebSocketServer resolves them (its defaults plus our limit); resolved at the first handshake. */
+  get wsOptions(): ServerOptions {
+    if (this.#wsOptions === undefined) {
+      const { WebSocketServer } = wsModule();
+      const resolved = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: this.limits.maxMessageBytes }) as unknown as { options: ServerOptions };
+      this.#wsOptions = Object.freeze({ ...resolved.options });
+    }
+    return this.#wsOptions;
   }
 
   /** WebSockets open now. */
@@ -375,7 +399,7 @@ export class WebSocketRegistry {
         session.timeOut();
         continue;
       }
-      if (pingIntervalMs > 0 && now - Math.max(session.seenAt, session.pingedAt) >= pingIntervalMs && session.ws.readyState === WsSocket.OPEN) {
+      if (pingIntervalMs > 0 && now - Math.max(session.seenAt, session.pingedAt) >= pingIntervalMs && session.ws.readyState === session.ws.OPEN) {
         session.pingedAt = now;
         session.ws.ping();
       }

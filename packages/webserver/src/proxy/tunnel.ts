@@ -7,7 +7,7 @@
  * (proxy.ts), the same as for any request.
  * @module
  */
-import { request, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -17,6 +17,9 @@ import type { UpstreamServer } from './upstream-server.js';
 import { buildRequestHeaders, filterResponseHeaders } from './headers.js';
 import type { HeaderTemplate } from './headers.js';
 import { ProxyError, ProxyErrorCode } from './errors.js';
+
+// node:http's values through getBuiltinModule, not import: see the no-restricted-imports rule in eslint.config.js.
+const nodeHttp = process.getBuiltinModule('node:http');
 
 /** The state of one Upgrade request across its tries (the proxy's exchange for it). */
 export interface UpgradeExchange {
@@ -51,7 +54,7 @@ export interface TryOutcome {
  * A response written straight onto an upgraded (parser-less) client socket; closes it when done.
  * `Response` is the class the server makes its other responses with (node's by default).
  */
-export function responseOnSocket(req: IncomingMessage, socket: Duplex, Response: typeof ServerResponse = ServerResponse): ServerResponse {
+export function responseOnSocket(req: IncomingMessage, socket: Duplex, Response: typeof ServerResponse = nodeHttp.ServerResponse): ServerResponse {
   const res = new Response(req);
   res.shouldKeepAlive = false;
   res.assignSocket(socket as Socket);
@@ -82,7 +85,7 @@ export function tunnelTo(
   let connectTimer: NodeJS.Timeout | undefined;
   const headers = buildRequestHeaders(req.rawHeaders, { ctx, trusted: x.trusted, body: undefined, set, upgrade: String(req.headers.upgrade ?? ''), defaultHost: server.hostName });
   // A dedicated connection: an upgraded socket never returns to a keep-alive pool.
-  const up = request({ ...server.target, agent: false, method: req.method, path: x.path, headers, setHost: false });
+  const up = nodeHttp.request({ ...server.target, agent: false, method: req.method, path: x.path, headers, setHost: false });
   const onGone = (): void => {
     up.destroy();
   };

@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { IdleCache } from './idle-cache.js';
 import type { IdleEntry } from './idle-cache.js';
-import { UpstreamPool } from './upstream-pool.js';
+import { UpstreamPool, undiciExport } from './upstream-pool.js';
 import { assertStaysQuiet, waitFor } from 'tsgi-test-support';
 
 interface Upstream {
@@ -63,6 +63,13 @@ function get(pool: UpstreamPool, path: string): Promise<string> {
 
 const poolFor = (port: number, cache: IdleCache, maxConns = 0): UpstreamPool =>
   new UpstreamPool({ origin: `http://127.0.0.1:${port}`, connectTimeoutMs: 5_000, keepaliveTimeoutMs: 60_000, maxConns }, cache);
+
+test("undici's Client and buildConnector, taken from their own modules, are the ones undici's index exports; a module undici moved falls back to the index", async () => {
+  const undici = await import('undici');
+  assert.equal(undiciExport('dispatcher/client.js', 'Client'), undici.Client);
+  assert.equal(undiciExport('core/connect.js', 'buildConnector'), undici.buildConnector);
+  assert.equal(undiciExport('no/such/module.js', 'Client'), undici.Client);
+});
 
 test('IdleCache: least recently used out first, capacity 0 evicts at once', () => {
   const evicted: string[] = [];

@@ -5,10 +5,12 @@
  * the request-head gate's refusals use it too.
  * @module
  */
-import { STATUS_CODES } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import { SERVER_TOKEN } from './responses.js';
+
+// node:http's values through getBuiltinModule, not import: see the no-restricted-imports rule in eslint.config.js.
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 /** A node:http or node:http2 compat response. */
 export type AnyResponse = ServerResponse | Http2ServerResponse;

@@ -4,7 +4,6 @@
  * HTTP/1.1 chosen by ALPN (RFC 7301). Certificates are chosen per server name by SNI.
  * @module
  */
-import { createServer as createHttpServer } from 'node:http';
 import { http1Response, http2Response } from './responses.js';
 import type { Server as HttpServer, ServerOptions as HttpServerOptions } from 'node:http';
 import { createSecureServer } from 'node:http2';
@@ -14,6 +13,9 @@ import type { Server as TlsServer } from 'node:tls';
 import type { Limits } from '../config/types.js';
 import type { SocketGroup } from './sites.js';
 import type { TlsSetup } from './tls-setup.js';
+
+// node:http's values through getBuiltinModule, not import: see the no-restricted-imports rule in eslint.config.js.
+const { createServer: createHttpServer } = process.getBuiltinModule('node:http');
 
 /** A listening server of either kind. */
 export type AnyServer = HttpServer | Http2SecureServer;

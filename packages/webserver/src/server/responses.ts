@@ -19,10 +19,13 @@
  * node:https servers, node:http2's HTTP/1.1 fallback, the one-shot responses on upgrade sockets).
  * @module
  */
-import { ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders, OutgoingHttpHeader } from 'node:http';
 import { Http2ServerResponse } from 'node:http2';
 import type { Http2ServerRequest } from 'node:http2';
+
+// node:http's values through getBuiltinModule, not import: see the no-restricted-imports rule in eslint.config.js.
+const nodeHttp = process.getBuiltinModule('node:http');
 
 /** The product token sent as `Server` when `server_tokens` is on. */
 export const SERVER_TOKEN = 'tsgi-webserver';
@@ -41,7 +44,7 @@ function chunkBytes(chunk: unknown, encoding: unknown): number {
  * An HTTP/1 response that counts its body bytes. Every byte of a body goes through `write` or
  * `end` (node's `end(chunk)` does not call `write`, so both count; pipes call `write`).
  */
-export class CountingResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
+export class CountingResponse<Request extends IncomingMessage = IncomingMessage> extends nodeHttp.ServerResponse<Request> {
   /** Body bytes written so far (what `$body_bytes_sent` logs; HEAD bodies included, node drops them). */
   bodyBytes = 0;
 
@@ -90,7 +93,7 @@ const http1Classes = new Map<string, typeof ServerResponse>();
  * ```
  */
 export function http1Response(token: string | undefined, countBytes: boolean): typeof ServerResponse {
-  const Base: typeof ServerResponse = countBytes ? CountingResponse : ServerResponse;
+  const Base: typeof ServerResponse = countBytes ? CountingResponse : nodeHttp.ServerResponse;
   if (token === undefined) return Base;
   const id = `${countBytes}:${token}`;
   let Class = http1Classes.get(id);

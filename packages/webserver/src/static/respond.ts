@@ -10,7 +10,6 @@ import { close, createReadStream, open } from 'node:fs';
 import { pumpFile, sendBuffer } from './pump.js';
 import { FdRangeStream } from './fd-stream.js';
 import type { ServerResponse } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
@@ -18,6 +17,9 @@ import type { FileEntry } from './file-entry.js';
 import type { StaticErrorResponder } from './options.js';
 import type { ByteRange } from './range.js';
 import type { StaticResponse } from './types.js';
+
+// node:http's values through getBuiltinModule, not import: see the no-restricted-imports rule in eslint.config.js.
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 /** Bytes per read for multipart parts. */
 const STREAM_CHUNK = 256 * 1024;
