@@ -88,7 +88,7 @@ function memoryLine(r, byName) {
   const ratio = anchor && !anchor.error ? `${(r.rssPer1000Mb / anchor.rssPer1000Mb).toFixed(2)}x` : r.anchor ? 'n/a' : '1.00x';
   r.ratio = ratio.endsWith('x') ? Number(ratio.slice(0, -1)) : null;
   const note = `MB of RSS per 1,000 idle connections (lower is better): ${r.rssBeforeMb.toFixed(1)} -> ${r.rssAfterMb.toFixed(1)} MB with ${r.connections} open`;
-  return [r.group, r.name, '', '', '', '', r.rssPer1000Mb.toFixed(1), ratio, r.anchor ?? '(anchor)', note];
+  return [r.group, r.name, '', '', '', '', r.rssPer1000Mb.toFixed(1), ratio, r.anchor ?? '(anchor)', [also(r, byName), note].filter(Boolean).join('; ')];
 }
 
 /**
@@ -137,8 +137,8 @@ function also(r, byName) {
   return parts.join('; ');
 }
 
-/** Requests/s ratio, or bytes/s for rows measured by throughput. */
+/** Requests/s ratio, bytes/s for rows measured by throughput, RSS per 1,000 connections for memory rows. */
 function ratioOf(r, anchor) {
-  const key = r.metric === 'bytes' ? 'bytesPerSec' : 'rps';
+  const key = r.metric === 'bytes' ? 'bytesPerSec' : r.metric === 'memory' ? 'rssPer1000Mb' : 'rps';
   return `${(r[key] / anchor[key]).toFixed(2)}x`;
 }

@@ -1,7 +1,9 @@
 // The TLS rows of `npm run bench`: a 1 KiB file over HTTP/1.1 on TLS (wrk with https) and over
 // HTTP/2 (h2load -c20 -m10, Debian's nghttp2-client), for nginx, node's own servers sending the
-// same bytes from memory (the anchors: node:https, and node:http2's stream API) and
-// tsgi-webserver; then the memory an idle connection holds in nginx and in tsgi-webserver.
+// same bytes from memory (the anchors: node:https, and node:http2's stream API; and the same two
+// sending the header fields a file server sends, as nginx and tsgi-webserver do) and
+// tsgi-webserver; then the memory an idle connection holds in nginx, in node's own servers and
+// in tsgi-webserver.
 // Every server gets the same self-signed RSA 2048 certificate, made with openssl per row.
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -16,6 +18,10 @@ const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 
 const RAW_HTTPS = 'raw node:https 1 KiB from memory (HTTP/1.1)';
 const RAW_H2 = 'raw node:http2 stream API 1 KiB from memory (HTTP/2)';
+const RAW_HTTPS_FILE = 'raw node:https 1 KiB with a file server\'s headers (HTTP/1.1)';
+const RAW_H2_FILE = 'raw node:http2 stream API 1 KiB with a file server\'s headers (HTTP/2)';
+const RAW_IDLE_H2 = 'raw node:http2: 1,000 idle HTTP/2 connections';
+const RAW_IDLE_H1 = 'raw node:https: 1,000 idle keep-alive TLS connections';
 const NGINX_H1 = 'nginx 1 KiB over TLS (HTTP/1.1)';
 const NGINX_H2 = 'nginx 1 KiB over HTTP/2';
 const NGINX_IDLE_H2 = 'nginx: 1,000 idle HTTP/2 connections';
@@ -82,12 +88,17 @@ const idle = (protocol) => ({
 export const tlsRows = [
   { group: 'tls', name: NGINX_H1, available: noNginx, processes: nginxTls, ...h1 },
   { group: 'tls', name: RAW_HTTPS, processes: rawNode('raw-https.mjs'), ...h1 },
-  { group: 'tls', name: 'tsgi-webserver 1 KiB over TLS (HTTP/1.1)', anchor: RAW_HTTPS, also: [NGINX_H1], available: notBuilt, processes: webserverTls, ...h1 },
+  { group: 'tls', name: RAW_HTTPS_FILE, processes: rawNode('raw-https-headers.mjs'), ...h1 },
+  { group: 'tls', name: 'tsgi-webserver 1 KiB over TLS (HTTP/1.1)', anchor: RAW_HTTPS, also: [RAW_HTTPS_FILE, NGINX_H1], available: notBuilt, processes: webserverTls, ...h1 },
   { group: 'tls', name: NGINX_H2, available: noNginx, processes: nginxTls, ...h2 },
   { group: 'tls', name: RAW_H2, processes: rawNode('raw-http2.mjs'), ...h2 },
-  { group: 'tls', name: 'tsgi-webserver 1 KiB over HTTP/2', anchor: RAW_H2, also: [NGINX_H2], available: notBuilt, processes: webserverTls, ...h2 },
+  { group: 'tls', name: RAW_H2_FILE, processes: rawNode('raw-http2-headers.mjs'), ...h2 },
+  { group: 'tls', name: 'tsgi-webserver 1 KiB over HTTP/2', anchor: RAW_H2, also: [RAW_H2_FILE, NGINX_H2], available: notBuilt, processes: webserverTls, ...h2 },
   { group: 'memory', name: NGINX_IDLE_H2, available: noNginx, processes: nginxTls, ...idle('h2') },
-  { group: 'memory', name: 'tsgi-webserver: 1,000 idle HTTP/2 connections', anchor: NGINX_IDLE_H2, available: notBuilt, processes: webserverTls, ...idle('h2') },
+  // node's own servers hold the connections too: what node's TLS and HTTP/2 layers cost alone.
+  { group: 'memory', name: RAW_IDLE_H2, processes: rawNode('raw-http2.mjs'), ...idle('h2') },
+  { group: 'memory', name: 'tsgi-webserver: 1,000 idle HTTP/2 connections', anchor: NGINX_IDLE_H2, also: [RAW_IDLE_H2], available: notBuilt, processes: webserverTls, ...idle('h2') },
   { group: 'memory', name: NGINX_IDLE_H1, available: noNginx, processes: nginxTls, ...idle('http/1.1') },
-  { group: 'memory', name: 'tsgi-webserver: 1,000 idle keep-alive TLS connections', anchor: NGINX_IDLE_H1, available: notBuilt, processes: webserverTls, ...idle('http/1.1') },
+  { group: 'memory', name: RAW_IDLE_H1, processes: rawNode('raw-https.mjs'), ...idle('http/1.1') },
+  { group: 'memory', name: 'tsgi-webserver: 1,000 idle keep-alive TLS connections', anchor: NGINX_IDLE_H1, also: [RAW_IDLE_H1], available: notBuilt, processes: webserverTls, ...idle('http/1.1') },
 ];

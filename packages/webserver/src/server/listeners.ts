@@ -78,11 +78,21 @@ export async function createGroupServer(
   return server;
 }
 
-/** The HTTP/1.1 fallback of an h2 server reads these from the server object. */
+/**
+ * The HTTP/1.1 fallback of an h2 server reads these from the server object. With `allowHTTP1`,
+ * node's Http2SecureServer tracks the fallback's connections as node:http does (its constructor
+ * starts `setupConnectionsTracking` on 'listening', every `connectionsCheckingInterval`, which
+ * it fixes at 30 s unless set here before listen): a client that does not finish its request head
+ * within `headersTimeout` of connecting or of starting a request gets the 408 from the
+ * 'clientError' handler, as on plain and node:https ports. (A deadline of this server's own,
+ * re-armed per request, did the same until 2026-12-06: a timer and a 'finish' listener per
+ * request, 2-3% of the worker's CPU profile on HTTP/1.1 over TLS.)
+ */
 function applyHttp1Limits(server: Http2SecureServer, limits: Limits, opts: HttpServerOptions): void {
   const s = server as unknown as Record<string, unknown>;
   s.maxHeaderSize ??= opts.maxHeaderSize;
   s.headersTimeout = opts.headersTimeout;
   s.keepAliveTimeout = limits.keepaliveTimeoutMs;
   s.requestTimeout = 0;
+  s.connectionsCheckingInterval = opts.connectionsCheckingInterval;
 }

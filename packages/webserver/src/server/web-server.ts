@@ -71,7 +71,6 @@ export class WebServer {
   /** Open HTTP/1 connections (TCP or TLS sockets): requests in progress, and when they last finished one. */
   readonly #conns = new Map<Duplex, { busy: number; idleSince: number }>();
   readonly #sessions = new Set<Http2Session>();
-  readonly #deadlines = new WeakMap<object, { requestStarted(): void; responseDone(): void }>();
   readonly #bodyWatch: BodyWatch;
   #tls: TlsSetup | undefined;
   #draining = false;
@@ -146,11 +145,6 @@ export class WebServer {
       const onRequest = (req: Req, res: Res, expectContinue: boolean): void => {
         const conn = 'stream' in req ? undefined : req.socket;
         if (conn) {
-          const deadline = this.#deadlines.get(conn);
-          if (deadline) {
-            deadline.requestStarted();
-            res.once('finish', deadline.responseDone);
-          }
           const state = this.#conns.get(conn);
           if (state) {
             state.busy++;
@@ -180,10 +174,7 @@ export class WebServer {
         socket.once('close', () => this.counters.closed());
         if (!group.ssl) track(socket);
       });
-      server.on('secureConnection', (socket: TLSSocket) => {
-        track(socket);
-        if (group.http2 && socket.alpnProtocol !== 'h2') this.#headerDeadline(socket);
-      });
+      server.on('secureConnection', (socket: TLSSocket) => track(socket));
       if (group.http2) {
         // Idle HTTP/2 sessions are closed like idle keep-alive connections.
         (server as Http2SecureServer).setTimeout(this.config.limits.keepaliveTimeoutMs || 0, (session?: Http2Session) => session?.close());
@@ -322,35 +313,6 @@ export class WebServer {
     await this.#runtime.close();
     this.accessLog.sink.flush();
     this.errorLog.sink.flush();
-  }
-
-  /**
-   * node:http2's HTTP/1.1 fallback does not enforce `headersTimeout`, so a slowloris client on an
-   * h2 port would hold its connection forever: here each HTTP/1.1 connection there gets a deadline
-   * for its request head, armed when it opens and after each response, cleared when a request
-   * arrives. On expiry: 408 and close, as node:http does on plain ports.
-   */
-  #headerDeadline(socket: TLSSocket): void {
-    const ms = this.config.limits.headerTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (socket.destroyed) return;
-        this.errorLog.log('info', 'client timed out sending the request head', { client: socket.remoteAddress });
-        socket.end(rawErrorResponse(408, this.config.serverTokens ? SERVER_TOKEN : undefined));
-        setTimeout(() => socket.destroy(), 1000).unref();
-      }, ms);
-      timer.unref();
-    };
-    arm();
-    this.#deadlines.set(socket, {
-      requestStarted: () => clearTimeout(timer),
-      responseDone: () => {
-        if (!socket.destroyed) arm();
-      },
-    });
-    socket.once('close', () => clearTimeout(timer));
   }
 
   #isSessionSocket(c: Duplex): boolean {
