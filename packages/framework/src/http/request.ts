@@ -333,6 +333,11 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
   /**
    * Whether {@link rawHost} is `host`, compared in place in `request.url` without cutting the
    * host out (the handler's Host check on every request; see HostCache.accepts).
+   *
+   * @example
+   * ```ts
+   * request.rawHostIs('example.com'); // true for http://example.com/..., false for example.com.evil.net or example.com:8080
+   * ```
    */
   rawHostIs(host: string): boolean {
     if (this.settings.USE_X_FORWARDED_HOST) return this.rawHost() === host;
