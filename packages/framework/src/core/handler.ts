@@ -166,7 +166,7 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
     request.resolver = resolver;
     urls.mountPath = request.mountPath;
     // A bad Host never reaches middleware or view: Host poisoning defence (see http/host.ts).
-    if (!hosts.check(request.rawHost())) {
+    if (!hosts.accepts(request)) {
       try {
         request.getHost();
       } catch (error) {

@@ -64,17 +64,46 @@ export function effectiveAllowedHosts(allowed: readonly string[], debug: boolean
 export class HostCache {
   readonly #ok = new Set<string>();
   readonly #allowed: readonly string[];
+  /** The host accepted last: the requests of a site nearly all name the same one. */
+  #last: string | null = null;
 
   constructor(allowed: readonly string[]) {
     this.#allowed = allowed;
   }
 
+  /**
+   * Whether the request's host is acceptable. The host accepted last is compared in place in
+   * the request URL, without cutting the host out and hashing it for the Set: measured
+   * 2026-12-06 (the bench's JSON view through getTsgiApplication().fetch(), no middleware,
+   * both versions alternated in one process, CPU time) 1.55-1.61 against 1.68-1.71 us a request.
+   *
+   * @example
+   * ```ts
+   * if (!hosts.accepts(request)) request.getHost(); // throws DisallowedHost, with the reason
+   * ```
+   */
+  accepts(request: HostSource): boolean {
+    if (this.#last !== null && request.rawHostIs(this.#last)) return true;
+    return this.check(request.rawHost());
+  }
+
   /** Whether `host` (a raw Host value with port) is acceptable. */
   check(host: string): boolean {
-    if (this.#ok.has(host)) return true;
-    const [domain] = splitDomainPort(host);
-    const ok = validateHost(domain, this.#allowed);
-    if (ok && this.#ok.size < 1024) this.#ok.add(host);
+    let ok = this.#ok.has(host);
+    if (!ok) {
+      const [domain] = splitDomainPort(host);
+      ok = validateHost(domain, this.#allowed);
+      if (ok && this.#ok.size < 1024) this.#ok.add(host);
+    }
+    if (ok) this.#last = host;
     return ok;
   }
+}
+
+/** Where HostCache reads a request's host (HttpRequest). */
+export interface HostSource {
+  /** The host as sent, unvalidated. */
+  rawHost(): string;
+  /** Whether rawHost() is `host`, without building the string. */
+  rawHostIs(host: string): boolean;
 }

@@ -191,6 +191,19 @@ test('bad Host: 400, a security log line, and the view never runs', async () => 
   assert.match(line[1], /You may need to add "evil\.example\.net" to ALLOWED_HOSTS/);
 });
 
+test('a host that starts like the one accepted last is checked in full (the Host check compares the last good host in place)', async () => {
+  // /lazy/ never reads the host itself: only the handler's check stands between it and a bad Host.
+  const ask = (host: string, at = '/lazy/') => raw(served.port, `GET ${at} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  assert.match(await ask('example.com'), /^HTTP\/1\.1 200 /);
+  for (const evil of ['example.com.evil.net', 'example.comx', 'example.com@evil.net']) {
+    assert.match(await ask(evil), /^HTTP\/1\.1 400 /, `${evil} right after example.com`);
+    assert.match(await ask('example.com'), /^HTTP\/1\.1 200 /);
+  }
+  const port = await ask('example.com:8080', '/describe/');
+  assert.match(port, /^HTTP\/1\.1 200 /);
+  assert.match(port, /"host":"example\.com:8080"/);
+});
+
 test('absolute-form: the authority in the request line is the host ALLOWED_HOSTS checks, not the Host field (RFC 9112 section 3.2.2)', async () => {
   const before = viewCalls;
   const smuggled = await raw(served.port, 'GET http://evil.example.net/describe/ HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n');

@@ -47,6 +47,8 @@ import type { Session } from '../sessions/session.js';
  */
 export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
+const SLASH = 0x2f;
+
 /**
  * Finds a header in TSGI's `rawHeaders` without building a Headers object.
  * Duplicates are joined with `, ` (`; ` for cookie), as fetch's Headers would. The length test
@@ -326,6 +328,24 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
     const start = url.indexOf('//') + 2;
     const end = url.indexOf('/', start);
     return url.slice(start, end === -1 ? undefined : end);
+  }
+
+  /**
+   * Whether {@link rawHost} is `host`, compared in place in `request.url` without cutting the
+   * host out (the handler's Host check on every request; see HostCache.accepts).
+   *
+   * @example
+   * ```ts
+   * request.rawHostIs('example.com'); // true for http://example.com/..., false for example.com.evil.net or example.com:8080
+   * ```
+   */
+  rawHostIs(host: string): boolean {
+    if (this.settings.USE_X_FORWARDED_HOST) return this.rawHost() === host;
+    const url = this.raw.url;
+    const start = url.indexOf('//') + 2;
+    const end = start + host.length;
+    // The authority ends at the first '/' (or the end): what rawHost() would have cut.
+    return url.startsWith(host, start) && (end === url.length || url.charCodeAt(end) === SLASH) && !host.includes('/');
   }
 
   /** The port the client connected to (X-Forwarded-Port with USE_X_FORWARDED_PORT). */
