@@ -29,7 +29,9 @@ async function scrapeUntil(url: string, ready: (text: string) => boolean): Promi
     last = await res.text();
     return ready(last) && last;
   };
-  return waitFor(scrape, { timeoutMs: 15_000, intervalMs: 100, what: () => `the metrics to match; last scrape:\n${last}` });
+  // 60 s: the awaited figures follow a worker's replacement or a reload, and a worker's start
+  // took ~29 s with the machine at load 20 (this wait once ran out at 15 s there).
+  return waitFor(scrape, { timeoutMs: 60_000, intervalMs: 100, what: () => `the metrics to match; last scrape:\n${last}` });
 }
 
 describe('--metrics-bind', () => {
