@@ -73,6 +73,7 @@ export const application = {
       assert.ok(Date.now() - stopping < 20_000, `an idle keep-alive connection held the stop past --keep-alive, toward --graceful-timeout (${Date.now() - stopping} ms)`);
     } finally {
       await idle.destroy();
+      if (server.child.exitCode === null && server.child.signalCode === null) await server.stop('SIGKILL');
     }
   });
 
