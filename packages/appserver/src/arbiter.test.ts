@@ -38,15 +38,20 @@ export const application = {
   it('TERM lets an in-flight request finish, then runs shutdown, exit 0', async () => {
     const mark = join(project.dir, 'term');
     const server = await startAppserver(['app.ts'], { cwd: project.dir, env: { SHUTDOWN_MARK: mark } });
-    const slow = fetch(`${server.url}/slow`);
-    await server.waitFor(/slow request started/);
-    server.child.kill('SIGTERM');
-    const res = await slow;
-    assert.equal(res.status, 200);
-    assert.match(await res.text(), /^worker 1 /);
-    assert.equal(await server.exited(), 0);
-    assert.equal(readFileSync(`${mark}.1`, 'utf8'), 'done');
-    await assert.rejects(fetch(server.url), 'the port is closed after exit');
+    try {
+      const slow = fetch(`${server.url}/slow`);
+      await server.waitFor(/slow request started/);
+      server.child.kill('SIGTERM');
+      const res = await slow;
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /^worker 1 /);
+      assert.equal(await server.exited(), 0);
+      assert.equal(readFileSync(`${mark}.1`, 'utf8'), 'done');
+      await assert.rejects(fetch(server.url), 'the port is closed after exit');
+    } finally {
+      // Not left running when an assertion failed first: it would keep the file's process alive.
+      if (server.child.exitCode === null && server.child.signalCode === null) await server.stop('SIGKILL');
+    }
   });
 
   it('TERM lets a Node app\'s in-flight request finish too', async () => {
@@ -73,6 +78,7 @@ export const application = {
       assert.ok(Date.now() - stopping < 20_000, `an idle keep-alive connection held the stop past --keep-alive, toward --graceful-timeout (${Date.now() - stopping} ms)`);
     } finally {
       await idle.destroy();
+      if (server.child.exitCode === null && server.child.signalCode === null) await server.stop('SIGKILL');
     }
   });
 

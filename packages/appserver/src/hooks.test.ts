@@ -40,7 +40,7 @@ export default {
 /** Waits until `file` has a line starting with `prefix` (hooks run asynchronously to the test); returns every line. */
 function waitForLine(file: string, prefix: string): Promise<string[]> {
   const lines = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []);
-  return waitFor(() => lines().some((l) => l.startsWith(prefix)) && lines(), { timeoutMs: 20_000, what: () => `a line "${prefix}..." in ${file}; got:\n${lines().join('\n')}` });
+  return waitFor(() => lines().some((l) => l.startsWith(prefix)) && lines(), { timeoutMs: 60_000, what: () => `a line "${prefix}..." in ${file}; got:\n${lines().join('\n')}` });
 }
 
 describe('server hooks', () => {

@@ -15,7 +15,7 @@ const app = (version: string) => `export const application = () => new Response(
 
 /** Polls until `test()` holds. */
 async function until(test: () => boolean, what: string): Promise<void> {
-  await waitFor(test, { timeoutMs: 30_000, what });
+  await waitFor(test, { timeoutMs: 60_000, what });
 }
 
 function pidIn(file: string): number | undefined {
