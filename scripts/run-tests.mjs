@@ -31,6 +31,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 // `source` makes workspace packages resolve to their TypeScript sources, so tests never run stale builds.
-const args = ['--conditions=source', '--import', 'tsx', '--test', '--test-concurrency=2', ...files];
+// `--test-force-exit`: a file whose tests have all finished ends even if a failed test left a server
+// process or a timer behind; without it one red test could hold the whole run until CI's limit.
+const args = ['--conditions=source', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit', ...files];
 const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, TSGI_TEST: '1' } });
 process.exit(result.status ?? 1);
