@@ -87,7 +87,9 @@ export function createKit(harness: ServerHarness, probe: ProbeApp, servers: { ro
       counter += 1;
       return `${prefix}-${process.pid}-${counter}`;
     },
-    test(tag, title, fn, timeoutMs = 30_000, requires) {
+    // 60 s: a case that starts its own server process (the lifespan cases) took over 30 s to start
+    // one under tsx on a 2-core machine at load 15-19; a hung server still fails, only later.
+    test(tag, title, fn, timeoutMs = 60_000, requires) {
       const missing = requires !== undefined && 'needs' in requires && harness.errorLog === undefined ? 'the harness exposes no errorLog()' : undefined;
       const skip = harness.skip?.[tag] ?? missing;
       const todo = harness.todo?.[tag];
