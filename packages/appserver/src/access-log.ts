@@ -4,7 +4,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { REQUEST_ID_HEADER } from 'tsgi-head-gate';
+import { REQUEST_ID_HEADER, requestIdOf } from 'tsgi-head-gate';
 
 /** What one finished request tells the access log. */
 export interface AccessRecord {
@@ -111,7 +111,11 @@ function variableAtom(name: string): Atom | undefined {
   const m = /^\{([^}]+)\}([ioe])$/.exec(name);
   if (m === null) return ATOMS[name];
   const key = m[1]!;
-  if (m[2] === 'i') return (r) => safe(header(r.req, key.toLowerCase()));
+  if (m[2] === 'i') {
+    const name = key.toLowerCase();
+    // The request id is made when first read (tsgi's requestIdOf): a line that shows it is one such reader.
+    return name === REQUEST_ID_HEADER ? (r) => safe(requestIdOf(r.req)) : (r) => safe(header(r.req, name));
+  }
   if (m[2] === 'o') return (r) => safe(responseHeader(r, key));
   return () => safe(process.env[key] ?? process.env[key.toUpperCase()]);
 }
@@ -163,8 +167,8 @@ export function jsonAccessLine(r: AccessRecord): string {
     bytes: r.bytes,
     referer: header(r.req, 'referer') ?? null,
     user_agent: header(r.req, 'user-agent') ?? null,
-    // The adapter put the request's id there (tsgi's request-id.ts, SPEC 3.4.5).
-    request_id: header(r.req, REQUEST_ID_HEADER) ?? null,
+    // The request's id (tsgi's request-id.ts, SPEC 3.4.5), made now if nothing read it before.
+    request_id: requestIdOf(r.req),
     duration_ms: Number(ns / 1000n) / 1000,
     pid: process.pid,
     worker: r.workerId,

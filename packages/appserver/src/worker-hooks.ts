@@ -6,6 +6,7 @@
  * wrapped.
  * @module
  */
+import { requestIdOf } from 'tsgi';
 import { loadConfigFile } from './config-file.js';
 import { callHook, type WorkerHookContext, type WorkerHooks, type WorkerServerContext } from './hooks.js';
 import { wrapHandler, type RequestHandler } from './request-handler.js';
@@ -90,7 +91,13 @@ export class WorkerHookRunner {
     const log = this.#log;
     return wrapHandler(handler, (inner) => (req, res) => {
       if (preRequest !== null) void callHook(log, 'preRequest', preRequest, worker, req);
-      if (postRequest !== null) res.once('close', () => void callHook(log, 'postRequest', postRequest, worker, req, res));
+      // The hook sees the request id in req.headers, as the access log does (made on first read: tsgi's requestIdOf).
+      if (postRequest !== null) {
+        res.once('close', () => {
+          requestIdOf(req);
+          void callHook(log, 'postRequest', postRequest, worker, req, res);
+        });
+      }
       inner(req, res);
     });
   }

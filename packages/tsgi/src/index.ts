@@ -32,7 +32,7 @@ export { toFetchHandler, hostConnection, type FetchHandlerOptions, type HostConn
 export { fileResponse, type FileResponseInit } from './file-response.js';
 export { installRequestPatch } from './request-patch.js';
 export { mountedTarget } from './mount-path.js';
-export { REQUEST_ID_HEADER, assignRequestId, isRequestId, newRequestId } from './request-id.js';
+export { REQUEST_ID_HEADER, assignRequestId, isRequestId, newRequestId, requestIdOf } from './request-id.js';
 export { sendEarlyHints } from './early-hints.js';
 export { requestTrailers, withTrailers } from './trailers.js';
 export {

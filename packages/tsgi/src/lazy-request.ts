@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { createBodyStream, type BodyLimitError, type BodyState } from './body-stream.js';
-import { REQUEST_ID_HEADER } from './request-id.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 import type { Exchange } from './exchange.js';
 
 /** What the server does when the body crosses a limit (the response writer's 413/408), given by the adapter. */
@@ -37,8 +37,7 @@ function headersFrom(req: IncomingMessage): Headers {
       // cannot represent) is left out of Headers but stays in context.rawHeaders.
     }
   }
-  const id = req.headers[REQUEST_ID_HEADER];
-  if (typeof id === 'string') headers.set(REQUEST_ID_HEADER, id);
+  headers.set(REQUEST_ID_HEADER, requestIdOf(req));
   return headers;
 }
 

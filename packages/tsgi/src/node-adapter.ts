@@ -14,7 +14,7 @@ import { adoptForeignResponse } from './foreign-response.js';
 import { resolveApp } from './lifespan.js';
 import { TsgiRequest } from './lazy-request.js';
 import { mountedTarget } from './mount-path.js';
-import { assignRequestId } from './request-id.js';
+import { screenRequestId } from './request-id.js';
 import { answerBodyLimit, sendError } from './write-response.js';
 import { sendAppResponse } from './trailers.js';
 import type { TsgiApp } from './types.js';
@@ -118,9 +118,9 @@ function handle(config: AdapterConfig, req: IncomingMessage, res: ServerResponse
   const limits = config.limits;
   const method = req.method ?? 'GET';
 
-  // 0. The request id (request-id.ts): a trusted proxy's X-Request-Id, else a new one, in
-  //    req.headers before anything answers, so even a refused request's access log line has it.
-  assignRequestId(req, config.trusted);
+  // 0. The request id (request-id.ts): a trusted proxy's X-Request-Id kept, another replaced,
+  //    before anything answers; a request without one gets it when first read (requestIdOf).
+  screenRequestId(req, config.trusted);
 
   // 1. The request-head gate (tsgi-head-gate), the same for every tsgi server: version, limits
   //    (414/431), Host, target form, Transfer-Encoding. A refused request never reaches the app.

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { isRequestId, toNodeListener, type NodeAdapterOptions } from './index.js';
+import { FastResponse, isRequestId, requestIdOf, toNodeListener, type NodeAdapterOptions } from './index.js';
 import { rawExchange } from 'tsgi-test-support';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -81,6 +81,32 @@ describe('request id (SPEC 3.4.5)', () => {
       assert.match(seen.header ?? '', UUID, `replaced: ${bad.slice(0, 20)}`);
     }
     assert.equal((await ask(port, 'y'.repeat(200))).header, 'y'.repeat(200), '200 characters are kept');
+  });
+
+  it('an app that never reads the id: made on first read (requestIdOf), the same for every later reader; a peer\'s id is still judged before the app runs', async () => {
+    const seen: Array<{ before: unknown; id: string; again: string }> = [];
+    const listener = toNodeListener(() => new FastResponse('ok'), { trustedProxies: [] });
+    const server = createServer((req: IncomingMessage, res) => {
+      res.on('close', () => {
+        const before = req.headers['x-request-id'];
+        seen.push({ before, id: requestIdOf(req), again: requestIdOf(req) });
+      });
+      listener(req, res);
+    });
+    servers.push(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    for (const head of ['', 'X-Request-Id: abc-123\r\n']) {
+      const reply = await rawExchange(port, `GET / HTTP/1.1\r\nHost: a.test\r\n${head}Connection: close\r\n\r\n`);
+      assert.match(reply, /^HTTP\/1\.1 200 /);
+    }
+    assert.equal(seen.length, 2);
+    assert.equal(seen[0]!.before, undefined, 'not made while nothing read it');
+    assert.match(seen[0]!.id, UUID);
+    assert.equal(seen[0]!.again, seen[0]!.id, 'made once');
+    assert.match(String(seen[1]!.before), UUID, 'an untrusted peer\'s id is replaced before the app runs, read or not');
+    assert.equal(seen[1]!.id, seen[1]!.before);
   });
 
   it('isRequestId bounds: 1..200 visible ASCII', () => {

@@ -7,12 +7,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { randomUUID } from 'node:crypto';
-import { REQUEST_ID_HEADER } from 'tsgi-head-gate';
+import { REQUEST_ID_HEADER, newRequestId, requestIdOf } from 'tsgi-head-gate';
 import type { CidrSet } from './ip-address.js';
 import { isUnixSocketPeer } from './unix-peer.js';
 
-export { REQUEST_ID_HEADER };
+export { REQUEST_ID_HEADER, newRequestId, requestIdOf };
 
 /** 1 to 200 visible ASCII characters: room for any tracing id, no spaces, no control bytes. */
 const VALID = /^[\x21-\x7e]{1,200}$/;
@@ -33,24 +32,6 @@ export function isRequestId(value: unknown): value is string {
 }
 
 /**
- * A new request id: a random (version 4) UUID, 122 random bits. Made for most requests by the
- * adapter, so measured 2026-12-06 on the shared 2-core machine (under load): randomUUID alone
- * 120-240 ns a call, a pool of random bytes turned to hex 75-110 ns; made and stored in a
- * request's headers as the adapter does, 170-250 ns over making the request object (median of
- * 5, 1M requests, 256 alive at a time). A hello-world request through tsgi-appserver -w 1 takes
- * 55-85 us (wrk, 11.6k-18.1k requests/s), so the id costs about 0.3%: not worth a second way
- * to make ids.
- *
- * @example
- * ```ts
- * newRequestId(); // '3b241101-e2bb-4255-8caf-4136c566a962'
- * ```
- */
-export function newRequestId(): string {
-  return randomUUID();
-}
-
-/**
  * Gives `req` its request id, in `req.headers['x-request-id']`, and returns it: the one the
  * peer sent when the peer is in `trusted` (a unix-socket peer is trusted unless `trusted` is
  * empty, SPEC 3.2.4) and the value passes {@link isRequestId}; else a new one, which replaces
@@ -63,12 +44,29 @@ export function newRequestId(): string {
  * ```
  */
 export function assignRequestId(req: IncomingMessage, trusted: CidrSet): string {
+  screenRequestId(req, trusted);
+  return requestIdOf(req);
+}
+
+/**
+ * The first half of {@link assignRequestId}, which `toNodeListener` runs on every request before
+ * anything answers: an id the peer sent is kept (trusted peer, valid value) or replaced now, so
+ * what `req.headers['x-request-id']` holds from here on is the request's id. A request without
+ * one gets it from {@link requestIdOf} when something first asks (the app's `request.headers`,
+ * the access log).
+ *
+ * Why lazy: a new id costs 140-300 ns (randomUUID; measured 2026-12-06, 2M calls pinned to one
+ * core of the loaded 2-core machine), 0.17 us of the 1.0-1.5 us toNodeListener spends on a
+ * FastResponse hello world (in-process, real IncomingMessage/ServerResponse objects, median of
+ * 7 alternated rounds of 30,000), and most requests of a server without an access log never
+ * read it. Made on first need, the id is the same one everywhere it is read.
+ */
+export function screenRequestId(req: IncomingMessage, trusted: CidrSet): void {
   const given = req.headers[REQUEST_ID_HEADER];
-  // The trust test only when there is something to keep: most requests arrive without an id.
-  if (isRequestId(given) && trustsPeer(req.socket, trusted)) return given;
-  const id = newRequestId();
-  req.headers[REQUEST_ID_HEADER] = id;
-  return id;
+  // Most requests arrive without an id: nothing to judge, nothing to make yet.
+  if (given === undefined) return;
+  if (isRequestId(given) && trustsPeer(req.socket, trusted)) return;
+  req.headers[REQUEST_ID_HEADER] = newRequestId();
 }
 
 /** The peer rule of trusted-proxy resolution (exchange.ts `forwarded`), for one socket. */
