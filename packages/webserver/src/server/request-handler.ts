@@ -111,8 +111,8 @@ export class RequestHandler {
   handle(req: Req, res: Res, group: SocketGroup, expectContinue = false, owner?: ResponseDone): void {
     const started = Date.now();
     const env = this.#env;
-    const conn: object = 'stream' in req ? req.stream.session ?? req.stream : req.socket;
-    const done = env.counters.requestStarted(conn, (cb) => (conn as NodeJS.EventEmitter).once('close', cb));
+    const conn: NodeJS.EventEmitter = 'stream' in req ? req.stream.session ?? req.stream : req.socket;
+    const counted = env.counters.requestStarted(conn);
     // Every HTTP/1 response is made by http1Response(token), which adds it in writeHead, off
     // node's slow path (responses.ts); HTTP/2 streams get it here.
     if (this.#serverHeader && 'stream' in res) res.setHeader('Server', this.#serverHeader);
@@ -124,9 +124,13 @@ export class RequestHandler {
     let ex: Exchange | undefined;
     // What a finished response is owed, in one 'close' listener: the status counters, the send
     // watch, the worker's connection state, the access log. (Others listen only when they have
-    // work: the body watch for requests with a body, the proxy.)
-    res.once('close', () => {
-      done();
+    // work: the body watch for requests with a body, the proxy; and the request-head gate's
+    // per-connection record.) `on` and a flag rather than `once`: no wrapper per request.
+    let closed = false;
+    res.on('close', () => {
+      if (closed) return;
+      closed = true;
+      env.counters.requestDone(counted);
       if (watch !== undefined) env.bodyWatch.unwatchSend(watch);
       owner?.responseDone();
       if (env.accessLog.enabled) this.#log(req, res, started, ex);
@@ -166,13 +170,13 @@ export class RequestHandler {
     // session memory limit.
     if (answer === undefined || answer.body.length > H2_CHUNK) return false;
     const session = stream.session ?? stream;
-    const done = env.counters.requestStarted(session, (cb) => (session as NodeJS.EventEmitter).once('close', cb));
+    const counted = env.counters.requestStarted(session);
     const body = method === 'HEAD' ? undefined : answer.body;
     const started = env.accessLog.enabled ? Date.now() : 0;
     // Read now: a closed stream has no session any more.
     const remoteAddr = started !== 0 ? (stream.session?.socket?.remoteAddress ?? '-') : '-';
     stream.once('close', () => {
-      done();
+      env.counters.requestDone(counted);
       if (started !== 0) this.#logStream(stream, headers, remoteAddr, url, body, started);
     });
     respondWhole(stream, h2Headers(200, answer.headers, this.#serverHeader), body);
