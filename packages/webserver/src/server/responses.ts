@@ -76,6 +76,23 @@ function arrayHasServer(headers: readonly OutgoingHttpHeader[]): boolean {
   return false;
 }
 
+/**
+ * An object of headers as the flat array node:http also takes, with `Server` last, or the
+ * object itself when it names `Server`. Not `{ ...headers, Server: token }`: that spread and
+ * `Object.keys(...).some(...)` cost 5% of a `return 200` (self time of writeHead in a CPU
+ * profile; ~1.5 us of ~40 us per request), the loop a tenth of that (micro-benchmark, 2026-12-06).
+ */
+function objectWithServer(headers: OutgoingHttpHeaders, token: string): HeadersArg {
+  const out: OutgoingHttpHeader[] = [];
+  for (const name in headers) {
+    if (name.length === 6 && name.toLowerCase() === 'server') return headers;
+    // As given, undefined too: node then refuses it as it would the object.
+    out.push(name, headers[name] as OutgoingHttpHeader);
+  }
+  out.push('Server', token);
+  return out;
+}
+
 /** One class per choice, so that every response of the process has the same shape. */
 const http1Classes = new Map<string, typeof ServerResponse>();
 
@@ -104,7 +121,7 @@ export function http1Response(token: string | undefined, countBytes: boolean): t
           // A copy: handlers may pass arrays they cache and reuse.
           if (!arrayHasServer(headers)) out = [...headers, 'Server', token];
         } else if (headers !== undefined && typeof headers === 'object') {
-          if (!Object.keys(headers).some((k) => k.toLowerCase() === 'server') && !this.hasHeader('server')) out = { ...headers, Server: token };
+          if (!this.hasHeader('server')) out = objectWithServer(headers, token);
         } else if (!this.hasHeader('server')) {
           this.setHeader('Server', token);
         }
