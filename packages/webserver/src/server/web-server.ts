@@ -146,7 +146,8 @@ export class WebServer {
       const onRequest = (req: Req, res: Res, expectContinue: boolean): void => {
         const conn = 'stream' in req ? undefined : req.socket;
         if (conn) {
-          const deadline = this.#deadlines.get(conn);
+          // Only HTTP/1.1 connections on an http2 socket have a head deadline (see #headerDeadline).
+          const deadline = group.http2 ? this.#deadlines.get(conn) : undefined;
           if (deadline) {
             deadline.requestStarted();
             res.once('finish', deadline.responseDone);
