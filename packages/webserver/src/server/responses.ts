@@ -80,11 +80,13 @@ function arrayHasServer(headers: readonly OutgoingHttpHeader[]): boolean {
  * An object of headers as the flat array node:http also takes, with `Server` last, or the
  * object itself when it names `Server`. Not `{ ...headers, Server: token }`: that spread and
  * `Object.keys(...).some(...)` cost 5% of a `return 200` (self time of writeHead in a CPU
- * profile; ~1.5 us of ~40 us per request), the loop a tenth of that (micro-benchmark, 2026-12-06).
+ * profile, bench/README.md): 1.1-1.6 us per call against 40-70 ns for this loop (micro-benchmark,
+ * one `content-length` field, 2026-12-07).
  */
 function objectWithServer(headers: OutgoingHttpHeaders, token: string): HeadersArg {
   const out: OutgoingHttpHeader[] = [];
-  for (const name in headers) {
+  // Own keys, as node reads an object of headers.
+  for (const name of Object.keys(headers)) {
     if (name.length === 6 && name.toLowerCase() === 'server') return headers;
     // As given, undefined too: node then refuses it as it would the object.
     out.push(name, headers[name] as OutgoingHttpHeader);
