@@ -28,7 +28,8 @@ import { expand } from './variables.js';
 import type { VariableSource } from './variables.js';
 import { bodyBytesOf, SERVER_TOKEN } from './responses.js';
 import { h2Headers, respondWhole } from './h2-streams.js';
-import { H2_CHUNK } from '../static/pump.js';
+import { H2_CHUNK, sendBuffer } from '../static/pump.js';
+import { writeHead as writeFlatHead } from '../static/respond.js';
 
 export type Req = IncomingMessage | Http2ServerRequest;
 export type Res = ServerResponse | Http2ServerResponse;
@@ -52,6 +53,11 @@ export interface HandlerEnv {
   readonly draining: () => boolean;
 }
 
+/** Told when a response closes, by the handler's one 'close' listener (the worker's connection state). */
+export interface ResponseDone {
+  responseDone(): void;
+}
+
 /** Per-request state shared by the steps. */
 interface Exchange {
   readonly req: Req;
@@ -61,7 +67,16 @@ interface Exchange {
   readonly scheme: 'http' | 'https';
   /** Host header or :authority as sent (port included). */
   readonly hostHeader: string;
-  readonly vars: VariableSource;
+  /** The original request target, as received (`$request_uri`). */
+  readonly requestUri: string;
+  /** The normalized path locations match (`$uri`; changes on internal redirects). */
+  uri: string;
+  /** The query without `?` (`$args`; changes on internal redirects that carry one). */
+  args: string;
+  /** Read when the request was routed: an HTTP/2 stream has left its session by the time it closes. */
+  readonly remoteAddr: string;
+  /** The variables, built on first use by {@link varsOf}: most requests expand none. */
+  vars: VariableSource | undefined;
   /** Percent-encoded path being served (changes on internal redirects). */
   pathname: string;
   location: LocationRuntime | undefined;
@@ -89,12 +104,15 @@ export class RequestHandler {
     this.#headLimits = headLimits(env.config.limits);
   }
 
-  /** The `request` (and `checkContinue`) listener body. Never throws. */
-  handle(req: Req, res: Res, group: SocketGroup, expectContinue = false): void {
+  /**
+   * The `request` (and `checkContinue`) listener body. Never throws. `owner` (the worker's
+   * connection state) is told when the response closes.
+   */
+  handle(req: Req, res: Res, group: SocketGroup, expectContinue = false, owner?: ResponseDone): void {
     const started = Date.now();
     const env = this.#env;
-    const conn: object = 'stream' in req ? req.stream.session ?? req.stream : req.socket;
-    const done = env.counters.requestStarted(conn, (cb) => (conn as NodeJS.EventEmitter).once('close', cb));
+    const conn: NodeJS.EventEmitter = 'stream' in req ? req.stream.session ?? req.stream : req.socket;
+    const counted = env.counters.requestStarted(conn);
     // Every HTTP/1 response is made by http1Response(token), which adds it in writeHead, off
     // node's slow path (responses.ts); HTTP/2 streams get it here.
     if (this.#serverHeader && 'stream' in res) res.setHeader('Server', this.#serverHeader);
@@ -104,15 +122,20 @@ export class RequestHandler {
       if (env.draining()) res.shouldKeepAlive = false;
     }
     let ex: Exchange | undefined;
-    // What this module owes a finished response, in one 'close' listener: the status counters,
-    // the send watch, the access log. (Others listen too: the worker's connection state in
-    // web-server.ts, the request-head gate's per-connection record (admitRequest, HTTP/1), the
-    // body watch for requests with a body, the proxy. Merging the counters' and the send
-    // watch's listeners was measured within noise, commit 26751b0; it stays one listener
-    // because one place is simpler, not for speed.)
-    res.once('close', () => {
-      done();
+    // What a finished response is owed, in one 'close' listener: the status counters, the send
+    // watch, the worker's connection state, the access log. (Others listen only when they have
+    // work: the body watch for requests with a body, the proxy; and the request-head gate's
+    // per-connection record.) `on` and a flag rather than `once`: no wrapper per request. With
+    // the counters' closure gone too, a 1 KiB file costs 108k -> 90k instructions per request
+    // with the other cuts of bench/README.md's "Profile: the static 1 KiB row"; this share alone
+    // is within the noise of CPU time.
+    let closed = false;
+    res.on('close', () => {
+      if (closed) return;
+      closed = true;
+      env.counters.requestDone(counted);
       if (watch !== undefined) env.bodyWatch.unwatchSend(watch);
+      owner?.responseDone();
       if (env.accessLog.enabled) this.#log(req, res, started, ex);
     });
     try {
@@ -150,13 +173,13 @@ export class RequestHandler {
     // session memory limit.
     if (answer === undefined || answer.body.length > H2_CHUNK) return false;
     const session = stream.session ?? stream;
-    const done = env.counters.requestStarted(session, (cb) => (session as NodeJS.EventEmitter).once('close', cb));
+    const counted = env.counters.requestStarted(session);
     const body = method === 'HEAD' ? undefined : answer.body;
     const started = env.accessLog.enabled ? Date.now() : 0;
     // Read now: a closed stream has no session any more.
     const remoteAddr = started !== 0 ? (stream.session?.socket?.remoteAddress ?? '-') : '-';
     stream.once('close', () => {
-      done();
+      env.counters.requestDone(counted);
       if (started !== 0) this.#logStream(stream, headers, remoteAddr, url, body, started);
     });
     respondWhole(stream, h2Headers(200, answer.headers, this.#serverHeader), body);
@@ -238,37 +261,31 @@ export class RequestHandler {
       sendError(res, method, 400);
       return undefined;
     }
-    const scheme = group.ssl ? 'https' : 'http';
-    const addr = group.listen.address;
-    const serverPort = addr.kind === 'tcp' ? ('socket' in req && req.socket?.localPort) || addr.port : 0;
-    const host = hostHeader ? normalizeHost(hostHeader) : (site.config.names.find((n) => !n.startsWith('~') && !n.includes('*')) ?? '');
-    const vars: VariableSource = {
-      scheme,
-      host,
+    return {
+      req, res, group, site,
+      scheme: group.ssl ? 'https' : 'http',
+      hostHeader,
       requestUri: req.url ?? '/',
       uri,
       args: q === -1 ? '' : url.slice(q + 1),
-      serverPort,
-      serverName: site.config.names[0] ?? '',
       remoteAddr: req.socket?.remoteAddress ?? '',
-      method,
-      headers: req.headers,
+      vars: undefined,
+      pathname, location: undefined, redirects: 0, expectContinue,
     };
-    return { req, res, group, site, scheme, hostHeader, vars, pathname, location: undefined, redirects: 0, expectContinue };
   }
 
   #dispatch(ex: Exchange): void {
     const { req, res } = ex;
     const method = req.method ?? 'GET';
     const first = ex.location === undefined;
-    const loc = ex.site.matcher.find(ex.vars.uri);
+    const loc = ex.site.matcher.find(ex.uri);
     ex.location = loc;
     const c = loc.config;
     if (first) {
       if (ex.site.addsHeaders) this.#hookHeaders(ex);
       if (!this.#checkBody(ex, c.clientMaxBodySize)) return;
     }
-    if (ex.vars.requestUri === '*' && !c.proxy) {
+    if (ex.requestUri === '*' && !c.proxy) {
       res.writeHead(200, { allow: 'GET, HEAD, POST, OPTIONS', 'content-length': 0 }).end();
       return;
     }
@@ -297,8 +314,19 @@ export class RequestHandler {
       return;
     }
     if (loc.static) {
-      if (ex.expectContinue && method !== 'GET' && method !== 'HEAD') res.writeContinue();
       const handler = loc.static;
+      // A small file the open-file cache holds, nothing to negotiate: written here, synchronously.
+      // The handler's own path answers the same but as a promise (two async frames, their
+      // microtasks and a then-callback per request): static/handler.js fell from 2.6% to 0.5% of
+      // the 1 KiB row's CPU profile (bench/README.md, "Profile: the static 1 KiB row").
+      const answer = handler.cached(ex.pathname, req.headers, method);
+      if (answer !== undefined) {
+        writeFlatHead(res, 200, answer.headers);
+        if (method === 'HEAD') res.end();
+        else sendBuffer(res, answer.body);
+        return;
+      }
+      if (ex.expectContinue && method !== 'GET' && method !== 'HEAD') res.writeContinue();
       handler(req, res, ex.pathname).then(
         (handled) => {
           if (!handled) sendError(res, method, 404);
@@ -316,7 +344,7 @@ export class RequestHandler {
     const cl = req.headers['content-length'];
     const chunked = req.headers['transfer-encoding'] !== undefined;
     if (cl !== undefined && limit > 0 && Number(cl) > limit) {
-      this.#env.errorLog.log('info', 'client intended to send too large body', { bytes: cl, limit, client: ex.vars.remoteAddr });
+      this.#env.errorLog.log('info', 'client intended to send too large body', { bytes: cl, limit, client: ex.remoteAddr });
       // The client may be sending the body already: the close lingers (lingering_close), so it
       // reads the 413 instead of a reset.
       if (!('stream' in req)) closeLingering(req, res as ServerResponse, this.#env.config.limits.lingering);
@@ -339,8 +367,8 @@ export class RequestHandler {
     (res as { writeHead: unknown }).writeHead = function (this: Res, status: number, ...rest: unknown[]) {
       const c = ex.location?.config;
       if (c && !res.headersSent) {
-        for (const [k, v] of c.addHeaderAlways) res.setHeader(k, expand(v, ex.vars));
-        if (ADD_HEADER_STATUSES.has(status)) for (const [k, v] of c.addHeader) res.setHeader(k, expand(v, ex.vars));
+        for (const [k, v] of c.addHeaderAlways) res.setHeader(k, expand(v, varsOf(ex)));
+        if (ADD_HEADER_STATUSES.has(status)) for (const [k, v] of c.addHeader) res.setHeader(k, expand(v, varsOf(ex)));
       }
       return (writeHead as (...a: unknown[]) => unknown).call(this, status, ...rest);
     };
@@ -351,14 +379,14 @@ export class RequestHandler {
     const r = ex.location!.config.return!;
     const method = req.method ?? 'GET';
     if (r.url !== undefined) {
-      const location = expand(r.url, ex.vars);
+      const location = expand(r.url, varsOf(ex));
       const body = errorBody(r.status);
       res.writeHead(r.status, { location, 'content-type': 'text/html', 'content-length': body.length });
       endBody(res, method, body);
       return;
     }
     if (r.text !== undefined) {
-      const body = Buffer.from(expand(r.text, ex.vars));
+      const body = Buffer.from(expand(r.text, varsOf(ex)));
       res.writeHead(r.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length });
       endBody(res, method, body);
       return;
@@ -399,7 +427,7 @@ export class RequestHandler {
     const handler = ex.location!.static;
     if (handler) {
       for (let i = 0; i < entries.length - 1; i++) {
-        const candidate = expand(entries[i]!, ex.vars);
+        const candidate = expand(entries[i]!, varsOf(ex));
         const wantDir = candidate.endsWith('/');
         const encoded = encodePath(candidate);
         const found = await handler.resolve(encoded);
@@ -413,7 +441,7 @@ export class RequestHandler {
         }
       }
     }
-    const last = expand(entries[entries.length - 1]!, ex.vars);
+    const last = expand(entries[entries.length - 1]!, varsOf(ex));
     if (last.startsWith('=')) {
       sendError(res, method, Number(last.slice(1)));
       return;
@@ -423,7 +451,7 @@ export class RequestHandler {
 
   #internalRedirect(ex: Exchange, target: string): void {
     if (++ex.redirects > MAX_INTERNAL_REDIRECTS) {
-      this.#env.errorLog.log('error', 'rewrite or internal redirection cycle', { uri: ex.vars.requestUri });
+      this.#env.errorLog.log('error', 'rewrite or internal redirection cycle', { uri: ex.requestUri });
       sendError(ex.res, ex.req.method ?? 'GET', 500);
       return;
     }
@@ -435,7 +463,9 @@ export class RequestHandler {
       return;
     }
     ex.pathname = encodePath(uri);
-    (ex as { vars: VariableSource }).vars = { ...ex.vars, uri, ...(q === -1 ? {} : { args: target.slice(q + 1) }) };
+    ex.uri = uri;
+    if (q !== -1) ex.args = target.slice(q + 1);
+    ex.vars = undefined;
     this.#dispatch(ex);
   }
 
@@ -461,7 +491,7 @@ export class RequestHandler {
     this.#env.accessLog.write({
       // The address read when the request was routed: an HTTP/2 stream has left its session
       // (and req.socket) by the time it closes.
-      remoteAddr: ex?.vars.remoteAddr || (req.socket?.remoteAddress ?? '-'),
+      remoteAddr: ex?.remoteAddr || (req.socket?.remoteAddress ?? '-'),
       method: req.method ?? '-',
       url: req.url ?? '-',
       httpVersion: req.httpVersion,
@@ -487,6 +517,26 @@ export class RequestHandler {
  */
 export function headLimits(limits: Config['limits']): HeadLimits {
   return { maxRequestLineBytes: limits.headerBufferSize, maxHeaderCount: DEFAULT_HEAD_LIMITS.maxHeaderCount, maxHeaderFieldBytes: limits.headerBufferSize - 2 };
+}
+
+/** The exchange's nginx variables, built once when a template first needs them. */
+function varsOf(ex: Exchange): VariableSource {
+  if (ex.vars !== undefined) return ex.vars;
+  const { req, site, hostHeader } = ex;
+  const addr = ex.group.listen.address;
+  ex.vars = {
+    scheme: ex.scheme,
+    host: hostHeader ? normalizeHost(hostHeader) : (site.config.names.find((n) => !n.startsWith('~') && !n.includes('*')) ?? ''),
+    requestUri: ex.requestUri,
+    uri: ex.uri,
+    args: ex.args,
+    serverPort: addr.kind === 'tcp' ? ('socket' in req && req.socket?.localPort) || addr.port : 0,
+    serverName: site.config.names[0] ?? '',
+    remoteAddr: ex.remoteAddr,
+    method: req.method ?? 'GET',
+    headers: req.headers,
+  };
+  return ex.vars;
 }
 
 /** Percent-encodes a decoded path for the static handler, segment by segment. */

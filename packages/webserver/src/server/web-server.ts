@@ -23,7 +23,7 @@ import { TlsSetup } from './tls-setup.js';
 import type { AnyServer } from './listeners.js';
 import type { ProxyFactory } from './proxy-bridge.js';
 import { RequestHandler } from './request-handler.js';
-import type { Req, Res } from './request-handler.js';
+import type { Req, Res, ResponseDone } from './request-handler.js';
 import { buildRuntime } from './sites.js';
 import type { Runtime, SocketGroup } from './sites.js';
 import { http1Response, http2Response, SERVER_TOKEN } from './responses.js';
@@ -69,7 +69,7 @@ export class WebServer {
   readonly #runtime: Runtime;
   readonly #servers: Array<{ group: SocketGroup; server: AnyServer }> = [];
   /** Open HTTP/1 connections (TCP or TLS sockets): requests in progress, and when they last finished one. */
-  readonly #conns = new Map<Duplex, { busy: number; idleSince: number }>();
+  readonly #conns = new Map<Duplex, ConnectionState>();
   readonly #sessions = new Set<Http2Session>();
   readonly #bodyWatch: BodyWatch;
   #tls: TlsSetup | undefined;
@@ -145,15 +145,14 @@ export class WebServer {
       const onRequest = (req: Req, res: Res, expectContinue: boolean): void => {
         const conn = 'stream' in req ? undefined : req.socket;
         if (conn) {
+          if (noKeepAlive) (res as ServerResponse).shouldKeepAlive = false;
           const state = this.#conns.get(conn);
           if (state) {
-            state.busy++;
-            res.once('close', () => {
-              state.busy--;
-              state.idleSince = Date.now();
-            });
+            state.requestStarted();
+            // The handler's one 'close' listener ends it: no listener of our own per request.
+            handler.handle(req, res, group, expectContinue, state);
+            return;
           }
-          if (noKeepAlive) (res as ServerResponse).shouldKeepAlive = false;
         }
         handler.handle(req, res, group, expectContinue);
       };
@@ -166,7 +165,7 @@ export class WebServer {
         );
       }
       const track = (socket: Duplex): void => {
-        this.#conns.set(socket, { busy: 0, idleSince: Date.now() });
+        this.#conns.set(socket, new ConnectionState());
         socket.once('close', () => this.#conns.delete(socket));
       };
       server.on('connection', (socket: Duplex) => {
@@ -318,6 +317,22 @@ export class WebServer {
   #isSessionSocket(c: Duplex): boolean {
     for (const s of this.#sessions) if (s.socket === c) return true;
     return false;
+  }
+}
+
+/** An open HTTP/1 connection as {@link WebServer.drain} sees it: requests in progress, and when it last finished one. */
+class ConnectionState implements ResponseDone {
+  busy = 0;
+  idleSince = Date.now();
+
+  requestStarted(): void {
+    this.busy++;
+  }
+
+  /** Called by the request handler when a response of this connection closes. */
+  responseDone(): void {
+    this.busy--;
+    this.idleSince = Date.now();
   }
 }
 

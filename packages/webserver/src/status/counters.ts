@@ -35,7 +35,9 @@ export interface UpstreamSnapshot {
   servers: Array<{ name: string; backup: boolean; up: number; active: number; connections: number; requests: number; failures: number }>;
 }
 
-interface ConnState {
+/** The requests of one connection (TLS/TCP socket or HTTP/2 session), as {@link Counters.requestStarted} returns it. */
+export interface ConnCounter {
+  /** Requests in progress; -1 once the connection closed. */
   inflight: number;
   served: number;
 }
@@ -48,7 +50,7 @@ export class Counters {
   active = 0;
   #writing = 0;
   #waiting = 0;
-  readonly #conns = new WeakMap<object, ConnState>();
+  readonly #conns = new WeakMap<object, ConnCounter>();
 
   /** A connection was accepted (`handled` false: dropped at once for max_connections). */
   accepted(handled: boolean): void {
@@ -66,38 +68,41 @@ export class Counters {
 
   /**
    * A request started on connection `conn` (the TLS/TCP socket, or the HTTP/2 session). Returns
-   * the function to call once when its response is done.
+   * the connection's record, for {@link requestDone} once when the response is done. Nothing is
+   * allocated per request (no closure): one record and one 'close' listener per connection.
    */
-  requestStarted(conn: object, onClose: (cb: () => void) => void): () => void {
+  requestStarted(conn: NodeJS.EventEmitter): ConnCounter {
     this.requests++;
-    let state = this.#conns.get(conn);
-    if (!state) {
-      state = { inflight: 0, served: 0 };
+    let s = this.#conns.get(conn);
+    if (s === undefined) {
+      const state: ConnCounter = { inflight: 0, served: 0 };
       this.#conns.set(conn, state);
-      const s = state;
-      onClose(() => {
-        if (s.inflight === 0 && s.served > 0) this.#waiting--;
-        else if (s.inflight > 0) this.#writing--;
-        s.inflight = -1;
-      });
+      conn.once('close', () => this.#connectionClosed(state));
+      s = state;
     }
-    const s = state;
     if (s.inflight === 0) {
       if (s.served > 0) this.#waiting--;
       this.#writing++;
     }
     s.inflight++;
-    let done = false;
-    return () => {
-      if (done || s.inflight <= 0) return;
-      done = true;
-      s.inflight--;
-      s.served++;
-      if (s.inflight === 0) {
-        this.#writing--;
-        this.#waiting++;
-      }
-    };
+    return s;
+  }
+
+  /** A response of the connection is done (call once per {@link requestStarted}). */
+  requestDone(s: ConnCounter): void {
+    if (s.inflight <= 0) return;
+    s.inflight--;
+    s.served++;
+    if (s.inflight === 0) {
+      this.#writing--;
+      this.#waiting++;
+    }
+  }
+
+  #connectionClosed(s: ConnCounter): void {
+    if (s.inflight === 0 && s.served > 0) this.#waiting--;
+    else if (s.inflight > 0) this.#writing--;
+    s.inflight = -1;
   }
 
   snapshot(): CounterSnapshot {
