@@ -5,13 +5,11 @@
 // was not resumed as an error, so a row that stopped resuming cannot pass for a fast one.
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { nginx, root, webserverBin } from './parts.mjs';
 
-const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
-const webserverBin = join(root, 'packages', 'webserver', 'bin', 'tsgi-webserver.js');
 const client = join(root, 'bench', 'handshake-client.mjs');
-const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
 const NGINX_FULL = 'nginx TLS handshakes, full';

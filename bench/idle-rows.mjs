@@ -1,19 +1,14 @@
 // The `idle` rows: each server's resident memory per process (master, each worker) once it has
 // answered a few requests and then sat idle, against node's own floor, nginx and Gunicorn.
 // Issue 17's target: an idle worker of each tsgi server <= 60 MB RSS.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { appserverBin, apps, built, gunicorn, needs, nginx, root, webserverBin } from './parts.mjs';
 
-const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
-const apps = join(root, 'bench', 'apps');
-const appserverBin = join(root, 'packages', 'appserver', 'bin', 'tsgi-appserver.js');
-const webserverBin = join(root, 'packages', 'webserver', 'bin', 'tsgi-webserver.js');
-const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
-const gunicorn = ['/usr/bin/gunicorn', '/usr/local/bin/gunicorn'].find((p) => existsSync(p));
 
 /** The issue's target for an idle worker of each tsgi server. */
 export const IDLE_WORKER_TARGET_MB = 60;
@@ -21,8 +16,6 @@ export const IDLE_WORKER_TARGET_MB = 60;
 const WARM_REQUESTS = 20;
 
 const RAW = 'raw node:http hello world, idle';
-const built = (pkg, file) => () => (existsSync(join(root, 'packages', pkg, 'dist', file)) ? undefined : `packages/${pkg} not built`);
-const needs = (path, what) => () => (path ? undefined : `${what} not installed`);
 const ready = (ctx, path = '/', port = ctx.ports.main) => ({ url: `http://127.0.0.1:${port}${path}` });
 
 /**

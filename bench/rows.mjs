@@ -1,18 +1,13 @@
 // The rows of `npm run bench`, as data: each names its group, its anchor and the processes it runs.
 // Apps live in bench/apps/. tsgi rows run the BUILT packages (dist/), as users do.
-import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { handshakeRows } from './handshake-rows.mjs';
 import { tlsRows } from './tls-rows.mjs';
 import { idleRows } from './idle-rows.mjs';
+import { appserverBin, apps, built, gunicorn, needs, nginx, webserverBin } from './parts.mjs';
 
-const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
-const apps = join(root, 'bench', 'apps');
-const appserverBin = join(root, 'packages', 'appserver', 'bin', 'tsgi-appserver.js');
-const webserverBin = join(root, 'packages', 'webserver', 'bin', 'tsgi-webserver.js');
-const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
-const gunicorn = ['/usr/bin/gunicorn', '/usr/local/bin/gunicorn'].find((p) => existsSync(p));
 
 const RAW = 'raw node:http';
 const NGINX_1K = 'nginx static 1 KiB';
@@ -21,9 +16,6 @@ const NGINX_PROXY = 'nginx proxy (keepalive upstream)';
 const WS_BARE = 'ws echo (bare ws on node:http)';
 const HONO_WS = '@hono/node-server echo (its upgradeWebSocket)';
 
-const built = (pkg, file = 'index.js') => () =>
-  existsSync(join(root, 'packages', pkg, 'dist', file)) ? undefined : `packages/${pkg} not built or not there yet`;
-const needs = (path, what) => () => (path && existsSync(path) ? undefined : `${what} not installed`);
 
 /** A node process serving `app` on the row's main port. */
 const nodeApp = (app, env = {}) => (ctx) => [

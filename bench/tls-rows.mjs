@@ -7,14 +7,11 @@
 // Every server gets the same self-signed RSA 2048 certificate, made with openssl per row.
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openIdle } from './idle-connections.mjs';
+import { apps, nginx, root, webserverBin } from './parts.mjs';
 
-const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
-const apps = join(root, 'bench', 'apps');
-const webserverBin = join(root, 'packages', 'webserver', 'bin', 'tsgi-webserver.js');
-const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 
 const RAW_HTTPS = 'raw node:https 1 KiB from memory (HTTP/1.1)';
 const RAW_H2 = 'raw node:http2 stream API 1 KiB from memory (HTTP/2)';
