@@ -6,7 +6,7 @@
  * wrapped.
  * @module
  */
-import { requestIdOf } from 'tsgi';
+import { requestIdOf } from 'tsgi-head-gate';
 import { loadConfigFile } from './config-file.js';
 import { callHook, type WorkerHookContext, type WorkerHooks, type WorkerServerContext } from './hooks.js';
 import { wrapHandler, type RequestHandler } from './request-handler.js';

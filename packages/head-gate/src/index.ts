@@ -11,5 +11,5 @@ export { createClientErrorHandler, rawRefusal, refuseConnect, type ClientErrorOp
 export { ruleForParserError, type ParserError } from './parser-errors.js';
 export { escapesRoot, isValidHost, normalizePath, splitAbsoluteTarget, type AbsoluteTarget } from './target.js';
 export { answerPlain, refuseRequest, type RefusalLog } from './refuse.js';
-export { REQUEST_ID_HEADER, newRequestId, requestIdOf } from './request-id-header.js';
+export { REQUEST_ID_HEADER, isRequestId, newRequestId, requestIdOf } from './request-id-header.js';
 export { closeLingering, DEFAULT_LINGERING_CLOSE, lingerIfClosing, lingerNow, LINGERING_MAX_BYTES, type LingeringClose } from './lingering-close.js';

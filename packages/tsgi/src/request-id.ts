@@ -7,29 +7,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { REQUEST_ID_HEADER, newRequestId, requestIdOf } from 'tsgi-head-gate';
+import { REQUEST_ID_HEADER, isRequestId, newRequestId, requestIdOf } from 'tsgi-head-gate';
 import type { CidrSet } from './ip-address.js';
 import { isUnixSocketPeer } from './unix-peer.js';
 
-export { REQUEST_ID_HEADER, newRequestId, requestIdOf };
-
-/** 1 to 200 visible ASCII characters: room for any tracing id, no spaces, no control bytes. */
-const VALID = /^[\x21-\x7e]{1,200}$/;
-
-/**
- * True when `value` is kept as a request id: a string of 1 to 200 visible ASCII characters
- * (what tsgi-webserver also keeps). Anything else (too long, spaces, several fields joined
- * with `, `) is replaced by a new id.
- *
- * @example
- * ```ts
- * isRequestId('abc-123'); // true
- * isRequestId('a b');     // false
- * ```
- */
-export function isRequestId(value: unknown): value is string {
-  return typeof value === 'string' && VALID.test(value);
-}
+export { REQUEST_ID_HEADER, isRequestId, newRequestId, requestIdOf };
 
 /**
  * Gives `req` its request id, in `req.headers['x-request-id']`, and returns it: the one the

@@ -17,7 +17,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { randomUUID } from 'node:crypto';
 import type { ProxyPassOptions } from './options.js';
 import type { Proxy, ProxyContext, ProxyDeps, ProxyStats } from './types.js';
 import { UpstreamRegistry } from './upstream-registry.js';
@@ -33,7 +32,7 @@ import { responseOnSocket, tunnelTo } from './tunnel.js';
 import { forwardEarlyHints, passableTrailers } from './interim.js';
 import type { TryOutcome, UpgradeExchange } from './tunnel.js';
 import { sendError } from '../server/error-page.js';
-import { DEFAULT_LINGERING_CLOSE, lingerNow, type LingeringClose } from 'tsgi-head-gate';
+import { DEFAULT_LINGERING_CLOSE, REQUEST_ID_HEADER, isRequestId, lingerNow, newRequestId, type LingeringClose } from 'tsgi-head-gate';
 
 /** RFC 9110 section 9.2.2: methods whose repetition has the same effect as one request. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -41,8 +40,6 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 /** Headers `setHeaders` may not touch: they carry the framing, which the proxy alone decides. */
 const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'upgrade', 'keep-alive', 'te']);
 
-/** A request id from a trusted peer is kept only if it looks like one. */
-const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
 /** Per-request state across tries. */
 interface Exchange {
@@ -226,8 +223,9 @@ class ReverseProxy implements Proxy {
 
   #assignRequestId(req: IncomingMessage, ctx: ProxyContext, trusted: boolean): void {
     if (ctx.requestId) return;
-    const given = req.headers['x-request-id'];
-    ctx.requestId = trusted && typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    // A trusted peer's id is kept when it looks like one: the rule tsgi's adapter applies too.
+    const given = req.headers[REQUEST_ID_HEADER];
+    ctx.requestId = trusted && isRequestId(given) ? given : newRequestId();
   }
 
   /** The upstream request target: origin-form, with the location prefix replaced when `uri` is set (nginx rule). */
