@@ -95,13 +95,17 @@ export class Arbiter {
 
   /** Runs until stopped; resolves with the exit status. */
   async run(): Promise<number> {
+    // Signals are queued from before the pid file is written (as Gunicorn's start() does): a TERM
+    // that came while this master was still binding killed it with node's default action and left
+    // its pid file behind (seen in reexec.test.ts: a rollback's TERM to a new master still starting).
+    this.#initSignals();
     try {
       await this.#start();
     } catch (err) {
+      this.#removeSignals();
       await this.#cleanup();
       throw err;
     }
-    this.#initSignals();
     try {
       this.#manageWorkers();
       while (this.#halt === undefined) {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from 'tsgi-test-support';
-import { startAppserver, tempProject } from './testing/spawn-appserver.js';
+import { spawnAppserver, startAppserver, tempProject } from './testing/spawn-appserver.js';
 
 const APP = `export const application = (request: Request) => new Response('hello ' + new URL(request.url).pathname);\n`;
 
@@ -110,6 +110,30 @@ describe('server hooks', () => {
     const out = server.output();
     for (const name of ['onStarting', 'whenReady', 'preFork', 'postFork', 'preRequest', 'postRequest', 'onExit']) {
       assert.match(out, new RegExp(`${name} hook failed: Error: ${name} broke`), `${name}'s failure is logged`);
+    }
+  });
+
+  it('a TERM while the master is still starting stops it cleanly once started: exit 0, pid file removed', async () => {
+    const gate = join(project.dir, 'starting.gate');
+    const pidfile = join(project.dir, 'starting.pid');
+    writeFileSync(
+      join(project.dir, 'slow-start.config.ts'),
+      `import { existsSync } from 'node:fs';
+export default {
+  // Holds the start (after the pid file, before binding) until the test opens the gate.
+  onStarting: async () => { for (let i = 0; i < 600 && !existsSync(${JSON.stringify(gate)}); i++) await new Promise((r) => setTimeout(r, 50)); },
+};
+`,
+    );
+    const server = spawnAppserver(['-b', '127.0.0.1:0', '-c', 'slow-start.config.ts', '--pid', pidfile, 'app.ts'], { cwd: project.dir });
+    try {
+      await waitFor(() => existsSync(pidfile), { timeoutMs: 60_000, what: 'the pid file' });
+      server.child.kill('SIGTERM');
+      writeFileSync(gate, '');
+      assert.equal(await server.exited(60_000), 0, server.output());
+      assert.ok(!existsSync(pidfile), 'the pid file is removed');
+    } finally {
+      if (server.child.exitCode === null) await server.stop('SIGKILL');
     }
   });
 
