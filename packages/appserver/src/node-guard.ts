@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { assignRequestId, mountedTarget, type CidrSet, type TsgiLimits, type TsgiLogger } from 'tsgi';
-import { answerPlain, lingerIfClosing, refuseRequest, splitAbsoluteTarget, type LingeringClose } from 'tsgi-head-gate';
+import { answerPlain, exchangeClosed, lingerIfClosing, refuseRequest, splitAbsoluteTarget, type LingeringClose } from 'tsgi-head-gate';
 import type { RequestHandler } from './request-handler.js';
 import type { AppserverSettings } from './settings.js';
 
@@ -44,6 +44,7 @@ export function guardNodeListener(listener: (req: IncomingMessage, res: ServerRe
   return (req, res) => {
     if (trusted !== undefined) assignRequestId(req, trusted);
     if (refuseRequest(req, res, limits, log)) return;
+    res.on('close', onResponseClose);
     let url = req.url ?? '/';
     // Absolute-form (RFC 9112 section 3.2.2): its authority is the Host, and the app gets the
     // origin-form target its router expects. rawHeaders keep what was sent.
@@ -70,6 +71,11 @@ export function guardNodeListener(listener: (req: IncomingMessage, res: ServerRe
     }
     listener(req, res);
   };
+}
+
+/** The gate's record of the exchange ends with it (tsgi-head-gate's exchangeClosed); one shared listener, no closure. */
+function onResponseClose(this: ServerResponse): void {
+  exchangeClosed(this);
 }
 
 /**

@@ -41,7 +41,8 @@ export const DEFAULT_HEAD_LIMITS: HeadLimits = Object.freeze({ maxRequestLineByt
  * `rule.status` and close the connection, without calling the app or forwarding anything), or
  * undefined. Records the exchange on its connection for {@link createClientErrorHandler}, which
  * must be the server's `clientError` listener, so an error in what follows this request waits
- * for this request's response instead of replacing it.
+ * for this request's response instead of replacing it. The server calls {@link exchangeClosed}
+ * from its 'close' listener on `res`, so the record does not outlive the exchange.
  *
  * @example
  * ```ts
@@ -52,6 +53,7 @@ export const DEFAULT_HEAD_LIMITS: HeadLimits = Object.freeze({ maxRequestLineByt
  *     res.writeHead(rule.status).end();
  *     return;
  *   }
+ *   res.on('close', () => exchangeClosed(res));
  *   app(req, res);
  * });
  * ```

@@ -10,6 +10,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import { admitRequest } from './admit.js';
 import { createClientErrorHandler, refuseConnect } from './client-error.js';
+import { exchangeClosed } from './connection-state.js';
 import type { HeadRule } from './rules.js';
 import { slowPeerPause, waitFor } from 'tsgi-test-support';
 
@@ -45,6 +46,7 @@ function app(req: IncomingMessage, res: ServerResponse): void {
 before(async () => {
   server = createServer({ requireHostHeader: false, maxHeaderSize: 16384 }, (req, res) => {
     const rule = admitRequest(req, res, LIMITS);
+    res.on('close', () => exchangeClosed(res));
     if (rule === undefined) return app(req, res);
     refusals.push(rule.code);
     res.shouldKeepAlive = false;

@@ -7,6 +7,7 @@
  */
 export { HEAD_RULES, RULES, STATUS_TEXT, refusalMessage, renderRulesMarkdown, type HeadRule, type HeadRuleCode, type HeadRuleSpec, type RuleEnforcer } from './rules.js';
 export { admitRequest, checkHead, checkLimits, DEFAULT_HEAD_LIMITS, type HeadLimits } from './admit.js';
+export { exchangeClosed } from './connection-state.js';
 export { createClientErrorHandler, rawRefusal, refuseConnect, type ClientErrorOptions } from './client-error.js';
 export { ruleForParserError, type ParserError } from './parser-errors.js';
 export { escapesRoot, isValidHost, normalizePath, splitAbsoluteTarget, type AbsoluteTarget } from './target.js';

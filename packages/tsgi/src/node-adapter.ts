@@ -7,7 +7,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answerPlain, refuseRequest, splitAbsoluteTarget } from 'tsgi-head-gate';
+import { answerPlain, exchangeClosed, refuseRequest, splitAbsoluteTarget } from 'tsgi-head-gate';
 import { resolveAdapterConfig, type AdapterConfig, type NodeAdapterOptions } from './adapter-config.js';
 import { Exchange, NodeContext } from './exchange.js';
 import { adoptForeignResponse } from './foreign-response.js';
@@ -71,6 +71,7 @@ type ExchangeCarrier = ServerResponse & { [kExchange]?: Exchange };
 
 /** 'close' on the ServerResponse: the exchange is over (finished or aborted). */
 function onResponseClose(this: ServerResponse): void {
+  exchangeClosed(this);
   (this as ExchangeCarrier)[kExchange]?.close();
 }
 

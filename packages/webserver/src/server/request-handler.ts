@@ -9,7 +9,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { admitRequest, checkHead, checkLimits, closeLingering, DEFAULT_HEAD_LIMITS, lingerIfClosing, refusalMessage, splitAbsoluteTarget, type HeadLimits } from 'tsgi-head-gate';
+import { admitRequest, checkHead, exchangeClosed, checkLimits, closeLingering, DEFAULT_HEAD_LIMITS, lingerIfClosing, refusalMessage, splitAbsoluteTarget, type HeadLimits } from 'tsgi-head-gate';
 import { constants as h2constants } from 'node:http2';
 import type { Http2ServerRequest, Http2ServerResponse, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
@@ -122,10 +122,10 @@ export class RequestHandler {
       if (env.draining()) res.shouldKeepAlive = false;
     }
     let ex: Exchange | undefined;
-    // What a finished response is owed, in one 'close' listener: the status counters, the send
-    // watch, the worker's connection state, the access log. (Others listen only when they have
-    // work: the body watch for requests with a body, the proxy; and the request-head gate's
-    // per-connection record.) `on` and a flag rather than `once`: no wrapper per request. With
+    // What a finished response is owed, in one 'close' listener: the request-head gate's
+    // per-connection record, the status counters, the send watch, the worker's connection state,
+    // the access log. (Others listen only when they have work: the body watch for requests with
+    // a body, the proxy.) `on` and a flag rather than `once`: no wrapper per request. With
     // the counters' closure gone too, a 1 KiB file costs 108k -> 90k instructions per request
     // with the other cuts of bench/README.md's "Profile: the static 1 KiB row"; this share alone
     // is within the noise of CPU time.
@@ -133,6 +133,7 @@ export class RequestHandler {
     res.on('close', () => {
       if (closed) return;
       closed = true;
+      if (!('stream' in req)) exchangeClosed(res as ServerResponse);
       env.counters.requestDone(counted);
       if (watch !== undefined) env.bodyWatch.unwatchSend(watch);
       owner?.responseDone();
