@@ -161,9 +161,9 @@ Object.setPrototypeOf(FastResponse.prototype, Response.prototype);
 Object.setPrototypeOf(FastResponse, Response);
 
 function isPlainHeaders(headers: object): boolean {
-  if (Array.isArray(headers) || headers instanceof Headers) return true;
+  // A plain object first: the common case, and `instanceof Headers` walks the prototype chain.
   const proto = Object.getPrototypeOf(headers) as unknown;
-  return proto === Object.prototype || proto === null;
+  return proto === Object.prototype || proto === null || Array.isArray(headers) || headers instanceof Headers;
 }
 
 /** The body as given to the constructor (internal, for the writer). */
