@@ -39,7 +39,27 @@ export function buildUrl(scheme: string, host: string, path: string): string {
 const CANONICAL_HOST =
   /^(?:(?:[a-z0-9-]+\.)*[a-z_-][a-z0-9_-]*|(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))(?::[1-9]\d{0,4})?$/;
 
+/**
+ * The last host judged and the answer: a server sees the same few Host values over and over, and
+ * comparing the string costs less than the regex on the fresh copy node's parser gives each
+ * request. Measured 2026-12-07 (`new Exchange(...).url` over a loopback socket, Host
+ * `127.0.0.1:8000` fresh each time, with and without the memo alternated in one process, CPU
+ * time, median of 26 batches of 200,000): 0.10 us a request saved (~0.22 -> ~0.12 us); on the
+ * check alone 8 ns against 87-90 ns.
+ */
+let lastHost = '';
+let lastScheme = '';
+let lastCanonical = false;
+
 function isCanonicalHost(scheme: string, host: string): boolean {
+  if (host === lastHost && scheme === lastScheme) return lastCanonical;
+  lastCanonical = judgeHost(scheme, host);
+  lastHost = host;
+  lastScheme = scheme;
+  return lastCanonical;
+}
+
+function judgeHost(scheme: string, host: string): boolean {
   if (!CANONICAL_HOST.test(host)) return false;
   const colon = host.lastIndexOf(':');
   if (colon === -1) return true;

@@ -68,6 +68,19 @@ function parseScheme(value: string | undefined): 'http' | 'https' | undefined {
 }
 
 /**
+ * Whether the request carries a header a proxy describes the original request with. Without one
+ * there is nothing to resolve, and the peer's address need not even be read.
+ *
+ * @example
+ * ```ts
+ * carriesForwarding({ 'x-forwarded-proto': 'https' }); // true
+ * ```
+ */
+export function carriesForwarding(headers: IncomingHttpHeaders): boolean {
+  return headers.forwarded !== undefined || headers['x-forwarded-for'] !== undefined || headers['x-forwarded-proto'] !== undefined || headers['x-forwarded-host'] !== undefined;
+}
+
+/**
  * Resolves the original client, scheme and host when the socket peer is a trusted proxy.
  * The chain is walked from the right (the hop nearest us) past every trusted address; the first
  * untrusted address is the client, so a client cannot forge its address by sending its own
@@ -81,13 +94,12 @@ function parseScheme(value: string | undefined): 'http' | 'https' | undefined {
  * ```
  */
 export function resolveForwarded(headers: IncomingHttpHeaders, peer: string, trusted: CidrSet, peerTrusted?: boolean): ForwardedInfo | undefined {
-  if (trusted.empty) return undefined;
+  if (trusted.empty || !carriesForwarding(headers)) return undefined;
+  if (!(peerTrusted ?? trusted.has(peer))) return undefined;
   const forwarded = headerValue(headers.forwarded);
   const xff = headerValue(headers['x-forwarded-for']);
   const xproto = headerValue(headers['x-forwarded-proto']);
   const xhost = headerValue(headers['x-forwarded-host']);
-  if (forwarded === undefined && xff === undefined && xproto === undefined && xhost === undefined) return undefined;
-  if (!(peerTrusted ?? trusted.has(peer))) return undefined;
 
   if (forwarded !== undefined) return fromForwarded(forwarded, peer, trusted);
 

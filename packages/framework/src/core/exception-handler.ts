@@ -38,14 +38,16 @@ export interface ErrorViews {
  * Wraps one layer so whatever it throws or rejects with becomes a response AT THAT LAYER
  * (Django's `convert_exception_to_response`). Every layer is wrapped by this one function:
  * each middleware, the URL-resolving layer and the view (whose `fail` runs the
- * `processException` hooks first). `check` turns the layer's answer into a framework response.
+ * `processException` hooks first). An answer that is not a framework response (a fetch Response,
+ * or a mistake) goes through {@link toHttpResponse}, which names the layer (`from`) in its error.
  * The wrapped layer answers synchronously while the layer does (see core/settle.ts).
  */
 export function convertExceptionToResponse(
   layer: (request: HttpRequest) => unknown,
-  check: (request: HttpRequest, answer: unknown) => MaybePromise<HttpResponseBase>,
+  from: string,
   fail: (request: HttpRequest, error: unknown) => MaybePromise<HttpResponseBase>,
 ): GetResponse {
+  const check = (_request: HttpRequest, answer: unknown): HttpResponseBase => toHttpResponse(answer, from);
   return function convertedLayer(request) {
     let answer: unknown;
     try {
@@ -53,6 +55,12 @@ export function convertExceptionToResponse(
     } catch (error) {
       return fail(request, error);
     }
+    // A framework response needs neither checking nor settling: it is this layer's answer as it
+    // is (the view's is already prepared: see runView in handler.ts). Measured 2026-12-07 (the
+    // bench's JSON view through getTsgiApplication().fetch() behind the default middleware, with
+    // and without this line alternated in one process, CPU time, median of 26 batches of 50,000,
+    // six runs): 0.10-0.17 us a request saved (quietest run 1.42 against 1.57 us; b99cc14 1.36).
+    if (answer instanceof HttpResponseBase) return answer;
     return settle(request, answer, check, fail);
   };
 }

@@ -11,6 +11,10 @@ import { Http404, PermissionDenied, BadRequest, SuspiciousOperation, ImproperlyC
 import type { Middleware, MiddlewareHandler } from './types.js';
 import { Client } from '../test/client.js';
 import { CommonMiddleware } from '../middleware/common.js';
+import { FileResponse } from '../http/file-response.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const servers: ServedApp[] = [];
 after(async () => {
@@ -334,6 +338,41 @@ test('processView runs outermost first and may answer; processException runs inn
     assert.equal(caught.status, 503, route);
     assert.equal(caught.text, `outer caught ${message}`);
     assert.deepEqual(calls.splice(0), [...all, 'exception:inner', 'exception:middle', 'exception:outer'], route);
+  }
+});
+
+test("a view's response is prepared in the view's layer: the middleware above sees a FileResponse with its length, and a missing file as a 404 that processException hears", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tsgi-fw-prepare-'));
+  try {
+    await writeFile(join(dir, 'there.txt'), 'twelve bytes');
+    const seen: string[] = [];
+    const watch: Middleware = (getResponse) => {
+      const layer: MiddlewareHandler = async (request) => {
+        const response = await getResponse(request);
+        seen.push(`${response.status} ${response.headers.get('Content-Length') ?? '-'}`);
+        return response;
+      };
+      layer.processException = (_request, error) => {
+        seen.push(`exception ${(error as Error).name}`);
+        return null;
+      };
+      return layer;
+    };
+    const client = new Client(
+      getTsgiApplication({
+        ALLOWED_HOSTS: ['testserver'],
+        MIDDLEWARE: [watch, 'XFrameOptionsMiddleware'],
+        ROOT_URLCONF: [path('there/', () => new FileResponse(join(dir, 'there.txt'))), path('gone/', () => new FileResponse(join(dir, 'gone.txt')))],
+      }),
+    );
+    const there = await client.get('/there/');
+    assert.equal(there.status, 200);
+    assert.equal(there.text, 'twelve bytes');
+    assert.deepEqual(seen.splice(0), ['200 12']);
+    assert.equal((await client.get('/gone/')).status, 404);
+    assert.deepEqual(seen.splice(0), ['exception Http404', '404 -']);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
 

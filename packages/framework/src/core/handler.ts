@@ -119,7 +119,7 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
 
   // The view, wrapped like every other layer; its answer is prepared (FileResponse stats its
   // file) before the layers above see it, and a throw on the way goes to processException.
-  const view = convertExceptionToResponse(callView, finishView, viewFailed);
+  const view = convertExceptionToResponse(runView, 'view', viewFailed);
 
   // processView hooks, outermost middleware first, then the view: one step per hook, built
   // once below with the onion.
@@ -135,7 +135,7 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
   };
 
   // Build the onion from the inside out, once.
-  let handler: GetResponse = convertExceptionToResponse(resolveAndRun, answerFrom('URL resolver'), failLayer);
+  let handler: GetResponse = convertExceptionToResponse(resolveAndRun, 'URL resolver', failLayer);
   const viewHooks: ViewHook[] = [];
   const names = settings.MIDDLEWARE;
   for (let i = names.length - 1; i >= 0; i--) {
@@ -153,7 +153,7 @@ export function getTsgiApplication(input: SettingsInput = {}): TsgiApplication {
     }
     if (layer.processView) viewHooks.push(layer.processView);
     if (layer.processException) exceptionHooks.push(layer.processException);
-    handler = convertExceptionToResponse(layer, answerFrom(`middleware ${factory.name || `MIDDLEWARE[${i}]`}`), failLayer);
+    handler = convertExceptionToResponse(layer, `middleware ${factory.name || `MIDDLEWARE[${i}]`}`, failLayer);
   }
   const chain = handler;
   // viewHooks holds the hooks innermost first: wrapping each around the stage below leaves the
@@ -220,6 +220,11 @@ function viewHookStep(hook: ViewHook, next: GetResponse): GetResponse {
   };
 }
 
+/** The resolved view's answer, as a prepared framework response. */
+function runView(request: HttpRequest): MaybePromise<HttpResponseBase> {
+  return settle(request, callView(request), finishView);
+}
+
 /**
  * Calls the resolved view with its route parameters; a form body is read first (so
  * `request.POST` and `request.FILES` are ready) unless the view is marked `streaming`.
@@ -244,11 +249,6 @@ function finishView(request: HttpRequest, answer: unknown): MaybePromise<HttpRes
 
 function preparedResponse(response: HttpResponseBase): HttpResponseBase {
   return response;
-}
-
-/** How a wrapped layer's answer becomes a framework response; `from` names the layer in the error. */
-function answerFrom(from: string): (request: HttpRequest, answer: unknown) => HttpResponseBase {
-  return (_request, answer) => toHttpResponse(answer, from);
 }
 
 function toFetchResponse(request: HttpRequest, response: HttpResponseBase): Response {

@@ -2,7 +2,8 @@
  * The framework's one sync-or-promise shortcut. Middleware layers, `processView` hooks, views
  * and `prepare()` may each answer with a value or a promise of one; every place that goes on
  * with such an answer goes through {@link settle}, so "now or later" is decided here and nowhere
- * else. Django does the same with one protocol and one wrapper per layer
+ * else (a layer's answer that already is a framework response is neither: convertExceptionToResponse
+ * hands it on as it is). Django does the same with one protocol and one wrapper per layer
  * (`convert_exception_to_response`); Hono's `compose` keeps its one shortcut in one place too.
  *
  * Why not always `await`: an async frame, a promise and a microtask hop per layer per request,

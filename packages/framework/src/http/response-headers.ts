@@ -1,5 +1,5 @@
 /**
- * A response's header fields: case-insensitive like fetch's `Headers`, but a plain Map
+ * A response's header fields: case-insensitive like fetch's `Headers`, but plain lists
  * underneath (no validation pass, no sorting), because middleware touches them on every request
  * and the result goes to the server as a flat list it writes as given.
  * @module
@@ -46,8 +46,15 @@ const BAD_VALUE = /[\r\n\0]/;
  * ```
  */
 export class ResponseHeaders implements Iterable<[string, string]> {
-  // lower-case name -> [name as first set, value]
-  readonly #map = new Map<string, [string, string]>();
+  // Two lists in step, in the order fields were first set: lower-case names, and [name, value].
+  // A response holds a handful of fields, so a scan for the (cached, so identical) lower-case
+  // name costs less than a Map's hashing and the rehash its fifth entry causes. Measured
+  // 2026-12-07 (the bench's JSON view through getTsgiApplication().fetch(), default middleware:
+  // five fields; lists and Map versions alternated in one process, CPU time, median of 26
+  // batches of 50,000, four runs): 0.03-0.09 us a request saved; under callgrind 190-830 fewer
+  // instructions a request (of ~18k).
+  readonly #keys: string[] = [];
+  readonly #entries: [string, string][] = [];
 
   constructor(init?: Record<string, string> | Iterable<readonly [string, string]> | Headers) {
     if (!init) return;
@@ -62,12 +69,12 @@ export class ResponseHeaders implements Iterable<[string, string]> {
 
   /** The value, or null (like `Headers.get`). */
   get(name: string): string | null {
-    const entry = this.#map.get(lower(name));
-    return entry ? entry[1] : null;
+    const i = this.#keys.indexOf(lower(name));
+    return i === -1 ? null : (this.#entries[i] as [string, string])[1];
   }
 
   has(name: string): boolean {
-    return this.#map.has(lower(name));
+    return this.#keys.includes(lower(name));
   }
 
   /** Sets (replaces) a field. Throws TypeError on an invalid name or a value with CR/LF/NUL. */
@@ -81,7 +88,13 @@ export class ResponseHeaders implements Iterable<[string, string]> {
       if (BAD_VALUE.test(v)) throw new TypeError(`Header ${name} has a value with CR, LF or NUL (header injection?)`);
       if (v.length < 128 && GOOD_VALUES.size < 1024) GOOD_VALUES.add(v);
     }
-    this.#map.set(key, [name, v]);
+    const i = this.#keys.indexOf(key);
+    if (i === -1) {
+      this.#keys.push(key);
+      this.#entries.push([name, v]);
+    } else {
+      this.#entries[i] = [name, v];
+    }
     return this;
   }
 
@@ -94,26 +107,30 @@ export class ResponseHeaders implements Iterable<[string, string]> {
   /** Sets the field only when absent (Django's `setdefault`). */
   setDefault(name: string, value: string | number): this {
     const key = checkedKey(name);
-    return this.#map.has(key) ? this : this.#set(key, name, value);
+    return this.#keys.includes(key) ? this : this.#set(key, name, value);
   }
 
   delete(name: string): boolean {
-    return this.#map.delete(lower(name));
+    const i = this.#keys.indexOf(lower(name));
+    if (i === -1) return false;
+    this.#keys.splice(i, 1);
+    this.#entries.splice(i, 1);
+    return true;
   }
 
   get size(): number {
-    return this.#map.size;
+    return this.#keys.length;
   }
 
   /** `[name, value]` pairs, names as first set. */
   *[Symbol.iterator](): IterableIterator<[string, string]> {
-    for (const entry of this.#map.values()) yield [entry[0], entry[1]];
+    for (const entry of this.#entries) yield [entry[0], entry[1]];
   }
 
   /** Pushes `[name, value]` pairs onto `out` (the server-bound list). */
   pushTo(out: [string, string][]): void {
     // The entries themselves: `set` replaces an entry, never mutates one, so sharing is safe.
-    for (const entry of this.#map.values()) out.push(entry);
+    for (const entry of this.#entries) out.push(entry);
   }
 }
 
