@@ -177,7 +177,7 @@ const ALL_HTTP = ['main', 'server', 'location'] as const;
 /** The settings, in the order the docs list them. */
 export const SETTINGS = [
   // ---- main: processes and logs
-  setting({ name: 'workers', scopes: ['main'], type: 'integer 1-512 or "auto"', default: '1', help: 'Worker processes; "auto" starts one per CPU core (nginx worker_processes).', parse: workers }),
+  setting({ name: 'workers', scopes: ['main'], type: 'integer 1-512 or "auto"', default: '1', help: 'Worker processes; "auto" starts one per CPU core the server may run on: its affinity mask (taskset, a cpuset) counts, not the machine\'s cores (os.availableParallelism(); nginx worker_processes).', parse: workers }),
   setting({ name: 'master_process', scopes: ['main'], type: 'boolean', default: 'true', help: 'Run a master that forks the workers, reloads on HUP and restarts crashed workers; false serves from one process (for debugging).', parse: bool }),
   setting({ name: 'pid', scopes: ['main'], type: 'path', help: 'File the master writes its process id to (removed on exit).', parse: path }),
   setting({ name: 'error_log', scopes: ['main'], type: 'path, "stderr" or "stdout"', default: '"stderr"', help: 'Where errors and notices go.', parse: path }),
