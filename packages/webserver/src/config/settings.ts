@@ -177,7 +177,7 @@ const ALL_HTTP = ['main', 'server', 'location'] as const;
 /** The settings, in the order the docs list them. */
 export const SETTINGS = [
   // ---- main: processes and logs
-  setting({ name: 'workers', scopes: ['main'], type: 'integer 1-512 or "auto"', default: '1', help: 'Worker processes; "auto" starts one per CPU core (nginx worker_processes).', parse: workers }),
+  setting({ name: 'workers', scopes: ['main'], type: 'integer 1-512 or "auto"', default: '1', help: 'Worker processes; "auto" starts one per CPU core the server may run on: its affinity mask (taskset, a cpuset) counts, not the machine\'s cores (os.availableParallelism(); nginx worker_processes).', parse: workers }),
   setting({ name: 'master_process', scopes: ['main'], type: 'boolean', default: 'true', help: 'Run a master that forks the workers, reloads on HUP and restarts crashed workers; false serves from one process (for debugging).', parse: bool }),
   setting({ name: 'pid', scopes: ['main'], type: 'path', help: 'File the master writes its process id to (removed on exit).', parse: path }),
   setting({ name: 'error_log', scopes: ['main'], type: 'path, "stderr" or "stdout"', default: '"stderr"', help: 'Where errors and notices go.', parse: path }),
@@ -191,7 +191,7 @@ export const SETTINGS = [
   setting({ name: 'client_header_timeout', scopes: ['main'], type: 'duration', default: '"60s"', help: 'Time to receive the whole request head; a slower client gets 408.', parse: duration }),
   setting({ name: 'client_body_timeout', scopes: ['main'], type: 'duration', default: '"60s"', help: 'Longest silence between two reads of the request body; then 408.', parse: duration }),
   setting({ name: 'send_timeout', scopes: ['main'], type: 'duration', default: '"60s"', help: 'Longest silence between two writes to a client that does not read; then the connection is closed.', parse: duration }),
-  setting({ name: 'keepalive_timeout', scopes: ['main'], type: 'duration', default: '"75s"', help: 'How long an idle keep-alive connection stays open (0 disables keep-alive).', parse: duration }),
+  setting({ name: 'keepalive_timeout', scopes: ['main'], type: 'duration', default: '"75s"', help: 'How long an idle keep-alive connection, or an HTTP/2 connection with no request in progress, stays open (0 disables keep-alive, and HTTP/2 connections are then not closed for idleness).', parse: duration }),
   setting({ name: 'keepalive_requests', scopes: ['main'], type: 'integer', default: '1000', help: 'Requests served on one connection before it is closed.', parse: int(1, 1_000_000) }),
   setting({ name: 'http2_max_concurrent_streams', scopes: ['main'], type: 'integer', default: '128', help: 'Concurrent HTTP/2 streams per connection.', parse: int(1, 65535) }),
   setting({ name: 'client_max_body_size', scopes: ALL_HTTP, type: 'size or "off"', default: '"1m"', help: 'Largest request body; a larger one gets 413, before any 100 Continue ("off" or 0: no limit).', parse: sizeOrOff }),

@@ -18,7 +18,7 @@ import type { AccessLog } from '../log/access-log.js';
 import type { ErrorLog } from '../log/error-log.js';
 import { normalizeUri } from '../match/locations.js';
 import { normalizeHost } from '../match/server-names.js';
-import type { Counters, CounterSnapshot } from '../status/counters.js';
+import type { ConnectionRecord, Counters, CounterSnapshot } from '../status/counters.js';
 import { renderPrometheus, renderStub } from '../status/render.js';
 import type { BodyWatch, SendWatch } from './body-watch.js';
 import { errorBody, sendError } from './error-page.js';
@@ -53,11 +53,6 @@ export interface HandlerEnv {
   readonly draining: () => boolean;
 }
 
-/** Told when a response closes, by the handler's one 'close' listener (the worker's connection state). */
-export interface ResponseDone {
-  responseDone(): void;
-}
-
 /** Per-request state shared by the steps. */
 interface Exchange {
   readonly req: Req;
@@ -90,7 +85,7 @@ interface Exchange {
  * @example
  * ```ts
  * const handler = new RequestHandler(env);
- * server.on('request', (req, res) => handler.handle(req, res, group));
+ * server.on('request', (req, res) => handler.handle(req, res, group, false, recordOf(req.socket)));
  * ```
  */
 export class RequestHandler {
@@ -105,14 +100,14 @@ export class RequestHandler {
   }
 
   /**
-   * The `request` (and `checkContinue`) listener body. Never throws. `owner` (the worker's
-   * connection state) is told when the response closes.
+   * The `request` (and `checkContinue`) listener body. Never throws. `conn` is the record of the
+   * request's connection (its socket's, or its HTTP/2 session's): the request is counted on it
+   * until the response closes.
    */
-  handle(req: Req, res: Res, group: SocketGroup, expectContinue = false, owner?: ResponseDone): void {
+  handle(req: Req, res: Res, group: SocketGroup, expectContinue: boolean, conn: ConnectionRecord): void {
     const started = Date.now();
     const env = this.#env;
-    const conn: NodeJS.EventEmitter = 'stream' in req ? req.stream.session ?? req.stream : req.socket;
-    const counted = env.counters.requestStarted(conn);
+    env.counters.requestStarted(conn);
     // Every HTTP/1 response is made by http1Response(token), which adds it in writeHead, off
     // node's slow path (responses.ts); HTTP/2 streams get it here.
     if (this.#serverHeader && 'stream' in res) res.setHeader('Server', this.#serverHeader);
@@ -123,7 +118,7 @@ export class RequestHandler {
     }
     let ex: Exchange | undefined;
     // What a finished response is owed, in one 'close' listener: the request-head gate's
-    // per-connection record, the status counters, the send watch, the worker's connection state,
+    // per-connection record, the connection's record (status counters, drain), the send watch,
     // the access log. (Others listen only when they have work: the body watch for requests with
     // a body, the proxy.) `on` and a flag rather than `once`: no wrapper per request. With
     // the counters' closure gone too, a 1 KiB file costs 108k -> 90k instructions per request
@@ -134,9 +129,8 @@ export class RequestHandler {
       if (closed) return;
       closed = true;
       if (!('stream' in req)) exchangeClosed(res as ServerResponse);
-      env.counters.requestDone(counted);
+      env.counters.requestDone(conn);
       if (watch !== undefined) env.bodyWatch.unwatchSend(watch);
-      owner?.responseDone();
       if (env.accessLog.enabled) this.#log(req, res, started, ex);
     });
     try {
@@ -152,8 +146,9 @@ export class RequestHandler {
    * from its cache as is (see h2-streams.ts), through the same gate, server and location
    * choice as {@link handle}. Answers and returns true, or returns false having written
    * nothing: the request then takes the compatibility path, which answers everything else.
+   * `conn` is the session's record.
    */
-  handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[], group: SocketGroup): boolean {
+  handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[], group: SocketGroup, conn: ConnectionRecord): boolean {
     const env = this.#env;
     if ((flags & END_STREAM) === 0 || headers.expect !== undefined) return false;
     const method = headers[':method'];
@@ -173,14 +168,13 @@ export class RequestHandler {
     // (sendBuffer): whole, several of them on streams a client resets would pass nghttp2's
     // session memory limit.
     if (answer === undefined || answer.body.length > H2_CHUNK) return false;
-    const session = stream.session ?? stream;
-    const counted = env.counters.requestStarted(session);
+    env.counters.requestStarted(conn);
     const body = method === 'HEAD' ? undefined : answer.body;
     const started = env.accessLog.enabled ? Date.now() : 0;
     // Read now: a closed stream has no session any more.
     const remoteAddr = started !== 0 ? (stream.session?.socket?.remoteAddress ?? '-') : '-';
     stream.once('close', () => {
-      env.counters.requestDone(counted);
+      env.counters.requestDone(conn);
       if (started !== 0) this.#logStream(stream, headers, remoteAddr, url, body, started);
     });
     respondWhole(stream, h2Headers(200, answer.headers, this.#serverHeader), body);

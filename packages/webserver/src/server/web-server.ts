@@ -13,17 +13,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/types.js';
 import { AccessLog } from '../log/access-log.js';
 import { ErrorLog } from '../log/error-log.js';
-import { addProxy, Counters } from '../status/counters.js';
+import { addProxy, ConnectionRecord, Counters } from '../status/counters.js';
 import type { CounterSnapshot, ProxySnapshot } from '../status/counters.js';
 import { BodyWatch } from './body-watch.js';
 import { closeLingering, createClientErrorHandler, refuseConnect, refusalMessage, type HeadRule } from 'tsgi-head-gate';
 import { errorBody, rawErrorResponse, sendError } from './error-page.js';
+import { IdleSessions } from './idle-sessions.js';
 import { createGroupServer } from './listeners.js';
 import { TlsSetup } from './tls-setup.js';
 import type { AnyServer } from './listeners.js';
 import type { ProxyFactory } from './proxy-bridge.js';
 import { RequestHandler } from './request-handler.js';
-import type { Req, Res, ResponseDone } from './request-handler.js';
+import type { Req, Res } from './request-handler.js';
 import { buildRuntime } from './sites.js';
 import type { Runtime, SocketGroup } from './sites.js';
 import { http1Response, http2Response, SERVER_TOKEN } from './responses.js';
@@ -68,11 +69,15 @@ export class WebServer {
   readonly accessLog: AccessLog;
   readonly #runtime: Runtime;
   readonly #servers: Array<{ group: SocketGroup; server: AnyServer }> = [];
-  /** Open HTTP/1 connections (TCP or TLS sockets): requests in progress, and when they last finished one. */
-  readonly #conns = new Map<Duplex, ConnectionState>();
-  readonly #sessions = new Set<Http2Session>();
+  /**
+   * Open connections, each with its one record (counters, drain): HTTP/1 connections by their
+   * TCP or TLS socket (the sockets of HTTP/2 sessions too), and HTTP/2 sessions.
+   */
+  readonly #conns = new Map<Duplex, ConnectionRecord>();
+  readonly #sessions = new Map<Http2Session, ConnectionRecord>();
   readonly #bodyWatch: BodyWatch;
   #tls: TlsSetup | undefined;
+  #idleSessions: IdleSessions | undefined;
   #draining = false;
 
   private constructor(config: Config, runtime: Runtime, errorLog: ErrorLog, accessLog: AccessLog) {
@@ -143,45 +148,41 @@ export class WebServer {
     for (const group of this.#runtime.groups) {
       const server = await createGroupServer(group, this.config.limits, this.#tls, serverToken, countBytes);
       const onRequest = (req: Req, res: Res, expectContinue: boolean): void => {
-        const conn = 'stream' in req ? undefined : req.socket;
-        if (conn) {
-          if (noKeepAlive) (res as ServerResponse).shouldKeepAlive = false;
-          const state = this.#conns.get(conn);
-          if (state) {
-            state.requestStarted();
-            // The handler's one 'close' listener ends it: no listener of our own per request.
-            handler.handle(req, res, group, expectContinue, state);
-            return;
-          }
+        if ('stream' in req) {
+          handler.handle(req, res, group, expectContinue, this.#sessionRecord(req.stream.session));
+          return;
         }
-        handler.handle(req, res, group, expectContinue);
+        if (noKeepAlive) (res as ServerResponse).shouldKeepAlive = false;
+        // The handler's one 'close' listener ends the request on the record: no listener of our own per request.
+        handler.handle(req, res, group, expectContinue, this.#conns.get(req.socket) ?? this.#track(req.socket));
       };
       server.on('request', (req: Req, res: Res) => onRequest(req, res, false));
       server.on('checkContinue', (req: Req, res: Res) => onRequest(req, res, true));
       if (group.http2) {
         // After the 'request' listener, which made node add its compatibility 'stream' listener.
         takeStreams(server as Http2SecureServer, Http2ServerRequest, http2Response(countBytes), (stream, headers, flags, raw) =>
-          handler.handleStream(stream, headers, flags, raw, group),
+          handler.handleStream(stream, headers, flags, raw, group, this.#sessionRecord(stream.session)),
         );
       }
-      const track = (socket: Duplex): void => {
-        this.#conns.set(socket, new ConnectionState());
-        socket.once('close', () => this.#conns.delete(socket));
-      };
       server.on('connection', (socket: Duplex) => {
         this.counters.accepted(true);
-        socket.once('close', () => this.counters.closed());
-        if (!group.ssl) track(socket);
+        // A TLS connection's record is made once its handshake is done (on the TLS socket).
+        if (group.ssl) socket.once('close', () => this.counters.closed());
+        else this.#track(socket, true);
       });
-      server.on('secureConnection', (socket: TLSSocket) => track(socket));
-      if (group.http2) {
-        // Idle HTTP/2 sessions are closed like idle keep-alive connections.
-        (server as Http2SecureServer).setTimeout(this.config.limits.keepaliveTimeoutMs || 0, (session?: Http2Session) => session?.close());
+      server.on('secureConnection', (socket: TLSSocket) => this.#track(socket));
+      // Idle HTTP/2 sessions are closed like idle keep-alive connections: by one sweep (idle-sessions.ts).
+      if (group.http2 && this.#idleSessions === undefined && this.config.limits.keepaliveTimeoutMs > 0) {
+        this.#idleSessions = new IdleSessions(this.#sessions, this.config.limits.keepaliveTimeoutMs);
       }
       server.on('drop', () => this.counters.accepted(false));
       server.on('session', (session: Http2Session) => {
-        this.#sessions.add(session);
-        session.once('close', () => this.#sessions.delete(session));
+        const record = new ConnectionRecord();
+        this.#sessions.set(session, record);
+        session.once('close', () => {
+          this.#sessions.delete(session);
+          this.counters.connectionClosed(record);
+        });
         if (this.#draining) session.close();
       });
       // What node's parser refuses, and CONNECT: the request-head gate's answers, as every tsgi
@@ -208,7 +209,7 @@ export class WebServer {
             res.assignSocket(socket as Socket);
             res.shouldKeepAlive = false;
             res.once('finish', () => socket.end());
-            handler.handle(r, res, group);
+            handler.handle(r, res, group, false, this.#conns.get(socket) ?? this.#track(socket));
           });
         });
       }
@@ -281,7 +282,7 @@ export class WebServer {
     // net.Server's close stops accepting only; node:http's close would also cut every idle
     // keep-alive connection at once, racing clients that are about to reuse one.
     const closed = this.#servers.map(({ server }) => new Promise<void>((resolve) => (server.listening ? NetServer.prototype.close.call(server, () => resolve()) : resolve())));
-    for (const s of this.#sessions) s.close();
+    for (const s of this.#sessions.keys()) s.close();
     const deadline = Date.now() + timeoutMs;
     while (this.#conns.size > 0 || this.#sessions.size > 0) {
       // A connection with a request in progress finishes it (its response says Connection: close).
@@ -289,8 +290,8 @@ export class WebServer {
       // the instant a client reuses it would reset that client's request (RFC 9112 9.6), and a
       // connection accepted just before the listener closed may still be sending its first request.
       const now = Date.now();
-      for (const [c, state] of this.#conns) {
-        if (state.busy === 0 && now - state.idleSince >= DRAIN_IDLE_GRACE_MS && !this.#isSessionSocket(c)) c.destroy();
+      for (const [c, record] of this.#conns) {
+        if (record.inflight === 0 && now - record.idleSince >= DRAIN_IDLE_GRACE_MS && !this.#isSessionSocket(c)) c.destroy();
       }
       if (now >= deadline) break;
       await new Promise((r) => setTimeout(r, 50));
@@ -305,9 +306,10 @@ export class WebServer {
     for (const { server } of this.#servers) {
       if (server.listening) server.close();
     }
-    for (const s of this.#sessions) s.destroy();
+    for (const s of this.#sessions.keys()) s.destroy();
     for (const c of this.#conns.keys()) c.destroy();
     this.#bodyWatch.close();
+    this.#idleSessions?.close();
     this.#tls?.close();
     await this.#runtime.close();
     this.accessLog.sink.flush();
@@ -315,24 +317,29 @@ export class WebServer {
   }
 
   #isSessionSocket(c: Duplex): boolean {
-    for (const s of this.#sessions) if (s.socket === c) return true;
+    for (const s of this.#sessions.keys()) if (s.socket === c) return true;
     return false;
   }
-}
 
-/** An open HTTP/1 connection as {@link WebServer.drain} sees it: requests in progress, and when it last finished one. */
-class ConnectionState implements ResponseDone {
-  busy = 0;
-  idleSince = Date.now();
-
-  requestStarted(): void {
-    this.busy++;
+  /**
+   * Makes the record of an HTTP/1 connection (its TCP or TLS socket), forgotten and closed in
+   * the counters when the socket closes; `accepted` also ends the accepted connection (`closed`),
+   * in the same listener, for a plain socket that is both.
+   */
+  #track(socket: Duplex, accepted = false): ConnectionRecord {
+    const record = new ConnectionRecord();
+    this.#conns.set(socket, record);
+    socket.once('close', () => {
+      this.#conns.delete(socket);
+      this.counters.connectionClosed(record);
+      if (accepted) this.counters.closed();
+    });
+    return record;
   }
 
-  /** Called by the request handler when a response of this connection closes. */
-  responseDone(): void {
-    this.busy--;
-    this.idleSince = Date.now();
+  /** An HTTP/2 session's record; a detached one (counted, not tracked) for a stream whose session is gone. */
+  #sessionRecord(session: Http2Session | undefined): ConnectionRecord {
+    return (session && this.#sessions.get(session)) ?? new ConnectionRecord();
   }
 }
 

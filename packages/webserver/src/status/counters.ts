@@ -35,11 +35,18 @@ export interface UpstreamSnapshot {
   servers: Array<{ name: string; backup: boolean; up: number; active: number; connections: number; requests: number; failures: number }>;
 }
 
-/** The requests of one connection (TLS/TCP socket or HTTP/2 session), as {@link Counters.requestStarted} returns it. */
-export interface ConnCounter {
+/**
+ * One open connection (a TLS/TCP socket, or an HTTP/2 session): the worker's one record of it,
+ * made by the server when the connection opens and read by the counters (reading, writing,
+ * waiting) and by a draining worker (which idle connections to close).
+ */
+export class ConnectionRecord {
   /** Requests in progress; -1 once the connection closed. */
-  inflight: number;
-  served: number;
+  inflight = 0;
+  /** Responses finished on it. */
+  served = 0;
+  /** When it last finished a response (or opened): a draining worker closes it after a grace period idle. */
+  idleSince = Date.now();
 }
 
 /** The counters of one worker. */
@@ -50,7 +57,6 @@ export class Counters {
   active = 0;
   #writing = 0;
   #waiting = 0;
-  readonly #conns = new WeakMap<object, ConnCounter>();
 
   /** A connection was accepted (`handled` false: dropped at once for max_connections). */
   accepted(handled: boolean): void {
@@ -67,42 +73,36 @@ export class Counters {
   }
 
   /**
-   * A request started on connection `conn` (the TLS/TCP socket, or the HTTP/2 session). Returns
-   * the connection's record, for {@link requestDone} once when the response is done. Nothing is
-   * allocated per request (no closure): one record and one 'close' listener per connection.
+   * A request started on the connection `conn`; call {@link requestDone} once when its response
+   * is done. Nothing is allocated or looked up per request: the caller holds the record.
    */
-  requestStarted(conn: NodeJS.EventEmitter): ConnCounter {
+  requestStarted(conn: ConnectionRecord): void {
     this.requests++;
-    let s = this.#conns.get(conn);
-    if (s === undefined) {
-      const state: ConnCounter = { inflight: 0, served: 0 };
-      this.#conns.set(conn, state);
-      conn.once('close', () => this.#connectionClosed(state));
-      s = state;
-    }
-    if (s.inflight === 0) {
-      if (s.served > 0) this.#waiting--;
+    if (conn.inflight < 0) return;
+    if (conn.inflight === 0) {
+      if (conn.served > 0) this.#waiting--;
       this.#writing++;
     }
-    s.inflight++;
-    return s;
+    conn.inflight++;
   }
 
   /** A response of the connection is done (call once per {@link requestStarted}). */
-  requestDone(s: ConnCounter): void {
-    if (s.inflight <= 0) return;
-    s.inflight--;
-    s.served++;
-    if (s.inflight === 0) {
+  requestDone(conn: ConnectionRecord): void {
+    if (conn.inflight <= 0) return;
+    conn.inflight--;
+    conn.served++;
+    if (conn.inflight === 0) {
       this.#writing--;
       this.#waiting++;
+      conn.idleSince = Date.now();
     }
   }
 
-  #connectionClosed(s: ConnCounter): void {
-    if (s.inflight === 0 && s.served > 0) this.#waiting--;
-    else if (s.inflight > 0) this.#writing--;
-    s.inflight = -1;
+  /** The connection closed (HTTP level: the TLS/TCP socket or the HTTP/2 session); once. */
+  connectionClosed(conn: ConnectionRecord): void {
+    if (conn.inflight === 0 && conn.served > 0) this.#waiting--;
+    else if (conn.inflight > 0) this.#writing--;
+    conn.inflight = -1;
   }
 
   snapshot(): CounterSnapshot {

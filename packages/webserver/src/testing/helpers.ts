@@ -90,9 +90,18 @@ export function statusOf(raw: string): number {
 
 const RUN_CLI = fileURLToPath(new URL('./run-cli.ts', import.meta.url));
 
-/** Spawns the CLI from source; collects output. */
-export function spawnCli(args: readonly string[], cwd?: string): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', RUN_CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Spawns the CLI from source; collects output. `launcher` runs it through another command
+ * (`['taskset', '-c', '0']`: the CLI then starts with that affinity mask).
+ */
+export function spawnCli(
+  args: readonly string[],
+  cwd?: string,
+  launcher: readonly string[] = [],
+): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
+  const node = [process.execPath, '--conditions=source', '--import', 'tsx', RUN_CLI, ...args];
+  const [cmd, ...rest] = [...launcher, ...node] as [string, ...string[]];
+  const child = spawn(cmd, rest, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
