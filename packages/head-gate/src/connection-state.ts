@@ -36,9 +36,10 @@ export function trackExchange(req: IncomingMessage, res: ServerResponse): boolea
  * the 'close' listener it has on each response anyway. Why forget: an exchange kept from the
  * socket until the next request survives young-generation GCs and is promoted (measured: ~20%
  * more CPU per request for serve() with FastResponse). Why not a listener of the gate's own:
- * a second 'close' listener turns node's one listener into an array, copied on each emit;
- * measured 2026-12-07 (tsgi-appserver -w 1, FastResponse, CPU profiles of 200,000 requests):
- * node's listener code took 0.2-0.3 us a request more with the gate's listener than without.
+ * a second 'close' listener turns node's one listener into an array, copied on each emit
+ * (two listeners 117-129 ns against 85-89 for one, add and emit, micro-benchmark 2026-12-06;
+ * in CPU profiles of tsgi-appserver -w 1 with FastResponse, 2026-12-07, node's listener code
+ * was 0.2-0.3 us a request above b99cc14's, which had one listener).
  *
  * @example
  * ```ts
