@@ -51,6 +51,55 @@ test('--repeat 2 runs every row twice, round by round, and reports the median ru
   }
 });
 
+test('--quick takes a given --duration and --warmup; a bad number is refused naming the option', () => {
+  for (const [flag, bad] of [['--duration', '0'], ['--duration', 'x'], ['--warmup', '-1'], ['--connections', '1.5']]) {
+    const run = spawnSync(process.execPath, ['bench/run.mjs', '--quick', `${flag}=${bad}`, '--only', '^$'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(run.status, 2, `${flag} ${bad}`);
+    assert.match(run.stderr, new RegExp(`${flag} takes a whole number`));
+  }
+});
+
+test('bench:compare runs each row on both trees in pairs, alternating which goes first, and tabulates the medians', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+  try {
+    const out = join(dir, 'compare.json');
+    // This tree against itself: the pairs and the table, not a speed.
+    const run = spawnSync(process.execPath, ['bench/compare.mjs', '--baseline', '.', '--rounds', '2', '--duration', '1', '--warmup', '0', '--only', '^gateway/raw node:http$', '--json', out], {
+      encoding: 'utf8',
+      timeout: 110_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    assert.deepEqual(
+      json.runs.map((r: { round: number; side: string }) => `${r.round} ${r.side}`),
+      ['1 before', '1 after', '2 after', '2 before'],
+    );
+    assert.ok(json.runs.every((r: { value: number; error?: string }) => r.error === undefined && r.value > 0), JSON.stringify(json.runs));
+    const line = run.stdout.split('\n').find((l) => l.startsWith('| gateway/raw node:http |'));
+    assert.ok(line, run.stdout);
+    const cells = line.split('|').map((c) => c.trim());
+    const ratio = Number(cells[4]);
+    assert.ok(ratio > 0, line);
+    assert.equal(cells[5]!.split(', ').length, 2, 'one ratio per pair');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bench:compare refuses a missing or wrong --baseline and a bad --rounds', () => {
+  const cases: [string[], RegExp][] = [
+    [[], /--baseline DIR is required/],
+    [['--baseline', '/nonexistent'], /has no bench\/run\.mjs/],
+    [['--baseline', '.', '--rounds', '0'], /--rounds takes a whole number/],
+    [['--baseline', '.', '--only', '^no such row$'], /no row matches/],
+  ];
+  for (const [args, message] of cases) {
+    const run = spawnSync(process.execPath, ['bench/compare.mjs', ...args], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(run.status, 2, args.join(' '));
+    assert.match(run.stderr, message);
+  }
+});
+
 test('--repeat refuses anything but a whole number from 1 to 20', () => {
   for (const bad of ['0', '21', '1.5', 'x']) {
     const run = spawnSync(process.execPath, ['bench/run.mjs', '--repeat', bad, '--only', '^$'], { encoding: 'utf8', timeout: 30_000 });

@@ -13,9 +13,9 @@ import { chainRun, chainSvg } from './chain-report.mjs';
 
 const { values: opts } = parseArgs({
   options: {
-    duration: { type: 'string', default: process.env.BENCH_DURATION ?? '10' },
+    duration: { type: 'string' },
     connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '50' },
-    warmup: { type: 'string', default: '3' },
+    warmup: { type: 'string' },
     only: { type: 'string' },
     quick: { type: 'boolean', default: false },
     node24: { type: 'boolean', default: false },
@@ -26,11 +26,13 @@ const { values: opts } = parseArgs({
 });
 
 if (opts.help) {
-  console.log(`usage: npm run bench -- [--duration S] [--connections N] [--only REGEX] [--quick] [--node24] [--json FILE]
+  console.log(`usage: npm run bench -- [--duration S] [--warmup S] [--connections N] [--only REGEX] [--quick] [--node24] [--json FILE]
   --duration S      seconds of load per row (default 10)
   --connections N   concurrent connections (default 50)
   --only REGEX      run only rows whose "group/name" matches
-  --quick           2 s per row, 1 s warm-up: a smoke run, not a measurement
+  --quick           2 s per row, 1 s warm-up unless --duration or --warmup says otherwise: a smoke
+                    run, not a measurement
+  --warmup S        seconds of load before each row's measured load (default 3)
   --node24          also run the tsgi rows on Node 24 LTS (fetched with npx node@24)
   --repeat N        run the selected rows N times, round by round, and report each row's median
                     run (its ratio then compares medians; the JSON keeps every run's req/s):
@@ -40,9 +42,10 @@ if (opts.help) {
 }
 
 const settings = {
-  duration: opts.quick ? 2 : Number(opts.duration),
-  warmup: opts.quick ? 1 : Number(opts.warmup),
-  connections: Number(opts.connections),
+  // What is given wins over --quick's smaller defaults.
+  duration: wholeNumber('--duration', opts.duration ?? process.env.BENCH_DURATION ?? (opts.quick ? '2' : '10'), 1),
+  warmup: wholeNumber('--warmup', opts.warmup ?? (opts.quick ? '1' : '3'), 0),
+  connections: wholeNumber('--connections', opts.connections, 1),
   node24: opts.node24 ? resolveNode24() : undefined,
 };
 const only = opts.only ? new RegExp(opts.only) : undefined;
@@ -103,6 +106,16 @@ function progress(r) {
   if (r.metric === 'memory') return `${r.rssPer1000Mb.toFixed(1)} MB per 1,000 connections`;
   if (r.metric === 'idle') return r.processes.map((p) => `${p.role} ${p.rssMb} MB`).join(', ');
   return `${Math.round(r.rps)} ${r.metric === 'messages' ? 'messages/s' : 'req/s'}`;
+}
+
+/** A whole number of at least `min` from an option, or exit 2 naming the option. */
+function wholeNumber(name, text, min) {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`bench: ${name} takes a whole number of at least ${min}, got ${JSON.stringify(text)}`);
+    process.exit(2);
+  }
+  return n;
 }
 
 /** Rows marked `node24` run a second time on Node 24 when asked. */

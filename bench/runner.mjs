@@ -67,7 +67,7 @@ export async function runRow(row, settings, tool) {
     // A row may bring its own load tool (the TLS handshake rows: bench/handshake-rows.mjs; h2load for HTTP/2;
     // bench/ws-load.mjs for WebSocket).
     const runLoad = row.load === 'h2load' ? runH2load : row.load === 'websocket' ? wsLoadTool.run : (row.tool ?? tool).run;
-    await runLoad(url, { ...load, duration: settings.warmup }, row.loadCores);
+    if (settings.warmup > 0) await runLoad(url, { ...load, duration: settings.warmup }, row.loadCores);
     const m = await runLoad(url, load, row.loadCores);
     const processes = procs.flatMap((p) => groupPeakRss(p.child.pid).map((each) => ({ kind: p.kind, ...each })));
     const rssMb = processes.reduce((sum, p) => sum + p.rssMb, 0);
