@@ -4,8 +4,8 @@
 // two runs of a pair are seconds apart. On a shared VM whose speed drifts by 20-50% over minutes,
 // whole runs (every row on one tree, then every row on the other) put b99cc14 and main 0.83-1.10
 // apart by row in five rounds, where the per-request instruction counts differed by 2% at most;
-// pairs seconds apart put them 0.96-1.04 apart in three (2026-12-07, README "Before and after,
-// seventh session").
+// pairs seconds apart put them 0.95-1.10 apart by the median pair, and rows with no tsgi code
+// 0.95-1.03 (2026-12-07, README "Before and after, seventh session").
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
