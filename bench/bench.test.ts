@@ -81,6 +81,9 @@ test('bench:compare runs each row on both trees in pairs, alternating which goes
     const ratio = Number(cells[4]);
     assert.ok(ratio > 0, line);
     assert.equal(cells[5]!.split(', ').length, 2, 'one ratio per pair');
+    const pairs = cells[5]!.split(', ').map(Number);
+    // The median of two pairs is their mean (the printed ratios are rounded to 0.01).
+    assert.ok(Math.abs(Number(cells[6]) - (pairs[0]! + pairs[1]!) / 2) <= 0.011, line);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

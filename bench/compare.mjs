@@ -4,7 +4,7 @@
 // two runs of a pair are seconds apart. On a shared VM whose speed drifts by 20-50% over minutes,
 // whole runs (every row on one tree, then every row on the other) put b99cc14 and main 0.83-1.10
 // apart by row in five rounds, where the per-request instruction counts differed by 2% at most;
-// pairs seconds apart put them 0.95-1.10 apart by the median pair, and rows with no tsgi code
+// pairs seconds apart put them 0.96-1.10 apart by the median pair, and rows with no tsgi code
 // 0.95-1.03 (2026-12-07, README "Before and after, seventh session").
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,11 +97,11 @@ function measureOf(result) {
   return result.rps;
 }
 
-/** The markdown table: each side's median and runs, after/before of the medians, each pair's ratio. */
+/** The markdown table: each side's median and runs, after/before of the medians, each pair's ratio and their median. */
 function table(list) {
   const lines = [
-    '| row | before: median (runs) | after: median (runs) | after/before | each pair |',
-    '|---|---:|---:|---:|---|',
+    '| row | before: median (runs) | after: median (runs) | after/before | each pair | median pair |',
+    '|---|---:|---:|---:|---|---:|',
   ];
   const short = (n) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(1));
   for (const name of new Set(list.map((r) => r.row))) {
@@ -110,14 +110,15 @@ function table(list) {
     const after = side('after');
     if (before.length === 0 || after.length === 0) {
       const why = list.find((r) => r.row === name && r.error)?.error ?? 'no runs';
-      lines.push(`| ${name} | ${before.length ? 'ran' : 'n/a'} | ${after.length ? 'ran' : 'n/a'} | | ${why} |`);
+      lines.push(`| ${name} | ${before.length ? 'ran' : 'n/a'} | ${after.length ? 'ran' : 'n/a'} | | ${why} | |`);
       continue;
     }
     const mb = median(before.map((r) => r.value));
     const ma = median(after.map((r) => r.value));
-    const pairs = after.map((a) => before.find((b) => b.round === a.round)).map((b, k) => (b ? (after[k].value / b.value).toFixed(2) : '-'));
+    // A pair's ratio cancels the machine's drift between rounds; its median is the steadier figure.
+    const pairs = after.flatMap((a) => before.filter((b) => b.round === a.round).map((b) => a.value / b.value));
     const cell = (xs, m) => `${short(m)} (${xs.map((r) => short(r.value)).join(', ')})`;
-    lines.push(`| ${name} | ${cell(before, mb)} | ${cell(after, ma)} | ${(ma / mb).toFixed(2)} | ${pairs.join(', ')} |`);
+    lines.push(`| ${name} | ${cell(before, mb)} | ${cell(after, ma)} | ${(ma / mb).toFixed(2)} | ${pairs.map((p) => p.toFixed(2)).join(', ')} | ${median(pairs).toFixed(2)} |`);
   }
   return lines;
 }
