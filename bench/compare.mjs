@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
+import { measureOf } from './report.mjs';
 import { rows } from './rows.mjs';
 
 const { values: opts } = parseArgs({
@@ -28,7 +29,8 @@ const { values: opts } = parseArgs({
 
 const usage = `usage: npm run bench:compare -- --baseline DIR [--rounds N] [--only REGEX] [--duration S] [--warmup S] [--connections N] [--json FILE]
   --baseline DIR    another checkout of this repository, installed and built (npm ci && npx tsc -b)
-  --rounds N        pairs per row (default 3); the table gives each side's median and every pair's ratio
+  --rounds N        pairs per row (default 3); the table gives each side's median, every pair's
+                    ratio and the median of the pairs
   --only REGEX      the rows whose "group/name" matches (default: every row of this tree)
   --duration S, --warmup S, --connections N   passed to both trees' bench/run.mjs (npm run bench -- --help)
   --json FILE       every run, by row and side (default bench/results/<date>-compare.json)`;
@@ -88,13 +90,6 @@ function runOne(dir, name, file) {
   if (!result) return { error: 'no such row in this tree' };
   if (result.error) return { error: result.error };
   return { value: measureOf(result), metric: result.metric ?? 'requests' };
-}
-
-/** What a row's result measures: the same key as run.mjs's median (memory rows: lower is better). */
-function measureOf(result) {
-  if (result.metric === 'memory') return result.rssPer1000Mb;
-  if (result.metric === 'idle') return result.idleWorkerMb;
-  return result.rps;
 }
 
 /** The markdown table: each side's median and runs, after/before of the medians, each pair's ratio and their median. */

@@ -137,6 +137,17 @@ function also(r, byName) {
   return parts.join('; ');
 }
 
+/**
+ * The one figure a row's run is ranked by (`--repeat`'s median run) and compared on
+ * (`bench:compare`): RSS per 1,000 connections for memory rows, the idle worker's RSS for idle
+ * rows (lower is better for both), requests/s (or messages/s) otherwise.
+ */
+export function measureOf(r) {
+  if (r.metric === 'memory') return r.rssPer1000Mb;
+  if (r.metric === 'idle') return r.idleWorkerMb;
+  return r.rps;
+}
+
 /** Requests/s ratio, bytes/s for rows measured by throughput, RSS per 1,000 connections for memory rows. */
 function ratioOf(r, anchor) {
   const key = r.metric === 'bytes' ? 'bytesPerSec' : r.metric === 'memory' ? 'rssPer1000Mb' : 'rps';

@@ -8,13 +8,13 @@ import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { rows } from './rows.mjs';
 import { runRow, loadTool, wsLoadTool } from './runner.mjs';
-import { printTable } from './report.mjs';
+import { measureOf, printTable } from './report.mjs';
 import { chainRun, chainSvg } from './chain-report.mjs';
 
 const { values: opts } = parseArgs({
   options: {
     duration: { type: 'string' },
-    connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '50' },
+    connections: { type: 'string' },
     warmup: { type: 'string' },
     only: { type: 'string' },
     quick: { type: 'boolean', default: false },
@@ -42,10 +42,10 @@ if (opts.help) {
 }
 
 const settings = {
-  // What is given wins over --quick's smaller defaults.
+  // What is given (option, then environment) wins over --quick's smaller defaults.
   duration: wholeNumber('--duration', opts.duration ?? process.env.BENCH_DURATION ?? (opts.quick ? '2' : '10'), 1),
   warmup: wholeNumber('--warmup', opts.warmup ?? (opts.quick ? '1' : '3'), 0),
-  connections: wholeNumber('--connections', opts.connections, 1),
+  connections: wholeNumber('--connections', opts.connections ?? process.env.BENCH_CONNECTIONS ?? '50', 1),
   node24: opts.node24 ? resolveNode24() : undefined,
 };
 const only = opts.only ? new RegExp(opts.only) : undefined;
@@ -95,10 +95,9 @@ if (results.some((r) => r.group === 'chain')) {
 function medianRun(list) {
   const ok = list.filter((r) => !r.error);
   if (ok.length === 0) return list[list.length - 1];
-  const key = (r) => (r.metric === 'memory' ? r.rssPer1000Mb : r.metric === 'idle' ? r.idleWorkerMb : r.rps);
-  const sorted = [...ok].sort((a, b) => key(a) - key(b));
+  const sorted = [...ok].sort((a, b) => measureOf(a) - measureOf(b));
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
-  return list.length === 1 ? median : { ...median, runs: list.map((r) => (r.error ? null : Math.round(key(r)))) };
+  return list.length === 1 ? median : { ...median, runs: list.map((r) => (r.error ? null : Math.round(measureOf(r)))) };
 }
 
 /** What a row measured, for the progress line. */
