@@ -84,6 +84,15 @@ test('bench:compare runs each row on both trees in pairs, alternating which goes
     const pairs = cells[5]!.split(', ').map(Number);
     // The median of two pairs is their mean (the printed ratios are rounded to 0.01).
     assert.ok(Math.abs(Number(cells[6]) - (pairs[0]! + pairs[1]!) / 2) <= 0.011, line);
+    // Each run's p99 is kept, and tabulated the same way after the throughput table.
+    assert.ok(json.runs.every((r: { p99ms: number }) => r.p99ms > 0), JSON.stringify(json.runs));
+    const [, p99Table] = run.stdout.split('p99 latency, ms (lower is better):');
+    assert.ok(p99Table, run.stdout);
+    const p99Line = p99Table.split('\n').find((l) => l.startsWith('| gateway/raw node:http |'));
+    assert.ok(p99Line, run.stdout);
+    const p99Cells = p99Line.split('|').map((c) => c.trim());
+    const before = json.runs.filter((r: { side: string }) => r.side === 'before').map((r: { p99ms: number }) => r.p99ms);
+    assert.equal(Number(p99Cells[2]!.split(' ')[0]), Number(((before[0] + before[1]) / 2).toFixed(2)), p99Line);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -244,4 +253,54 @@ test('the chain report marks targets met or not and escapes what it draws', asyn
   assert.equal(report.readmeChainSection(updated), md);
   assert.ok(updated.startsWith('a\n') && updated.endsWith('<!-- bench-chain:end -->\nb\n'));
   assert.throws(() => report.withChainSection('no markers', md), /no section between/);
+});
+
+interface Target { vs: string; min?: number; p99Max?: number; ratio?: number | null; met?: boolean | null }
+interface Report {
+  evaluateTargets(results: object[]): (Target & { row: string })[];
+  describeTarget(t: Target & { row: string }, opts?: { notMet?: string }): string;
+}
+
+test('issue 17 targets: throughput at least min times the other row, p99 at most p99Max times, bytes only against bytes', async () => {
+  const { evaluateTargets, describeTarget } = (await import('./report.mjs' as string)) as Report;
+  const row = (name: string, rps: number, p99ms: number, extra = {}) => ({ name, rps, bytesPerSec: rps * 1000, p50ms: 1, p99ms, ...extra });
+  const results = [
+    row('nginx 1k', 40000, 2, { metric: 'bytes' }),
+    row('raw', 36000, 3),
+    row('h2load row', 10000, NaN),
+    row('file', 33000, 4.4, {
+      metric: 'bytes',
+      // bytes/s made unlike req/s, so a ratio taken on the wrong figure shows
+      bytesPerSec: 33000 * 1100,
+      targets: [{ vs: 'raw', min: 0.9 }, { vs: 'nginx 1k', p99Max: 2 }, { vs: 'nginx 1k', min: 0.9 }, { vs: 'not run', min: 1 }, { vs: 'h2load row', p99Max: 2 }],
+    }),
+  ];
+  const [vsRaw, p99, vsNginx, missing, noP99] = evaluateTargets(results);
+  assert.deepEqual([vsRaw!.ratio, vsRaw!.met], [0.92, true], 'req/s against a row measured in req/s');
+  assert.deepEqual([p99!.ratio, p99!.met], [2.2, false]);
+  assert.deepEqual([vsNginx!.ratio, vsNginx!.met], [0.91, true], 'bytes/s when both rows are measured in bytes');
+  assert.deepEqual([missing!.ratio, missing!.met], [null, null]);
+  assert.deepEqual([noP99!.ratio, noP99!.met], [null, null], 'a tool without percentiles: not measured');
+  assert.equal(describeTarget(p99!), "file: p99 2.20x nginx 1k's (target <= 2x): NOT met");
+  assert.equal(describeTarget(vsRaw!), 'file: 0.92x raw (target >= 0.9x): met');
+  assert.equal(describeTarget(missing!, { notMet: '**not met**' }), 'file: n/a not run (target >= 1x): not measured');
+});
+
+test('--node24 runs a target against the Node 24 run of a row that has one, and the Node 20 row otherwise', async () => {
+  type Row = { name: string; anchor?: string; node24?: boolean; node?: string; targets?: Target[] };
+  const { expandRows } = (await import('./rows.mjs' as string)) as { expandRows(list: Row[], node24?: { path: string }): Iterable<Row> };
+  const list: Row[] = [
+    { name: 'raw', node24: true },
+    { name: 'ceiling', anchor: 'raw', node24: true },
+    { name: 'nginx' },
+    { name: 'serve', anchor: 'raw', node24: true, targets: [{ vs: 'ceiling', min: 0.9 }, { vs: 'nginx', p99Max: 2 }] },
+  ];
+  assert.deepEqual([...expandRows(list)].map((r) => r.name), ['raw', 'ceiling', 'nginx', 'serve'], 'no Node 24 runs unless asked');
+  const rows = [...expandRows(list, { path: '/node24' })];
+  assert.deepEqual(rows.map((r) => r.name), ['raw', 'raw [node 24]', 'ceiling', 'ceiling [node 24]', 'nginx', 'serve', 'serve [node 24]']);
+  const serve24 = rows.at(-1)!;
+  assert.equal(serve24.node, '/node24');
+  assert.equal(serve24.anchor, 'raw [node 24]');
+  assert.deepEqual(serve24.targets!.map((t) => t.vs), ['ceiling [node 24]', 'nginx']);
+  assert.deepEqual(list[3]!.targets!.map((t) => t.vs), ['ceiling', 'nginx'], 'the Node 20 row keeps its own');
 });

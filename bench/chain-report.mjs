@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { evaluateTargets } from './report.mjs';
+import { describeTarget, evaluateTargets } from './report.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const LATEST_JSON = join(root, 'bench', 'latest', 'chain.json');
@@ -86,10 +86,7 @@ export function chainMarkdown(run) {
   const targets = run.results.flatMap((r) => (r.targets ?? []).map((t) => ({ row: r.name, ...t })));
   if (targets.length > 0) {
     lines.push('', 'Targets (issue 16):', '');
-    for (const t of targets) {
-      const verdict = t.met === null ? 'not measured' : t.met ? 'met' : '**not met**';
-      lines.push(`- ${t.row}: ${t.ratio === null ? 'n/a' : `${t.ratio.toFixed(2)}x`} ${t.vs} (target >= ${t.min}x): ${verdict}`);
-    }
+    for (const t of targets) lines.push(`- ${describeTarget(t, { notMet: '**not met**' })}`);
   }
   return lines.join('\n') + '\n';
 }

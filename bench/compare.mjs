@@ -56,7 +56,7 @@ if (names.length === 0) fail(`no row matches ${opts.only}`);
 const passOn = ['duration', 'warmup', 'connections'].flatMap((name) => (opts[name] === undefined ? [] : [`--${name}`, opts[name]]));
 const scratch = mkdtempSync(join(tmpdir(), 'bench-compare-'));
 const trees = { before: baseline, after: here };
-/** Every run: { row, round, side, value, error? }. */
+/** Every run: { row, round, side, value, p99ms, error? }. */
 const runs = [];
 try {
   for (let round = 1; round <= rounds; round++) {
@@ -75,7 +75,11 @@ try {
 }
 
 console.log('');
-for (const line of table(runs)) console.log(line);
+for (const line of table(runs, 'value')) console.log(line);
+if (runs.some((r) => Number.isFinite(r.p99ms))) {
+  console.log('\np99 latency, ms (lower is better):\n');
+  for (const line of table(runs.filter((r) => Number.isFinite(r.p99ms)), 'p99ms')) console.log(line);
+}
 const out = opts.json ?? join(here, 'bench', 'results', `${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}-compare.json`);
 mkdirSync(join(out, '..'), { recursive: true });
 writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, baseline, after: here, rounds, runs }, null, 2));
@@ -89,16 +93,19 @@ function runOne(dir, name, file) {
   const result = JSON.parse(readFileSync(file, 'utf8')).results[0];
   if (!result) return { error: 'no such row in this tree' };
   if (result.error) return { error: result.error };
-  return { value: measureOf(result), metric: result.metric ?? 'requests' };
+  return { value: measureOf(result), p99ms: result.p99ms ?? null, metric: result.metric ?? 'requests' };
 }
 
-/** The markdown table: each side's median and runs, after/before of the medians, each pair's ratio and their median. */
-function table(list) {
+/**
+ * The markdown table of one figure of the runs (`key`: 'value', the row's measure, or 'p99ms'):
+ * each side's median and runs, after/before of the medians, each pair's ratio and their median.
+ */
+function table(list, key) {
   const lines = [
     '| row | before: median (runs) | after: median (runs) | after/before | each pair | median pair |',
     '|---|---:|---:|---:|---|---:|',
   ];
-  const short = (n) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(1));
+  const short = (n) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n >= 100 ? n.toFixed(0) : n.toFixed(2));
   for (const name of new Set(list.map((r) => r.row))) {
     const side = (s) => list.filter((r) => r.row === name && r.side === s && r.error === undefined);
     const before = side('before');
@@ -108,11 +115,11 @@ function table(list) {
       lines.push(`| ${name} | ${before.length ? 'ran' : 'n/a'} | ${after.length ? 'ran' : 'n/a'} | | ${why} | |`);
       continue;
     }
-    const mb = median(before.map((r) => r.value));
-    const ma = median(after.map((r) => r.value));
+    const mb = median(before.map((r) => r[key]));
+    const ma = median(after.map((r) => r[key]));
     // A pair's ratio cancels the machine's drift between rounds; its median is the steadier figure.
-    const pairs = after.flatMap((a) => before.filter((b) => b.round === a.round).map((b) => a.value / b.value));
-    const cell = (xs, m) => `${short(m)} (${xs.map((r) => short(r.value)).join(', ')})`;
+    const pairs = after.flatMap((a) => before.filter((b) => b.round === a.round).map((b) => a[key] / b[key]));
+    const cell = (xs, m) => `${short(m)} (${xs.map((r) => short(r[key])).join(', ')})`;
     lines.push(`| ${name} | ${cell(before, mb)} | ${cell(after, ma)} | ${(ma / mb).toFixed(2)} | ${pairs.map((p) => p.toFixed(2)).join(', ')} | ${median(pairs).toFixed(2)} |`);
   }
   return lines;

@@ -50,9 +50,11 @@ export function printTable(results) {
 }
 
 /**
- * Marks each row's targets (`{ vs, min }`: at least `min` times the requests/s of row `vs`) met
- * or not, on the row (`r.targets[i].ratio`, `.met`); a target whose rows did not both run is
- * `met: null`. Returns every target, with its row's name.
+ * Marks each row's targets met or not, on the row (`r.targets[i].ratio`, `.met`): `{ vs, min }`
+ * is at least `min` times the throughput of row `vs` (bytes/s for rows measured in bytes,
+ * requests/s otherwise), `{ vs, p99Max }` a p99 latency at most `p99Max` times row `vs`'s. A
+ * target whose rows did not both run, or whose tool gives no p99, is `met: null`. Returns every
+ * target, with its row's name.
  */
 export function evaluateTargets(results) {
   const byName = new Map(results.map((r) => [r.name, r]));
@@ -60,18 +62,29 @@ export function evaluateTargets(results) {
   for (const r of results) {
     for (const target of r.targets ?? []) {
       const other = byName.get(target.vs);
-      const ratio = !r.error && other && !other.error ? Math.round((r.rps / other.rps) * 100) / 100 : null;
-      Object.assign(target, { ratio, met: ratio === null ? null : ratio >= target.min });
+      const measured = !r.error && other && !other.error;
+      const raw = !measured ? NaN : target.p99Max !== undefined ? r.p99ms / other.p99ms : throughputRatio(r, other);
+      const ratio = Number.isFinite(raw) ? Math.round(raw * 100) / 100 : null;
+      const met = ratio === null ? null : target.p99Max !== undefined ? ratio <= target.p99Max : ratio >= target.min;
+      Object.assign(target, { ratio, met });
       all.push({ row: r.name, ...target });
     }
   }
   return all;
 }
 
-/** "ROW: 5.31x VS (target >= 5x): met". */
-export function describeTarget(t) {
-  const verdict = t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met';
-  return `${t.row}: ${t.ratio === null ? 'n/a' : `${t.ratio.toFixed(2)}x`} ${t.vs} (target >= ${t.min}x): ${verdict}`;
+/** Bytes/s when both rows are measured in bytes (the same file on both sides), requests/s otherwise. */
+const throughputRatio = (r, other) => (r.metric === 'bytes' && other.metric === 'bytes' ? r.bytesPerSec / other.bytesPerSec : r.rps / other.rps);
+
+/**
+ * "ROW: 5.31x VS (target >= 5x): met", or for a latency target "ROW: p99 1.85x VS's (target <=
+ * 2x): met"; `notMet` is how a target not met is written (the README's table bolds it).
+ */
+export function describeTarget(t, { notMet = 'NOT met' } = {}) {
+  const verdict = t.met === null ? 'not measured' : t.met ? 'met' : notMet;
+  const ratio = t.ratio === null ? 'n/a' : `${t.ratio.toFixed(2)}x`;
+  if (t.p99Max !== undefined) return `${t.row}: p99 ${ratio} ${t.vs}'s (target <= ${t.p99Max}x): ${verdict}`;
+  return `${t.row}: ${ratio} ${t.vs} (target >= ${t.min}x): ${verdict}`;
 }
 
 /** Two decimals, or empty for a figure the load tool does not give (h2load has no percentiles). */
@@ -148,8 +161,8 @@ export function measureOf(r) {
   return r.rps;
 }
 
-/** Requests/s ratio, bytes/s for rows measured by throughput, RSS per 1,000 connections for memory rows. */
+/** RSS per 1,000 connections for memory rows, else the throughput ratio (throughputRatio). */
 function ratioOf(r, anchor) {
-  const key = r.metric === 'bytes' ? 'bytesPerSec' : r.metric === 'memory' ? 'rssPer1000Mb' : 'rps';
-  return `${(r[key] / anchor[key]).toFixed(2)}x`;
+  const ratio = r.metric === 'memory' ? r.rssPer1000Mb / anchor.rssPer1000Mb : throughputRatio(r, anchor);
+  return `${ratio.toFixed(2)}x`;
 }

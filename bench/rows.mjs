@@ -13,6 +13,9 @@ const RAW = 'raw node:http';
 const NGINX_1K = 'nginx static 1 KiB';
 const NGINX_1M = 'nginx static 1 MiB';
 const NGINX_PROXY = 'nginx proxy (keepalive upstream)';
+const RAW_FILE = "raw node:http 1 KiB with a file server's headers";
+const CEILING = 'raw node:http + new Response() (construction ceiling)';
+const FASTIFY_JSON = 'Fastify JSON route';
 const WS_BARE = 'ws echo (bare ws on node:http)';
 const HONO_WS = '@hono/node-server echo (its upgradeWebSocket)';
 
@@ -53,7 +56,33 @@ const nginxConf = (ctx, body, { master = false } = {}) => {
   );
   return conf;
 };
+/**
+ * A tsgi-webserver config set as `nginxConf` sets nginx: no access log, keepalive_requests 100000
+ * (both servers' default is 1000); one process unless `workers` is given (then a master and that
+ * many workers, as nginxConf's `master`). At 1000, wrk's 50 connections each reconnect every 1000
+ * requests (~35 reconnects a second): the static 1 KiB row's p99 read 5.3-5.7 ms against 4.1-4.8
+ * with 100000, req/s the same (three alternated pairs, 2026-12-07).
+ */
+const webserverConf = (ctx, body, { workers } = {}) => {
+  const conf = join(ctx.dir, 'tsgi-webserver.toml');
+  const processes = workers === undefined ? 'master_process = false' : `workers = ${workers}\npid = ${JSON.stringify(join(ctx.dir, 'tsgi-webserver.pid'))}`;
+  writeFileSync(
+    conf,
+    `${processes}\naccess_log = "off"\nerror_log = ${JSON.stringify(join(ctx.dir, 'error.log'))}\nkeepalive_requests = 100000\n\n${body}`,
+  );
+  return conf;
+};
+/** The `[[server]]` block of a webserverConf: one listener, then its locations' TOML. */
+const webserverSite = (ctx, locations) => `[[server]]\nlisten = ["127.0.0.1:${ctx.ports.main}"]\n\n${locations}`;
+
 const nginxProcess = (ctx, conf, path, extra = {}) => ({ cmd: nginx, args: ['-c', conf, '-p', ctx.dir, '-e', `${ctx.dir}/error.log`], ready: ready(ctx, path), ...extra });
+
+// Issue 17's targets: the 1 KiB file at raw node:http hello world's pace with a p99 within 2x
+// nginx's; 1 MiB at 1.5x nginx.
+const ISSUE_17_STATIC = {
+  '1k': [{ vs: RAW, min: 0.9 }, { vs: NGINX_1K, p99Max: 2 }],
+  '1m': [{ vs: NGINX_1M, min: 1.5 }],
+};
 
 const staticRows = (size, label) => [
   {
@@ -71,7 +100,8 @@ const staticRows = (size, label) => [
     group: 'static',
     name: `tsgi-webserver file-server ${label}`,
     anchor: `nginx static ${label}`,
-    also: [`sirv ${label}`],
+    also: size === '1k' ? [`sirv ${label}`, RAW, RAW_FILE] : [`sirv ${label}`],
+    targets: ISSUE_17_STATIC[size],
     path: `/${size}.bin`,
     metric: 'bytes',
     available: built('webserver', 'cli.js'),
@@ -79,7 +109,7 @@ const staticRows = (size, label) => [
     processes: (ctx) => [
       {
         cmd: ctx.node,
-        args: [webserverBin, 'file-server', '--listen', `127.0.0.1:${ctx.ports.main}`, '--root', ctx.www],
+        args: [webserverBin, '-c', webserverConf(ctx, webserverSite(ctx, `  [[server.location]]\n  path = "/"\n  root = ${JSON.stringify(ctx.www)}\n`))],
         ready: ready(ctx, `/${size}.bin`),
       },
     ],
@@ -138,13 +168,8 @@ const chainNginx = (ctx, path) =>
   );
 
 const chainWebserver = (ctx, path) => {
-  const conf = join(ctx.dir, 'tsgi-webserver.toml');
-  writeFileSync(
-    conf,
-    `workers = 1\npid = ${JSON.stringify(join(ctx.dir, 'tsgi-webserver.pid'))}\nerror_log = ${JSON.stringify(join(ctx.dir, 'error.log'))}\n\n` +
-      `[[upstream]]\nname = "app"\nserver = ["127.0.0.1:${ctx.ports.app}"]\nkeepalive = 32\n\n` +
-      `[[server]]\nlisten = ["127.0.0.1:${ctx.ports.main}"]\n\n  [[server.location]]\n  path = "/"\n  proxy_pass = "http://app"\n`,
-  );
+  const upstream = `[[upstream]]\nname = "app"\nserver = ["127.0.0.1:${ctx.ports.app}"]\nkeepalive = 32\n\n`;
+  const conf = webserverConf(ctx, upstream + webserverSite(ctx, '  [[server.location]]\n  path = "/"\n  proxy_pass = "http://app"\n'), { workers: 1 });
   return { cmd: ctx.node, args: [webserverBin, '-c', conf], cores: '', kind: 'tsgi-webserver', ready: ready(ctx, path) };
 };
 
@@ -203,16 +228,17 @@ const chainRows = ({ label, path }) => {
 export const rows = [
   // 1. Gateway: hello world, one process.
   { group: 'gateway', name: RAW, processes: nodeApp('raw-node.mjs'), node24: true },
-  { group: 'gateway', name: 'raw node:http + new Response() (construction ceiling)', anchor: RAW, processes: nodeApp('raw-response-ceiling.mjs'), node24: true },
+  { group: 'gateway', name: CEILING, anchor: RAW, processes: nodeApp('raw-response-ceiling.mjs'), node24: true },
   { group: 'gateway', name: 'Fastify', anchor: RAW, processes: nodeApp('fastify.mjs') },
   { group: 'gateway', name: '@hono/node-server (Hono)', anchor: RAW, processes: nodeApp('hono-node.mjs') },
   { group: 'gateway', name: 'srvx (standard Response)', anchor: RAW, processes: nodeApp('srvx.mjs') },
   { group: 'gateway', name: 'tsgi serve() FastResponse', anchor: RAW, available: built('tsgi'), processes: nodeApp('tsgi-fast.mjs', { SERVE: '1' }), node24: true },
-  { group: 'gateway', name: 'tsgi serve() standard Response', anchor: RAW, available: built('tsgi'), processes: nodeApp('tsgi-response.mjs', { SERVE: '1' }), node24: true },
+  // Issue 17: a standard Response at 0.9x the construction ceiling, on Node 20 and Node 24.
+  { group: 'gateway', name: 'tsgi serve() standard Response', anchor: RAW, targets: [{ vs: CEILING, min: 0.9 }], available: built('tsgi'), processes: nodeApp('tsgi-response.mjs', { SERVE: '1' }), node24: true },
 
   // 2. App server.
   { group: 'appserver', name: 'tsgi-appserver -w 1 FastResponse', anchor: RAW, available: built('appserver', 'cli.js'), processes: appserver(join(apps, 'tsgi-fast.mjs:application'), 1) },
-  { group: 'appserver', name: 'tsgi-appserver -w 1 standard Response', anchor: RAW, available: built('appserver', 'cli.js'), processes: appserver(join(apps, 'tsgi-response.mjs:application'), 1) },
+  { group: 'appserver', name: 'tsgi-appserver -w 1 standard Response', anchor: RAW, targets: [{ vs: CEILING, min: 0.9 }], available: built('appserver', 'cli.js'), processes: appserver(join(apps, 'tsgi-response.mjs:application'), 1) },
   { group: 'appserver', name: 'Express 5 listen()', anchor: RAW, processes: nodeApp('express.mjs', { LISTEN: '1' }) },
   { group: 'appserver', name: 'Express 5 on tsgi-appserver -w 1', anchor: 'Express 5 listen()', available: built('appserver', 'cli.js'), processes: appserver(join(apps, 'express.mjs:app'), 1) },
   {
@@ -249,13 +275,14 @@ export const rows = [
   },
 
   // 3. Framework: GET /api/hello/world/ -> JSON, through each framework's default middleware.
-  { group: 'framework', name: 'Fastify JSON route', anchor: RAW, path: '/api/hello/world/', processes: nodeApp('fastify.mjs') },
-  { group: 'framework', name: 'Express 5 JSON route', anchor: 'Fastify JSON route', path: '/api/hello/world/', processes: nodeApp('express.mjs', { LISTEN: '1' }) },
-  { group: 'framework', name: 'Hono JSON route', anchor: 'Fastify JSON route', path: '/api/hello/world/', processes: nodeApp('hono-node.mjs') },
+  { group: 'framework', name: FASTIFY_JSON, anchor: RAW, path: '/api/hello/world/', processes: nodeApp('fastify.mjs') },
+  { group: 'framework', name: 'Express 5 JSON route', anchor: FASTIFY_JSON, path: '/api/hello/world/', processes: nodeApp('express.mjs', { LISTEN: '1' }) },
+  { group: 'framework', name: 'Hono JSON route', anchor: FASTIFY_JSON, path: '/api/hello/world/', processes: nodeApp('hono-node.mjs') },
   {
     group: 'framework',
     name: 'tsgi-framework JSON view on tsgi-appserver -w 1',
-    anchor: 'Fastify JSON route',
+    anchor: FASTIFY_JSON,
+    targets: [{ vs: FASTIFY_JSON, min: 0.9 }],
     also: ['Express 5 JSON route', 'Gunicorn + Django 3.2, 1 sync worker'],
     path: '/api/hello/world/',
     available: () => built('framework')() ?? built('appserver', 'cli.js')(),
@@ -264,7 +291,7 @@ export const rows = [
   {
     group: 'framework',
     name: 'Gunicorn + Django 3.2, 1 sync worker',
-    anchor: 'Fastify JSON route',
+    anchor: FASTIFY_JSON,
     path: '/api/hello/world/',
     available: needs(gunicorn, 'gunicorn'),
     processes: (ctx) => [
@@ -278,6 +305,9 @@ export const rows = [
 
   // 4. Static files.
   ...staticRows('1k', '1 KiB'),
+  // What node:http itself reaches sending the same bytes and header fields from memory: the
+  // ceiling of the 1 KiB row's req/s and p99 (raw node:http above sends 13 bytes).
+  { group: 'static', name: RAW_FILE, anchor: NGINX_1K, metric: 'bytes', processes: nodeApp('raw-node-file-headers.mjs') },
   ...staticRows('1m', '1 MiB'),
 
   // 5. Reverse proxy to a raw node:http hello world.
@@ -303,6 +333,7 @@ export const rows = [
     group: 'proxy',
     name: 'tsgi-webserver reverse-proxy',
     anchor: NGINX_PROXY,
+    targets: [{ vs: NGINX_PROXY, min: 0.9 }, { vs: NGINX_PROXY, p99Max: 1.2 }],
     also: ['http-proxy'],
     ports: ['main', 'upstream'],
     available: built('webserver', 'cli.js'),
@@ -310,7 +341,7 @@ export const rows = [
       upstream(ctx),
       {
         cmd: ctx.node,
-        args: [webserverBin, 'reverse-proxy', '--listen', `127.0.0.1:${ctx.ports.main}`, '--to', `127.0.0.1:${ctx.ports.upstream}`],
+        args: [webserverBin, '-c', webserverConf(ctx, `[[upstream]]\nname = "app"\nserver = ["127.0.0.1:${ctx.ports.upstream}"]\nkeepalive = 32\n\n${webserverSite(ctx, '  [[server.location]]\n  path = "/"\n  proxy_pass = "http://app"\n')}`)],
         ready: ready(ctx),
       },
     ],
@@ -355,5 +386,21 @@ export const rows = [
   // 10. Each server's RSS per process once idle (bench/idle-rows.mjs).
   ...idleRows,
 ];
+
+/**
+ * The rows to run: each of `list`, and after each row marked `node24` its run on Node 24 when
+ * `node24` ({ path }) is given, against its anchor's and its targets' Node 24 runs where those
+ * rows have one.
+ * @example [...expandRows(rows, { path: '/usr/bin/node24' })]
+ */
+export function* expandRows(list, node24) {
+  const on24 = new Set(list.filter((r) => r.node24).map((r) => r.name));
+  const to24 = (name) => (on24.has(name) ? `${name} [node 24]` : name);
+  for (const row of list) {
+    yield row;
+    if (!node24 || !row.node24) continue;
+    yield { ...row, name: to24(row.name), anchor: row.anchor && to24(row.anchor), targets: row.targets?.map((t) => ({ ...t, vs: to24(t.vs) })), node: node24.path };
+  }
+}
 
 export { NGINX_1K, NGINX_1M };

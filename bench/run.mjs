@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
-import { rows } from './rows.mjs';
+import { expandRows, rows } from './rows.mjs';
 import { runRow, loadTool, wsLoadTool } from './runner.mjs';
 import { measureOf, printTable } from './report.mjs';
 import { chainRun, chainSvg } from './chain-report.mjs';
@@ -59,7 +59,7 @@ const tool = loadTool();
 console.log(`tsgi bench: node ${process.version}${settings.node24 ? ` and ${settings.node24.version}` : ''}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}`);
 console.log(`load: ${tool.describe(settings)}; server pinned to core 1, load generator to core 0 (unless the row says otherwise)\n`);
 
-const selected = [...expandRows(rows, settings)].filter((row) => !only || only.test(`${row.group}/${row.name}`));
+const selected = [...expandRows(rows, settings.node24)].filter((row) => !only || only.test(`${row.group}/${row.name}`));
 if (selected.some((row) => row.load === 'websocket')) console.log(`websocket rows: ${wsLoadTool.describe(settings)}, pinned like wrk\n`);
 // Round by round (every row once, then again), so a noisy minute hits one run of many rows
 // rather than every run of one row.
@@ -117,13 +117,7 @@ function wholeNumber(name, text, min) {
   return n;
 }
 
-/** Rows marked `node24` run a second time on Node 24 when asked. */
-function* expandRows(list, s) {
-  for (const row of list) {
-    yield row;
-    if (s.node24 && row.node24) yield { ...row, name: `${row.name} [node 24]`, anchor: row.anchor && `${row.anchor} [node 24]`, node: s.node24.path };
-  }
-}
+
 
 /** Finds a Node 24 binary through npx (it comes from the npm registry as a package). */
 function resolveNode24() {
