@@ -59,9 +59,10 @@ const nginxConf = (ctx, body, { master = false } = {}) => {
 /**
  * A tsgi-webserver config set as `nginxConf` sets nginx: no access log, keepalive_requests 100000
  * (both servers' default is 1000); one process unless `workers` is given (then a master and that
- * many workers, as nginxConf's `master`). At 1000, wrk's 50 connections each reconnect every 1000
- * requests (~35 reconnects a second): the static 1 KiB row's p99 read 5.3-5.7 ms against 4.1-4.8
- * with 100000, req/s the same (three alternated pairs, 2026-12-07).
+ * many workers, as nginxConf's `master`). At 1000 wrk's 50 connections each reconnect every 1000
+ * requests, which nginx's rows never do. Measured against the quick forms (bench:compare, four
+ * rounds, 2026-12-07): req/s the same within the VM's noise; the proxy row's p99 0.86-0.94 of
+ * before in every pair; the static 1 KiB row's p99 the same (median pair 1.04).
  */
 const webserverConf = (ctx, body, { workers } = {}) => {
   const conf = join(ctx.dir, 'tsgi-webserver.toml');
