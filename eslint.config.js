@@ -29,7 +29,13 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: ['node:http', 'http'].map((name) => ({ name, allowTypeImports: true, message: "values through process.getBuiltinModule('node:http'): importing node:http loads node's undici on Node 22+ (+14 MB RSS; see eslint.config.js)" })),
+        paths: [
+          ...['node:http', 'http'].map((name) => ({ name, allowTypeImports: true, message: "values through process.getBuiltinModule('node:http'): importing node:http loads node's undici on Node 22+ (+14 MB RSS; see eslint.config.js)" })),
+          // node:http2 costs +11 MB of RSS on Node 24 (+2.7 on Node 20), node:tls or node:https +5
+          // (+1.3) (bare script, 2026-12-07): loaded where a TLS or HTTP/2 listener is set up, so a
+          // process serving plain HTTP does without them.
+          ...['node:http2', 'http2', 'node:https', 'https', 'node:tls', 'tls'].map((name) => ({ name, allowTypeImports: true, message: `values through process.getBuiltinModule('${name.replace(/^(node:)?/, 'node:')}') where TLS or HTTP/2 is set up: importing it costs up to +11 MB RSS in every process (see eslint.config.js)` })),
+        ],
       }],
     },
   },

@@ -9,7 +9,6 @@
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import { Socket, type SocketConstructorOpts } from 'node:net';
 import { CidrSet, type TsgiLimits } from 'tsgi';
 import { createClientErrorHandler, refuseConnect, refusalMessage } from 'tsgi-head-gate';
@@ -145,7 +144,12 @@ export function createWorkerServer({ handler, Response }: Instrumented, options:
     // node's budget for the request line plus all headers; the per-field, count and line limits are checked by name.
     maxHeaderSize: Math.max(16384, limits.maxRequestLineBytes + 2 * limits.maxHeaderFieldBytes),
   };
-  const http: Server = options.tls !== undefined ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }) : nodeHttp.createServer(serverOptions);
+  // node:https (and with it node:tls) only with a certificate (eslint.config.js). A worker loads
+  // node:tls today all the same, through node's bundled undici (tsgi's Response classes).
+  const http: Server =
+    options.tls !== undefined
+      ? process.getBuiltinModule('node:https').createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key })
+      : nodeHttp.createServer(serverOptions);
   // One more than the limit so the adapter sees the excess and answers 431 (node would drop extra fields silently).
   http.maxHeadersCount = limits.maxHeaderCount > 0 ? limits.maxHeaderCount + 1 : 0;
   http.on('request', handler);

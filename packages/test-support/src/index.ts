@@ -15,3 +15,4 @@ export { canConnect, freePort, freePorts, open, rawExchange, readUntilClose, wai
 export { tempDir } from './temp-dir.js';
 export { uploadRaw, type UploadOptions, type UploadOutcome } from './upload.js';
 export { waitForOutput } from './process.js';
+export { builtinsProbeEnv, probeReports, type ProbeReport } from './builtins-probe.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from './errors.js';
 import { loadConfig, parseConfigText } from './load.js';
-import { renderSettingsDocs, settingDefault, SETTINGS } from './settings.js';
+import { MOZILLA_INTERMEDIATE_CIPHERS, renderSettingsDocs, settingDefault, SETTINGS } from './settings.js';
 import { runCli } from '../testing/helpers.js';
 import { tempDir } from 'tsgi-test-support';
 
@@ -123,6 +123,7 @@ describe('config: errors name file, line and key and say what is allowed', () =>
     { name: 'try_files without fallback', text: '[[server]]\n[[server.location]]\npath = "/"\ntry_files = "$uri"\n', line: 4, key: 'try_files', code: 'WS_CONFIG_BAD_VALUE', says: /at least two entries/ },
     { name: 'duplicate location', text: '[[server]]\n[[server.location]]\npath = "/a"\n[[server.location]]\npath = "/a"\n', line: 5, key: 'path', code: 'WS_CONFIG_CONFLICT', says: /duplicate location/ },
     { name: 'ssl and plain on one socket', text: '[[server]]\nlisten = "8443 ssl"\nssl_certificate = "/c"\nssl_certificate_key = "/k"\n[[server]]\nlisten = "8443"\n', line: 6, key: 'listen', code: 'WS_CONFIG_CONFLICT', says: /either TLS or not/ },
+    { name: 'cipher list OpenSSL refuses', text: 'ssl_ciphers = "NOT-A-CIPHER"\n[[server]]\n', line: 1, key: 'ssl_ciphers', code: 'WS_CONFIG_BAD_VALUE', says: /OpenSSL refuses the cipher list/ },
     { name: 'no server', text: 'workers = 1\n', line: 0, key: 'server', code: 'WS_CONFIG_MISSING', says: /no \[\[server\]\] block/ },
     { name: 'relative root', text: '[[server]]\nroot = "www"\n', line: 2, key: 'root', code: 'WS_CONFIG_BAD_VALUE', says: /absolute path/ },
     { name: 'bad in-memory file size', text: '[[server]]\nroot = "/srv"\n[[server.location]]\npath = "/"\nopen_file_cache_memory_file_max = "64 kilobytes"\n', line: 5, key: 'open_file_cache_memory_file_max', code: 'WS_CONFIG_BAD_VALUE', says: /expected a size such as .*\(size\)/ },
@@ -222,5 +223,16 @@ describe('tsgi-webserver -t', () => {
 
   it('loadConfig reports an unreadable file', async () => {
     await assert.rejects(loadConfig(join(tmp.dir, 'nope.toml')), (e: unknown) => e instanceof ConfigError && e.code === 'WS_CONFIG_READ');
+  });
+});
+
+describe('config: the default cipher list', () => {
+  // settings.ts does not hand its own default to OpenSSL (that would load node:tls in every
+  // process, TLS or not): OpenSSL's acceptance of it is checked here instead.
+  it('is a list OpenSSL takes, and the default of ssl_ciphers', () => {
+    assert.equal(settingDefault('main', 'ssl_ciphers'), MOZILLA_INTERMEDIATE_CIPHERS);
+    const tls = process.getBuiltinModule('node:tls');
+    assert.doesNotThrow(() => tls.createSecureContext({ ciphers: MOZILLA_INTERMEDIATE_CIPHERS }));
+    assert.throws(() => tls.createSecureContext({ ciphers: 'NOT-A-CIPHER' }), /no cipher match/, 'the check can fail');
   });
 });

@@ -6,7 +6,6 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import { createSecureContext } from 'node:tls';
 import { parse, TomlError } from 'smol-toml';
 import { ConfigError, ValueError, closest } from './errors.js';
 import { parseListen } from './listen.js';
@@ -59,7 +58,8 @@ export async function loadConfigText(text: string, file: string): Promise<Config
     }
     // As nginx -t does: load the pair, so a key that does not match its certificate fails here.
     try {
-      createSecureContext({ cert: pem[0], key: pem[1] });
+      // node:tls only for a config with certificates (a plain-HTTP process does not load it: server/responses.ts).
+      process.getBuiltinModule('node:tls').createSecureContext({ cert: pem[0], key: pem[1] });
     } catch (e) {
       throw new ConfigError('WS_CONFIG_BAD_VALUE', file, line, 'ssl_certificate', `cannot load ${s.tls.certFile} with key ${s.tls.keyFile}: ${(e as Error).message}`);
     }

@@ -7,7 +7,6 @@
  * @module
  */
 import { isIP } from 'node:net';
-import { createSecureContext } from 'node:tls';
 import { parse as parseToml } from 'smol-toml';
 import { isValidHost } from 'tsgi-head-gate';
 import { ValueError } from './errors.js';
@@ -142,8 +141,12 @@ const tlsProtocols = (v: unknown): Array<'TLSv1.2' | 'TLSv1.3'> => {
 /** `ssl_ciphers`: an OpenSSL cipher list, checked here by OpenSSL itself ("no cipher match" otherwise). */
 const cipherList = (v: unknown): string => {
   const list = str(v);
+  // The default is Mozilla's list, which OpenSSL takes (settings.test.ts); checking it here would
+  // load node:tls in every process, TLS or not (+5 MB of RSS on Node 24: server/responses.ts).
+  if (list === MOZILLA_INTERMEDIATE_CIPHERS) return list;
   try {
-    createSecureContext({ ciphers: list });
+    // node:tls only when the key is given (a plain-HTTP process does not load it: server/responses.ts).
+    process.getBuiltinModule('node:tls').createSecureContext({ ciphers: list });
   } catch (e) {
     throw new ValueError(`OpenSSL refuses the cipher list ${JSON.stringify(list)}: ${(e as Error).message}`);
   }

@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { tempDir, waitFor } from 'tsgi-test-support';
 import { makeCert } from '../testing/certs.js';
+import { END_STREAM } from './request-handler.js';
 import { startFromText } from '../testing/helpers.js';
 import type { WebServer } from './web-server.js';
 
@@ -59,6 +60,11 @@ async function curl(args: string[]): Promise<{ status: string; version: string; 
     throw err;
   }
 }
+
+// request-handler.ts writes nghttp2's flag out (so a plain-HTTP worker does not load node:http2).
+it("END_STREAM is nghttp2's NGHTTP2_FLAG_END_STREAM", () => {
+  assert.equal(END_STREAM, http2.constants.NGHTTP2_FLAG_END_STREAM);
+});
 
 describe('HTTP/2 on the stream API', () => {
   let tmp: { dir: string; cleanup: () => Promise<void> };

@@ -19,7 +19,6 @@
  * as in node's own server.
  * @module
  */
-import { constants } from 'node:http2';
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 
 type RequestClass = typeof Http2ServerRequest;
@@ -67,7 +66,7 @@ function compat(server: Http2SecureServer, Request: RequestClass, Response: Resp
   const response = new MakeResponse(stream);
   if (headers[':method'] === 'CONNECT') {
     if (!server.emit('connect', request, response)) {
-      response.statusCode = constants.HTTP_STATUS_METHOD_NOT_ALLOWED;
+      response.statusCode = 405;
       response.end();
     }
     return;
@@ -83,7 +82,7 @@ function compat(server: Http2SecureServer, Request: RequestClass, Response: Resp
     } else if (server.listenerCount('checkExpectation') > 0) {
       server.emit('checkExpectation', request, response);
     } else {
-      response.statusCode = constants.HTTP_STATUS_EXPECTATION_FAILED;
+      response.statusCode = 417;
       response.end();
     }
     return;

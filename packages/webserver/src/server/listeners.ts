@@ -6,9 +6,7 @@
  */
 import { http1Response, http2Response } from './responses.js';
 import type { Server as HttpServer, ServerOptions as HttpServerOptions } from 'node:http';
-import { createSecureServer } from 'node:http2';
 import type { Http2SecureServer } from 'node:http2';
-import { createServer as createHttpsServer } from 'node:https';
 import type { Server as TlsServer } from 'node:tls';
 import type { Limits } from '../config/types.js';
 import type { SocketGroup } from './sites.js';
@@ -57,7 +55,8 @@ export async function createGroupServer(
     // Certificates by SNI, protocols, ciphers, session tickets: tls-setup.ts.
     const tlsOptions = tls.serverOptions(group, limits.headerTimeoutMs);
     if (group.http2) {
-      server = createSecureServer({
+      // node:http2 and node:https are loaded here, by the listener that needs them (responses.ts: RSS).
+      server = process.getBuiltinModule('node:http2').createSecureServer({
         ...tlsOptions,
         ...http1,
         // node:http2 names its response classes differently: HTTP/1.1 fallback, then h2 streams.
@@ -69,7 +68,7 @@ export async function createGroupServer(
       });
       applyHttp1Limits(server, limits, http1);
     } else {
-      server = createHttpsServer({ ...tlsOptions, ...http1 });
+      server = process.getBuiltinModule('node:https').createServer({ ...tlsOptions, ...http1 });
     }
   }
   if (group.ssl) tls!.attach(server as TlsServer, group);

@@ -10,7 +10,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { admitRequest, checkHead, exchangeClosed, checkLimits, closeLingering, DEFAULT_HEAD_LIMITS, lingerIfClosing, refusalMessage, splitAbsoluteTarget, type HeadLimits } from 'tsgi-head-gate';
-import { constants as h2constants } from 'node:http2';
 import type { Http2ServerRequest, Http2ServerResponse, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config/types.js';
@@ -37,8 +36,11 @@ export type Res = ServerResponse | Http2ServerResponse;
 /** nginx's add_header (without `always`) applies to these statuses only. */
 const ADD_HEADER_STATUSES = new Set([200, 201, 204, 206, 301, 302, 303, 304, 307, 308]);
 const MAX_INTERNAL_REDIRECTS = 10;
-/** The HEADERS frame ended the stream: the request has no body. */
-const END_STREAM = h2constants.NGHTTP2_FLAG_END_STREAM;
+/**
+ * The HEADERS frame ended the stream: the request has no body (nghttp2's NGHTTP2_FLAG_END_STREAM,
+ * `http2.constants`, written out so a plain-HTTP worker does not load node:http2: responses.ts).
+ */
+export const END_STREAM = 0x1;
 
 /** What the handler needs from its worker. */
 export interface HandlerEnv {

@@ -6,7 +6,6 @@
  */
 import { constants, createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createSecureContext, DEFAULT_CIPHERS } from 'node:tls';
 import type { SecureContext, SecureContextOptions, Server as TlsServer, TlsOptions } from 'node:tls';
 import type { ServerTls, SslConfig } from '../config/types.js';
 import { createStaple, pemCertificates } from './ocsp-stapling.js';
@@ -14,8 +13,12 @@ import type { Staple, StaplingLog } from './ocsp-stapling.js';
 import { TicketKeyRing, TicketKeyRotation } from './session-tickets.js';
 import type { SiteRuntime, SocketGroup } from './sites.js';
 
+// node:tls's values through getBuiltinModule when a TLS listener is set up, not import: a worker
+// serving plain HTTP does not load it (+5 MB of RSS on Node 24; responses.ts).
+
 /** OpenSSL's TLS 1.3 suites, kept when `ssl_ciphers` names only TLS 1.2 ones (it governs TLS 1.2 alone, as in nginx). */
-const TLS13_SUITES = DEFAULT_CIPHERS.split(':').filter((c) => c.startsWith('TLS_')).join(':');
+const tls13Suites = (): string =>
+  process.getBuiltinModule('node:tls').DEFAULT_CIPHERS.split(':').filter((c) => c.startsWith('TLS_')).join(':');
 
 /**
  * One session id context for every certificate and every worker: a session resumes wherever the
@@ -28,7 +31,7 @@ const SESSION_ID_CONTEXT = createHash('sha256').update('tsgi-webserver').digest(
  * @example createSecureContext({ ...contextOptions(config.ssl), cert, key })
  */
 export function contextOptions(ssl: SslConfig): SecureContextOptions {
-  const ciphers = /(^|:)TLS_/.test(ssl.ciphers) ? ssl.ciphers : `${TLS13_SUITES}:${ssl.ciphers}`;
+  const ciphers = /(^|:)TLS_/.test(ssl.ciphers) ? ssl.ciphers : `${tls13Suites()}:${ssl.ciphers}`;
   return {
     minVersion: ssl.protocols.includes('TLSv1.2') ? 'TLSv1.2' : 'TLSv1.3',
     maxVersion: ssl.protocols.includes('TLSv1.3') ? 'TLSv1.3' : 'TLSv1.2',
@@ -102,7 +105,7 @@ export class TlsSetup {
         const [cert, key] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile)]);
         let ctx: SecureContext;
         try {
-          ctx = createSecureContext({ ...common, cert, key });
+          ctx = process.getBuiltinModule('node:tls').createSecureContext({ ...common, cert, key });
         } catch (e) {
           throw new Error(`cannot load the certificate ${tls.certFile} with key ${tls.keyFile}: ${(e as Error).message}`);
         }

@@ -29,7 +29,6 @@ import { buildRuntime } from './sites.js';
 import type { Runtime, SocketGroup } from './sites.js';
 import { http1Response, http2Response, SERVER_TOKEN } from './responses.js';
 import { takeStreams } from './h2-streams.js';
-import { Http2ServerRequest } from 'node:http2';
 
 /** Options of {@link WebServer.start}. */
 export interface WebServerOptions {
@@ -160,7 +159,8 @@ export class WebServer {
       server.on('checkContinue', (req: Req, res: Res) => onRequest(req, res, true));
       if (group.http2) {
         // After the 'request' listener, which made node add its compatibility 'stream' listener.
-        takeStreams(server as Http2SecureServer, Http2ServerRequest, http2Response(countBytes), (stream, headers, flags, raw) =>
+        // node:http2's values only here and in listeners.ts, for a listener that serves HTTP/2 (responses.ts: RSS).
+        takeStreams(server as Http2SecureServer, process.getBuiltinModule('node:http2').Http2ServerRequest, http2Response(countBytes), (stream, headers, flags, raw) =>
           handler.handleStream(stream, headers, flags, raw, group, this.#sessionRecord(stream.session)),
         );
       }

@@ -92,16 +92,18 @@ const RUN_CLI = fileURLToPath(new URL('./run-cli.ts', import.meta.url));
 
 /**
  * Spawns the CLI from source; collects output. `launcher` runs it through another command
- * (`['taskset', '-c', '0']`: the CLI then starts with that affinity mask).
+ * (`['taskset', '-c', '0']`: the CLI then starts with that affinity mask); `env` adds to this
+ * process's environment.
  */
 export function spawnCli(
   args: readonly string[],
   cwd?: string,
   launcher: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
 ): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
   const node = [process.execPath, '--conditions=source', '--import', 'tsx', RUN_CLI, ...args];
   const [cmd, ...rest] = [...launcher, ...node] as [string, ...string[]];
-  const child = spawn(cmd, rest, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, rest, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
