@@ -54,6 +54,23 @@ test('hop-by-hop headers set by the app are removed and logged; Date is added un
   );
 });
 
+test('the fields the writer watches are recognised in any case; every other field is written as given', async () => {
+  await withServer(
+    () => new FastResponse('hi', { headers: { 'Transfer-Encoding': 'gzip', TE: 'trailers', 'Content-Type': 'text/x-kept', 'CONTENT-LENGTH': '2', 'X-Frame-Options': 'DENY', 'Cross-Origin-Opener-Policy': 'same-origin' } }),
+    async (port) => {
+      const raw = await rawExchange(port, get('/'));
+      const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
+      assert.doesNotMatch(head, /transfer-encoding|^te:/im, head);
+      assert.equal(head.match(/^content-type:/gim)?.length, 1, 'the app set Content-Type: no default added');
+      assert.match(head, /^Content-Type: text\/x-kept$/m);
+      assert.equal(head.match(/^content-length:/gim)?.length, 1, 'the app set Content-Length: none added');
+      assert.match(head, /^X-Frame-Options: DENY$/m);
+      assert.match(head, /^Cross-Origin-Opener-Policy: same-origin$/m);
+      assert.ok(raw.endsWith('\r\n\r\nhi'));
+    },
+  );
+});
+
 test('Content-Length: added for known sizes, chunked for streams on HTTP/1.1, close-delimited on HTTP/1.0', async () => {
   await withServer(
     (request) => {
