@@ -76,9 +76,10 @@ try {
 
 console.log('');
 for (const line of table(runs, 'value')) console.log(line);
-if (runs.some((r) => Number.isFinite(r.p99ms))) {
+const withP99 = runs.filter((r) => Number.isFinite(r.p99ms));
+if (withP99.length > 0) {
   console.log('\np99 latency, ms (lower is better):\n');
-  for (const line of table(runs.filter((r) => Number.isFinite(r.p99ms)), 'p99ms')) console.log(line);
+  for (const line of table(withP99, 'p99ms')) console.log(line);
 }
 const out = opts.json ?? join(here, 'bench', 'results', `${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}-compare.json`);
 mkdirSync(join(out, '..'), { recursive: true });

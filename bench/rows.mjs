@@ -75,6 +75,9 @@ const webserverConf = (ctx, body, { workers } = {}) => {
 };
 /** The `[[server]]` block of a webserverConf: one listener, then its locations' TOML. */
 const webserverSite = (ctx, locations) => `[[server]]\nlisten = ["127.0.0.1:${ctx.ports.main}"]\n\n${locations}`;
+/** A webserverConf's body proxying every request to 127.0.0.1:`port` (keepalive 32, as nginxConf's upstream block). */
+const webserverProxy = (ctx, port) =>
+  `[[upstream]]\nname = "app"\nserver = ["127.0.0.1:${port}"]\nkeepalive = 32\n\n` + webserverSite(ctx, '  [[server.location]]\n  path = "/"\n  proxy_pass = "http://app"\n');
 
 const nginxProcess = (ctx, conf, path, extra = {}) => ({ cmd: nginx, args: ['-c', conf, '-p', ctx.dir, '-e', `${ctx.dir}/error.log`], ready: ready(ctx, path), ...extra });
 
@@ -169,8 +172,7 @@ const chainNginx = (ctx, path) =>
   );
 
 const chainWebserver = (ctx, path) => {
-  const upstream = `[[upstream]]\nname = "app"\nserver = ["127.0.0.1:${ctx.ports.app}"]\nkeepalive = 32\n\n`;
-  const conf = webserverConf(ctx, upstream + webserverSite(ctx, '  [[server.location]]\n  path = "/"\n  proxy_pass = "http://app"\n'), { workers: 1 });
+  const conf = webserverConf(ctx, webserverProxy(ctx, ctx.ports.app), { workers: 1 });
   return { cmd: ctx.node, args: [webserverBin, '-c', conf], cores: '', kind: 'tsgi-webserver', ready: ready(ctx, path) };
 };
 
@@ -342,7 +344,7 @@ export const rows = [
       upstream(ctx),
       {
         cmd: ctx.node,
-        args: [webserverBin, '-c', webserverConf(ctx, `[[upstream]]\nname = "app"\nserver = ["127.0.0.1:${ctx.ports.upstream}"]\nkeepalive = 32\n\n${webserverSite(ctx, '  [[server.location]]\n  path = "/"\n  proxy_pass = "http://app"\n')}`)],
+        args: [webserverBin, '-c', webserverConf(ctx, webserverProxy(ctx, ctx.ports.upstream))],
         ready: ready(ctx),
       },
     ],

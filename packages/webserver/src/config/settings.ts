@@ -141,7 +141,7 @@ const tlsProtocols = (v: unknown): Array<'TLSv1.2' | 'TLSv1.3'> => {
 /** `ssl_ciphers`: an OpenSSL cipher list, checked here by OpenSSL itself ("no cipher match" otherwise). */
 const cipherList = (v: unknown): string => {
   const list = str(v);
-  // The default is Mozilla's list, which OpenSSL takes (settings.test.ts); checking it here would
+  // The default is Mozilla's list, which OpenSSL takes (config/load.test.ts); checking it here would
   // load node:tls in every process, TLS or not (+5 MB of RSS on Node 24: server/responses.ts).
   if (list === MOZILLA_INTERMEDIATE_CIPHERS) return list;
   try {

@@ -30,13 +30,13 @@ describe('which of node:tls, node:https and node:http2 the processes load', () =
   let tmp: { dir: string; cleanup: () => Promise<void> };
   before(async () => {
     tmp = await tempDir();
+    await writeFile(join(tmp.dir, 'a.txt'), 'hello');
   });
   after(() => tmp?.cleanup());
 
   it('file-server over plain HTTP: none of them, in the master or the worker, before or after a request', async () => {
     const dir = join(tmp.dir, 'plain');
     await mkdir(dir);
-    await writeFile(join(tmp.dir, 'a.txt'), 'hello');
     const port = await freePort();
     const reports = await loadedBy(dir, ['file-server', '--listen', `127.0.0.1:${port}`, '--root', tmp.dir, '--workers', '1'], async () => {
       const reply = await httpGet(port, '/a.txt');
