@@ -167,7 +167,7 @@ class Worker {
   #startHeartbeat(): void {
     const timeout = this.#settings.timeout;
     const intervalMs = heartbeatIntervalMs(timeout);
-    const watchdog = timeout > 0 ? StallWatchdog.start(intervalMs) : undefined;
+    const watchdog = timeout > 0 ? StallWatchdog.start(intervalMs, (error) => this.#log?.warn("the stall watchdog thread failed (%s); a blocked worker's WORKER TIMEOUT line names only the requests of its last heartbeat", error.message)) : undefined;
     this.#inFlight = new InFlightRequests(watchdog);
     if (timeout <= 0) return;
     const beat = () => {
