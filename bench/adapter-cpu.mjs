@@ -6,9 +6,12 @@
 //
 //   node bench/adapter-cpu.mjs fast /path/to/before /path/to/after     # FastResponse hello world
 //   node bench/adapter-cpu.mjs response ceiling . /path/to/other       # standard Response
+//   node bench/adapter-cpu.mjs framework raw . /path/to/other          # the framework group's JSON view
 //
 // A build is a checkout with its packages built (`npx tsc -b`); `ceiling` is node:http's own
-// writeHead/end after constructing the same standard Response, `raw` without it. Pin it to one
+// writeHead/end after constructing the same standard Response, `raw` without it (for `framework`:
+// node:http writing the view's body and its six header fields itself). The framework row runs the
+// build's bench/apps/framework-app.mjs (default middleware) through the build's toNodeListener. Pin it to one
 // core for steadier figures: `taskset -c 1 node bench/adapter-cpu.mjs ...`. N and ROUNDS come
 // from the environment (default 30000 and 11).
 import { IncomingMessage, ServerResponse } from 'node:http';
@@ -17,8 +20,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const [row, ...names] = process.argv.slice(2);
-if (row !== 'fast' && row !== 'response') {
-  console.error('usage: node bench/adapter-cpu.mjs fast|response BUILD... (a repo path, or ceiling, or raw)');
+if (row !== 'fast' && row !== 'response' && row !== 'framework') {
+  console.error('usage: node bench/adapter-cpu.mjs fast|response|framework BUILD... (a repo path, or ceiling, or raw)');
   process.exit(2);
 }
 const N = Number(process.env.N ?? 30_000);
@@ -27,8 +30,22 @@ const BODY = 'Hello, World!';
 const HEADERS = { 'content-type': 'text/plain' };
 const quiet = { debug() {}, info() {}, warn() {}, error: (...args) => console.error(...args) };
 
+/** The framework view's answer as node:http would write it itself: the same body and fields. */
+const VIEW_BODY = JSON.stringify({ hello: 'world', framework: 'tsgi' });
+const VIEW_FIELDS = ['Content-Type', 'application/json', 'X-Frame-Options', 'DENY', 'Vary', 'Cookie', 'X-Content-Type-Options', 'nosniff', 'Referrer-Policy', 'same-origin', 'Cross-Origin-Opener-Policy', 'same-origin'];
+
 /** The request listener of one build. */
 async function listenerOf(name) {
+  if (row === 'framework') {
+    if (name === 'raw') return (req, res) => {
+      res.writeHead(200, [...VIEW_FIELDS, 'Content-Length', String(Buffer.byteLength(VIEW_BODY))]);
+      res.end(VIEW_BODY);
+    };
+    const tsgi = await import(pathToFileURL(resolve(name, 'packages/tsgi/dist/index.js')).href);
+    const { application } = await import(pathToFileURL(resolve(name, 'bench/apps/framework-app.mjs')).href);
+    await application.startup?.({ log: quiet, state: {} });
+    return tsgi.toNodeListener(application, { log: quiet });
+  }
   if (name === 'raw' || name === 'ceiling') {
     return (req, res) => {
       if (name === 'ceiling') void new Response(BODY, { headers: HEADERS }).status;
@@ -56,7 +73,7 @@ const RAW_HEADERS = ['Host', '127.0.0.1:8000', 'User-Agent', 'h2load nghttp2/1.5
 function request(listener) {
   const req = new IncomingMessage(socket);
   req.method = 'GET';
-  req.url = '/';
+  req.url = row === 'framework' ? '/api/hello/world/' : '/';
   req.httpVersionMajor = 1;
   req.httpVersionMinor = 1;
   req.httpVersion = '1.1';
@@ -67,8 +84,27 @@ function request(listener) {
   res.emit('close');
 }
 
+/**
+ * One request through `listener`, which must answer 200 before it returns: `request` closes each
+ * response right after the call (no socket is attached, so node never finishes it), and a later
+ * answer would find its client gone and measure less work; a refusal would measure the refusal.
+ */
+function checkAnswers(name, listener) {
+  const req = new IncomingMessage(socket);
+  Object.assign(req, { method: 'GET', url: row === 'framework' ? '/api/hello/world/' : '/', httpVersionMajor: 1, httpVersionMinor: 1, httpVersion: '1.1', rawHeaders: RAW_HEADERS, complete: true });
+  const res = new ServerResponse(req);
+  listener(req, res);
+  const answered = res.headersSent;
+  res.emit('close');
+  if (!answered || res.statusCode !== 200) throw new Error(`${name} did not answer 200 synchronously (${answered ? res.statusCode : 'no answer yet'})`);
+}
+
 const builds = [];
-for (const name of names) builds.push({ name, listener: await listenerOf(name), us: [] });
+for (const name of names) {
+  const listener = await listenerOf(name);
+  checkAnswers(name, listener);
+  builds.push({ name, listener, us: [] });
+}
 for (let round = 0; round < ROUNDS; round++) {
   for (const build of builds) {
     const start = process.cpuUsage();
