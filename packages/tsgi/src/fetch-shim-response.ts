@@ -75,7 +75,7 @@ export async function prepareResponse(response: Response, ctx: ShimResponseConte
     return new Response(null, init);
   }
   // As the adapter does (read-ahead.ts): whole with a Content-Length if it ends at once, else streamed.
-  const { second, pending: secondRead } = await readAhead(reader);
+  const { second, pending: secondRead } = await readAhead(reader, body);
   const firstChunk = first.value;
   if (second !== undefined && second.done && contentLength !== undefined && contentLength < firstChunk.byteLength && !bodiless) {
     // Longer than its Content-Length: the message ends there, and the connection with it.

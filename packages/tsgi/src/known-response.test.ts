@@ -6,7 +6,8 @@ describe('known-response: a standard Response read from the runtime\'s record', 
   it('streamLocked: node\'s state field and the locked getter agree, on both paths', () => {
     // Node 20 keeps a reader field in its webstreams state; a runtime that does not has only the getter path.
     if (process.versions.node.startsWith('20.')) assert.ok(STREAM_STATE !== undefined, 'Node 20: the state path is found');
-    for (const symbol of [STREAM_STATE, undefined]) {
+    // null, not undefined: undefined would select the default (the state path) again.
+    for (const symbol of [STREAM_STATE, null]) {
       const stream = new ReadableStream();
       assert.equal(streamLocked(stream, symbol), false, `unlocked (${String(symbol)})`);
       const reader = stream.getReader();

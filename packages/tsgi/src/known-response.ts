@@ -46,8 +46,37 @@ export const STREAM_STATE: symbol | undefined = (() => {
 })();
 
 /**
+ * node's webstreams state symbol again, when its `state` field reads 'closed' for a stream that
+ * has closed and holds nothing, and 'readable' for one that has not: checked once here on two
+ * probe streams. Undefined on a runtime where that does not hold; {@link streamClosed} then
+ * answers false (the caller reads on).
+ */
+const CLOSED_STATE: symbol | undefined = (() => {
+  if (STREAM_STATE === undefined) return undefined;
+  const stateOf = (stream: ReadableStream): unknown => (stream as unknown as Record<symbol, { state?: unknown } | undefined>)[STREAM_STATE]?.state;
+  const open = new ReadableStream();
+  const closed = new ReadableStream({ start: (controller) => controller.close() });
+  return stateOf(open) === 'readable' && stateOf(closed) === 'closed' ? STREAM_STATE : undefined;
+})();
+
+/**
+ * Whether `stream` has closed with nothing left to read, by node's own record of it
+ * (`stateSymbol`, default the probed one; null: do not use it); false when that record is not
+ * there (unknown: the caller reads on, which is always right).
+ *
+ * Why: Node 22+ closes a Response's in-memory body stream as its one chunk is read, so after the
+ * first read the body is known to be whole without a second read and the read-ahead's microtask
+ * hops (read-ahead.ts). Node 20 closes it one microtask later, so there this answers false.
+ */
+export function streamClosed(stream: ReadableStream, stateSymbol: symbol | null | undefined = CLOSED_STATE): boolean {
+  if (stateSymbol == null) return false;
+  const state = (stream as unknown as Record<symbol, { state?: unknown } | undefined>)[stateSymbol];
+  return state !== null && typeof state === 'object' && state.state === 'closed';
+}
+
+/**
  * Whether a reader has taken `stream`: node's own record of it (`stateSymbol`, default
- * {@link STREAM_STATE}) when the stream has one, else its `locked` getter.
+ * {@link STREAM_STATE}; null: do not use it) when the stream has one, else its `locked` getter.
  *
  * Why: on Node 20 `locked` on a Response body's freshly made (transferable) stream was the
  * costliest frame of this module. Measured 2026-12-06 (toNodeListener in one process with a
@@ -56,8 +85,8 @@ export const STREAM_STATE: symbol | undefined = (() => {
  * `bodyOf` 2.4% of the samples with the getter, this function 0.3% instead, about 1 us a
  * request; the handler's own `handle` was 0.8% in both.
  */
-export function streamLocked(stream: ReadableStream, stateSymbol: symbol | undefined = STREAM_STATE): boolean {
-  if (stateSymbol === undefined) return stream.locked;
+export function streamLocked(stream: ReadableStream, stateSymbol: symbol | null | undefined = STREAM_STATE): boolean {
+  if (stateSymbol == null) return stream.locked;
   const state = (stream as unknown as Record<symbol, { reader?: unknown } | undefined>)[stateSymbol];
   // Not one of node's own streams: its public answer.
   if (state === null || typeof state !== 'object') return stream.locked;

@@ -7,6 +7,7 @@
  * framing, never correctness.
  * @module
  */
+import { streamClosed } from './known-response.js';
 
 /** What reading one chunk ahead found. */
 export interface ReadAhead {
@@ -17,16 +18,29 @@ export interface ReadAhead {
 }
 
 /**
+ * The end of a stream, as a read returns it: what {@link readAhead} answers for a stream node
+ * has already closed. Measured 2026-12-07 (readAhead after the first read of a fresh
+ * `new Response('Hello, World!').body`, 15 alternated batches of 20,000, medians, two runs):
+ * Node 24 1,115-1,363 ns a call with the second read, 134-268 ns with the closed check. End to
+ * end (serve() with that Response on Node 24, CPU per request at a fixed count, four pairs) the
+ * ~1 us was inside this VM's noise: 34.3-36.6 us before, 34.5-36.1 after.
+ */
+const END: ReadableStreamReadResult<Uint8Array> = Object.freeze({ done: true, value: undefined });
+const ENDED: ReadAhead = Object.freeze({ second: END, pending: Promise.resolve(END) });
+
+/**
  * Starts the second read and waits up to three microtask hops for it. Rejects with the stream's
- * error if the read failed within them.
+ * error if the read failed within them. `stream` (the reader's): when node's record says it has
+ * already closed (known-response.ts, `streamClosed`), the end is known without the read.
  *
  * @example
  * ```ts
- * const { second, pending } = await readAhead(reader);
+ * const { second, pending } = await readAhead(reader, stream);
  * if (second?.done) sendWhole(firstChunk); else stream(firstChunk, second ?? pending);
  * ```
  */
-export async function readAhead(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<ReadAhead> {
+export async function readAhead(reader: ReadableStreamDefaultReader<Uint8Array>, stream?: ReadableStream): Promise<ReadAhead> {
+  if (stream !== undefined && streamClosed(stream)) return ENDED;
   let second: ReadableStreamReadResult<Uint8Array> | undefined;
   let failure: unknown;
   const pending = reader.read().then(

@@ -401,7 +401,7 @@ async function writeStandard(ex: Exchange, response: Response): Promise<void> {
   // In memory, sent whole with a Content-Length, or a live stream whose first chunk goes out now (read-ahead.ts).
   let ahead: ReadAhead;
   try {
-    ahead = await readAhead(reader);
+    ahead = await readAhead(reader, body);
   } catch (error) {
     if (ex.closed) return;
     throw error;
