@@ -12,9 +12,9 @@
 // round, so a standard Response read through its stream (Node 22+) is measured whole.
 // A build is a checkout with its packages built (`npx tsc -b`); `ceiling` is node:http's own
 // writeHead/end after constructing the same standard Response, `raw` without it (for `framework`:
-// node:http writing the view's body and its six header fields itself). The framework row runs the
-// build's bench/apps/framework-app.mjs (default middleware) through the build's toNodeListener. Pin it to one
-// core for steadier figures: `taskset -c 1 node bench/adapter-cpu.mjs ...`. N and ROUNDS come
+// node:http writing the view's body and its six header fields itself). The framework row runs
+// the build's bench/apps/framework-app.mjs (default middleware) through the build's
+// toNodeListener. Pin it to one core for steadier figures: `taskset -c 1 node bench/adapter-cpu.mjs ...`. N and ROUNDS come
 // from the environment (default 30000 and 11).
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
@@ -36,28 +36,36 @@ const quiet = { debug() {}, info() {}, warn() {}, error: (...args) => console.er
 const VIEW_BODY = JSON.stringify({ hello: 'world', framework: 'tsgi' });
 const VIEW_FIELDS = ['Content-Type', 'application/json', 'X-Frame-Options', 'DENY', 'Vary', 'Cookie', 'X-Content-Type-Options', 'nosniff', 'Referrer-Policy', 'same-origin', 'Cross-Origin-Opener-Policy', 'same-origin'];
 
-/** The request listener of one build. */
-async function listenerOf(name) {
+/** node:http answering by itself: `raw`, or `ceiling` (after constructing the standard Response). */
+function nodeListener(name) {
   if (row === 'framework') {
-    if (name === 'raw') return (req, res) => {
+    if (name === 'ceiling') throw new Error('the framework row has no ceiling build: use raw');
+    return (req, res) => {
       res.writeHead(200, [...VIEW_FIELDS, 'Content-Length', String(Buffer.byteLength(VIEW_BODY))]);
       res.end(VIEW_BODY);
     };
-    const tsgi = await import(pathToFileURL(resolve(name, 'packages/tsgi/dist/index.js')).href);
-    const { application } = await import(pathToFileURL(resolve(name, 'bench/apps/framework-app.mjs')).href);
-    await application.startup?.({ log: quiet, state: {} });
-    return tsgi.toNodeListener(application, { log: quiet });
   }
-  if (name === 'raw' || name === 'ceiling') {
-    return (req, res) => {
-      if (name === 'ceiling') void new Response(BODY, { headers: HEADERS }).status;
-      res.writeHead(200, HEADERS);
-      res.end(BODY);
-    };
-  }
+  return (req, res) => {
+    if (name === 'ceiling') void new Response(BODY, { headers: HEADERS }).status;
+    res.writeHead(200, HEADERS);
+    res.end(BODY);
+  };
+}
+
+/** The row's TSGI app, from the build whose tsgi is given (the framework app from the build's bench/apps). */
+async function appOf(name, tsgi) {
+  if (row === 'fast') return () => new tsgi.FastResponse(BODY, { headers: HEADERS });
+  if (row === 'response') return () => new Response(BODY, { headers: HEADERS });
+  const { application } = await import(pathToFileURL(resolve(name, 'bench/apps/framework-app.mjs')).href);
+  await application.startup?.({ log: quiet, state: {} });
+  return application;
+}
+
+/** The request listener of one build. */
+async function listenerOf(name) {
+  if (name === 'raw' || name === 'ceiling') return nodeListener(name);
   const tsgi = await import(pathToFileURL(resolve(name, 'packages/tsgi/dist/index.js')).href);
-  const app = row === 'fast' ? () => new tsgi.FastResponse(BODY, { headers: HEADERS }) : () => new Response(BODY, { headers: HEADERS });
-  return tsgi.toNodeListener(app, { log: quiet });
+  return tsgi.toNodeListener(await appOf(name, tsgi), { log: quiet });
 }
 
 /** One keep-alive connection's socket: accepts every write, never reads. */

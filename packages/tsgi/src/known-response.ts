@@ -47,16 +47,15 @@ export const STREAM_STATE: symbol | undefined = (() => {
 
 /**
  * node's webstreams state symbol again, when its `state` field reads 'closed' for a stream that
- * has closed and holds nothing, and 'readable' for one that has not: checked once here on two
- * probe streams. Undefined on a runtime where that does not hold; {@link streamClosed} then
+ * has closed and holds nothing, and not for one that has not: checked once here on two probe
+ * streams. Undefined on a runtime where that does not hold; {@link streamClosed} then
  * answers false (the caller reads on).
  */
 const CLOSED_STATE: symbol | undefined = (() => {
   if (STREAM_STATE === undefined) return undefined;
-  const stateOf = (stream: ReadableStream): unknown => (stream as unknown as Record<symbol, { state?: unknown } | undefined>)[STREAM_STATE]?.state;
   const open = new ReadableStream();
   const closed = new ReadableStream({ start: (controller) => controller.close() });
-  return stateOf(open) === 'readable' && stateOf(closed) === 'closed' ? STREAM_STATE : undefined;
+  return !streamClosed(open, STREAM_STATE) && streamClosed(closed, STREAM_STATE) ? STREAM_STATE : undefined;
 })();
 
 /**
