@@ -1,7 +1,8 @@
 /**
  * --timeout (liveness) and dead workers: a worker whose event loop is blocked is killed and
  * replaced within timeout + 2 s while the others keep answering, and the log names the request;
- * a worker blocked during a reload's graceful stop is killed by the same rule; a worker killed
+ * a worker idle long enough to stop its stall watchdog thread still names the request that blocks
+ * it; a worker blocked during a reload's graceful stop is killed by the same rule; a worker killed
  * with SIGKILL under load is replaced and only the requests on its connections fail.
  */
 import assert from 'node:assert/strict';
@@ -85,6 +86,29 @@ describe('liveness', () => {
       console.log(`hung worker: killed ${killedAfter} ms after the block; ${okAtKill - okAtBlock + probeOkAtKill} ok meanwhile; ${counts.failed} failed of ${counts.ok + counts.failed}; ${hungLoops.size} connection(s) on it`);
       assert.match(server.output(), new RegExp(`Worker \\d \\(pid: ${pid}\\) killed \\(signal SIGKILL\\); starting a replacement`));
     } finally {
+      assert.equal(await server.stop(), 0);
+    }
+  });
+
+  it('a worker idle long enough to stop its watchdog thread still names the request that blocks it on arrival', async () => {
+    const timeout = 2;
+    const server = await startAppserver(['-w', '1', '--timeout', String(timeout), '--log-level', 'debug', 'app.ts'], { cwd: project.dir });
+    const client = new Client(server.url);
+    try {
+      const pid = await (await client.request({ path: '/', method: 'GET' })).body.text();
+      // RETIRE_BEATS heartbeats (a quarter of --timeout each) without a request stop the thread.
+      const stopped = new RegExp(`\\[${pid}\\] \\[DEBUG\\] stall watchdog thread stopped`);
+      await server.waitFor(stopped, 15_000);
+      const spin = client.request({ path: '/spin', method: 'GET' }).then(
+        () => 'answered',
+        (err: NodeJS.ErrnoException) => err.code ?? err.message,
+      );
+      // Only the thread (started again by this request) can name a request that began after the last heartbeat.
+      await server.waitFor(new RegExp(`\\(pid: ${pid}\\): event loop blocked for [\\d.]+ s; the last request to start: "GET /spin HTTP/1.1"`), 15_000);
+      await server.waitFor(new RegExp(`WORKER TIMEOUT \\(pid ${pid}\\)[^\\n]*"GET /spin`), 15_000);
+      assert.notEqual(await spin, 'answered');
+    } finally {
+      await client.destroy();
       assert.equal(await server.stop(), 0);
     }
   });

@@ -21,7 +21,7 @@ import { heartbeatIntervalMs, isMessage, type AcceptedMessage, type BootErrorMes
 import { loadApp, type LoadedApp } from './loader.js';
 import { guardNodeListener, lingeringFrom } from './node-guard.js';
 import { withRequestTimeout } from './request-timeout.js';
-import { StallWatchdog } from './stall-watchdog.js';
+import { RETIRE_BEATS, StallWatchdog, type WatchdogEvents } from './stall-watchdog.js';
 import { createServerLogger, type ServerLogger } from './logger.js';
 import { SOFTWARE } from './version.js';
 import { WorkerHookRunner } from './worker-hooks.js';
@@ -167,7 +167,7 @@ class Worker {
   #startHeartbeat(): void {
     const timeout = this.#settings.timeout;
     const intervalMs = heartbeatIntervalMs(timeout);
-    const watchdog = timeout > 0 ? StallWatchdog.start(intervalMs, (error) => this.#log?.warn("the stall watchdog thread failed (%s); a blocked worker's WORKER TIMEOUT line names only the requests of its last heartbeat", error.message)) : undefined;
+    const watchdog = timeout > 0 ? StallWatchdog.start(intervalMs, this.#watchdogEvents()) : undefined;
     this.#inFlight = new InFlightRequests(watchdog);
     if (timeout <= 0) return;
     const beat = () => {
@@ -178,6 +178,13 @@ class Worker {
     };
     beat();
     setInterval(beat, intervalMs).unref();
+  }
+
+  #watchdogEvents(): WatchdogEvents {
+    return {
+      onError: (error) => this.#log?.warn("the stall watchdog thread failed (%s); a blocked worker's WORKER TIMEOUT line names only the requests of its last heartbeat", error.message),
+      onIdle: () => this.#log?.debug('stall watchdog thread stopped: no request started for %d heartbeats (the next request starts it)', RETIRE_BEATS),
+    };
   }
 
   async #loadApp(): Promise<void> {
