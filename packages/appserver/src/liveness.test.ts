@@ -91,7 +91,9 @@ describe('liveness', () => {
   });
 
   it('a worker idle long enough to stop its watchdog thread still names the request that blocks it on arrival', async () => {
-    const timeout = 2;
+    // 4 s: the new thread must start and see two beat intervals (2 s here) pass before the
+    // master's kill at --timeout, with room for a loaded machine's slower thread start.
+    const timeout = 4;
     const server = await startAppserver(['-w', '1', '--timeout', String(timeout), '--log-level', 'debug', 'app.ts'], { cwd: project.dir });
     const client = new Client(server.url);
     try {
