@@ -38,6 +38,18 @@ describe('stall watchdog thread', () => {
     assert.match(error.message, /thread failed on purpose/);
   });
 
+  it('a thread that cannot even be created reaches onError, and requests go on without one', () => {
+    const errors: Error[] = [];
+    // A program that is not a string: node's Worker constructor throws at once.
+    const watchdog = StallWatchdog.start(50, { onError: (error) => errors.push(error) }, 42 as never);
+    assert.ok(watchdog);
+    assert.equal(errors.length, 1);
+    assert.equal(watchdog.watching, false);
+    watchdog.noteRequest({ method: 'GET', url: '/', httpVersion: '1.1' } as never);
+    assert.equal(errors.length, 1, 'not tried again for each request');
+    assert.equal(watchdog.watching, false);
+  });
+
   it('the real thread, within its resource limits, reports a loop stalled for two beats', async () => {
     const errors: Error[] = [];
     const watchdog = StallWatchdog.start(50, { onError: (error) => errors.push(error) });

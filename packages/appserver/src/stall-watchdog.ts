@@ -205,15 +205,26 @@ export class StallWatchdog {
 
   #startThread(): void {
     if (this.#failed) return;
-    const thread = new Worker(this.#source, { eval: true, execArgv: [], workerData: this.#threadData, resourceLimits: THREAD_LIMITS });
+    let thread: Worker;
+    try {
+      thread = new Worker(this.#source, { eval: true, execArgv: [], workerData: this.#threadData, resourceLimits: THREAD_LIMITS });
+    } catch (error) {
+      // Started from noteRequest, a throw would fail the request that started it.
+      this.#fail(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
     // Without a listener a thread's error would be thrown in the main thread and end the worker.
     thread.on('error', (error: Error) => {
-      this.#failed = true;
       if (this.#thread === thread) this.#thread = undefined;
-      this.#events.onError(error);
+      this.#fail(error);
     });
     thread.unref();
     this.#thread = thread;
+  }
+
+  #fail(error: Error): void {
+    this.#failed = true;
+    this.#events.onError(error);
   }
 
   #stopThread(): void {
