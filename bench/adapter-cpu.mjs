@@ -12,7 +12,7 @@
 // round, so a standard Response read through its stream (Node 22+) is measured whole.
 // A build is a checkout with its packages built (`npx tsc -b`); `ceiling` is node:http's own
 // writeHead/end after constructing the same standard Response, `raw` without it (for `framework`:
-// node:http writing the view's body and its six header fields itself). The framework row runs
+// node:http writing the view's body and its five header fields itself). The framework row runs
 // the build's bench/apps/framework-app.mjs (default middleware) through the build's
 // toNodeListener. Pin it to one core for steadier figures: `taskset -c 1 node bench/adapter-cpu.mjs ...`. N and ROUNDS come
 // from the environment (default 30000 and 11).
@@ -34,7 +34,8 @@ const quiet = { debug() {}, info() {}, warn() {}, error: (...args) => console.er
 
 /** The framework view's answer as node:http would write it itself: the same body and fields. */
 const VIEW_BODY = JSON.stringify({ hello: 'world', framework: 'tsgi' });
-const VIEW_FIELDS = ['Content-Type', 'application/json', 'X-Frame-Options', 'DENY', 'Vary', 'Cookie', 'X-Content-Type-Options', 'nosniff', 'Referrer-Policy', 'same-origin', 'Cross-Origin-Opener-Policy', 'same-origin'];
+/** The fields the view sends; checkAnswers holds every framework build's answer to the same names. */
+const VIEW_FIELDS = ['Content-Type', 'application/json', 'X-Frame-Options', 'DENY', 'X-Content-Type-Options', 'nosniff', 'Referrer-Policy', 'same-origin', 'Cross-Origin-Opener-Policy', 'same-origin'];
 
 /** node:http answering by itself: `raw`, or `ceiling` (after constructing the standard Response). */
 function nodeListener(name) {
@@ -113,10 +114,24 @@ function request(listener) {
 const settled = () => new Promise((resolve) => setImmediate(resolve));
 
 /** One request through `listener`, which must answer 200 (a refusal would measure the refusal). */
+/** The field names of a written head, lower case, sorted (node's Date aside). */
+function fieldNames(head) {
+  return head.split('\r\n').slice(1).filter(Boolean).map((line) => line.slice(0, line.indexOf(':')).toLowerCase()).filter((n) => n !== 'date').sort().join(', ');
+}
+
+/**
+ * Each build answers 200 at once; in the framework row, with the same field names as node:http
+ * writing VIEW_FIELDS (else `raw` would be measured doing other work than the view).
+ */
 async function checkAnswers(name, listener) {
   const res = request(listener);
   await settled();
   if (!res.writableEnded || res.statusCode !== 200) throw new Error(`${name} did not answer 200 (${res.writableEnded ? res.statusCode : 'no answer'})`);
+  if (row !== 'framework') return;
+  const expected = request(nodeListener('raw'));
+  await settled();
+  const [got, want] = [fieldNames(res._header), fieldNames(expected._header)];
+  if (got !== want) throw new Error(`${name} sends the fields ${got}; the raw row writes ${want}: keep VIEW_FIELDS to the view's`);
 }
 
 const builds = [];
