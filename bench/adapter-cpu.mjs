@@ -113,15 +113,15 @@ function request(listener) {
 /** Until every microtask queued so far has run (an in-memory answer finishes within them). */
 const settled = () => new Promise((resolve) => setImmediate(resolve));
 
-/** One request through `listener`, which must answer 200 (a refusal would measure the refusal). */
 /** The field names of a written head, lower case, sorted (node's Date aside). */
 function fieldNames(head) {
   return head.split('\r\n').slice(1).filter(Boolean).map((line) => line.slice(0, line.indexOf(':')).toLowerCase()).filter((n) => n !== 'date').sort().join(', ');
 }
 
 /**
- * Each build answers 200 at once; in the framework row, with the same field names as node:http
- * writing VIEW_FIELDS (else `raw` would be measured doing other work than the view).
+ * Each build answers 200 at once (a refusal would measure the refusal); in the framework row,
+ * with the same field names as node:http writing VIEW_FIELDS (else `raw` would be measured doing
+ * other work than the view).
  */
 async function checkAnswers(name, listener) {
   const res = request(listener);

@@ -180,7 +180,7 @@ export class StallWatchdog {
     Atomics.store(this.#ints, SEQ_AT_BEAT, seq);
     Atomics.add(this.#ints, BEAT, 1);
     if (this.#idleBeats >= RETIRE_BEATS && this.#thread !== undefined) {
-      this.#stopThread();
+      this.#stopThread(this.#thread);
       this.#events.onIdle?.();
     }
   }
@@ -227,9 +227,7 @@ export class StallWatchdog {
     this.#events.onError(error);
   }
 
-  #stopThread(): void {
-    const thread = this.#thread;
-    if (thread === undefined) return;
+  #stopThread(thread: Worker): void {
     this.#thread = undefined;
     // terminate() settles once the thread has exited; nothing waits for it.
     thread.terminate().catch(() => {});
