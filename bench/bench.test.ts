@@ -131,9 +131,10 @@ interface IdleResult {
   idleTarget?: number;
   idleMet?: boolean;
   processes: { kind: string; role: string; pid: number; rssMb: number; threads: number }[];
+  afterLoad: { requests: number; idleWorkerMb: number; processes: { role: string; rssMb: number }[] };
 }
 
-test('the idle rows report every process\'s RSS with its role, and mark the 60 MB target on the tsgi rows', { timeout: 120_000 }, () => {
+test('the idle rows report every process\'s RSS with its role, after a few requests and after a load, and mark the 60 MB target on the tsgi rows', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
   try {
     const out = join(dir, 'result.json');
@@ -152,10 +153,15 @@ test('the idle rows report every process\'s RSS with its role, and mark the 60 M
     assert.deepEqual(appserver.processes.map((p) => p.role), ['master', 'worker'], 'the master and its one worker, the upstream left out');
     assert.equal(appserver.idleWorkerMb, appserver.processes[1]!.rssMb);
     assert.equal(appserver.idleTarget, 60);
-    assert.equal(appserver.idleMet, appserver.idleWorkerMb <= 60);
+    for (const r of json.results) {
+      assert.equal(r.afterLoad.requests, 20_000, r.name);
+      assert.deepEqual(r.afterLoad.processes.map((p) => p.role), r.processes.map((p) => p.role), `${r.name}: the same processes after the load`);
+      assert.ok(r.afterLoad.processes.every((p) => p.rssMb > 10), JSON.stringify(r.afterLoad));
+    }
+    assert.equal(appserver.idleMet, appserver.idleWorkerMb <= 60 && appserver.afterLoad.idleWorkerMb <= 60, 'met only when met both times');
     assert.equal(raw.idleTarget, undefined, 'the target is the tsgi servers\'');
-    assert.match(run.stdout, /idle RSS per process \(MB; threads in brackets\):\n {2}raw node:http hello world, idle: node process [\d.]+ \[\d+\]\n/);
-    assert.match(run.stdout, /tsgi-appserver master [\d.]+ \[\d+\], tsgi-appserver worker [\d.]+ \[\d+\]; worker <= 60 MB: (met|NOT met)/);
+    assert.match(run.stdout, /idle RSS per process \(MB; threads in brackets\):\n {2}raw node:http hello world, idle: node process [\d.]+ \[\d+\]; after 20,000 more requests: node process [\d.]+ \[\d+\]\n/);
+    assert.match(run.stdout, /tsgi-appserver master [\d.]+ \[\d+\], tsgi-appserver worker [\d.]+ \[\d+\]; after 20,000 more requests: tsgi-appserver master [\d.]+ \[\d+\], tsgi-appserver worker [\d.]+ \[\d+\]; worker <= 60 MB: (met|NOT met); after load worker <= 60 MB: (met|NOT met)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

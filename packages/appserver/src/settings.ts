@@ -241,6 +241,14 @@ export const SETTINGS = {
     help: 'Recycle a worker whose resident memory (RSS) exceeds this (k, m, g suffixes), checked every 100 ms, the same way as --max-requests; the log gives the figure (0 = no limit).',
     section: 'Worker processes',
   }),
+  releaseMemoryAfter: setting({
+    flags: ['--release-memory-after'],
+    meta: 'SECONDS',
+    kind: seconds(MAX_SECONDS),
+    default: 8,
+    help: 'A worker that has started no request for this long, and has none in flight, runs one full garbage collection, so the heap V8 grew under load goes back to the system (after a load a worker can hold 30-40 MB more than when it started); a request arriving during it waits a few ms (0 = never).',
+    section: 'Worker processes',
+  }),
   pidfile: setting<string | null>({
     flags: ['-p', '--pid'],
     meta: 'FILE',

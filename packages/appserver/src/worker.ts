@@ -22,6 +22,7 @@ import { loadApp, type LoadedApp } from './loader.js';
 import { guardNodeListener, lingeringFrom } from './node-guard.js';
 import { withRequestTimeout } from './request-timeout.js';
 import { RETIRE_BEATS, StallWatchdog, type WatchdogEvents } from './stall-watchdog.js';
+import { IdleMemoryRelease } from './idle-memory-release.js';
 import { createServerLogger, type ServerLogger } from './logger.js';
 import { SOFTWARE } from './version.js';
 import { WorkerHookRunner } from './worker-hooks.js';
@@ -111,6 +112,7 @@ class Worker {
   #refusing = false;
   #instrumented!: Instrumented;
   #inFlight!: InFlightRequests;
+  #memoryRelease: IdleMemoryRelease | undefined;
   #stopping: Promise<void> | undefined;
   /** The config file's worker hooks (none until the boot message arrives). */
   #hooks: WorkerHookRunner | undefined;
@@ -134,6 +136,7 @@ class Worker {
     this.#takeConnections();
     await this.#notifyReady();
     this.#watchForRecycling();
+    this.#startMemoryRelease();
   }
 
   /**
@@ -178,6 +181,16 @@ class Worker {
     };
     beat();
     setInterval(beat, intervalMs).unref();
+  }
+
+  /** --release-memory-after: one full GC once the worker has been idle that long (idle-memory-release.ts). */
+  #startMemoryRelease(): void {
+    this.#memoryRelease = IdleMemoryRelease.start(this.#settings.releaseMemoryAfter, {
+      started: () => this.#inFlight.started,
+      busy: () => this.#inFlight.size > 0,
+      onRelease: (before, after, ms) => this.#log?.debug('idle: released memory with a full GC in %d ms (V8 heap %d -> %d MB)', ms, before, after),
+      onUnavailable: (error) => this.#log?.warn('--release-memory-after is off: %s', error.message),
+    });
   }
 
   #watchdogEvents(): WatchdogEvents {
@@ -334,6 +347,7 @@ class Worker {
   #stopAccepting(): void {
     this.#refusing = true;
     this.#inFlight.stop();
+    this.#memoryRelease?.stop();
     // Open WebSockets are told the server is going away (SPEC 7.3.9); they drain like requests.
     const sockets = this.#listener?.webSockets.closeAll(1001, 'server shutting down') ?? 0;
     if (sockets > 0) this.#log!.info('worker %d: closing %d WebSocket(s) with 1001 (going away)', this.#info.id, sockets);

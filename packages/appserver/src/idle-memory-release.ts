@@ -1,0 +1,179 @@
+/**
+ * Giving back the memory a worker took under load once it goes idle (--release-memory-after).
+ *
+ * Under load V8 grows the heap for throughput: the young generation of a worker serving standard
+ * `Response`s grows from 1-4 MB to 32 MB (node itself builds objects per Response that outlive a
+ * young-generation GC), and the old generation keeps the pages that held promoted garbage. A
+ * worker that then sits idle keeps all of it: V8's memory reducer never ran in a worker's main
+ * isolate in these measurements (over a minute idle), though it does in a bare script. Measured
+ * 2026-12-07 (Node 20, VmRSS 10-15 s after 100,000 requests at 10 connections): tsgi serve()
+ * with a standard Response 93-99 MB, its young generation 32 MB committed with 5 MB used; one full
+ * GC then left 66.9 MB (young generation 1 MB). The demo project's worker: 141-147 MB after load
+ * against 97 MB after 20 requests.
+ *
+ * So a worker that has started no request for the setting's seconds, and has none in flight,
+ * runs one full GC (a few ms, 3-8 ms on a 10 MB live heap), once per idle spell: the next request
+ * starts a new spell. A request arriving during the GC waits for it. V8 shrinks the young
+ * generation only when the allocation rate is low, which is why this waits for idleness rather
+ * than running right after the last response.
+ *
+ * node exposes no GC call without `--expose-gc`, which would also give every app a global `gc`.
+ * The function is taken from a fresh vm context with the flag set only around that (the pattern
+ * Jest's --logHeapUsage uses); where that fails, the release is off and a warning says so once.
+ * @module
+ */
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/** V8's `gc()` as `--expose-gc` gives it. */
+export type CollectGarbage = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async'; flavor?: 'regular' | 'last-resort' }) => void;
+
+/** V8's `gc()`, taken from a fresh context with `--expose-gc` set only around that; throws when unavailable. */
+export function exposedGc(): CollectGarbage {
+  setFlagsFromString('--expose-gc');
+  try {
+    const gc: unknown = runInNewContext('typeof gc === "function" ? gc : undefined');
+    if (typeof gc !== 'function') throw new Error('V8 did not expose gc() to a new context');
+    return gc as CollectGarbage;
+  } finally {
+    setFlagsFromString('--no-expose-gc');
+  }
+}
+
+/** Most GCs one idle spell runs (one a poll) when the young generation stays grown. */
+const MAX_RELEASES = 3;
+
+/** The young generation's committed size now. */
+function youngGenerationBytes(): number {
+  return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+}
+
+/**
+ * One full GC that gives memory back. V8 12+ (Node 22+) takes `flavor: 'last-resort'`: GCs
+ * that reduce the footprint, as V8's own memory reducer runs them (Node 24: 101-109 MB -> 90-98
+ * after load; a plain full GC left 109). V8 11 (Node 20) reads any argument as a request for a
+ * young-generation GC, so there: that, then a full one with no argument (three releases in four
+ * took the heap from 51-57 to 12-20 MB, RSS ~98 -> 62-70 MB).
+ */
+function releaseHeap(gc: CollectGarbage): void {
+  if (V8_MAJOR >= 12) {
+    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    return;
+  }
+  gc({ type: 'minor' });
+  gc();
+}
+
+const V8_MAJOR = Number(process.versions.v8.split('.')[0]);
+
+/** What the worker tells the release. */
+export interface IdleMemoryEvents {
+  /** Requests started since the worker began serving (a change means the worker is not idle). */
+  started(): number;
+  /** Whether a response is still in flight. */
+  busy(): boolean;
+  /** After each release: the V8 heap's total size before and after (MB), and how long it took (ms). */
+  onRelease(beforeMb: number, afterMb: number, ms: number): void;
+  /** The GC function could not be had: the release is off. */
+  onUnavailable(error: Error): void;
+}
+
+/**
+ * Runs one full GC once the worker has started no request for `afterSeconds`.
+ *
+ * @example
+ * ```ts
+ * const release = IdleMemoryRelease.start(5, {
+ *   started: () => inFlight.started,
+ *   busy: () => inFlight.size > 0,
+ *   onRelease: (before, after) => log.debug('heap %d -> %d MB', before, after),
+ *   onUnavailable: (error) => log.warn('no idle memory release: %s', error.message),
+ * });
+ * release?.stop();
+ * ```
+ */
+export class IdleMemoryRelease {
+  readonly #events: IdleMemoryEvents;
+  readonly #source: () => CollectGarbage;
+  #gc: CollectGarbage | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  /** The request count at the last poll. */
+  #seen = -1;
+  /** Whether this idle spell's release has run. */
+  #released = false;
+  /** Polls in a row that saw no new request. */
+  #quietPolls = 0;
+
+  /** No GC function could be had: nothing more is tried. */
+  #off = false;
+  /** Releases run in this idle spell. */
+  #releases = 0;
+  /** The young generation's size when the worker started serving (its size with no load behind it). */
+  readonly #youngAtStart = youngGenerationBytes();
+  /** Quiet polls in a row that make an idle spell. */
+  readonly #pollsToRelease: number;
+
+  private constructor(events: IdleMemoryEvents, source: () => CollectGarbage, pollsToRelease: number) {
+    this.#events = events;
+    this.#source = source;
+    this.#pollsToRelease = pollsToRelease;
+  }
+
+  /**
+   * Starts polling; undefined when `afterSeconds` is 0 (never). A release runs between
+   * `afterSeconds` and a second more after the last request started. `source` exists for tests.
+   */
+  static start(afterSeconds: number, events: IdleMemoryEvents, source: () => CollectGarbage = exposedGc): IdleMemoryRelease | undefined {
+    if (afterSeconds <= 0) return undefined;
+    const intervalMs = Math.min(1000, (afterSeconds * 1000) / 2);
+    const release = new IdleMemoryRelease(events, source, Math.ceil((afterSeconds * 1000) / intervalMs));
+    release.#timer = setInterval(() => release.poll(), intervalMs);
+    release.#timer.unref();
+    return release;
+  }
+
+  /** One look (every second): a new request resets the spell; enough quiet polls in a row with nothing in flight release. */
+  poll(): void {
+    if (this.#off) return;
+    const started = this.#events.started();
+    if (started !== this.#seen) {
+      this.#seen = started;
+      this.#released = false;
+      this.#releases = 0;
+      this.#quietPolls = 0;
+      return;
+    }
+    // A request that runs longer than the setting keeps its quiet polls: once it ends, the worker is idle.
+    if (++this.#quietPolls < this.#pollsToRelease || this.#released || this.#events.busy()) return;
+    this.#collect();
+  }
+
+  #collect(): void {
+    if (this.#gc === undefined) {
+      try {
+        this.#gc = this.#source();
+      } catch (error) {
+        this.#off = true;
+        this.stop();
+        this.#events.onUnavailable(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+    }
+    const before = process.memoryUsage().heapTotal;
+    const startedAt = performance.now();
+    releaseHeap(this.#gc);
+    const ms = performance.now() - startedAt;
+    const mb = (n: number) => Math.round(n / 104857.6) / 10;
+    this.#events.onRelease(mb(before), mb(process.memoryUsage().heapTotal), Math.round(ms * 10) / 10);
+    // V8 gives the young generation back only when it judges the allocation rate low, which a
+    // GC now and then misjudges (one release in four on Node 20 left it at 16-32 MB): try again
+    // at the next poll, up to MAX_RELEASES a spell.
+    this.#released = youngGenerationBytes() <= this.#youngAtStart * 2 || ++this.#releases >= MAX_RELEASES;
+  }
+
+  /** Stops polling (the worker is stopping, or no GC function could be had). */
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
