@@ -6,13 +6,15 @@
  * young-generation GC), and the old generation keeps the pages that held promoted garbage. A
  * worker that then sits idle keeps all of it: V8's memory reducer never ran in a worker's main
  * isolate in these measurements (over a minute idle), though it does in a bare script. Measured
- * 2026-12-07 (Node 20, VmRSS 10-15 s after 100,000 requests at 10 connections): tsgi serve()
- * with a standard Response 93-99 MB, its young generation 32 MB committed with 5 MB used; one full
- * GC then left 66.9 MB (young generation 1 MB). The demo project's worker: 141-147 MB after load
- * against 97 MB after 20 requests.
+ * 2026-12-07 (Node 20, VmRSS 10-15 s after 100,000 requests at 10 connections): a TSGI app's
+ * worker answering standard Responses 93-104 MB, its young generation 32 MB committed with 5 MB
+ * used (node:http building one `new Response()` a request, nothing else, ends at 91.6 MB; without
+ * it 55.5); with this release, 62-72 MB in three runs of four, the fourth kept the young
+ * generation at 88 MB. The demo project's worker: 141-147 MB after load against 97 MB after 20
+ * requests.
  *
  * So a worker that has started no request for the setting's seconds, and has none in flight,
- * runs one full GC (a few ms, 3-8 ms on a 10 MB live heap), once per idle spell: the next request
+ * runs one full GC (10-40 ms measured on a 10 MB live heap), once per idle spell: the next request
  * starts a new spell. A request arriving during the GC waits for it. V8 shrinks the young
  * generation only when the allocation rate is low, which is why this waits for idleness rather
  * than running right after the last response.
