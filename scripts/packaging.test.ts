@@ -16,7 +16,7 @@ import { versionProblems, workspaces } from './pack.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const PUBLISHED = ['head-gate', 'tsgi', 'appserver', 'webserver', 'framework', 'create-tsgi'];
+const PUBLISHED = ['head-gate', 'idle-memory', 'tsgi', 'appserver', 'webserver', 'framework', 'create-tsgi'];
 
 /** Paths that are for this repository's tests only (a project template's `views.test.ts-tpl` ships: new projects get it). */
 const TEST_ONLY = /(^|\/)(?:[^/]+\.test\.[cm]?[jt]s(?:\.map)?$|[^/]+\.test\.d\.ts(?:\.map)?$|test-support\/|test-fixtures\/|testdata\/)|^(?:dist|src)\/testing\/|^(?:dist|src)\/management\/testing\//;

@@ -22,7 +22,7 @@ import { loadApp, type LoadedApp } from './loader.js';
 import { guardNodeListener, lingeringFrom } from './node-guard.js';
 import { withRequestTimeout } from './request-timeout.js';
 import { RETIRE_BEATS, StallWatchdog, type WatchdogEvents } from './stall-watchdog.js';
-import { IdleMemoryRelease } from './idle-memory-release.js';
+import { IdleMemoryRelease } from 'tsgi-idle-memory';
 import { createServerLogger, type ServerLogger } from './logger.js';
 import { SOFTWARE } from './version.js';
 import { WorkerHookRunner } from './worker-hooks.js';
@@ -183,7 +183,7 @@ class Worker {
     setInterval(beat, intervalMs).unref();
   }
 
-  /** --release-memory-after: one full GC once the worker has been idle that long (idle-memory-release.ts). */
+  /** --release-memory-after: one full GC once the worker has been idle that long (tsgi-idle-memory). */
   #startMemoryRelease(): void {
     this.#memoryRelease = IdleMemoryRelease.start(this.#settings.releaseMemoryAfter, {
       started: () => this.#inFlight.started,

@@ -40,7 +40,7 @@ async function fakePacks(dir: string, names: readonly string[]): Promise<string>
   return dir;
 }
 
-const ALL = ['tsgi-head-gate-0.1.0.tgz', 'tsgi-0.1.0.tgz', 'tsgi-appserver-0.1.0.tgz', 'tsgi-webserver-0.1.0.tgz', 'tsgi-framework-0.1.0.tgz', 'create-tsgi-0.1.0.tgz'];
+const ALL = ['tsgi-head-gate-0.1.0.tgz', 'tsgi-idle-memory-0.1.0.tgz', 'tsgi-0.1.0.tgz', 'tsgi-appserver-0.1.0.tgz', 'tsgi-webserver-0.1.0.tgz', 'tsgi-framework-0.1.0.tgz', 'create-tsgi-0.1.0.tgz'];
 
 describe('create-tsgi', () => {
   let dir: string;
@@ -71,7 +71,7 @@ describe('create-tsgi', () => {
     assert.deepEqual(manifest.dependencies, {
       tsgi: file('tsgi'), 'tsgi-appserver': file('tsgi-appserver'), 'tsgi-framework': file('tsgi-framework'), 'tsgi-webserver': file('tsgi-webserver'), tsx: '^4.20.0',
     });
-    assert.deepEqual(Object.keys(manifest.overrides).sort(), ['tsgi', 'tsgi-appserver', 'tsgi-framework', 'tsgi-head-gate', 'tsgi-webserver']);
+    assert.deepEqual(Object.keys(manifest.overrides).sort(), ['tsgi', 'tsgi-appserver', 'tsgi-framework', 'tsgi-head-gate', 'tsgi-idle-memory', 'tsgi-webserver']);
     assert.equal(manifest.overrides['tsgi-head-gate'], file('tsgi-head-gate'));
     assert.equal(manifest.devDependencies.typescript, '^5.9.0');
   });

@@ -187,7 +187,7 @@ describe('a user outside the repository: pack, npm create, install, check, serve
     const packed = await run(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/pack.ts'), '--out', packs], ROOT, PACK_TIMEOUT_MS);
     assert.equal(packed.code, 0, packed.out);
     const tarballs = (await readdir(packs)).sort();
-    assert.deepEqual(tarballs, ['create-tsgi-0.1.0.tgz', 'tsgi-0.1.0.tgz', 'tsgi-appserver-0.1.0.tgz', 'tsgi-framework-0.1.0.tgz', 'tsgi-head-gate-0.1.0.tgz', 'tsgi-webserver-0.1.0.tgz']);
+    assert.deepEqual(tarballs, ['create-tsgi-0.1.0.tgz', 'tsgi-0.1.0.tgz', 'tsgi-appserver-0.1.0.tgz', 'tsgi-framework-0.1.0.tgz', 'tsgi-head-gate-0.1.0.tgz', 'tsgi-idle-memory-0.1.0.tgz', 'tsgi-webserver-0.1.0.tgz']);
   });
 
   it('create-tsgi from its tarball writes and installs the project, and prints the two commands', async () => {

@@ -222,6 +222,7 @@ class Validator {
       accessLog: main.get('access_log'),
       accessLogFormat: main.get('access_log_format'),
       shutdownTimeoutMs: main.get('worker_shutdown_timeout'),
+      releaseMemoryAfterMs: main.get('worker_release_memory_after'),
       serverTokens: main.get('server_tokens'),
       limits,
       ssl,

@@ -133,6 +133,8 @@ export interface Config {
   readonly accessLog: string;
   readonly accessLogFormat: AccessLogFormat;
   readonly shutdownTimeoutMs: number;
+  /** worker_release_memory_after (0: never). */
+  readonly releaseMemoryAfterMs: number;
   readonly serverTokens: boolean;
   readonly limits: Limits;
   readonly ssl: SslConfig;

@@ -29,6 +29,7 @@ import { buildRuntime } from './sites.js';
 import type { Runtime, SocketGroup } from './sites.js';
 import { http1Response, http2Response, SERVER_TOKEN } from './responses.js';
 import { takeStreams } from './h2-streams.js';
+import { IdleMemoryRelease } from 'tsgi-idle-memory';
 
 /** Options of {@link WebServer.start}. */
 export interface WebServerOptions {
@@ -78,6 +79,7 @@ export class WebServer {
   #tls: TlsSetup | undefined;
   #idleSessions: IdleSessions | undefined;
   #draining = false;
+  #memoryRelease: IdleMemoryRelease | undefined;
 
   private constructor(config: Config, runtime: Runtime, errorLog: ErrorLog, accessLog: AccessLog) {
     this.config = config;
@@ -123,6 +125,7 @@ export class WebServer {
       await ws.close();
       throw err;
     }
+    ws.#startMemoryRelease();
     return ws;
   }
 
@@ -277,8 +280,19 @@ export class WebServer {
    * connections then close), HTTP/2 sessions sent GOAWAY; whatever remains after `timeoutMs` is
    * cut. Resolves when everything is closed.
    */
+  /** worker_release_memory_after: one full GC once the server has been idle that long (tsgi-idle-memory). */
+  #startMemoryRelease(): void {
+    this.#memoryRelease = IdleMemoryRelease.start(this.config.releaseMemoryAfterMs / 1000, {
+      started: () => this.counters.requests,
+      busy: () => this.counters.snapshot().writing > 0,
+      onRelease: (before, after, ms) => this.errorLog.log('debug', `idle: released memory with a full GC in ${ms} ms (V8 heap ${before} -> ${after} MB)`),
+      onUnavailable: (error) => this.errorLog.log('warn', `worker_release_memory_after is off: ${error.message}`),
+    });
+  }
+
   async drain(timeoutMs: number): Promise<void> {
     this.#draining = true;
+    this.#memoryRelease?.stop();
     // net.Server's close stops accepting only; node:http's close would also cut every idle
     // keep-alive connection at once, racing clients that are about to reuse one.
     const closed = this.#servers.map(({ server }) => new Promise<void>((resolve) => (server.listening ? NetServer.prototype.close.call(server, () => resolve()) : resolve())));
@@ -303,6 +317,7 @@ export class WebServer {
   /** Fast stop: every connection is cut. */
   async close(): Promise<void> {
     this.#draining = true;
+    this.#memoryRelease?.stop();
     for (const { server } of this.#servers) {
       if (server.listening) server.close();
     }

@@ -1,16 +1,12 @@
 /**
- * --release-memory-after: the poll's rules with a counting GC (no release while requests start or
- * are in flight, one per idle spell, a new spell after a request, a GC that cannot be had turns it
- * off once), V8's own gc() taken without exposing it to apps, and a real worker that releases
- * once idle and again after the next request.
+ * The poll's rules with a counting GC (no release while requests start or are in flight, one per
+ * idle spell, a new spell after a request, a GC that cannot be had turns it off once), and V8's
+ * own gc() taken without exposing it to apps. The servers' tests run it in real workers.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runInNewContext } from 'node:vm';
 import { exposedGc, IdleMemoryRelease, type CollectGarbage, type IdleMemoryEvents } from './idle-memory-release.js';
-import { startAppserver, tempProject } from './testing/spawn-appserver.js';
 
 /** A release over a fake worker: `state` is what the worker would report. */
 function harness(afterSeconds: number, source?: () => CollectGarbage) {
@@ -84,33 +80,5 @@ describe('IdleMemoryRelease', () => {
     gc();
     assert.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined');
     assert.equal(runInNewContext('typeof gc'), 'undefined');
-  });
-});
-
-describe('--release-memory-after in a worker', () => {
-  let project: ReturnType<typeof tempProject>;
-  before(() => {
-    project = tempProject();
-    writeFileSync(join(project.dir, 'app.ts'), 'export const application = () => new Response(String(process.pid));\n');
-  });
-  after(() => project.remove());
-
-  it('an idle worker runs a full GC, and again after its next request', { timeout: 60_000 }, async () => {
-    const server = await startAppserver(['-w', '1', '--release-memory-after', '1', '--log-level', 'debug', 'app.ts'], { cwd: project.dir });
-    try {
-      const released = (pid: string, flags = '') => new RegExp(`\\[${pid}\\] \\[DEBUG\\] idle: released memory with a full GC in [\\d.]+ ms \\(V8 heap [\\d.]+ -> [\\d.]+ MB\\)`, flags);
-      const pid = await (await fetch(server.url)).text();
-      await server.waitFor(released(pid), 15_000);
-      const count = () => server.output().match(released(pid, 'g'))?.length ?? 0;
-      const first = count();
-      const res = await fetch(server.url, { headers: { connection: 'close' } });
-      assert.equal(await res.text(), pid);
-      const deadline = Date.now() + 15_000;
-      while (count() === first && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      assert.ok(count() > first, `a new idle spell after the request releases again; output:\n${server.output()}`);
-      assert.doesNotMatch(server.output(), /--release-memory-after is off/);
-    } finally {
-      assert.equal(await server.stop(), 0);
-    }
   });
 });

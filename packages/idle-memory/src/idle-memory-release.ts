@@ -1,5 +1,6 @@
 /**
- * Giving back the memory a worker took under load once it goes idle (--release-memory-after).
+ * Giving back the memory a worker took under load once it goes idle (tsgi-appserver's
+ * --release-memory-after, tsgi-webserver's worker_release_memory_after).
  *
  * Under load V8 grows the heap for throughput: the young generation of a worker serving standard
  * `Response`s grows from 1-4 MB to 32 MB (node itself builds objects per Response that outlive a
