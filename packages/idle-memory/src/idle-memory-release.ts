@@ -43,6 +43,8 @@ export function exposedGc(): CollectGarbage {
   }
 }
 
+const V8_MAJOR = Number(process.versions.v8.split('.')[0]);
+
 /** Most GCs one idle spell runs (one a poll) when the young generation stays grown. */
 const MAX_RELEASES = 3;
 
@@ -66,8 +68,6 @@ function releaseHeap(gc: CollectGarbage): void {
   gc({ type: 'minor' });
   gc();
 }
-
-const V8_MAJOR = Number(process.versions.v8.split('.')[0]);
 
 /** What the worker tells the release. */
 export interface IdleMemoryEvents {
@@ -106,7 +106,6 @@ export class IdleMemoryRelease {
   #released = false;
   /** Polls in a row that saw no new request. */
   #quietPolls = 0;
-
   /** No GC function could be had: nothing more is tried. */
   #off = false;
   /** Releases run in this idle spell. */
@@ -135,7 +134,7 @@ export class IdleMemoryRelease {
     return release;
   }
 
-  /** One look (every second): a new request resets the spell; enough quiet polls in a row with nothing in flight release. */
+  /** One look (every second at most): a new request resets the spell; enough quiet polls in a row with nothing in flight release. */
   poll(): void {
     if (this.#off) return;
     const started = this.#events.started();
@@ -168,9 +167,9 @@ export class IdleMemoryRelease {
     const ms = performance.now() - startedAt;
     const mb = (n: number) => Math.round(n / 104857.6) / 10;
     this.#events.onRelease(mb(before), mb(process.memoryUsage().heapTotal), Math.round(ms * 10) / 10);
-    // V8 gives the young generation back only when it judges the allocation rate low, which a
-    // GC now and then misjudges (one release in four on Node 20 left it at 16-32 MB): try again
-    // at the next poll, up to MAX_RELEASES a spell.
+    // V8 gives the young generation back only when it judges the allocation rate low, which it
+    // now and then does not (one release in four on Node 20 left the heap at 42-48 MB): try
+    // again at the next poll, up to MAX_RELEASES a spell.
     this.#released = youngGenerationBytes() <= this.#youngAtStart * 2 || ++this.#releases >= MAX_RELEASES;
   }
 

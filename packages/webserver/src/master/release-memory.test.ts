@@ -5,42 +5,30 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { it } from 'node:test';
 import { httpGet, spawnCli } from '../testing/helpers.js';
 import { freePort, tempDir, waitFor } from 'tsgi-test-support';
 
-describe('worker_release_memory_after', () => {
-  let tmp: { dir: string; cleanup: () => Promise<void> };
-  let port: number;
-  let cli: ReturnType<typeof spawnCli>;
+const RELEASED = /\[debug\][^\n]*idle: released memory with a full GC in [\d.]+ ms \(V8 heap [\d.]+ -> [\d.]+ MB\)/g;
 
-  before(async () => {
-    tmp = await tempDir();
-    port = await freePort();
-    const conf = join(tmp.dir, 'site.toml');
-    await writeFile(
-      conf,
-      `workers = 1\nerror_log_level = "debug"\nworker_release_memory_after = "1s"\n[[server]]\nlisten = "127.0.0.1:${port}"\n  [[server.location]]\n  path = "/"\n  return = "200 ok"\n`,
-    );
-    cli = spawnCli(['-c', conf]);
+it('worker_release_memory_after: an idle worker runs a full GC, and again after its next request', { timeout: 90_000 }, async () => {
+  const tmp = await tempDir();
+  const port = await freePort();
+  const conf = join(tmp.dir, 'site.toml');
+  await writeFile(conf, `workers = 1\nerror_log_level = "debug"\nworker_release_memory_after = "1s"\n[[server]]\nlisten = "127.0.0.1:${port}"\n  [[server.location]]\n  path = "/"\n  return = "200 ok"\n`);
+  const cli = spawnCli(['-c', conf]);
+  const releases = () => cli.stderr().match(RELEASED)?.length ?? 0;
+  try {
     await waitFor(() => /listening on http:\/\/127\.0\.0\.1:/.test(cli.stderr()), { timeoutMs: 60_000, what: 'the master to listen' });
-  });
-  after(async () => {
-    if (cli.child.exitCode === null) {
-      cli.child.kill('SIGTERM');
-      await cli.exited;
-    }
-    await tmp.cleanup();
-  });
-
-  it('an idle worker runs a full GC, and again after its next request', { timeout: 60_000 }, async () => {
-    const released = /\[debug\][^\n]*idle: released memory with a full GC in [\d.]+ ms \(V8 heap [\d.]+ -> [\d.]+ MB\)/g;
-    const count = () => cli.stderr().match(released)?.length ?? 0;
     assert.equal((await httpGet(port, '/')).status, 200);
-    await waitFor(() => count() > 0, { timeoutMs: 15_000, what: 'a release once idle' });
-    const first = count();
+    await waitFor(() => releases() > 0, { timeoutMs: 15_000, what: () => `a release once idle; stderr:\n${cli.stderr()}` });
+    const first = releases();
     assert.equal((await httpGet(port, '/')).status, 200);
-    await waitFor(() => count() > first, { timeoutMs: 15_000, what: 'a release after the next request' });
+    await waitFor(() => releases() > first, { timeoutMs: 15_000, what: () => `a release after the next request; stderr:\n${cli.stderr()}` });
     assert.doesNotMatch(cli.stderr(), /worker_release_memory_after is off/);
-  });
+  } finally {
+    cli.child.kill('SIGTERM');
+    await cli.exited;
+    await tmp.cleanup();
+  }
 });
