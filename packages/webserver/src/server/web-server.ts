@@ -275,11 +275,6 @@ export class WebServer {
     return this.#draining;
   }
 
-  /**
-   * Graceful stop: no new connections, idle ones closed, requests in flight finished (their
-   * connections then close), HTTP/2 sessions sent GOAWAY; whatever remains after `timeoutMs` is
-   * cut. Resolves when everything is closed.
-   */
   /** worker_release_memory_after: one full GC once the server has been idle that long (tsgi-idle-memory). */
   #startMemoryRelease(): void {
     this.#memoryRelease = IdleMemoryRelease.start(this.config.releaseMemoryAfterMs / 1000, {
@@ -290,6 +285,11 @@ export class WebServer {
     });
   }
 
+  /**
+   * Graceful stop: no new connections, idle ones closed, requests in flight finished (their
+   * connections then close), HTTP/2 sessions sent GOAWAY; whatever remains after `timeoutMs` is
+   * cut. Resolves when everything is closed.
+   */
   async drain(timeoutMs: number): Promise<void> {
     this.#draining = true;
     this.#memoryRelease?.stop();
