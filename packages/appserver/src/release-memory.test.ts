@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { waitFor } from 'tsgi-test-support';
 import { startAppserver, tempProject } from './testing/spawn-appserver.js';
 
 describe('--release-memory-after in a worker', () => {
@@ -26,9 +27,7 @@ describe('--release-memory-after in a worker', () => {
       const first = count();
       const res = await fetch(server.url, { headers: { connection: 'close' } });
       assert.equal(await res.text(), pid);
-      const deadline = Date.now() + 15_000;
-      while (count() === first && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      assert.ok(count() > first, `a new idle spell after the request releases again; output:\n${server.output()}`);
+      await waitFor(() => count() > first, { timeoutMs: 15_000, what: () => `a release after the next request; output:\n${server.output()}` });
       assert.doesNotMatch(server.output(), /--release-memory-after is off/);
     } finally {
       assert.equal(await server.stop(), 0);

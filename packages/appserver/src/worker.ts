@@ -188,7 +188,7 @@ class Worker {
     this.#memoryRelease = IdleMemoryRelease.start(this.#settings.releaseMemoryAfter, {
       started: () => this.#inFlight.started,
       busy: () => this.#inFlight.size > 0,
-      onRelease: (before, after, ms) => this.#log?.debug('idle: released memory with a full GC in %d ms (V8 heap %d -> %d MB)', ms, before, after),
+      onRelease: (summary) => this.#log?.debug('idle: %s', summary),
       onUnavailable: (error) => this.#log?.warn('--release-memory-after is off: %s', error.message),
     });
   }

@@ -280,7 +280,7 @@ export class WebServer {
     this.#memoryRelease = IdleMemoryRelease.start(this.config.releaseMemoryAfterMs / 1000, {
       started: () => this.counters.requests,
       busy: () => this.counters.snapshot().writing > 0,
-      onRelease: (before, after, ms) => this.errorLog.log('debug', `idle: released memory with a full GC in ${ms} ms (V8 heap ${before} -> ${after} MB)`),
+      onRelease: (summary) => this.errorLog.log('debug', `idle: ${summary}`),
       onUnavailable: (error) => this.errorLog.log('warn', `worker_release_memory_after is off: ${error.message}`),
     });
   }
