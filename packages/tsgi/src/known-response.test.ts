@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { knownResponse, STREAM_STATE, streamLocked } from './known-response.js';
+import { knownResponse, streamStateSymbol, streamLocked } from './known-response.js';
 
 describe('known-response: a standard Response read from the runtime\'s record', () => {
   it('streamLocked: node\'s state field and the locked getter agree, on both paths', () => {
     // Node 20 keeps a reader field in its webstreams state; a runtime that does not has only the getter path.
-    if (process.versions.node.startsWith('20.')) assert.ok(STREAM_STATE !== undefined, 'Node 20: the state path is found');
+    if (process.versions.node.startsWith('20.')) assert.ok(streamStateSymbol() !== undefined, 'Node 20: the state path is found');
     // null, not undefined: undefined would select the default (the state path) again.
-    for (const symbol of [STREAM_STATE, null]) {
+    for (const symbol of [streamStateSymbol(), null]) {
       const stream = new ReadableStream();
       assert.equal(streamLocked(stream, symbol), false, `unlocked (${String(symbol)})`);
       const reader = stream.getReader();

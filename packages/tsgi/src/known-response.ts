@@ -20,43 +20,66 @@
  * @module
  */
 
-/** undici's state symbol on Response instances, when this runtime exposes one. */
-const kState: symbol | undefined = Object.getOwnPropertySymbols(new Response(null)).find((s) => s.description === 'state');
+/**
+ * Where this runtime keeps a Response's record, found once by probing: undici's state symbol on
+ * Response instances and its header map symbol on a HeadersList (undefined when absent). Probed
+ * on first use, not at import: the probe loads node's fetch classes (fetch-class-link.ts: 11.6 MB
+ * a process on Node 20), which a process answering only FastResponses never needs.
+ */
+let undiciSymbols: { kState: symbol | undefined; kHeadersMap: symbol | undefined } | undefined;
 
-/** undici's header map symbol on its HeadersList, found the same way. */
-const kHeadersMap: symbol | undefined = (() => {
-  if (kState === undefined) return undefined;
-  const list = (new Response(null) as unknown as Record<symbol, { headersList?: object } | undefined>)[kState]?.headersList;
-  return list === undefined ? undefined : Object.getOwnPropertySymbols(list).find((s) => s.description === 'headers map');
-})();
+function probeUndici(): { kState: symbol | undefined; kHeadersMap: symbol | undefined } {
+  if (undiciSymbols !== undefined) return undiciSymbols;
+  const kState = Object.getOwnPropertySymbols(new Response(null)).find((s) => s.description === 'state');
+  let kHeadersMap: symbol | undefined;
+  if (kState !== undefined) {
+    const list = (new Response(null) as unknown as Record<symbol, { headersList?: object } | undefined>)[kState]?.headersList;
+    if (list !== undefined) kHeadersMap = Object.getOwnPropertySymbols(list).find((s) => s.description === 'headers map');
+  }
+  return (undiciSymbols = { kState, kHeadersMap });
+}
+
+/** node's webstreams state symbols (below), probed on first use like undici's. */
+let streamSymbols: { locked: symbol | undefined; closed: symbol | undefined } | undefined;
+
+function probeStreams(): { locked: symbol | undefined; closed: symbol | undefined } {
+  if (streamSymbols !== undefined) return streamSymbols;
+  const locked = probeStreamState();
+  return (streamSymbols = { locked, closed: probeClosedState(locked) });
+}
 
 /**
  * node's webstreams state symbol on ReadableStream instances (`kState`), when its `reader` field
- * says whether the stream is locked: checked once here on a probe stream, unlocked then locked.
+ * says whether the stream is locked: checked once (on first use) on a probe stream, unlocked
+ * then locked.
  * Undefined on a runtime where that does not hold; {@link streamLocked} then asks `.locked`.
  */
-export const STREAM_STATE: symbol | undefined = (() => {
-  const probe = new ReadableStream();
-  const symbol = Object.getOwnPropertySymbols(probe).find((s) => s.description === 'kState');
+export function streamStateSymbol(): symbol | undefined {
+  return probeStreams().locked;
+}
+
+function probeStreamState(): symbol | undefined {
+  const stream = new ReadableStream();
+  const symbol = Object.getOwnPropertySymbols(stream).find((s) => s.description === 'kState');
   if (symbol === undefined) return undefined;
-  const state = (probe as unknown as Record<symbol, { reader?: unknown } | undefined>)[symbol];
+  const state = (stream as unknown as Record<symbol, { reader?: unknown } | undefined>)[symbol];
   if (state === null || typeof state !== 'object' || !('reader' in state) || state.reader !== undefined) return undefined;
-  probe.getReader();
+  stream.getReader();
   return state.reader !== undefined ? symbol : undefined;
-})();
+}
 
 /**
  * node's webstreams state symbol again, when its `state` field reads 'closed' for a stream that
- * has closed and holds nothing, and not for one that has not: checked once here on two probe
+ * has closed and holds nothing, and not for one that has not: checked once on two probe
  * streams. Undefined on a runtime where that does not hold; {@link streamClosed} then
  * answers false (the caller reads on).
  */
-const CLOSED_STATE: symbol | undefined = (() => {
-  if (STREAM_STATE === undefined) return undefined;
+function probeClosedState(symbol: symbol | undefined): symbol | undefined {
+  if (symbol === undefined) return undefined;
   const open = new ReadableStream();
   const closed = new ReadableStream({ start: (controller) => controller.close() });
-  return !streamClosed(open, STREAM_STATE) && streamClosed(closed, STREAM_STATE) ? STREAM_STATE : undefined;
-})();
+  return !streamClosed(open, symbol) && streamClosed(closed, symbol) ? symbol : undefined;
+}
 
 /**
  * Whether `stream` has closed with nothing left to read, by node's own record of it
@@ -67,7 +90,7 @@ const CLOSED_STATE: symbol | undefined = (() => {
  * first read the body is known to be whole without a second read and the read-ahead's microtask
  * hops (read-ahead.ts). Node 20 closes it one microtask later, so there this answers false.
  */
-export function streamClosed(stream: ReadableStream, stateSymbol: symbol | null | undefined = CLOSED_STATE): boolean {
+export function streamClosed(stream: ReadableStream, stateSymbol: symbol | null | undefined = probeStreams().closed): boolean {
   if (stateSymbol == null) return false;
   const state = (stream as unknown as Record<symbol, { state?: unknown } | undefined>)[stateSymbol];
   return state !== null && typeof state === 'object' && state.state === 'closed';
@@ -75,7 +98,7 @@ export function streamClosed(stream: ReadableStream, stateSymbol: symbol | null 
 
 /**
  * Whether a reader has taken `stream`: node's own record of it (`stateSymbol`, default
- * {@link STREAM_STATE}; null: do not use it) when the stream has one, else its `locked` getter.
+ * {@link streamStateSymbol}; null: do not use it) when the stream has one, else its `locked` getter.
  *
  * Why: on Node 20 `locked` on a Response body's freshly made (transferable) stream was the
  * costliest frame of this module. Measured 2026-12-06 (toNodeListener in one process with a
@@ -84,7 +107,7 @@ export function streamClosed(stream: ReadableStream, stateSymbol: symbol | null 
  * `bodyOf` 2.4% of the samples with the getter, this function 0.3% instead, about 1 us a
  * request; the handler's own `handle` was 0.8% in both.
  */
-export function streamLocked(stream: ReadableStream, stateSymbol: symbol | null | undefined = STREAM_STATE): boolean {
+export function streamLocked(stream: ReadableStream, stateSymbol: symbol | null | undefined = probeStreams().locked): boolean {
   if (stateSymbol == null) return stream.locked;
   const state = (stream as unknown as Record<symbol, { reader?: unknown } | undefined>)[stateSymbol];
   // Not one of node's own streams: its public answer.
@@ -125,6 +148,7 @@ export interface KnownResponse {
  * nothing has locked the body; otherwise undefined (read the Response's public surface).
  */
 export function knownResponse(response: Response): KnownResponse | undefined {
+  const { kState, kHeadersMap } = probeUndici();
   if (kState === undefined || kHeadersMap === undefined) return undefined;
   // A subclass may override the getters (status, headers...): only a plain Response is read raw.
   if (Object.getPrototypeOf(response) !== Response.prototype) return undefined;

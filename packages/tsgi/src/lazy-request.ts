@@ -12,12 +12,10 @@ import type { IncomingMessage } from 'node:http';
 import { createBodyStream, type BodyLimitError, type BodyState } from './body-stream.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 import type { Exchange } from './exchange.js';
+import { linkOnFirstRead } from './fetch-class-link.js';
 
 /** What the server does when the body crosses a limit (the response writer's 413/408), given by the adapter. */
 export type OnBodyLimit = (ex: Exchange, error: BodyLimitError) => void;
-
-/** The runtime's own Request, captured before anyone (installRequestPatch) replaces the global. */
-const NativeRequest = globalThis.Request;
 
 const utf8 = new TextDecoder();
 
@@ -86,7 +84,7 @@ export class TsgiRequest {
         init.body = body;
         init.duplex = 'half';
       }
-      this.#real = new NativeRequest(this.url, init);
+      this.#real = new (nativeRequest())(this.url, init);
     }
     return this.#real;
   }
@@ -215,7 +213,16 @@ export class TsgiRequest {
   }
 }
 
-// Type: a Request. Run time: `instanceof Request` is true; Request's constructor never runs.
+// Type: a Request. Run time: `instanceof Request` is true (linked below, on first read of the
+// global); Request's constructor never runs.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface TsgiRequest extends Request {}
-Object.setPrototypeOf(TsgiRequest.prototype, NativeRequest.prototype);
+
+/**
+ * The runtime's own Request, captured before anyone (installRequestPatch) replaces the global,
+ * and `TsgiRequest` put under it, both when the global is first read: until then node's fetch
+ * classes are not loaded (fetch-class-link.ts: 11.6 MB a process on Node 20).
+ */
+const nativeRequest = linkOnFirstRead<typeof Request>('Request', (NativeRequest) => {
+  Object.setPrototypeOf(TsgiRequest.prototype, NativeRequest.prototype);
+});

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readAhead } from './read-ahead.js';
-import { STREAM_STATE, streamClosed } from './known-response.js';
+import { streamClosed, streamStateSymbol } from './known-response.js';
 
 const bytes = new TextEncoder().encode('hello');
 
@@ -36,7 +36,7 @@ function oneChunk(): ReadableStream<Uint8Array> {
 describe('read-ahead', () => {
   it('streamClosed: node\'s record read on both paths; without it the answer is false (read on)', async () => {
     if (process.versions.node.startsWith('20.') || process.versions.node.startsWith('24.')) {
-      assert.ok(STREAM_STATE !== undefined, 'node keeps its webstreams state on Node 20 and 24');
+      assert.ok(streamStateSymbol() !== undefined, 'node keeps its webstreams state on Node 20 and 24');
     }
     const open = new ReadableStream();
     assert.equal(streamClosed(open), false);
@@ -44,7 +44,7 @@ describe('read-ahead', () => {
     const reader = stream.getReader();
     assert.equal(streamClosed(stream), false, 'a chunk still queued');
     await reader.read();
-    assert.equal(streamClosed(stream), STREAM_STATE !== undefined, 'read empty and closed');
+    assert.equal(streamClosed(stream), streamStateSymbol() !== undefined, 'read empty and closed');
     assert.equal(streamClosed(stream, null), false, 'the path without the record');
     assert.equal(streamClosed({} as ReadableStream), false, 'not one of node\'s streams');
   });
@@ -58,7 +58,7 @@ describe('read-ahead', () => {
       const ahead = await readAhead(reader, withStream ? stream : undefined);
       assert.equal(ahead.second?.done, true, `ended (${withStream ? 'with' : 'without'} the stream)`);
       assert.equal((await ahead.pending).done, true);
-      assert.equal(reads(), withStream && STREAM_STATE !== undefined ? 1 : 2, `reads (${withStream ? 'with' : 'without'} the stream)`);
+      assert.equal(reads(), withStream && streamStateSymbol() !== undefined ? 1 : 2, `reads (${withStream ? 'with' : 'without'} the stream)`);
     }
   });
 

@@ -7,6 +7,7 @@
  */
 import type { Exchange } from './exchange.js';
 import { addHeader, asChunk, cancelBody, checkStatus, commit, failMidway, requestLine, sendResponse, streamRest, type HeaderScan } from './write-response.js';
+import { isResponse } from './fast-response.js';
 import { TSGI_TRAILERS, TSGI_TRAILERS_EXTENSION, type TsgiContext, type TsgiResponseTrailers, type TsgiTrailers } from './types.js';
 
 /**
@@ -108,7 +109,7 @@ export class NodeTrailers implements TsgiTrailers {
  */
 export function sendAppResponse(ex: Exchange, response: unknown): void {
   // The look-up's cost on the fast path: see the measurement on sendWithTrailers below.
-  const trailers = response instanceof Response && !ex.responded && !ex.closed ? (response as { [TSGI_TRAILERS]?: unknown })[TSGI_TRAILERS] : undefined;
+  const trailers = isResponse(response) && !ex.responded && !ex.closed ? (response as { [TSGI_TRAILERS]?: unknown })[TSGI_TRAILERS] : undefined;
   if (typeof trailers === 'function') {
     try {
       if (sendWithTrailers(ex, response as Response, trailers as TsgiResponseTrailers)) return;

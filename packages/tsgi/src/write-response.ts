@@ -15,7 +15,7 @@ import { knownResponse, type KnownResponse } from './known-response.js';
 import { readAhead, type ReadAhead } from './read-ahead.js';
 import { sendFileRegion } from './send-file.js';
 import type { Exchange } from './exchange.js';
-import { FastResponse, fastBody, fastInit, fastReal } from './fast-response.js';
+import { FastResponse, fastBody, fastInit, fastReal, isResponse } from './fast-response.js';
 import { TSGI_FILE } from './types.js';
 import { HOP_BY_HOP_HEADERS } from './validate-headers.js';
 import type { TsgiFileBody } from './types.js';
@@ -93,7 +93,9 @@ function collectInitHeaders(ex: Exchange, init: HeadersInit | undefined, out: st
       if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError('Headers constructor: expected name/value pair to be length 2, found ' + (Array.isArray(pair) ? pair.length : describe(pair)));
       addHeader(ex, out, scan, String(pair[0]), String(pair[1]));
     }
-  } else if (init instanceof Headers) {
+  } else if (Object.getPrototypeOf(init) !== Object.prototype && init instanceof Headers) {
+    // Asked only of what is not an object literal: reading the global `Headers` loads node's
+    // fetch classes (fetch-class-link.ts).
     for (const [name, value] of init) addHeader(ex, out, scan, name, value);
   } else {
     const record = init as Record<string, unknown>;
@@ -181,10 +183,10 @@ export function checkStatus(ex: Exchange, status: number): boolean {
 export function sendResponse(ex: Exchange, response: unknown): void {
   if (ex.responded || ex.closed) {
     // The server already answered (413) or the client is gone: the app's body is not wanted.
-    if (response instanceof Response) cancelBody(response);
+    if (isResponse(response)) cancelBody(response);
     return;
   }
-  if (!(response instanceof Response)) {
+  if (!isResponse(response)) {
     sendError(ex, new TypeError(`tsgi: the app must return a Response (or a Promise of one), returned ${describe(response)}`));
     return;
   }
@@ -566,7 +568,7 @@ export function sendError(ex: Exchange, error: unknown): void {
       return;
     }
     Promise.resolve(custom).then(
-      (r) => (r instanceof Response ? sendResponse(ex, r) : respondPlain(ex, 500, ERROR_BODY, 'keep-alive')),
+      (r) => (isResponse(r) ? sendResponse(ex, r) : respondPlain(ex, 500, ERROR_BODY, 'keep-alive')),
       (inner: unknown) => {
         ex.config.log.error('tsgi: onError rejected', inner);
         respondPlain(ex, 500, ERROR_BODY, 'keep-alive');
