@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { Busboy } from '@fastify/busboy';
+import type * as BusboyPackage from '@fastify/busboy';
 import {
   RequestDataTooBig,
   SuspiciousMultipartForm,
@@ -23,6 +23,7 @@ import {
 } from '../core/exceptions.js';
 import { bodyStreamError } from './body.js';
 import { MultiValueDict, QueryDict } from './multi-value-dict.js';
+import { lazyPackage } from '../utils/lazy-package.js';
 
 /**
  * A file from a multipart upload (Django's UploadedFile), in memory or in a temp file that is
@@ -159,6 +160,9 @@ export interface MultipartOptions {
 /** Header lines per part (Content-Disposition and Content-Type are all a form part needs). */
 const MAX_HEADER_PAIRS = 100;
 
+/** busboy, loaded by the first multipart body (utils/lazy-package.ts). */
+const busboy = lazyPackage<typeof BusboyPackage>('@fastify/busboy');
+
 /**
  * Parses a multipart body. Rejects with a 400/413 framework error on bad input or a limit.
  *
@@ -178,9 +182,9 @@ export async function parseMultipart(
   if (body === null) {
     throw new SuspiciousMultipartForm('Invalid multipart body: the body is empty');
   }
-  let parser: ReturnType<typeof Busboy>;
+  let parser: ReturnType<typeof BusboyPackage.Busboy>;
   try {
-    parser = Busboy({
+    parser = busboy().Busboy({
       headers: { 'content-type': contentType },
       defCharset: options.encoding,
       limits: {

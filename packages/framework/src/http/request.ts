@@ -21,7 +21,8 @@
  * @module
  */
 import { REQUEST_ID_HEADER, isRequestId, newRequestId, sendEarlyHints, type TsgiClient, type TsgiContext } from 'tsgi';
-import Negotiator from 'negotiator';
+import type Negotiator from 'negotiator';
+import { lazyPackage } from '../utils/lazy-package.js';
 import type { ResolvedSettings } from '../conf/settings.js';
 import type { RouteParams } from '../core/types.js';
 import { BadRequest, DisallowedHost, ImproperlyConfigured, RawPostDataException } from '../core/exceptions.js';
@@ -36,6 +37,9 @@ import { TimestampSigner, BadSignature } from '../core/signing.js';
 import type { Resolver, ResolverMatch } from '../urls/resolver.js';
 import { reverse, type ReverseOptions } from '../urls/reverse.js';
 import type { Session } from '../sessions/session.js';
+
+/** negotiator, loaded by the first content negotiation (utils/lazy-package.ts). */
+const negotiator = lazyPackage<typeof Negotiator>('negotiator');
 
 /**
  * Methods that do not change state (RFC 9110 section 9.2.1).
@@ -443,7 +447,7 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
   }
 
   #neg(): Negotiator {
-    return (this.#negotiator ??= new Negotiator({ headers: { accept: this.header('accept') ?? undefined, 'accept-language': this.header('accept-language') ?? undefined, 'accept-encoding': this.header('accept-encoding') ?? undefined } }));
+    return (this.#negotiator ??= new (negotiator())({ headers: { accept: this.header('accept') ?? undefined, 'accept-language': this.header('accept-language') ?? undefined, 'accept-encoding': this.header('accept-encoding') ?? undefined } }));
   }
 
   /**

@@ -3,10 +3,10 @@
  * its log: what the framework's own socket tests use, and handy for users' integration tests.
  * @module
  */
-import { createRequire } from 'node:module';
 import { serve, type ServeOptions, type TsgiLogger } from 'tsgi';
 import type * as WsPackage from 'ws';
 import type { ClientOptions, WebSocket } from 'ws';
+import { lazyPackage } from '../utils/lazy-package.js';
 import { getTsgiApplication, type TsgiApplication } from '../core/handler.js';
 import type { SettingsInput } from '../conf/settings.js';
 
@@ -17,10 +17,7 @@ import type { SettingsInput } from '../conf/settings.js';
  * 10 s idle, worker RSS, three runs each, tsgi's fetch classes already lazy): 60.6-66.4 MB with
  * `ws` imported here, 58.2-58.6 without.
  */
-let wsPackage: typeof WsPackage | undefined;
-function wsModule(): typeof WsPackage {
-  return (wsPackage ??= createRequire(import.meta.url)('ws') as typeof WsPackage);
-}
+const wsModule = lazyPackage<typeof WsPackage>('ws');
 
 /** A served application. */
 export interface ServedApp {
