@@ -58,12 +58,14 @@ export class ResponseHeaders implements Iterable<[string, string]> {
 
   constructor(init?: Record<string, string> | Iterable<readonly [string, string]> | Headers) {
     if (!init) return;
-    if (init instanceof Headers) {
-      for (const [k, v] of init) if (k !== 'set-cookie') this.set(k, v);
-    } else if (Symbol.iterator in init) {
-      for (const [k, v] of init as Iterable<readonly [string, string]>) this.append(k, v);
-    } else {
+    // A record first: asking `instanceof Headers` reads the global, which on Node 20 builds node's
+    // fetch classes (tsgi's fetch-class-link.ts), and a view's `{ headers: {...} }` needs none.
+    if (!(Symbol.iterator in init)) {
       for (const k of Object.keys(init)) this.set(k, (init as Record<string, string>)[k] as string);
+    } else if (init instanceof Headers) {
+      for (const [k, v] of init) if (k !== 'set-cookie') this.set(k, v);
+    } else {
+      for (const [k, v] of init as Iterable<readonly [string, string]>) this.append(k, v);
     }
   }
 

@@ -15,7 +15,7 @@ test('serving a framework JSON view loads neither ws nor node\'s fetch classes; 
     const requireHere = createRequire(import.meta.url);
     const wsLoaded = () => Object.keys(requireHere.cache).some((file) => /[\\\\/]node_modules[\\\\/]ws[\\\\/]/.test(file));
     const undici = () => process.moduleLoadList.some((m) => m.includes('deps/undici'));
-    const served = await serveApp({ SECRET_KEY: 'test-only-0123456789abcdefghijklmnopqrstuvwxyz', ALLOWED_HOSTS: ['127.0.0.1'], ROOT_URLCONF: [path('api/<slug:name>/', (request) => new JsonResponse({ hello: request.params.name }))] });
+    const served = await serveApp({ SECRET_KEY: 'test-only-0123456789abcdefghijklmnopqrstuvwxyz', ALLOWED_HOSTS: ['127.0.0.1'], ROOT_URLCONF: [path('api/<slug:name>/', (request) => new JsonResponse({ hello: request.params.name }, { headers: { 'Cache-Control': 'no-store' } }))] });
     const body = await new Promise((resolve, reject) => {
       get(served.url + '/api/world/', { agent: false }, (res) => { let data = ''; res.on('data', (c) => (data += c)).on('end', () => resolve(data)); }).on('error', reject);
     });
