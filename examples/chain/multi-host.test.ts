@@ -139,16 +139,16 @@ describe('the chain across three hosts (network namespaces): tsgi-webserver on w
     }
     const config = join(dir.dir, 'web.toml');
     writeFileSync(config, webConfig(dir.dir, hosts, lab.hub));
-    web = new LabProcess('tsgi-webserver on web', lab.spawn(lab.hub, [...TSX, WEBSERVER, '--config', config], { cwd: ROOT }));
-    servers.push(web);
-    client = new LoadClient(new LabProcess('load-client on web', lab.spawn(lab.hub, [...TSX, CLIENT, `http://${lab.hub.address}:${WEB_PORT}`], { cwd: ROOT })));
-    servers.push(client.process);
     try {
-      await Promise.all([
-        ...servers.slice(0, 2).map((s) => s.waitForLine(/Ready: 1 worker/, { timeoutMs: START_TIMEOUT_MS })),
-        web.waitForLine(/started 1 worker\(s\)/, { timeoutMs: START_TIMEOUT_MS }),
-        client.ready(START_TIMEOUT_MS),
-      ]);
+      // The app servers first: the web server's health checks would mark a host down whose worker
+      // is still booting (the demo through tsx took 4 s on a loaded machine, two checks fail in
+      // 500 ms each), and the warm-up below expects both hosts up.
+      await Promise.all(servers.map((s) => s.waitForLine(/Ready: 1 worker/, { timeoutMs: START_TIMEOUT_MS })));
+      web = new LabProcess('tsgi-webserver on web', lab.spawn(lab.hub, [...TSX, WEBSERVER, '--config', config], { cwd: ROOT }));
+      servers.push(web);
+      client = new LoadClient(new LabProcess('load-client on web', lab.spawn(lab.hub, [...TSX, CLIENT, `http://${lab.hub.address}:${WEB_PORT}`], { cwd: ROOT })));
+      servers.push(client.process);
+      await Promise.all([web.waitForLine(/started 1 worker\(s\)/, { timeoutMs: START_TIMEOUT_MS }), client.ready(START_TIMEOUT_MS)]);
       // Both hosts answer through the web server (round robin alternates), accepting the Host given.
       for (let i = 0; i < 2; i++) {
         const warm = await client.request('GET', `/rr/${VIEW}?phase=warm&i=${i}`);
