@@ -1,6 +1,7 @@
 /**
  * The poll's rules with a counting GC (no release while requests start or are in flight, one per
- * idle spell, a new spell after a request, a GC that cannot be had turns it off once), and V8's
+ * idle spell, a new spell after a request, a GC that cannot be had turns it off once), another
+ * GC while the last gave memory back (with V8's own gc() and 32 MB to give back), and V8's
  * own gc() taken without exposing it to apps. The servers' tests run it in real workers.
  */
 import assert from 'node:assert/strict';
@@ -38,6 +39,28 @@ describe('IdleMemoryRelease', () => {
     release.poll();
     for (let i = 0; i < 3; i++) release.poll();
     assert.equal(state.released, 2, 'a request starts a new spell');
+  });
+
+  it('runs another GC at the next poll while the last gave back a megabyte or more, up to three a spell', () => {
+    const realGc = exposedGc();
+    realGc();
+    // 32 MB in V8's large-object space, given back by the first full GC that finds it unreachable.
+    let garbage: number[] | null = new Array<number>(4_000_000).fill(1);
+    const freeing = (() => {
+      garbage = null;
+      realGc();
+    }) as CollectGarbage;
+    const { state, release } = harness(2, () => freeing); // one poll a second: 2 quiet polls
+    assert.equal(garbage?.length, 4_000_000);
+    release.poll(); // first look: a new count
+    release.poll();
+    assert.equal(state.released, 0);
+    release.poll();
+    assert.equal(state.released, 1, 'the idle spell\'s release');
+    release.poll();
+    assert.equal(state.released, 2, 'the first gave back 32 MB: one more');
+    for (let i = 0; i < 5; i++) release.poll();
+    assert.equal(state.released, 2, 'the second gave back nothing: done for this spell');
   });
 
   it('never releases while requests keep starting or one is in flight', () => {
