@@ -26,23 +26,29 @@
  * on first use, not at import: the probe loads node's fetch classes (fetch-class-link.ts: 11.6 MB
  * a process on Node 20), which a process answering only FastResponses never needs.
  */
-let undiciSymbols: { kState: symbol | undefined; kHeadersMap: symbol | undefined } | undefined;
+interface UndiciSymbols {
+  kState: symbol | undefined;
+  kHeadersMap: symbol | undefined;
+}
+let undiciSymbols: UndiciSymbols | undefined;
 
-function probeUndici(): { kState: symbol | undefined; kHeadersMap: symbol | undefined } {
+function probeUndici(): UndiciSymbols {
   if (undiciSymbols !== undefined) return undiciSymbols;
-  const kState = Object.getOwnPropertySymbols(new Response(null)).find((s) => s.description === 'state');
-  let kHeadersMap: symbol | undefined;
-  if (kState !== undefined) {
-    const list = (new Response(null) as unknown as Record<symbol, { headersList?: object } | undefined>)[kState]?.headersList;
-    if (list !== undefined) kHeadersMap = Object.getOwnPropertySymbols(list).find((s) => s.description === 'headers map');
-  }
+  const probe = new Response(null);
+  const kState = Object.getOwnPropertySymbols(probe).find((s) => s.description === 'state');
+  const list = kState === undefined ? undefined : (probe as unknown as Record<symbol, { headersList?: object } | undefined>)[kState]?.headersList;
+  const kHeadersMap = list === undefined ? undefined : Object.getOwnPropertySymbols(list).find((s) => s.description === 'headers map');
   return (undiciSymbols = { kState, kHeadersMap });
 }
 
 /** node's webstreams state symbols (below), probed on first use like undici's. */
-let streamSymbols: { locked: symbol | undefined; closed: symbol | undefined } | undefined;
+interface StreamSymbols {
+  locked: symbol | undefined;
+  closed: symbol | undefined;
+}
+let streamSymbols: StreamSymbols | undefined;
 
-function probeStreams(): { locked: symbol | undefined; closed: symbol | undefined } {
+function probeStreams(): StreamSymbols {
   if (streamSymbols !== undefined) return streamSymbols;
   const locked = probeStreamState();
   return (streamSymbols = { locked, closed: probeClosedState(locked) });
