@@ -84,33 +84,40 @@ describe('linkOnFirstRead: links to the runtime\'s fetch class when the global i
 
 // The globals are per process: what a server importing tsgi loads is seen in a fresh child.
 describe('tsgi and node\'s fetch classes, in a fresh process', () => {
-  it('serving FastResponses loads no fetch class; instanceof Request and Response hold once the globals are read', () => {
+  it('serving FastResponses, at once or through a promise, and reading the request id loads no fetch class; instanceof Request and Response hold once the globals are read', () => {
     const index = fileURLToPath(new URL('./index.ts', import.meta.url));
     const script = `
       import { get } from 'node:http';
-      import { FastResponse, serve } from ${JSON.stringify(index)};
+      import { FastResponse, getRequestId, serve } from ${JSON.stringify(index)};
       const undici = () => process.moduleLoadList.some((m) => m.includes('deps/undici'));
       const afterImport = undici();
       let seen;
-      const server = await serve((request) => { seen = request; return new FastResponse(request.method + ' ' + new URL(request.url).pathname, { headers: { 'content-type': 'text/plain' } }); }, { port: 0 });
-      const body = await new Promise((resolve, reject) => {
-        get(server.url + '/a', { agent: false }, (res) => { let data = ''; res.on('data', (c) => (data += c)).on('end', () => resolve(data)); }).on('error', reject);
+      let id;
+      const server = await serve((request) => {
+        seen = request;
+        id = getRequestId(request);
+        const answer = new FastResponse(request.method + ' ' + new URL(request.url).pathname, { headers: { 'content-type': 'text/plain' } });
+        return request.url.endsWith('/later') ? Promise.resolve(answer) : answer;
+      }, { port: 0 });
+      const fetchText = (path) => new Promise((resolve, reject) => {
+        get(server.url + path, { agent: false }, (res) => { let data = ''; res.on('data', (c) => (data += c)).on('end', () => resolve(data)); }).on('error', reject);
       });
+      const body = [await fetchText('/a'), await fetchText('/later')].join(', ');
       const afterRequest = undici();
-      const checks = [seen instanceof Request, new FastResponse('x') instanceof Response, Object.getPrototypeOf(FastResponse) === Response, await new FastResponse('read').text()];
+      const checks = [seen instanceof Request, new FastResponse('x') instanceof Response, Object.getPrototypeOf(FastResponse) === Response, await new FastResponse('read').text(), seen.headers.get('x-request-id') === id && id.length === 36];
       console.log(JSON.stringify({ afterImport, afterRequest, body, checks, loadedByChecks: undici() }));
       await server.close();
     `;
     const child = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(child.status, 0, child.stderr);
     const out = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { afterImport: boolean; afterRequest: boolean; body: string; checks: unknown[]; loadedByChecks: boolean };
-    assert.equal(out.body, 'GET /a');
-    assert.deepEqual(out.checks, [true, true, true, 'read']);
+    assert.equal(out.body, 'GET /a, GET /later');
+    assert.deepEqual(out.checks, [true, true, true, 'read', true]);
     assert.equal(out.loadedByChecks, true, 'reading the globals loads them');
     // Node 22+ loads them as soon as tsgi looks at the global (see fetch-class-link.ts); Node 20 only when one is read.
     if (process.versions.node.startsWith('20.')) {
       assert.equal(out.afterImport, false, 'importing tsgi loads no fetch class');
-      assert.equal(out.afterRequest, false, 'a FastResponse request loads no fetch class');
+      assert.equal(out.afterRequest, false, 'a FastResponse, at once or through a promise, and the request id load no fetch class');
     }
   });
 });

@@ -33,6 +33,7 @@ export { fileResponse, type FileResponseInit } from './file-response.js';
 export { installRequestPatch } from './request-patch.js';
 export { mountedTarget } from './mount-path.js';
 export { REQUEST_ID_HEADER, assignRequestId, isRequestId, newRequestId, requestIdOf } from './request-id.js';
+export { getRequestId } from './lazy-request.js';
 export { sendEarlyHints } from './early-hints.js';
 export { requestTrailers, withTrailers } from './trailers.js';
 export {

@@ -40,6 +40,23 @@ function headersFrom(req: IncomingMessage): Headers {
 }
 
 /**
+ * The request's id as the server gave it (SPEC 3.4.5): what `request.headers.get('x-request-id')`
+ * reads, or null behind a server that gives none. On a request from tsgi's own servers it is read
+ * without building `request.headers`: building fetch Headers loads node's fetch classes on Node 20
+ * (~11 MB of RSS a process, fetch-class-link.ts), which a framework writing the id in a log line
+ * (a 404 warning) would otherwise pay the first time it logs.
+ *
+ * @example
+ * ```ts
+ * const app = (request: Request) => new Response(`your request: ${getRequestId(request) ?? 'no id'}`);
+ * ```
+ */
+export function getRequestId(request: Request): string | null {
+  if (request instanceof TsgiRequest) return TsgiRequest.requestIdOf(request);
+  return request.headers.get(REQUEST_ID_HEADER);
+}
+
+/**
  * See the module comment. `TsgiRequest` is what `toNodeListener` passes as `request`.
  *
  * @example
@@ -69,6 +86,12 @@ export class TsgiRequest {
   /** @internal The standard Request behind `request`, built now if it was not yet. */
   static realOf(request: TsgiRequest): Request {
     return request.#request();
+  }
+
+  /** @internal The request id (SPEC 3.4.5), read from node's request while no Headers were built (see {@link getRequestId}). */
+  static requestIdOf(request: TsgiRequest): string | null {
+    if (request.#real === undefined && request.#headers === undefined) return requestIdOf(request.#ex.req);
+    return request.headers.get(REQUEST_ID_HEADER);
   }
 
   /** The real Request, built once, sharing this one's url, headers, body stream and signal. */

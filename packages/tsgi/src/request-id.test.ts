@@ -3,13 +3,14 @@ import { after, describe, it } from 'node:test';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { FastResponse, isRequestId, requestIdOf, toNodeListener, type NodeAdapterOptions } from './index.js';
+import { FastResponse, getRequestId, isRequestId, requestIdOf, toNodeListener, type NodeAdapterOptions } from './index.js';
 import { rawExchange } from 'tsgi-test-support';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-/** What the app saw of X-Request-Id: request.headers and context.rawHeaders. */
+/** What the app saw of X-Request-Id: getRequestId (read first), request.headers and context.rawHeaders. */
 interface Seen {
+  helper: string | null;
   header: string | null;
   raw: string[];
 }
@@ -20,7 +21,9 @@ async function start(options: NodeAdapterOptions): Promise<{ port: number; serve
   const listener = toNodeListener((request, context) => {
     const raw: string[] = [];
     for (let i = 0; i < context.rawHeaders.length; i += 2) if (context.rawHeaders[i]!.toLowerCase() === 'x-request-id') raw.push(context.rawHeaders[i + 1]!);
-    return Response.json({ header: request.headers.get('x-request-id'), raw });
+    // getRequestId first: it reads node's request while request.headers is not built yet.
+    const helper = getRequestId(request);
+    return Response.json({ helper, header: request.headers.get('x-request-id'), raw });
   }, options);
   const server = createServer((req: IncomingMessage, res) => {
     res.on('close', () => nodeHeaders.push(req.headers['x-request-id'] as string | undefined));
@@ -35,7 +38,9 @@ async function ask(port: number, id?: string): Promise<Seen> {
   const head = id === undefined ? '' : `X-Request-Id: ${id}\r\n`;
   const reply = await rawExchange(port, `GET / HTTP/1.1\r\nHost: a.test\r\n${head}Connection: close\r\n\r\n`);
   assert.match(reply, /^HTTP\/1\.1 200 /);
-  return JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as Seen;
+  const seen = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as Seen;
+  assert.equal(seen.helper, seen.header, 'getRequestId reads the id request.headers holds');
+  return seen;
 }
 
 describe('request id (SPEC 3.4.5)', () => {
@@ -107,6 +112,24 @@ describe('request id (SPEC 3.4.5)', () => {
     assert.equal(seen[0]!.again, seen[0]!.id, 'made once');
     assert.match(String(seen[1]!.before), UUID, 'an untrusted peer\'s id is replaced before the app runs, read or not');
     assert.equal(seen[1]!.id, seen[1]!.before);
+  });
+
+  it('getRequestId: a standard Request\'s X-Request-Id or null; once request.headers exist, what they hold', async () => {
+    assert.equal(getRequestId(new Request('http://a.test/', { headers: { 'x-request-id': 'abc-123' } })), 'abc-123');
+    assert.equal(getRequestId(new Request('http://a.test/')), null);
+    let changed: unknown;
+    const listener = toNodeListener((request) => {
+      request.headers.set('x-request-id', 'set-by-the-app');
+      changed = getRequestId(request);
+      return new FastResponse('ok');
+    });
+    const server = createServer(listener);
+    servers.push(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const reply = await rawExchange((server.address() as AddressInfo).port, 'GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n');
+    assert.match(reply, /^HTTP\/1\.1 200 /);
+    assert.equal(changed, 'set-by-the-app', 'the same answer as request.headers.get()');
   });
 
   it('isRequestId bounds: 1..200 visible ASCII', () => {

@@ -20,7 +20,7 @@
  * ```
  * @module
  */
-import { REQUEST_ID_HEADER, isRequestId, newRequestId, sendEarlyHints, type TsgiClient, type TsgiContext } from 'tsgi';
+import { getRequestId, isRequestId, newRequestId, sendEarlyHints, type TsgiClient, type TsgiContext } from 'tsgi';
 import type Negotiator from 'negotiator';
 import { lazyPackage } from '../utils/lazy-package.js';
 import type { ResolvedSettings } from '../conf/settings.js';
@@ -278,7 +278,8 @@ export class HttpRequest<P extends RouteParams = RouteParams> {
    */
   get id(): string {
     if (this.#id === undefined) {
-      const given = this.raw.headers.get(REQUEST_ID_HEADER);
+      // Not this.raw.headers: building them loads node's fetch classes on Node 20 (getRequestId).
+      const given = getRequestId(this.raw);
       this.#id = isRequestId(given) ? given : newRequestId();
     }
     return this.#id;
