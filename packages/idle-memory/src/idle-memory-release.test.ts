@@ -6,8 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runInNewContext } from 'node:vm';
 import { exposedGc, IdleMemoryRelease, type CollectGarbage, type IdleMemoryEvents } from './idle-memory-release.js';
+
+/** Resolves once `done()` holds, looking every 20 ms; fails after `ms`. */
+async function until(done: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`not within ${ms} ms`);
+    await sleep(20);
+  }
+}
 
 /** A release over a fake worker: `state` is what the worker would report. */
 function harness(afterSeconds: number, source?: () => CollectGarbage) {
@@ -41,7 +51,7 @@ describe('IdleMemoryRelease', () => {
     assert.equal(state.released, 2, 'a request starts a new spell');
   });
 
-  it('runs another GC at the next poll while the last gave back a megabyte or more, up to three a spell', () => {
+  it('runs another GC 100 ms after one that gave back a megabyte or more (not a poll later), up to three a spell', async () => {
     const realGc = exposedGc();
     realGc();
     // 32 MB in V8's large-object space, given back by the first full GC that finds it unreachable.
@@ -50,17 +60,57 @@ describe('IdleMemoryRelease', () => {
       garbage = null;
       realGc();
     }) as CollectGarbage;
-    const { state, release } = harness(2, () => freeing); // one poll a second: 2 quiet polls
     assert.equal(garbage?.length, 4_000_000);
-    release.poll(); // first look: a new count
-    release.poll();
-    assert.equal(state.released, 0);
-    release.poll();
-    assert.equal(state.released, 1, 'the idle spell\'s release');
-    release.poll();
-    assert.equal(state.released, 2, 'the first gave back 32 MB: one more');
-    for (let i = 0; i < 5; i++) release.poll();
-    assert.equal(state.released, 2, 'the second gave back nothing: done for this spell');
+    const state = { looks: 0, releasedAt: [] as number[] };
+    const events: IdleMemoryEvents = {
+      started: () => (state.looks++, 0),
+      busy: () => false,
+      onRelease: () => state.releasedAt.push(performance.now()),
+      onUnavailable: (error) => assert.fail(error),
+    };
+    const release = IdleMemoryRelease.start(2, events, () => freeing); // a poll a second: 2 quiet polls
+    try {
+      await until(() => state.releasedAt.length >= 2, 10_000);
+      const [first, second] = state.releasedAt as [number, number];
+      assert.ok(second - first < 600, `the follow-up came ${Math.round(second - first)} ms after the first, not a poll (1 s) later`);
+      const looks = state.looks;
+      await until(() => state.looks >= looks + 2, 10_000); // two more polls: any follow-up is long due
+      assert.equal(state.releasedAt.length, 2, 'the second gave back nothing: done for this spell');
+    } finally {
+      release?.stop();
+    }
+  });
+
+  it('a request that starts after a release ends the spell: no follow-up GC, the next spell releases anew', async () => {
+    const realGc = exposedGc();
+    let garbage: number[] | null = new Array<number>(4_000_000).fill(1);
+    const freeing = (() => {
+      garbage = null;
+      realGc();
+    }) as CollectGarbage;
+    assert.equal(garbage?.length, 4_000_000);
+    // `looks` counts the release's looks at the worker: a new spell's release comes after the look
+    // that sees the new request and two quiet polls; a follow-up would come without them.
+    const state = { started: 0, looks: 0, releases: [] as Array<{ started: number; looks: number }> };
+    const events: IdleMemoryEvents = {
+      started: () => (state.looks++, state.started),
+      busy: () => false,
+      onRelease: () => {
+        state.releases.push({ started: state.started, looks: state.looks });
+        if (state.releases.length === 1) state.started++; // a request arrives right after the first GC
+      },
+      onUnavailable: (error) => assert.fail(error),
+    };
+    const release = IdleMemoryRelease.start(0.2, events, () => freeing); // a poll every 100 ms: 2 quiet polls
+    try {
+      await until(() => state.releases.length >= 2, 10_000);
+      const [first, second] = state.releases as [{ started: number; looks: number }, { started: number; looks: number }];
+      assert.equal(first.started, 0);
+      assert.equal(second.started, 1, 'the second GC belongs to the spell after the request');
+      assert.ok(second.looks - first.looks >= 3, `the first spell's follow-up (32 MB given back) did not run: ${second.looks - first.looks} looks between the two GCs`);
+    } finally {
+      release?.stop();
+    }
   });
 
   it('never releases while requests keep starting or one is in flight', () => {
