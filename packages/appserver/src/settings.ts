@@ -246,7 +246,7 @@ export const SETTINGS = {
     meta: 'SECONDS',
     kind: seconds(MAX_SECONDS),
     default: 8,
-    help: 'A worker that has started no request for this long, and has none in flight, runs a full garbage collection (and up to two more, 100 ms apart, while they keep giving memory back), so the heap V8 grew under load goes back to the system (after a load a worker can hold 30-40 MB more than when it started); a request arriving during one waits for it, 10-40 ms measured (0 = never).',
+    help: 'A worker that has started no request for this long, and has none in flight, runs a full garbage collection (and up to two more, 100 ms apart, while they keep giving memory back), so the heap V8 grew under load goes back to the system (after a load a worker can hold 30-40 MB more than when it started); a request arriving during one waits for it, 10-55 ms measured (0 = never).',
     section: 'Worker processes',
   }),
   pidfile: setting<string | null>({
