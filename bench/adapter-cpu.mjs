@@ -6,15 +6,16 @@
 //
 //   node bench/adapter-cpu.mjs fast /path/to/before /path/to/after     # FastResponse hello world
 //   node bench/adapter-cpu.mjs response ceiling . /path/to/other       # standard Response
-//   node bench/adapter-cpu.mjs framework raw . /path/to/other          # the framework group's JSON view
+//   node bench/adapter-cpu.mjs framework raw fastify . /path/to/other  # the framework group's JSON view
 //
 // Each response is closed when it ends, and every answer must have ended by the end of its
 // round, so a standard Response read through its stream (Node 22+) is measured whole.
 // A build is a checkout with its packages built (`npx tsc -b`); `ceiling` is node:http's own
 // writeHead/end after constructing the same standard Response, `raw` without it (for `framework`:
-// node:http writing the view's body and its five header fields itself). The framework row runs
-// the build's bench/apps/framework-app.mjs (default middleware) through the build's
-// toNodeListener. Pin it to one core for steadier figures: `taskset -c 1 node bench/adapter-cpu.mjs ...`. N and ROUNDS come
+// node:http writing the view's body and its five header fields itself; `fastify`, the framework
+// group's anchor: bench/apps/fastify.mjs's JSON route through `fastify.routing`, the handler
+// Fastify's own server calls). The framework row runs the build's bench/apps/framework-app.mjs
+// (default middleware) through the build's toNodeListener. Pin it to one core for steadier figures: `taskset -c 1 node bench/adapter-cpu.mjs ...`. N and ROUNDS come
 // from the environment (default 30000 and 11).
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
@@ -23,7 +24,7 @@ import { pathToFileURL } from 'node:url';
 
 const [row, ...names] = process.argv.slice(2);
 if (row !== 'fast' && row !== 'response' && row !== 'framework') {
-  console.error('usage: node bench/adapter-cpu.mjs fast|response|framework BUILD... (a repo path, or ceiling, or raw)');
+  console.error('usage: node bench/adapter-cpu.mjs fast|response|framework BUILD... (a repo path, or ceiling, or raw; for framework also fastify)');
   process.exit(2);
 }
 const N = Number(process.env.N ?? 30_000);
@@ -62,9 +63,22 @@ async function appOf(name, tsgi) {
   return application;
 }
 
+/** The framework group's anchor: the same route as bench/apps/fastify.mjs, through the handler Fastify's server calls. */
+async function fastifyListener() {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ logger: false });
+  app.get('/api/hello/:name/', async (req) => ({ hello: req.params.name, framework: 'fastify' }));
+  await app.ready();
+  return app.routing;
+}
+
 /** The request listener of one build. */
 async function listenerOf(name) {
   if (name === 'raw' || name === 'ceiling') return nodeListener(name);
+  if (name === 'fastify') {
+    if (row !== 'framework') throw new Error('fastify is a build of the framework row only');
+    return fastifyListener();
+  }
   const tsgi = await import(pathToFileURL(resolve(name, 'packages/tsgi/dist/index.js')).href);
   return tsgi.toNodeListener(await appOf(name, tsgi), { log: quiet });
 }
@@ -127,7 +141,8 @@ async function checkAnswers(name, listener) {
   const res = request(listener);
   await settled();
   if (!res.writableEnded || res.statusCode !== 200) throw new Error(`${name} did not answer 200 (${res.writableEnded ? res.statusCode : 'no answer'})`);
-  if (row !== 'framework') return;
+  // Fastify answers the bench's anchor route with its own fields (no security headers), as in the bench.
+  if (row !== 'framework' || name === 'fastify') return;
   const expected = request(nodeListener('raw'));
   await settled();
   const [got, want] = [fieldNames(res._header), fieldNames(expected._header)];
