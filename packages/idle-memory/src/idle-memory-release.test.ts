@@ -19,6 +19,21 @@ async function until(done: () => boolean, ms: number): Promise<void> {
   }
 }
 
+/**
+ * V8's own gc() with 32 MB in its large-object space that the first call finds unreachable and
+ * gives back (so the release's first GC is worth a follow-up).
+ */
+function gcWith32MbToGiveBack(): CollectGarbage {
+  const realGc = exposedGc();
+  realGc();
+  let garbage: number[] | null = new Array<number>(4_000_000).fill(1);
+  assert.equal(garbage.length, 4_000_000);
+  return (() => {
+    garbage = null;
+    realGc();
+  }) as CollectGarbage;
+}
+
 /** A release over a fake worker: `state` is what the worker would report. */
 function harness(afterSeconds: number, source?: () => CollectGarbage) {
   const state = { started: 0, busy: false, collected: 0, released: 0, unavailable: [] as Error[] };
@@ -52,15 +67,7 @@ describe('IdleMemoryRelease', () => {
   });
 
   it('runs another GC 100 ms after one that gave back 32 MB (not a poll later), up to three a spell', async () => {
-    const realGc = exposedGc();
-    realGc();
-    // 32 MB in V8's large-object space, given back by the first full GC that finds it unreachable.
-    let garbage: number[] | null = new Array<number>(4_000_000).fill(1);
-    const freeing = (() => {
-      garbage = null;
-      realGc();
-    }) as CollectGarbage;
-    assert.equal(garbage?.length, 4_000_000);
+    const freeing = gcWith32MbToGiveBack();
     const state = { looks: 0, releasedAt: [] as number[] };
     const events: IdleMemoryEvents = {
       started: () => (state.looks++, 0),
@@ -84,13 +91,7 @@ describe('IdleMemoryRelease', () => {
   });
 
   it('a request that starts after a release ends the spell: no follow-up GC, the next spell releases anew', async () => {
-    const realGc = exposedGc();
-    let garbage: number[] | null = new Array<number>(4_000_000).fill(1);
-    const freeing = (() => {
-      garbage = null;
-      realGc();
-    }) as CollectGarbage;
-    assert.equal(garbage?.length, 4_000_000);
+    const freeing = gcWith32MbToGiveBack();
     // `looks` counts the release's looks at the worker: a new spell's release comes after the look
     // that sees the new request and two quiet polls; a follow-up would come without them.
     const state = { started: 0, looks: 0, releases: [] as Array<{ started: number; looks: number }> };
