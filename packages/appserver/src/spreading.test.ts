@@ -59,14 +59,15 @@ describe('connections spread evenly over workers', () => {
   // At once, a worker gets the next connection when it has answered for its last: one the OS
   // runs later (26/14, and once past 12/28, seen beside other tests starting processes; 31/9 once
   // in the full suite on Node 24) takes fewer, by design. Shared accept split 20 as 18/2 (36/4 of
-  // 40), which this still refuses; the exact counts are the one-after-another tests.
-  it('-w 2: 40 connections opened at once split at worst 8/32', async () => {
+  // 40), which this still refuses, with a margin over the worst split seen (31/9); the exact
+  // counts are the one-after-another tests.
+  it('-w 2: 40 connections opened at once split at worst 6/34', async () => {
     const server = await startAppserver(['-w', '2', 'app.ts'], { cwd: project.dir });
     servers.push(server);
     await server.waitFor(/Ready: 2 worker/);
     const pids = await Promise.all(Array.from({ length: 40 }, () => openAndAsk(server.url, clients)));
     const counts = tally(pids);
     assert.equal(counts.size, 2, `connections reached ${counts.size} of 2 workers: ${JSON.stringify([...counts])}`);
-    for (const [pid, n] of counts) assert.ok(n >= 8 && n <= 32, `worker ${pid} got ${n} of 40 connections: ${JSON.stringify([...counts])}`);
+    for (const [pid, n] of counts) assert.ok(n >= 6 && n <= 34, `worker ${pid} got ${n} of 40 connections: ${JSON.stringify([...counts])}`);
   });
 });
