@@ -90,7 +90,7 @@ const USER_COMPACTS = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').
  * by a plain full GC, 87.4 -> 62.7 with it (Node 24's last-resort GC: 119.8 -> 33.0);
  * `tsgi-appserver -w 1` serving standard Responses, 12 s after 20,000 requests, two runs each
  * alternated (2026-12-07): V8 heap 11 -> 9.5 MB, RSS 61.1-61.4 -> 59.3-59.6 MB, the first GC of a
- * spell 24 -> 36-41 ms. Only the spell's first GC (`compact`) moves objects: compacting the
+ * spell 20-25 -> 36-53 ms. Only the spell's first GC (`compact`) moves objects: compacting the
  * follow-ups too kept 0.1-0.4 MB less (59.3-59.6 against 59.7) for 30 ms a GC instead of 10.
  */
 function releaseHeap(gc: CollectGarbage, compact: boolean): void {
