@@ -79,7 +79,8 @@ describe('IdleMemoryRelease', () => {
     try {
       await until(() => state.releasedAt.length >= 2, 10_000);
       const [first, second] = state.releasedAt as [number, number];
-      assert.ok(second - first < 600, `the follow-up came ${Math.round(second - first)} ms after the first, not a poll (1 s) later`);
+      // A poll comes 1 s after the last ran at the soonest; 900 ms leaves a loaded machine 800 ms of delay.
+      assert.ok(second - first < 900, `the follow-up came ${Math.round(second - first)} ms after the first, not a poll (1 s) later`);
       const looks = state.looks;
       await until(() => state.looks >= looks + 3, 10_000); // three more polls: any follow-up is long due
       // The second gives back less than 1 MB; whether a third runs depends on the young generation
