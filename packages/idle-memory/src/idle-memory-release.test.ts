@@ -6,18 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { runInNewContext } from 'node:vm';
+import { waitFor } from 'tsgi-test-support';
 import { exposedGc, IdleMemoryRelease, worthAnotherGc, type CollectGarbage, type IdleMemoryEvents } from './idle-memory-release.js';
-
-/** Resolves once `done()` holds, looking every 20 ms; fails after `ms`. */
-async function until(done: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) assert.fail(`not within ${ms} ms`);
-    await sleep(20);
-  }
-}
 
 /**
  * V8's own gc() with 32 MB in its large-object space that the first call finds unreachable and
@@ -77,12 +68,12 @@ describe('IdleMemoryRelease', () => {
     };
     const release = IdleMemoryRelease.start(2, events, () => freeing); // a poll a second: 2 quiet polls
     try {
-      await until(() => state.releasedAt.length >= 2, 10_000);
+      await waitFor(() => state.releasedAt.length >= 2, { what: 'two GCs' });
       const [first, second] = state.releasedAt as [number, number];
       // A poll comes 1 s after the last ran at the soonest; 900 ms leaves a loaded machine 800 ms of delay.
       assert.ok(second - first < 900, `the follow-up came ${Math.round(second - first)} ms after the first, not a poll (1 s) later`);
       const looks = state.looks;
-      await until(() => state.looks >= looks + 3, 10_000); // three more polls: any follow-up is long due
+      await waitFor(() => state.looks >= looks + 3, { what: 'three more polls' }); // any follow-up is long due
       // The second gives back less than 1 MB; whether a third runs depends on the young generation
       // (worthAnotherGc, tested below), never a fourth.
       assert.ok(state.releasedAt.length <= 3, `${state.releasedAt.length} GCs in one idle spell`);
@@ -107,7 +98,7 @@ describe('IdleMemoryRelease', () => {
     };
     const release = IdleMemoryRelease.start(0.2, events, () => freeing); // a poll every 100 ms: 2 quiet polls
     try {
-      await until(() => state.releases.length >= 2, 10_000);
+      await waitFor(() => state.releases.length >= 2, { what: 'two GCs' });
       const [first, second] = state.releases as [{ started: number; looks: number }, { started: number; looks: number }];
       assert.equal(first.started, 0);
       assert.equal(second.started, 1, 'the second GC belongs to the spell after the request');
@@ -134,7 +125,7 @@ describe('IdleMemoryRelease', () => {
     let released = 0;
     const release = IdleMemoryRelease.start(0.2, { started: () => 0, busy: () => false, onRelease: () => released++, onUnavailable: (error) => assert.fail(error) });
     try {
-      await until(() => released >= 1, 10_000);
+      await waitFor(() => released >= 1, { what: 'the release' });
     } finally {
       release?.stop();
     }
