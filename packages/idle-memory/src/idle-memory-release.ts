@@ -74,8 +74,8 @@ function youngGenerationBytes(): number {
   return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
 }
 
-/** Whether the user runs node with V8's `--compact-on-every-full-gc` (then the release leaves it on). */
-const USER_COMPACTS = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].includes('--compact-on-every-full-gc');
+/** Whether the user runs node with V8's `--compact-on-every-full-gc` (then the release leaves it on; NODE_OPTIONS cannot carry it). */
+const USER_COMPACTS = process.execArgv.includes('--compact-on-every-full-gc');
 
 /**
  * One full GC that gives memory back. V8 12+ (Node 22+) takes `flavor: 'last-resort'`: GCs
@@ -198,7 +198,6 @@ export class IdleMemoryRelease {
   /** A follow-up GC, unless a request started or is in flight since the last one (the spell is over). */
   #followUp(): void {
     this.#followUpTimer = undefined;
-    if (this.#off || this.#released) return;
     if (this.#events.started() !== this.#seen || this.#events.busy()) {
       this.#released = true;
       return;

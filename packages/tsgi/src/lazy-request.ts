@@ -52,7 +52,7 @@ function headersFrom(req: IncomingMessage): Headers {
  * ```
  */
 export function getRequestId(request: Request): string | null {
-  if (request instanceof TsgiRequest) return TsgiRequest.requestIdOf(request);
+  if (request instanceof TsgiRequest) return TsgiRequest.idOf(request);
   return request.headers.get(REQUEST_ID_HEADER);
 }
 
@@ -89,7 +89,7 @@ export class TsgiRequest {
   }
 
   /** @internal The request id (SPEC 3.4.5), read from node's request while no Headers were built (see {@link getRequestId}). */
-  static requestIdOf(request: TsgiRequest): string | null {
+  static idOf(request: TsgiRequest): string | null {
     if (request.#real === undefined && request.#headers === undefined) return requestIdOf(request.#ex.req);
     return request.headers.get(REQUEST_ID_HEADER);
   }
