@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ResponseHeaders, patchVaryHeaders } from './response-headers.js';
+import { ResponseHeaders, headerFields, patchVaryHeaders } from './response-headers.js';
 
 const listed = (headers: ResponseHeaders): [string, string][] => {
   const out: [string, string][] = [];
@@ -43,6 +43,35 @@ test('ResponseHeaders refuses invalid names and values with CR, LF or NUL', () =
   assert.throws(() => headers.set('X-Injected', 'a\r\nSet-Cookie: evil=1'), TypeError);
   assert.throws(() => headers.setDefault('X-Nul', 'a\0b'), TypeError);
   assert.equal(headers.size, 0);
+});
+
+test('setDefaults adds the absent fields in order, keeps what the view set, and never lets one response change another', () => {
+  const fields = headerFields([['X-Content-Type-Options', 'nosniff'], ['Referrer-Policy', 'same-origin'], ['X-Frame-Options', 'DENY']]);
+  const view = new ResponseHeaders({ 'Content-Type': 'application/json', 'referrer-policy': 'no-referrer' });
+  view.setDefaults(fields).setDefaults(fields); // twice: each field once
+  assert.deepEqual(listed(view), [
+    ['Content-Type', 'application/json'],
+    ['referrer-policy', 'no-referrer'],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['X-Frame-Options', 'DENY'],
+  ]);
+  // The entries are shared: changing a field on one response replaces its entry there only.
+  const other = new ResponseHeaders().setDefaults(fields);
+  view.set('X-Frame-Options', 'SAMEORIGIN');
+  view.append('X-Content-Type-Options', 'extra');
+  assert.equal(view.get('x-frame-options'), 'SAMEORIGIN');
+  assert.equal(other.get('x-frame-options'), 'DENY');
+  assert.equal(other.get('x-content-type-options'), 'nosniff');
+  assert.equal(new ResponseHeaders().setDefaults(fields).get('X-Content-Type-Options'), 'nosniff');
+  assert.equal(view.delete('referrer-policy'), true);
+  assert.equal(view.setDefaults(fields).get('Referrer-Policy'), 'same-origin');
+});
+
+test('headerFields checks names and values once, as set does', () => {
+  assert.throws(() => headerFields([['Bad Name', 'x']]), TypeError);
+  assert.throws(() => headerFields([['X-Injected', 'a\r\nSet-Cookie: evil=1']]), TypeError);
+  assert.deepEqual(headerFields([]).keys, []);
+  assert.deepEqual(headerFields([['X-A', '1'], ['x-a', '2']]).entries, [['x-a', '2']]); // as set: the last name and value
 });
 
 test('patchVaryHeaders adds each name once, keeps *', () => {

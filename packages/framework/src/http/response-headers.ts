@@ -112,6 +112,27 @@ export class ResponseHeaders implements Iterable<[string, string]> {
     return this.#keys.includes(key) ? this : this.#set(key, name, value);
   }
 
+  /**
+   * Sets each of `fields` that is absent, in order (what a middleware adds to every response:
+   * Django's security headers). The fields were checked when {@link headerFields} built them and
+   * their entries are shared by every response (an entry is replaced, never mutated). Measured
+   * 2026-12-07 (bench/adapter-cpu.mjs framework: the bench's JSON view behind the default
+   * middleware, SecurityMiddleware and XFrameOptionsMiddleware calling this or `setDefault` once
+   * a field, both builds alternated in one process, medians of 11-21 rounds, three runs):
+   * 3.66 -> 3.58, 3.56 -> 3.45, 3.83 -> 3.78 us a request; the four fields alone on a fresh
+   * response 117 -> 70 ns, and no entry arrays left to collect.
+   */
+  setDefaults(fields: HeaderFields): this {
+    const { keys, entries } = fields;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      if (this.#keys.includes(key)) continue;
+      this.#keys.push(key);
+      this.#entries.push(entries[i] as [string, string]);
+    }
+    return this;
+  }
+
   delete(name: string): boolean {
     const i = this.#keys.indexOf(lower(name));
     if (i === -1) return false;
@@ -134,6 +155,33 @@ export class ResponseHeaders implements Iterable<[string, string]> {
     // The entries themselves: `set` replaces an entry, never mutates one, so sharing is safe.
     for (const entry of this.#entries) out.push(entry);
   }
+}
+
+/** Header fields checked once, for {@link ResponseHeaders.setDefaults}. */
+export interface HeaderFields {
+  /** Lower-case names. */
+  readonly keys: readonly string[];
+  /** `[name, value]` as given, in step with `keys`. */
+  readonly entries: readonly (readonly [string, string])[];
+}
+
+/**
+ * Checks `fields` (names and values, as `set` does) once, for every response's
+ * {@link ResponseHeaders.setDefaults}.
+ *
+ * @example
+ * ```ts
+ * const security = headerFields([['X-Content-Type-Options', 'nosniff']]);
+ * response.headers.setDefaults(security); // unless the view set it
+ * ```
+ */
+export function headerFields(fields: readonly (readonly [string, string])[]): HeaderFields {
+  const checked = new ResponseHeaders();
+  for (const [name, value] of fields) checked.set(name, value);
+  // Not frozen: every other entry is a plain array, and a frozen one would make the readers of
+  // the list polymorphic. Nothing mutates an entry.
+  const entries = [...checked];
+  return Object.freeze({ keys: Object.freeze(entries.map(([name]) => checkedKey(name))), entries: Object.freeze(entries) });
 }
 
 /**

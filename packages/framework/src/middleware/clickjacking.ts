@@ -7,6 +7,7 @@ import type { Middleware } from '../core/types.js';
 import type { HttpRequest } from '../http/request.js';
 import type { HttpResponseBase } from '../http/response.js';
 import { settle } from '../core/settle.js';
+import { headerFields } from '../http/response-headers.js';
 
 const EXEMPT = Symbol.for('tsgi-framework.xframe-exempt');
 
@@ -30,9 +31,9 @@ export function xframeOptionsExempt<R extends HttpResponseBase>(response: R): R 
  * ```
  */
 export const XFrameOptionsMiddleware: Middleware = (getResponse, settings) => {
-  const value = settings.X_FRAME_OPTIONS;
+  const fields = headerFields([['X-Frame-Options', settings.X_FRAME_OPTIONS]]);
   const addHeader = (_request: HttpRequest, response: HttpResponseBase): HttpResponseBase => {
-    if (!(response as unknown as Record<symbol, boolean>)[EXEMPT]) response.headers.setDefault('X-Frame-Options', value);
+    if (!(response as unknown as Record<symbol, boolean>)[EXEMPT]) response.headers.setDefaults(fields);
     return response;
   };
   return function xFrameOptionsMiddleware(request) {

@@ -8,6 +8,7 @@ import type { Middleware } from '../core/types.js';
 import type { HttpRequest } from '../http/request.js';
 import { HttpResponsePermanentRedirect, type HttpResponseBase } from '../http/response.js';
 import { settle } from '../core/settle.js';
+import { headerFields } from '../http/response-headers.js';
 
 /**
  * @example
@@ -33,15 +34,19 @@ export const SecurityMiddleware: Middleware = (getResponse, settings) => {
   const exempt = settings.SECURE_REDIRECT_EXEMPT;
   const sslHost = settings.SECURE_SSL_HOST;
 
+  const always: [string, string][] = [];
+  if (nosniff) always.push(['X-Content-Type-Options', 'nosniff']);
+  if (referrer !== null) always.push(['Referrer-Policy', referrer]);
+  if (coop !== null) always.push(['Cross-Origin-Opener-Policy', coop]);
+  const fields = headerFields(always);
+
   const addHeaders = (request: HttpRequest, response: HttpResponseBase): HttpResponseBase => {
     const headers = response.headers;
     // RFC 6797 section 7.2: HSTS over secure transport only.
     if (hsts !== null && request.isSecure() && !headers.has('strict-transport-security')) {
       headers.set('Strict-Transport-Security', hsts);
     }
-    if (nosniff) headers.setDefault('X-Content-Type-Options', 'nosniff');
-    if (referrer !== null) headers.setDefault('Referrer-Policy', referrer);
-    if (coop !== null) headers.setDefault('Cross-Origin-Opener-Policy', coop);
+    headers.setDefaults(fields);
     return response;
   };
 
