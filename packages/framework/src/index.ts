@@ -91,7 +91,7 @@ export {
   type Content,
   type StreamingContent,
 } from './http/response.js';
-export { ResponseHeaders, patchVaryHeaders } from './http/response-headers.js';
+export { ResponseHeaders, headerFields, patchVaryHeaders, type HeaderFields } from './http/response-headers.js';
 export { serializeCookie, parseCookies, type CookieOptions } from './http/cookies.js';
 
 // URLs.
