@@ -10,6 +10,9 @@ import { runInNewContext } from 'node:vm';
 import { waitFor } from 'tsgi-test-support';
 import { exposedGc, IdleMemoryRelease, worthAnotherGc, type CollectGarbage, type IdleMemoryEvents } from './idle-memory-release.js';
 
+/** V8's major version: Node 20 runs V8 11, Node 22+ V8 12+. */
+const V8_MAJOR = Number(process.versions.v8.split('.')[0]);
+
 /**
  * V8's own gc() with 32 MB in its large-object space that the first call finds unreachable and
  * gives back (so the release's first GC is worth a follow-up).
@@ -55,6 +58,30 @@ describe('IdleMemoryRelease', () => {
     release.poll();
     for (let i = 0; i < 3; i++) release.poll();
     assert.equal(state.released, 2, 'a request starts a new spell');
+  });
+
+  it('on V8 11 (Node 20) runs a young-generation GC 5 s before the release, not while busy, not on V8 12+', () => {
+    const calls: unknown[] = [];
+    const recording = ((options?: object) => calls.push(options ?? 'full')) as CollectGarbage;
+    const { state, release } = harness(8, () => recording); // one poll a second: the release at the 8th quiet poll
+    const prepared = V8_MAJOR < 12 ? [{ type: 'minor' }] : [];
+    release.poll(); // first look: a new count
+    release.poll();
+    release.poll();
+    assert.deepEqual(calls, [], 'two quiet seconds: nothing yet');
+    release.poll(); // the 3rd quiet poll: 5 s before the 8th
+    assert.deepEqual(calls, prepared);
+    for (let i = 0; i < 4; i++) release.poll();
+    assert.equal(state.released, 0);
+    release.poll(); // the 8th
+    assert.equal(state.released, 1);
+    assert.deepEqual(calls.slice(0, prepared.length), prepared, 'prepared once, before the release');
+    // A request in flight at that poll: no GC under it.
+    calls.length = 0;
+    state.started++;
+    state.busy = true;
+    for (let i = 0; i < 4; i++) release.poll();
+    assert.deepEqual(calls, []);
   });
 
   it('runs another GC 100 ms after one that gave back 32 MB (not a poll later), up to three a spell', async () => {

@@ -17,7 +17,8 @@
  * So a worker that has started no request for the setting's seconds, and has none in flight,
  * runs a full GC (10-55 ms measured on a 10 MB live heap), and up to two more 100 ms apart while
  * they keep giving memory back (see `#collect`), once per idle spell: the next request starts a
- * new spell. A request arriving during the GC waits for it. V8 shrinks the young
+ * new spell. On Node 20 a young-generation GC 5 s before the release prepares it (see
+PREPARE_BEFORE_MS). A request arriving during a GC waits for it. V8 shrinks the young
  * generation only when the allocation rate is low, which is why this waits for idleness rather
  * than running right after the last response.
  *
@@ -56,6 +57,23 @@ const MAX_RELEASES = 3;
  * 100 ms apart 61.3 / 61.3 and 61.2 / 61.2 (the same end, two seconds sooner).
  */
 const FOLLOW_UP_MS = 100;
+
+/**
+ * How long before the release V8 11 (Node 20) is given a young-generation GC. V8 gives the young
+ * generation back after a GC only when it judges the allocation rate of its last few seconds low,
+ * and the garbage the last young GC under load left behind can make the release's GCs judge it
+ * high, keeping 32 MB committed. A young GC this long before the release takes that garbage out of
+ * the release's seconds. Measured 2026-12-08 (the demo project on tsgi-appserver -w 1, Node 20,
+ * 20,000 requests, then idle; V8's committed heap after the release's GCs): 43.0-43.5 MB in five
+ * runs of five without it (worker RSS 108-111 MB), 12.0-12.2 MB in three of three with it (RSS
+ * 80-85 MB; the first GC still keeps the young generation, the follow-up gives it back). The cost:
+ * one young GC (~1 ms on an idle worker) per idle spell. V8 12+ (Node 22+) needs none:
+ * the release's last-resort GC reduces the young generation itself.
+ */
+const PREPARE_BEFORE_MS = 5000;
+
+/** Whether the spell's release is prepared by a young-generation GC (see PREPARE_BEFORE_MS). */
+const PREPARES = V8_MAJOR < 12;
 
 /** A GC that gave back at least this much committed V8 heap is followed by another FOLLOW_UP_MS later. */
 const WORTH_ANOTHER_BYTES = 1024 * 1024;
@@ -156,11 +174,14 @@ export class IdleMemoryRelease {
   readonly #youngAtStart = youngGenerationBytes();
   /** Quiet polls in a row that make an idle spell. */
   readonly #pollsToRelease: number;
+  /** The quiet poll that prepares the release (PREPARE_BEFORE_MS before it, the first at the earliest). */
+  readonly #pollToPrepare: number;
 
-  private constructor(events: IdleMemoryEvents, source: () => CollectGarbage, pollsToRelease: number) {
+  private constructor(events: IdleMemoryEvents, source: () => CollectGarbage, intervalMs: number, afterSeconds: number) {
     this.#events = events;
     this.#source = source;
-    this.#pollsToRelease = pollsToRelease;
+    this.#pollsToRelease = Math.ceil((afterSeconds * 1000) / intervalMs);
+    this.#pollToPrepare = Math.max(1, this.#pollsToRelease - Math.ceil(PREPARE_BEFORE_MS / intervalMs));
   }
 
   /**
@@ -170,7 +191,7 @@ export class IdleMemoryRelease {
   static start(afterSeconds: number, events: IdleMemoryEvents, source: () => CollectGarbage = exposedGc): IdleMemoryRelease | undefined {
     if (afterSeconds <= 0) return undefined;
     const intervalMs = Math.min(1000, (afterSeconds * 1000) / 2);
-    const release = new IdleMemoryRelease(events, source, Math.ceil((afterSeconds * 1000) / intervalMs));
+    const release = new IdleMemoryRelease(events, source, intervalMs, afterSeconds);
     release.#timer = setInterval(() => release.poll(), intervalMs);
     release.#timer.unref();
     return release;
@@ -191,7 +212,9 @@ export class IdleMemoryRelease {
     }
     // A request that runs longer than the setting keeps its quiet polls: once it ends, the worker is idle.
     // The spell's first GC runs here; the follow-ups on their own timer (#collect).
-    if (++this.#quietPolls < this.#pollsToRelease || this.#released || this.#releases > 0 || this.#events.busy()) return;
+    const quiet = ++this.#quietPolls;
+    if (PREPARES && quiet === this.#pollToPrepare && !this.#events.busy()) this.#gcFunction()?.({ type: 'minor' });
+    if (quiet < this.#pollsToRelease || this.#released || this.#releases > 0 || this.#events.busy()) return;
     this.#collect();
   }
 
@@ -205,20 +228,25 @@ export class IdleMemoryRelease {
     this.#collect();
   }
 
-  #collect(): void {
-    if (this.#gc === undefined) {
-      try {
-        this.#gc = this.#source();
-      } catch (error) {
-        this.#off = true;
-        this.stop();
-        this.#events.onUnavailable(error instanceof Error ? error : new Error(String(error)));
-        return;
-      }
+  /** V8's gc(), taken the first time; undefined (and the release off, with a warning) when it cannot be had. */
+  #gcFunction(): CollectGarbage | undefined {
+    if (this.#gc !== undefined || this.#off) return this.#gc;
+    try {
+      this.#gc = this.#source();
+    } catch (error) {
+      this.#off = true;
+      this.stop();
+      this.#events.onUnavailable(error instanceof Error ? error : new Error(String(error)));
     }
+    return this.#gc;
+  }
+
+  #collect(): void {
+    const gc = this.#gcFunction();
+    if (gc === undefined) return;
     const before = process.memoryUsage().heapTotal;
     const startedAt = performance.now();
-    releaseHeap(this.#gc, this.#releases === 0);
+    releaseHeap(gc, this.#releases === 0);
     const ms = performance.now() - startedAt;
     const mb = (n: number) => Math.round(n / 104857.6) / 10;
     const after = process.memoryUsage().heapTotal;
