@@ -57,17 +57,18 @@ describe('connections spread evenly over workers', () => {
   }
 
   // At once, a worker gets the next connection when it has answered for its last: one the OS
-  // runs later (26/14, and once past 12/28, seen beside other tests starting processes; 31/9 once
-  // in the full suite on Node 24) takes fewer, by design. Shared accept split 20 as 18/2 (36/4 of
-  // 40), which this still refuses, with a margin over the worst split seen (31/9); the exact
-  // counts are the one-after-another tests.
-  it('-w 2: 40 connections opened at once split at worst 6/34', async () => {
+  // runs later takes fewer, by design, and how many fewer is the scheduler's (26/14 and 12/28
+  // beside other tests starting processes; 31/9 in the full suite on Node 24; 3/37 in the full
+  // suite on Node 20 on a loaded 2-core machine). So this asserts only that both workers get
+  // their turns; shared accept's unevenness (18/2, 2/18 and 20/0 for 20 connections) is refused by
+  // the one-after-another tests above, which count exactly.
+  it('-w 2: 40 connections opened at once reach both workers, at least 2 each', async () => {
     const server = await startAppserver(['-w', '2', 'app.ts'], { cwd: project.dir });
     servers.push(server);
     await server.waitFor(/Ready: 2 worker/);
     const pids = await Promise.all(Array.from({ length: 40 }, () => openAndAsk(server.url, clients)));
     const counts = tally(pids);
     assert.equal(counts.size, 2, `connections reached ${counts.size} of 2 workers: ${JSON.stringify([...counts])}`);
-    for (const [pid, n] of counts) assert.ok(n >= 6 && n <= 34, `worker ${pid} got ${n} of 40 connections: ${JSON.stringify([...counts])}`);
+    for (const [pid, n] of counts) assert.ok(n >= 2, `worker ${pid} got ${n} of 40 connections: ${JSON.stringify([...counts])}`);
   });
 });
