@@ -18,7 +18,7 @@
  * runs a full GC (10-55 ms measured on a 10 MB live heap), and up to two more 100 ms apart while
  * they keep giving memory back (see `#collect`), once per idle spell: the next request starts a
  * new spell. On Node 20 a young-generation GC 5 s before the release prepares it (see
-PREPARE_BEFORE_MS). A request arriving during a GC waits for it. V8 shrinks the young
+ * PREPARE_BEFORE_MS). A request arriving during a GC waits for it. V8 shrinks the young
  * generation only when the allocation rate is low, which is why this waits for idleness rather
  * than running right after the last response.
  *
